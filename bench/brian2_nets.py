@@ -212,11 +212,13 @@ def main():
         b2.prefs.codegen.target = "cython"
 
     t_build0 = time.time()
+    rss_before = netdefs.current_rss_mb()
     b2.seed(args.seed)
     b2.defaultclock.dt = P["dt"] * b2.ms
     objs, G, mon, pops, syns = build(b2, net, P, args.seed)
     netw = b2.Network(*objs)
     t_def1 = time.time()
+    rss_built = netdefs.current_rss_mb()  # runtime: synapses exist now; standalone: only arrays i, j
     if standalone:
         dev = b2.get_device()
         dev.insert_code("before_network_run",
@@ -245,6 +247,7 @@ def main():
         timers = {"define_s": t_def1 - t_build0, "before_run_s": (t_run1 - t_run0) - sim_s}
         build_s = (t_run1 - t_build0) - sim_s
 
+    rss_after = netdefs.current_rss_mb()
     ids = np.asarray(mon.i[:])
     times = np.asarray(mon.t[:] / b2.ms)
     stats = []
@@ -269,6 +272,7 @@ def main():
         "neurons": N, "synapses": n_syn,
         "populations": stats,
         "peak_rss_mb": netdefs.peak_rss_mb(),
+        "rss_mb": {"before_create": rss_before, "after_connect": rss_built, "after_simulate": rss_after},
         "brian2_timers": timers,
     }
     print(json.dumps(out), flush=True)

@@ -11,9 +11,12 @@ Networks (parameters in netdefs.py):
   hpc_stdp  the same with E->E stdp_pl_synapse_hom_hpc as in the reference
 
 Timings (wall clock):
-  build_s  Create + Connect (+ setting initial state), as brunel_delta_nest.py measures it
-  sim_s    nest.Simulate(duration) (includes NEST's one-off Prepare of the connection
-           infrastructure at the first Simulate, as in brunel_delta_nest.py / hpc_benchmark.py)
+  sim_s    the simulation loop: NEST's kernel timer time_simulate, which excludes the one-off
+           preparation of the connection infrastructure at the first Simulate
+           (time_communicate_prepare). sim_wall_s is the wall time of the whole
+           nest.Simulate() call, which is what brunel_delta_nest.py/hpc_benchmark.py print.
+  build_s  everything before the loop: Create + Connect + initial state + that preparation
+           (= Create/Connect wall time + sim_wall_s - sim_s)
   total_s  process start (from /proc, or --t0 from the runner) to the end of this script
 All spikes of all neurons are recorded to memory (the references record only a subset).
 """
@@ -68,6 +71,7 @@ def main():
     nest.rng_seed = args.seed
 
     syn_models = []  # recurrent synapse models, counted at the end
+    rss_before = netdefs.current_rss_mb()
 
     if net == "cuba":
         params = dict(C_m=P["C_m"], tau_m=P["taum"], E_L=P["El"], V_th=P["Vt"], V_reset=P["Vr"],
@@ -157,9 +161,11 @@ def main():
     rec = nest.Create("spike_recorder", params={"record_to": "memory"})
     nest.Connect(allp, rec)
     t_build1 = time.time()
+    rss_built = netdefs.current_rss_mb()
 
     nest.Simulate(duration)
     t_sim1 = time.time()
+    rss_after = netdefs.current_rss_mb()
 
     ev = rec.get("events")
     senders = np.asarray(ev["senders"])
@@ -181,17 +187,20 @@ def main():
                     if k in ks}
     spikes = sum(s["spike_count"] for s in stats)
     N = len(allp)
+    sim_loop = float(ks.get("time_simulate", t_sim1 - t_build1))
     t_end = time.time()
     t0 = args.t0 if args.t0 is not None else (netdefs.proc_start_time() or T_SCRIPT)
     out = {
         "system": "nest", "version": nest.__version__, "mode": "nest", "network": net,
         "threads": args.threads, "seed": args.seed, "duration_ms": duration, "dt_ms": P["dt"],
         "import_s": t_import1 - t_import0,
-        "build_s": t_build1 - t_build0, "sim_s": t_sim1 - t_build1, "total_s": t_end - t0,
+        "build_s": (t_build1 - t_build0) + (t_sim1 - t_build1) - sim_loop,
+        "sim_s": sim_loop, "sim_wall_s": t_sim1 - t_build1, "total_s": t_end - t0,
         "spikes": spikes, "rate_hz": spikes / N / (duration / 1000.0),
         "neurons": N, "synapses": n_syn,
         "populations": stats,
         "peak_rss_mb": netdefs.peak_rss_mb(),
+        "rss_mb": {"before_create": rss_before, "after_connect": rss_built, "after_simulate": rss_after},
         "nest_kernel_s": kernel_times,
     }
     print(json.dumps(out), flush=True)

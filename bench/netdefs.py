@@ -184,3 +184,15 @@ def pop_stats(ids, times_ms, n, duration_ms):
             cv = float(np.mean(np.sqrt(var[good]) / mean[good])) if good.any() else cv
     return {"size": int(n), "spike_count": count,
             "mean_rate_hz": count / n / (duration_ms / 1000.0), "cv_isi": cv}
+
+
+def current_rss_mb():
+    """Resident set size of this process now (VmRSS), in MiB; None if unavailable."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
