@@ -1,0 +1,591 @@
+//! The circuit spec as written by users: TOML tables, or the same structs built in Rust.
+//!
+//! Nothing here is checked yet: [`crate::validate`] turns a [`Circuit`] into a
+//! [`crate::Resolved`] circuit with units converted and every reference checked.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A number with an optional unit: `"20 ms"`, `-65.0` (dimensionless), `"0.1"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Scalar {
+    /// A bare number (only valid where the quantity is dimensionless).
+    Number(f64),
+    /// A number and a unit, `"<number> <unit>"`.
+    Text(String),
+}
+
+impl From<&str> for Scalar {
+    fn from(s: &str) -> Self {
+        Scalar::Text(s.to_string())
+    }
+}
+impl From<f64> for Scalar {
+    fn from(x: f64) -> Self {
+        Scalar::Number(x)
+    }
+}
+
+impl std::fmt::Display for Scalar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scalar::Number(x) => write!(f, "{x}"),
+            Scalar::Text(s) => write!(f, "\"{s}\""),
+        }
+    }
+}
+
+/// A distribution for heterogeneous parameters, weights and delays.
+///
+/// `dist` is one of `uniform` (low, high), `normal` (mean, std, optional min/max clip),
+/// `lognormal` (mean, std of the distribution itself, both positive), or absent with `file`
+/// naming a `.npy` list (one value per neuron or synapse) in `unit`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistSpec {
+    /// `uniform`, `normal` or `lognormal`; omit when `file` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dist: Option<String>,
+    /// Lower bound of `uniform`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low: Option<Scalar>,
+    /// Upper bound of `uniform`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high: Option<Scalar>,
+    /// Mean of `normal` or `lognormal`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<Scalar>,
+    /// Standard deviation of `normal` or `lognormal`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub std: Option<Scalar>,
+    /// Lower clip of `normal` (values below are redrawn).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<Scalar>,
+    /// Upper clip of `normal` (values above are redrawn).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<Scalar>,
+    /// A `.npy` file with one value per element, relative to the spec file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Unit of the values in `file` (e.g. `"mV"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
+/// A value: one quantity for all elements, or a distribution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// The same value for every element.
+    Scalar(Scalar),
+    /// A value drawn per element.
+    Dist(DistSpec),
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::Scalar(Scalar::from(s))
+    }
+}
+impl From<f64> for Value {
+    fn from(x: f64) -> Self {
+        Value::Scalar(Scalar::Number(x))
+    }
+}
+impl From<DistSpec> for Value {
+    fn from(d: DistSpec) -> Self {
+        Value::Dist(d)
+    }
+}
+
+impl Value {
+    /// `uniform(low, high)`.
+    pub fn uniform(low: &str, high: &str) -> Value {
+        Value::Dist(DistSpec {
+            dist: Some("uniform".into()),
+            low: Some(low.into()),
+            high: Some(high.into()),
+            ..Default::default()
+        })
+    }
+    /// `normal(mean, std)`, unclipped.
+    pub fn normal(mean: &str, std: &str) -> Value {
+        Value::Dist(DistSpec {
+            dist: Some("normal".into()),
+            mean: Some(mean.into()),
+            std: Some(std.into()),
+            ..Default::default()
+        })
+    }
+}
+
+/// `[simulation]`: time step, duration, seed, threads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Simulation {
+    /// Integration time step (default `"0.1 ms"`).
+    #[serde(default = "default_dt")]
+    pub dt: Scalar,
+    /// Simulated (biological) time, e.g. `"1000 ms"`.
+    pub duration: Scalar,
+    /// Master seed; every random stream derives from (seed, object id). Default 0.
+    #[serde(default)]
+    pub seed: u64,
+    /// Worker threads for the step loop (default 1; 0 = all cores). Results do not depend on it.
+    #[serde(default = "default_threads")]
+    pub threads: usize,
+    /// Refuse to build when the estimated memory exceeds this (default: the machine's
+    /// available memory), e.g. `"8 GiB"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_limit: Option<Scalar>,
+}
+
+fn default_dt() -> Scalar {
+    Scalar::Text("0.1 ms".into())
+}
+fn default_threads() -> usize {
+    1
+}
+
+impl Simulation {
+    /// A simulation of `duration` at step `dt`, seed 0, one thread.
+    pub fn new(dt: &str, duration: &str) -> Simulation {
+        Simulation {
+            dt: dt.into(),
+            duration: duration.into(),
+            seed: 0,
+            threads: 1,
+            memory_limit: None,
+        }
+    }
+}
+
+/// Dale's-law sign of a population: every projection from it has weights of this sign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sign {
+    /// Weights ≥ 0 (current/delta/rate models) or excitatory receptor (conductance models).
+    Excitatory,
+    /// Weights ≤ 0 (current/delta/rate models) or inhibitory receptor (conductance models).
+    Inhibitory,
+}
+
+/// `[[population]]`: `size` neurons of one model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Population {
+    /// Unique name, used by projections, inputs and monitors.
+    pub name: String,
+    /// Number of neurons.
+    pub size: usize,
+    /// Neuron model name (see [`crate::models::MODELS`]).
+    pub model: String,
+    /// Optional Dale's-law sign.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign: Option<Sign>,
+    /// Model parameters; omitted ones take the model's default.
+    #[serde(default)]
+    pub params: BTreeMap<String, Value>,
+    /// Initial state; omitted variables take the model's default.
+    #[serde(default)]
+    pub init: BTreeMap<String, Value>,
+}
+
+impl Population {
+    /// `size` neurons of `model`, default parameters.
+    pub fn new(name: &str, size: usize, model: &str) -> Population {
+        Population {
+            name: name.into(),
+            size,
+            model: model.into(),
+            sign: None,
+            params: BTreeMap::new(),
+            init: BTreeMap::new(),
+        }
+    }
+    /// Set a parameter.
+    pub fn param(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.params.insert(name.into(), value.into());
+        self
+    }
+    /// Set an initial state value.
+    pub fn init(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.init.insert(name.into(), value.into());
+        self
+    }
+    /// Set the Dale's-law sign.
+    pub fn sign(mut self, sign: Sign) -> Self {
+        self.sign = Some(sign);
+        self
+    }
+}
+
+/// How a projection connects source to target neurons.
+///
+/// `rule` is one of `all_to_all`, `fixed_probability` (`p`), `fixed_indegree` (`k`),
+/// `fixed_outdegree` (`k`), `one_to_one`, `edge_list` (`file`: `.npy` with columns
+/// source, target[, weight[, delay]] or `.csv` with the same columns, units in
+/// `weight_unit`/`delay_unit`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Connectivity {
+    /// The connection rule.
+    pub rule: String,
+    /// Connection probability for `fixed_probability`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p: Option<f64>,
+    /// In- or out-degree for `fixed_indegree` / `fixed_outdegree`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k: Option<u64>,
+    /// Edge-list file for `edge_list`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Unit of the edge list's weight column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_unit: Option<String>,
+    /// Unit of the edge list's delay column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_unit: Option<String>,
+}
+
+impl Connectivity {
+    fn rule(rule: &str) -> Connectivity {
+        Connectivity {
+            rule: rule.into(),
+            p: None,
+            k: None,
+            file: None,
+            weight_unit: None,
+            delay_unit: None,
+        }
+    }
+    /// Every source to every target.
+    pub fn all_to_all() -> Connectivity {
+        Connectivity::rule("all_to_all")
+    }
+    /// Each pair independently with probability `p`.
+    pub fn fixed_probability(p: f64) -> Connectivity {
+        Connectivity {
+            p: Some(p),
+            ..Connectivity::rule("fixed_probability")
+        }
+    }
+    /// Each target gets `k` random sources.
+    pub fn fixed_indegree(k: u64) -> Connectivity {
+        Connectivity {
+            k: Some(k),
+            ..Connectivity::rule("fixed_indegree")
+        }
+    }
+    /// Each source gets `k` random targets.
+    pub fn fixed_outdegree(k: u64) -> Connectivity {
+        Connectivity {
+            k: Some(k),
+            ..Connectivity::rule("fixed_outdegree")
+        }
+    }
+    /// Source i to target i.
+    pub fn one_to_one() -> Connectivity {
+        Connectivity::rule("one_to_one")
+    }
+    /// Edges from a `.npy` or `.csv` file.
+    pub fn edge_list(file: &str) -> Connectivity {
+        Connectivity {
+            file: Some(file.into()),
+            ..Connectivity::rule("edge_list")
+        }
+    }
+}
+
+/// `[[projection]]`: synapses from one population to another.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Projection {
+    /// Optional name (default `"source→target"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Source population.
+    pub source: String,
+    /// Target population.
+    pub target: String,
+    /// Connection rule.
+    pub connectivity: Connectivity,
+    /// Synaptic weight: pA (current models), nS (conductance), mV (delta, Izhikevich),
+    /// dimensionless (rate units). Ignored for edge lists that carry weights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<Value>,
+    /// Transmission delay (default: one time step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<Value>,
+    /// `excitatory` or `inhibitory` (default: from the source's sign, else the weight's sign).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receptor: Option<String>,
+    /// Allow a neuron to connect to itself when source == target (default false).
+    #[serde(default)]
+    pub autapses: bool,
+    /// Allow several synapses between one pair (default false).
+    #[serde(default)]
+    pub multapses: bool,
+}
+
+impl Projection {
+    /// A projection with default weight 0 and delay of one step.
+    pub fn new(source: &str, target: &str, connectivity: Connectivity) -> Projection {
+        Projection {
+            name: None,
+            source: source.into(),
+            target: target.into(),
+            connectivity,
+            weight: None,
+            delay: None,
+            receptor: None,
+            autapses: false,
+            multapses: false,
+        }
+    }
+    /// Set the weight.
+    pub fn weight(mut self, w: impl Into<Value>) -> Self {
+        self.weight = Some(w.into());
+        self
+    }
+    /// Set the delay.
+    pub fn delay(mut self, d: impl Into<Value>) -> Self {
+        self.delay = Some(d.into());
+        self
+    }
+    /// Set the receptor.
+    pub fn receptor(mut self, r: &str) -> Self {
+        self.receptor = Some(r.into());
+        self
+    }
+    /// The display name: `name` or `"source→target"`.
+    pub fn display_name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("{}→{}", self.source, self.target))
+    }
+}
+
+/// `[[input]]`: an external drive.
+///
+/// `kind` is one of:
+/// - `poisson`: independent Poisson spike trains, one per target neuron, at `rate`
+///   (a value or distribution, per neuron), each spike of `weight` after `delay`;
+/// - `spike_times`: spikes at `times` into each of `neurons` (or `file`: `.npy` N×2 of
+///   neuron index and time in ms), of `weight`;
+/// - `current`: constant `amplitude` (pA; dimensionless for rate units) from `start` to `stop`;
+/// - `step_current`: piecewise-constant `amplitudes` switched at `times`;
+/// - `timeseries`: values from `file` (`.npy`, shape T or T×N) in `unit`, each held for `step`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    /// Optional name (default `"<kind>→<target>"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The kind of input (see above).
+    pub kind: String,
+    /// Target population.
+    pub target: String,
+    /// Subset of target neurons (default: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neurons: Option<Vec<u32>>,
+    /// Poisson rate per neuron.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<Value>,
+    /// Spike weight (units as for projections).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<Value>,
+    /// Spike delay (default one step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<Scalar>,
+    /// Receptor for spikes (default by the weight's sign).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receptor: Option<String>,
+    /// Current amplitude (value or per-neuron distribution).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amplitude: Option<Value>,
+    /// Start of a current (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Scalar>,
+    /// End of a current (default: end of the run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Scalar>,
+    /// Spike times (`spike_times`) or switch times (`step_current`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times: Option<Vec<Scalar>>,
+    /// Amplitudes of a `step_current`, one per switch time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amplitudes: Option<Vec<Scalar>>,
+    /// A `.npy` file (`timeseries`, `spike_times`), relative to the spec.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Unit of a `timeseries` file's values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Sample interval of a `timeseries` (default: dt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<Scalar>,
+}
+
+impl Input {
+    /// An empty input of `kind` into `target`; set its fields directly.
+    pub fn new(kind: &str, target: &str) -> Input {
+        Input {
+            name: None,
+            kind: kind.into(),
+            target: target.into(),
+            neurons: None,
+            rate: None,
+            weight: None,
+            delay: None,
+            receptor: None,
+            amplitude: None,
+            start: None,
+            stop: None,
+            times: None,
+            amplitudes: None,
+            file: None,
+            unit: None,
+            step: None,
+        }
+    }
+    /// A Poisson drive of `rate` per neuron with spikes of `weight`.
+    pub fn poisson(target: &str, rate: impl Into<Value>, weight: impl Into<Value>) -> Input {
+        Input {
+            rate: Some(rate.into()),
+            weight: Some(weight.into()),
+            ..Input::new("poisson", target)
+        }
+    }
+    /// A constant current.
+    pub fn current(target: &str, amplitude: impl Into<Value>) -> Input {
+        Input {
+            amplitude: Some(amplitude.into()),
+            ..Input::new("current", target)
+        }
+    }
+    /// The display name.
+    pub fn display_name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("{}→{}", self.kind, self.target))
+    }
+}
+
+/// `[[monitor]]`: what to record.
+///
+/// `kind` is `spikes` (of `neurons`, or the first `count`, or all), `state` (`variables`
+/// of `neurons` every `every`), or `rate` (population rate in bins of `bin`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Monitor {
+    /// `spikes`, `state` or `rate`.
+    pub kind: String,
+    /// The recorded population.
+    pub population: String,
+    /// Recorded neurons (default: all for spikes; required for state unless `count`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neurons: Option<Vec<u32>>,
+    /// Record the first `count` neurons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// State variables (for `state`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variables: Option<Vec<String>>,
+    /// Sampling interval for `state` (default: dt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<Scalar>,
+    /// Bin width for `rate` (default 1 ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bin: Option<Scalar>,
+}
+
+impl Monitor {
+    /// Record all spikes of `population`.
+    pub fn spikes(population: &str) -> Monitor {
+        Monitor {
+            kind: "spikes".into(),
+            population: population.into(),
+            neurons: None,
+            count: None,
+            variables: None,
+            every: None,
+            bin: None,
+        }
+    }
+    /// Record `variables` of `neurons` every step.
+    pub fn state(population: &str, variables: &[&str], neurons: &[u32]) -> Monitor {
+        Monitor {
+            kind: "state".into(),
+            variables: Some(variables.iter().map(|s| s.to_string()).collect()),
+            neurons: Some(neurons.to_vec()),
+            ..Monitor::spikes(population)
+        }
+    }
+    /// Record the population rate in bins of `bin`.
+    pub fn rate(population: &str, bin: &str) -> Monitor {
+        Monitor {
+            kind: "rate".into(),
+            bin: Some(bin.into()),
+            ..Monitor::spikes(population)
+        }
+    }
+}
+
+/// The whole circuit spec.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Circuit {
+    /// Time step, duration, seed, threads.
+    pub simulation: Simulation,
+    /// `[[population]]` tables.
+    #[serde(default, rename = "population")]
+    pub populations: Vec<Population>,
+    /// `[[projection]]` tables.
+    #[serde(default, rename = "projection")]
+    pub projections: Vec<Projection>,
+    /// `[[input]]` tables.
+    #[serde(default, rename = "input")]
+    pub inputs: Vec<Input>,
+    /// `[[monitor]]` tables.
+    #[serde(default, rename = "monitor")]
+    pub monitors: Vec<Monitor>,
+}
+
+impl Circuit {
+    /// An empty circuit.
+    pub fn new(simulation: Simulation) -> Circuit {
+        Circuit {
+            simulation,
+            populations: vec![],
+            projections: vec![],
+            inputs: vec![],
+            monitors: vec![],
+        }
+    }
+    /// Add a population.
+    pub fn population(mut self, p: Population) -> Self {
+        self.populations.push(p);
+        self
+    }
+    /// Add a projection.
+    pub fn projection(mut self, p: Projection) -> Self {
+        self.projections.push(p);
+        self
+    }
+    /// Add an input.
+    pub fn input(mut self, i: Input) -> Self {
+        self.inputs.push(i);
+        self
+    }
+    /// Add a monitor.
+    pub fn monitor(mut self, m: Monitor) -> Self {
+        self.monitors.push(m);
+        self
+    }
+    /// Serialise back to TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+}

@@ -1,0 +1,223 @@
+//! Physical quantities written as strings (`"20 ms"`, `"-65 mV"`, `"380 pA"`).
+//!
+//! The engine runs on plain floats in NEST's unit system: time in ms, voltage in mV,
+//! current in pA, conductance in nS, capacitance in pF, frequency in Hz, resistance in MΩ.
+//! [`parse_quantity`] converts a string to that system and reports its [`Dim`].
+
+use std::fmt;
+
+/// Physical dimension of a value. Each has one base unit in the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dim {
+    /// Base unit: ms.
+    Time,
+    /// Base unit: mV.
+    Voltage,
+    /// Base unit: pA.
+    Current,
+    /// Base unit: nS.
+    Conductance,
+    /// Base unit: pF.
+    Capacitance,
+    /// Base unit: Hz.
+    Frequency,
+    /// Base unit: MΩ.
+    Resistance,
+    /// Base unit: bytes (memory limits).
+    Memory,
+    /// A plain number.
+    Dimensionless,
+}
+
+impl Dim {
+    /// The engine's base unit for this dimension, as written in specs.
+    pub fn base_unit(self) -> &'static str {
+        match self {
+            Dim::Time => "ms",
+            Dim::Voltage => "mV",
+            Dim::Current => "pA",
+            Dim::Conductance => "nS",
+            Dim::Capacitance => "pF",
+            Dim::Frequency => "Hz",
+            Dim::Resistance => "MOhm",
+            Dim::Memory => "B",
+            Dim::Dimensionless => "",
+        }
+    }
+
+    /// An example value with a unit of this dimension, for hints.
+    pub fn example(self) -> &'static str {
+        match self {
+            Dim::Time => "\"20 ms\"",
+            Dim::Voltage => "\"-65 mV\"",
+            Dim::Current => "\"380 pA\"",
+            Dim::Conductance => "\"6 nS\"",
+            Dim::Capacitance => "\"250 pF\"",
+            Dim::Frequency => "\"10 Hz\"",
+            Dim::Resistance => "\"100 MOhm\"",
+            Dim::Memory => "\"4 GiB\"",
+            Dim::Dimensionless => "0.5",
+        }
+    }
+}
+
+impl fmt::Display for Dim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            Dim::Time => "time",
+            Dim::Voltage => "voltage",
+            Dim::Current => "current",
+            Dim::Conductance => "conductance",
+            Dim::Capacitance => "capacitance",
+            Dim::Frequency => "frequency",
+            Dim::Resistance => "resistance",
+            Dim::Memory => "memory size",
+            Dim::Dimensionless => "dimensionless number",
+        };
+        f.write_str(s)
+    }
+}
+
+/// Why a quantity string could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UnitError {
+    /// The numeric part is not a number.
+    BadNumber(String),
+    /// A number with no unit where one is required.
+    MissingUnit,
+    /// The unit is not known.
+    UnknownUnit(String),
+}
+
+impl fmt::Display for UnitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UnitError::BadNumber(s) => write!(f, "\"{s}\" is not a number"),
+            UnitError::MissingUnit => write!(f, "the value has no unit"),
+            UnitError::UnknownUnit(u) => write!(f, "unknown unit \"{u}\""),
+        }
+    }
+}
+
+/// A unit: its dimension and its factor to the engine's base unit.
+fn unit_factor(unit: &str) -> Option<(Dim, f64)> {
+    let (dim, f) = match unit {
+        "s" => (Dim::Time, 1e3),
+        "ms" => (Dim::Time, 1.0),
+        "us" | "µs" | "μs" => (Dim::Time, 1e-3),
+        "min" => (Dim::Time, 60e3),
+        "V" => (Dim::Voltage, 1e3),
+        "mV" => (Dim::Voltage, 1.0),
+        "uV" | "µV" | "μV" => (Dim::Voltage, 1e-3),
+        "A" => (Dim::Current, 1e12),
+        "mA" => (Dim::Current, 1e9),
+        "uA" | "µA" | "μA" => (Dim::Current, 1e6),
+        "nA" => (Dim::Current, 1e3),
+        "pA" => (Dim::Current, 1.0),
+        "fA" => (Dim::Current, 1e-3),
+        "S" => (Dim::Conductance, 1e9),
+        "mS" => (Dim::Conductance, 1e6),
+        "uS" | "µS" | "μS" => (Dim::Conductance, 1e3),
+        "nS" => (Dim::Conductance, 1.0),
+        "pS" => (Dim::Conductance, 1e-3),
+        "F" => (Dim::Capacitance, 1e12),
+        "uF" | "µF" | "μF" => (Dim::Capacitance, 1e6),
+        "nF" => (Dim::Capacitance, 1e3),
+        "pF" => (Dim::Capacitance, 1.0),
+        "Hz" => (Dim::Frequency, 1.0),
+        "kHz" => (Dim::Frequency, 1e3),
+        "Ohm" | "Ω" => (Dim::Resistance, 1e-6),
+        "kOhm" | "kΩ" => (Dim::Resistance, 1e-3),
+        "MOhm" | "MΩ" => (Dim::Resistance, 1.0),
+        "GOhm" | "GΩ" => (Dim::Resistance, 1e3),
+        "B" => (Dim::Memory, 1.0),
+        "KiB" => (Dim::Memory, 1024.0),
+        "MiB" => (Dim::Memory, 1024.0 * 1024.0),
+        "GiB" => (Dim::Memory, 1024.0 * 1024.0 * 1024.0),
+        "KB" | "kB" => (Dim::Memory, 1e3),
+        "MB" => (Dim::Memory, 1e6),
+        "GB" => (Dim::Memory, 1e9),
+        _ => return None,
+    };
+    Some((dim, f))
+}
+
+/// Parse `"<number> <unit>"` (the space is optional) into a value in the engine's base unit
+/// and its dimension. A bare number is [`Dim::Dimensionless`].
+///
+/// ```
+/// use ganglion_model::units::{parse_quantity, Dim};
+/// assert_eq!(parse_quantity("1.5 s").unwrap(), (1500.0, Dim::Time));
+/// assert_eq!(parse_quantity("-65mV").unwrap(), (-65.0, Dim::Voltage));
+/// ```
+pub fn parse_quantity(text: &str) -> Result<(f64, Dim), UnitError> {
+    let t = text.trim();
+    // The number ends where a character that cannot be part of a float starts.
+    let mut end = 0;
+    let bytes: Vec<char> = t.chars().collect();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let ok = c.is_ascii_digit()
+            || c == '.'
+            || c == '+'
+            || c == '-'
+            || ((c == 'e' || c == 'E')
+                && i + 1 < bytes.len()
+                && (bytes[i + 1].is_ascii_digit() || bytes[i + 1] == '-' || bytes[i + 1] == '+')
+                && i > 0);
+        if !ok {
+            break;
+        }
+        end += c.len_utf8();
+        i += 1;
+    }
+    let (num, unit) = t.split_at(end);
+    let unit = unit.trim();
+    let value: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| UnitError::BadNumber(t.to_string()))?;
+    if unit.is_empty() {
+        return Ok((value, Dim::Dimensionless));
+    }
+    match unit_factor(unit) {
+        Some((dim, f)) => Ok((value * f, dim)),
+        None => Err(UnitError::UnknownUnit(unit.to_string())),
+    }
+}
+
+/// Format a value in base units for messages: `20 ms`, `-65 mV`.
+pub fn show(value: f64, dim: Dim) -> String {
+    if dim == Dim::Dimensionless {
+        format!("{value}")
+    } else {
+        format!("{value} {}", dim.base_unit())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_common_units() {
+        assert_eq!(parse_quantity("20 ms").unwrap(), (20.0, Dim::Time));
+        assert_eq!(parse_quantity("0.6 nS").unwrap(), (0.6, Dim::Conductance));
+        assert_eq!(parse_quantity("1 nA").unwrap(), (1000.0, Dim::Current));
+        assert_eq!(parse_quantity("8 kHz").unwrap(), (8000.0, Dim::Frequency));
+        assert_eq!(parse_quantity("1e-3 s").unwrap(), (1.0, Dim::Time));
+        assert_eq!(parse_quantity("2.5e2 pF").unwrap(), (250.0, Dim::Capacitance));
+        assert_eq!(parse_quantity("0.25").unwrap(), (0.25, Dim::Dimensionless));
+        assert_eq!(parse_quantity("2 GiB").unwrap().0, 2.0 * 1024.0 * 1024.0 * 1024.0);
+    }
+
+    #[test]
+    fn rejects_bad_units() {
+        assert_eq!(
+            parse_quantity("20 parsecs"),
+            Err(UnitError::UnknownUnit("parsecs".into()))
+        );
+        assert!(matches!(parse_quantity("fast ms"), Err(UnitError::BadNumber(_))));
+    }
+}

@@ -1,0 +1,391 @@
+//! Recorders (per partition, no sharing) and the merged results of a run.
+
+use crate::models::NeuronGroup;
+use crate::network::PopMeta;
+use ganglion_model::npy;
+use ganglion_model::{MonitorKind, Resolved};
+use serde::Serialize;
+use std::path::Path;
+
+#[derive(Debug)]
+enum MonRec {
+    Spikes {
+        /// Local mask of recorded neurons (None = all).
+        mask: Option<Vec<bool>>,
+        steps: Vec<u64>,
+        ids: Vec<u32>,
+    },
+    State {
+        every: u64,
+        vars: Vec<usize>,
+        /// (local index, column in the monitor's neuron list)
+        locals: Vec<(usize, usize)>,
+        data: Vec<f32>,
+        samples: usize,
+    },
+    Rate {
+        bin: u64,
+        counts: Vec<u32>,
+    },
+}
+
+/// A partition's recordings.
+#[derive(Debug)]
+pub struct PartRecorder {
+    mons: Vec<MonRec>,
+    by_pop: Vec<Vec<usize>>,
+}
+
+impl PartRecorder {
+    /// Recorders for partition `p`.
+    pub fn new(r: &Resolved, ranges: &[Vec<(usize, usize)>], p: usize) -> PartRecorder {
+        let mut by_pop = vec![vec![]; r.populations.len()];
+        let mons = r
+            .monitors
+            .iter()
+            .enumerate()
+            .map(|(k, m)| {
+                by_pop[m.population].push(k);
+                let (lo, hi) = ranges[m.population][p];
+                match &m.kind {
+                    MonitorKind::Spikes { neurons } => MonRec::Spikes {
+                        mask: neurons.as_ref().map(|ns| {
+                            let mut mask = vec![false; hi - lo];
+                            for &g in ns {
+                                if (g as usize) >= lo && (g as usize) < hi {
+                                    mask[g as usize - lo] = true;
+                                }
+                            }
+                            mask
+                        }),
+                        steps: vec![],
+                        ids: vec![],
+                    },
+                    MonitorKind::State { variables, neurons, every } => MonRec::State {
+                        every: *every,
+                        vars: variables.clone(),
+                        locals: neurons
+                            .iter()
+                            .enumerate()
+                            .filter(|&(_, &g)| (g as usize) >= lo && (g as usize) < hi)
+                            .map(|(c, &g)| (g as usize - lo, c))
+                            .collect(),
+                        data: vec![],
+                        samples: 0,
+                    },
+                    MonitorKind::Rate { bin } => MonRec::Rate {
+                        bin: *bin,
+                        counts: vec![0; r.steps.div_ceil(*bin) as usize],
+                    },
+                }
+            })
+            .collect();
+        PartRecorder { mons, by_pop }
+    }
+
+    /// Record population `pop` after the update of step `t`.
+    pub fn record(&mut self, pop: usize, t: u64, spikes: &[u32], lo: usize, group: &NeuronGroup) {
+        for &k in &self.by_pop[pop] {
+            match &mut self.mons[k] {
+                MonRec::Spikes { mask, steps, ids, .. } => {
+                    for &g in spikes {
+                        if mask.as_ref().is_none_or(|m| m[g as usize - lo]) {
+                            steps.push(t);
+                            ids.push(g);
+                        }
+                    }
+                }
+                MonRec::State { every, vars, locals, data, samples, .. } => {
+                    if (t + 1) % *every == 0 {
+                        for &v in vars.iter() {
+                            for &(i, _) in locals.iter() {
+                                data.push(group.get(v, i));
+                            }
+                        }
+                        *samples += 1;
+                    }
+                }
+                MonRec::Rate { bin, counts, .. } => {
+                    if let Some(c) = counts.get_mut((t / *bin) as usize) {
+                        *c += spikes.len() as u32;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Recorded spikes of one monitor.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpikeData {
+    /// Population name.
+    pub population: String,
+    /// Spike times [ms], ascending (end of the step in which the threshold was crossed).
+    pub times_ms: Vec<f64>,
+    /// Neuron index within the population, parallel to `times_ms`.
+    pub senders: Vec<u32>,
+    /// Number of neurons recorded.
+    pub recorded: usize,
+}
+
+/// Recorded state samples of one variable.
+#[derive(Debug, Clone, Serialize)]
+pub struct StateData {
+    /// Population name.
+    pub population: String,
+    /// Variable name.
+    pub variable: String,
+    /// Recorded neurons (columns).
+    pub neurons: Vec<u32>,
+    /// Sample times [ms].
+    pub times_ms: Vec<f64>,
+    /// Values (base units), row-major: sample × neuron.
+    pub values: Vec<f32>,
+}
+
+/// Population rate of one monitor.
+#[derive(Debug, Clone, Serialize)]
+pub struct RateData {
+    /// Population name.
+    pub population: String,
+    /// Bin width [ms].
+    pub bin_ms: f64,
+    /// Rate per neuron in each bin [Hz].
+    pub rates_hz: Vec<f64>,
+}
+
+/// Firing statistics of one population.
+#[derive(Debug, Clone, Serialize)]
+pub struct PopSummary {
+    /// Name.
+    pub name: String,
+    /// Number of neurons.
+    pub size: usize,
+    /// Model.
+    pub model: String,
+    /// Spikes emitted during the run.
+    pub spike_count: u64,
+    /// Mean rate per neuron [Hz].
+    pub mean_rate_hz: f64,
+    /// Mean coefficient of variation of inter-spike intervals over neurons with ≥ 3 recorded
+    /// spikes (None without a spike monitor or such neurons).
+    pub cv_isi: Option<f64>,
+}
+
+/// Everything a run produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    /// Time step [ms].
+    pub dt_ms: f64,
+    /// Simulated time [ms].
+    pub duration_ms: f64,
+    /// Spike monitors.
+    pub spikes: Vec<SpikeData>,
+    /// State monitors (one entry per variable).
+    pub states: Vec<StateData>,
+    /// Rate monitors.
+    pub rates: Vec<RateData>,
+    /// Per-population statistics.
+    pub populations: Vec<PopSummary>,
+    /// Seconds to build the network.
+    pub build_s: f64,
+    /// Seconds in the step loop.
+    pub simulate_s: f64,
+    /// Number of synapses.
+    pub synapses: u64,
+    /// Bytes of synapse storage per synapse.
+    pub bytes_per_synapse: f64,
+}
+
+/// One file written by [`Results::write_npy`].
+#[derive(Debug, Clone, Serialize)]
+pub struct OutputFile {
+    /// File name inside the output folder.
+    pub file: String,
+    /// What it holds.
+    pub description: String,
+}
+
+impl Results {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn merge(
+        r: &Resolved,
+        pops: &[PopMeta],
+        parts: &[&PartRecorder],
+        counts: &[u64],
+        steps_run: u64,
+        dt: f64,
+        build_s: f64,
+        simulate_s: f64,
+        synapses: u64,
+        synapse_bytes: u64,
+    ) -> Results {
+        let duration_ms = steps_run as f64 * dt;
+        let (mut spikes, mut states, mut rates) = (vec![], vec![], vec![]);
+        let mut first_spikes: Vec<Option<usize>> = vec![None; pops.len()];
+        for (k, m) in r.monitors.iter().enumerate() {
+            let name = pops[m.population].name.clone();
+            match &m.kind {
+                MonitorKind::Spikes { neurons } => {
+                    let mut ev: Vec<(u64, u32)> = vec![];
+                    for p in parts {
+                        if let MonRec::Spikes { steps, ids, .. } = &p.mons[k] {
+                            ev.extend(steps.iter().copied().zip(ids.iter().copied()));
+                        }
+                    }
+                    ev.sort_unstable();
+                    if first_spikes[m.population].is_none() {
+                        first_spikes[m.population] = Some(spikes.len());
+                    }
+                    spikes.push(SpikeData {
+                        population: name,
+                        times_ms: ev.iter().map(|e| (e.0 + 1) as f64 * dt).collect(),
+                        senders: ev.iter().map(|e| e.1).collect(),
+                        recorded: neurons.as_ref().map(|v| v.len()).unwrap_or(pops[m.population].size),
+                    });
+                }
+                MonitorKind::State { variables, neurons, every } => {
+                    let samples = parts
+                        .iter()
+                        .find_map(|p| match &p.mons[k] {
+                            MonRec::State { samples, .. } => Some(*samples),
+                            _ => None,
+                        })
+                        .unwrap_or(0);
+                    let ncol = neurons.len();
+                    let model = r.populations[m.population].model;
+                    for (vi, &var) in variables.iter().enumerate() {
+                        let mut values = vec![0f32; samples * ncol];
+                        for p in parts {
+                            if let MonRec::State { locals, data, .. } = &p.mons[k] {
+                                let m_p = locals.len();
+                                let nv = variables.len();
+                                for s in 0..samples {
+                                    for (j, &(_, col)) in locals.iter().enumerate() {
+                                        values[s * ncol + col] = data[(s * nv + vi) * m_p + j];
+                                    }
+                                }
+                            }
+                        }
+                        states.push(StateData {
+                            population: name.clone(),
+                            variable: model.state[var].name.to_string(),
+                            neurons: neurons.clone(),
+                            times_ms: (1..=samples).map(|s| (s as u64 * every) as f64 * dt).collect(),
+                            values,
+                        });
+                    }
+                }
+                MonitorKind::Rate { bin } => {
+                    let nb = r.steps.div_ceil(*bin) as usize;
+                    let mut total = vec![0u64; nb];
+                    for p in parts {
+                        if let MonRec::Rate { counts, .. } = &p.mons[k] {
+                            for (t, c) in total.iter_mut().zip(counts) {
+                                *t += *c as u64;
+                            }
+                        }
+                    }
+                    let bin_ms = *bin as f64 * dt;
+                    let size = pops[m.population].size as f64;
+                    rates.push(RateData {
+                        population: name,
+                        bin_ms,
+                        rates_hz: total.iter().map(|&c| c as f64 / size / (bin_ms * 1e-3)).collect(),
+                    });
+                }
+            }
+        }
+        let populations = pops
+            .iter()
+            .enumerate()
+            .map(|(k, p)| PopSummary {
+                name: p.name.clone(),
+                size: p.size,
+                model: p.model.to_string(),
+                spike_count: counts[k],
+                mean_rate_hz: if duration_ms > 0.0 { counts[k] as f64 / p.size as f64 / (duration_ms * 1e-3) } else { 0.0 },
+                cv_isi: first_spikes[k].and_then(|i| cv_isi(&spikes[i].times_ms, &spikes[i].senders, p.size)),
+            })
+            .collect();
+        Results {
+            dt_ms: dt,
+            duration_ms,
+            spikes,
+            states,
+            rates,
+            populations,
+            build_s,
+            simulate_s,
+            synapses,
+            bytes_per_synapse: if synapses > 0 { synapse_bytes as f64 / synapses as f64 } else { 0.0 },
+        }
+    }
+
+    /// Write every recording as `.npy` into `dir` (which must exist). Returns the files.
+    pub fn write_npy(&self, dir: &Path) -> std::io::Result<Vec<OutputFile>> {
+        let mut files = vec![];
+        let mut used = std::collections::HashSet::new();
+        let mut unique = |base: String| -> String {
+            let mut name = base.clone();
+            let mut k = 2;
+            while !used.insert(name.clone()) {
+                name = format!("{base}_{k}");
+                k += 1;
+            }
+            name
+        };
+        for s in &self.spikes {
+            let base = unique(format!("spikes_{}", safe(&s.population)));
+            npy::write(&dir.join(format!("{base}_times.npy")), &[s.times_ms.len()], &s.times_ms)?;
+            npy::write(&dir.join(format!("{base}_senders.npy")), &[s.senders.len()], &s.senders)?;
+            files.push(OutputFile { file: format!("{base}_times.npy"), description: format!("spike times [ms] of \"{}\"", s.population) });
+            files.push(OutputFile { file: format!("{base}_senders.npy"), description: format!("neuron index of each spike of \"{}\"", s.population) });
+        }
+        for st in &self.states {
+            let base = unique(format!("state_{}_{}", safe(&st.population), safe(&st.variable)));
+            npy::write(&dir.join(format!("{base}.npy")), &[st.times_ms.len(), st.neurons.len()], &st.values)?;
+            npy::write(&dir.join(format!("{base}_times.npy")), &[st.times_ms.len()], &st.times_ms)?;
+            npy::write(&dir.join(format!("{base}_neurons.npy")), &[st.neurons.len()], &st.neurons)?;
+            files.push(OutputFile { file: format!("{base}.npy"), description: format!("{} of \"{}\" (samples × neurons)", st.variable, st.population) });
+            files.push(OutputFile { file: format!("{base}_times.npy"), description: "sample times [ms]".into() });
+            files.push(OutputFile { file: format!("{base}_neurons.npy"), description: "recorded neuron indices".into() });
+        }
+        for r in &self.rates {
+            let base = unique(format!("rate_{}", safe(&r.population)));
+            npy::write(&dir.join(format!("{base}.npy")), &[r.rates_hz.len()], &r.rates_hz)?;
+            files.push(OutputFile { file: format!("{base}.npy"), description: format!("population rate [Hz] of \"{}\" in {} ms bins", r.population, r.bin_ms) });
+        }
+        Ok(files)
+    }
+
+    /// Summary of a population by name.
+    pub fn population(&self, name: &str) -> Option<&PopSummary> {
+        self.populations.iter().find(|p| p.name == name)
+    }
+}
+
+fn safe(name: &str) -> String {
+    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+}
+
+/// Mean CV of ISIs over neurons with at least 3 spikes.
+pub fn cv_isi(times: &[f64], senders: &[u32], size: usize) -> Option<f64> {
+    let mut per: Vec<Vec<f64>> = vec![vec![]; size];
+    for (&t, &s) in times.iter().zip(senders) {
+        per[s as usize].push(t);
+    }
+    let mut cvs = vec![];
+    for ts in &per {
+        if ts.len() < 3 {
+            continue;
+        }
+        let isi: Vec<f64> = ts.windows(2).map(|w| w[1] - w[0]).collect();
+        let m = isi.iter().sum::<f64>() / isi.len() as f64;
+        let v = isi.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / isi.len() as f64;
+        if m > 0.0 {
+            cvs.push(v.sqrt() / m);
+        }
+    }
+    if cvs.is_empty() { None } else { Some(cvs.iter().sum::<f64>() / cvs.len() as f64) }
+}
