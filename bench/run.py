@@ -399,6 +399,43 @@ def report(records, env, args, title="Ganglion vs Brian2 vs NEST"):
             L.append("|---|---|---|---|---|")
             L.extend(lines)
             L.append("")
+        # cost per recurrent synaptic event and memory per synapse
+        cost = []
+        for sysname, mode in SYSTEMS:
+            for th in args.threads:
+                recs = g.get((net, mode, th))
+                if not recs:
+                    continue
+                ev = med([r["spikes"] * r["synapses"] / r["neurons"] for r in recs
+                          if r.get("spikes") is not None and r.get("synapses") and r.get("neurons")])
+                sim = med([r.get("sim_s") for r in recs])
+                ns = sim * th / ev * 1e9 if ev and sim else None
+                if mode == "ganglion":
+                    bps = med([r.get("bytes_per_synapse") for r in recs])
+                    src = "manifest"
+                elif mode == "cpp_standalone":
+                    bps, src = None, ""
+                else:
+                    bps = med([((r.get("rss_mb") or {}).get("after_connect", 0) -
+                                (r.get("rss_mb") or {}).get("before_create", 0)) * 1048576 / r["synapses"]
+                               for r in recs if r.get("rss_mb") and r.get("synapses")])
+                    src = "RSS after connect − before create"
+                extra = ""
+                if mode == "cpp_standalone":
+                    cc = med([(r.get("brian2_timers") or {}).get("codegen_compile_s") for r in recs])
+                    extra = f"code generation + compilation {fmt_t(cc)} s of the whole process"
+                cost.append(f"| {LABEL[mode]} | {th} | {ev:.3g} | {'–' if ns is None else f'{ns:.1f}'} | "
+                            f"{'–' if bps is None else f'{bps:.1f} ({src})'} | {extra} |"
+                            if ev else f"| {LABEL[mode]} | {th} | – | – | – | {extra} |")
+        if cost:
+            L.append("Cost: recurrent synaptic events = spikes × mean out-degree (external Poisson input not "
+                     "counted); core-ns per event = sim loop × threads / events (includes neuron updates "
+                     "and input generation, so it is an upper bound of the per-event cost).")
+            L.append("")
+            L.append("| system | threads | synaptic events | core-ns / event | bytes / synapse | note |")
+            L.append("|---|---|---|---|---|---|")
+            L.extend(cost)
+            L.append("")
     failures = [r for r in records if r.get("error")]
     if failures:
         L.append("## Failed runs")
@@ -422,8 +459,8 @@ def main():
                     help="Ganglion only, one repetition; compare with stored Brian2/NEST records")
     ap.add_argument("--systems", default="ganglion,runtime,cpp_standalone,nest",
                     help="subset of ganglion,runtime,cpp_standalone,nest")
-    ap.add_argument("--brian2-hpc", action="store_true",
-                    help="also run Brian2 on hpc (126.6 M synapses; slow, several GB)")
+    ap.add_argument("--no-brian2-hpc", action="store_true",
+                    help="skip Brian2 on hpc (126.6 M synapses: ~5 GB, ~35-55 s per run)")
     ap.add_argument("--ganglion", default=GANGLION)
     ap.add_argument("--nice", type=int, default=10)
     ap.add_argument("--timeout", type=float, default=3600.0, help="per process [s]")
@@ -459,7 +496,7 @@ def main():
         if mode == "runtime" and th != 1:
             return False
         if net in ("hpc", "hpc_stdp") and mode in ("runtime", "cpp_standalone"):
-            return args.brian2_hpc and net == "hpc"
+            return not args.no_brian2_hpc and net == "hpc"
         return True
 
     records = []
