@@ -1,0 +1,48 @@
+//! `ganglion`: build, simulate and analyse neural circuits from a TOML spec.
+
+mod output;
+mod run;
+
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "ganglion", version, about = "Build, simulate, train and dissect neural circuits")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate a circuit spec and write recordings, plots and a manifest.
+    Run(run::RunArgs),
+    /// Check a spec without running it.
+    Validate {
+        /// The spec file (TOML).
+        spec: PathBuf,
+    },
+    /// List the neuron models and their parameters.
+    Models,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Validate { spec } => run::validate(&spec),
+        Command::Models => run::models(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(std::io::stderr(), "error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

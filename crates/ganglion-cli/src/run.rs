@@ -1,0 +1,254 @@
+//! `ganglion run`, `ganglion validate`, `ganglion models`.
+
+use crate::output::{timestamp, Staged};
+use anyhow::{Context, Result};
+use clap::Args;
+use ganglion_model::{load, validate as validate_spec, Resolved, Scalar, MODELS};
+use ganglion_plot::{raster, Figure, Panel, RasterOptions};
+use ganglion_sim::{Network, Results};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Arguments of `ganglion run`.
+#[derive(Args)]
+pub struct RunArgs {
+    /// The spec file (TOML).
+    spec: PathBuf,
+    /// Output folder (default: runs/<spec name>-<UTC timestamp>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads (overrides [simulation] threads; 0 = all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Master seed (overrides [simulation] seed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Simulated time, e.g. "500 ms" (overrides [simulation] duration).
+    #[arg(long)]
+    duration: Option<String>,
+    /// Skip the raster and rate plots.
+    #[arg(long)]
+    no_plots: bool,
+    /// Print the manifest as JSON on stdout instead of the summary table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Load, apply overrides, validate.
+fn prepare(spec: &Path, threads: Option<usize>, seed: Option<u64>, duration: Option<&str>) -> Result<Resolved> {
+    let (mut circuit, source) = load(spec)?;
+    if let Some(t) = threads {
+        circuit.simulation.threads = t;
+    }
+    if let Some(s) = seed {
+        circuit.simulation.seed = s;
+    }
+    if let Some(d) = duration {
+        circuit.simulation.duration = Scalar::Text(d.to_string());
+    }
+    Ok(validate_spec(&circuit, &source)?)
+}
+
+pub fn validate(spec: &Path) -> Result<ExitCode> {
+    let r = prepare(spec, None, None, None)?;
+    let neurons: usize = r.populations.iter().map(|p| p.size).sum();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{}: ok — {} populations ({} neurons), {} projections (~{:.3e} synapses), {} inputs, {} monitors; {} steps of {} ms; ~{:.2} GiB to build",
+        spec.display(),
+        r.populations.len(),
+        neurons,
+        r.projections.len(),
+        r.memory.synapses,
+        r.inputs.len(),
+        r.monitors.len(),
+        r.steps,
+        r.dt,
+        r.memory.peak_bytes / f64::powi(1024.0, 3)
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn models() -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    for m in MODELS {
+        writeln!(out, "{:<14} {}", m.name, m.summary)?;
+        writeln!(out, "  weights in {}", match m.synapse.weight_dim().base_unit() { "" => "dimensionless units", u => u })?;
+        for p in m.params {
+            writeln!(out, "  {:<11} {:>9} {:<3}  {}", p.name, p.default, p.dim.base_unit(), p.doc)?;
+        }
+        writeln!(out, "  state: {}", m.state.iter().map(|s| s.name).collect::<Vec<_>>().join(", "))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run(args: RunArgs) -> Result<ExitCode> {
+    let t_start = Instant::now();
+    let r = prepare(&args.spec, args.threads, args.seed, args.duration.as_deref())?;
+    let dest = args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-{}", r.name, timestamp())));
+    let mut net = Network::build(&r)?;
+
+    // Progress bar on stderr, shown only once the run has taken more than a second.
+    let bar: Mutex<Option<ProgressBar>> = Mutex::new(None);
+    let t_sim = Instant::now();
+    let progress = |done: u64, total: u64| {
+        if t_sim.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        let mut b = bar.lock().unwrap_or_else(|p| p.into_inner());
+        let pb = b.get_or_insert_with(|| {
+            let pb = ProgressBar::new(total);
+            pb.set_style(
+                ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent}% ({elapsed} elapsed, ~{eta} left)")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            pb
+        });
+        pb.set_position(done);
+    };
+    let results = net.run(Some(&progress));
+    if let Some(pb) = bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        pb.finish_and_clear();
+    }
+    let results = results?;
+
+    let t_write = Instant::now();
+    let staged = Staged::new(&dest)?;
+    let manifest = match write_outputs(&staged.tmp, &args, &r, &net, &results, t_write) {
+        Ok(m) => m,
+        Err(e) => {
+            staged.abandon();
+            return Err(e);
+        }
+    };
+    let dest = staged.commit()?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&manifest)?)?;
+    } else {
+        print_summary(&mut out, &args.spec, &r, &results, &manifest, &dest, t_start.elapsed().as_secs_f64())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_outputs(dir: &Path, args: &RunArgs, r: &Resolved, net: &Network, res: &Results, t_write: Instant) -> Result<serde_json::Value> {
+    let mut files: Vec<serde_json::Value> = res
+        .write_npy(dir)
+        .with_context(|| format!("cannot write recordings into {}", dir.display()))?
+        .into_iter()
+        .map(|f| json!({"file": f.file, "description": f.description}))
+        .collect();
+    if !args.no_plots {
+        for (file, description) in plot(dir, r, res)? {
+            files.push(json!({"file": file, "description": description}));
+        }
+    }
+    std::fs::copy(&args.spec, dir.join("spec.toml")).with_context(|| "cannot copy the spec")?;
+    files.push(json!({"file": "spec.toml", "description": "the spec that was run"}));
+    files.push(json!({"file": "manifest.json", "description": "this manifest"}));
+    let write_s = t_write.elapsed().as_secs_f64();
+    let manifest = json!({
+        "ganglion_version": env!("CARGO_PKG_VERSION"),
+        "spec": args.spec.display().to_string(),
+        "name": r.name,
+        "dt_ms": r.dt,
+        "duration_ms": res.duration_ms,
+        "seed": r.seed,
+        "threads": r.threads,
+        "neurons": net.populations().iter().map(|p| p.size).sum::<usize>(),
+        "synapses": res.synapses,
+        "bytes_per_synapse": res.bytes_per_synapse,
+        "synapse_bytes": net.synapse_bytes(),
+        "memory_estimate_bytes": r.memory.peak_bytes,
+        "populations": res.populations,
+        "files": files,
+        "timings": {"build_s": res.build_s, "simulate_s": res.simulate_s, "write_s": write_s},
+    });
+    let tmp = dir.join(".manifest.json.tmp");
+    std::fs::write(&tmp, serde_json::to_string_pretty(&manifest)?)?;
+    std::fs::rename(&tmp, dir.join("manifest.json"))?;
+    Ok(manifest)
+}
+
+/// Raster (with population rate below) of all spike monitors, and population-rate traces.
+fn plot(dir: &Path, r: &Resolved, res: &Results) -> Result<Vec<(String, String)>> {
+    let mut files = vec![];
+    if !res.spikes.is_empty() {
+        // Show at most 500 neurons per population so that big networks stay legible.
+        const SHOWN: u32 = 500;
+        let kept: Vec<(Vec<f64>, Vec<u32>)> = res
+            .spikes
+            .iter()
+            .map(|s| {
+                let (t, i): (Vec<f64>, Vec<u32>) = s.times_ms.iter().zip(&s.senders).filter(|(_, i)| **i < SHOWN).map(|(&t, &i)| (t, i)).unzip();
+                (t, i)
+            })
+            .collect();
+        let sizes: Vec<u32> = res
+            .spikes
+            .iter()
+            .map(|s| r.population_index(&s.population).map(|k| r.populations[k].size as u32).unwrap_or(1).min(SHOWN))
+            .collect();
+        let pops: Vec<(&str, &[f64], &[u32])> = res.spikes.iter().zip(&kept).map(|(s, (t, i))| (s.population.as_str(), &t[..], &i[..])).collect();
+        let opts = RasterOptions {
+            title: format!("{} — spikes (first {SHOWN} neurons per population)", r.name),
+            t_range_ms: Some((0.0, res.duration_ms)),
+            rate_bin_ms: Some((res.duration_ms / 200.0).max(r.dt)),
+            population_sizes: Some(sizes),
+            ..RasterOptions::default()
+        };
+        raster(&pops, &opts, dir.join("raster"))?;
+        files.push(("raster.svg".into(), "spike raster and population rate (SVG)".into()));
+        files.push(("raster.png".into(), "spike raster and population rate (PNG)".into()));
+    }
+    if !res.rates.is_empty() {
+        let mut panel = Panel::new("time [ms]", "rate [Hz]");
+        for rate in &res.rates {
+            let pts = rate.rates_hz.iter().enumerate().map(|(b, &v)| (b as f64 * rate.bin_ms, v)).collect();
+            panel = panel.line(format!("{} ({} ms bins)", rate.population, rate.bin_ms), pts);
+        }
+        ganglion_plot::save(&Figure::new(format!("{} — population rate", r.name)).panel(panel), dir.join("rate"))?;
+        files.push(("rate.svg".into(), "population rate from rate monitors (SVG)".into()));
+        files.push(("rate.png".into(), "population rate from rate monitors (PNG)".into()));
+    }
+    Ok(files)
+}
+
+fn print_summary(out: &mut impl Write, spec: &Path, r: &Resolved, res: &Results, manifest: &serde_json::Value, dest: &Path, total_s: f64) -> Result<()> {
+    let neurons: usize = r.populations.iter().map(|p| p.size).sum();
+    writeln!(
+        out,
+        "{}: {} neurons, {} synapses ({:.1} B each), {} ms at dt = {} ms, {} thread{}",
+        spec.display(),
+        neurons,
+        res.synapses,
+        res.bytes_per_synapse,
+        res.duration_ms,
+        r.dt,
+        r.threads,
+        if r.threads == 1 { "" } else { "s" }
+    )?;
+    writeln!(out, "{:<16} {:>8} {:<14} {:>10} {:>10} {:>7}", "population", "size", "model", "spikes", "rate [Hz]", "CV ISI")?;
+    for p in &res.populations {
+        let cv = p.cv_isi.map(|c| format!("{c:.2}")).unwrap_or_else(|| "-".into());
+        writeln!(out, "{:<16} {:>8} {:<14} {:>10} {:>10.2} {:>7}", p.name, p.size, p.model, p.spike_count, p.mean_rate_hz, cv)?;
+    }
+    let t = &manifest["timings"];
+    writeln!(
+        out,
+        "build {:.3} s · simulate {:.3} s · write {:.3} s · total {:.3} s → {}",
+        t["build_s"].as_f64().unwrap_or(0.0),
+        t["simulate_s"].as_f64().unwrap_or(0.0),
+        t["write_s"].as_f64().unwrap_or(0.0),
+        total_s,
+        dest.display()
+    )?;
+    Ok(())
+}
