@@ -64,7 +64,10 @@ def main():
     duration = args.duration if args.duration is not None else P["duration"]
 
     nest.ResetKernel()
-    nest.set_verbosity("M_WARNING")
+    if hasattr(nest, "VerbosityLevel"):
+        nest.verbosity = nest.VerbosityLevel.WARNING
+    else:
+        nest.set_verbosity("M_WARNING")
     t_build0 = time.time()
     nest.local_num_threads = args.threads
     nest.resolution = P["dt"]
