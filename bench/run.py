@@ -66,8 +66,36 @@ def log(msg):
 # ------------------------------------------------------------------------------------------
 # running one process
 # ------------------------------------------------------------------------------------------
+def cpu_busy_s():
+    """Busy CPU time of the whole machine so far [core-seconds], from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + (v[4] if len(v) > 4 else 0)  # idle + iowait
+    return (sum(v[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_idle(max_busy_cores, max_wait_s):
+    """Wait until the machine is quiet: less than max_busy_cores busy over a 2 s sample."""
+    t_end = time.time() + max_wait_s
+    warned = False
+    while True:
+        b0 = cpu_busy_s()
+        time.sleep(2.0)
+        busy = (cpu_busy_s() - b0) / 2.0
+        if busy <= max_busy_cores or time.time() > t_end:
+            return busy
+        if not warned:
+            log(f"machine busy ({busy:.2f} cores used by others); waiting up to {max_wait_s:.0f} s")
+            warned = True
+        time.sleep(8.0)
+
+
 def run_process(cmd, nice, timeout, cwd=ROOT, env=None):
-    """Run cmd, return dict(rc, wall_s, peak_rss_mb, stdout, stderr, timed_out)."""
+    """Run cmd, return dict(rc, wall_s, peak_rss_mb, cpu_s, other_cores, stdout, stderr, timed_out).
+
+    other_cores: mean number of cores that other processes kept busy during the run
+    (machine busy time minus this process tree's CPU time, divided by wall time).
+    """
     out = tempfile.TemporaryFile(mode="w+")
     err = tempfile.TemporaryFile(mode="w+")
 
@@ -76,6 +104,7 @@ def run_process(cmd, nice, timeout, cwd=ROOT, env=None):
         if nice:
             os.nice(nice)
 
+    busy0 = cpu_busy_s()
     t0 = time.time()
     p = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd, env=env, preexec_fn=pre)
     timed_out = {"v": False}
@@ -91,11 +120,14 @@ def run_process(cmd, nice, timeout, cwd=ROOT, env=None):
     timer.start()
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.time() - t0
+    busy = cpu_busy_s() - busy0
     timer.cancel()
+    cpu = ru.ru_utime + ru.ru_stime
     p.returncode = os.waitstatus_to_exitcode(status)
     out.seek(0)
     err.seek(0)
     res = {"rc": p.returncode, "wall_s": wall, "peak_rss_mb": ru.ru_maxrss / 1024.0,
+           "cpu_s": cpu, "other_cores": max(busy - cpu, 0.0) / wall if wall > 0 else None,
            "stdout": out.read(), "stderr": err.read(), "timed_out": timed_out["v"], "t0": t0}
     out.close()
     err.close()
@@ -119,7 +151,8 @@ def run_ganglion(net, threads, rep, args):
     if os.path.exists(outdir):
         shutil.rmtree(outdir)
     os.makedirs(os.path.dirname(outdir), exist_ok=True)
-    cmd = [args.ganglion, "run", spec, "--out", outdir, "--threads", str(threads)]
+    cmd = [args.ganglion, "run", spec, "--out", outdir, "--threads", str(threads), "--seed", str(rep + 1),
+           "--no-plots"]
     r = run_process(cmd, args.nice, args.timeout)
     rec = {"system": "ganglion", "mode": "ganglion", "network": net, "threads": threads, "rep": rep,
            "cmd": " ".join(cmd)}
@@ -136,8 +169,8 @@ def run_ganglion(net, threads, rep, args):
         if man is not None:
             tm = man.get("timings", {})
             pops = man.get("populations", [])
-            dur = netdefs.duration_ms(net)
-            n = sum(int(p.get("size", 0)) for p in pops) or netdefs.n_neurons(net)
+            dur = man.get("duration_ms") or netdefs.duration_ms(net)
+            n = man.get("neurons") or sum(int(p.get("size", 0)) for p in pops) or netdefs.n_neurons(net)
             spikes = sum(int(p.get("spike_count", 0)) for p in pops)
             rec.update(
                 version=man.get("version") or man.get("ganglion_version"),
@@ -153,7 +186,8 @@ def run_ganglion(net, threads, rep, args):
                 if name != "manifest.json":
                     path = os.path.join(outdir, name)
                     shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
-    rec.update(wall_s=r["wall_s"], peak_rss_mb=r["peak_rss_mb"], total_s=r["wall_s"])
+    rec.update(wall_s=r["wall_s"], peak_rss_mb=r["peak_rss_mb"], total_s=r["wall_s"], cpu_s=r["cpu_s"],
+               other_cores=r["other_cores"], seed=rep + 1)
     return rec
 
 
@@ -180,7 +214,7 @@ def run_reference(system, mode, net, threads, rep, args, duration=None):
     else:
         rec["script_peak_rss_mb"] = rec.get("peak_rss_mb")
         rec.update(base)
-    rec.update(wall_s=r["wall_s"], peak_rss_mb=r["peak_rss_mb"])
+    rec.update(wall_s=r["wall_s"], peak_rss_mb=r["peak_rss_mb"], cpu_s=r["cpu_s"], other_cores=r["other_cores"])
     return rec
 
 
@@ -314,13 +348,15 @@ def report(records, env, args, title="Ganglion vs Brian2 vs NEST"):
             L.append(f"- {k}: {env[k]}")
     L.append(f"- repetitions: {args.reps}; threads: {', '.join(map(str, args.threads))}; "
              f"every process run with `nice -n {args.nice}`, one at a time, systems alternating")
-    L.append("- seeds: repetition k uses seed k+1 in Brian2 and NEST; Ganglion uses the spec's seed")
+    L.append("- seeds: repetition k (0-based) uses seed k+1 in every system (random streams differ between systems)")
     L.append("")
     L.append("Columns: **sim loop** = the simulation loop only (median, (min–max) over repetitions); "
              "**whole process** = wall time of the process from fork to exit (interpreter start, imports, "
              "build, code generation/compilation, simulation, writing/reading results); "
              "**build** = everything before the loop as the system reports it; **peak RSS** of the process "
-             "tree. Rates and CV(ISI) are medians over repetitions. Brian2 runtime runs single-threaded only.")
+             "tree. Rates and CV(ISI) are medians over repetitions. Brian2 runtime runs single-threaded only. "
+             "**others** = mean number of cores other processes kept busy during the runs (machine busy time "
+             "minus the measured process tree's CPU time, over wall time): near 0 means an undisturbed run.")
     L.append("")
     L.append(f"Statistics check (before any time is compared): per population, mean rate within "
              f"{TOLERANCE['rate_rel']:.0%} and mean CV(ISI) within max({TOLERANCE['cv_abs']}, "
@@ -339,8 +375,8 @@ def report(records, env, args, title="Ganglion vs Brian2 vs NEST"):
                     "hpc_stdp": "NEST hpc_benchmark.py, scale 1, with E→E stdp_pl_synapse_hom."}.get(net, ""))
         L.append("")
         L.append("| system | threads | sim loop [s] | whole process [s] | build [s] | peak RSS [MB] | "
-                 "spikes | rate [Hz] | CV ISI (E) | synapses | runs |")
-        L.append("|---|---|---|---|---|---|---|---|---|---|---|")
+                 "spikes | rate [Hz] | CV ISI (E) | synapses | runs | others [cores] |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for sysname, mode in SYSTEMS:
             for th in args.threads:
                 recs = g.get((net, mode, th))
@@ -349,7 +385,7 @@ def report(records, env, args, title="Ganglion vs Brian2 vs NEST"):
                 if not recs and not errs:
                     continue
                 if not recs:
-                    L.append(f"| {LABEL[mode]} | {th} | failed: {errs[0]['error']} | | | | | | | | 0/{len(errs)} |")
+                    L.append(f"| {LABEL[mode]} | {th} | failed: {errs[0]['error']} | | | | | | | | 0/{len(errs)} | |")
                     continue
                 ps = pop_summary(recs)
                 cv = ps.get("exc", {}).get("cv")
@@ -364,6 +400,8 @@ def report(records, env, args, title="Ganglion vs Brian2 vs NEST"):
                     "–" if cv is None else f"{cv:.2f}",
                     f"{med([r.get('synapses') for r in recs]):.0f}" if med([r.get('synapses') for r in recs]) else "–",
                     f"{len(recs)}/{len(recs) + len(errs)}",
+                    "–" if med([r.get("other_cores") for r in recs]) is None
+                    else f"{med([r.get('other_cores') for r in recs]):.2f}",
                 ]) + " |")
         L.append("")
         # pairwise: Ganglion vs each other system, same thread count
@@ -466,6 +504,10 @@ def main():
     ap.add_argument("--timeout", type=float, default=3600.0, help="per process [s]")
     ap.add_argument("--keep-out", action="store_true", help="keep Ganglion's spike files in bench/out")
     ap.add_argument("--no-warmup", action="store_true")
+    ap.add_argument("--max-busy", type=float, default=0.3,
+                    help="before each run, wait until other processes use at most this many cores (default %(default)s)")
+    ap.add_argument("--max-wait", type=float, default=900.0,
+                    help="longest wait for a quiet machine before a run [s]; 0 = don't wait (default %(default)s)")
     ap.add_argument("--output", default=None, help="report path (default bench/RESULTS.md, quick: bench/out/RESULTS-quick.md)")
     ap.add_argument("--jsonl", default=None, help="raw records (default bench/RESULTS.jsonl, quick: bench/out/quick.jsonl)")
     args = ap.parse_args()
@@ -532,10 +574,12 @@ def main():
                 for sysname, mode in rot:
                     if not wanted(mode, net, th):
                         continue
+                    idle_busy = wait_idle(args.max_busy, args.max_wait) if args.max_wait > 0 else None
                     if sysname == "ganglion":
                         rec = run_ganglion(net, th, rep, args)
                     else:
                         rec = run_reference(sysname, mode, net, th, rep, args)
+                    rec["busy_before"] = idle_busy
                     keep(rec)
 
     jf.close()
