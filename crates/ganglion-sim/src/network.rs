@@ -81,6 +81,9 @@ enum InputPart {
         pop: usize,
         /// (local index, stream key, λ per step, weight)
         targets: Vec<(u32, u64, f64, f32)>,
+        /// Cumulative Poisson probabilities when every target has the same λ < 64 (the usual
+        /// case): a sample is then one uniform and a short scan, no exp or division.
+        cdf: Option<Vec<f64>>,
         channel: usize,
         delay: usize,
     },
@@ -631,15 +634,28 @@ fn collect_spikes(flags: &[u8], lo: u32, out: &mut Vec<u32>) {
 fn apply_input(inp: &mut InputPart, pops: &mut [PopPart], t: u64) {
     let pp = &mut pops[inp.pop()];
     match inp {
-        InputPart::Poisson { targets, channel, delay, .. } => {
+        InputPart::Poisson { targets, cdf, channel, delay, .. } => {
             let slot = ((t + *delay as u64) % pp.slots as u64) as usize;
             let base = pp.slot_base(*channel, slot);
             let salt = t.wrapping_mul(0xD1B5_4A32_D192_ED03);
-            for &(i, key, lambda, w) in targets.iter() {
-                let mut s = Stream::new(key ^ salt);
-                let k = s.poisson(lambda);
-                if k > 0 {
-                    pp.ring[base + i as usize] += k as f32 * w;
+            match cdf {
+                Some(cdf) => {
+                    for &(i, key, _, w) in targets.iter() {
+                        let u = crate::rng::unit_f64(crate::rng::mix64(key ^ salt));
+                        let k = cdf.iter().position(|&f| u < f).unwrap_or(cdf.len());
+                        if k > 0 {
+                            pp.ring[base + i as usize] += k as f32 * w;
+                        }
+                    }
+                }
+                None => {
+                    for &(i, key, lambda, w) in targets.iter() {
+                        let mut s = Stream::new(key ^ salt);
+                        let k = s.poisson(lambda);
+                        if k > 0 {
+                            pp.ring[base + i as usize] += k as f32 * w;
+                        }
+                    }
                 }
             }
         }
@@ -707,12 +723,15 @@ fn lower_input(r: &Resolved, k: usize, inp: &ganglion_model::ResolvedInput, (lo,
                 let mut s = Stream::new(derive(derive(key, label), j as u64));
                 draw(d, j, &mut s)
             };
+            let targets: Vec<(u32, u64, f64, f32)> = targets
+                .iter()
+                .map(|&(i, j)| (i, derive(key, 1_000_000 + global(i)), value(rate, 1, j) * dt * 1e-3, value(weight, 2, j) as f32))
+                .collect();
+            let cdf = rate.as_const().map(|r| r * dt * 1e-3).filter(|&l| l < 64.0).map(poisson_cdf);
             InputPart::Poisson {
                 pop,
-                targets: targets
-                    .iter()
-                    .map(|&(i, j)| (i, derive(key, 1_000_000 + global(i)), value(rate, 1, j) * dt * 1e-3, value(weight, 2, j) as f32))
-                    .collect(),
+                targets,
+                cdf,
                 channel: chan(*receptor),
                 delay: (delay / dt).round() as usize,
             }
@@ -756,4 +775,19 @@ fn lower_input(r: &Resolved, k: usize, inp: &ganglion_model::ResolvedInput, (lo,
             steps_per_sample: step / dt,
         },
     }
+}
+
+/// Cumulative probabilities P(K ≤ k) of a Poisson(λ) count, up to where they reach 1 − 1e-16.
+fn poisson_cdf(lambda: f64) -> Vec<f64> {
+    let mut out = vec![];
+    let mut p = (-lambda).exp();
+    let mut f = p;
+    let mut k = 0.0;
+    while f < 1.0 - 1e-16 && out.len() < 400 {
+        out.push(f);
+        k += 1.0;
+        p *= lambda / k;
+        f += p;
+    }
+    out
 }
