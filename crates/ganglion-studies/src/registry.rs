@@ -1,0 +1,263 @@
+//! The list of studies, running one into its output directory, and the text
+//! the CLI prints.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use crate::studies::{active_dendrites::ActiveDendrites, pavlovian_attention::PavlovianAttention};
+use crate::{Error, Mode, Study, StudyInfo, StudyOutcome};
+
+/// Every registered study, in listing order.
+fn registry() -> Vec<&'static dyn Study> {
+    vec![&ActiveDendrites, &PavlovianAttention]
+}
+
+/// Name, paper, checks and runtimes of every study (for `ganglion study list`).
+pub fn list() -> Vec<StudyInfo> {
+    registry().iter().map(|s| s.info()).collect()
+}
+
+/// The study registered under `name`.
+pub fn find(name: &str) -> Result<&'static dyn Study, Error> {
+    registry()
+        .into_iter()
+        .find(|s| s.info().name == name)
+        .ok_or_else(|| Error::UnknownStudy {
+            name: name.to_string(),
+            available: list().iter().map(|i| i.name).collect::<Vec<_>>().join(", "),
+        })
+}
+
+/// Runs study `name` in `mode` and writes its outputs.
+///
+/// Outputs go to `out`, or by default to `runs/<name>/<UTC timestamp>/`
+/// relative to the current directory. Everything is first written into a
+/// hidden temporary sibling directory, which is renamed to the final name
+/// only when the run completed; `out` must not exist or be an empty
+/// directory. The directory holds `report.md`, the figures (SVG and PNG) and
+/// `metrics.json` (`study`, `mode`, `elapsed_s`, `passed`, `checks` — each
+/// `{name, value, expected, tolerance, tolerance_kind, pass, note}` — and
+/// `tables`).
+///
+/// A failed check is not an error: inspect [`StudyOutcome::passed`].
+pub fn run_study(name: &str, mode: Mode, out: Option<PathBuf>) -> Result<StudyOutcome, Error> {
+    let study = find(name)?;
+    let info = study.info();
+    let dir = match out {
+        Some(d) => d,
+        None => default_dir(info.name)?,
+    };
+    if dir.exists() {
+        let empty = std::fs::read_dir(&dir)
+            .map(|mut it| it.next().is_none())
+            .unwrap_or(false);
+        if !empty {
+            return Err(Error::OutputExists { path: dir });
+        }
+    }
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(Error::io(&parent))?;
+    let leaf = dir
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| info.name.to_string());
+    let tmp = parent.join(format!(".{leaf}.tmp-{}", std::process::id()));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(Error::io(&tmp))?;
+    }
+    std::fs::create_dir(&tmp).map_err(Error::io(&tmp))?;
+
+    let result = run_into(study, &info, mode, &tmp);
+    let (checks, elapsed_s) = match result {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+    };
+    if dir.exists() {
+        // Known empty (checked above); rename cannot replace a directory everywhere.
+        std::fs::remove_dir(&dir).map_err(Error::io(&dir))?;
+    }
+    std::fs::rename(&tmp, &dir).map_err(|source| {
+        let _ = std::fs::remove_dir_all(&tmp);
+        Error::Io {
+            path: dir.clone(),
+            source,
+        }
+    })?;
+    Ok(StudyOutcome {
+        study: info.name.to_string(),
+        mode,
+        dir,
+        checks,
+        elapsed_s,
+    })
+}
+
+fn run_into(
+    study: &dyn Study,
+    info: &StudyInfo,
+    mode: Mode,
+    tmp: &Path,
+) -> Result<(Vec<crate::Check>, f64), Error> {
+    let started = Instant::now();
+    let output = study.run(mode, tmp)?;
+    let elapsed_s = started.elapsed().as_secs_f64();
+    let passed = output.checks.iter().all(|c| c.pass);
+    let metrics = serde_json::json!({
+        "study": info.name,
+        "paper": info.paper,
+        "mode": mode,
+        "started_utc": timestamp(SystemTime::now()),
+        "elapsed_s": elapsed_s,
+        "passed": passed,
+        "checks": output.checks,
+        "tables": output.tables,
+    });
+    let text = serde_json::to_string_pretty(&metrics).map_err(|source| Error::Json {
+        study: info.name.to_string(),
+        source,
+    })?;
+    let path = tmp.join("metrics.json");
+    std::fs::write(&path, text).map_err(Error::io(path))?;
+    Ok((output.checks, elapsed_s))
+}
+
+/// `runs/<name>/<timestamp>`, with a numeric suffix if that exists already.
+fn default_dir(name: &str) -> Result<PathBuf, Error> {
+    let base = Path::new("runs").join(name);
+    let stamp = timestamp(SystemTime::now());
+    let mut dir = base.join(&stamp);
+    let mut k = 2;
+    while dir.exists() {
+        dir = base.join(format!("{stamp}-{k}"));
+        k += 1;
+    }
+    Ok(dir)
+}
+
+/// UTC time as `YYYY-MM-DDTHH-MM-SSZ` (no colons, so it is a valid file name
+/// everywhere).
+pub(crate) fn timestamp(t: SystemTime) -> String {
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}-{:02}-{:02}Z",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60
+    )
+}
+
+/// The table `ganglion study list` prints: name, quick and full runtime,
+/// paper, and what is checked.
+pub fn format_list() -> String {
+    let infos = list();
+    let w = infos.iter().map(|i| i.name.len()).max().unwrap_or(4).max(4);
+    let wq = infos
+        .iter()
+        .map(|i| i.quick_runtime.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let wf = infos
+        .iter()
+        .map(|i| i.full_runtime.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<w$}  {:<wq$}  {:<wf$}  PAPER",
+        "NAME", "QUICK", "FULL"
+    );
+    for i in &infos {
+        let _ = writeln!(
+            s,
+            "{:<w$}  {:<wq$}  {:<wf$}  {}",
+            i.name, i.quick_runtime, i.full_runtime, i.paper
+        );
+        let _ = writeln!(s, "{:<w$}  checks: {}", "", i.checks);
+    }
+    s
+}
+
+/// A short summary of a finished run for the terminal: one line per check
+/// and where the report is.
+pub fn format_outcome(outcome: &StudyOutcome) -> String {
+    let mut s = String::new();
+    let w = outcome
+        .checks
+        .iter()
+        .map(|c| c.name.len())
+        .max()
+        .unwrap_or(5);
+    for c in &outcome.checks {
+        let _ = writeln!(
+            s,
+            "{}  {:<w$}  {} (expected {} {})",
+            if c.pass { "pass" } else { "FAIL" },
+            c.name,
+            crate::report::num(c.value),
+            crate::report::num(c.expected),
+            c.tolerance_text()
+        );
+    }
+    let failed = outcome.failed().count();
+    let _ = writeln!(
+        s,
+        "{}: {}/{} checks passed in {:.1} s ({} mode)\nreport: {}",
+        outcome.study,
+        outcome.checks.len() - failed,
+        outcome.checks.len(),
+        outcome.elapsed_s,
+        outcome.mode,
+        outcome.report_path().display()
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn timestamps_are_utc_civil_dates() {
+        assert_eq!(timestamp(UNIX_EPOCH), "1970-01-01T00-00-00Z");
+        let t = UNIX_EPOCH + Duration::from_secs(1_709_210_096); // 2024-02-29 12:34:56
+        assert_eq!(timestamp(t), "2024-02-29T12-34-56Z");
+    }
+
+    #[test]
+    fn unknown_study_names_the_alternatives() {
+        let e = find("nope").err().expect("unknown");
+        let msg = e.to_string();
+        assert!(msg.contains("active-dendrites") && msg.contains("pavlovian-attention"));
+    }
+
+    #[test]
+    fn list_table_has_every_study() {
+        let s = format_list();
+        for i in list() {
+            assert!(s.contains(i.name));
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! Random streams, sampling and small statistics shared by the studies.
+
+use rand::{RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// The generator every study uses.
+pub type StudyRng = Xoshiro256PlusPlus;
+
+/// An independent stream for `(seed, id)`: results do not depend on which
+/// thread runs which id.
+pub fn stream(seed: u64, id: u64) -> StudyRng {
+    // SplitMix64 finaliser of the pair, so nearby ids get unrelated seeds.
+    let mut z = seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    StudyRng::seed_from_u64(z ^ (z >> 31))
+}
+
+/// A standard normal deviate (Box–Muller; the second deviate is dropped to
+/// keep the stream stateless).
+pub fn normal(rng: &mut StudyRng) -> f64 {
+    loop {
+        let u: f64 = rng.random();
+        if u > 0.0 {
+            let v: f64 = rng.random();
+            return (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos();
+        }
+    }
+}
+
+/// Marks `k` distinct elements of `0..n` with `stamp` in `marks` (Floyd's
+/// algorithm: exactly `k` draws, no rejection) and pushes them onto `out`.
+///
+/// `marks` must have length `n`; an element is selected iff
+/// `marks[i] == stamp`, so callers reuse the buffer by bumping `stamp`.
+pub fn sample_distinct(
+    rng: &mut StudyRng,
+    n: usize,
+    k: usize,
+    marks: &mut [u32],
+    stamp: u32,
+    out: &mut Vec<u32>,
+) {
+    debug_assert!(k <= n && marks.len() == n);
+    for j in (n - k)..n {
+        let t = rng.random_range(0..=j);
+        let pick = if marks[t] == stamp { j } else { t };
+        marks[pick] = stamp;
+        out.push(pick as u32);
+    }
+}
+
+/// Ordinary least squares `y = intercept + slope * x`.
+pub fn ols(x: &[f64], y: &[f64]) -> (f64, f64) {
+    let n = x.len() as f64;
+    let mx = x.iter().sum::<f64>() / n;
+    let my = y.iter().sum::<f64>() / n;
+    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let sxx: f64 = x.iter().map(|a| (a - mx) * (a - mx)).sum();
+    let slope = sxy / sxx;
+    (my - slope * mx, slope)
+}
+
+/// The `q`-quantile (0..=1) of `v` by linear interpolation; `v` is sorted in place.
+pub fn quantile(v: &mut [f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
+    let i = pos.floor() as usize;
+    let frac = pos - i as f64;
+    if i + 1 < v.len() {
+        v[i] * (1.0 - frac) + v[i + 1] * frac
+    } else {
+        v[i]
+    }
+}
+
+/// Standard normal CDF (erfc-based, |error| < 1.2e-7).
+pub fn normal_cdf(x: f64) -> f64 {
+    0.5 * erfc(-x / std::f64::consts::SQRT_2)
+}
+
+/// Inverse of the standard normal CDF for `p` in (0, 1) (bisection on
+/// [`normal_cdf`]; used a handful of times, so speed does not matter).
+pub fn normal_quantile(p: f64) -> f64 {
+    let (mut lo, mut hi) = (-40.0f64, 40.0f64);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if normal_cdf(mid) < p {
+            lo = mid
+        } else {
+            hi = mid
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// Complementary error function (Numerical Recipes' Chebyshev fit).
+fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let r = t
+        * (-z * z - 1.265_512_23
+            + t * (1.000_023_68
+                + t * (0.374_091_96
+                    + t * (0.096_784_18
+                        + t * (-0.186_288_06
+                            + t * (0.278_868_07
+                                + t * (-1.135_203_98
+                                    + t * (1.488_515_87
+                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
+            .exp();
+    if x >= 0.0 { r } else { 2.0 - r }
+}
+
+/// Runs `f(i)` for `i in 0..n` on up to `available_parallelism` threads and
+/// returns the results in index order. `f` must derive its randomness from
+/// `i` (see [`stream`]) so results do not depend on the thread count.
+pub fn par_map<T: Send, F: Fn(usize) -> T + Sync>(n: usize, f: F) -> Vec<T> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .min(n.max(1));
+    if threads <= 1 {
+        return (0..n).map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut parts: Vec<Vec<(usize, T)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if i >= n {
+                            break;
+                        }
+                        mine.push((i, f(i)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut all: Vec<(usize, T)> = parts.drain(..).flatten().collect();
+    all.sort_by_key(|p| p.0);
+    all.into_iter().map(|p| p.1).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floyd_sampling_is_distinct_and_complete() {
+        let mut rng = stream(1, 2);
+        let mut marks = vec![0u32; 50];
+        for stamp in 1..200u32 {
+            let mut out = Vec::new();
+            sample_distinct(&mut rng, 50, 20, &mut marks, stamp, &mut out);
+            let mut s = out.clone();
+            s.sort_unstable();
+            s.dedup();
+            assert_eq!(s.len(), 20);
+            assert_eq!(marks.iter().filter(|&&m| m == stamp).count(), 20);
+        }
+        let mut out = Vec::new();
+        sample_distinct(&mut rng, 7, 7, &mut vec![0; 7], 1, &mut out);
+        out.sort_unstable();
+        assert_eq!(out, (0..7).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn ols_recovers_a_line() {
+        let x = [1.0, 2.0, 3.0, 4.0];
+        let y: Vec<f64> = x.iter().map(|v| 0.5 + 2.0 * v).collect();
+        let (a, b) = ols(&x, &y);
+        assert!((a - 0.5).abs() < 1e-12 && (b - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn normal_cdf_and_quantile() {
+        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
+        assert!((normal_quantile(0.99) - 2.326_347_874).abs() < 1e-6);
+        assert!((quantile(&mut [3.0, 1.0, 2.0], 0.5) - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn normal_deviates_have_unit_variance() {
+        let mut rng = stream(7, 0);
+        let v: Vec<f64> = (0..20_000).map(|_| normal(&mut rng)).collect();
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len() as f64;
+        assert!(m.abs() < 0.03 && (var - 1.0).abs() < 0.05);
+    }
+
+    #[test]
+    fn par_map_keeps_order() {
+        assert_eq!(
+            par_map(100, |i| i * 2),
+            (0..100).map(|i| i * 2).collect::<Vec<_>>()
+        );
+    }
+}

@@ -1,0 +1,140 @@
+//! Every study runs in quick mode, passes its checks and leaves a complete
+//! output directory behind (and nothing half-written).
+
+use std::path::Path;
+
+use ganglion_studies::{Mode, format_list, format_outcome, list, run_study};
+
+fn assert_outputs(dir: &Path, figures: &[&str]) {
+    for f in ["report.md", "metrics.json"] {
+        let len = std::fs::metadata(dir.join(f)).map(|m| m.len()).unwrap_or(0);
+        assert!(len > 100, "{f} missing or empty in {}", dir.display());
+    }
+    for stem in figures {
+        for ext in ["svg", "png"] {
+            let p = dir.join(format!("{stem}.{ext}"));
+            assert!(
+                std::fs::metadata(&p)
+                    .map(|m| m.len() > 1000)
+                    .unwrap_or(false),
+                "{} missing",
+                p.display()
+            );
+        }
+    }
+    let report = std::fs::read_to_string(dir.join("report.md")).expect("report");
+    for stem in figures {
+        assert!(
+            report.contains(&format!("({stem}.png)")),
+            "report does not embed {stem}"
+        );
+    }
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).expect("metrics"))
+            .expect("valid JSON");
+    let checks = metrics["checks"].as_array().expect("checks array");
+    assert!(!checks.is_empty());
+    for c in checks {
+        for key in ["name", "value", "expected", "tolerance", "pass"] {
+            assert!(c.get(key).is_some(), "check without {key}: {c}");
+        }
+    }
+    assert_eq!(metrics["passed"], serde_json::Value::Bool(true));
+    let parent = dir.parent().expect("parent");
+    for e in std::fs::read_dir(parent).expect("parent dir") {
+        let name = e.expect("entry").file_name().to_string_lossy().into_owned();
+        assert!(!name.contains(".tmp-"), "temporary directory left: {name}");
+    }
+}
+
+#[test]
+fn active_dendrites_quick() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("ad");
+    let outcome = run_study("active-dendrites", Mode::Quick, Some(dir.clone())).expect("run");
+    assert!(outcome.passed(), "{}", format_outcome(&outcome));
+    assert_outputs(
+        &dir,
+        &[
+            "effect_of_n",
+            "effect_of_s",
+            "noise",
+            "unions",
+            "mc_vs_formula",
+        ],
+    );
+
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).expect("metrics"))
+            .expect("json");
+    // Every table row carries the paper's parameter names.
+    for table in [
+        "table_1",
+        "effect_of_n",
+        "effect_of_s",
+        "noise",
+        "union_segment",
+        "union_input",
+        "monte_carlo",
+    ] {
+        let rows = metrics["tables"][table]
+            .as_array()
+            .unwrap_or_else(|| panic!("table {table}"));
+        assert!(!rows.is_empty(), "{table} empty");
+        for key in ["n", "a", "s", "theta", "m", "noise", "p_fp", "p_fn"] {
+            assert!(rows[0].get(key).is_some(), "{table} rows lack {key}");
+        }
+    }
+    let example = outcome
+        .checks
+        .iter()
+        .find(|c| c.name == "p_fp_n10000_a300_s24_theta12")
+        .expect("example check");
+    assert_eq!(format!("{:.4e}", example.value), "8.3758e-13");
+}
+
+#[test]
+fn pavlovian_attention_quick() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("pa");
+    let outcome = run_study("pavlovian-attention", Mode::Quick, Some(dir.clone())).expect("run");
+    assert!(outcome.passed(), "{}", format_outcome(&outcome));
+    assert_outputs(&dir, &["capacity", "retrieval", "snr"]);
+}
+
+#[test]
+fn output_directory_is_never_overwritten() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("keep.txt"), "x").expect("write");
+    let err = run_study(
+        "active-dendrites",
+        Mode::Quick,
+        Some(tmp.path().to_path_buf()),
+    )
+    .expect_err("non-empty dir");
+    assert!(err.to_string().contains("already exists"), "{err}");
+    assert!(run_study("no-such-study", Mode::Quick, None).is_err());
+}
+
+#[test]
+fn listing() {
+    let names: Vec<_> = list().iter().map(|i| i.name).collect();
+    assert_eq!(names, ["active-dendrites", "pavlovian-attention"]);
+    let table = format_list();
+    assert!(table.starts_with("NAME"));
+    assert!(table.contains("Ahmad & Hawkins"));
+}
+
+#[test]
+#[ignore]
+fn debug_dump() {
+    let dir = std::path::PathBuf::from("/tmp/ad_dbg");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = run_study("active-dendrites", Mode::Quick, Some(dir.clone()));
+    let _ = std::fs::remove_dir_all("/tmp/pa_dbg");
+    let _ = run_study(
+        "pavlovian-attention",
+        Mode::Quick,
+        Some("/tmp/pa_dbg".into()),
+    );
+}
