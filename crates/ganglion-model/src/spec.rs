@@ -79,6 +79,8 @@ pub struct DistSpec {
 pub enum Value {
     /// The same value for every element.
     Scalar(Scalar),
+    /// One value per element, written inline: `a = [0.02, 0.1, 0.02, 0.02]`.
+    List(Vec<Scalar>),
     /// A value drawn per element.
     Dist(DistSpec),
 }

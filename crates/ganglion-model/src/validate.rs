@@ -148,6 +148,21 @@ impl Ctx<'_> {
     ) -> Option<Distribution> {
         let d = match v {
             Value::Scalar(s) => return self.quantity(s, dim, loc, object, what).map(Distribution::Const),
+            Value::List(items) => {
+                let vals: Vec<Option<f64>> = items.iter().map(|s| self.quantity(s, dim, loc, object, what)).collect();
+                let vals: Vec<f64> = vals.into_iter().collect::<Option<_>>()?;
+                return match count {
+                    Some(n) if n == vals.len() => Some(Distribution::List(vals.into())),
+                    Some(n) => {
+                        self.report(loc, object, format!("{what}: the list has {} values but {n} are needed", vals.len()), Some(format!("give exactly {n} values, one per element")));
+                        None
+                    }
+                    None => {
+                        self.report(loc, object, format!("{what}: a list is not possible here"), Some("the number of elements is only known for populations, all_to_all, one_to_one and edge lists".into()));
+                        None
+                    }
+                };
+            }
             Value::Dist(d) => d,
         };
         let q = |ctx: &mut Self, s: &Option<Scalar>, field: &str| -> Option<Option<f64>> {

@@ -120,8 +120,8 @@ impl AdEx {
 /// dV/dt = 0.04 V² + 5 V + 140 − U + I, dU/dt = a (b V − U), with V in mV, t in ms and I
 /// (I_e + I_ext) entering numerically (1 pA ≡ 1 mV/ms, as in NEST's `izhikevich`). When
 /// V ≥ V_th (30 mV): V = c, U += d. Synaptic input (mV) jumps V at the start of the step it
-/// arrives. Integrated by RK4 with substeps of at most 0.025 ms; spikes are detected after
-/// each substep.
+/// arrives. Integrated by RK4 with substeps of at most 0.025 ms; a crossing is located by
+/// linear interpolation within the substep, reset there, and the substep completed.
 #[derive(Debug, Clone)]
 pub struct Izhikevich {
     k: Derived<6>,
@@ -155,17 +155,27 @@ impl Izhikevich {
             let mut u = self.u[i];
             let mut fired = false;
             let f = |v: f32, u: f32| -> (f32, f32) { (0.04 * v * v + 5.0 * v + 140.0 - u + input, a * (b * v - u)) };
-            for _ in 0..self.nsub {
+            let rk4 = |v: f32, u: f32, h: f32| -> (f32, f32) {
                 let (k1v, k1u) = f(v, u);
-                let (k2v, k2u) = f(v + 0.5 * hs * k1v, u + 0.5 * hs * k1u);
-                let (k3v, k3u) = f(v + 0.5 * hs * k2v, u + 0.5 * hs * k2u);
-                let (k4v, k4u) = f(v + hs * k3v, u + hs * k3u);
-                v += hs / 6.0 * (k1v + 2.0 * k2v + 2.0 * k3v + k4v);
-                u += hs / 6.0 * (k1u + 2.0 * k2u + 2.0 * k3u + k4u);
-                if v >= vth {
+                let (k2v, k2u) = f(v + 0.5 * h * k1v, u + 0.5 * h * k1u);
+                let (k3v, k3u) = f(v + 0.5 * h * k2v, u + 0.5 * h * k2u);
+                let (k4v, k4u) = f(v + h * k3v, u + h * k3u);
+                (v + h / 6.0 * (k1v + 2.0 * k2v + 2.0 * k3v + k4v), u + h / 6.0 * (k1u + 2.0 * k2u + 2.0 * k3u + k4u))
+            };
+            for _ in 0..self.nsub {
+                let (v1, u1) = rk4(v, u, hs);
+                if v1 >= vth {
+                    // Locate the crossing by linear interpolation, reset there, and integrate
+                    // the rest of the substep: spike timing no longer drifts by up to a
+                    // substep per spike.
+                    let frac = ((vth - v) / (v1 - v)).clamp(0.0, 1.0);
                     fired = true;
-                    v = c;
-                    u += d;
+                    let (v2, u2) = rk4(c, u + frac * (u1 - u) + d, (1.0 - frac) * hs);
+                    v = v2;
+                    u = u2;
+                } else {
+                    v = v1;
+                    u = u1;
                 }
             }
             self.v[i] = v;
