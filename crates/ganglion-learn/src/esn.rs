@@ -1,0 +1,695 @@
+//! Echo state networks: leaky tanh reservoirs with a sparse random recurrent matrix.
+//!
+//! **Model.** `N` leaky-integrator units with state `x ∈ [-1, 1]^N` (dimensionless), driven by
+//! `D` inputs `u(t)`:
+//!
+//! ```text
+//! x(t) = (1 − a) x(t−1) + a f( W x(t−1) + W_in u(t) + b )
+//! ```
+//!
+//! with leak rate `a` (per step), activation `f` (tanh, or the identity for linear reservoirs),
+//! sparse recurrent matrix `W` (Erdős–Rényi mask of density `p`, normal values, rescaled so
+//! that its leading eigenvalue has modulus exactly `ρ`), input matrix `W_in` (±1 or uniform
+//! values on a mask of density `p_in`, times the input scaling) and bias `b`. This is the update
+//! of reservoirpy's `Reservoir` node and of Jaeger (2001), "The echo state approach to analysing
+//! and training recurrent neural networks", GMD Report 148; Lukoševičius (2012), "A practical
+//! guide to applying echo state networks", Neural Networks: Tricks of the Trade.
+//!
+//! **Dale split** (optional): a fraction of units is excitatory, the rest inhibitory; every
+//! outgoing weight of an excitatory unit is `+|w| g_E`, of an inhibitory one `−|w| g_I`
+//! (sign by presynaptic unit, i.e. by column). The spectral radius, if set, is imposed after
+//! the gains, so the gains set the E/I balance and `ρ` the overall scale.
+//!
+//! **Performance.** A run calls the blocked AVX-512 kernel of [`crate::sparse`] where the CPU
+//! has it, and splits the rows over threads that meet at a spin barrier once per step (the
+//! step is sequential in time, so rows are the only parallel axis). Each row's arithmetic is the
+//! same whatever the thread count, so results are bit-identical for any `threads`.
+
+use crate::error::{Error, Result, check_range};
+use crate::rng::{self, ids};
+use crate::sparse::{BlockedMatrix, CsrMatrix, SLICE};
+use crate::spectral;
+use serde::{Deserialize, Serialize};
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Unit activation function `f`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Activation {
+    /// `tanh` (a rational approximation with ≤ 2e-7 absolute error, see [`fast_tanh`]).
+    #[default]
+    Tanh,
+    /// The identity: a linear reservoir (memory-capacity studies).
+    Identity,
+}
+
+/// Distribution of the non-zero input weights (before `input_scaling`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum InputWeights {
+    /// ±1 with equal probability (reservoirpy's default `bernoulli`).
+    #[default]
+    Bernoulli,
+    /// Uniform on `[-1, 1]`.
+    Uniform,
+}
+
+/// Distribution of the non-zero recurrent weights (before rescaling to the spectral radius).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum RecurrentWeights {
+    /// Standard normal (reservoirpy's default `normal`).
+    #[default]
+    Normal,
+    /// Uniform on `[-1, 1]`.
+    Uniform,
+    /// A random orthogonal matrix (Q of the QR decomposition of a Gaussian matrix): dense,
+    /// `density` is ignored, all eigenvalues have modulus 1 before rescaling. The
+    /// best-conditioned choice for linear memory (White, Lee & Sompolinsky 2004, PRL 92:148102).
+    Orthogonal,
+}
+
+/// Which mat-vec kernel a run uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Kernel {
+    /// The blocked AVX-512 kernel where available, CSR otherwise.
+    #[default]
+    Auto,
+    /// Always the plain CSR kernel.
+    Csr,
+    /// Always the blocked kernel (building the reservoir fails without AVX-512F).
+    Blocked,
+}
+
+/// Dale's-law split of the reservoir into excitatory and inhibitory units.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DaleSplit {
+    /// Fraction of units that are excitatory, in `[0, 1]`. Default `0.8`. The first
+    /// `round(fraction · N)` units are excitatory.
+    pub excitatory_fraction: f64,
+    /// Gain `g_E ≥ 0` on the magnitude of excitatory weights (dimensionless). Default `1.0`.
+    pub excitatory_gain: f64,
+    /// Gain `g_I ≥ 0` on the magnitude of inhibitory weights (dimensionless). Default `4.0`
+    /// (balances 80 % E / 20 % I on average).
+    pub inhibitory_gain: f64,
+}
+
+impl Default for DaleSplit {
+    fn default() -> Self {
+        Self { excitatory_fraction: 0.8, excitatory_gain: 1.0, inhibitory_gain: 4.0 }
+    }
+}
+
+/// Configuration of an [`Esn`]; build it with [`EsnConfig::build`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EsnConfig {
+    /// Number of reservoir units `N`. Default `100`.
+    pub units: usize,
+    /// Number of inputs `D`. Default `1`.
+    pub inputs: usize,
+    /// Recurrent connection probability `p` in `[0, 1]` (each of the N² entries independently,
+    /// self-connections included). Default `0.1`.
+    pub density: f64,
+    /// Target spectral radius `ρ ≥ 0` (modulus of the leading eigenvalue of `W`), or `None` to
+    /// keep the raw weights (normal with unit variance, times the Dale gains). Default `Some(0.9)`.
+    pub spectral_radius: Option<f64>,
+    /// Leak rate `a` in `(0, 1]`, per step (1 = no leak integration). Default `0.3`.
+    pub leak_rate: f64,
+    /// Input scaling: multiplies every input weight (dimensionless). Default `1.0`.
+    pub input_scaling: f64,
+    /// Probability `p_in` in `[0, 1]` that a (unit, input) pair is connected. Default `0.1`.
+    pub input_density: f64,
+    /// Bias scaling: biases are uniform on `[-bias_scaling, bias_scaling]`. Default `0.0`.
+    pub bias_scaling: f64,
+    /// Input weight distribution. Default [`InputWeights::Bernoulli`].
+    pub input_weights: InputWeights,
+    /// Recurrent weight distribution. Default [`RecurrentWeights::Normal`].
+    pub recurrent_weights: RecurrentWeights,
+    /// Activation. Default [`Activation::Tanh`].
+    pub activation: Activation,
+    /// Optional Dale split. Default `None`.
+    pub dale: Option<DaleSplit>,
+    /// Threads for [`Esn::run`]; `0` = automatic (all available cores for `N ≥ 256`, else 1).
+    /// Results do not depend on it. Default `0`.
+    pub threads: usize,
+    /// Mat-vec kernel. Default [`Kernel::Auto`].
+    pub kernel: Kernel,
+}
+
+impl Default for EsnConfig {
+    fn default() -> Self {
+        Self {
+            units: 100,
+            inputs: 1,
+            density: 0.1,
+            spectral_radius: Some(0.9),
+            leak_rate: 0.3,
+            input_scaling: 1.0,
+            input_density: 0.1,
+            bias_scaling: 0.0,
+            input_weights: InputWeights::Bernoulli,
+            recurrent_weights: RecurrentWeights::Normal,
+            activation: Activation::Tanh,
+            dale: None,
+            threads: 0,
+            kernel: Kernel::Auto,
+        }
+    }
+}
+
+impl EsnConfig {
+    /// Checks every field, naming the first bad one.
+    pub fn validate(&self) -> Result<()> {
+        const O: &str = "EsnConfig";
+        if self.units == 0 {
+            return Err(Error::param(O, "units", 0, "must be at least 1", "use e.g. units = 100"));
+        }
+        if self.inputs == 0 {
+            return Err(Error::param(O, "inputs", 0, "must be at least 1", "use inputs = 1 for a scalar series"));
+        }
+        check_range(O, "density", self.density, 0.0, 1.0, "a probability, e.g. 0.1")?;
+        if let Some(r) = self.spectral_radius {
+            check_range(O, "spectral_radius", r, 0.0, 1e6, "e.g. 0.9; use None to keep raw weights")?;
+        }
+        if !(self.leak_rate > 0.0 && self.leak_rate <= 1.0) {
+            return Err(Error::param(O, "leak_rate", self.leak_rate, "must be in (0, 1]", "e.g. 0.3; 1 means no leaky integration"));
+        }
+        check_range(O, "input_scaling", self.input_scaling, -1e6, 1e6, "e.g. 1.0")?;
+        check_range(O, "input_density", self.input_density, 0.0, 1.0, "a probability, e.g. 0.1 or 1.0")?;
+        check_range(O, "bias_scaling", self.bias_scaling, 0.0, 1e6, "e.g. 0.0")?;
+        if let Some(d) = self.dale {
+            check_range(O, "dale.excitatory_fraction", d.excitatory_fraction, 0.0, 1.0, "e.g. 0.8")?;
+            check_range(O, "dale.excitatory_gain", d.excitatory_gain, 0.0, 1e6, "e.g. 1.0")?;
+            check_range(O, "dale.inhibitory_gain", d.inhibitory_gain, 0.0, 1e6, "e.g. 4.0")?;
+        }
+        if self.kernel == Kernel::Blocked && !BlockedMatrix::available() {
+            return Err(Error::param(O, "kernel", "Blocked", "this CPU or build lacks AVX-512F", "use Kernel::Auto"));
+        }
+        let bytes = (self.units as f64).powi(2) * self.density * 8.0 * 3.0;
+        if bytes > 32e9 {
+            return Err(Error::param(O, "units", self.units, format!("the recurrent matrix needs about {:.1} GB", bytes / 1e9), "lower units or density"));
+        }
+        Ok(())
+    }
+
+    /// Draws the weights from `seed` and returns the reservoir (state zero).
+    pub fn build(&self, seed: u64) -> Result<Esn> {
+        self.validate()?;
+        let n = self.units;
+        let mut mask_rng = rng::stream(seed, ids::RECURRENT);
+        let mut val_rng = rng::stream(seed, ids::RECURRENT_VALUES);
+        let n_exc = self.dale.map(|d| (d.excitatory_fraction * n as f64).round() as usize);
+        let dist = self.recurrent_weights;
+        let dale = self.dale;
+        let ortho = (dist == RecurrentWeights::Orthogonal).then(|| random_orthogonal(n, &mut val_rng));
+        let density = if ortho.is_some() { 1.0 } else { self.density };
+        let mut w = CsrMatrix::random(n, n, density, &mut mask_rng, |r, c| {
+            let v = match (&ortho, dist) {
+                (Some(q), _) => q[(r, c)],
+                (None, RecurrentWeights::Uniform) => 2.0 * rng::uniform(&mut val_rng) - 1.0,
+                (None, _) => rng::normal(&mut val_rng),
+            };
+            let v = match (dale, n_exc) {
+                (Some(d), Some(ne)) if c < ne => v.abs() * d.excitatory_gain,
+                (Some(d), Some(_)) => -v.abs() * d.inhibitory_gain,
+                _ => v,
+            };
+            v as f32
+        })?;
+        let raw_radius = spectral::spectral_radius(&w, seed)?;
+        if let Some(target) = self.spectral_radius {
+            if raw_radius <= 0.0 {
+                if target > 0.0 && w.nnz() > 0 {
+                    return Err(Error::Numerical {
+                        object: "EsnConfig::build",
+                        what: format!("recurrent matrix ({n} units, density {}) is nilpotent (spectral radius 0), cannot scale it to {target}", self.density),
+                        hint: "raise density or units, or set spectral_radius = None".into(),
+                    });
+                }
+            } else {
+                w.scale((target / raw_radius) as f32);
+            }
+        }
+        let mut in_rng = rng::stream(seed, ids::INPUT);
+        let mut w_in = vec![0.0f32; n * self.inputs];
+        for x in &mut w_in {
+            if rng::uniform(&mut in_rng) < self.input_density {
+                let v = match self.input_weights {
+                    InputWeights::Bernoulli => {
+                        if rng::uniform(&mut in_rng) < 0.5 {
+                            -1.0
+                        } else {
+                            1.0
+                        }
+                    }
+                    InputWeights::Uniform => 2.0 * rng::uniform(&mut in_rng) - 1.0,
+                };
+                *x = (v * self.input_scaling) as f32;
+            }
+        }
+        let mut b_rng = rng::stream(seed, ids::BIAS);
+        let bias: Vec<f32> = (0..n)
+            .map(|_| if self.bias_scaling > 0.0 { ((2.0 * rng::uniform(&mut b_rng) - 1.0) * self.bias_scaling) as f32 } else { 0.0 })
+            .collect();
+        let use_blocked = match self.kernel {
+            Kernel::Auto => BlockedMatrix::available() && n >= 64,
+            Kernel::Csr => false,
+            Kernel::Blocked => true,
+        };
+        let blocked = use_blocked.then(|| BlockedMatrix::from_csr(&w));
+        let padded = blocked.as_ref().map_or(n, |b| b.ncols_padded().max(b.nslices() * SLICE));
+        let avail = std::thread::available_parallelism().map_or(1, |p| p.get());
+        let threads = match self.threads {
+            0 if n >= 256 => avail,
+            0 => 1,
+            t => t,
+        }
+        .clamp(1, n.div_ceil(SLICE));
+        Ok(Esn { config: self.clone(), w, blocked, w_in, bias, state: vec![0.0; padded], scratch: vec![0.0; padded], raw_radius, threads })
+    }
+}
+
+/// An echo state network reservoir (weights and current state). See the module docs.
+#[derive(Clone, Debug)]
+pub struct Esn {
+    config: EsnConfig,
+    w: CsrMatrix,
+    blocked: Option<BlockedMatrix>,
+    w_in: Vec<f32>,
+    bias: Vec<f32>,
+    /// Current state, zero-padded to the kernel's width.
+    state: Vec<f32>,
+    scratch: Vec<f32>,
+    raw_radius: f64,
+    threads: usize,
+}
+
+/// Reservoir states of a run: `steps × units`, time-major (row `t` is `x(t)`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct States {
+    steps: usize,
+    units: usize,
+    data: Vec<f32>,
+}
+
+impl States {
+    /// Wraps a time-major `steps × units` buffer.
+    pub fn from_vec(steps: usize, units: usize, data: Vec<f32>) -> Result<Self> {
+        if data.len() != steps * units {
+            return Err(Error::shape("States::from_vec", "data", steps * units, data.len(), "data is steps × units, time-major"));
+        }
+        Ok(Self { steps, units, data })
+    }
+    /// Number of time steps (rows).
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+    /// Number of units (columns).
+    pub fn units(&self) -> usize {
+        self.units
+    }
+    /// The state at step `t`.
+    pub fn row(&self, t: usize) -> &[f32] {
+        &self.data[t * self.units..(t + 1) * self.units]
+    }
+    /// All values, time-major.
+    pub fn as_slice(&self) -> &[f32] {
+        &self.data
+    }
+    /// Rows `range` as a new `States` (copies).
+    pub fn slice(&self, range: std::ops::Range<usize>) -> States {
+        States { steps: range.len(), units: self.units, data: self.data[range.start * self.units..range.end * self.units].to_vec() }
+    }
+}
+
+impl Esn {
+    /// The configuration it was built from.
+    pub fn config(&self) -> &EsnConfig {
+        &self.config
+    }
+    /// Number of units `N`.
+    pub fn units(&self) -> usize {
+        self.config.units
+    }
+    /// The (rescaled) recurrent matrix `W`.
+    pub fn recurrent(&self) -> &CsrMatrix {
+        &self.w
+    }
+    /// Input weights `W_in`, `units × inputs`, row-major.
+    pub fn input_weights(&self) -> &[f32] {
+        &self.w_in
+    }
+    /// Biases `b`.
+    pub fn bias(&self) -> &[f32] {
+        &self.bias
+    }
+    /// Spectral radius of the recurrent matrix before rescaling.
+    pub fn raw_spectral_radius(&self) -> f64 {
+        self.raw_radius
+    }
+    /// Threads a run uses.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+    /// Whether runs use the blocked AVX-512 kernel.
+    pub fn uses_blocked_kernel(&self) -> bool {
+        self.blocked.is_some()
+    }
+    /// The current state `x(t)`.
+    pub fn state(&self) -> &[f32] {
+        &self.state[..self.config.units]
+    }
+    /// Sets the current state (length `units`).
+    pub fn set_state(&mut self, x: &[f32]) -> Result<()> {
+        if x.len() != self.config.units {
+            return Err(Error::shape("Esn::set_state", "state", self.config.units, x.len(), "one value per unit"));
+        }
+        self.state[..x.len()].copy_from_slice(x);
+        Ok(())
+    }
+    /// Sets the state to zero.
+    pub fn reset(&mut self) {
+        self.state.fill(0.0);
+    }
+
+    /// Advances one step with input `u` (length `inputs`) and returns the new state.
+    pub fn step(&mut self, u: &[f64]) -> Result<&[f32]> {
+        if u.len() != self.config.inputs {
+            return Err(Error::shape("Esn::step", "input", self.config.inputs, u.len(), "one value per input"));
+        }
+        let n = self.config.units;
+        let rows = self.row_count();
+        let mut next = std::mem::take(&mut self.scratch);
+        self.update_rows(0..rows, &self.state, u, &mut next[..rows]);
+        self.scratch = std::mem::replace(&mut self.state, next);
+        if !self.state[..n].iter().all(|v| v.is_finite()) {
+            let unit = self.state.iter().position(|v| !v.is_finite()).unwrap_or(0);
+            return Err(self.diverged(0, unit));
+        }
+        Ok(&self.state[..n])
+    }
+
+    /// Runs the reservoir over `inputs` (`T × inputs` values, time-major) from the current
+    /// state, returns the `T` states and leaves the reservoir in the last one.
+    pub fn run(&mut self, inputs: &[f64]) -> Result<States> {
+        let d = self.config.inputs;
+        if inputs.len() % d != 0 {
+            return Err(Error::shape("Esn::run", "inputs", format!("a multiple of inputs = {d}"), inputs.len(), "inputs are T × inputs, time-major"));
+        }
+        let steps = inputs.len() / d;
+        let n = self.config.units;
+        if (steps as f64) * (n as f64) * 4.0 > 16e9 {
+            return Err(Error::param("Esn::run", "steps", steps, format!("the states need {:.1} GB", steps as f64 * n as f64 * 4e-9), "run in shorter pieces (the state carries over)"));
+        }
+        let mut out = vec![0.0f32; steps * n];
+        if steps == 0 {
+            return Ok(States { steps, units: n, data: out });
+        }
+        let parts = self.partition();
+        if parts.len() <= 1 {
+            let rows = self.row_count();
+            let mut prev = std::mem::take(&mut self.state);
+            let mut next = std::mem::take(&mut self.scratch);
+            for t in 0..steps {
+                self.update_rows(0..rows, &prev, &inputs[t * d..(t + 1) * d], &mut next[..rows]);
+                out[t * n..(t + 1) * n].copy_from_slice(&next[..n]);
+                std::mem::swap(&mut prev, &mut next);
+            }
+            self.state = prev;
+            self.scratch = next;
+        } else {
+            self.run_parallel(inputs, steps, &parts, &mut out);
+        }
+        if !self.state[..n].iter().all(|v| v.is_finite()) {
+            // NaN/Inf never leaves a recurrent state once it enters; find where it did.
+            let (t, unit) = first_non_finite(&out, n).unwrap_or((steps - 1, 0));
+            return Err(self.diverged(t, unit));
+        }
+        Ok(States { steps, units: n, data: out })
+    }
+
+    fn diverged(&self, step: usize, unit: usize) -> Error {
+        Error::Diverged {
+            object: "Esn",
+            step,
+            unit,
+            hint: "with a linear (identity) reservoir keep spectral_radius < 1 and inputs bounded; check inputs for NaN".into(),
+        }
+    }
+
+    /// Rows the kernel writes per step (units rounded up to whole slices for the blocked kernel).
+    fn row_count(&self) -> usize {
+        self.blocked.as_ref().map_or(self.config.units, |b| b.nslices() * SLICE)
+    }
+
+    /// Splits the rows into `threads` contiguous, slice-aligned ranges of about equal work.
+    fn partition(&self) -> Vec<std::ops::Range<usize>> {
+        let rows = self.row_count();
+        let nslices = rows.div_ceil(SLICE);
+        let parts = self.threads.min(nslices);
+        if parts <= 1 {
+            return vec![0..rows];
+        }
+        let n = self.config.units;
+        // Work per slice ≈ its non-zeros + a fixed cost per row.
+        let work: Vec<usize> = (0..nslices)
+            .map(|s| {
+                let (lo, hi) = ((s * SLICE).min(n), ((s + 1) * SLICE).min(n));
+                (self.w.row_ptr()[hi] - self.w.row_ptr()[lo]) as usize + 8 * SLICE
+            })
+            .collect();
+        let total: usize = work.iter().sum();
+        let mut out = Vec::with_capacity(parts);
+        let (mut start, mut acc) = (0usize, 0usize);
+        for (s, w) in work.iter().enumerate() {
+            acc += w;
+            if out.len() + 1 < parts && acc * parts >= total * (out.len() + 1) {
+                out.push(start * SLICE..((s + 1) * SLICE).min(rows));
+                start = s + 1;
+            }
+        }
+        out.push(start * SLICE..rows);
+        out.retain(|r| !r.is_empty());
+        out
+    }
+
+    /// One step for rows `rows`: `out[i] = (1−a) prev[r] + a f((W prev)_r + W_in u + b_r)`.
+    /// Rows at or beyond `units` (slice padding) are set to 0.
+    fn update_rows(&self, rows: std::ops::Range<usize>, prev: &[f32], u: &[f64], out: &mut [f32]) {
+        match &self.blocked {
+            Some(b) => b.matvec_slices(rows.start / SLICE..rows.end.div_ceil(SLICE), prev, out),
+            None => self.w.matvec_rows(rows.clone(), prev, out),
+        }
+        let n = self.config.units;
+        let d = self.config.inputs;
+        let a = self.config.leak_rate as f32;
+        let keep = 1.0 - a;
+        let valid = rows.end.min(n).saturating_sub(rows.start);
+        let (out_valid, out_pad) = out.split_at_mut(valid);
+        out_pad.fill(0.0);
+        let r0 = rows.start;
+        let prev = &prev[r0..r0 + valid];
+        let bias = &self.bias[r0..r0 + valid];
+        // Input drive: W_in u for these rows.
+        if d == 1 {
+            let u0 = u[0] as f32;
+            let w_in = &self.w_in[r0..r0 + valid];
+            for ((o, &w), &b) in out_valid.iter_mut().zip(w_in).zip(bias) {
+                *o += w * u0 + b;
+            }
+        } else {
+            for (i, o) in out_valid.iter_mut().enumerate() {
+                let wr = &self.w_in[(r0 + i) * d..(r0 + i + 1) * d];
+                let mut s = bias[i];
+                for (&w, &uk) in wr.iter().zip(u) {
+                    s += w * uk as f32;
+                }
+                *o += s;
+            }
+        }
+        match self.config.activation {
+            Activation::Tanh => {
+                for (o, &p) in out_valid.iter_mut().zip(prev) {
+                    *o = keep * p + a * fast_tanh(*o);
+                }
+            }
+            Activation::Identity => {
+                for (o, &p) in out_valid.iter_mut().zip(prev) {
+                    *o = keep * p + a * *o;
+                }
+            }
+        }
+    }
+
+    fn run_parallel(&mut self, inputs: &[f64], steps: usize, parts: &[std::ops::Range<usize>], out: &mut [f32]) {
+        let n = self.config.units;
+        let d = self.config.inputs;
+        let width = self.state.len();
+        let bufs = [SharedBuf::new(std::mem::take(&mut self.state)), SharedBuf::new(std::mem::take(&mut self.scratch))];
+        let out_buf = SharedSlice { ptr: out.as_mut_ptr(), len: out.len() };
+        let barrier = SpinBarrier::new(parts.len());
+        let this = &*self;
+        let worker = |rows: std::ops::Range<usize>| {
+            for t in 0..steps {
+                let (prev, next) = (&bufs[t % 2], &bufs[(t + 1) % 2]);
+                // SAFETY: during step t every thread only reads `prev` and writes its own
+                // disjoint row range of `next` and of output row t; the barrier at the end of
+                // the step orders these writes before the next step's reads.
+                unsafe {
+                    let prev = prev.slice(0..width);
+                    let next_rows = next.slice_mut(rows.clone());
+                    this.update_rows(rows.clone(), prev, &inputs[t * d..(t + 1) * d], next_rows);
+                    let lo = rows.start.min(n);
+                    let hi = rows.end.min(n);
+                    out_buf.slice_mut(t * n + lo..t * n + hi).copy_from_slice(&next_rows[..hi - lo]);
+                }
+                barrier.wait();
+            }
+        };
+        std::thread::scope(|s| {
+            for rows in parts[1..].iter().cloned() {
+                s.spawn(move || worker(rows));
+            }
+            worker(parts[0].clone());
+        });
+        let [b0, b1] = bufs;
+        let (b0, b1) = (b0.into_inner(), b1.into_inner());
+        // After `steps` steps the latest state is in buffer steps % 2.
+        if steps % 2 == 0 {
+            self.state = b0;
+            self.scratch = b1;
+        } else {
+            self.state = b1;
+            self.scratch = b0;
+        }
+    }
+}
+
+/// Q of the QR decomposition of an `n × n` standard normal matrix, signs fixed so that R has a
+/// positive diagonal (Haar-distributed; Mezzadri 2007).
+fn random_orthogonal(n: usize, r: &mut rand_xoshiro::Xoshiro256PlusPlus) -> faer::Mat<f64> {
+    let g = faer::Mat::<f64>::from_fn(n, n, |_, _| rng::normal(r));
+    let qr = g.qr();
+    let q = qr.compute_Q();
+    let rr = qr.R();
+    faer::Mat::<f64>::from_fn(n, n, |i, j| if rr[(j, j)] < 0.0 { -q[(i, j)] } else { q[(i, j)] })
+}
+
+fn first_non_finite(data: &[f32], n: usize) -> Option<(usize, usize)> {
+    data.iter().position(|v| !v.is_finite()).map(|i| (i / n, i % n))
+}
+
+/// A buffer that threads write in disjoint ranges (see `run_parallel`).
+struct SharedBuf(UnsafeCell<Vec<f32>>);
+// SAFETY: access is coordinated by the step barrier (disjoint writes, reads after the barrier).
+unsafe impl Sync for SharedBuf {}
+impl SharedBuf {
+    fn new(v: Vec<f32>) -> Self {
+        Self(UnsafeCell::new(v))
+    }
+    /// # Safety
+    /// No thread may write `range` while the returned slice lives.
+    unsafe fn slice(&self, range: std::ops::Range<usize>) -> &[f32] {
+        // SAFETY: caller contract; the Vec is never resized while shared.
+        unsafe { &(&*self.0.get())[range] }
+    }
+    /// # Safety
+    /// No other thread may access `range` while the returned slice lives.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn slice_mut(&self, range: std::ops::Range<usize>) -> &mut [f32] {
+        // SAFETY: caller contract; build the slice from the raw pointer so that no `&mut Vec`
+        // covering other threads' ranges is ever created.
+        unsafe {
+            let v = &*self.0.get();
+            assert!(range.start <= range.end && range.end <= v.len());
+            std::slice::from_raw_parts_mut(v.as_ptr().add(range.start).cast_mut(), range.len())
+        }
+    }
+    fn into_inner(self) -> Vec<f32> {
+        self.0.into_inner()
+    }
+}
+
+#[derive(Clone, Copy)]
+struct SharedSlice {
+    ptr: *mut f32,
+    len: usize,
+}
+// SAFETY: as SharedBuf: threads write disjoint ranges.
+unsafe impl Send for SharedSlice {}
+unsafe impl Sync for SharedSlice {}
+impl SharedSlice {
+    /// # Safety
+    /// No other thread may access `range` while the returned slice lives.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn slice_mut(&self, range: std::ops::Range<usize>) -> &mut [f32] {
+        assert!(range.start <= range.end && range.end <= self.len);
+        // SAFETY: in bounds (asserted); exclusivity is the caller's contract.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(range.start), range.len()) }
+    }
+}
+
+/// A sense-counting spin barrier: a step is ~10 µs, far below what a futex round trip
+/// would add; it yields the core after a while so an oversubscribed machine still progresses.
+struct SpinBarrier {
+    n: usize,
+    count: AtomicUsize,
+    generation: AtomicUsize,
+}
+
+impl SpinBarrier {
+    fn new(n: usize) -> Self {
+        Self { n, count: AtomicUsize::new(0), generation: AtomicUsize::new(0) }
+    }
+    fn wait(&self) {
+        let current = self.generation.load(Ordering::Acquire);
+        if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
+            self.count.store(0, Ordering::Relaxed);
+            self.generation.fetch_add(1, Ordering::Release);
+        } else {
+            let mut spins = 0u32;
+            while self.generation.load(Ordering::Acquire) == current {
+                if spins < 4000 {
+                    std::hint::spin_loop();
+                    spins += 1;
+                } else {
+                    std::thread::yield_now();
+                }
+            }
+        }
+    }
+}
+
+/// `tanh(x)` in f32 by a [13/6] rational approximation (the minimax fit used by Eigen's
+/// `generic_fast_tanh_float`), branch-free so the update loop vectorises; absolute error
+/// below 2e-7 (tested against `f64::tanh`). libm's `tanhf` costs ~14 ns, a third of a
+/// 1000-unit step.
+#[inline(always)]
+#[allow(clippy::excessive_precision)]
+pub fn fast_tanh(x: f32) -> f32 {
+    // Eigen's coefficients, kept at the precision they were published with.
+    const A1: f32 = 4.893_524_558_917_86e-3;
+    const A3: f32 = 6.372_619_288_754_36e-4;
+    const A5: f32 = 1.485_722_357_179_79e-5;
+    const A7: f32 = 5.122_297_090_371_14e-8;
+    const A9: f32 = -8.604_671_522_137_35e-11;
+    const A11: f32 = 2.000_187_904_824_77e-13;
+    const A13: f32 = -2.760_768_477_423_55e-16;
+    const B0: f32 = 4.893_525_185_543_85e-3;
+    const B2: f32 = 2.268_434_632_439e-3;
+    const B4: f32 = 1.185_347_056_866_54e-4;
+    const B6: f32 = 1.198_258_394_667_02e-6;
+    // Plain multiply-adds, not `mul_add`: without a compile-time FMA target feature
+    // `mul_add` becomes a libm call and the loop stops vectorising.
+    let x = x.clamp(-7.905_311, 7.905_311);
+    let x2 = x * x;
+    let mut p = x2 * A13 + A11;
+    p = x2 * p + A9;
+    p = x2 * p + A7;
+    p = x2 * p + A5;
+    p = x2 * p + A3;
+    p = x2 * p + A1;
+    p *= x;
+    let mut q = x2 * B6 + B4;
+    q = x2 * q + B2;
+    q = x2 * q + B0;
+    p / q
+}
