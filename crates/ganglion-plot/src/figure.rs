@@ -41,7 +41,8 @@ pub struct Axis {
     /// Linear (default) or logarithmic.
     pub scale: Scale,
     /// Fixed `(min, max)` in data units. `None` (default): fitted to the data
-    /// with a small margin (whole decades on a log axis).
+    /// with a small margin (whole decades on a log axis). Points outside a
+    /// fixed range are not drawn.
     pub range: Option<(f64, f64)>,
 }
 

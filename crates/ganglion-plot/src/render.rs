@@ -263,9 +263,16 @@ fn tick_label(v: f64, scale: Scale) -> String {
                     _ => format!("1e{e}"),
                 }
             } else {
+                // Between decades: three significant digits (316, 31.6, 3.16).
                 let value = 10f64.powf(e);
                 if (-3.0..4.0).contains(&e) {
-                    tick_label(value, Scale::Linear)
+                    let decimals = (2 - e.floor() as i32).max(0) as usize;
+                    let s = format!("{value:.decimals$}");
+                    if s.contains('.') {
+                        s.trim_end_matches('0').trim_end_matches('.').into()
+                    } else {
+                        s
+                    }
                 } else {
                     format!("{value:.1e}")
                 }
@@ -312,6 +319,20 @@ fn draw_panel<DB: DrawingBackend>(
     let fixed = |r: Option<(f64, f64)>, s: Scale| r.map(|(a, b)| (to_axis(a, s), to_axis(b, s)));
     let (x0, x1) = axis_range(fixed(panel.x.range, panel.x.scale), panel.x.scale, &xs);
     let (y0, y1) = axis_range(fixed(panel.y.range, panel.y.scale), panel.y.scale, &ys);
+    // Points outside a fixed range are left out rather than drawn on the frame.
+    let inside = |v: f64, lo: f64, hi: f64| {
+        let eps = 1e-9 * (hi - lo);
+        v >= lo - eps && v <= hi + eps
+    };
+    let pts: Vec<Vec<(f64, f64)>> = pts
+        .into_iter()
+        .map(|series| {
+            series
+                .into_iter()
+                .filter(|&(x, y)| inside(x, x0, x1) && inside(y, y0, y1))
+                .collect()
+        })
+        .collect();
     draw_panel_in(fig, panel, &pts, area, x0..x1, y0..y1)
 }
 
@@ -432,6 +453,8 @@ mod tests {
         assert_eq!(tick_label(1.0, Scale::Log), "10");
         assert_eq!(tick_label(2f64.log10(), Scale::Log), "2");
         assert_eq!(tick_label(-7.5, Scale::Log), "3.2e-8");
+        assert_eq!(tick_label(2.5, Scale::Log), "316");
+        assert_eq!(tick_label(1.5, Scale::Log), "31.6");
         assert_eq!(tick_label(0.25, Scale::Linear), "0.25");
         assert_eq!(tick_label(2000.0, Scale::Linear), "2000");
         assert_eq!(tick_label(2.5e-5, Scale::Linear), "2.5e-5");

@@ -35,9 +35,9 @@ pub struct StudyInfo {
     pub paper: &'static str,
     /// One line on what the checks verify.
     pub checks: &'static str,
-    /// Measured runtime of `--quick` (2-core machine, release build).
+    /// Measured wall time of `--quick` (2-core machine shared with builds, release build).
     pub quick_runtime: &'static str,
-    /// Measured runtime of `--full` (2-core machine, release build).
+    /// Measured wall time of `--full` (2-core machine shared with builds, release build).
     pub full_runtime: &'static str,
 }
 

@@ -170,7 +170,7 @@ mod tests {
             assert_eq!(marks.iter().filter(|&&m| m == stamp).count(), 20);
         }
         let mut out = Vec::new();
-        sample_distinct(&mut rng, 7, 7, &mut vec![0; 7], 1, &mut out);
+        sample_distinct(&mut rng, 7, 7, &mut [0; 7], 1, &mut out);
         out.sort_unstable();
         assert_eq!(out, (0..7).collect::<Vec<_>>());
     }

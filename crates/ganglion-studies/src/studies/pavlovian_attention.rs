@@ -64,8 +64,11 @@ const EXPONENT_TOLERANCE: f64 = 0.05;
 struct Config {
     dims_avg: Vec<usize>,
     dims_worst: Vec<usize>,
-    /// Read-outs (bits or queries) wanted at the capacity, per `d_k`.
-    samples_at_capacity: f64,
+    /// Bits read out at the capacity, per `d_k` (average case).
+    samples_avg: f64,
+    /// Queries at the capacity, per `d_k` (worst case; its estimate is far
+    /// less noisy, a sharp transition, so it needs fewer).
+    samples_worst: f64,
     min_trials: usize,
     bootstrap: usize,
 }
@@ -76,15 +79,17 @@ impl Config {
             Mode::Quick => Self {
                 dims_avg: vec![32, 64, 128, 256, 512],
                 dims_worst: vec![32, 64, 128, 256, 512, 1024],
-                samples_at_capacity: 6_000.0,
-                min_trials: 12,
-                bootstrap: 300,
+                samples_avg: 20_000.0,
+                samples_worst: 4_000.0,
+                min_trials: 16,
+                bootstrap: 400,
             },
             Mode::Full => Self {
                 dims_avg: vec![32, 64, 128, 256, 512, 1024, 2048],
                 dims_worst: vec![32, 64, 128, 256, 512, 1024, 2048, 4096, 8192],
-                samples_at_capacity: 40_000.0,
-                min_trials: 24,
+                samples_avg: 100_000.0,
+                samples_worst: 20_000.0,
+                min_trials: 32,
                 bootstrap: 1000,
             },
         }
@@ -285,8 +290,8 @@ fn sweep_avg(cfg: &Config) -> Vec<Sweep> {
         .map(|(k, &d)| {
             let cap = 1.0 + theory_avg(d);
             let n_max = (2.5 * cap).ceil() as usize + 4;
-            let trials = ((cfg.samples_at_capacity / (cap * D_V as f64)).ceil() as usize)
-                .max(cfg.min_trials);
+            let trials =
+                ((cfg.samples_avg / (cap * D_V as f64)).ceil() as usize).max(cfg.min_trials);
             let res = par_map(trials, |t| {
                 avg_trial(d, n_max, SEED ^ ((k as u64) << 40) ^ t as u64)
             });
@@ -311,7 +316,7 @@ fn sweep_worst(cfg: &Config) -> Vec<Sweep> {
         .map(|(k, &d)| {
             let cap = 1.0 + theory_worst(d);
             let n_max = (2.0 * cap).ceil() as usize + 4;
-            let trials = ((cfg.samples_at_capacity / cap).ceil() as usize).max(cfg.min_trials);
+            let trials = ((cfg.samples_worst / cap).ceil() as usize).max(cfg.min_trials);
             let res = par_map(trials, |t| {
                 worst_trial(d, n_max, SEED ^ 0xABCD ^ ((k as u64) << 40) ^ t as u64)
             });
@@ -443,8 +448,8 @@ impl Study for PavlovianAttention {
             name: NAME,
             paper: "Transformers as Pavlovian conditioning (2025): linear attention as a Hebbian associative memory",
             checks: "capacity exponents: average case ≈ 1 (random values), worst case ≈ 0.5 (adversarial values), bootstrap CIs; crosstalk variance and mean vs theory",
-            quick_runtime: "~2 s",
-            full_runtime: "~30 s",
+            quick_runtime: "~0.5 s",
+            full_runtime: "~45 s",
         }
     }
 
@@ -477,7 +482,7 @@ impl Study for PavlovianAttention {
         let mut curves_avg = Vec::new();
         for s in &avg {
             let acc = s.pooled(&s.all());
-            for n in 2..=s.n_max {
+            for (n, &accuracy) in acc.iter().enumerate().skip(2) {
                 let var = s.extra_mean(n); // mean squared crosstalk per bit
                 let expect = (n - 1) as f64 / s.d as f64;
                 var_ratio_num += var;
@@ -485,7 +490,7 @@ impl Study for PavlovianAttention {
                 curves_avg.push(CurveRow {
                     d_k: s.d,
                     n,
-                    accuracy: acc[n],
+                    accuracy,
                     snr: 1.0 / var.sqrt(),
                     snr_theory: 1.0 / expect.sqrt(),
                 });
@@ -497,7 +502,7 @@ impl Study for PavlovianAttention {
         for s in &worst {
             let frac = s.pooled(&s.all());
             let m1 = mean_abs_overlap(s.d);
-            for n in 2..=s.n_max {
+            for (n, &accuracy) in frac.iter().enumerate().skip(2) {
                 let mean_s = s.extra_mean(n);
                 let expect = (n - 1) as f64 * m1;
                 mean_num += mean_s;
@@ -505,7 +510,7 @@ impl Study for PavlovianAttention {
                 curves_worst.push(CurveRow {
                     d_k: s.d,
                     n,
-                    accuracy: frac[n],
+                    accuracy,
                     snr: 1.0 / mean_s,
                     snr_theory: 1.0 / expect,
                 });
@@ -891,10 +896,16 @@ fn report_text(
     let _ = writeln!(
         s,
         "## What was run\n\nAverage case: d_k ∈ {:?}; worst case: d_k ∈ {:?}; every memory size N = 1…N_max per \
-         trial (prefixes of one random sequence of pairs), trials per d_k chosen for ≈ {} read-outs at the \
-         capacity (at least {}). Seeded (seed {SEED}), deterministic for any thread count. Simulation {:.1} s, \
+         trial (prefixes of one random sequence of pairs), trials per d_k chosen for ≈ {} bits (average case) \
+         and ≈ {} queries (worst case) read out at the capacity, at least {} trials. Seeded (seed {SEED}), deterministic for any thread count. Simulation {:.1} s, \
          total {:.1} s.\n",
-        cfg.dims_avg, cfg.dims_worst, cfg.samples_at_capacity, cfg.min_trials, t_sim, total
+        cfg.dims_avg,
+        cfg.dims_worst,
+        cfg.samples_avg,
+        cfg.samples_worst,
+        cfg.min_trials,
+        t_sim,
+        total
     );
     let _ = writeln!(s, "## Checks\n\n{}", report::checks_table(checks));
     let _ = writeln!(
@@ -912,6 +923,8 @@ fn report_text(
         "exponent",
         "95 % CI",
         "expected",
+        "CI holds expected",
+        "theory slope on this grid",
         "prefactor",
         "theory prefactor",
     ]);
@@ -925,11 +938,25 @@ fn report_text(
             format!("{:.4}", f.slope),
             format!("[{:.4}, {:.4}]", f.ci_low, f.ci_high),
             format!("{}", f.expected_slope),
+            if (f.ci_low..=f.ci_high).contains(&f.expected_slope) {
+                "yes"
+            } else {
+                "no"
+            }
+            .into(),
+            format!("{:.4}", f.theory_slope),
             num(f.prefactor),
             num(pre),
         ]);
     }
-    let _ = writeln!(s, "## Fitted exponents\n\n{}", t.render());
+    let _ = writeln!(
+        s,
+        "## Fitted exponents\n\n{}\nWhere an interval excludes the asymptotic exponent, compare it with the \
+         theory slope over the same finite grid of d_k (finite-size corrections such as E|k·k'|·√(π d_k/2) → 1 \
+         and the gap between the median and the mean of S at small d_k); the exponent checks use the fixed \
+         tolerance above, not the interval.\n",
+        t.render()
+    );
     let mut t = Table::new(&[
         "case",
         "d_k",
