@@ -63,7 +63,9 @@ struct PopPart {
     /// Ring buffer: `ring[(ch * slots + slot) * n + i]`.
     ring: Vec<f32>,
     slots: usize,
+    /// External current this step; stays zero when no current input targets the population.
     i_ext: Vec<f32>,
+    has_currents: bool,
     spiked: Vec<u8>,
     spike_count: u64,
 }
@@ -336,6 +338,9 @@ impl Network {
                         ring: vec![0.0; 2 * slots[pi] * n],
                         slots: slots[pi],
                         i_ext: vec![0.0; n],
+                        has_currents: r.inputs.iter().any(|i| {
+                            i.target == pi && matches!(i.kind, InputKind::Current { .. } | InputKind::StepCurrent { .. } | InputKind::TimeSeries { .. })
+                        }),
                         spiked: vec![0; n],
                         spike_count: 0,
                     }
@@ -504,7 +509,7 @@ impl StepCtx<'_> {
     /// Steps 1–5 for partition `pi`.
     fn phase_a(&self, pi: usize, part: &mut Part, t: u64, parity: usize) -> Result<(), SimError> {
         // 1. Inputs.
-        for pp in part.pops.iter_mut() {
+        for pp in part.pops.iter_mut().filter(|pp| pp.has_currents) {
             pp.i_ext.iter_mut().for_each(|x| *x = 0.0);
         }
         for inp in part.inputs.iter_mut() {
@@ -519,8 +524,6 @@ impl StepCtx<'_> {
             let ch0 = &mut lo_half[b0..b0 + n];
             let ch1 = &mut hi_half[..n];
             let bad = pp.group.step(StepIo { ch0, ch1, i_ext: &pp.i_ext, spiked: &mut pp.spiked });
-            ch0.iter_mut().for_each(|x| *x = 0.0);
-            ch1.iter_mut().for_each(|x| *x = 0.0);
             if let Some(i) = bad {
                 return Err(SimError::NonFinite {
                     population: self.pops[k].name.clone(),

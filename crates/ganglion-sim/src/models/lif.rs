@@ -121,7 +121,7 @@ fn psc_exp_kernel<L: Lane>(k: &[L; 11], v: &mut [f32], ie: &mut [f32], ii: &mut 
     let n = v.len();
     k.iter().for_each(|l| l.check(n));
     let (ie, ii, r) = (&mut ie[..n], &mut ii[..n], &mut r[..n]);
-    let (ce, ci, iext, spk) = (&io.ch0[..n], &io.ch1[..n], &io.i_ext[..n], &mut io.spiked[..n]);
+    let (ce, ci, iext, spk) = (&mut io.ch0[..n], &mut io.ch1[..n], &io.i_ext[..n], &mut io.spiked[..n]);
     for i in 0..n {
         let vi = v[i];
         let integrated = vi * k[E_P22].at(i)
@@ -133,6 +133,8 @@ fn psc_exp_kernel<L: Lane>(k: &[L; 11], v: &mut [f32], ie: &mut [f32], ii: &mut 
         let rn = if refractory { r[i] - 1.0 } else { 0.0 };
         ie[i] = ie[i] * k[E_P11E].at(i) + ce[i];
         ii[i] = ii[i] * k[E_P11I].at(i) + ci[i];
+        ce[i] = 0.0;
+        ci[i] = 0.0;
         let fire = vn >= k[E_VTH].at(i);
         v[i] = if fire { k[E_VRESET].at(i) } else { vn };
         r[i] = if fire { k[E_REF].at(i) } else { rn };
@@ -251,7 +253,7 @@ fn psc_alpha_kernel<L: Lane>(
     let n = v.len();
     k.iter().for_each(|l| l.check(n));
     let (die, ie, dii, ii, r) = (&mut die[..n], &mut ie[..n], &mut dii[..n], &mut ii[..n], &mut r[..n]);
-    let (ce, ci, iext, spk) = (&io.ch0[..n], &io.ch1[..n], &io.i_ext[..n], &mut io.spiked[..n]);
+    let (ce, ci, iext, spk) = (&mut io.ch0[..n], &mut io.ch1[..n], &io.i_ext[..n], &mut io.spiked[..n]);
     for i in 0..n {
         let vi = v[i];
         let integrated = vi * k[A_P33].at(i)
@@ -265,8 +267,10 @@ fn psc_alpha_kernel<L: Lane>(
         let rn = if refractory { r[i] - 1.0 } else { 0.0 };
         ie[i] = die[i] * k[A_P21E].at(i) + ie[i] * k[A_P11E].at(i);
         die[i] = die[i] * k[A_P11E].at(i) + ce[i] * k[A_EPSCE].at(i);
+        ce[i] = 0.0;
         ii[i] = dii[i] * k[A_P21I].at(i) + ii[i] * k[A_P11I].at(i);
         dii[i] = dii[i] * k[A_P11I].at(i) + ci[i] * k[A_EPSCI].at(i);
+        ci[i] = 0.0;
         let fire = vn >= k[A_VTH].at(i);
         v[i] = if fire { k[A_VRESET].at(i) } else { vn };
         r[i] = if fire { k[A_REF].at(i) } else { rn };
@@ -346,7 +350,7 @@ fn cond_exp_kernel<L: Lane>(k: &[L; 11], v: &mut [f32], ge: &mut [f32], gi: &mut
     let n = v.len();
     k.iter().for_each(|l| l.check(n));
     let (ge, gi, r) = (&mut ge[..n], &mut gi[..n], &mut r[..n]);
-    let (ce, ci, iext, spk) = (&io.ch0[..n], &io.ch1[..n], &io.i_ext[..n], &mut io.spiked[..n]);
+    let (ce, ci, iext, spk) = (&mut io.ch0[..n], &mut io.ch1[..n], &io.i_ext[..n], &mut io.spiked[..n]);
     for i in 0..n {
         let vi = v[i];
         let (g, e, gin) = (k[C_GL].at(i), ge[i], gi[i]);
@@ -358,6 +362,8 @@ fn cond_exp_kernel<L: Lane>(k: &[L; 11], v: &mut [f32], ge: &mut [f32], gi: &mut
         let rn = if refractory { r[i] - 1.0 } else { 0.0 };
         ge[i] = e * k[C_PGE].at(i) + ce[i];
         gi[i] = gin * k[C_PGI].at(i) + ci[i];
+        ce[i] = 0.0;
+        ci[i] = 0.0;
         let fire = vn >= k[C_VTH].at(i);
         v[i] = if fire { k[C_VRESET].at(i) } else { vn };
         r[i] = if fire { k[C_REF].at(i) } else { rn };
@@ -422,10 +428,12 @@ fn delta_kernel<L: Lane>(k: &[L; 7], v: &mut [f32], r: &mut [f32], io: StepIo) {
     let n = v.len();
     k.iter().for_each(|l| l.check(n));
     let r = &mut r[..n];
-    let (ce, ci, iext, spk) = (&io.ch0[..n], &io.ch1[..n], &io.i_ext[..n], &mut io.spiked[..n]);
+    let (ce, ci, iext, spk) = (&mut io.ch0[..n], &mut io.ch1[..n], &io.i_ext[..n], &mut io.spiked[..n]);
     for i in 0..n {
         let vi = v[i];
         let integrated = vi * k[D_P33].at(i) + (k[D_IE].at(i) + iext[i]) * k[D_P30].at(i) + ce[i] + ci[i];
+        ce[i] = 0.0;
+        ci[i] = 0.0;
         let refractory = r[i] > 0.0;
         let vn = if refractory { vi } else { integrated };
         let rn = if refractory { r[i] - 1.0 } else { 0.0 };

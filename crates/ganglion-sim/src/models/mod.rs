@@ -122,9 +122,10 @@ impl<const M: usize> Derived<M> {
 /// Synaptic input and outputs of one kernel call over a partition of `n` neurons.
 pub struct StepIo<'a> {
     /// Channel 0 input this step (excitatory; rate units: continuous drive), length n.
-    pub ch0: &'a [f32],
-    /// Channel 1 input this step (inhibitory; rate units: spike jumps), length n.
-    pub ch1: &'a [f32],
+    /// Kernels consume it: they leave it zeroed for the ring buffer's next turn.
+    pub ch0: &'a mut [f32],
+    /// Channel 1 input this step (inhibitory; rate units: spike jumps), length n; consumed.
+    pub ch1: &'a mut [f32],
     /// External current this step (pA; dimensionless for rate units), length n.
     pub i_ext: &'a [f32],
     /// Output: 1 where the neuron spiked this step.

@@ -89,6 +89,8 @@ impl AdEx {
             // This step's arriving input (pA) joins the currents after the update (NEST order).
             ie += io.ch0[i];
             ii += io.ch1[i];
+            io.ch0[i] = 0.0;
+            io.ch1[i] = 0.0;
             let r = if fired { tref } else { (self.r[i] - 1.0).max(0.0) };
             if self.r[i] > 0.0 && !fired {
                 v = vreset;
@@ -152,6 +154,8 @@ impl Izhikevich {
             let [a, b, c, d, vth, i_e] = std::array::from_fn(|j| self.k.get(j, i));
             let input = i_e + io.i_ext[i];
             let mut v = self.v[i] + io.ch0[i] + io.ch1[i];
+            io.ch0[i] = 0.0;
+            io.ch1[i] = 0.0;
             let mut u = self.u[i];
             let mut fired = false;
             let f = |v: f32, u: f32| -> (f32, f32) { (0.04 * v * v + 5.0 * v + 140.0 - u + input, a * (b * v - u)) };

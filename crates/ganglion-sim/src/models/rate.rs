@@ -46,10 +46,10 @@ impl Rate {
         Rate { r, x, k, f }
     }
 
-    pub(super) fn step(&mut self, io: StepIo) -> Option<usize> {
+    pub(super) fn step(&mut self, mut io: StepIo) -> Option<usize> {
         match &self.k {
-            Derived::Shared(k) => rate_kernel(k, self.f, &mut self.x, &mut self.r, &io),
-            Derived::Each(k) => rate_kernel(&**k, self.f, &mut self.x, &mut self.r, &io),
+            Derived::Shared(k) => rate_kernel(k, self.f, &mut self.x, &mut self.r, &mut io),
+            Derived::Each(k) => rate_kernel(&**k, self.f, &mut self.x, &mut self.r, &mut io),
         }
         io.spiked.iter_mut().for_each(|s| *s = 0);
         first_non_finite(&self.x)
@@ -74,11 +74,11 @@ fn transfer(f: Transfer, y: f32) -> f32 {
 }
 
 #[inline(never)]
-fn rate_kernel<L: Lane>(k: &[L; 3], f: Transfer, x: &mut [f32], r: &mut [f32], io: &StepIo) {
+fn rate_kernel<L: Lane>(k: &[L; 3], f: Transfer, x: &mut [f32], r: &mut [f32], io: &mut StepIo) {
     let n = x.len();
     k.iter().for_each(|l| l.check(n));
     let r = &mut r[..n];
-    let (c0, c1, iext) = (&io.ch0[..n], &io.ch1[..n], &io.i_ext[..n]);
+    let (c0, c1, iext) = (&mut io.ch0[..n], &mut io.ch1[..n], &io.i_ext[..n]);
     macro_rules! body {
         ($f:expr) => {
             for i in 0..n {
@@ -86,6 +86,8 @@ fn rate_kernel<L: Lane>(k: &[L; 3], f: Transfer, x: &mut [f32], r: &mut [f32], i
                 let xi = x[i] * p + (1.0 - p) * (c0[i] + k[2].at(i) + iext[i]) + c1[i];
                 x[i] = xi;
                 r[i] = transfer($f, k[1].at(i) * xi);
+                c0[i] = 0.0;
+                c1[i] = 0.0;
             }
         };
     }
