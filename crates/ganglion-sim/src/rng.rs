@@ -137,7 +137,7 @@ mod tests {
 
     #[test]
     fn poisson_mean_and_variance() {
-        for &lam in &[0.3, 2.0, 11.9, 12.1, 40.0] {
+        for &lam in &[0.3f64, 2.0, 11.9, 12.1, 40.0] {
             let mut s = Stream::new(derive(7, lam.to_bits()));
             let n = 200_000;
             let xs: Vec<f64> = (0..n).map(|_| s.poisson(lam) as f64).collect();
