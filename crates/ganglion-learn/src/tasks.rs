@@ -21,8 +21,9 @@ use std::path::Path;
 /// `t ≤ 0`. Parameters and sampling default to those of reservoirpy's `mackey_glass`
 /// (`τ = 17, a = 0.2, b = 0.1, n = 10, x0 = 1.2`, one sample per time unit). reservoirpy takes
 /// one RK4-like step per sample with the delayed value frozen over the step and a random
-/// history; this integrator is finer (10 sub-steps) and deterministic, so its series is the
-/// exact solution's to ~1e-6, not reservoirpy's sample for sample. The benchmark
+/// history; this integrator is finer (10 sub-steps, second order in the interpolated delayed
+/// term: halving the step moves the first 300 samples by ~1e-4) and deterministic, so it is
+/// not reservoirpy's series sample for sample. The benchmark
 /// (`bench/reservoirpy_mg.py`) feeds reservoirpy this same series.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MackeyGlass {
