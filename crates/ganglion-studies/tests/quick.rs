@@ -124,17 +124,3 @@ fn listing() {
     assert!(table.starts_with("NAME"));
     assert!(table.contains("Ahmad & Hawkins"));
 }
-
-#[test]
-#[ignore]
-fn debug_dump() {
-    let dir = std::path::PathBuf::from("/tmp/ad_dbg");
-    let _ = std::fs::remove_dir_all(&dir);
-    let _ = run_study("active-dendrites", Mode::Quick, Some(dir.clone()));
-    let _ = std::fs::remove_dir_all("/tmp/pa_dbg");
-    let _ = run_study(
-        "pavlovian-attention",
-        Mode::Quick,
-        Some("/tmp/pa_dbg".into()),
-    );
-}

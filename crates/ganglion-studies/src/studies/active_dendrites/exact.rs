@@ -243,6 +243,29 @@ mod tests {
     }
 
     #[test]
+    fn log_domain_agrees_with_big_integers_down_to_1e_minus_30_and_below() {
+        use super::super::math;
+        for &(n, a, s, t) in &[
+            (100_000u64, 2000u64, 30u64, 20u64),
+            (100_000, 2000, 24, 24),
+            (100_000, 1000, 60, 30),
+            (50_000, 25_000, 40, 40),
+            (99_991, 317, 200, 20),
+        ] {
+            let exact = p_false_positive(n, a, s, t);
+            let ours = math::p_false_positive(n, a, s, t);
+            assert!(
+                exact > 0.0 && exact < 1e-12,
+                "n={n} a={a} s={s} θ={t}: {exact}"
+            );
+            assert!(
+                (ours / exact - 1.0).abs() < 1e-12,
+                "n={n} a={a} s={s} θ={t}: {ours} vs {exact}"
+            );
+        }
+    }
+
+    #[test]
     fn div_and_mul_round_trip() {
         let mut x = binomial(1000, 500);
         let y = x.clone();
