@@ -2,6 +2,7 @@
 
 mod output;
 mod run;
+mod study;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -26,6 +27,11 @@ enum Command {
     },
     /// List the neuron models and their parameters.
     Models,
+    /// Paper reproductions: `study list`, `study run NAME [--quick|--full]`.
+    #[command(subcommand)]
+    Study(study::StudyCommand),
+    /// Train a ridge readout on an echo state network and test it on a task.
+    Reservoir(study::ReservoirArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +40,8 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Validate { spec } => run::validate(&spec),
         Command::Models => run::models(),
+        Command::Study(cmd) => study::study(cmd),
+        Command::Reservoir(a) => study::reservoir(a),
     };
     match result {
         Ok(code) => code,
