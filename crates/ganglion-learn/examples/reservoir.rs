@@ -9,7 +9,8 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let json = args.iter().any(|a| a == "--json");
-    let result = ganglion_learn::ReservoirTaskArgs::from_args(&args).and_then(|a| ganglion_learn::run_reservoir_task(&a));
+    let result = ganglion_learn::ReservoirTaskArgs::from_args(&args)
+        .and_then(|a| ganglion_learn::run_reservoir_task(&a));
     match result {
         Ok(report) => {
             if json {

@@ -94,7 +94,11 @@ pub struct DaleSplit {
 
 impl Default for DaleSplit {
     fn default() -> Self {
-        Self { excitatory_fraction: 0.8, excitatory_gain: 1.0, inhibitory_gain: 4.0 }
+        Self {
+            excitatory_fraction: 0.8,
+            excitatory_gain: 1.0,
+            inhibitory_gain: 4.0,
+        }
     }
 }
 
@@ -160,32 +164,111 @@ impl EsnConfig {
     pub fn validate(&self) -> Result<()> {
         const O: &str = "EsnConfig";
         if self.units == 0 {
-            return Err(Error::param(O, "units", 0, "must be at least 1", "use e.g. units = 100"));
+            return Err(Error::param(
+                O,
+                "units",
+                0,
+                "must be at least 1",
+                "use e.g. units = 100",
+            ));
         }
         if self.inputs == 0 {
-            return Err(Error::param(O, "inputs", 0, "must be at least 1", "use inputs = 1 for a scalar series"));
+            return Err(Error::param(
+                O,
+                "inputs",
+                0,
+                "must be at least 1",
+                "use inputs = 1 for a scalar series",
+            ));
         }
-        check_range(O, "density", self.density, 0.0, 1.0, "a probability, e.g. 0.1")?;
+        check_range(
+            O,
+            "density",
+            self.density,
+            0.0,
+            1.0,
+            "a probability, e.g. 0.1",
+        )?;
         if let Some(r) = self.spectral_radius {
-            check_range(O, "spectral_radius", r, 0.0, 1e6, "e.g. 0.9; use None to keep raw weights")?;
+            check_range(
+                O,
+                "spectral_radius",
+                r,
+                0.0,
+                1e6,
+                "e.g. 0.9; use None to keep raw weights",
+            )?;
         }
         if !(self.leak_rate > 0.0 && self.leak_rate <= 1.0) {
-            return Err(Error::param(O, "leak_rate", self.leak_rate, "must be in (0, 1]", "e.g. 0.3; 1 means no leaky integration"));
+            return Err(Error::param(
+                O,
+                "leak_rate",
+                self.leak_rate,
+                "must be in (0, 1]",
+                "e.g. 0.3; 1 means no leaky integration",
+            ));
         }
-        check_range(O, "input_scaling", self.input_scaling, -1e6, 1e6, "e.g. 1.0")?;
-        check_range(O, "input_density", self.input_density, 0.0, 1.0, "a probability, e.g. 0.1 or 1.0")?;
+        check_range(
+            O,
+            "input_scaling",
+            self.input_scaling,
+            -1e6,
+            1e6,
+            "e.g. 1.0",
+        )?;
+        check_range(
+            O,
+            "input_density",
+            self.input_density,
+            0.0,
+            1.0,
+            "a probability, e.g. 0.1 or 1.0",
+        )?;
         check_range(O, "bias_scaling", self.bias_scaling, 0.0, 1e6, "e.g. 0.0")?;
         if let Some(d) = self.dale {
-            check_range(O, "dale.excitatory_fraction", d.excitatory_fraction, 0.0, 1.0, "e.g. 0.8")?;
-            check_range(O, "dale.excitatory_gain", d.excitatory_gain, 0.0, 1e6, "e.g. 1.0")?;
-            check_range(O, "dale.inhibitory_gain", d.inhibitory_gain, 0.0, 1e6, "e.g. 4.0")?;
+            check_range(
+                O,
+                "dale.excitatory_fraction",
+                d.excitatory_fraction,
+                0.0,
+                1.0,
+                "e.g. 0.8",
+            )?;
+            check_range(
+                O,
+                "dale.excitatory_gain",
+                d.excitatory_gain,
+                0.0,
+                1e6,
+                "e.g. 1.0",
+            )?;
+            check_range(
+                O,
+                "dale.inhibitory_gain",
+                d.inhibitory_gain,
+                0.0,
+                1e6,
+                "e.g. 4.0",
+            )?;
         }
         if self.kernel == Kernel::Blocked && !BlockedMatrix::available() {
-            return Err(Error::param(O, "kernel", "Blocked", "this CPU or build lacks AVX-512F", "use Kernel::Auto"));
+            return Err(Error::param(
+                O,
+                "kernel",
+                "Blocked",
+                "this CPU or build lacks AVX-512F",
+                "use Kernel::Auto",
+            ));
         }
         let bytes = (self.units as f64).powi(2) * self.density * 8.0 * 3.0;
         if bytes > 32e9 {
-            return Err(Error::param(O, "units", self.units, format!("the recurrent matrix needs about {:.1} GB", bytes / 1e9), "lower units or density"));
+            return Err(Error::param(
+                O,
+                "units",
+                self.units,
+                format!("the recurrent matrix needs about {:.1} GB", bytes / 1e9),
+                "lower units or density",
+            ));
         }
         Ok(())
     }
@@ -196,10 +279,13 @@ impl EsnConfig {
         let n = self.units;
         let mut mask_rng = rng::stream(seed, ids::RECURRENT);
         let mut val_rng = rng::stream(seed, ids::RECURRENT_VALUES);
-        let n_exc = self.dale.map(|d| (d.excitatory_fraction * n as f64).round() as usize);
+        let n_exc = self
+            .dale
+            .map(|d| (d.excitatory_fraction * n as f64).round() as usize);
         let dist = self.recurrent_weights;
         let dale = self.dale;
-        let ortho = (dist == RecurrentWeights::Orthogonal).then(|| random_orthogonal(n, &mut val_rng));
+        let ortho =
+            (dist == RecurrentWeights::Orthogonal).then(|| random_orthogonal(n, &mut val_rng));
         let density = if ortho.is_some() { 1.0 } else { self.density };
         let mut w = CsrMatrix::random(n, n, density, &mut mask_rng, |r, c| {
             let v = match (&ortho, dist) {
@@ -220,7 +306,10 @@ impl EsnConfig {
                 if target > 0.0 && w.nnz() > 0 {
                     return Err(Error::Numerical {
                         object: "EsnConfig::build",
-                        what: format!("recurrent matrix ({n} units, density {}) is nilpotent (spectral radius 0), cannot scale it to {target}", self.density),
+                        what: format!(
+                            "recurrent matrix ({n} units, density {}) is nilpotent (spectral radius 0), cannot scale it to {target}",
+                            self.density
+                        ),
                         hint: "raise density or units, or set spectral_radius = None".into(),
                     });
                 }
@@ -247,7 +336,13 @@ impl EsnConfig {
         }
         let mut b_rng = rng::stream(seed, ids::BIAS);
         let bias: Vec<f32> = (0..n)
-            .map(|_| if self.bias_scaling > 0.0 { ((2.0 * rng::uniform(&mut b_rng) - 1.0) * self.bias_scaling) as f32 } else { 0.0 })
+            .map(|_| {
+                if self.bias_scaling > 0.0 {
+                    ((2.0 * rng::uniform(&mut b_rng) - 1.0) * self.bias_scaling) as f32
+                } else {
+                    0.0
+                }
+            })
             .collect();
         let use_blocked = match self.kernel {
             Kernel::Auto => BlockedMatrix::available() && n >= 64,
@@ -255,7 +350,9 @@ impl EsnConfig {
             Kernel::Blocked => true,
         };
         let blocked = use_blocked.then(|| BlockedMatrix::from_csr(&w));
-        let padded = blocked.as_ref().map_or(n, |b| b.ncols_padded().max(b.nslices() * SLICE));
+        let padded = blocked
+            .as_ref()
+            .map_or(n, |b| b.ncols_padded().max(b.nslices() * SLICE));
         let avail = std::thread::available_parallelism().map_or(1, |p| p.get());
         let threads = match self.threads {
             0 if n >= 256 => avail,
@@ -263,7 +360,18 @@ impl EsnConfig {
             t => t,
         }
         .clamp(1, n.div_ceil(SLICE));
-        Ok(Esn { config: self.clone(), w, blocked, w_in, bias, state: vec![0.0; padded], scratch: vec![0.0; padded], raw_radius, threads })
+        Ok(Esn {
+            config: self.clone(),
+            w,
+            blocked,
+            w_in,
+            bias,
+            state: vec![0.0; padded],
+            scratch: vec![0.0; padded],
+            raw_radius,
+            threads,
+            step_cost: [f64::NAN; 2],
+        })
     }
 }
 
@@ -280,21 +388,33 @@ pub struct Esn {
     scratch: Vec<f32>,
     raw_radius: f64,
     threads: usize,
+    /// Measured seconds per step, serial and parallel (NaN until measured).
+    step_cost: [f64; 2],
 }
 
-/// Reservoir states of a run: `steps × units`, time-major (row `t` is `x(t)`).
+/// Reservoir states of a run: `steps × units`, time-major (row `t` is `x(t)`), in f64.
+///
+/// The reservoir computes in f32; states are widened on the way out because the readout
+/// fit needs them in f64 and time-major f64 is exactly the column-major `units × steps`
+/// matrix faer multiplies without a copy.
 #[derive(Clone, Debug, PartialEq)]
 pub struct States {
     steps: usize,
     units: usize,
-    data: Vec<f32>,
+    data: Vec<f64>,
 }
 
 impl States {
     /// Wraps a time-major `steps × units` buffer.
-    pub fn from_vec(steps: usize, units: usize, data: Vec<f32>) -> Result<Self> {
+    pub fn from_vec(steps: usize, units: usize, data: Vec<f64>) -> Result<Self> {
         if data.len() != steps * units {
-            return Err(Error::shape("States::from_vec", "data", steps * units, data.len(), "data is steps × units, time-major"));
+            return Err(Error::shape(
+                "States::from_vec",
+                "data",
+                steps * units,
+                data.len(),
+                "data is steps × units, time-major",
+            ));
         }
         Ok(Self { steps, units, data })
     }
@@ -307,16 +427,20 @@ impl States {
         self.units
     }
     /// The state at step `t`.
-    pub fn row(&self, t: usize) -> &[f32] {
+    pub fn row(&self, t: usize) -> &[f64] {
         &self.data[t * self.units..(t + 1) * self.units]
     }
     /// All values, time-major.
-    pub fn as_slice(&self) -> &[f32] {
+    pub fn as_slice(&self) -> &[f64] {
         &self.data
     }
     /// Rows `range` as a new `States` (copies).
     pub fn slice(&self, range: std::ops::Range<usize>) -> States {
-        States { steps: range.len(), units: self.units, data: self.data[range.start * self.units..range.end * self.units].to_vec() }
+        States {
+            steps: range.len(),
+            units: self.units,
+            data: self.data[range.start * self.units..range.end * self.units].to_vec(),
+        }
     }
 }
 
@@ -360,7 +484,13 @@ impl Esn {
     /// Sets the current state (length `units`).
     pub fn set_state(&mut self, x: &[f32]) -> Result<()> {
         if x.len() != self.config.units {
-            return Err(Error::shape("Esn::set_state", "state", self.config.units, x.len(), "one value per unit"));
+            return Err(Error::shape(
+                "Esn::set_state",
+                "state",
+                self.config.units,
+                x.len(),
+                "one value per unit",
+            ));
         }
         self.state[..x.len()].copy_from_slice(x);
         Ok(())
@@ -373,7 +503,13 @@ impl Esn {
     /// Advances one step with input `u` (length `inputs`) and returns the new state.
     pub fn step(&mut self, u: &[f64]) -> Result<&[f32]> {
         if u.len() != self.config.inputs {
-            return Err(Error::shape("Esn::step", "input", self.config.inputs, u.len(), "one value per input"));
+            return Err(Error::shape(
+                "Esn::step",
+                "input",
+                self.config.inputs,
+                u.len(),
+                "one value per input",
+            ));
         }
         let n = self.config.units;
         let rows = self.row_count();
@@ -392,38 +528,85 @@ impl Esn {
     pub fn run(&mut self, inputs: &[f64]) -> Result<States> {
         let d = self.config.inputs;
         if inputs.len() % d != 0 {
-            return Err(Error::shape("Esn::run", "inputs", format!("a multiple of inputs = {d}"), inputs.len(), "inputs are T × inputs, time-major"));
+            return Err(Error::shape(
+                "Esn::run",
+                "inputs",
+                format!("a multiple of inputs = {d}"),
+                inputs.len(),
+                "inputs are T × inputs, time-major",
+            ));
         }
         let steps = inputs.len() / d;
         let n = self.config.units;
-        if (steps as f64) * (n as f64) * 4.0 > 16e9 {
-            return Err(Error::param("Esn::run", "steps", steps, format!("the states need {:.1} GB", steps as f64 * n as f64 * 4e-9), "run in shorter pieces (the state carries over)"));
+        if (steps as f64) * (n as f64) * 8.0 > 16e9 {
+            return Err(Error::param(
+                "Esn::run",
+                "steps",
+                steps,
+                format!("the states need {:.1} GB", steps as f64 * n as f64 * 8e-9),
+                "run in shorter pieces (the state carries over)",
+            ));
         }
-        let mut out = vec![0.0f32; steps * n];
+        let mut out = vec![0.0f64; steps * n];
         if steps == 0 {
-            return Ok(States { steps, units: n, data: out });
+            return Ok(States {
+                steps,
+                units: n,
+                data: out,
+            });
         }
         let parts = self.partition();
-        if parts.len() <= 1 {
-            let rows = self.row_count();
-            let mut prev = std::mem::take(&mut self.state);
-            let mut next = std::mem::take(&mut self.scratch);
-            for t in 0..steps {
-                self.update_rows(0..rows, &prev, &inputs[t * d..(t + 1) * d], &mut next[..rows]);
-                out[t * n..(t + 1) * n].copy_from_slice(&next[..n]);
-                std::mem::swap(&mut prev, &mut next);
-            }
-            self.state = prev;
-            self.scratch = next;
+        if parts.len() <= 1 || steps < 2 * PROBE_STEPS {
+            self.run_serial(inputs, 0..steps, &mut out);
         } else {
-            self.run_parallel(inputs, steps, &parts, &mut out);
+            // Serial or parallel per chunk of steps, whichever measured faster per step: a
+            // spin barrier per step is only a win while the threads really run at the same
+            // time (on a machine busy with other work it can be ten times slower than one
+            // thread). The modes give bit-identical states, so switching is free.
+            // Seconds per step [serial, parallel], carried over from earlier runs.
+            let mut cost = self.step_cost;
+            let mut t = 0;
+            let mut since_probe = 0;
+            while t < steps {
+                let faster = if cost[1] < cost[0] { 1 } else { 0 };
+                let (mode, probing) = if cost[0].is_nan() {
+                    (0, true)
+                } else if cost[1].is_nan() {
+                    (1, true)
+                } else if since_probe >= REPROBE_STEPS {
+                    since_probe = 0;
+                    (1 - faster, true)
+                } else {
+                    (faster, false)
+                };
+                let len = if probing { PROBE_STEPS } else { CHUNK_STEPS }.min(steps - t);
+                let clock = std::time::Instant::now();
+                if mode == 0 {
+                    self.run_serial(inputs, t..t + len, &mut out);
+                } else {
+                    self.run_parallel(inputs, t..t + len, &parts, &mut out);
+                }
+                let per_step = clock.elapsed().as_secs_f64() / len as f64;
+                cost[mode] = if cost[mode].is_nan() {
+                    per_step
+                } else {
+                    0.5 * (cost[mode] + per_step)
+                };
+                t += len;
+                since_probe += len;
+            }
+            self.step_cost = cost;
         }
         if !self.state[..n].iter().all(|v| v.is_finite()) {
             // NaN/Inf never leaves a recurrent state once it enters; find where it did.
             let (t, unit) = first_non_finite(&out, n).unwrap_or((steps - 1, 0));
             return Err(self.diverged(t, unit));
         }
-        Ok(States { steps, units: n, data: out })
+        Ok(States {
+            steps,
+            units: n,
+            data: out,
+        })
     }
 
     fn diverged(&self, step: usize, unit: usize) -> Error {
@@ -437,7 +620,9 @@ impl Esn {
 
     /// Rows the kernel writes per step (units rounded up to whole slices for the blocked kernel).
     fn row_count(&self) -> usize {
-        self.blocked.as_ref().map_or(self.config.units, |b| b.nslices() * SLICE)
+        self.blocked
+            .as_ref()
+            .map_or(self.config.units, |b| b.nslices() * SLICE)
     }
 
     /// Splits the rows into `threads` contiguous, slice-aligned ranges of about equal work.
@@ -519,17 +704,53 @@ impl Esn {
         }
     }
 
-    fn run_parallel(&mut self, inputs: &[f64], steps: usize, parts: &[std::ops::Range<usize>], out: &mut [f32]) {
+    /// Steps `range` on the calling thread; `out` holds all steps' states.
+    fn run_serial(&mut self, inputs: &[f64], range: std::ops::Range<usize>, out: &mut [f64]) {
+        let (n, d) = (self.config.units, self.config.inputs);
+        let rows = self.row_count();
+        let mut prev = std::mem::take(&mut self.state);
+        let mut next = std::mem::take(&mut self.scratch);
+        for t in range {
+            self.update_rows(
+                0..rows,
+                &prev,
+                &inputs[t * d..(t + 1) * d],
+                &mut next[..rows],
+            );
+            widen(&next[..n], &mut out[t * n..(t + 1) * n]);
+            std::mem::swap(&mut prev, &mut next);
+        }
+        self.state = prev;
+        self.scratch = next;
+    }
+
+    /// Steps `range` with one thread per row range of `parts`, meeting at a barrier per step.
+    fn run_parallel(
+        &mut self,
+        inputs: &[f64],
+        range: std::ops::Range<usize>,
+        parts: &[std::ops::Range<usize>],
+        out: &mut [f64],
+    ) {
+        let first = range.start;
+        let steps = range.len();
         let n = self.config.units;
         let d = self.config.inputs;
         let width = self.state.len();
-        let bufs = [SharedBuf::new(std::mem::take(&mut self.state)), SharedBuf::new(std::mem::take(&mut self.scratch))];
-        let out_buf = SharedSlice { ptr: out.as_mut_ptr(), len: out.len() };
+        let bufs = [
+            SharedBuf::new(std::mem::take(&mut self.state)),
+            SharedBuf::new(std::mem::take(&mut self.scratch)),
+        ];
+        let out_buf = SharedSlice {
+            ptr: out.as_mut_ptr(),
+            len: out.len(),
+        };
         let barrier = SpinBarrier::new(parts.len());
         let this = &*self;
         let worker = |rows: std::ops::Range<usize>| {
-            for t in 0..steps {
-                let (prev, next) = (&bufs[t % 2], &bufs[(t + 1) % 2]);
+            for i in 0..steps {
+                let t = first + i;
+                let (prev, next) = (&bufs[i % 2], &bufs[(i + 1) % 2]);
                 // SAFETY: during step t every thread only reads `prev` and writes its own
                 // disjoint row range of `next` and of output row t; the barrier at the end of
                 // the step orders these writes before the next step's reads.
@@ -539,7 +760,10 @@ impl Esn {
                     this.update_rows(rows.clone(), prev, &inputs[t * d..(t + 1) * d], next_rows);
                     let lo = rows.start.min(n);
                     let hi = rows.end.min(n);
-                    out_buf.slice_mut(t * n + lo..t * n + hi).copy_from_slice(&next_rows[..hi - lo]);
+                    widen(
+                        &next_rows[..hi - lo],
+                        out_buf.slice_mut(t * n + lo..t * n + hi),
+                    );
                 }
                 barrier.wait();
             }
@@ -570,12 +794,34 @@ fn random_orthogonal(n: usize, r: &mut rand_xoshiro::Xoshiro256PlusPlus) -> faer
     let qr = g.qr();
     let q = qr.compute_Q();
     let rr = qr.R();
-    faer::Mat::<f64>::from_fn(n, n, |i, j| if rr[(j, j)] < 0.0 { -q[(i, j)] } else { q[(i, j)] })
+    faer::Mat::<f64>::from_fn(n, n, |i, j| {
+        if rr[(j, j)] < 0.0 {
+            -q[(i, j)]
+        } else {
+            q[(i, j)]
+        }
+    })
 }
 
-fn first_non_finite(data: &[f32], n: usize) -> Option<(usize, usize)> {
-    data.iter().position(|v| !v.is_finite()).map(|i| (i / n, i % n))
+#[inline]
+fn widen(src: &[f32], dst: &mut [f64]) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = f64::from(s);
+    }
 }
+
+fn first_non_finite(data: &[f64], n: usize) -> Option<(usize, usize)> {
+    data.iter()
+        .position(|v| !v.is_finite())
+        .map(|i| (i / n, i % n))
+}
+
+/// Steps per probe when timing serial against parallel stepping.
+const PROBE_STEPS: usize = 128;
+/// Steps per chunk between mode decisions.
+const CHUNK_STEPS: usize = 1024;
+/// Steps after which the slower mode is timed again (the machine's load changes).
+const REPROBE_STEPS: usize = 8192;
 
 /// A buffer that threads write in disjoint ranges (see `run_parallel`).
 struct SharedBuf(UnsafeCell<Vec<f32>>);
@@ -610,7 +856,7 @@ impl SharedBuf {
 
 #[derive(Clone, Copy)]
 struct SharedSlice {
-    ptr: *mut f32,
+    ptr: *mut f64,
     len: usize,
 }
 // SAFETY: as SharedBuf: threads write disjoint ranges.
@@ -620,7 +866,7 @@ impl SharedSlice {
     /// # Safety
     /// No other thread may access `range` while the returned slice lives.
     #[allow(clippy::mut_from_ref)]
-    unsafe fn slice_mut(&self, range: std::ops::Range<usize>) -> &mut [f32] {
+    unsafe fn slice_mut(&self, range: std::ops::Range<usize>) -> &mut [f64] {
         assert!(range.start <= range.end && range.end <= self.len);
         // SAFETY: in bounds (asserted); exclusivity is the caller's contract.
         unsafe { std::slice::from_raw_parts_mut(self.ptr.add(range.start), range.len()) }
@@ -637,7 +883,11 @@ struct SpinBarrier {
 
 impl SpinBarrier {
     fn new(n: usize) -> Self {
-        Self { n, count: AtomicUsize::new(0), generation: AtomicUsize::new(0) }
+        Self {
+            n,
+            count: AtomicUsize::new(0),
+            generation: AtomicUsize::new(0),
+        }
     }
     fn wait(&self) {
         let current = self.generation.load(Ordering::Acquire);

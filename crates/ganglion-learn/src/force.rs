@@ -47,7 +47,16 @@ pub struct ForceConfig {
 
 impl Default for ForceConfig {
     fn default() -> Self {
-        Self { units: 1000, density: 0.1, gain: 1.5, dt: 0.1, alpha: 1.0, learn_every: 2, feedback_scale: 1.0, init_std: 0.5 }
+        Self {
+            units: 1000,
+            density: 0.1,
+            gain: 1.5,
+            dt: 0.1,
+            alpha: 1.0,
+            learn_every: 2,
+            feedback_scale: 1.0,
+            init_std: 0.5,
+        }
     }
 }
 
@@ -56,26 +65,54 @@ impl ForceConfig {
     pub fn build(&self, seed: u64) -> Result<ForceNetwork> {
         const O: &str = "ForceConfig";
         if self.units == 0 {
-            return Err(Error::param(O, "units", 0, "must be at least 1", "e.g. 1000"));
+            return Err(Error::param(
+                O,
+                "units",
+                0,
+                "must be at least 1",
+                "e.g. 1000",
+            ));
         }
         check_range(O, "density", self.density, 1e-9, 1.0, "e.g. 0.1")?;
         check_range(O, "gain", self.gain, 0.0, 1e3, "g = 1.5 gives chaos")?;
         check_range(O, "dt", self.dt, 1e-9, 1.0, "in units of tau, e.g. 0.1")?;
         if self.learn_every == 0 {
-            return Err(Error::param(O, "learn_every", 0, "must be at least 1", "e.g. 2"));
+            return Err(Error::param(
+                O,
+                "learn_every",
+                0,
+                "must be at least 1",
+                "e.g. 2",
+            ));
         }
         let n = self.units;
         let scale = self.gain / (self.density * n as f64).sqrt();
         let mut mask = rng::stream(seed, ids::RECURRENT);
         let mut vals = rng::stream(seed, ids::RECURRENT_VALUES);
-        let j = CsrMatrix::random(n, n, self.density, &mut mask, |_, _| (rng::normal(&mut vals) * scale) as f32)?;
+        let j = CsrMatrix::random(n, n, self.density, &mut mask, |_, _| {
+            (rng::normal(&mut vals) * scale) as f32
+        })?;
         let mut r = rng::stream(seed, ids::FORCE_INIT);
-        let wf: Vec<f64> = (0..n).map(|_| self.feedback_scale * (2.0 * rng::uniform(&mut r) - 1.0)).collect();
-        let x: Vec<f64> = (0..n).map(|_| self.init_std * rng::normal(&mut r)).collect();
+        let wf: Vec<f64> = (0..n)
+            .map(|_| self.feedback_scale * (2.0 * rng::uniform(&mut r) - 1.0))
+            .collect();
+        let x: Vec<f64> = (0..n)
+            .map(|_| self.init_std * rng::normal(&mut r))
+            .collect();
         let rr: Vec<f64> = x.iter().map(|v| v.tanh()).collect();
         let z = self.init_std * rng::normal(&mut r);
         let rls = Rls::new(n, 1, self.alpha, 1.0)?;
-        Ok(ForceNetwork { config: self.clone(), j, wf, x, r: rr, z, rls, jr: vec![0.0; n], step: 0 })
+        Ok(ForceNetwork {
+            config: self.clone(),
+            j,
+            wf,
+            x,
+            r: rr,
+            z,
+            rls,
+            jr: vec![0.0; n],
+            step: 0,
+        })
     }
 }
 
@@ -138,7 +175,12 @@ impl ForceNetwork {
                 self.r = r;
             }
             if !self.z.is_finite() {
-                return Err(Error::Diverged { object: "ForceNetwork", step: t, unit: 0, hint: "lower gain or feedback_scale, or raise alpha".into() });
+                return Err(Error::Diverged {
+                    object: "ForceNetwork",
+                    step: t,
+                    unit: 0,
+                    hint: "lower gain or feedback_scale, or raise alpha".into(),
+                });
             }
         }
         Ok(out)
@@ -150,7 +192,12 @@ impl ForceNetwork {
         for t in 0..steps {
             self.advance();
             if !self.z.is_finite() {
-                return Err(Error::Diverged { object: "ForceNetwork", step: t, unit: 0, hint: "the trained network is unstable; train longer".into() });
+                return Err(Error::Diverged {
+                    object: "ForceNetwork",
+                    step: t,
+                    unit: 0,
+                    hint: "the trained network is unstable; train longer".into(),
+                });
             }
             out.push(self.z);
         }

@@ -37,7 +37,9 @@ pub mod task;
 pub mod tasks;
 
 pub use error::{Error, Result};
-pub use esn::{Activation, DaleSplit, Esn, EsnConfig, InputWeights, Kernel, RecurrentWeights, States};
+pub use esn::{
+    Activation, DaleSplit, Esn, EsnConfig, InputWeights, Kernel, RecurrentWeights, States,
+};
 pub use force::{ForceConfig, ForceNetwork};
 pub use readout::{CvReport, Ridge, Rls, ThreeFactorReadout};
 pub use sparse::{BlockedMatrix, CsrMatrix};

@@ -6,7 +6,11 @@ pub fn mse(pred: &[f64], target: &[f64]) -> f64 {
     if n == 0 {
         return 0.0;
     }
-    pred.iter().zip(target).map(|(p, t)| (p - t) * (p - t)).sum::<f64>() / n as f64
+    pred.iter()
+        .zip(target)
+        .map(|(p, t)| (p - t) * (p - t))
+        .sum::<f64>()
+        / n as f64
 }
 
 /// Population standard deviation of `x`.
@@ -39,7 +43,11 @@ pub fn r_squared(a: &[f64], b: &[f64]) -> f64 {
         saa += da * da;
         sbb += db * db;
     }
-    if saa <= 0.0 || sbb <= 0.0 { 0.0 } else { sab * sab / (saa * sbb) }
+    if saa <= 0.0 || sbb <= 0.0 {
+        0.0
+    } else {
+        sab * sab / (saa * sbb)
+    }
 }
 
 /// Linear memory capacity (Jaeger 2002, "Short term memory in echo state networks",

@@ -13,7 +13,11 @@ pub fn read_npy_f64(path: &Path) -> Result<(Vec<f64>, Vec<usize>)> {
         what: format!("cannot read: {e}"),
         hint: "run scripts/fetch-data.sh to fetch the data set, or pass the right path".into(),
     })?;
-    parse_npy(&bytes).map_err(|what| Error::Data { path: path.to_owned(), what, hint: "the file must be a NumPy .npy array of numbers (np.save)".into() })
+    parse_npy(&bytes).map_err(|what| Error::Data {
+        path: path.to_owned(),
+        what,
+        hint: "the file must be a NumPy .npy array of numbers (np.save)".into(),
+    })
 }
 
 fn parse_npy(b: &[u8]) -> std::result::Result<(Vec<f64>, Vec<usize>), String> {
@@ -34,15 +38,24 @@ fn parse_npy(b: &[u8]) -> std::result::Result<(Vec<f64>, Vec<usize>), String> {
         Ok(header[i + pat.len()..].trim_start())
     };
     let descr = field("descr")?;
-    let descr = descr.strip_prefix('\'').and_then(|d| d.split('\'').next()).ok_or("bad descr")?;
+    let descr = descr
+        .strip_prefix('\'')
+        .and_then(|d| d.split('\'').next())
+        .ok_or("bad descr")?;
     let fortran = field("fortran_order")?.starts_with("True");
     let shape_s = field("shape")?;
-    let shape_s = shape_s.strip_prefix('(').and_then(|s| s.split(')').next()).ok_or("bad shape")?;
+    let shape_s = shape_s
+        .strip_prefix('(')
+        .and_then(|s| s.split(')').next())
+        .ok_or("bad shape")?;
     let shape: Vec<usize> = shape_s
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<usize>().map_err(|_| format!("bad shape entry {s:?}")))
+        .map(|s| {
+            s.parse::<usize>()
+                .map_err(|_| format!("bad shape entry {s:?}"))
+        })
         .collect::<std::result::Result<_, _>>()?;
     let count: usize = shape.iter().product();
     let (endian, kind) = descr.split_at(1);
@@ -54,9 +67,16 @@ fn parse_npy(b: &[u8]) -> std::result::Result<(Vec<f64>, Vec<usize>), String> {
         ($t:ty) => {{
             const W: usize = std::mem::size_of::<$t>();
             if data.len() < count * W {
-                return Err(format!("data truncated: need {} bytes, have {}", count * W, data.len()));
+                return Err(format!(
+                    "data truncated: need {} bytes, have {}",
+                    count * W,
+                    data.len()
+                ));
             }
-            data[..count * W].chunks_exact(W).map(|c| <$t>::from_le_bytes(c.try_into().unwrap_or([0; W])) as f64).collect::<Vec<f64>>()
+            data[..count * W]
+                .chunks_exact(W)
+                .map(|c| <$t>::from_le_bytes(c.try_into().unwrap_or([0; W])) as f64)
+                .collect::<Vec<f64>>()
         }};
     }
     let mut v = match kind {
@@ -89,7 +109,10 @@ fn parse_npy(b: &[u8]) -> std::result::Result<(Vec<f64>, Vec<usize>), String> {
 
 /// Writes a 1-D little-endian f64 `.npy` file (for fixtures and exports).
 pub fn write_npy_f64(path: &Path, data: &[f64]) -> Result<()> {
-    let mut header = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': ({},), }}", data.len());
+    let mut header = format!(
+        "{{'descr': '<f8', 'fortran_order': False, 'shape': ({},), }}",
+        data.len()
+    );
     // Pad so that the data starts on a 64-byte boundary, header ends with '\n'.
     while (10 + header.len() + 1) % 64 != 0 {
         header.push(' ');
@@ -103,9 +126,11 @@ pub fn write_npy_f64(path: &Path, data: &[f64]) -> Result<()> {
         out.extend_from_slice(&v.to_le_bytes());
     }
     let tmp = path.with_extension("npy.tmp");
-    std::fs::write(&tmp, &out).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| Error::Data {
-        path: path.to_owned(),
-        what: format!("cannot write: {e}"),
-        hint: "check that the directory exists and is writable".into(),
-    })
+    std::fs::write(&tmp, &out)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| Error::Data {
+            path: path.to_owned(),
+            what: format!("cannot write: {e}"),
+            hint: "check that the directory exists and is writable".into(),
+        })
 }

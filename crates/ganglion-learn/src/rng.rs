@@ -29,7 +29,9 @@ fn splitmix64(mut z: u64) -> u64 {
 
 /// The random stream of object `id` under the user's `seed`.
 pub fn stream(seed: u64, id: u64) -> Xoshiro256PlusPlus {
-    Xoshiro256PlusPlus::seed_from_u64(splitmix64(splitmix64(seed) ^ id.wrapping_mul(0xD1B5_4A32_D192_ED03)))
+    Xoshiro256PlusPlus::seed_from_u64(splitmix64(
+        splitmix64(seed) ^ id.wrapping_mul(0xD1B5_4A32_D192_ED03),
+    ))
 }
 
 /// A uniform draw in `[0, 1)`.

@@ -22,7 +22,14 @@ fn random_unit(n: usize, seed: u64, stream: u64) -> Vec<f64> {
 }
 
 fn check_eta(object: &'static str, eta: f64) -> Result<()> {
-    check_range(object, "eta", eta, 0.0, 1e3, "a small per-sample learning rate, e.g. 1e-3")
+    check_range(
+        object,
+        "eta",
+        eta,
+        0.0,
+        1e3,
+        "a small per-sample learning rate, e.g. 1e-3",
+    )
 }
 
 /// Plain Hebbian learning of one linear neuron: `y = wᵀx`, `Δw = η y x`, optionally followed by
@@ -42,7 +49,11 @@ impl Hebbian {
     /// Random unit-length initial weights from `seed`.
     pub fn new(inputs: usize, eta: f64, normalise: bool, seed: u64) -> Result<Self> {
         check_eta("Hebbian", eta)?;
-        Ok(Self { w: random_unit(inputs, seed, 0), eta, normalise })
+        Ok(Self {
+            w: random_unit(inputs, seed, 0),
+            eta,
+            normalise,
+        })
     }
     /// One sample; returns `y`.
     pub fn update(&mut self, x: &[f64]) -> f64 {
@@ -76,7 +87,10 @@ impl Oja {
     /// Random unit-length initial weights from `seed`.
     pub fn new(inputs: usize, eta: f64, seed: u64) -> Result<Self> {
         check_eta("Oja", eta)?;
-        Ok(Self { w: random_unit(inputs, seed, 0), eta })
+        Ok(Self {
+            w: random_unit(inputs, seed, 0),
+            eta,
+        })
     }
     /// One sample; returns `y`.
     pub fn update(&mut self, x: &[f64]) -> f64 {
@@ -117,18 +131,40 @@ pub struct Subspace {
 
 impl Subspace {
     /// Random unit-length rows from `seed`.
-    pub fn new(inputs: usize, outputs: usize, eta: f64, rule: SubspaceRule, seed: u64) -> Result<Self> {
+    pub fn new(
+        inputs: usize,
+        outputs: usize,
+        eta: f64,
+        rule: SubspaceRule,
+        seed: u64,
+    ) -> Result<Self> {
         check_eta("Subspace", eta)?;
         if outputs == 0 || outputs > inputs {
-            return Err(Error::param("Subspace", "outputs", outputs, format!("must be in [1, inputs = {inputs}]"), "the subspace cannot be larger than the input space"));
+            return Err(Error::param(
+                "Subspace",
+                "outputs",
+                outputs,
+                format!("must be in [1, inputs = {inputs}]"),
+                "the subspace cannot be larger than the input space",
+            ));
         }
-        let w = (0..outputs).flat_map(|i| random_unit(inputs, seed, i as u64)).collect();
-        Ok(Self { w, outputs, inputs, eta, rule })
+        let w = (0..outputs)
+            .flat_map(|i| random_unit(inputs, seed, i as u64))
+            .collect();
+        Ok(Self {
+            w,
+            outputs,
+            inputs,
+            eta,
+            rule,
+        })
     }
     /// One sample; returns `y`.
     pub fn update(&mut self, x: &[f64]) -> Vec<f64> {
         let (k, n) = (self.outputs, self.inputs);
-        let y: Vec<f64> = (0..k).map(|i| dot(&self.w[i * n..(i + 1) * n], x)).collect();
+        let y: Vec<f64> = (0..k)
+            .map(|i| dot(&self.w[i * n..(i + 1) * n], x))
+            .collect();
         // Reconstruction accumulated over units (j ≤ i for Sanger, all j for Oja subspace).
         let mut recon = vec![0.0; n];
         if self.rule == SubspaceRule::OjaSubspace {
@@ -173,15 +209,29 @@ impl Foldiak {
     /// Zero lateral weights.
     pub fn new(units: usize, eta: f64) -> Result<Self> {
         check_eta("Foldiak", eta)?;
-        Ok(Self { lateral: vec![0.0; units * units], units, eta })
+        Ok(Self {
+            lateral: vec![0.0; units * units],
+            units,
+            eta,
+        })
     }
     /// Output for input `a`: solves `(I − L) y = a` (Gaussian elimination, k is small).
     pub fn respond(&self, a: &[f64]) -> Vec<f64> {
         let k = self.units;
-        let mut m: Vec<f64> = (0..k * k).map(|i| if i / k == i % k { 1.0 } else { -self.lateral[i] }).collect();
+        let mut m: Vec<f64> = (0..k * k)
+            .map(|i| {
+                if i / k == i % k {
+                    1.0
+                } else {
+                    -self.lateral[i]
+                }
+            })
+            .collect();
         let mut y = a.to_vec();
         for c in 0..k {
-            let p = (c..k).max_by(|&i, &j| m[i * k + c].abs().total_cmp(&m[j * k + c].abs())).unwrap_or(c);
+            let p = (c..k)
+                .max_by(|&i, &j| m[i * k + c].abs().total_cmp(&m[j * k + c].abs()))
+                .unwrap_or(c);
             if p != c {
                 for j in 0..k {
                     m.swap(c * k + j, p * k + j);
@@ -203,7 +253,11 @@ impl Foldiak {
         for c in (0..k).rev() {
             let s: f64 = (c + 1..k).map(|j| m[c * k + j] * y[j]).sum();
             let d = m[c * k + c];
-            y[c] = if d.abs() < 1e-300 { 0.0 } else { (y[c] - s) / d };
+            y[c] = if d.abs() < 1e-300 {
+                0.0
+            } else {
+                (y[c] - s) / d
+            };
         }
         y
     }
@@ -245,10 +299,23 @@ impl Bcm {
     /// Weights uniform on `[0, w_init]` from `seed`, θ = 0, y₀ = 1.
     pub fn new(inputs: usize, eta: f64, tau_theta: f64, w_init: f64, seed: u64) -> Result<Self> {
         check_eta("Bcm", eta)?;
-        check_range("Bcm", "tau_theta", tau_theta, 1.0, 1e12, "in samples, e.g. 100; must be well below 1/eta")?;
+        check_range(
+            "Bcm",
+            "tau_theta",
+            tau_theta,
+            1.0,
+            1e12,
+            "in samples, e.g. 100; must be well below 1/eta",
+        )?;
         let mut r = rng::stream(seed, ids::RULE_INIT);
         let w = (0..inputs).map(|_| w_init * rng::uniform(&mut r)).collect();
-        Ok(Self { w, theta: 0.0, eta, tau_theta, y0: 1.0 })
+        Ok(Self {
+            w,
+            theta: 0.0,
+            eta,
+            tau_theta,
+            y0: 1.0,
+        })
     }
     /// One sample; returns `y`.
     pub fn update(&mut self, x: &[f64]) -> f64 {

@@ -74,7 +74,13 @@ impl CsrMatrix {
         for i in 0..nrows {
             row_ptr[i + 1] += row_ptr[i];
         }
-        Ok(Self { nrows, ncols, row_ptr, col_idx, values })
+        Ok(Self {
+            nrows,
+            ncols,
+            row_ptr,
+            col_idx,
+            values,
+        })
     }
 
     /// Builds a matrix from its CSR arrays, checking them.
@@ -87,25 +93,53 @@ impl CsrMatrix {
     ) -> Result<Self> {
         check_dims(nrows, ncols, values.len())?;
         let bad = |what: &str, e: String, g: String| {
-            Err(Error::shape("CsrMatrix::from_parts", what, e, g, "row_ptr has nrows + 1 entries, starts at 0, is non-decreasing and ends at nnz; columns are sorted per row"))
+            Err(Error::shape(
+                "CsrMatrix::from_parts",
+                what,
+                e,
+                g,
+                "row_ptr has nrows + 1 entries, starts at 0, is non-decreasing and ends at nnz; columns are sorted per row",
+            ))
         };
         if row_ptr.len() != nrows + 1 || row_ptr[0] != 0 {
-            return bad("row_ptr", format!("{} entries starting at 0", nrows + 1), format!("{} entries", row_ptr.len()));
+            return bad(
+                "row_ptr",
+                format!("{} entries starting at 0", nrows + 1),
+                format!("{} entries", row_ptr.len()),
+            );
         }
         if col_idx.len() != values.len() || row_ptr[nrows] as usize != values.len() {
-            return bad("nnz", format!("{}", row_ptr[nrows]), format!("{} indices, {} values", col_idx.len(), values.len()));
+            return bad(
+                "nnz",
+                format!("{}", row_ptr[nrows]),
+                format!("{} indices, {} values", col_idx.len(), values.len()),
+            );
         }
         for i in 0..nrows {
             let (s, e) = (row_ptr[i] as usize, row_ptr[i + 1] as usize);
             if e < s {
-                return bad("row_ptr", "non-decreasing".into(), format!("row {i}: {s} > {e}"));
+                return bad(
+                    "row_ptr",
+                    "non-decreasing".into(),
+                    format!("row {i}: {s} > {e}"),
+                );
             }
             let cols = &col_idx[s..e];
             if cols.iter().any(|&c| c as usize >= ncols) || cols.windows(2).any(|w| w[0] >= w[1]) {
-                return bad("col_idx", format!("sorted, unique, < {ncols}"), format!("row {i}: {cols:?}"));
+                return bad(
+                    "col_idx",
+                    format!("sorted, unique, < {ncols}"),
+                    format!("row {i}: {cols:?}"),
+                );
             }
         }
-        Ok(Self { nrows, ncols, row_ptr, col_idx, values })
+        Ok(Self {
+            nrows,
+            ncols,
+            row_ptr,
+            col_idx,
+            values,
+        })
     }
 
     /// A random `nrows × ncols` matrix: each entry is present independently with probability
@@ -146,7 +180,13 @@ impl CsrMatrix {
                 row_ptr.push(col_idx.len() as u32);
             }
         }
-        Ok(Self { nrows, ncols, row_ptr, col_idx, values })
+        Ok(Self {
+            nrows,
+            ncols,
+            row_ptr,
+            col_idx,
+            values,
+        })
     }
 
     /// Number of rows.
@@ -245,10 +285,19 @@ impl CsrMatrix {
     /// `y = A x` in f64 (values widened), used by the eigenvalue iteration.
     pub fn matvec_f64(&self, x: &[f64], y: &mut [f64]) {
         assert!(x.len() >= self.ncols && y.len() >= self.nrows);
+        let x = &x[..self.ncols];
         for (r, yi) in y.iter_mut().enumerate().take(self.nrows) {
             let (c, v) = self.row(r);
-            let mut t = 0.0;
-            for (&c, &v) in c.iter().zip(v) {
+            let mut acc = [0.0f64; 4];
+            let (cc, vc) = (c.chunks_exact(4), v.chunks_exact(4));
+            let (cr, vr) = (cc.remainder(), vc.remainder());
+            for (c4, v4) in cc.zip(vc) {
+                for j in 0..4 {
+                    acc[j] += f64::from(v4[j]) * x[c4[j] as usize];
+                }
+            }
+            let mut t = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+            for (&c, &v) in cr.iter().zip(vr) {
                 t += f64::from(v) * x[c as usize];
             }
             *yi = t;
@@ -357,7 +406,15 @@ impl BlockedMatrix {
             }
             slice_ptr.push(chunk.len() as u32);
         }
-        Self { nrows: a.nrows, ncols_padded: nchunks * CHUNK, slice_ptr, chunk, count, idx, val }
+        Self {
+            nrows: a.nrows,
+            ncols_padded: nchunks * CHUNK,
+            slice_ptr,
+            chunk,
+            count,
+            idx,
+            val,
+        }
     }
 
     /// Number of slices (`ceil(nrows / 16)`).
@@ -396,7 +453,12 @@ impl BlockedMatrix {
 
     #[cfg(all(target_arch = "x86_64", feature = "avx512"))]
     #[target_feature(enable = "avx512f")]
-    unsafe fn matvec_slices_avx512(&self, slices: std::ops::Range<usize>, x: &[f32], y: &mut [f32]) {
+    unsafe fn matvec_slices_avx512(
+        &self,
+        slices: std::ops::Range<usize>,
+        x: &[f32],
+        y: &mut [f32],
+    ) {
         use std::arch::x86_64::*;
         let start = slices.start;
         let first_chunk = self.slice_ptr[start] as usize;
@@ -419,8 +481,12 @@ impl BlockedMatrix {
                     let mut j = 0;
                     // Two accumulators: the FMA latency (4 cycles) would otherwise bind.
                     while j + 2 <= m {
-                        let i0 = _mm512_cvtepu8_epi32(_mm_loadu_si128(idx.add(16 * e) as *const __m128i));
-                        let i1 = _mm512_cvtepu8_epi32(_mm_loadu_si128(idx.add(16 * e + 16) as *const __m128i));
+                        let i0 = _mm512_cvtepu8_epi32(_mm_loadu_si128(
+                            idx.add(16 * e) as *const __m128i
+                        ));
+                        let i1 = _mm512_cvtepu8_epi32(_mm_loadu_si128(
+                            idx.add(16 * e + 16) as *const __m128i
+                        ));
                         let g0 = _mm512_permutex2var_ps(lo, i0, hi);
                         let g1 = _mm512_permutex2var_ps(lo, i1, hi);
                         acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(val.add(16 * e)), g0, acc0);
@@ -429,13 +495,18 @@ impl BlockedMatrix {
                         j += 2;
                     }
                     if j < m {
-                        let i0 = _mm512_cvtepu8_epi32(_mm_loadu_si128(idx.add(16 * e) as *const __m128i));
+                        let i0 = _mm512_cvtepu8_epi32(_mm_loadu_si128(
+                            idx.add(16 * e) as *const __m128i
+                        ));
                         let g0 = _mm512_permutex2var_ps(lo, i0, hi);
                         acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(val.add(16 * e)), g0, acc0);
                         e += 1;
                     }
                 }
-                _mm512_storeu_ps(y.as_mut_ptr().add((s - start) * SLICE), _mm512_add_ps(acc0, acc1));
+                _mm512_storeu_ps(
+                    y.as_mut_ptr().add((s - start) * SLICE),
+                    _mm512_add_ps(acc0, acc1),
+                );
             }
         }
     }

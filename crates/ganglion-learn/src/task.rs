@@ -50,7 +50,14 @@ impl Task {
             "lorenz" => Task::Lorenz,
             "memory-capacity" | "mc" => Task::MemoryCapacity,
             "santafe" | "santa-fe" | "laser" => Task::Santafe,
-            _ => return Err(Error::UnknownName { object: "reservoir task", kind: "task", name: s.into(), expected: Task::NAMES.into() }),
+            _ => {
+                return Err(Error::UnknownName {
+                    object: "reservoir task",
+                    kind: "task",
+                    name: s.into(),
+                    expected: Task::NAMES.into(),
+                });
+            }
         })
     }
 
@@ -169,7 +176,9 @@ pub const OPTION_KEYS: &str = "task, size, density, spectral-radius, steps, seed
 impl ReservoirTaskArgs {
     /// Builds arguments from `(key, value)` pairs over the defaults; keys are the long flag
     /// names without dashes (`spectral-radius` or `spectral_radius`), see [`OPTION_KEYS`].
-    pub fn from_pairs<K: AsRef<str>, V: AsRef<str>>(pairs: impl IntoIterator<Item = (K, V)>) -> Result<Self> {
+    pub fn from_pairs<K: AsRef<str>, V: AsRef<str>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self> {
         let mut a = Self::default();
         for (k, v) in pairs {
             a.set(k.as_ref(), v.as_ref())?;
@@ -184,7 +193,12 @@ impl ReservoirTaskArgs {
         let mut i = 0;
         while i < args.len() {
             let raw = args[i].as_ref();
-            let key = raw.strip_prefix("--").ok_or_else(|| Error::UnknownName { object: "ganglion reservoir", kind: "argument", name: raw.into(), expected: format!("--KEY VALUE with KEY one of: {OPTION_KEYS}") })?;
+            let key = raw.strip_prefix("--").ok_or_else(|| Error::UnknownName {
+                object: "ganglion reservoir",
+                kind: "argument",
+                name: raw.into(),
+                expected: format!("--KEY VALUE with KEY one of: {OPTION_KEYS}"),
+            })?;
             if key == "json" {
                 i += 1;
                 continue;
@@ -193,7 +207,15 @@ impl ReservoirTaskArgs {
                 a.set(k, v)?;
                 i += 1;
             } else {
-                let v = args.get(i + 1).ok_or_else(|| Error::param("ganglion reservoir", "argument", raw, "is missing its value", format!("write {raw} VALUE")))?;
+                let v = args.get(i + 1).ok_or_else(|| {
+                    Error::param(
+                        "ganglion reservoir",
+                        "argument",
+                        raw,
+                        "is missing its value",
+                        format!("write {raw} VALUE"),
+                    )
+                })?;
                 a.set(key, v.as_ref())?;
                 i += 2;
             }
@@ -204,7 +226,15 @@ impl ReservoirTaskArgs {
     /// Sets one option by key.
     pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
         fn num<T: std::str::FromStr>(field: &'static str, v: &str) -> Result<T> {
-            v.trim().parse::<T>().map_err(|_| Error::param("ganglion reservoir", field, v, "is not a valid number", "e.g. --size 1000 --density 0.1"))
+            v.trim().parse::<T>().map_err(|_| {
+                Error::param(
+                    "ganglion reservoir",
+                    field,
+                    v,
+                    "is not a valid number",
+                    "e.g. --size 1000 --density 0.1",
+                )
+            })
         }
         match key.trim_start_matches('-').replace('_', "-").as_str() {
             "task" => self.task = Task::parse(value)?,
@@ -215,12 +245,21 @@ impl ReservoirTaskArgs {
             "seed" => self.seed = num("seed", value)?,
             "leak-rate" | "leak" | "lr" => self.leak_rate = Some(num("leak-rate", value)?),
             "input-scaling" => self.input_scaling = Some(num("input-scaling", value)?),
-            "input-density" | "input-connectivity" => self.input_density = Some(num("input-density", value)?),
+            "input-density" | "input-connectivity" => {
+                self.input_density = Some(num("input-density", value)?)
+            }
             "activation" => {
                 self.activation = Some(match value {
                     "tanh" => Activation::Tanh,
                     "linear" | "identity" => Activation::Identity,
-                    _ => return Err(Error::UnknownName { object: "ganglion reservoir", kind: "activation", name: value.into(), expected: "tanh, linear".into() }),
+                    _ => {
+                        return Err(Error::UnknownName {
+                            object: "ganglion reservoir",
+                            kind: "activation",
+                            name: value.into(),
+                            expected: "tanh, linear".into(),
+                        });
+                    }
                 })
             }
             "weights" => {
@@ -228,10 +267,23 @@ impl ReservoirTaskArgs {
                     "normal" => RecurrentWeights::Normal,
                     "uniform" => RecurrentWeights::Uniform,
                     "orthogonal" => RecurrentWeights::Orthogonal,
-                    _ => return Err(Error::UnknownName { object: "ganglion reservoir", kind: "weights", name: value.into(), expected: "normal, uniform, orthogonal".into() }),
+                    _ => {
+                        return Err(Error::UnknownName {
+                            object: "ganglion reservoir",
+                            kind: "weights",
+                            name: value.into(),
+                            expected: "normal, uniform, orthogonal".into(),
+                        });
+                    }
                 }
             }
-            "ridge" | "alpha" => self.ridge = if value == "cv" { None } else { Some(num("ridge", value)?) },
+            "ridge" | "alpha" => {
+                self.ridge = if value == "cv" {
+                    None
+                } else {
+                    Some(num("ridge", value)?)
+                }
+            }
             "cv-folds" => self.cv_folds = num("cv-folds", value)?,
             "train-fraction" => self.train_fraction = num("train-fraction", value)?,
             "washout" | "warmup" => self.washout = num("washout", value)?,
@@ -239,14 +291,28 @@ impl ReservoirTaskArgs {
                 self.mode = match value {
                     "teacher-forced" | "teacher" | "one-step" => PredictionMode::TeacherForced,
                     "generative" | "free-running" | "free" => PredictionMode::Generative,
-                    _ => return Err(Error::UnknownName { object: "ganglion reservoir", kind: "mode", name: value.into(), expected: "teacher-forced, generative".into() }),
+                    _ => {
+                        return Err(Error::UnknownName {
+                            object: "ganglion reservoir",
+                            kind: "mode",
+                            name: value.into(),
+                            expected: "teacher-forced, generative".into(),
+                        });
+                    }
                 }
             }
             "horizon" => self.horizon = num("horizon", value)?,
             "delays" => self.delays = Some(num("delays", value)?),
             "data" => self.data = Some(PathBuf::from(value)),
             "threads" => self.threads = num("threads", value)?,
-            other => return Err(Error::UnknownName { object: "ganglion reservoir", kind: "option", name: other.into(), expected: OPTION_KEYS.into() }),
+            other => {
+                return Err(Error::UnknownName {
+                    object: "ganglion reservoir",
+                    kind: "option",
+                    name: other.into(),
+                    expected: OPTION_KEYS.into(),
+                });
+            }
         }
         Ok(())
     }
@@ -325,7 +391,21 @@ impl ReservoirReport {
         };
         format!(
             "{} ({:?}): {} units, density {}, spectral radius {}, seed {}\n  {} — trained on {} steps, tested on {}, ridge α {:e}\n  fit {:.3} s (build {:.3} s), predict {:.3} s, {} thread(s), {} kernel",
-            self.task, self.mode, self.size, self.density, self.spectral_radius, self.seed, metric, self.train_steps, self.test_steps, self.alpha, self.fit_s, self.build_s, self.predict_s, self.threads, self.kernel
+            self.task,
+            self.mode,
+            self.size,
+            self.density,
+            self.spectral_radius,
+            self.seed,
+            metric,
+            self.train_steps,
+            self.test_steps,
+            self.alpha,
+            self.fit_s,
+            self.build_s,
+            self.predict_s,
+            self.threads,
+            self.kernel
         )
     }
 }
@@ -353,7 +433,15 @@ fn task_data(a: &ReservoirTaskArgs) -> Result<(Vec<f64>, Vec<f64>, usize, usize)
             (u, y, 1, k)
         }
         Task::Santafe => {
-            let path = a.data.clone().ok_or_else(|| Error::param("ganglion reservoir", "data", "(none)", "the santafe task reads the series from a file", "run scripts/fetch-data.sh, then pass --data data/santafe_laser.npy"))?;
+            let path = a.data.clone().ok_or_else(|| {
+                Error::param(
+                    "ganglion reservoir",
+                    "data",
+                    "(none)",
+                    "the santafe task reads the series from a file",
+                    "run scripts/fetch-data.sh, then pass --data data/santafe_laser.npy",
+                )
+            })?;
             let raw = tasks::load_santafe(&path)?;
             let x = tasks::rescale_to_unit(&raw);
             let n = n.min(x.len() - 1);
@@ -366,16 +454,42 @@ fn task_data(a: &ReservoirTaskArgs) -> Result<(Vec<f64>, Vec<f64>, usize, usize)
 pub fn run_reservoir_task(args: &ReservoirTaskArgs) -> Result<ReservoirReport> {
     const O: &str = "ganglion reservoir";
     if !(args.train_fraction > 0.0 && args.train_fraction < 1.0) {
-        return Err(Error::param(O, "train-fraction", args.train_fraction, "must be in (0, 1)", "e.g. 0.8"));
+        return Err(Error::param(
+            O,
+            "train-fraction",
+            args.train_fraction,
+            "must be in (0, 1)",
+            "e.g. 0.8",
+        ));
     }
     let (inputs, targets, d, k) = task_data(args)?;
     let steps = inputs.len() / d;
     let n_train = (steps as f64 * args.train_fraction).round() as usize;
     if args.washout + 2 > n_train || n_train + 1 > steps {
-        return Err(Error::param(O, "steps", steps, format!("too short for washout {} and train fraction {}", args.washout, args.train_fraction), "use more steps (e.g. 10000) or a shorter washout"));
+        return Err(Error::param(
+            O,
+            "steps",
+            steps,
+            format!(
+                "too short for washout {} and train fraction {}",
+                args.washout, args.train_fraction
+            ),
+            "use more steps (e.g. 10000) or a shorter washout",
+        ));
     }
-    if args.mode == PredictionMode::Generative && (args.task == Task::MemoryCapacity || args.task == Task::Narma10) {
-        return Err(Error::param(O, "mode", "generative", format!("task {} maps an external input to a different target, so its prediction cannot be fed back", args.task.name()), "use --mode teacher-forced"));
+    if args.mode == PredictionMode::Generative
+        && (args.task == Task::MemoryCapacity || args.task == Task::Narma10)
+    {
+        return Err(Error::param(
+            O,
+            "mode",
+            "generative",
+            format!(
+                "task {} maps an external input to a different target, so its prediction cannot be fed back",
+                args.task.name()
+            ),
+            "use --mode teacher-forced",
+        ));
     }
     let config = args.esn_config();
 
@@ -388,7 +502,15 @@ pub fn run_reservoir_task(args: &ReservoirTaskArgs) -> Result<ReservoirReport> {
     let train_targets = &targets[args.washout * k..n_train * k];
     let ridge = match args.ridge {
         Some(alpha) => Ridge::fit(&train_states, train_targets, alpha)?,
-        None => Ridge::fit_cv(&train_states, train_targets, &default_alpha_grid(), args.cv_folds)?.0,
+        None => {
+            Ridge::fit_cv(
+                &train_states,
+                train_targets,
+                &default_alpha_grid(),
+                args.cv_folds,
+            )?
+            .0
+        }
     };
     let fit_s = t0.elapsed().as_secs_f64();
     drop(train_states);
@@ -409,8 +531,8 @@ pub fn run_reservoir_task(args: &ReservoirTaskArgs) -> Result<ReservoirReport> {
             for t in 0..h {
                 pred.extend_from_slice(&y);
                 if t + 1 < h {
-                    let s = esn.step(&y)?.to_vec();
-                    ridge.predict_one(&s, &mut y);
+                    let s = esn.step(&y)?;
+                    ridge.predict_one(s, &mut y);
                 }
             }
             (pred, targets[n_train * k..(n_train + h) * k].to_vec())
@@ -448,13 +570,22 @@ pub fn run_reservoir_task(args: &ReservoirTaskArgs) -> Result<ReservoirReport> {
         predict_s,
         build_s,
         threads: esn.threads(),
-        kernel: if esn.uses_blocked_kernel() { "blocked-avx512".into() } else { "csr".into() },
+        kernel: if esn.uses_blocked_kernel() {
+            "blocked-avx512".into()
+        } else {
+            "csr".into()
+        },
     })
 }
 
 /// Convenience for tests and examples: states of `config` built from `seed` driven by
 /// `inputs`, after a washout of `washout` steps (also driven by the first inputs).
-pub fn states_after_washout(config: &EsnConfig, seed: u64, inputs: &[f64], washout: usize) -> Result<States> {
+pub fn states_after_washout(
+    config: &EsnConfig,
+    seed: u64,
+    inputs: &[f64],
+    washout: usize,
+) -> Result<States> {
     let mut esn = config.build(seed)?;
     let d = config.inputs;
     esn.run(&inputs[..washout * d])?;

@@ -45,7 +45,15 @@ pub struct MackeyGlass {
 
 impl Default for MackeyGlass {
     fn default() -> Self {
-        Self { tau: 17.0, a: 0.2, b: 0.1, n: 10.0, x0: 1.2, sample_step: 1.0, substeps: 10 }
+        Self {
+            tau: 17.0,
+            a: 0.2,
+            b: 0.1,
+            n: 10.0,
+            x0: 1.2,
+            sample_step: 1.0,
+            substeps: 10,
+        }
     }
 }
 
@@ -55,7 +63,13 @@ impl MackeyGlass {
         let dt = self.sample_step / self.substeps as f64;
         let d = self.tau / dt;
         if self.substeps == 0 || !(dt > 0.0) || (d - d.round()).abs() > 1e-9 || d < 1.0 {
-            return Err(Error::param("MackeyGlass", "tau / (sample_step / substeps)", d, "must be a positive integer", "e.g. tau = 17, sample_step = 1, substeps = 10"));
+            return Err(Error::param(
+                "MackeyGlass",
+                "tau / (sample_step / substeps)",
+                d,
+                "must be a positive integer",
+                "e.g. tau = 17, sample_step = 1, substeps = 10",
+            ));
         }
         let d = d.round() as usize;
         let f = |x: f64, xd: f64| self.a * xd / (1.0 + xd.powf(self.n)) - self.b * x;
@@ -85,7 +99,11 @@ impl MackeyGlass {
 
 /// Maps `x` linearly onto `[-1, 1]` (min → −1, max → 1).
 pub fn rescale_to_unit(x: &[f64]) -> Vec<f64> {
-    let (lo, hi) = x.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
+    let (lo, hi) = x
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+            (l.min(v), h.max(v))
+        });
     let span = hi - lo;
     if span <= 0.0 || !span.is_finite() {
         return vec![0.0; x.len()];
@@ -112,7 +130,11 @@ pub fn narma10(len: usize, seed: u64) -> Result<(Vec<f64>, Vec<f64>)> {
         let u9 = if t >= 9 { u[t - 9] } else { 0.0 };
         y[t + 1] = 0.3 * y[t] + 0.05 * y[t] * s + 1.5 * u9 * u[t] + 0.1;
         if !y[t + 1].is_finite() || y[t + 1].abs() > 1e3 {
-            return Err(Error::Numerical { object: "narma10", what: format!("the NARMA-10 recursion diverged at step {t} (seed {seed})"), hint: "use another seed".into() });
+            return Err(Error::Numerical {
+                object: "narma10",
+                what: format!("the NARMA-10 recursion diverged at step {t} (seed {seed})"),
+                hint: "use another seed".into(),
+            });
         }
     }
     Ok((u[DROP..].to_vec(), y[DROP + 1..].to_vec()))
@@ -139,7 +161,15 @@ pub struct Lorenz {
 
 impl Default for Lorenz {
     fn default() -> Self {
-        Self { sigma: 10.0, rho: 28.0, beta: 8.0 / 3.0, x0: [1.0, 1.0, 1.0], sample_step: 0.02, substeps: 4, discard: 1000 }
+        Self {
+            sigma: 10.0,
+            rho: 28.0,
+            beta: 8.0 / 3.0,
+            x0: [1.0, 1.0, 1.0],
+            sample_step: 0.02,
+            substeps: 4,
+            discard: 1000,
+        }
     }
 }
 
@@ -147,11 +177,24 @@ impl Lorenz {
     /// `len` samples of `(x, y, z)`.
     pub fn generate(&self, len: usize) -> Result<Vec<[f64; 3]>> {
         if self.substeps == 0 || !(self.sample_step > 0.0) {
-            return Err(Error::param("Lorenz", "sample_step / substeps", self.sample_step, "need sample_step > 0 and substeps ≥ 1", "e.g. 0.02 and 4"));
+            return Err(Error::param(
+                "Lorenz",
+                "sample_step / substeps",
+                self.sample_step,
+                "need sample_step > 0 and substeps ≥ 1",
+                "e.g. 0.02 and 4",
+            ));
         }
         let h = self.sample_step / self.substeps as f64;
-        let f = |s: [f64; 3]| [self.sigma * (s[1] - s[0]), s[0] * (self.rho - s[2]) - s[1], s[0] * s[1] - self.beta * s[2]];
-        let add = |a: [f64; 3], b: [f64; 3], c: f64| [a[0] + c * b[0], a[1] + c * b[1], a[2] + c * b[2]];
+        let f = |s: [f64; 3]| {
+            [
+                self.sigma * (s[1] - s[0]),
+                s[0] * (self.rho - s[2]) - s[1],
+                s[0] * s[1] - self.beta * s[2],
+            ]
+        };
+        let add =
+            |a: [f64; 3], b: [f64; 3], c: f64| [a[0] + c * b[0], a[1] + c * b[1], a[2] + c * b[2]];
         let mut s = self.x0;
         let mut out = Vec::with_capacity(len);
         for i in 0..len + self.discard {
@@ -193,7 +236,11 @@ pub fn memory_capacity_data(len: usize, delays: usize, seed: u64) -> (Vec<f64>, 
 pub fn load_santafe(path: &Path) -> Result<Vec<f64>> {
     let (v, shape) = crate::npy::read_npy_f64(path)?;
     if v.len() < 10 || shape.iter().filter(|&&s| s > 1).count() > 1 {
-        return Err(Error::Data { path: path.to_owned(), what: format!("expected a 1-D series, got shape {shape:?}"), hint: "pass reservoirpy/datasets/santafe_laser.npy".into() });
+        return Err(Error::Data {
+            path: path.to_owned(),
+            what: format!("expected a 1-D series, got shape {shape:?}"),
+            hint: "pass reservoirpy/datasets/santafe_laser.npy".into(),
+        });
     }
     Ok(v)
 }
@@ -207,7 +254,11 @@ pub fn sum_of_sines(steps: usize, dt: f64) -> Vec<f64> {
     (0..steps)
         .map(|i| {
             let t = i as f64 * dt;
-            1.3 / 1.5 * ((pi * f * t).sin() + (2.0 * pi * f * t).sin() / 2.0 + (3.0 * pi * f * t).sin() / 6.0 + (4.0 * pi * f * t).sin() / 3.0)
+            1.3 / 1.5
+                * ((pi * f * t).sin()
+                    + (2.0 * pi * f * t).sin() / 2.0
+                    + (3.0 * pi * f * t).sin() / 6.0
+                    + (4.0 * pi * f * t).sin() / 3.0)
         })
         .collect()
 }

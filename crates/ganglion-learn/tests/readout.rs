@@ -5,15 +5,25 @@ use ganglion_learn::readout::default_alpha_grid;
 use ganglion_learn::{ForceConfig, Ridge, Rls, States, ThreeFactorReadout, metrics, rng, tasks};
 
 /// Random features (T × N) and targets y = X w + c (+ noise), K outputs.
-fn linear_data(t: usize, n: usize, k: usize, noise: f64, seed: u64) -> (States, Vec<f64>, Vec<f64>, Vec<f64>) {
+fn linear_data(
+    t: usize,
+    n: usize,
+    k: usize,
+    noise: f64,
+    seed: u64,
+) -> (States, Vec<f64>, Vec<f64>, Vec<f64>) {
     let mut r = rng::stream(seed, 0);
-    let x: Vec<f32> = (0..t * n).map(|_| (rng::uniform(&mut r) * 2.0 - 1.0) as f32).collect();
+    let x: Vec<f64> = (0..t * n)
+        .map(|_| rng::uniform(&mut r) * 2.0 - 1.0)
+        .collect();
     let w: Vec<f64> = (0..k * n).map(|_| rng::normal(&mut r)).collect();
     let c: Vec<f64> = (0..k).map(|o| o as f64 - 0.5).collect();
     let mut y = vec![0.0; t * k];
     for s in 0..t {
         for o in 0..k {
-            y[s * k + o] = c[o] + (0..n).map(|i| w[o * n + i] * f64::from(x[s * n + i])).sum::<f64>() + noise * rng::normal(&mut r);
+            y[s * k + o] = c[o]
+                + (0..n).map(|i| w[o * n + i] * x[s * n + i]).sum::<f64>()
+                + noise * rng::normal(&mut r);
         }
     }
     (States::from_vec(t, n, x).expect("shape"), y, w, c)
@@ -34,12 +44,12 @@ fn ridge_recovers_exact_linear_map() {
 #[test]
 fn ridge_matches_closed_form_with_penalty() {
     // One feature: w = Σ(x−x̄)(y−ȳ) / (Σ(x−x̄)² + α), c = ȳ − w x̄.
-    let x = [0.1f32, 0.5, -0.3, 0.8, 0.2];
+    let x = [0.1f64, 0.5, -0.3, 0.8, 0.2];
     let y = [1.0, 2.0, 0.0, 3.0, 1.5];
     let s = States::from_vec(5, 1, x.to_vec()).expect("shape");
     let alpha = 0.7;
     let r = Ridge::fit(&s, &y, alpha).expect("fit");
-    let xf: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
+    let xf = x.to_vec();
     let mx = xf.iter().sum::<f64>() / 5.0;
     let my = y.iter().sum::<f64>() / 5.0;
     let sxy: f64 = xf.iter().zip(&y).map(|(a, b)| (a - mx) * (b - my)).sum();
@@ -58,9 +68,15 @@ fn cross_validation_picks_sensible_alpha() {
     assert!(cv.best_alpha <= 1e-6, "noise-free picked {}", cv.best_alpha);
     let (s, mut y, _, _) = linear_data(120, 60, 1, 0.0, 3);
     let mut r = rng::stream(4, 0);
-    y.iter_mut().for_each(|v| *v = 0.05 * *v + 3.0 * rng::normal(&mut r)); // signal ≪ noise
+    y.iter_mut()
+        .for_each(|v| *v = 0.05 * *v + 3.0 * rng::normal(&mut r)); // signal ≪ noise
     let (_, cv) = Ridge::fit_cv(&s, &y, &default_alpha_grid(), 5).expect("cv");
-    assert!(cv.best_alpha >= 1.0, "noisy picked {} ({:?})", cv.best_alpha, cv.mse);
+    assert!(
+        cv.best_alpha >= 1.0,
+        "noisy picked {} ({:?})",
+        cv.best_alpha,
+        cv.mse
+    );
 }
 
 #[test]
@@ -68,13 +84,18 @@ fn rls_converges_to_batch_least_squares() {
     let (s, y, _, _) = linear_data(400, 10, 1, 0.1, 5);
     let mut rls = Rls::new(11, 1, 1e-6, 1.0).expect("valid");
     for t in 0..400 {
-        let mut x: Vec<f64> = s.row(t).iter().map(|&v| f64::from(v)).collect();
+        let mut x: Vec<f64> = s.row(t).to_vec();
         x.push(1.0); // bias as a constant feature
         rls.step(&x, &[y[t]]);
     }
     let batch = Ridge::fit(&s, &y, 0.0).expect("fit");
     for i in 0..10 {
-        assert!((rls.weights()[i] - batch.weights[i]).abs() < 1e-4, "w[{i}] {} vs {}", rls.weights()[i], batch.weights[i]);
+        assert!(
+            (rls.weights()[i] - batch.weights[i]).abs() < 1e-4,
+            "w[{i}] {} vs {}",
+            rls.weights()[i],
+            batch.weights[i]
+        );
     }
     assert!((rls.weights()[10] - batch.bias[0]).abs() < 1e-4);
 }
@@ -83,7 +104,10 @@ fn rls_converges_to_batch_least_squares() {
 fn force_learns_sum_of_sines_and_keeps_it() {
     // Sussillo & Abbott (2009), Fig. 2, at N = 500 to keep the test fast (N = 300 learns
     // but does not hold the pattern after learning stops).
-    let cfg = ForceConfig { units: 500, ..ForceConfig::default() };
+    let cfg = ForceConfig {
+        units: 500,
+        ..ForceConfig::default()
+    };
     let mut net = cfg.build(1).expect("builds");
     let dt = cfg.dt;
     let train_steps = 12_000; // 1200 τ = 10 periods of the slowest component (120 τ)
@@ -93,9 +117,14 @@ fn force_learns_sum_of_sines_and_keeps_it() {
     let chaotic_err = metrics::nrmse(&before, &f[..1200]);
     let z_train = net.train(&f[..train_steps]).expect("trains");
     let z_test = net.run(test_steps).expect("runs");
-    let train_err = metrics::nrmse(&z_train[train_steps - 1200..], &f[train_steps - 1200..train_steps]);
+    let train_err = metrics::nrmse(
+        &z_train[train_steps - 1200..],
+        &f[train_steps - 1200..train_steps],
+    );
     let test_err = metrics::nrmse(&z_test, &f[train_steps..]);
-    println!("FORCE NRMSE: untrained {chaotic_err:.3}, end of training {train_err:.4}, after learning stops {test_err:.4}");
+    println!(
+        "FORCE NRMSE: untrained {chaotic_err:.3}, end of training {train_err:.4}, after learning stops {test_err:.4}"
+    );
     assert!(chaotic_err > 0.5);
     assert!(train_err < 0.05, "training error {train_err}");
     assert!(test_err < 0.1, "post-training error {test_err}");
@@ -107,7 +136,7 @@ fn three_factor_readout_learns_online() {
     let mut ro = ThreeFactorReadout::new(20, 1, 0.5, 0.0, true).expect("valid");
     let mut errs = Vec::new();
     for t in 0..6000 {
-        let x: Vec<f64> = s.row(t).iter().map(|&v| f64::from(v)).collect();
+        let x: Vec<f64> = s.row(t).to_vec();
         let out = ro.step(&x, &[y[t]], 1.0);
         errs.push((out[0] - y[t]).powi(2));
     }

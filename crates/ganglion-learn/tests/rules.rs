@@ -120,7 +120,9 @@ fn foldiak_lateral_inhibition_decorrelates() {
     let mut r = rng::stream(10, 0);
     let draw = |r: &mut rand_xoshiro::Xoshiro256PlusPlus| {
         let common = rng::normal(r);
-        (0..3).map(|_| 0.8f64.sqrt() * common + 0.2f64.sqrt() * rng::normal(r)).collect::<Vec<f64>>()
+        (0..3)
+            .map(|_| 0.8f64.sqrt() * common + 0.2f64.sqrt() * rng::normal(r))
+            .collect::<Vec<f64>>()
     };
     for t in 0..200_000 {
         f.eta = 0.01 / (1.0 + t as f64 / 2000.0);
@@ -130,7 +132,9 @@ fn foldiak_lateral_inhibition_decorrelates() {
     let corr = |i: usize, j: usize| {
         let m = |k: usize| ys.iter().map(|y| y[k]).sum::<f64>() / ys.len() as f64;
         let (mi, mj) = (m(i), m(j));
-        let c = |a: usize, ma: f64, b: usize, mb: f64| ys.iter().map(|y| (y[a] - ma) * (y[b] - mb)).sum::<f64>();
+        let c = |a: usize, ma: f64, b: usize, mb: f64| {
+            ys.iter().map(|y| (y[a] - ma) * (y[b] - mb)).sum::<f64>()
+        };
         c(i, mi, j, mj) / (c(i, mi, i, mi) * c(j, mj, j, mj)).sqrt()
     };
     for (i, j) in [(0, 1), (0, 2), (1, 2)] {
@@ -154,7 +158,11 @@ fn bcm_threshold_converges_and_neuron_becomes_selective() {
         }
     }
     let mean_y2 = y2.iter().sum::<f64>() / y2.len() as f64;
-    assert!((bcm.theta - mean_y2).abs() < 0.1 * mean_y2, "θ = {}, <y²> = {mean_y2}", bcm.theta);
+    assert!(
+        (bcm.theta - mean_y2).abs() < 0.1 * mean_y2,
+        "θ = {}, <y²> = {mean_y2}",
+        bcm.theta
+    );
     let dot = |p: &[f64; 4]| bcm.w.iter().zip(p).map(|(a, b)| a * b).sum::<f64>();
     let (r1, r2) = (dot(&p1), dot(&p2));
     let (hi, lo) = (r1.max(r2), r1.min(r2));

@@ -27,15 +27,32 @@ fn mackey_glass_matches_the_benchmark_port() {
 fn mackey_glass_converges_with_substeps() {
     // Halving the step changes the series by far less than its range over 300 time units,
     // and the change shrinks as the step does (second order in the delayed term).
-    let series = |substeps| tasks::MackeyGlass { substeps, ..Default::default() }.generate(300).expect("mg");
-    let diff = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0.0, f64::max);
+    let series = |substeps| {
+        tasks::MackeyGlass {
+            substeps,
+            ..Default::default()
+        }
+        .generate(300)
+        .expect("mg")
+    };
+    let diff = |a: &[f64], b: &[f64]| {
+        a.iter()
+            .zip(b)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0.0, f64::max)
+    };
     let (a, b, c) = (series(10), series(20), series(40));
     let (d1, d2) = (diff(&a, &b), diff(&b, &c));
     assert!(d1 < 1e-3 && d2 < d1 / 3.0, "differences {d1}, {d2}");
     // Chaotic regime: values span roughly [0.4, 1.35] (Mackey & Glass 1977, τ = 17).
     let long = tasks::MackeyGlass::default().generate(5000).expect("mg");
-    let (lo, hi) = long[500..].iter().fold((f64::MAX, f64::MIN), |(l, h), &v| (l.min(v), h.max(v)));
-    assert!(lo > 0.3 && lo < 0.5 && hi > 1.2 && hi < 1.45, "range [{lo}, {hi}]");
+    let (lo, hi) = long[500..]
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(l, h), &v| (l.min(v), h.max(v)));
+    assert!(
+        lo > 0.3 && lo < 0.5 && hi > 1.2 && hi < 1.45,
+        "range [{lo}, {hi}]"
+    );
 }
 
 #[test]
@@ -55,7 +72,10 @@ fn narma10_follows_its_recursion() {
 fn lorenz_stays_on_the_attractor() {
     let s = tasks::Lorenz::default().generate(2000).expect("lorenz");
     for p in &s {
-        assert!(p[0].abs() < 25.0 && p[1].abs() < 35.0 && p[2] > 0.0 && p[2] < 55.0, "{p:?}");
+        assert!(
+            p[0].abs() < 25.0 && p[1].abs() < 35.0 && p[2] > 0.0 && p[2] < 55.0,
+            "{p:?}"
+        );
     }
     // Both wings are visited.
     assert!(s.iter().any(|p| p[0] > 5.0) && s.iter().any(|p| p[0] < -5.0));
@@ -74,7 +94,9 @@ fn metrics_on_known_values() {
 fn npy_round_trip_and_santafe_fixture() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("series.npy");
-    let data: Vec<f64> = (0..3000).map(|i| ((i as f64 * 0.37).sin() * 100.0 + 128.0).round()).collect();
+    let data: Vec<f64> = (0..3000)
+        .map(|i| ((i as f64 * 0.37).sin() * 100.0 + 128.0).round())
+        .collect();
     write_npy_f64(&path, &data).expect("write");
     let (back, shape) = read_npy_f64(&path).expect("read");
     assert_eq!(shape, vec![3000]);
@@ -103,10 +125,33 @@ fn npy_round_trip_and_santafe_fixture() {
 
 #[test]
 fn args_parse_like_the_cli() {
-    let a = ReservoirTaskArgs::from_args(&["--task", "mackey-glass", "--size", "1000", "--density", "0.1", "--spectral-radius", "0.9", "--steps", "10000", "--seed", "3", "--json"]).expect("parses");
-    assert_eq!((a.task, a.size, a.steps, a.seed), (Task::MackeyGlass, 1000, 10_000, 3));
+    let a = ReservoirTaskArgs::from_args(&[
+        "--task",
+        "mackey-glass",
+        "--size",
+        "1000",
+        "--density",
+        "0.1",
+        "--spectral-radius",
+        "0.9",
+        "--steps",
+        "10000",
+        "--seed",
+        "3",
+        "--json",
+    ])
+    .expect("parses");
+    assert_eq!(
+        (a.task, a.size, a.steps, a.seed),
+        (Task::MackeyGlass, 1000, 10_000, 3)
+    );
     assert_eq!(a.ridge, Some(1e-6));
-    let b = ReservoirTaskArgs::from_pairs([("task", "narma10"), ("ridge", "cv"), ("mode", "teacher-forced")]).expect("parses");
+    let b = ReservoirTaskArgs::from_pairs([
+        ("task", "narma10"),
+        ("ridge", "cv"),
+        ("mode", "teacher-forced"),
+    ])
+    .expect("parses");
     assert_eq!((b.task, b.ridge), (Task::Narma10, None));
     let e = ReservoirTaskArgs::from_args(&["--task", "narma30"]).expect_err("unknown");
     assert!(e.to_string().contains("mackey-glass"), "{e}");
@@ -116,7 +161,10 @@ fn args_parse_like_the_cli() {
 
 #[test]
 fn runner_reports_each_task() {
-    let small = |task: &str| ReservoirTaskArgs::from_pairs([("task", task), ("size", "120"), ("steps", "2500")]).expect("parses");
+    let small = |task: &str| {
+        ReservoirTaskArgs::from_pairs([("task", task), ("size", "120"), ("steps", "2500")])
+            .expect("parses")
+    };
     let mg = run_reservoir_task(&small("mackey-glass")).expect("runs");
     assert!(mg.nrmse.expect("nrmse") < 0.02, "{}", mg.summary());
     let json: serde_json::Value = serde_json::from_str(&mg.to_json()).expect("json");
@@ -127,7 +175,18 @@ fn runner_reports_each_task() {
     assert!(narma.nrmse.expect("nrmse") < 0.7, "{}", narma.summary());
     let lorenz = run_reservoir_task(&small("lorenz")).expect("runs");
     assert!(lorenz.nrmse.expect("nrmse") < 0.05, "{}", lorenz.summary());
-    let mc = run_reservoir_task(&ReservoirTaskArgs::from_pairs([("task", "memory-capacity"), ("size", "40"), ("steps", "3000"), ("spectral-radius", "0.95"), ("weights", "orthogonal"), ("ridge", "1e-10")]).expect("parses")).expect("runs");
+    let mc = run_reservoir_task(
+        &ReservoirTaskArgs::from_pairs([
+            ("task", "memory-capacity"),
+            ("size", "40"),
+            ("steps", "3000"),
+            ("spectral-radius", "0.95"),
+            ("weights", "orthogonal"),
+            ("ridge", "1e-10"),
+        ])
+        .expect("parses"),
+    )
+    .expect("runs");
     let cap = mc.memory_capacity.expect("mc");
     assert!(cap > 34.0 && cap < 42.0, "{}", mc.summary());
 
@@ -135,13 +194,23 @@ fn runner_reports_each_task() {
     let path = dir.path().join("santafe_laser.npy");
     // A laser-like fixture: chaotic logistic-map pulses scaled to 0..255.
     let mut z = 0.3f64;
-    let data: Vec<f64> = (0..2600).map(|_| { z = 3.9 * z * (1.0 - z); (z * 255.0).round() }).collect();
+    let data: Vec<f64> = (0..2600)
+        .map(|_| {
+            z = 3.9 * z * (1.0 - z);
+            (z * 255.0).round()
+        })
+        .collect();
     write_npy_f64(&path, &data).expect("write");
     let mut sf = small("santafe");
     sf.data = Some(path);
     let r = run_reservoir_task(&sf).expect("runs");
     assert!(r.nrmse.expect("nrmse") < 0.5, "{}", r.summary());
-    assert!(run_reservoir_task(&small("santafe")).expect_err("needs data").to_string().contains("--data"));
+    assert!(
+        run_reservoir_task(&small("santafe"))
+            .expect_err("needs data")
+            .to_string()
+            .contains("--data")
+    );
 
     let mut generative = small("mackey-glass");
     generative.mode = PredictionMode::Generative;
@@ -153,5 +222,9 @@ fn runner_reports_each_task() {
     let mut cv = small("mackey-glass");
     cv.ridge = None;
     let c = run_reservoir_task(&cv).expect("runs");
-    assert!(c.alpha > 0.0 && c.nrmse.expect("nrmse") < 0.05, "{}", c.summary());
+    assert!(
+        c.alpha > 0.0 && c.nrmse.expect("nrmse") < 0.05,
+        "{}",
+        c.summary()
+    );
 }

@@ -16,11 +16,8 @@ use crate::error::{Error, Result};
 use crate::esn::States;
 use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::linalg::solvers::Solve;
-use faer::{Accum, Mat, Par, Side};
+use faer::{Accum, Mat, MatRef, Par, Side};
 use serde::{Deserialize, Serialize};
-
-/// Time steps per block of the Gram accumulation.
-pub const BLOCK: usize = 512;
 
 /// A fitted linear readout `y = Wᵀ x + c`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -74,45 +71,63 @@ struct Stats {
 
 impl Stats {
     fn zeros(n: usize, k: usize) -> Self {
-        Self { n, k, count: 0, gram: Mat::zeros(n, n), xy: Mat::zeros(n, k), xsum: vec![0.0; n], ysum: vec![0.0; k], yy: vec![0.0; k] }
+        Self {
+            n,
+            k,
+            count: 0,
+            gram: Mat::zeros(n, n),
+            xy: Mat::zeros(n, k),
+            xsum: vec![0.0; n],
+            ysum: vec![0.0; k],
+            yy: vec![0.0; k],
+        }
     }
 
-    /// Accumulates steps `range` of `states` / `targets` (K per step).
+    /// Accumulates steps `range` of `states` / `targets` (K per step). The time-major states
+    /// are a column-major `N × T` matrix `X`, so `Σ x xᵀ = X Xᵀ` is one faer rank-T update of
+    /// the lower triangle with no copy.
     fn accumulate(&mut self, states: &States, targets: &[f64], range: std::ops::Range<usize>) {
         let (n, k) = (self.n, self.k);
-        let mut start = range.start;
-        while start < range.end {
-            let end = (start + BLOCK).min(range.end);
-            let b = end - start;
-            // N × b, column t = x(start + t): a contiguous widening copy per column.
-            let xb = Mat::<f64>::from_fn(n, b, |i, t| f64::from(states.row(start + t)[i]));
-            let yb = Mat::<f64>::from_fn(b, k, |t, o| targets[(start + t) * k + o]);
-            triangular::matmul(
-                self.gram.as_mut(),
-                BlockStructure::TriangularLower,
-                Accum::Add,
-                xb.as_ref(),
-                BlockStructure::Rectangular,
-                xb.transpose(),
-                BlockStructure::Rectangular,
-                1.0,
-                Par::rayon(0),
-            );
-            faer::linalg::matmul::matmul(self.xy.as_mut(), Accum::Add, xb.as_ref(), yb.as_ref(), 1.0, Par::Seq);
-            for t in 0..b {
-                let row = states.row(start + t);
-                for (s, &v) in self.xsum.iter_mut().zip(row) {
-                    *s += f64::from(v);
-                }
-                for o in 0..k {
-                    let y = targets[(start + t) * k + o];
-                    self.ysum[o] += y;
-                    self.yy[o] += y * y;
-                }
-            }
-            start = end;
+        let b = range.len();
+        if b == 0 {
+            return;
         }
-        self.count += range.len();
+        let x = MatRef::from_column_major_slice(
+            &states.as_slice()[range.start * n..range.end * n],
+            n,
+            b,
+        );
+        let y = MatRef::from_column_major_slice(&targets[range.start * k..range.end * k], k, b);
+        triangular::matmul(
+            self.gram.as_mut(),
+            BlockStructure::TriangularLower,
+            Accum::Add,
+            x,
+            BlockStructure::Rectangular,
+            x.transpose(),
+            BlockStructure::Rectangular,
+            1.0,
+            Par::rayon(0),
+        );
+        faer::linalg::matmul::matmul(
+            self.xy.as_mut(),
+            Accum::Add,
+            x,
+            y.transpose(),
+            1.0,
+            Par::rayon(0),
+        );
+        for t in range.clone() {
+            for (s, &v) in self.xsum.iter_mut().zip(states.row(t)) {
+                *s += v;
+            }
+            for o in 0..k {
+                let v = targets[t * k + o];
+                self.ysum[o] += v;
+                self.yy[o] += v * v;
+            }
+        }
+        self.count += b;
     }
 
     fn minus(&self, other: &Stats) -> Stats {
@@ -122,8 +137,18 @@ impl Stats {
             count: self.count - other.count,
             gram: &self.gram - &other.gram,
             xy: &self.xy - &other.xy,
-            xsum: self.xsum.iter().zip(&other.xsum).map(|(a, b)| a - b).collect(),
-            ysum: self.ysum.iter().zip(&other.ysum).map(|(a, b)| a - b).collect(),
+            xsum: self
+                .xsum
+                .iter()
+                .zip(&other.xsum)
+                .map(|(a, b)| a - b)
+                .collect(),
+            ysum: self
+                .ysum
+                .iter()
+                .zip(&other.ysum)
+                .map(|(a, b)| a - b)
+                .collect(),
             yy: self.yy.iter().zip(&other.yy).map(|(a, b)| a - b).collect(),
         }
     }
@@ -159,11 +184,19 @@ impl Stats {
         if let Some(p) = weights.iter().chain(&bias).position(|v| !v.is_finite()) {
             return Err(Error::Numerical {
                 object: "Ridge::fit",
-                what: format!("solution has a non-finite weight (index {p}) with alpha = {alpha:e}"),
+                what: format!(
+                    "solution has a non-finite weight (index {p}) with alpha = {alpha:e}"
+                ),
                 hint: "raise alpha, or check the states for constant or NaN columns".into(),
             });
         }
-        Ok(Ridge { features: n, outputs: k, weights, bias, alpha })
+        Ok(Ridge {
+            features: n,
+            outputs: k,
+            weights,
+            bias,
+            alpha,
+        })
     }
 
     /// Sum over outputs of the squared error of `r` on the steps these statistics describe.
@@ -195,10 +228,20 @@ impl Stats {
 fn check_inputs(object: &'static str, states: &States, targets: &[f64]) -> Result<usize> {
     let t = states.steps();
     if t == 0 || targets.is_empty() || targets.len() % t != 0 {
-        return Err(Error::shape(object, "targets", format!("a non-zero multiple of the {t} state steps"), targets.len(), "targets are steps × outputs, time-major; pass as many target steps as state steps"));
+        return Err(Error::shape(
+            object,
+            "targets",
+            format!("a non-zero multiple of the {t} state steps"),
+            targets.len(),
+            "targets are steps × outputs, time-major; pass as many target steps as state steps",
+        ));
     }
     if let Some(i) = targets.iter().position(|v| !v.is_finite()) {
-        return Err(Error::Numerical { object, what: format!("target value {i} is not finite"), hint: "clean NaN/Inf from the targets".into() });
+        return Err(Error::Numerical {
+            object,
+            what: format!("target value {i} is not finite"),
+            hint: "clean NaN/Inf from the targets".into(),
+        });
     }
     Ok(targets.len() / t)
 }
@@ -209,7 +252,13 @@ impl Ridge {
     pub fn fit(states: &States, targets: &[f64], alpha: f64) -> Result<Ridge> {
         let k = check_inputs("Ridge::fit", states, targets)?;
         if !(alpha >= 0.0 && alpha.is_finite()) {
-            return Err(Error::param("Ridge", "alpha", alpha, "must be finite and ≥ 0", "e.g. 1e-6"));
+            return Err(Error::param(
+                "Ridge",
+                "alpha",
+                alpha,
+                "must be finite and ≥ 0",
+                "e.g. 1e-6",
+            ));
         }
         let mut s = Stats::zeros(states.units(), k);
         s.accumulate(states, targets, 0..states.steps());
@@ -218,14 +267,31 @@ impl Ridge {
 
     /// Chooses α from `alphas` by `folds`-fold cross-validation over contiguous blocks of
     /// time, then refits on all steps with it.
-    pub fn fit_cv(states: &States, targets: &[f64], alphas: &[f64], folds: usize) -> Result<(Ridge, CvReport)> {
+    pub fn fit_cv(
+        states: &States,
+        targets: &[f64],
+        alphas: &[f64],
+        folds: usize,
+    ) -> Result<(Ridge, CvReport)> {
         let k = check_inputs("Ridge::fit_cv", states, targets)?;
         let t = states.steps();
         if folds < 2 || folds > t {
-            return Err(Error::param("Ridge::fit_cv", "folds", folds, format!("must be in [2, {t}]"), "e.g. 5"));
+            return Err(Error::param(
+                "Ridge::fit_cv",
+                "folds",
+                folds,
+                format!("must be in [2, {t}]"),
+                "e.g. 5",
+            ));
         }
         if alphas.is_empty() || alphas.iter().any(|a| !(a.is_finite() && *a >= 0.0)) {
-            return Err(Error::param("Ridge::fit_cv", "alphas", format!("{alphas:?}"), "need at least one finite α ≥ 0", "e.g. default_alpha_grid()"));
+            return Err(Error::param(
+                "Ridge::fit_cv",
+                "alphas",
+                format!("{alphas:?}"),
+                "need at least one finite α ≥ 0",
+                "e.g. default_alpha_grid()",
+            ));
         }
         let n = states.units();
         let mut fold_stats = Vec::with_capacity(folds);
@@ -260,12 +326,20 @@ impl Ridge {
             .min_by(|a, b| a.1.total_cmp(b.1))
             .map_or(0, |(i, _)| i);
         let ridge = total.solve(alphas[best])?;
-        Ok((ridge, CvReport { alphas: alphas.to_vec(), mse, best_alpha: alphas[best], folds }))
+        Ok((
+            ridge,
+            CvReport {
+                alphas: alphas.to_vec(),
+                mse,
+                best_alpha: alphas[best],
+                folds,
+            },
+        ))
     }
 
     /// Output `k` for one state.
     #[inline]
-    pub fn predict_one(&self, state: &[f32], out: &mut [f64]) {
+    pub fn predict_one<T: Copy + Into<f64>>(&self, state: &[T], out: &mut [f64]) {
         let n = self.features;
         for (o, y) in out.iter_mut().enumerate().take(self.outputs) {
             let w = &self.weights[o * n..(o + 1) * n];
@@ -274,12 +348,12 @@ impl Ridge {
             let (wr, xr) = (wc.remainder(), xc.remainder());
             for (a, b) in wc.zip(xc) {
                 for j in 0..4 {
-                    acc[j] += a[j] * f64::from(b[j]);
+                    acc[j] += a[j] * b[j].into();
                 }
             }
             let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
             for (a, b) in wr.iter().zip(xr) {
-                s += a * f64::from(*b);
+                s += a * (*b).into();
             }
             *y = s + self.bias[o];
         }

@@ -34,19 +34,44 @@ impl Rls {
     /// (1 = no forgetting).
     pub fn new(features: usize, outputs: usize, delta: f64, forgetting: f64) -> Result<Self> {
         if !(delta > 0.0 && delta.is_finite()) {
-            return Err(Error::param("Rls", "delta", delta, "must be finite and > 0", "P(0) = I/delta; FORCE uses delta = 1"));
+            return Err(Error::param(
+                "Rls",
+                "delta",
+                delta,
+                "must be finite and > 0",
+                "P(0) = I/delta; FORCE uses delta = 1",
+            ));
         }
         if !(forgetting > 0.0 && forgetting <= 1.0) {
-            return Err(Error::param("Rls", "forgetting", forgetting, "must be in (0, 1]", "use 1.0 for no forgetting, e.g. 0.999 to track drift"));
+            return Err(Error::param(
+                "Rls",
+                "forgetting",
+                forgetting,
+                "must be in (0, 1]",
+                "use 1.0 for no forgetting, e.g. 0.999 to track drift",
+            ));
         }
         if features == 0 || outputs == 0 {
-            return Err(Error::param("Rls", "features/outputs", format!("{features}/{outputs}"), "must be at least 1", "one feature per reservoir unit"));
+            return Err(Error::param(
+                "Rls",
+                "features/outputs",
+                format!("{features}/{outputs}"),
+                "must be at least 1",
+                "one feature per reservoir unit",
+            ));
         }
         let mut p = vec![0.0; features * features];
         for i in 0..features {
             p[i * features + i] = 1.0 / delta;
         }
-        Ok(Self { features, outputs, p, w: vec![0.0; outputs * features], forgetting, k: vec![0.0; features] })
+        Ok(Self {
+            features,
+            outputs,
+            p,
+            w: vec![0.0; outputs * features],
+            forgetting,
+            k: vec![0.0; features],
+        })
     }
 
     /// Number of features.
@@ -70,7 +95,11 @@ impl Rls {
     pub fn predict(&self, x: &[f64], y: &mut [f64]) {
         let n = self.features;
         for (o, yo) in y.iter_mut().enumerate().take(self.outputs) {
-            *yo = self.w[o * n..(o + 1) * n].iter().zip(x).map(|(a, b)| a * b).sum();
+            *yo = self.w[o * n..(o + 1) * n]
+                .iter()
+                .zip(x)
+                .map(|(a, b)| a * b)
+                .sum();
         }
     }
 

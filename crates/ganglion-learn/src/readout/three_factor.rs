@@ -38,12 +38,40 @@ pub struct ThreeFactorReadout {
 
 impl ThreeFactorReadout {
     /// A readout with zero weights. `eta > 0`; `trace_decay` in `[0, 1)`.
-    pub fn new(features: usize, outputs: usize, eta: f64, trace_decay: f64, normalise: bool) -> Result<Self> {
-        check_range("ThreeFactorReadout", "eta", eta, 0.0, 1e6, "e.g. 0.1 with normalise = true")?;
+    pub fn new(
+        features: usize,
+        outputs: usize,
+        eta: f64,
+        trace_decay: f64,
+        normalise: bool,
+    ) -> Result<Self> {
+        check_range(
+            "ThreeFactorReadout",
+            "eta",
+            eta,
+            0.0,
+            1e6,
+            "e.g. 0.1 with normalise = true",
+        )?;
         if !(0.0..1.0).contains(&trace_decay) {
-            return Err(Error::param("ThreeFactorReadout", "trace_decay", trace_decay, "must be in [0, 1)", "exp(-dt/tau_e), e.g. 0 for no trace"));
+            return Err(Error::param(
+                "ThreeFactorReadout",
+                "trace_decay",
+                trace_decay,
+                "must be in [0, 1)",
+                "exp(-dt/tau_e), e.g. 0 for no trace",
+            ));
         }
-        Ok(Self { features, outputs, w: vec![0.0; features * outputs], bias: vec![0.0; outputs], trace: vec![0.0; features], eta, trace_decay, normalise })
+        Ok(Self {
+            features,
+            outputs,
+            w: vec![0.0; features * outputs],
+            bias: vec![0.0; outputs],
+            trace: vec![0.0; features],
+            eta,
+            trace_decay,
+            normalise,
+        })
     }
 
     /// Weights, `outputs × features` row-major.
@@ -55,7 +83,12 @@ impl ThreeFactorReadout {
     pub fn predict(&self, x: &[f64], y: &mut [f64]) {
         let n = self.features;
         for (o, yo) in y.iter_mut().enumerate().take(self.outputs) {
-            *yo = self.bias[o] + self.w[o * n..(o + 1) * n].iter().zip(x).map(|(a, b)| a * b).sum::<f64>();
+            *yo = self.bias[o]
+                + self.w[o * n..(o + 1) * n]
+                    .iter()
+                    .zip(x)
+                    .map(|(a, b)| a * b)
+                    .sum::<f64>();
         }
     }
 
@@ -66,7 +99,11 @@ impl ThreeFactorReadout {
         for (e, &xi) in self.trace.iter_mut().zip(x) {
             *e = l * *e + (1.0 - l) * xi;
         }
-        let scale = if self.normalise { 1.0 / (1e-9 + 1.0 + self.trace.iter().map(|e| e * e).sum::<f64>()) } else { 1.0 };
+        let scale = if self.normalise {
+            1.0 / (1e-9 + 1.0 + self.trace.iter().map(|e| e * e).sum::<f64>())
+        } else {
+            1.0
+        };
         let n = self.features;
         for (o, &m) in modulator.iter().enumerate().take(self.outputs) {
             let f = self.eta * gate * m * scale;
