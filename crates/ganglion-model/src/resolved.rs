@@ -166,6 +166,67 @@ pub struct ResolvedProjection {
     pub multapses: bool,
     /// Expected number of synapses (for memory estimates).
     pub expected_synapses: f64,
+    /// Plasticity of the weights, if any.
+    pub plasticity: Option<ResolvedPlasticity>,
+}
+
+/// A plasticity rule in base units (times in ms, weights in the target's weight unit).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlasticRule {
+    /// Pair-based STDP.
+    Pair {
+        /// Potentiation trace τ₊.
+        tau_plus: f64,
+        /// Depression trace τ₋.
+        tau_minus: f64,
+        /// A₊ (fraction of w_max).
+        a_plus: f64,
+        /// A₋ (fraction of w_max).
+        a_minus: f64,
+        /// Soft bounds instead of additive updates.
+        multiplicative: bool,
+        /// Nearest-spike pairing instead of all-to-all.
+        nearest: bool,
+    },
+    /// Pfister & Gerstner (2006) triplet rule (all-to-all).
+    Triplet {
+        /// τ₊.
+        tau_plus: f64,
+        /// τ₋.
+        tau_minus: f64,
+        /// τ_x.
+        tau_x: f64,
+        /// τ_y.
+        tau_y: f64,
+        /// A₂⁺.
+        a2_plus: f64,
+        /// A₃⁺.
+        a3_plus: f64,
+        /// A₂⁻.
+        a2_minus: f64,
+        /// A₃⁻.
+        a3_minus: f64,
+    },
+    /// Vogels et al. (2011) inhibitory STDP.
+    Vogels {
+        /// Trace time constant.
+        tau: f64,
+        /// Learning rate (weight units).
+        eta: f64,
+        /// Depression offset α = 2·ρ₀·τ.
+        alpha: f64,
+    },
+}
+
+/// A validated plasticity spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedPlasticity {
+    /// The rule.
+    pub rule: PlasticRule,
+    /// Smallest weight magnitude.
+    pub w_min: f64,
+    /// Largest weight magnitude.
+    pub w_max: f64,
 }
 
 /// A validated input.

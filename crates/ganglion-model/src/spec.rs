@@ -329,6 +329,82 @@ pub struct Projection {
     /// Allow several synapses between one pair (default false).
     #[serde(default)]
     pub multapses: bool,
+    /// Optional synaptic plasticity of this projection's weights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plasticity: Option<Plasticity>,
+}
+
+/// `plasticity = { rule = ..., ... }` on a projection.
+///
+/// Rules (amplitudes `A_*` are fractions of `w_max`; weights are bounded to [w_min, w_max] in
+/// magnitude, their sign fixed by the projection):
+/// - `stdp`: pair-based STDP with traces. On a post spike w += F₊(w)·x_pre, on a pre spike
+///   w −= F₋(w)·y_post; `mode = "additive"` (F₊ = A_plus·w_max, F₋ = A_minus·w_max) or
+///   `"multiplicative"` (soft bounds: F₊ = A_plus·(w_max − w), F₋ = A_minus·(w − w_min));
+///   `pairing = "all_to_all"` (traces add) or `"nearest"` (traces reset to 1).
+///   Defaults: tau_plus = tau_minus = 20 ms, A_plus = 0.01, A_minus = 0.0105, additive, all-to-all.
+/// - `triplet`: Pfister & Gerstner (2006) all-to-all triplet rule; defaults are their
+///   visual-cortex fit: tau_plus 16.8 ms, tau_minus 33.7 ms, tau_x 101 ms, tau_y 125 ms,
+///   A2_plus 5e-10, A3_plus 6.2e-3, A2_minus 7e-3, A3_minus 2.3e-4.
+/// - `vogels`: inhibitory STDP of Vogels et al. (2011): symmetric window of width `tau`
+///   (20 ms), on a pre spike w += eta·(y_post − α), on a post spike w += eta·x_pre, with
+///   α = 2·rho0·tau driving the target population to the rate `rho0`. `eta` in weight units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Plasticity {
+    /// `stdp`, `triplet` or `vogels`.
+    pub rule: String,
+    /// Largest weight magnitude (weight units). Required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub w_max: Option<Scalar>,
+    /// Smallest weight magnitude (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub w_min: Option<Scalar>,
+    /// Potentiation trace time constant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau_plus: Option<Scalar>,
+    /// Depression trace time constant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau_minus: Option<Scalar>,
+    /// Potentiation amplitude (fraction of w_max).
+    #[serde(default, rename = "A_plus", skip_serializing_if = "Option::is_none")]
+    pub a_plus: Option<f64>,
+    /// Depression amplitude (fraction of w_max).
+    #[serde(default, rename = "A_minus", skip_serializing_if = "Option::is_none")]
+    pub a_minus: Option<f64>,
+    /// `additive` or `multiplicative`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// `all_to_all` or `nearest`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairing: Option<String>,
+    /// Triplet: slow presynaptic trace time constant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau_x: Option<Scalar>,
+    /// Triplet: slow postsynaptic trace time constant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau_y: Option<Scalar>,
+    /// Triplet amplitudes.
+    #[serde(default, rename = "A2_plus", skip_serializing_if = "Option::is_none")]
+    pub a2_plus: Option<f64>,
+    /// Triplet amplitudes.
+    #[serde(default, rename = "A3_plus", skip_serializing_if = "Option::is_none")]
+    pub a3_plus: Option<f64>,
+    /// Triplet amplitudes.
+    #[serde(default, rename = "A2_minus", skip_serializing_if = "Option::is_none")]
+    pub a2_minus: Option<f64>,
+    /// Triplet amplitudes.
+    #[serde(default, rename = "A3_minus", skip_serializing_if = "Option::is_none")]
+    pub a3_minus: Option<f64>,
+    /// Vogels: learning rate (weight units).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eta: Option<Scalar>,
+    /// Vogels: target rate of the postsynaptic population.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rho0: Option<Scalar>,
+    /// Vogels: trace time constant (default 20 ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau: Option<Scalar>,
 }
 
 impl Projection {
@@ -344,6 +420,7 @@ impl Projection {
             receptor: None,
             autapses: false,
             multapses: false,
+            plasticity: None,
         }
     }
     /// Set the weight.

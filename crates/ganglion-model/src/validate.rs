@@ -681,7 +681,21 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
             Rule::OneToOne => ns as f64,
             Rule::EdgeList(e) => e.source.len() as f64,
         };
+        let plasticity = match &pr.plasticity {
+            None => None,
+            Some(pl) => {
+                if !sp.model.spiking || !tp.model.spiking {
+                    ctx.report(loc("plasticity"), &obj, "plasticity needs spiking source and target populations".into(), Some("rate rules live in ganglion-learn".into()));
+                    continue;
+                }
+                match resolve_plasticity(&mut ctx, pl, kind.weight_dim(), loc("plasticity"), &obj) {
+                    Some(p) => Some(p),
+                    None => continue,
+                }
+            }
+        };
         projections.push(ResolvedProjection {
+            plasticity,
             name,
             source: s,
             target: t,
@@ -1019,6 +1033,96 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
         monitors,
         memory: MemoryEstimate { synapses, peak_bytes: peak, limit_bytes: limit },
     })
+}
+
+fn resolve_plasticity(ctx: &mut Ctx, pl: &Plasticity, wdim: Dim, loc: Loc, obj: &str) -> Option<ResolvedPlasticity> {
+    let time = |ctx: &mut Ctx, v: &Option<Scalar>, name: &str, default: f64| -> Option<f64> {
+        let t = match v {
+            None => default,
+            Some(s) => ctx.quantity(s, Dim::Time, loc, obj, &format!("plasticity.{name}"))?,
+        };
+        if t <= 0.0 {
+            ctx.report(loc, obj, format!("plasticity.{name} must be positive, got {}", show(t, Dim::Time)), None);
+            return None;
+        }
+        Some(t)
+    };
+    let w_max = match &pl.w_max {
+        Some(s) => ctx.quantity(s, wdim, loc, obj, "plasticity.w_max")?.abs(),
+        None => {
+            ctx.report(loc, obj, "plasticity needs `w_max`".into(), Some(format!("w_max = {}", wdim.example())));
+            return None;
+        }
+    };
+    let w_min = match &pl.w_min {
+        Some(s) => ctx.quantity(s, wdim, loc, obj, "plasticity.w_min")?.abs(),
+        None => 0.0,
+    };
+    if w_min > w_max {
+        ctx.report(loc, obj, format!("plasticity w_min {w_min} is above w_max {w_max}"), None);
+        return None;
+    }
+    let rule = match pl.rule.as_str() {
+        "stdp" => {
+            let multiplicative = match pl.mode.as_deref().unwrap_or("additive") {
+                "additive" => false,
+                "multiplicative" => true,
+                m => {
+                    ctx.report(loc, obj, format!("unknown STDP mode \"{m}\""), Some("mode = \"additive\" or \"multiplicative\"".into()));
+                    return None;
+                }
+            };
+            let nearest = match pl.pairing.as_deref().unwrap_or("all_to_all") {
+                "all_to_all" => false,
+                "nearest" => true,
+                m => {
+                    ctx.report(loc, obj, format!("unknown pairing \"{m}\""), Some("pairing = \"all_to_all\" or \"nearest\"".into()));
+                    return None;
+                }
+            };
+            PlasticRule::Pair {
+                tau_plus: time(ctx, &pl.tau_plus, "tau_plus", 20.0)?,
+                tau_minus: time(ctx, &pl.tau_minus, "tau_minus", 20.0)?,
+                a_plus: pl.a_plus.unwrap_or(0.01),
+                a_minus: pl.a_minus.unwrap_or(0.0105),
+                multiplicative,
+                nearest,
+            }
+        }
+        "triplet" => PlasticRule::Triplet {
+            tau_plus: time(ctx, &pl.tau_plus, "tau_plus", 16.8)?,
+            tau_minus: time(ctx, &pl.tau_minus, "tau_minus", 33.7)?,
+            tau_x: time(ctx, &pl.tau_x, "tau_x", 101.0)?,
+            tau_y: time(ctx, &pl.tau_y, "tau_y", 125.0)?,
+            a2_plus: pl.a2_plus.unwrap_or(5e-10),
+            a3_plus: pl.a3_plus.unwrap_or(6.2e-3),
+            a2_minus: pl.a2_minus.unwrap_or(7e-3),
+            a3_minus: pl.a3_minus.unwrap_or(2.3e-4),
+        },
+        "vogels" => {
+            let tau = time(ctx, &pl.tau, "tau", 20.0)?;
+            let eta = match &pl.eta {
+                Some(s) => ctx.quantity(s, wdim, loc, obj, "plasticity.eta")?,
+                None => {
+                    ctx.report(loc, obj, "the vogels rule needs `eta`".into(), Some(format!("eta = {} (weight change per unit trace)", wdim.example())));
+                    return None;
+                }
+            };
+            let rho0 = match &pl.rho0 {
+                Some(s) => ctx.quantity(s, Dim::Frequency, loc, obj, "plasticity.rho0")?,
+                None => {
+                    ctx.report(loc, obj, "the vogels rule needs `rho0`, the target rate".into(), Some("rho0 = \"5 Hz\"".into()));
+                    return None;
+                }
+            };
+            PlasticRule::Vogels { tau, eta, alpha: 2.0 * rho0 * tau * 1e-3 }
+        }
+        other => {
+            ctx.report(loc, obj, format!("unknown plasticity rule \"{other}\""), Some("rules: stdp, triplet, vogels".into()));
+            return None;
+        }
+    };
+    Some(ResolvedPlasticity { rule, w_min, w_max })
 }
 
 fn input_weight(ctx: &mut Ctx, inp: &Input, kind: SynapseKind, loc: Loc, obj: &str, count: Option<usize>) -> Option<Distribution> {

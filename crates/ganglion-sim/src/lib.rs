@@ -20,6 +20,7 @@
 pub mod connect;
 pub mod models;
 pub mod network;
+pub mod plasticity;
 pub mod record;
 pub mod rng;
 pub mod sample;

@@ -138,6 +138,7 @@ struct ProjPart {
     target: usize,
     channel: usize,
     csr: Csr,
+    plastic: Option<crate::plasticity::PlasticState>,
 }
 
 /// A partition: a slice of every population and everything that writes into it.
@@ -350,11 +351,20 @@ impl Network {
                 .projections
                 .iter()
                 .enumerate()
-                .map(|(j, pr)| ProjPart {
-                    source: pr.source,
-                    target: pr.target,
-                    channel: channel_of(pr.receptor, r.populations[pr.target].model.spiking, r.populations[pr.source].model.spiking),
-                    csr: csrs[j][p].take().expect("built above"),
+                .map(|(j, pr)| {
+                    let csr = csrs[j][p].take().expect("built above");
+                    let (lo, hi) = pop_ranges[pr.target][p];
+                    let plastic = pr
+                        .plasticity
+                        .as_ref()
+                        .map(|pl| crate::plasticity::PlasticState::new(pl, &csr, r.populations[pr.source].size, hi - lo, dt));
+                    ProjPart {
+                        source: pr.source,
+                        target: pr.target,
+                        channel: channel_of(pr.receptor, r.populations[pr.target].model.spiking, r.populations[pr.source].model.spiking),
+                        csr,
+                        plastic,
+                    }
                 })
                 .collect();
             let inputs = r
@@ -409,6 +419,11 @@ impl Network {
     pub fn populations(&self) -> &[PopMeta] {
         &self.pops
     }
+    /// Indices of projections with plasticity.
+    pub fn plastic_projections(&self) -> Vec<usize> {
+        self.parts.first().map(|p| p.projs.iter().enumerate().filter(|(_, pj)| pj.plastic.is_some()).map(|(j, _)| j).collect()).unwrap_or_default()
+    }
+
     /// Projection names in spec order.
     pub fn projection_names(&self) -> &[String] {
         &self.projection_names
@@ -515,6 +530,11 @@ impl StepCtx<'_> {
         for inp in part.inputs.iter_mut() {
             apply_input(inp, &mut part.pops, t);
         }
+        for pj in part.projs.iter_mut() {
+            if let Some(pl) = pj.plastic.as_mut() {
+                pl.decay();
+            }
+        }
         for (k, pp) in part.pops.iter_mut().enumerate() {
             let n = pp.n;
             let slot = (t % pp.slots as u64) as usize;
@@ -542,6 +562,14 @@ impl StepCtx<'_> {
                 board.rates.clear();
                 board.rates.extend_from_slice(r);
             }
+            // Plasticity: post spikes potentiate the synapses onto them.
+            for pj in part.projs.iter_mut().filter(|pj| pj.target == k) {
+                if let Some(pl) = pj.plastic.as_mut() {
+                    for &g in &board.spikes {
+                        pl.on_post(g as usize - pp.lo, &mut pj.csr.w);
+                    }
+                }
+            }
             // 5. Recording.
             part.rec.record(k, t, &board.spikes, pp.lo, &pp.group);
         }
@@ -550,10 +578,10 @@ impl StepCtx<'_> {
 
     /// Step 6 for one partition: deliver every partition's spikes into this one's buffers.
     fn phase_b(&self, part: &mut Part, t: u64, parity: usize) {
-        for pj in &part.projs {
+        for pj in part.projs.iter_mut() {
             let tp = &mut part.pops[pj.target];
             let n = tp.n;
-            if n == 0 || pj.csr.is_empty() {
+            if n == 0 || (pj.csr.is_empty() && pj.plastic.is_none()) {
                 continue;
             }
             let slots = tp.slots;
@@ -561,6 +589,19 @@ impl StepCtx<'_> {
             for q in 0..self.nparts {
                 // SAFETY: phase B of step t reads parity t % 2.
                 let board = unsafe { self.boards.read(parity, q, pj.source) };
+                if let Some(pl) = pj.plastic.as_mut() {
+                    // Depress each synapse of the spiking source, then deliver the new weight.
+                    for &s in &board.spikes {
+                        let s = s as usize;
+                        let (a, b) = (pj.csr.row_ptr[s] as usize, pj.csr.row_ptr[s + 1] as usize);
+                        for k in a..b {
+                            pl.on_pre_synapse(s, k, pj.csr.tgt[k] as usize, &mut pj.csr.w);
+                        }
+                        deliver(&mut tp.ring, &pj.csr, s, 1.0, ch_base, n, slots, t);
+                        pl.bump_pre(s);
+                    }
+                    continue;
+                }
                 let csr = &pj.csr;
                 if self.pops[pj.source].spiking {
                     for &s in &board.spikes {

@@ -100,11 +100,11 @@ impl PscExp {
     }
 
     pub(super) fn step(&mut self, io: StepIo) -> Option<usize> {
-        match &self.k {
+        let bad = match &self.k {
             Derived::Shared(k) => psc_exp_kernel(k, &mut self.v, &mut self.ie, &mut self.ii, &mut self.r, io),
             Derived::Each(k) => psc_exp_kernel(&**k, &mut self.v, &mut self.ie, &mut self.ii, &mut self.r, io),
-        }
-        first_non_finite(&self.v)
+        };
+        if bad { first_non_finite(&self.v) } else { None }
     }
 
     pub(super) fn get(&self, var: usize, i: usize) -> f32 {
@@ -117,29 +117,31 @@ impl PscExp {
 }
 
 #[inline(never)]
-fn psc_exp_kernel<L: Lane>(k: &[L; 11], v: &mut [f32], ie: &mut [f32], ii: &mut [f32], r: &mut [f32], io: StepIo) {
+fn psc_exp_kernel<L: Lane>(k: &[L; 11], v: &mut [f32], ie: &mut [f32], ii: &mut [f32], r: &mut [f32], io: StepIo) -> bool {
     let n = v.len();
     k.iter().for_each(|l| l.check(n));
     let (ie, ii, r) = (&mut ie[..n], &mut ii[..n], &mut r[..n]);
     let (ce, ci, iext, spk) = (&mut io.ch0[..n], &mut io.ch1[..n], &io.i_ext[..n], &mut io.spiked[..n]);
+    // Non-finite values are detected in the same pass (an OR of comparisons, branch-free).
+    let mut bad = false;
     for i in 0..n {
         let vi = v[i];
-        let integrated = vi * k[E_P22].at(i)
-            + (k[E_IE].at(i) + iext[i]) * k[E_P20].at(i)
-            + ie[i] * k[E_P21E].at(i)
-            + ii[i] * k[E_P21I].at(i);
+        let drive = (k[E_IE].at(i) + iext[i]) * k[E_P20].at(i);
+        let integrated = vi.mul_add(k[E_P22].at(i), ie[i].mul_add(k[E_P21E].at(i), ii[i].mul_add(k[E_P21I].at(i), drive)));
         let refractory = r[i] > 0.0;
         let vn = if refractory { vi } else { integrated };
-        let rn = if refractory { r[i] - 1.0 } else { 0.0 };
-        ie[i] = ie[i] * k[E_P11E].at(i) + ce[i];
-        ii[i] = ii[i] * k[E_P11I].at(i) + ci[i];
+        let rn = (r[i] - 1.0).max(0.0);
+        ie[i] = ie[i].mul_add(k[E_P11E].at(i), ce[i]);
+        ii[i] = ii[i].mul_add(k[E_P11I].at(i), ci[i]);
         ce[i] = 0.0;
         ci[i] = 0.0;
         let fire = vn >= k[E_VTH].at(i);
         v[i] = if fire { k[E_VRESET].at(i) } else { vn };
         r[i] = if fire { k[E_REF].at(i) } else { rn };
         spk[i] = fire as u8;
+        bad |= !vn.is_finite();
     }
+    bad
 }
 
 // -------------------------------------------------------------- iaf_psc_alpha

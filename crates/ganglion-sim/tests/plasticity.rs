@@ -1,0 +1,120 @@
+//! Plasticity rules against their analytic windows and targets.
+
+use ganglion_model::*;
+use ganglion_sim::Network;
+
+/// Two neurons: a pre neuron forced to spike at `t_pre`, a post neuron forced at `t_post`
+/// (both by strong spike_times inputs), one plastic synapse pre → post of weight w0.
+fn pair_protocol(plasticity: Plasticity, pairs: &[(f64, f64)], w0: &str, duration: &str) -> f32 {
+    let times = |sel: usize| pairs.iter().map(|p| Scalar::Text(format!("{} ms", if sel == 0 { p.0 } else { p.1 } - 0.1))).collect::<Vec<_>>();
+    let mut pre_in = Input::new("spike_times", "pre");
+    pre_in.times = Some(times(0));
+    pre_in.weight = Some("100 mV".into());
+    pre_in.delay = Some("0.1 ms".into());
+    let mut post_in = Input::new("spike_times", "post");
+    post_in.times = Some(times(1));
+    post_in.weight = Some("100 mV".into());
+    post_in.delay = Some("0.1 ms".into());
+    let mut proj = Projection::new("pre", "post", Connectivity::one_to_one()).weight(w0).delay("1 ms");
+    proj.plasticity = Some(plasticity);
+    // Tiny weights in mV so that the plastic synapse itself never makes the post neuron fire.
+    let c = Circuit::new(Simulation::new("0.1 ms", duration))
+        .population(Population::new("pre", 1, "iaf_psc_delta").param("t_ref", "0.1 ms"))
+        .population(Population::new("post", 1, "iaf_psc_delta").param("t_ref", "0.1 ms"))
+        .projection(proj)
+        .input(pre_in)
+        .input(post_in)
+        .monitor(Monitor::spikes("pre"))
+        .monitor(Monitor::spikes("post"));
+    let r = validate_circuit(&c).unwrap_or_else(|e| panic!("{e}"));
+    let mut net = Network::build(&r).unwrap();
+    let res = net.run(None).unwrap();
+    assert_eq!(res.spikes[0].times_ms.len(), pairs.len(), "pre spikes {:?}", res.spikes[0].times_ms);
+    assert_eq!(res.spikes[1].times_ms.len(), pairs.len(), "post spikes {:?}", res.spikes[1].times_ms);
+    net.synapses_of(0)[0].2
+}
+
+#[test]
+fn pair_stdp_reproduces_the_exponential_window() {
+    let rule = Plasticity {
+        rule: "stdp".into(),
+        w_max: Some("1 mV".into()),
+        tau_plus: Some("20 ms".into()),
+        tau_minus: Some("30 ms".into()),
+        a_plus: Some(0.01),
+        a_minus: Some(0.012),
+        ..Default::default()
+    };
+    for dt in [-40.0, -20.0, -5.0, 5.0, 10.0, 20.0, 40.0] {
+        let w = pair_protocol(rule.clone(), &[(50.0, 50.0 + dt)], "0.5 mV", "150 ms");
+        let expect = if dt > 0.0 { 0.01 * (-dt / 20.0f64).exp() } else { -0.012 * (dt / 30.0f64).exp() };
+        let got = w as f64 - 0.5;
+        assert!((got - expect).abs() < 2e-5 + 0.01 * expect.abs(), "Δt = {dt} ms: Δw {got} vs analytic {expect}");
+    }
+}
+
+#[test]
+fn multiplicative_stdp_has_soft_bounds() {
+    let rule = Plasticity {
+        rule: "stdp".into(),
+        w_max: Some("1 mV".into()),
+        mode: Some("multiplicative".into()),
+        a_plus: Some(0.5),
+        ..Default::default()
+    };
+    // Potentiation scales with (w_max − w): starting at 0.9 gains 10× less than at 0.0 … 0.5.
+    let hi = pair_protocol(rule.clone(), &[(50.0, 55.0)], "0.9 mV", "100 ms") as f64 - 0.9;
+    let lo = pair_protocol(rule, &[(50.0, 55.0)], "0.1 mV", "100 ms") as f64 - 0.1;
+    assert!((lo / hi - 9.0).abs() < 0.05, "{lo} vs {hi}");
+}
+
+#[test]
+fn triplet_rule_reproduces_the_frequency_dependence_of_pairing() {
+    // Sjöström et al. (2001) protocol as in Pfister & Gerstner (2006): 60 pairs, Δt = ±10 ms,
+    // at 1–50 Hz. Visual-cortex parameters: depression dominates at low frequency for both
+    // orders; at high frequency both orders potentiate.
+    let rule = Plasticity { rule: "triplet".into(), w_max: Some("1 mV".into()), ..Default::default() };
+    let change = |freq: f64, dt: f64| {
+        let period = 1000.0 / freq;
+        let pairs: Vec<(f64, f64)> = (0..60).map(|k| {
+            let t = 20.0 + k as f64 * period + 20.0;
+            (t, t + dt)
+        }).collect();
+        let dur = format!("{} ms", 60.0 * period + 100.0);
+        pair_protocol(rule.clone(), &pairs, "0.5 mV", &dur) as f64 - 0.5
+    };
+    let (pre_post_1, post_pre_1) = (change(1.0, 10.0), change(1.0, -10.0));
+    let (pre_post_50, post_pre_50) = (change(50.0, 10.0), change(50.0, -10.0));
+    assert!(post_pre_1 < 0.0, "post-pre at 1 Hz depresses: {post_pre_1}");
+    assert!(pre_post_50 > 0.0 && post_pre_50 > 0.0, "both orders potentiate at 50 Hz: {pre_post_50}, {post_pre_50}");
+    assert!(pre_post_50 > pre_post_1, "potentiation grows with frequency");
+}
+
+#[test]
+fn inhibitory_stdp_brings_the_target_rate_to_rho0() {
+    // Vogels et al. (2011): an excitatory population driven by Poisson input fires fast; plastic
+    // inhibition from a Poisson-driven inhibitory population brings it to ρ0 = 5 Hz.
+    let mut inh_proj = Projection::new("inh", "exc", Connectivity::fixed_indegree(400)).weight("-1 pA").delay("1 ms");
+    inh_proj.plasticity = Some(Plasticity {
+        rule: "vogels".into(),
+        w_max: Some("500 pA".into()),
+        eta: Some("1 pA".into()),
+        rho0: Some("5 Hz".into()),
+        ..Default::default()
+    });
+    let c = Circuit::new(Simulation::new("0.1 ms", "60000 ms"))
+        .population(Population::new("exc", 100, "iaf_psc_exp").param("tau_m", "20 ms").param("tau_syn_in", "5 ms"))
+        .population(Population::new("inh", 400, "iaf_psc_exp").sign(Sign::Inhibitory))
+        .projection(inh_proj)
+        .input(Input::poisson("exc", "6000 Hz", "40 pA"))
+        .input(Input::poisson("inh", "4000 Hz", "40 pA"))
+        .monitor(Monitor::rate("exc", "1000 ms"));
+    let r = validate_circuit(&c).unwrap_or_else(|e| panic!("{e}"));
+    let res = Network::build(&r).unwrap().run(None).unwrap();
+    let rates = &res.rates[0].rates_hz;
+    let first = rates[0];
+    let last = rates[rates.len() - 20..].iter().sum::<f64>() / 20.0;
+    assert!(first > 15.0, "starts well above the target: {first} Hz");
+    assert!((last - 5.0).abs() < 0.5, "ends at ρ0 = 5 Hz within 10%: {last} Hz ({rates:?})");
+}
+
