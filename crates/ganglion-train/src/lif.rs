@@ -1,0 +1,373 @@
+//! The LIF layer of the differentiable twin: `iaf_psc_exp` exactly as ganglion-sim runs it,
+//! with a hand-written adjoint.
+//!
+//! ## Forward (per step t, NEST order, f32, V relative to E_L — the simulator's kernel)
+//! ```text
+//! a_t  = r > 0 ? v : v·P22 + I_e·P20 + I_ex·P21ex + I_in·P21in      (V before threshold)
+//! I_ex = I_ex·P11ex + x_ex,t        I_in = I_in·P11in + x_in,t         (x: input arriving at t [pA])
+//! s_t  = a_t ≥ V_th − E_L;  v = s_t ? V_reset − E_L : a_t;  r = s_t ? round(t_ref/dt) : max(r−1, 0)
+//! ```
+//! A positive weight feeds `I_ex`, a negative one `I_in` (the simulator's two receptor
+//! channels), and inputs are summed source by source in ascending order, so that for the same
+//! weights and input spikes the twin reproduces the simulator's spikes bit for bit.
+//!
+//! ## Backward
+//! Exact adjoint of the recurrence above with two choices: the spike's derivative is a
+//! [`Surrogate`], and the reset is detached (`∂v/∂a = 1 − s`), as in snnTorch and Norse. The tape
+//! keeps only what the backward needs: `a_t` (f32) and one flag byte (spike, refractory) per
+//! neuron and step — 5 bytes, versus the ~12 of storing the full state.
+
+use crate::surrogate::Surrogate;
+use serde::{Deserialize, Serialize};
+
+/// `iaf_psc_exp` parameters in NEST units (defaults: NEST's).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LifParams {
+    /// Membrane capacitance [pF] (250).
+    pub c_m: f64,
+    /// Membrane time constant [ms] (10).
+    pub tau_m: f64,
+    /// Resting potential [mV] (−70).
+    pub e_l: f64,
+    /// Threshold [mV] (−55).
+    pub v_th: f64,
+    /// Reset potential [mV] (−70).
+    pub v_reset: f64,
+    /// Absolute refractory period [ms] (2).
+    pub t_ref: f64,
+    /// Constant bias current [pA] (0).
+    pub i_e: f64,
+    /// Excitatory synaptic time constant [ms] (2).
+    pub tau_syn_ex: f64,
+    /// Inhibitory synaptic time constant [ms] (2).
+    pub tau_syn_in: f64,
+    /// Initial V_m [mV] (E_L).
+    pub v_init: f64,
+}
+
+impl Default for LifParams {
+    fn default() -> Self {
+        LifParams {
+            c_m: 250.0,
+            tau_m: 10.0,
+            e_l: -70.0,
+            v_th: -55.0,
+            v_reset: -70.0,
+            t_ref: 2.0,
+            i_e: 0.0,
+            tau_syn_ex: 2.0,
+            tau_syn_in: 2.0,
+            v_init: -70.0,
+        }
+    }
+}
+
+/// Propagator from a synaptic current with time constant `tau_s` [ms] to V over `h` [ms]
+/// (the simulator's `propagator_32`, same f64 expression so the f32 constants agree).
+pub fn propagator_32(tau_s: f64, tau_m: f64, c: f64, h: f64) -> f64 {
+    if ((tau_m - tau_s) / tau_m).abs() < 1e-9 {
+        h / c * (-h / tau_m).exp()
+    } else {
+        tau_s * tau_m / (c * (tau_m - tau_s)) * ((-h / tau_m).exp() - (-h / tau_s).exp())
+    }
+}
+
+/// Derived constants for one step `dt`, in f32 as the simulator holds them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LifConsts {
+    /// e^{−dt/τm}.
+    pub p22: f32,
+    /// e^{−dt/τex}.
+    pub p11e: f32,
+    /// e^{−dt/τin}.
+    pub p11i: f32,
+    /// I_ex → V propagator [mV/pA].
+    pub p21e: f32,
+    /// I_in → V propagator [mV/pA].
+    pub p21i: f32,
+    /// Constant current → V propagator [mV/pA].
+    pub p20: f32,
+    /// Bias current I_e [pA].
+    pub i_e: f32,
+    /// V_th − E_L [mV].
+    pub vth: f32,
+    /// V_reset − E_L [mV].
+    pub vreset: f32,
+    /// Refractory steps, round(t_ref/dt).
+    pub ref_steps: f32,
+    /// Initial V − E_L [mV].
+    pub v0: f32,
+}
+
+impl LifConsts {
+    /// Constants of `p` at step `dt` [ms].
+    pub fn new(p: &LifParams, dt: f64) -> LifConsts {
+        let p22 = (-dt / p.tau_m).exp();
+        LifConsts {
+            p22: p22 as f32,
+            p11e: (-dt / p.tau_syn_ex).exp() as f32,
+            p11i: (-dt / p.tau_syn_in).exp() as f32,
+            p21e: propagator_32(p.tau_syn_ex, p.tau_m, p.c_m, dt) as f32,
+            p21i: propagator_32(p.tau_syn_in, p.tau_m, p.c_m, dt) as f32,
+            p20: (p.tau_m / p.c_m * (1.0 - p22)) as f32,
+            i_e: p.i_e as f32,
+            vth: (p.v_th - p.e_l) as f32,
+            vreset: (p.v_reset - p.e_l) as f32,
+            ref_steps: (p.t_ref / dt).round() as f32,
+            v0: (p.v_init - p.e_l) as f32,
+        }
+    }
+    /// True when both channels have the same constants (then their adjoints coincide).
+    pub fn same_channels(&self) -> bool {
+        self.p11e == self.p11i && self.p21e == self.p21i
+    }
+    /// Steady-state V [mV] per pA of input arriving every step on the excitatory channel:
+    /// used to scale initial weights.
+    pub fn mv_per_pa(&self) -> f32 {
+        let i_ss = 1.0 / (1.0 - self.p11e);
+        let v_per_i = self.p21e / (1.0 - self.p22);
+        i_ss * v_per_i
+    }
+}
+
+/// Flag bits on the tape.
+pub const SPIKE: u8 = 1;
+/// Flag bit: the neuron was refractory in this step.
+pub const REFR: u8 = 2;
+
+/// What the backward pass of one layer needs, for one sample: `steps × n`.
+#[derive(Debug, Clone, Default)]
+pub struct Tape {
+    /// V − E_L before threshold [mV].
+    pub a: Vec<f32>,
+    /// [`SPIKE`] | [`REFR`] bits.
+    pub flags: Vec<u8>,
+}
+
+/// A weight matrix split by sign into the two receptor channels (`rows × cols`, row-major).
+#[derive(Debug, Clone, Default)]
+pub struct Split {
+    /// max(w, 0) [pA].
+    pub pos: Vec<f32>,
+    /// min(w, 0) [pA].
+    pub neg: Vec<f32>,
+}
+
+impl Split {
+    /// Split `w`.
+    pub fn new(w: &[f32]) -> Split {
+        Split {
+            pos: w.iter().map(|&x| x.max(0.0)).collect(),
+            neg: w.iter().map(|&x| x.min(0.0)).collect(),
+        }
+    }
+}
+
+#[inline]
+fn add_row(dst: &mut [f32], row: &[f32]) {
+    for (d, &r) in dst.iter_mut().zip(row) {
+        *d += r;
+    }
+}
+
+/// One synaptic pathway into a layer: spikes of a source (input or layer) through `w`.
+pub struct Path<'a> {
+    /// Source spikes, `steps × n_src` (1 = emitted in that step).
+    pub spikes: &'a [u8],
+    /// Source size.
+    pub n_src: usize,
+    /// Weights split by sign, `n_src × n`.
+    pub w: &'a Split,
+    /// Delay [steps] ≥ 1.
+    pub delay: usize,
+}
+
+/// Forward one sample through a layer of `n` neurons for `steps` steps.
+///
+/// `ff` is the feed-forward pathway; `rec`, if any, the layer's recurrent weights
+/// (`n × n`) with their delay. Writes spikes (`steps × n`) into `out` and the tape.
+#[allow(clippy::too_many_arguments)]
+pub fn forward(
+    k: &LifConsts,
+    n: usize,
+    steps: usize,
+    ff: &Path,
+    rec: Option<(&Split, usize)>,
+    out: &mut [u8],
+    tape: &mut Tape,
+) {
+    tape.a.resize(steps * n, 0.0);
+    tape.flags.resize(steps * n, 0);
+    let mut v = vec![k.v0; n];
+    let (mut ie, mut ii, mut r) = (vec![0f32; n], vec![0f32; n], vec![0f32; n]);
+    let (mut xe, mut xi) = (vec![0f32; n], vec![0f32; n]);
+    for t in 0..steps {
+        xe.fill(0.0);
+        xi.fill(0.0);
+        // Additions in the simulator's order: the pathway whose spikes left earlier (longer
+        // delay) was propagated first; equal delays go feed-forward, then recurrent.
+        let rec_first = rec.is_some_and(|(_, d)| d > ff.delay);
+        let add_ff = |xe: &mut [f32], xi: &mut [f32]| {
+            if t >= ff.delay {
+                let row = &ff.spikes[(t - ff.delay) * ff.n_src..(t - ff.delay + 1) * ff.n_src];
+                for (s, &sp) in row.iter().enumerate() {
+                    if sp != 0 {
+                        add_row(xe, &ff.w.pos[s * n..(s + 1) * n]);
+                        add_row(xi, &ff.w.neg[s * n..(s + 1) * n]);
+                    }
+                }
+            }
+        };
+        let add_rec = |xe: &mut [f32], xi: &mut [f32], out: &[u8]| {
+            if let Some((w, d)) = rec
+                && t >= d
+            {
+                let row = &out[(t - d) * n..(t - d + 1) * n];
+                for (s, &sp) in row.iter().enumerate() {
+                    if sp != 0 {
+                        add_row(xe, &w.pos[s * n..(s + 1) * n]);
+                        add_row(xi, &w.neg[s * n..(s + 1) * n]);
+                    }
+                }
+            }
+        };
+        if rec_first {
+            add_rec(&mut xe, &mut xi, out);
+            add_ff(&mut xe, &mut xi);
+        } else {
+            add_ff(&mut xe, &mut xi);
+            add_rec(&mut xe, &mut xi, out);
+        }
+        let (a_t, f_t) = (
+            &mut tape.a[t * n..(t + 1) * n],
+            &mut tape.flags[t * n..(t + 1) * n],
+        );
+        let o_t = &mut out[t * n..(t + 1) * n];
+        for j in 0..n {
+            // The simulator's expression, term by term (no FMA: Rust does not contract).
+            let vi = v[j];
+            let integrated = vi * k.p22 + (k.i_e + 0.0) * k.p20 + ie[j] * k.p21e + ii[j] * k.p21i;
+            let refractory = r[j] > 0.0;
+            let vn = if refractory { vi } else { integrated };
+            let rn = if refractory { r[j] - 1.0 } else { 0.0 };
+            ie[j] = ie[j] * k.p11e + xe[j];
+            ii[j] = ii[j] * k.p11i + xi[j];
+            let fire = vn >= k.vth;
+            v[j] = if fire { k.vreset } else { vn };
+            r[j] = if fire { k.ref_steps } else { rn };
+            a_t[j] = vn;
+            f_t[j] = (fire as u8) | ((refractory as u8) << 1);
+            o_t[j] = fire as u8;
+        }
+    }
+}
+
+/// Gradients of one layer for one sample, accumulated into `dw` (`n_src × n`) and
+/// `dw_rec` (`n × n`); optionally into `ds_src` (`steps × n_src`, the gradient with
+/// respect to the source spikes, for a trainable layer below).
+///
+/// `ds` (`steps × n`) holds ∂L/∂s from above (readout or next layer) and receives the
+/// recurrent contributions as the loop walks back; `da` (`steps × n`), if given, holds
+/// ∂L/∂a from a membrane readout. Steps before `t_lo` are not visited (truncated BPTT).
+#[allow(clippy::too_many_arguments)]
+pub fn backward(
+    k: &LifConsts,
+    sg: Surrogate,
+    n: usize,
+    steps: usize,
+    t_lo: usize,
+    tape: &Tape,
+    ff: &Path,
+    ff_w: &[f32],
+    rec: Option<(&Split, &[f32], usize)>,
+    own_spikes: &[u8],
+    ds: &mut [f32],
+    da: Option<&[f32]>,
+    dw: &mut [f32],
+    mut dw_rec: Option<&mut [f32]>,
+    mut ds_src: Option<&mut [f32]>,
+) {
+    let same = k.same_channels();
+    let (mut gv, mut gie, mut gii) = (vec![0f32; n], vec![0f32; n], vec![0f32; n]);
+    let mut dav = vec![0f32; n];
+    for t in (t_lo..steps).rev() {
+        // Adjoints of x_ex,t and x_in,t are those of I_ex,t and I_in,t: weight gradients.
+        let accum = |dw: &mut [f32], w: &[f32], spikes: &[u8], n_src: usize, d: usize| {
+            if t < d {
+                return;
+            }
+            let row = &spikes[(t - d) * n_src..(t - d + 1) * n_src];
+            for (s, &sp) in row.iter().enumerate() {
+                if sp != 0 {
+                    let g = &mut dw[s * n..(s + 1) * n];
+                    if same {
+                        add_row(g, &gie);
+                    } else {
+                        let ws = &w[s * n..(s + 1) * n];
+                        for j in 0..n {
+                            g[j] += if ws[j] > 0.0 { gie[j] } else { gii[j] };
+                        }
+                    }
+                }
+            }
+        };
+        accum(dw, ff_w, ff.spikes, ff.n_src, ff.delay);
+        if let (Some((split, w, d)), Some(dwr)) = (rec, dw_rec.as_deref_mut()) {
+            accum(dwr, w, own_spikes, n, d);
+            // Recurrent spikes at t − d get ∂L/∂s through W_rec.
+            if t >= d {
+                let dst = &mut ds[(t - d) * n..(t - d + 1) * n];
+                for (s, g) in dst.iter_mut().enumerate() {
+                    let (pr, nr) = (
+                        &split.pos[s * n..(s + 1) * n],
+                        &split.neg[s * n..(s + 1) * n],
+                    );
+                    let mut acc = 0.0;
+                    for j in 0..n {
+                        acc += pr[j] * gie[j] + nr[j] * gii[j];
+                    }
+                    *g += acc;
+                }
+            }
+        }
+        if let Some(dsrc) = ds_src.as_deref_mut()
+            && t >= ff.delay
+        {
+            let dst = &mut dsrc[(t - ff.delay) * ff.n_src..(t - ff.delay + 1) * ff.n_src];
+            for (s, g) in dst.iter_mut().enumerate() {
+                let (pr, nr) = (&ff.w.pos[s * n..(s + 1) * n], &ff.w.neg[s * n..(s + 1) * n]);
+                let mut acc = 0.0;
+                for j in 0..n {
+                    acc += pr[j] * gie[j] + nr[j] * gii[j];
+                }
+                *g += acc;
+            }
+        }
+        // ∂L/∂a_t, then step back to t − 1.
+        let (a_t, f_t, ds_t) = (
+            &tape.a[t * n..(t + 1) * n],
+            &tape.flags[t * n..(t + 1) * n],
+            &ds[t * n..(t + 1) * n],
+        );
+        for j in 0..n {
+            let spiked = f_t[j] & SPIKE != 0;
+            let mut g = if spiked { 0.0 } else { gv[j] } + ds_t[j] * sg.grad(a_t[j] - k.vth);
+            if let Some(da) = da {
+                g += da[t * n + j];
+            }
+            dav[j] = g;
+        }
+        for j in 0..n {
+            let g = dav[j];
+            if f_t[j] & REFR != 0 {
+                gv[j] = g;
+                gie[j] *= k.p11e;
+                gii[j] *= k.p11i;
+            } else {
+                gv[j] = g * k.p22;
+                gie[j] = gie[j] * k.p11e + g * k.p21e;
+                gii[j] = gii[j] * k.p11i + g * k.p21i;
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Leaky rate RNNs with Dale's law (placeholder, filled below).
