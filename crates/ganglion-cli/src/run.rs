@@ -145,6 +145,15 @@ fn write_outputs(dir: &Path, args: &RunArgs, r: &Resolved, net: &Network, res: &
         .into_iter()
         .map(|f| json!({"file": f.file, "description": f.description}))
         .collect();
+    // Final weights of plastic projections: (source, target, weight, delay ms) per synapse.
+    for j in net.plastic_projections() {
+        let name = &net.projection_names()[j];
+        let file = format!("weights_{}.npy", name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect::<String>());
+        let syn = net.synapses_of(j);
+        let flat: Vec<f64> = syn.iter().flat_map(|&(s, t, w, d)| [s as f64, t as f64, w as f64, d]).collect();
+        ganglion_model::npy::write(&dir.join(&file), &[syn.len(), 4], &flat)?;
+        files.push(json!({"file": file, "description": format!("final weights of plastic projection \"{name}\": source, target, weight, delay [ms]")}));
+    }
     if !args.no_plots {
         for (file, description) in plot(dir, r, res)? {
             files.push(json!({"file": file, "description": description}));

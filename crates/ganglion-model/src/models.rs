@@ -232,6 +232,8 @@ const RATE_STATE: [StateInfo; 2] = [
     s!("r", Dimensionless, StateDefault::Const(0.0), "output rate r = f(gain · x)"),
 ];
 
+const POISSON_PARAMS: [ParamInfo; 1] = [p!("rate", Frequency, 10.0, "firing rate")];
+
 /// Every model Ganglion knows.
 pub const MODELS: &[ModelInfo] = &[
     ModelInfo {
@@ -281,6 +283,14 @@ pub const MODELS: &[ModelInfo] = &[
         spiking: true,
         params: &IZH_PARAMS,
         state: &IZH_STATE,
+    },
+    ModelInfo {
+        name: "poisson_source",
+        summary: "independent Poisson spike trains at `rate` (an input population; ignores input)",
+        synapse: SynapseKind::Delta,
+        spiking: true,
+        params: &POISSON_PARAMS,
+        state: &[],
     },
     ModelInfo {
         name: "rate_tanh",

@@ -317,12 +317,21 @@ pub enum MonitorKind {
         /// Bin width in steps.
         bin: u64,
     },
+    /// Weights of the first `count` synapses (source-then-target order) of a projection.
+    Weights {
+        /// Projection index.
+        projection: usize,
+        /// Number of synapses.
+        count: usize,
+        /// Sampling interval in steps.
+        every: u64,
+    },
 }
 
 /// A validated monitor.
 #[derive(Debug, Clone)]
 pub struct ResolvedMonitor {
-    /// Population index.
+    /// Population index (for `Weights`: the projection's target population).
     pub population: usize,
     /// What it records.
     pub kind: MonitorKind,

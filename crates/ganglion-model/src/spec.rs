@@ -555,14 +555,20 @@ impl Input {
 /// `[[monitor]]`: what to record.
 ///
 /// `kind` is `spikes` (of `neurons`, or the first `count`, or all), `state` (`variables`
-/// of `neurons` every `every`), or `rate` (population rate in bins of `bin`).
+/// of `neurons` every `every`), `rate` (population rate in bins of `bin`), or `weights`
+/// (the first `count` synapses of a plastic `projection`, in source-then-target order,
+/// every `every`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Monitor {
-    /// `spikes`, `state` or `rate`.
+    /// `spikes`, `state`, `rate` or `weights`.
     pub kind: String,
-    /// The recorded population.
+    /// The recorded population (not used by `weights`).
+    #[serde(default)]
     pub population: String,
+    /// The recorded projection (`weights` only): its `name` or `"source→target"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projection: Option<String>,
     /// Recorded neurons (default: all for spikes; required for state unless `count`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub neurons: Option<Vec<u32>>,
@@ -586,6 +592,7 @@ impl Monitor {
         Monitor {
             kind: "spikes".into(),
             population: population.into(),
+            projection: None,
             neurons: None,
             count: None,
             variables: None,
@@ -600,6 +607,17 @@ impl Monitor {
             variables: Some(variables.iter().map(|s| s.to_string()).collect()),
             neurons: Some(neurons.to_vec()),
             ..Monitor::spikes(population)
+        }
+    }
+    /// Record the weights of the first `count` synapses of `projection` every `every`.
+    pub fn weights(projection: &str, count: u32, every: &str) -> Monitor {
+        Monitor {
+            kind: "weights".into(),
+            population: String::new(),
+            projection: Some(projection.into()),
+            count: Some(count),
+            every: Some(every.into()),
+            ..Monitor::spikes("")
         }
     }
     /// Record the population rate in bins of `bin`.

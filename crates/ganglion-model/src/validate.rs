@@ -908,8 +908,43 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
     // Monitors.
     let mut monitors = vec![];
     for (i, m) in c.monitors.iter().enumerate() {
-        let obj = format!("monitor #{} ({} of \"{}\")", i + 1, m.kind, m.population);
+        let obj = format!("monitor #{} ({} of \"{}\")", i + 1, m.kind, m.projection.as_deref().unwrap_or(&m.population));
         let loc = |key| Loc { section: "monitor", index: i, key: Some(key) };
+        if m.kind == "weights" {
+            let Some(name) = &m.projection else {
+                ctx.report(loc("kind"), &obj, "a weights monitor needs `projection`".into(), Some("projection = \"exc→inh\" (its name, or source→target)".into()));
+                continue;
+            };
+            let Some(j) = projections.iter().position(|p| &p.name == name) else {
+                let names: Vec<&str> = projections.iter().map(|p| p.name.as_str()).collect();
+                let hint = match models::closest(name, names.iter().copied()) {
+                    Some(m) => format!("did you mean \"{m}\"?"),
+                    None => format!("projections: {}", names.join(", ")),
+                };
+                ctx.report(loc("projection"), &obj, format!("projection \"{name}\" is not defined"), Some(hint));
+                continue;
+            };
+            if projections[j].plasticity.is_none() {
+                ctx.report(loc("projection"), &obj, format!("projection \"{name}\" has no plasticity, so its weights never change"), Some("add plasticity = { rule = \"stdp\", w_max = ... } or drop the monitor".into()));
+                continue;
+            }
+            let every = match &m.every {
+                None => 1,
+                Some(s) => match ctx.quantity(s, Dim::Time, loc("every"), &obj, "every") {
+                    Some(v) if (v / ctx.dt).round() >= 1.0 => (v / ctx.dt).round() as u64,
+                    Some(v) => {
+                        ctx.report(loc("every"), &obj, format!("every {} is shorter than dt", show(v, Dim::Time)), None);
+                        continue;
+                    }
+                    None => continue,
+                },
+            };
+            monitors.push(ResolvedMonitor {
+                population: projections[j].target,
+                kind: MonitorKind::Weights { projection: j, count: m.count.unwrap_or(100) as usize, every },
+            });
+            continue;
+        }
         let Some(p) = pop_index(&m.population) else {
             unknown_pop(&mut ctx, loc("population"), &obj, "monitored", &m.population);
             continue;

@@ -26,7 +26,7 @@ pub mod rng;
 pub mod sample;
 
 pub use network::{Network, PopMeta};
-pub use record::{OutputFile, PopSummary, RateData, Results, SpikeData, StateData};
+pub use record::{OutputFile, PopSummary, RateData, Results, SpikeData, StateData, WeightData};
 
 /// Errors from building or running a network.
 #[derive(Debug, thiserror::Error)]

@@ -40,6 +40,7 @@ use std::time::Instant;
 const TAG_PARAM: u64 = 1 << 40;
 const TAG_PROJ: u64 = 2 << 40;
 const TAG_INPUT: u64 = 3 << 40;
+const TAG_SOURCE: u64 = 4 << 40;
 
 /// Population facts shared by all partitions.
 #[derive(Debug, Clone)]
@@ -230,6 +231,7 @@ pub struct Network {
     synapse_bytes: u64,
     build_s: f64,
     resolved: Resolved,
+    weight_columns: Vec<(Vec<(u32, u32)>, u64)>,
 }
 
 impl std::fmt::Debug for Network {
@@ -335,7 +337,7 @@ impl Network {
                     PopPart {
                         lo,
                         n,
-                        group: NeuronGroup::new(pop, &values[pi], lo, n, dt),
+                        group: NeuronGroup::new(pop, &values[pi], lo, n, dt, derive(r.seed, TAG_SOURCE + pi as u64)),
                         ring: vec![0.0; 2 * slots[pi] * n],
                         slots: slots[pi],
                         i_ext: vec![0.0; n],
@@ -376,6 +378,30 @@ impl Network {
             let rec = PartRecorder::new(r, &pop_ranges, p);
             parts.push(Part { pops, projs, inputs, rec });
         }
+        // Weight monitors: the first `count` synapses of the projection in (source, target)
+        // order, each assigned to the partition that holds it.
+        let mut weight_columns = vec![(vec![], 1u64); r.monitors.len()];
+        for (k, m) in r.monitors.iter().enumerate() {
+            if let ganglion_model::MonitorKind::Weights { projection, count, every } = m.kind {
+                let mut all: Vec<(u32, u32, usize, usize)> = vec![];
+                for (p, part) in parts.iter().enumerate() {
+                    let pj = &part.projs[projection];
+                    let lo = part.pops[pj.target].lo as u32;
+                    for s in 0..pj.csr.row_ptr.len() - 1 {
+                        for kk in pj.csr.row_ptr[s] as usize..pj.csr.row_ptr[s + 1] as usize {
+                            all.push((s as u32, lo + pj.csr.tgt[kk], p, kk));
+                        }
+                    }
+                }
+                all.sort();
+                all.truncate(count);
+                for (p, part) in parts.iter_mut().enumerate() {
+                    let mine = all.iter().enumerate().filter(|(_, e)| e.2 == p).map(|(col, e)| (e.3, col)).collect();
+                    part.rec.set_weight_synapses(k, mine);
+                }
+                weight_columns[k] = (all.iter().map(|e| (e.0, e.1)).collect(), every);
+            }
+        }
         let npops = r.populations.len();
         let boards = Boards {
             cells: (0..2 * parts_n * npops).map(|_| UnsafeCell::new(Board::default())).collect(),
@@ -400,6 +426,7 @@ impl Network {
             synapse_bytes,
             build_s: t0.elapsed().as_secs_f64(),
             resolved: r.clone(),
+            weight_columns,
         })
     }
 
@@ -509,7 +536,7 @@ impl Network {
     fn collect(&self, sim_s: f64) -> Results {
         let counts: Vec<u64> = (0..self.pops.len()).map(|k| self.parts.iter().map(|p| p.pops[k].spike_count).sum()).collect();
         let recs: Vec<&PartRecorder> = self.parts.iter().map(|p| &p.rec).collect();
-        Results::merge(&self.resolved, &self.pops, &recs, &counts, self.t, self.dt, self.build_s, sim_s, self.synapses, self.synapse_bytes)
+        Results::merge(&self.resolved, &self.pops, &recs, &counts, self.t, self.dt, self.build_s, sim_s, self.synapses, self.synapse_bytes, &self.weight_columns)
     }
 }
 
@@ -543,7 +570,7 @@ impl StepCtx<'_> {
             let (lo_half, hi_half) = pp.ring.split_at_mut(b1);
             let ch0 = &mut lo_half[b0..b0 + n];
             let ch1 = &mut hi_half[..n];
-            let bad = pp.group.step(StepIo { ch0, ch1, i_ext: &pp.i_ext, spiked: &mut pp.spiked });
+            let bad = pp.group.step(StepIo { ch0, ch1, i_ext: &pp.i_ext, spiked: &mut pp.spiked, step: t });
             if let Some(i) = bad {
                 return Err(SimError::NonFinite {
                     population: self.pops[k].name.clone(),
@@ -573,6 +600,8 @@ impl StepCtx<'_> {
             // 5. Recording.
             part.rec.record(k, t, &board.spikes, pp.lo, &pp.group);
         }
+        let projs = &part.projs;
+        part.rec.record_weights(t, |j| &projs[j].csr.w);
         Ok(())
     }
 

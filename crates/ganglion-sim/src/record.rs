@@ -27,6 +27,14 @@ enum MonRec {
         bin: u64,
         counts: Vec<u32>,
     },
+    Weights {
+        projection: usize,
+        every: u64,
+        /// (index into the partition's CSR, column in the monitor)
+        synapses: Vec<(usize, usize)>,
+        data: Vec<f32>,
+        samples: usize,
+    },
 }
 
 /// A partition's recordings.
@@ -77,10 +85,41 @@ impl PartRecorder {
                         bin: *bin,
                         counts: vec![0; r.steps.div_ceil(*bin) as usize],
                     },
+                    MonitorKind::Weights { projection, every, .. } => MonRec::Weights {
+                        projection: *projection,
+                        every: *every,
+                        synapses: vec![],
+                        data: vec![],
+                        samples: 0,
+                    },
                 }
             })
             .collect();
+        // Weight monitors are sampled by `record_weights`, not per population.
+        for v in by_pop.iter_mut() {
+            v.retain(|&k| !matches!(r.monitors[k].kind, MonitorKind::Weights { .. }));
+        }
         PartRecorder { mons, by_pop }
+    }
+
+    /// Assign this partition's share of weight monitor `k`: (CSR index, column) pairs.
+    pub fn set_weight_synapses(&mut self, k: usize, synapses: Vec<(usize, usize)>) {
+        if let MonRec::Weights { synapses: s, .. } = &mut self.mons[k] {
+            *s = synapses;
+        }
+    }
+
+    /// Sample weight monitors after step `t`; `weights(j)` is projection j's weight array.
+    pub fn record_weights<'a>(&mut self, t: u64, weights: impl Fn(usize) -> &'a [f32]) {
+        for m in self.mons.iter_mut() {
+            if let MonRec::Weights { projection, every, synapses, data, samples } = m
+                && (t + 1) % *every == 0
+            {
+                let w = weights(*projection);
+                data.extend(synapses.iter().map(|&(k, _)| w[k]));
+                *samples += 1;
+            }
+        }
     }
 
     /// Record population `pop` after the update of step `t`.
@@ -110,6 +149,7 @@ impl PartRecorder {
                         *c += spikes.len() as u32;
                     }
                 }
+                MonRec::Weights { .. } => {}
             }
         }
     }
@@ -154,6 +194,21 @@ pub struct RateData {
     pub rates_hz: Vec<f64>,
 }
 
+/// Recorded weights of one plastic projection.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeightData {
+    /// Projection name.
+    pub projection: String,
+    /// Source neuron of each recorded synapse (columns).
+    pub sources: Vec<u32>,
+    /// Target neuron of each recorded synapse.
+    pub targets: Vec<u32>,
+    /// Sample times [ms].
+    pub times_ms: Vec<f64>,
+    /// Weights (the target's weight unit), row-major: sample × synapse.
+    pub values: Vec<f32>,
+}
+
 /// Firing statistics of one population.
 #[derive(Debug, Clone, Serialize)]
 pub struct PopSummary {
@@ -185,6 +240,8 @@ pub struct Results {
     pub states: Vec<StateData>,
     /// Rate monitors.
     pub rates: Vec<RateData>,
+    /// Weight monitors.
+    pub weights: Vec<WeightData>,
     /// Per-population statistics.
     pub populations: Vec<PopSummary>,
     /// Seconds to build the network.
@@ -219,9 +276,10 @@ impl Results {
         simulate_s: f64,
         synapses: u64,
         synapse_bytes: u64,
+        weight_columns: &[(Vec<(u32, u32)>, u64)],
     ) -> Results {
         let duration_ms = steps_run as f64 * dt;
-        let (mut spikes, mut states, mut rates) = (vec![], vec![], vec![]);
+        let (mut spikes, mut states, mut rates, mut weights) = (vec![], vec![], vec![], vec![]);
         let mut first_spikes: Vec<Option<usize>> = vec![None; pops.len()];
         for (k, m) in r.monitors.iter().enumerate() {
             let name = pops[m.population].name.clone();
@@ -276,6 +334,35 @@ impl Results {
                         });
                     }
                 }
+                MonitorKind::Weights { projection, .. } => {
+                    let (pairs, every) = weight_columns[k].clone();
+                    let ncol = pairs.len();
+                    let samples = parts
+                        .iter()
+                        .find_map(|p| match &p.mons[k] {
+                            MonRec::Weights { samples, .. } => Some(*samples),
+                            _ => None,
+                        })
+                        .unwrap_or(0);
+                    let mut values = vec![0f32; samples * ncol];
+                    for p in parts {
+                        if let MonRec::Weights { synapses, data, .. } = &p.mons[k] {
+                            let m_p = synapses.len();
+                            for s in 0..samples {
+                                for (j, &(_, col)) in synapses.iter().enumerate() {
+                                    values[s * ncol + col] = data[s * m_p + j];
+                                }
+                            }
+                        }
+                    }
+                    weights.push(WeightData {
+                        projection: r.projections[*projection].name.clone(),
+                        sources: pairs.iter().map(|p| p.0).collect(),
+                        targets: pairs.iter().map(|p| p.1).collect(),
+                        times_ms: (1..=samples).map(|s| (s as u64 * every) as f64 * dt).collect(),
+                        values,
+                    });
+                }
                 MonitorKind::Rate { bin } => {
                     let nb = r.steps.div_ceil(*bin) as usize;
                     let mut total = vec![0u64; nb];
@@ -314,6 +401,7 @@ impl Results {
             spikes,
             states,
             rates,
+            weights,
             populations,
             build_s,
             simulate_s,
@@ -350,6 +438,16 @@ impl Results {
             files.push(OutputFile { file: format!("{base}.npy"), description: format!("{} of \"{}\" (samples × neurons)", st.variable, st.population) });
             files.push(OutputFile { file: format!("{base}_times.npy"), description: "sample times [ms]".into() });
             files.push(OutputFile { file: format!("{base}_neurons.npy"), description: "recorded neuron indices".into() });
+        }
+        for w in &self.weights {
+            let base = unique(format!("weights_{}_trace", safe(&w.projection)));
+            npy::write(&dir.join(format!("{base}.npy")), &[w.times_ms.len(), w.sources.len()], &w.values)?;
+            npy::write(&dir.join(format!("{base}_times.npy")), &[w.times_ms.len()], &w.times_ms)?;
+            let pairs: Vec<u32> = w.sources.iter().zip(&w.targets).flat_map(|(&a, &b)| [a, b]).collect();
+            npy::write(&dir.join(format!("{base}_synapses.npy")), &[w.sources.len(), 2], &pairs)?;
+            files.push(OutputFile { file: format!("{base}.npy"), description: format!("weights of \"{}\" over time (samples × synapses)", w.projection) });
+            files.push(OutputFile { file: format!("{base}_times.npy"), description: "sample times [ms]".into() });
+            files.push(OutputFile { file: format!("{base}_synapses.npy"), description: "source, target of each recorded synapse".into() });
         }
         for r in &self.rates {
             let base = unique(format!("rate_{}", safe(&r.population)));

@@ -130,6 +130,8 @@ pub struct StepIo<'a> {
     pub i_ext: &'a [f32],
     /// Output: 1 where the neuron spiked this step.
     pub spiked: &'a mut [u8],
+    /// Index of this step.
+    pub step: u64,
 }
 
 /// `exp(x)` for f32 in pure arithmetic so that loops using it vectorise (relative error
@@ -167,12 +169,40 @@ pub enum NeuronGroup {
     Izhikevich(nonlinear::Izhikevich),
     /// `rate_*`.
     Rate(rate::Rate),
+    /// `poisson_source`.
+    Poisson(PoissonSource),
+}
+
+/// `poisson_source`: each neuron fires in a step with probability rate·dt, from its own
+/// counter-based random stream (so partitioning does not change the spikes).
+#[derive(Debug, Clone)]
+pub struct PoissonSource {
+    /// Spike probability per step.
+    p: Vec<f64>,
+    /// Stream key per neuron.
+    keys: Vec<u64>,
+}
+
+impl PoissonSource {
+    fn step(&mut self, io: StepIo) -> Option<usize> {
+        let salt = io.step.wrapping_mul(0x9E6C_63D0_676A_9A99);
+        for (i, (&p, &key)) in self.p.iter().zip(&self.keys).enumerate() {
+            io.spiked[i] = (crate::rng::unit_f64(crate::rng::mix64(key ^ salt)) < p) as u8;
+            io.ch0[i] = 0.0;
+            io.ch1[i] = 0.0;
+        }
+        None
+    }
 }
 
 impl NeuronGroup {
     /// Build neurons `lo..lo+n` of `pop`.
-    pub fn new(pop: &ResolvedPopulation, values: &PopValues, lo: usize, n: usize, dt: f64) -> NeuronGroup {
+    pub fn new(pop: &ResolvedPopulation, values: &PopValues, lo: usize, n: usize, dt: f64, key: u64) -> NeuronGroup {
         match pop.model.name {
+            "poisson_source" => NeuronGroup::Poisson(PoissonSource {
+                p: (lo..lo + n).map(|i| values.params[0].at(i) * dt * 1e-3).collect(),
+                keys: (lo..lo + n).map(|i| crate::rng::derive(key, i as u64)).collect(),
+            }),
             "iaf_psc_exp" => NeuronGroup::PscExp(lif::PscExp::new(values, lo, n, dt)),
             "iaf_psc_alpha" => NeuronGroup::PscAlpha(lif::PscAlpha::new(values, lo, n, dt)),
             "iaf_cond_exp" => NeuronGroup::CondExp(lif::CondExp::new(values, lo, n, dt)),
@@ -194,6 +224,7 @@ impl NeuronGroup {
             NeuronGroup::AdEx(g) => g.step(io),
             NeuronGroup::Izhikevich(g) => g.step(io),
             NeuronGroup::Rate(g) => g.step(io),
+            NeuronGroup::Poisson(g) => g.step(io),
         }
     }
 
@@ -207,6 +238,7 @@ impl NeuronGroup {
             NeuronGroup::AdEx(g) => g.get(var, i),
             NeuronGroup::Izhikevich(g) => g.get(var, i),
             NeuronGroup::Rate(g) => g.get(var, i),
+            NeuronGroup::Poisson(_) => 0.0,
         }
     }
 
