@@ -1,81 +1,48 @@
-//! Times the parts of the Mackey–Glass benchmark run (min over repeats), for tuning.
-use ganglion_learn::{EsnConfig, Kernel, Ridge, spectral, tasks};
+//! Times the parts of the Mackey–Glass benchmark run (median over repeats), for tuning:
+//! `cargo run --release -p ganglion-learn --example profile_parts`.
+use ganglion_learn::{EsnConfig, Ridge, tasks};
 use std::time::Instant;
 
 fn main() -> Result<(), ganglion_learn::Error> {
     let x = tasks::rescale_to_unit(&tasks::MackeyGlass::default().generate(10001)?);
-    let reps = 5;
-    let mut best = [f64::INFINITY; 8];
+    let reps = 7;
+    let mut t: Vec<[f64; 5]> = Vec::new();
     for rep in 0..reps {
-        let t = Instant::now();
-        let cfg = EsnConfig {
+        let c = Instant::now();
+        let mut esn = EsnConfig {
             units: 1000,
-            spectral_radius: None,
             ..EsnConfig::default()
-        };
-        let esn = cfg.build(rep)?;
-        best[0] = best[0].min(t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        let rho = spectral::spectral_radius(esn.recurrent(), 1)?;
-        best[1] = best[1].min(t.elapsed().as_secs_f64());
-        if rep == 0 {
-            let t = Instant::now();
-            let rd = spectral::spectral_radius_dense(esn.recurrent())?;
-            println!(
-                "arnoldi {rho} dense {rd} rel {:.2e} dense time {:.3}",
-                (rho - rd).abs() / rd,
-                t.elapsed().as_secs_f64()
-            );
         }
-        for (i, (kernel, threads)) in [
-            (Kernel::Csr, 1),
-            (Kernel::Blocked, 1),
-            (Kernel::Blocked, 2),
-            (Kernel::Csr, 2),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let mut esn = EsnConfig {
-                units: 1000,
-                kernel,
-                threads,
-                ..EsnConfig::default()
-            }
-            .build(rep)?;
-            let t = Instant::now();
-            let s = esn.run(&x[..10000])?;
-            best[2 + i] = best[2 + i].min(t.elapsed().as_secs_f64());
-            if i == 2 {
-                let st = s.slice(100..8000);
-                let t = Instant::now();
-                let _r = Ridge::fit(&st, &x[101..8001], 1e-6)?;
-                best[6] = best[6].min(t.elapsed().as_secs_f64());
-                let big = faer::Mat::<f64>::from_fn(1000, 512, |i, j| {
-                    ((i * 7 + j * 13) % 101) as f64 * 0.01
-                });
-                let mut g = faer::Mat::<f64>::zeros(1000, 1000);
-                let t = Instant::now();
-                for _ in 0..16 {
-                    faer::linalg::matmul::triangular::matmul(
-                        g.as_mut(),
-                        faer::linalg::matmul::triangular::BlockStructure::TriangularLower,
-                        faer::Accum::Add,
-                        big.as_ref(),
-                        faer::linalg::matmul::triangular::BlockStructure::Rectangular,
-                        big.transpose(),
-                        faer::linalg::matmul::triangular::BlockStructure::Rectangular,
-                        1.0,
-                        faer::Par::rayon(0),
-                    );
-                }
-                best[7] = best[7].min(t.elapsed().as_secs_f64());
-            }
-        }
+        .build(rep)?;
+        let build = c.elapsed().as_secs_f64();
+        let c = Instant::now();
+        esn.run(&x[..100])?;
+        let states = esn.run(&x[100..8000])?;
+        let run = c.elapsed().as_secs_f64();
+        let c = Instant::now();
+        let r = Ridge::fit(&states, &x[101..8001], 1e-6)?;
+        let fit = c.elapsed().as_secs_f64();
+        let c = Instant::now();
+        let test = esn.run(&x[8000..10000])?;
+        let run_test = c.elapsed().as_secs_f64();
+        let c = Instant::now();
+        let _ = r.predict(&test);
+        let readout = c.elapsed().as_secs_f64();
+        t.push([build, run, fit, run_test, readout]);
     }
+    let med = |k: usize| {
+        let mut v: Vec<f64> = t.iter().map(|r| r[k]).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
     println!(
-        "build(no sr) {:.4}  arnoldi {:.4}  run csr1 {:.4} blk1 {:.4} blk2 {:.4} csr2 {:.4}  ridge {:.4} syrk16x512 {:.4}",
-        best[0], best[1], best[2], best[3], best[4], best[5], best[6], best[7]
+        "median s: build {:.4}  train run {:.4}  ridge fit {:.4}  test run {:.4}  readout {:.4}  total {:.4}",
+        med(0),
+        med(1),
+        med(2),
+        med(3),
+        med(4),
+        med(0) + med(1) + med(2) + med(3) + med(4)
     );
     Ok(())
 }

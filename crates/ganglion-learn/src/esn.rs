@@ -527,7 +527,7 @@ impl Esn {
     /// state, returns the `T` states and leaves the reservoir in the last one.
     pub fn run(&mut self, inputs: &[f64]) -> Result<States> {
         let d = self.config.inputs;
-        if inputs.len() % d != 0 {
+        if !inputs.len().is_multiple_of(d) {
             return Err(Error::shape(
                 "Esn::run",
                 "inputs",
@@ -631,7 +631,7 @@ impl Esn {
         let nslices = rows.div_ceil(SLICE);
         let parts = self.threads.min(nslices);
         if parts <= 1 {
-            return vec![0..rows];
+            return std::iter::once(0..rows).collect();
         }
         let n = self.config.units;
         // Work per slice ≈ its non-zeros + a fixed cost per row.
@@ -777,7 +777,7 @@ impl Esn {
         let [b0, b1] = bufs;
         let (b0, b1) = (b0.into_inner(), b1.into_inner());
         // After `steps` steps the latest state is in buffer steps % 2.
-        if steps % 2 == 0 {
+        if steps.is_multiple_of(2) {
             self.state = b0;
             self.scratch = b1;
         } else {

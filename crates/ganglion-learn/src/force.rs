@@ -168,7 +168,7 @@ impl ForceNetwork {
         for (t, &f) in target.iter().enumerate() {
             self.advance();
             out.push(self.z);
-            if self.step % self.config.learn_every as u64 == 0 {
+            if self.step.is_multiple_of(self.config.learn_every as u64) {
                 let e = [self.z - f];
                 let r = std::mem::take(&mut self.r);
                 self.rls.update(&r, &e);

@@ -160,6 +160,7 @@ impl Subspace {
         })
     }
     /// One sample; returns `y`.
+    #[allow(clippy::needless_range_loop)] // unit indices i, j address both y and rows of W
     pub fn update(&mut self, x: &[f64]) -> Vec<f64> {
         let (k, n) = (self.outputs, self.inputs);
         let y: Vec<f64> = (0..k)

@@ -62,7 +62,8 @@ impl MackeyGlass {
     pub fn generate(&self, len: usize) -> Result<Vec<f64>> {
         let dt = self.sample_step / self.substeps as f64;
         let d = self.tau / dt;
-        if self.substeps == 0 || !(dt > 0.0) || (d - d.round()).abs() > 1e-9 || d < 1.0 {
+        if self.substeps == 0 || dt.is_nan() || dt <= 0.0 || (d - d.round()).abs() > 1e-9 || d < 1.0
+        {
             return Err(Error::param(
                 "MackeyGlass",
                 "tau / (sample_step / substeps)",
@@ -176,7 +177,7 @@ impl Default for Lorenz {
 impl Lorenz {
     /// `len` samples of `(x, y, z)`.
     pub fn generate(&self, len: usize) -> Result<Vec<[f64; 3]>> {
-        if self.substeps == 0 || !(self.sample_step > 0.0) {
+        if self.substeps == 0 || self.sample_step.is_nan() || self.sample_step <= 0.0 {
             return Err(Error::param(
                 "Lorenz",
                 "sample_step / substeps",

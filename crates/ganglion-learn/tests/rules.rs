@@ -1,5 +1,6 @@
 //! Rate rules: Oja → first principal component, Sanger / Oja subspace → principal subspace,
 //! Földiák decorrelates, BCM threshold converges and the neuron becomes selective.
+#![allow(clippy::needless_range_loop)] // index-heavy numerics read clearer with indices
 
 use ganglion_learn::rng;
 use ganglion_learn::rules::{Bcm, Foldiak, Hebbian, Oja, Subspace, SubspaceRule};

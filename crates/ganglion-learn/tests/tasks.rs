@@ -108,7 +108,7 @@ fn npy_round_trip_and_santafe_fixture() {
     // int64 (n, 1) like reservoirpy's santafe_laser.npy.
     let mut raw = b"\x93NUMPY\x01\x00".to_vec();
     let mut header = "{'descr': '<i8', 'fortran_order': False, 'shape': (4, 1), }".to_string();
-    while (10 + header.len() + 1) % 64 != 0 {
+    while !(10 + header.len() + 1).is_multiple_of(64) {
         header.push(' ');
     }
     header.push('\n');
