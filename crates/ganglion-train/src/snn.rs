@@ -110,7 +110,8 @@ pub fn softmax_ce(logits: &[f32], label: usize) -> (f64, Vec<f32>) {
     let m = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let e: Vec<f64> = logits.iter().map(|&z| ((z - m) as f64).exp()).collect();
     let z: f64 = e.iter().sum();
-    let loss = -(e[label] / z).ln();
+    // log-sum-exp form: finite even when e[label] underflows.
+    let loss = z.ln() - (logits[label] - m) as f64;
     let g = e
         .iter()
         .enumerate()

@@ -97,8 +97,8 @@ pub struct Trainer {
     pub metrics: Vec<EpochMetrics>,
 }
 
-/// Deterministic normal draws from the counter-based stream.
-fn normal(key: u64, i: u64) -> f32 {
+/// Deterministic standard-normal draw number `i` of stream `key` (Box–Muller on the counter-based stream).
+pub fn normal(key: u64, i: u64) -> f32 {
     let u1 = (encode::unit(key, i, 0) as f64).max(1e-12);
     let u2 = encode::unit(key, i, 1) as f64;
     ((-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()) as f32
