@@ -26,6 +26,9 @@
 //! * [`studies::active_dendrites`] — Ahmad & Hawkins (2016), false-positive
 //!   and false-negative probabilities of dendritic segments (exact
 //!   combinatorics, unions, noise, Monte-Carlo).
+//! * [`studies::brunel_2000`] — Brunel (2000), the SR / AI / SI-fast /
+//!   SI-slow states of a sparse E/I network of integrate-and-fire neurons
+//!   (Fig. 8 examples and a phase-diagram grid) on the Ganglion engine.
 //! * [`studies::pavlovian_attention`] — linear attention as a Hebbian
 //!   associative memory; average-case O(d_k) and worst-case O(√d_k) capacity.
 

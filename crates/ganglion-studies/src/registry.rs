@@ -5,12 +5,15 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use crate::studies::{active_dendrites::ActiveDendrites, pavlovian_attention::PavlovianAttention};
+use crate::studies::{
+    active_dendrites::ActiveDendrites, brunel_2000::Brunel2000,
+    pavlovian_attention::PavlovianAttention,
+};
 use crate::{Error, Mode, Study, StudyInfo, StudyOutcome};
 
 /// Every registered study, in listing order.
 fn registry() -> Vec<&'static dyn Study> {
-    vec![&ActiveDendrites, &PavlovianAttention]
+    vec![&ActiveDendrites, &Brunel2000, &PavlovianAttention]
 }
 
 /// Name, paper, checks and runtimes of every study (for `ganglion study list`).

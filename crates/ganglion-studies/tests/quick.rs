@@ -103,6 +103,46 @@ fn pavlovian_attention_quick() {
 }
 
 #[test]
+fn brunel_2000_quick() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("brunel");
+    let outcome = run_study("brunel-2000", Mode::Quick, Some(dir.clone())).expect("run");
+    assert!(outcome.passed(), "{}", format_outcome(&outcome));
+    assert_outputs(
+        &dir,
+        &[
+            "example_a_sr",
+            "example_b_si_fast",
+            "example_c_ai",
+            "example_d_si_slow",
+            "spectra",
+            "phase_diagram",
+        ],
+    );
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).expect("metrics"))
+            .expect("json");
+    let rows = metrics["tables"]["runs"].as_array().expect("runs table");
+    assert_eq!(rows.len(), 4, "quick mode runs the four Fig. 8 examples");
+    for key in [
+        "g",
+        "eta",
+        "rate_hz",
+        "cv_isi",
+        "synchrony",
+        "f_peak_hz",
+        "regime",
+    ] {
+        assert!(rows[0].get(key).is_some(), "runs rows lack {key}");
+    }
+    let regimes: Vec<&str> = rows
+        .iter()
+        .map(|r| r["regime"].as_str().expect("regime"))
+        .collect();
+    assert_eq!(regimes, ["SR", "SI fast", "AI", "SI slow"]);
+}
+
+#[test]
 fn output_directory_is_never_overwritten() {
     let tmp = tempfile::tempdir().expect("tempdir");
     std::fs::write(tmp.path().join("keep.txt"), "x").expect("write");
@@ -119,7 +159,10 @@ fn output_directory_is_never_overwritten() {
 #[test]
 fn listing() {
     let names: Vec<_> = list().iter().map(|i| i.name).collect();
-    assert_eq!(names, ["active-dendrites", "pavlovian-attention"]);
+    assert_eq!(
+        names,
+        ["active-dendrites", "brunel-2000", "pavlovian-attention"]
+    );
     let table = format_list();
     assert!(table.starts_with("NAME"));
     assert!(table.contains("Ahmad & Hawkins"));

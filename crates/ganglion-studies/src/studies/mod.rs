@@ -1,4 +1,5 @@
 //! One module per paper system.
 
 pub mod active_dendrites;
+pub mod brunel_2000;
 pub mod pavlovian_attention;
