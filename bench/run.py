@@ -355,6 +355,7 @@ def report(records, env, args, title="Ganglion vs Brian2 vs NEST"):
              "build, code generation/compilation, simulation, writing/reading results); "
              "**build** = everything before the loop as the system reports it; **peak RSS** of the process "
              "tree. Rates and CV(ISI) are medians over repetitions. Brian2 runtime runs single-threaded only. "
+             "**CPU** = user+system CPU time of the whole process tree (insensitive to other load). "
              "**others** = mean number of cores other processes kept busy during the runs (machine busy time "
              "minus the measured process tree's CPU time, over wall time): near 0 means an undisturbed run.")
     L.append("")
@@ -375,8 +376,8 @@ def report(records, env, args, title="Ganglion vs Brian2 vs NEST"):
                     "hpc_stdp": "NEST hpc_benchmark.py, scale 1, with E→E stdp_pl_synapse_hom."}.get(net, ""))
         L.append("")
         L.append("| system | threads | sim loop [s] | whole process [s] | build [s] | peak RSS [MB] | "
-                 "spikes | rate [Hz] | CV ISI (E) | synapses | runs | others [cores] |")
-        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+                 "CPU [s] | spikes | rate [Hz] | CV ISI (E) | synapses | runs | others [cores] |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for sysname, mode in SYSTEMS:
             for th in args.threads:
                 recs = g.get((net, mode, th))
@@ -385,7 +386,7 @@ def report(records, env, args, title="Ganglion vs Brian2 vs NEST"):
                 if not recs and not errs:
                     continue
                 if not recs:
-                    L.append(f"| {LABEL[mode]} | {th} | failed: {errs[0]['error']} | | | | | | | | 0/{len(errs)} | |")
+                    L.append(f"| {LABEL[mode]} | {th} | failed: {errs[0]['error']} | | | | | | | | | 0/{len(errs)} | |")
                     continue
                 ps = pop_summary(recs)
                 cv = ps.get("exc", {}).get("cv")
@@ -395,6 +396,7 @@ def report(records, env, args, title="Ganglion vs Brian2 vs NEST"):
                     fmt_range([r.get("wall_s") for r in recs]),
                     fmt_t(med([r.get("build_s") for r in recs])),
                     f"{med([r.get('peak_rss_mb') for r in recs]):.0f}",
+                    fmt_t(med([r.get("cpu_s") for r in recs])),
                     f"{med([r.get('spikes') for r in recs]):.0f}",
                     f"{med([r.get('rate_hz') for r in recs]):.2f}",
                     "–" if cv is None else f"{cv:.2f}",
@@ -504,12 +506,15 @@ def main():
     ap.add_argument("--timeout", type=float, default=3600.0, help="per process [s]")
     ap.add_argument("--keep-out", action="store_true", help="keep Ganglion's spike files in bench/out")
     ap.add_argument("--no-warmup", action="store_true")
+    ap.add_argument("--resume", action="store_true",
+                    help="keep clean records of an earlier run (RESULTS.jsonl.partial or RESULTS.jsonl) "
+                         "and redo only missing, failed or contended runs")
     ap.add_argument("--max-busy", type=float, default=0.3,
                     help="before each run, wait until other processes use at most this many cores (default %(default)s)")
     ap.add_argument("--max-busy-during", type=float, default=0.5,
                     help="repeat a run if other processes used more than this many cores during it (default %(default)s)")
-    ap.add_argument("--retries", type=int, default=2, help="repeats of a contended run (default %(default)s)")
-    ap.add_argument("--max-wait", type=float, default=900.0,
+    ap.add_argument("--retries", type=int, default=1, help="repeats of a contended run (default %(default)s)")
+    ap.add_argument("--max-wait", type=float, default=300.0,
                     help="longest wait for a quiet machine before a run [s]; 0 = don't wait (default %(default)s)")
     ap.add_argument("--output", default=None, help="report path (default bench/RESULTS.md, quick: bench/out/RESULTS-quick.md)")
     ap.add_argument("--jsonl", default=None, help="raw records (default bench/RESULTS.jsonl, quick: bench/out/quick.jsonl)")
@@ -550,7 +555,26 @@ def main():
         return True
 
     records = []
-    jf = open(out_jsonl + ".partial", "w")
+    done = {}
+    if args.resume:
+        # keep the clean records of an earlier (interrupted) run; redo missing, failed and
+        # contended ones
+        for path in (out_jsonl + ".partial.new", out_jsonl + ".partial", out_jsonl):
+            if os.path.exists(path):
+                with open(path) as f:
+                    for line in f:
+                        r = json.loads(line)
+                        key = (r["network"], r["mode"], r["threads"], r.get("rep"))
+                        if r["network"] in args.nets and r["threads"] in args.threads and \
+                                (r["mode"] in systems) and not r.get("error") and not r.get("contended"):
+                            done[key] = r
+                log(f"resume: {len(done)} clean records from {path}")
+                break
+    jf = open(out_jsonl + ".partial.new", "w")
+    for r in done.values():
+        records.append(r)
+        jf.write(json.dumps(r) + "\n")
+    jf.flush()
 
     def keep(rec):
         records.append(rec)
@@ -567,9 +591,11 @@ def main():
     for net in args.nets:
         # Untimed warm-up: fills Brian2's Cython cache (runtime mode caches compiled code
         # objects) and the page cache for the imports. 1 ms of simulated time is enough.
+        todo = {(mode, th, rep) for rep in range(args.reps) for th in args.threads for _, mode in SYSTEMS
+                if wanted(mode, net, th) and (net, mode, th, rep) not in done}
         if not args.no_warmup:
             for sysname, mode in SYSTEMS[1:]:
-                if mode == "cpp_standalone" or not wanted(mode, net, 1):
+                if mode == "cpp_standalone" or not any(t[0] == mode for t in todo):
                     continue
                 log(f"{net}: warm-up {LABEL[mode]}")
                 r = run_reference(sysname, mode, net, 1, 0, args, duration=1.0)
@@ -580,7 +606,7 @@ def main():
             rot = order[rep % len(order):] + order[:rep % len(order)]
             for th in args.threads:
                 for sysname, mode in rot:
-                    if not wanted(mode, net, th):
+                    if (mode, th, rep) not in todo:
                         continue
                     for attempt in range(args.retries + 1):
                         idle_busy = wait_idle(args.max_busy, args.max_wait) if args.max_wait > 0 else None
@@ -599,6 +625,7 @@ def main():
                     keep(rec)
 
     jf.close()
+    os.replace(out_jsonl + ".partial.new", out_jsonl + ".partial")
     if args.quick and os.path.exists(os.path.join(HERE, "RESULTS.jsonl")):
         # compare with the stored reference records of the same networks and thread counts
         with open(os.path.join(HERE, "RESULTS.jsonl")) as f:
