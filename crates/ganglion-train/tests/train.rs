@@ -1,0 +1,294 @@
+//! Training end to end: synthetic data (always), a Fashion-MNIST subset (when fetched),
+//! bit-identical resume, the Dale working-memory RNN, and the structural constraints.
+
+use ganglion_data::idx;
+use ganglion_train::constraints::{
+    Constraints, Dale, GradientScore, HebbianScore, block_mask, prune_regrow,
+};
+use ganglion_train::optim::{OptimConfig, OptimKind, Schedule};
+use ganglion_train::rate_rnn::{RateRnn, Transfer, working_memory_batch};
+use ganglion_train::{TrainOptions, train_from_spec};
+use std::path::{Path, PathBuf};
+
+const SNN_SPEC: &str = r#"
+[simulation]
+dt = "1 ms"
+duration = "20 ms"
+
+[[population]]
+name = "pixels"
+size = 16
+model = "iaf_psc_delta"
+params = { t_ref = "0 ms" }
+
+[[population]]
+name = "hidden"
+size = 32
+model = "iaf_psc_exp"
+params = { tau_m = "20 ms", t_ref = "0 ms", tau_syn_ex = "5 ms", tau_syn_in = "5 ms" }
+
+[[population]]
+name = "out"
+size = 4
+model = "iaf_psc_exp"
+params = { tau_m = "20 ms", t_ref = "0 ms", tau_syn_ex = "5 ms", tau_syn_in = "5 ms" }
+
+[[projection]]
+source = "pixels"
+target = "hidden"
+connectivity = { rule = "all_to_all" }
+weight = "1 pA"
+
+[[projection]]
+source = "hidden"
+target = "out"
+connectivity = { rule = "all_to_all" }
+weight = "1 pA"
+"#;
+
+/// 4×4 images, 4 classes: class c lights quadrant c (with noise).
+fn synthetic(dir: &Path) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    for (pre, n, seed) in [("train", 400usize, 1u64), ("t10k", 200, 2)] {
+        let mut px = vec![0u8; n * 16];
+        let mut lb = vec![0u8; n];
+        for s in 0..n {
+            let c = s % 4;
+            lb[s] = c as u8;
+            for p in 0..16 {
+                let (r, col) = (p / 4, p % 4);
+                let q = (r / 2) * 2 + col / 2;
+                let noise = ganglion_data::encode::unit(seed, s as u64, p as u64);
+                let v = if q == c {
+                    0.6 + 0.4 * noise
+                } else {
+                    0.3 * noise
+                };
+                px[s * 16 + p] = (v * 255.0) as u8;
+            }
+        }
+        std::fs::write(
+            dir.join(format!("{pre}-images-idx3-ubyte")),
+            idx::encode(&[n, 4, 4], &px),
+        )
+        .expect("w");
+        std::fs::write(
+            dir.join(format!("{pre}-labels-idx1-ubyte")),
+            idx::encode(&[n], &lb),
+        )
+        .expect("w");
+    }
+}
+
+fn setup(train_toml: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let d = tempfile::tempdir().expect("tmp");
+    let data = d.path().join("data");
+    synthetic(&data.join("fashion-mnist"));
+    let spec = d.path().join("syn.toml");
+    std::fs::write(&spec, SNN_SPEC).expect("spec");
+    std::fs::write(d.path().join("syn.train.toml"), train_toml).expect("sidecar");
+    (d, spec, data)
+}
+
+const SIDE: &str =
+    "epochs = 3\nbatch_size = 32\nlr = 0.03\nsteps = 20\ninit_gain = 3.0\nseed = 3\n";
+
+#[test]
+fn snn_learns_synthetic_quadrants_and_writes_a_runnable_spec() {
+    let (d, spec, data) = setup(SIDE);
+    let out = d.path().join("out");
+    let r = train_from_spec(
+        &spec,
+        "fashion-mnist",
+        &data,
+        TrainOptions {
+            out_dir: Some(out.clone()),
+            ..Default::default()
+        },
+    )
+    .expect("train");
+    assert_eq!(r.epochs, 3);
+    assert!(r.test_accuracy > 0.9, "accuracy {}", r.test_accuracy);
+    assert!(
+        r.json_line().starts_with("{\"epoch_s\":") || r.json_line().contains("\"test_accuracy\"")
+    );
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).expect("csv");
+    assert_eq!(csv.lines().count(), 4);
+    // The trained spec validates and names its weight lists.
+    let trained = std::fs::read_to_string(&r.trained_spec).expect("trained");
+    assert!(trained.contains("w_pixels-hidden"), "{trained}");
+    let res = ganglion_model::load_and_validate(&r.trained_spec).expect("trained spec validates");
+    assert!(res.projections.len() >= 2);
+}
+
+#[test]
+fn resume_is_bit_identical() {
+    let (d, spec, data) = setup(SIDE);
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    let opts = |o: &Path, e: usize, resume: bool| TrainOptions {
+        out_dir: Some(o.to_path_buf()),
+        epochs: Some(e),
+        resume,
+        ..Default::default()
+    };
+    let ra = train_from_spec(&spec, "fashion-mnist", &data, opts(&a, 2, false)).expect("a");
+    train_from_spec(&spec, "fashion-mnist", &data, opts(&b, 1, false)).expect("b1");
+    let rb = train_from_spec(&spec, "fashion-mnist", &data, opts(&b, 2, true)).expect("b2");
+    assert_eq!(ra.epochs, rb.epochs);
+    assert_eq!(ra.test_accuracy, rb.test_accuracy);
+    for (x, y) in ra.metrics.iter().zip(&rb.metrics) {
+        assert_eq!(
+            (x.train_loss, x.test_loss, x.test_accuracy),
+            (y.train_loss, y.test_loss, y.test_accuracy)
+        );
+    }
+    let mut files: Vec<_> = std::fs::read_dir(&a)
+        .expect("ls")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .filter(|n| n.to_string_lossy().ends_with(".npy"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    for f in files {
+        assert_eq!(
+            std::fs::read(a.join(&f)).expect("a"),
+            std::fs::read(b.join(&f)).expect("b"),
+            "{f:?} differs"
+        );
+    }
+}
+
+#[test]
+fn dale_source_sign_is_kept() {
+    let spec_text = SNN_SPEC.replacen(
+        "model = \"iaf_psc_exp\"\nparams",
+        "model = \"iaf_psc_exp\"\nsign = \"excitatory\"\nparams",
+        1,
+    );
+    let (d, spec, data) = setup(SIDE);
+    std::fs::write(&spec, spec_text).expect("spec");
+    let out = d.path().join("out");
+    let r = train_from_spec(
+        &spec,
+        "fashion-mnist",
+        &data,
+        TrainOptions {
+            out_dir: Some(out.clone()),
+            epochs: Some(1),
+            ..Default::default()
+        },
+    )
+    .expect("train");
+    let arr = ganglion_model::npy::read(&out.join("w_hidden-out.npy")).expect("hidden→out weights");
+    let w: Vec<f64> = arr.data;
+    assert!(w.iter().all(|&x| x >= 0.0) && w.iter().any(|&x| x > 0.0));
+    assert!(
+        std::fs::read_to_string(&r.trained_spec)
+            .expect("spec")
+            .contains("receptor = \"excitatory\"")
+    );
+}
+
+fn fashion_dir() -> Option<PathBuf> {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    if d.join("fashion-mnist").is_dir() {
+        Some(d)
+    } else {
+        eprintln!("skipped: data/fashion-mnist not fetched (scripts/fetch-data.sh)");
+        None
+    }
+}
+
+/// The example specs on a small Fashion-MNIST subset: well above chance (10 %) in seconds.
+#[test]
+fn fashion_mnist_subset_examples() {
+    let Some(data) = fashion_dir() else { return };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let tmp = tempfile::tempdir().expect("tmp");
+    for (name, epochs, min) in [("fmnist_mlp", 3, 0.6), ("fmnist_snn", 2, 0.5)] {
+        let spec = root.join(format!("examples/{name}.toml"));
+        let opts = TrainOptions {
+            out_dir: Some(tmp.path().join(name)),
+            epochs: Some(epochs),
+            limit: Some(500),
+            batch_size: Some(32),
+            ..Default::default()
+        };
+        let r = train_from_spec(&spec, "fashion-mnist", &data, opts).expect(name);
+        assert!(r.test_accuracy > min, "{name}: {}", r.test_accuracy);
+    }
+}
+
+#[test]
+fn dale_rate_rnn_learns_working_memory_and_keeps_signs() {
+    let mut net = RateRnn::new(2, 40, 1, 0.8, 10.0, 1.0, 1.0, 7, Transfer::Relu);
+    let cfg = OptimConfig {
+        kind: OptimKind::Adam {
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+        },
+        lr: 0.02,
+        schedule: Schedule::Constant,
+        weight_decay: 0.0,
+        clip: Some(10.0),
+    };
+    let losses = net.fit(cfg, 300, |it| working_memory_batch(16, 5, 15, 5, it as u64));
+    let first: f64 = losses[..10].iter().sum::<f64>() / 10.0;
+    let last: f64 = losses[losses.len() - 10..].iter().sum::<f64>() / 10.0;
+    assert!(last < 0.2 * first, "loss {first} → {last}");
+    // Every recurrent weight has its source unit's sign (zeros allowed); readout rows too.
+    for (i, w) in net.w_rec.iter().enumerate() {
+        let exc = i / net.n < net.n_exc;
+        assert!(if exc { *w >= 0.0 } else { *w <= 0.0 }, "w_rec[{i}] = {w}");
+    }
+    for (i, w) in net.w_out.iter().enumerate() {
+        assert!(if i / net.n_out < net.n_exc {
+            *w >= 0.0
+        } else {
+            *w <= 0.0
+        });
+    }
+    // Held-out trials: the sign of the response is right.
+    let test = working_memory_batch(50, 5, 15, 5, 9999);
+    let (l, _) = net.loss_grad(&test);
+    assert!(l < 0.3, "test loss {l}");
+}
+
+#[test]
+fn constraints_masks_and_dynamic_sparsity() {
+    let mut w = vec![1.0, -2.0, 3.0, -4.0, 0.5, -0.1];
+    let c = Constraints {
+        row_signs: Some(vec![Dale::Excitatory, Dale::Inhibitory]),
+        mask: Some(vec![1, 1, 0, 1, 1, 1]),
+        ..Default::default()
+    };
+    c.apply(&mut w, 3);
+    assert_eq!(w, vec![1.0, 0.0, 0.0, -4.0, 0.0, -0.1]);
+    let m = block_mask(40, 40, 4, 1.0, 0.0, 1);
+    assert_eq!(m.iter().map(|&x| x as usize).sum::<usize>(), 4 * 10 * 10);
+    assert_eq!(m[0], 1);
+    assert_eq!(m[39], 0);
+    // Prune the 2 smallest of 4 present, regrow the 2 absent ones with the largest gradient.
+    let mut w = vec![0.1, 5.0, 0.0, -0.2, 3.0, 0.0];
+    let mut mask = vec![1, 1, 0, 1, 1, 0];
+    let grad = [0.0, 0.0, 0.7, 0.0, 0.0, -0.9];
+    assert_eq!(
+        prune_regrow(&mut w, &mut mask, 0.5, &GradientScore(&grad), 0.0),
+        2
+    );
+    assert_eq!(mask, vec![0, 1, 1, 0, 1, 1]);
+    assert_eq!(w[0], 0.0);
+    // Hebbian score: cosine similarity of pre and post activity.
+    let pre = [1.0, 0.0, 0.0, 1.0];
+    let post = [1.0, 0.0, 0.0, 1.0];
+    let h = HebbianScore {
+        pre: &pre,
+        post: &post,
+        samples: 2,
+        cols: 2,
+    };
+    use ganglion_train::constraints::RegrowScore;
+    assert!((h.score(0) - 1.0).abs() < 1e-6 && h.score(1).abs() < 1e-6);
+}
