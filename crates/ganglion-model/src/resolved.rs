@@ -207,6 +207,25 @@ pub enum PlasticRule {
         /// A₃⁻.
         a3_minus: f64,
     },
+    /// Eligibility trace × modulator (× gate).
+    ThreeFactor {
+        /// τ₊ of the presynaptic trace.
+        tau_plus: f64,
+        /// τ₋ of the postsynaptic trace.
+        tau_minus: f64,
+        /// A₊.
+        a_plus: f64,
+        /// A₋.
+        a_minus: f64,
+        /// Eligibility time constant.
+        tau_e: f64,
+        /// Learning rate [1/s].
+        rate: f64,
+        /// The modulator.
+        modulator: ModulatorSource,
+        /// The gate (None = 1).
+        gate: Option<ModulatorSource>,
+    },
     /// Vogels et al. (2011) inhibitory STDP.
     Vogels {
         /// Trace time constant.
@@ -215,6 +234,27 @@ pub enum PlasticRule {
         eta: f64,
         /// Depression offset α = 2·ρ₀·τ.
         alpha: f64,
+    },
+}
+
+/// Where a modulating signal comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModulatorSource {
+    /// Sampled values, each held for `step` ms.
+    Series {
+        /// Values.
+        values: Arc<[f64]>,
+        /// Sample interval [ms].
+        step: f64,
+    },
+    /// Low-pass filtered rate [Hz] of a population minus an offset.
+    Population {
+        /// Population index.
+        population: usize,
+        /// Filter time constant [ms].
+        tau: f64,
+        /// Baseline subtracted [Hz].
+        offset: f64,
     },
 }
 

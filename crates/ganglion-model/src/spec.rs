@@ -346,6 +346,9 @@ pub struct Projection {
 /// - `triplet`: Pfister & Gerstner (2006) all-to-all triplet rule; defaults are their
 ///   visual-cortex fit: tau_plus 16.8 ms, tau_minus 33.7 ms, tau_x 101 ms, tau_y 125 ms,
 ///   A2_plus 5e-10, A3_plus 6.2e-3, A2_minus 7e-3, A3_minus 2.3e-4.
+/// - `three_factor`: pair-STDP coincidences (A_plus, A_minus, tau_plus, tau_minus) feed an
+///   eligibility trace e per synapse (decaying with `tau_e`); the weight changes only when
+///   the `modulator` M(t) (and optional `gate` G(t)) is non-zero: dw = rate·w_max·M·G·e·dt.
 /// - `vogels`: inhibitory STDP of Vogels et al. (2011): symmetric window of width `tau`
 ///   (20 ms), on a pre spike w += eta·(y_post − α), on a post spike w += eta·x_pre, with
 ///   α = 2·rho0·tau driving the target population to the rate `rho0`. `eta` in weight units.
@@ -405,6 +408,45 @@ pub struct Plasticity {
     /// Vogels: trace time constant (default 20 ms).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau: Option<Scalar>,
+    /// Three-factor: eligibility trace time constant (default 200 ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau_e: Option<Scalar>,
+    /// Three-factor: learning rate in 1/s per unit of modulator × gate (dimensionless; the
+    /// weight moves by rate·w_max·M·G·e·dt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
+    /// Three-factor: the modulator M(t) (reward or error).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modulator: Option<Modulator>,
+    /// Three-factor: an optional gating (attention) factor G(t), default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<Modulator>,
+}
+
+/// A scalar signal that modulates plasticity: a time series from a file, or the filtered
+/// activity of a population.
+///
+/// `{ file = "reward.npy", step = "1 ms" }`: value k holds from k·step to (k+1)·step, 0 after.
+/// `{ population = "da", tau = "50 ms", offset = 5.0 }`: the population's rate in Hz, low-pass
+/// filtered with `tau`, minus `offset`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Modulator {
+    /// `.npy` file with one value per sample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Sample interval of `file` (default dt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<Scalar>,
+    /// A population whose activity is the signal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population: Option<String>,
+    /// Filter time constant of the population rate (default 50 ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau: Option<Scalar>,
+    /// Subtracted from the population rate [Hz] (a baseline), default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<f64>,
 }
 
 impl Projection {

@@ -688,7 +688,8 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
                     ctx.report(loc("plasticity"), &obj, "plasticity needs spiking source and target populations".into(), Some("rate rules live in ganglion-learn".into()));
                     continue;
                 }
-                match resolve_plasticity(&mut ctx, pl, kind.weight_dim(), loc("plasticity"), &obj) {
+                let pop_names: Vec<String> = pops.iter().map(|p| p.name.clone()).collect();
+                match resolve_plasticity(&mut ctx, pl, kind.weight_dim(), loc("plasticity"), &obj, &pop_names) {
                     Some(p) => Some(p),
                     None => continue,
                 }
@@ -1070,7 +1071,49 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
     })
 }
 
-fn resolve_plasticity(ctx: &mut Ctx, pl: &Plasticity, wdim: Dim, loc: Loc, obj: &str) -> Option<ResolvedPlasticity> {
+fn resolve_modulator(ctx: &mut Ctx, m: &Modulator, what: &str, loc: Loc, obj: &str, pops: &[String]) -> Option<ModulatorSource> {
+    match (&m.file, &m.population) {
+        (Some(file), None) => {
+            let step = match &m.step {
+                None => ctx.dt,
+                Some(s) => ctx.quantity(s, Dim::Time, loc, obj, &format!("{what}.step"))?,
+            };
+            if step < ctx.dt - 1e-9 {
+                ctx.report(loc, obj, format!("{what}.step {} is shorter than dt", show(step, Dim::Time)), None);
+                return None;
+            }
+            let path = ctx.src.base_dir().join(file);
+            match npy::read(&path) {
+                Ok(a) => Some(ModulatorSource::Series { values: a.data.into(), step }),
+                Err(e) => {
+                    ctx.report(loc, obj, format!("{what}: cannot read {}: {e}", path.display()), Some("a .npy file of one value per sample, relative to the spec".into()));
+                    None
+                }
+            }
+        }
+        (None, Some(name)) => {
+            let Some(population) = pops.iter().position(|p| p == name) else {
+                ctx.report(loc, obj, format!("{what}: population \"{name}\" is not defined"), None);
+                return None;
+            };
+            let tau = match &m.tau {
+                None => 50.0,
+                Some(s) => ctx.quantity(s, Dim::Time, loc, obj, &format!("{what}.tau"))?,
+            };
+            if tau <= 0.0 {
+                ctx.report(loc, obj, format!("{what}.tau must be positive"), None);
+                return None;
+            }
+            Some(ModulatorSource::Population { population, tau, offset: m.offset.unwrap_or(0.0) })
+        }
+        _ => {
+            ctx.report(loc, obj, format!("{what} needs exactly one of `file` or `population`"), Some(format!("{what} = {{ file = \"reward.npy\", step = \"1 ms\" }} or {{ population = \"da\", tau = \"50 ms\" }}")));
+            None
+        }
+    }
+}
+
+fn resolve_plasticity(ctx: &mut Ctx, pl: &Plasticity, wdim: Dim, loc: Loc, obj: &str, pops: &[String]) -> Option<ResolvedPlasticity> {
     let time = |ctx: &mut Ctx, v: &Option<Scalar>, name: &str, default: f64| -> Option<f64> {
         let t = match v {
             None => default,
@@ -1134,6 +1177,27 @@ fn resolve_plasticity(ctx: &mut Ctx, pl: &Plasticity, wdim: Dim, loc: Loc, obj: 
             a2_minus: pl.a2_minus.unwrap_or(7e-3),
             a3_minus: pl.a3_minus.unwrap_or(2.3e-4),
         },
+        "three_factor" => {
+            let Some(m) = &pl.modulator else {
+                ctx.report(loc, obj, "the three_factor rule needs a `modulator`".into(), Some("modulator = { file = \"reward.npy\", step = \"1 ms\" }".into()));
+                return None;
+            };
+            let modulator = resolve_modulator(ctx, m, "modulator", loc, obj, pops)?;
+            let gate = match &pl.gate {
+                None => None,
+                Some(g) => Some(resolve_modulator(ctx, g, "gate", loc, obj, pops)?),
+            };
+            PlasticRule::ThreeFactor {
+                tau_plus: time(ctx, &pl.tau_plus, "tau_plus", 20.0)?,
+                tau_minus: time(ctx, &pl.tau_minus, "tau_minus", 20.0)?,
+                a_plus: pl.a_plus.unwrap_or(1.0),
+                a_minus: pl.a_minus.unwrap_or(1.0),
+                tau_e: time(ctx, &pl.tau_e, "tau_e", 200.0)?,
+                rate: pl.rate.unwrap_or(1.0),
+                modulator,
+                gate,
+            }
+        }
         "vogels" => {
             let tau = time(ctx, &pl.tau, "tau", 20.0)?;
             let eta = match &pl.eta {
@@ -1153,7 +1217,7 @@ fn resolve_plasticity(ctx: &mut Ctx, pl: &Plasticity, wdim: Dim, loc: Loc, obj: 
             PlasticRule::Vogels { tau, eta, alpha: 2.0 * rho0 * tau * 1e-3 }
         }
         other => {
-            ctx.report(loc, obj, format!("unknown plasticity rule \"{other}\""), Some("rules: stdp, triplet, vogels".into()));
+            ctx.report(loc, obj, format!("unknown plasticity rule \"{other}\""), Some("rules: stdp, triplet, three_factor, vogels".into()));
             return None;
         }
     };

@@ -608,6 +608,16 @@ impl StepCtx<'_> {
     /// Step 6 for one partition: deliver every partition's spikes into this one's buffers.
     fn phase_b(&self, part: &mut Part, t: u64, parity: usize) {
         for pj in part.projs.iter_mut() {
+            // Three-factor rules: this step's modulator from the spike lists every partition sees.
+            if let Some(pl) = pj.plastic.as_mut() {
+                let pops = pl.modulator_populations();
+                let count = |p: Option<usize>| -> usize {
+                    // SAFETY: phase B of step t reads parity t % 2.
+                    p.map(|p| (0..self.nparts).map(|q| unsafe { self.boards.read(parity, q, p) }.spikes.len()).sum()).unwrap_or(0)
+                };
+                let size = |p: Option<usize>| p.map(|p| self.pops[p].size).unwrap_or(1);
+                pl.modulate(t, self.dt, [count(pops[0]), count(pops[1])], [size(pops[0]), size(pops[1])], &mut pj.csr.w);
+            }
             let tp = &mut part.pops[pj.target];
             let n = tp.n;
             if n == 0 || (pj.csr.is_empty() && pj.plastic.is_none()) {

@@ -14,7 +14,7 @@
 //! emission times: Δt = t_post − t_pre, independent of the transmission delay.
 
 use crate::connect::Csr;
-use ganglion_model::{PlasticRule, ResolvedPlasticity};
+use ganglion_model::{ModulatorSource, PlasticRule, ResolvedPlasticity};
 
 /// Plasticity state of one projection in one partition.
 #[derive(Debug)]
@@ -37,6 +37,11 @@ pub struct PlasticState {
     in_ptr: Vec<u64>,
     in_syn: Vec<u64>,
     in_src: Vec<u32>,
+    /// Three-factor: eligibility per synapse (parallel to the CSR), its per-step decay, and
+    /// the filtered values of population modulator and gate.
+    elig: Vec<f32>,
+    elig_decay: f32,
+    filtered: [f64; 2],
 }
 
 impl PlasticState {
@@ -47,6 +52,11 @@ impl PlasticState {
             PlasticRule::Pair { tau_plus, tau_minus, .. } => [d(tau_plus), 1.0, d(tau_minus), 1.0],
             PlasticRule::Triplet { tau_plus, tau_minus, tau_x, tau_y, .. } => [d(tau_plus), d(tau_x), d(tau_minus), d(tau_y)],
             PlasticRule::Vogels { tau, .. } => [d(tau), 1.0, d(tau), 1.0],
+            PlasticRule::ThreeFactor { tau_plus, tau_minus, .. } => [d(tau_plus), 1.0, d(tau_minus), 1.0],
+        };
+        let (elig, elig_decay) = match p.rule {
+            PlasticRule::ThreeFactor { tau_e, .. } => (vec![0.0; csr.w.len()], d(tau_e)),
+            _ => (vec![], 1.0),
         };
         let sign = if csr.w.iter().any(|&w| w < 0.0) { -1.0 } else { 1.0 };
         // Incoming index by counting sort over targets; sources ascend within each target.
@@ -83,6 +93,51 @@ impl PlasticState {
             in_ptr,
             in_syn,
             in_src,
+            elig,
+            elig_decay,
+            filtered: [0.0; 2],
+        }
+    }
+
+    /// The populations whose spike counts drive this projection's modulator and gate.
+    pub fn modulator_populations(&self) -> [Option<usize>; 2] {
+        let pop = |m: &ModulatorSource| match m {
+            ModulatorSource::Population { population, .. } => Some(*population),
+            ModulatorSource::Series { .. } => None,
+        };
+        match &self.rule {
+            PlasticRule::ThreeFactor { modulator, gate, .. } => [pop(modulator), gate.as_ref().and_then(pop)],
+            _ => [None, None],
+        }
+    }
+
+    /// Three-factor update at the end of step `t`: `spikes[i]` is the number of spikes of
+    /// modulator (i = 0) and gate (i = 1) populations this step, `sizes[i]` their sizes.
+    pub fn modulate(&mut self, t: u64, dt: f64, spikes: [usize; 2], sizes: [usize; 2], w: &mut [f32]) {
+        let PlasticRule::ThreeFactor { rate, modulator, gate, .. } = &self.rule else { return };
+        let mut value = |i: usize, m: &ModulatorSource| -> f64 {
+            match m {
+                ModulatorSource::Series { values, step } => values.get((t as f64 * dt / step) as usize).copied().unwrap_or(0.0),
+                ModulatorSource::Population { tau, offset, .. } => {
+                    let d = (-dt / tau).exp();
+                    let inst = spikes[i] as f64 / sizes[i].max(1) as f64 / (dt * 1e-3);
+                    self.filtered[i] = self.filtered[i] * d + (1.0 - d) * inst;
+                    self.filtered[i] - offset
+                }
+            }
+        };
+        let m = value(0, modulator);
+        let g = gate.as_ref().map(|g| value(1, g)).unwrap_or(1.0);
+        let factor = (rate * self.w_max as f64 * m * g * dt * 1e-3) as f32;
+        let ed = self.elig_decay;
+        if factor != 0.0 {
+            for (k, e) in self.elig.iter_mut().enumerate() {
+                let mag = w[k] * self.sign + factor * *e;
+                w[k] = self.sign * mag.clamp(self.w_min, self.w_max);
+                *e *= ed;
+            }
+        } else {
+            self.elig.iter_mut().for_each(|e| *e *= ed);
         }
     }
 
@@ -119,6 +174,10 @@ impl PlasticState {
                 }
                 PlasticRule::Triplet { a2_plus, a3_plus, .. } => self.pre_a[s] * (a2_plus as f32 + a3_plus as f32 * o2) * wmax,
                 PlasticRule::Vogels { eta, .. } => eta as f32 * self.pre_a[s],
+                PlasticRule::ThreeFactor { a_plus, .. } => {
+                    self.elig[k] += a_plus as f32 * self.pre_a[s];
+                    0.0
+                }
             };
             w[k] = self.sign * self.clip(m + dm);
         }
@@ -131,7 +190,7 @@ impl PlasticState {
 
     /// Depress synapse `k` (onto local target `t`) for a spike of its source.
     #[inline]
-    pub fn on_pre_synapse(&self, s: usize, k: usize, t: usize, w: &mut [f32]) {
+    pub fn on_pre_synapse(&mut self, s: usize, k: usize, t: usize, w: &mut [f32]) {
         let m = w[k] * self.sign;
         let dm = match self.rule {
             PlasticRule::Pair { a_minus, multiplicative, .. } => {
@@ -140,6 +199,10 @@ impl PlasticState {
             }
             PlasticRule::Triplet { a2_minus, a3_minus, .. } => -self.post_a[t] * (a2_minus as f32 + a3_minus as f32 * self.pre_b[s]) * self.w_max,
             PlasticRule::Vogels { eta, alpha, .. } => eta as f32 * (self.post_a[t] - alpha as f32),
+            PlasticRule::ThreeFactor { a_minus, .. } => {
+                self.elig[k] -= a_minus as f32 * self.post_a[t];
+                0.0
+            }
         };
         w[k] = self.sign * self.clip(m + dm);
     }

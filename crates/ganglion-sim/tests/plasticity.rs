@@ -151,3 +151,36 @@ fn additive_stdp_makes_inputs_compete_song_2000() {
         assert!((tr.values[79 * 100 + col] - fin).abs() < 1e-3);
     }
 }
+
+#[test]
+fn three_factor_rule_changes_weights_only_when_modulated() {
+    // One pre→post pairing (Δt = +10 ms) leaves an eligibility trace; a reward of 1 from 100 to
+    // 110 ms converts it into a weight change; without reward nothing changes.
+    let dir = tempfile::tempdir().unwrap();
+    let mut reward = vec![0.0f64; 300];
+    reward[100..110].iter_mut().for_each(|x| *x = 1.0);
+    npy::write(&dir.path().join("reward.npy"), &[300], &reward).unwrap();
+    npy::write(&dir.path().join("none.npy"), &[300], &vec![0.0f64; 300]).unwrap();
+    let rule = |file: &str| Plasticity {
+        rule: "three_factor".into(),
+        w_max: Some("1 mV".into()),
+        a_plus: Some(1.0),
+        a_minus: Some(1.0),
+        tau_e: Some("100 ms".into()),
+        rate: Some(2.0),
+        modulator: Some(Modulator { file: Some(dir.path().join(file).display().to_string()), step: Some("1 ms".into()), ..Default::default() }),
+        ..Default::default()
+    };
+    let unrewarded = pair_protocol(rule("none.npy"), &[(50.0, 60.0)], "0.5 mV", "300 ms");
+    assert_eq!(unrewarded, 0.5);
+    let rewarded = pair_protocol(rule("reward.npy"), &[(50.0, 60.0)], "0.5 mV", "300 ms") as f64 - 0.5;
+    // The same discrete sum the engine performs: e = e^{−10/20} at the post step (599), decaying
+    // by e^{−dt/τe} per step; Δw = rate · w_max · Σ_s M(s) e(s) dt over steps 1000..1099.
+    let d = (-0.1f64 / 100.0).exp();
+    let e0 = (-10.0f64 / 20.0).exp();
+    let expect: f64 = (1000..1100).map(|s| 2.0 * 1.0 * e0 * d.powi(s - 599) * 1e-4).sum();
+    assert!((rewarded - expect).abs() < 0.02 * expect, "Δw {rewarded} vs {expect}");
+    // Anti-causal pairing with the same reward depresses.
+    let punished = pair_protocol(rule("reward.npy"), &[(60.0, 50.0)], "0.5 mV", "300 ms") as f64 - 0.5;
+    assert!(punished < -0.5 * expect, "{punished}");
+}
