@@ -909,3 +909,58 @@ pub fn train_from_spec(
     std::fs::write(&rp, text).map_err(|source| Error::Io { path: rp, source })?;
     Ok(report)
 }
+
+/// Write a runnable spec that plays one encoded sample into the trained circuit: the trained
+/// spec at `trained` plus a `spike_times` input into `input_population` (one event per spike
+/// of `spikes`, `steps × n` with n the population size, at time step·dt, weight 100 mV, delay
+/// one step, so the `iaf_psc_delta` relay fires in exactly the step the twin's input spikes),
+/// duration `steps · dt`, and spike monitors on every population. The events go to
+/// `<path stem>.input.npy` next to `path`; weight files are referenced from `trained`'s folder,
+/// so write `path` into that folder.
+pub fn write_sample_spec(
+    trained: &Path,
+    input_population: &str,
+    spikes: &[u8],
+    steps: usize,
+    path: &Path,
+) -> Result<(), Error> {
+    let (mut c, _) = ganglion_model::load(trained).map_err(Error::Model)?;
+    let dt = ganglion_model::load_and_validate(trained)
+        .map_err(Error::Model)?
+        .dt;
+    let n = spikes.len() / steps.max(1);
+    let mut ev = vec![];
+    for t in 0..steps {
+        for i in 0..n {
+            if spikes[t * n + i] != 0 {
+                ev.push(i as f64);
+                ev.push(t as f64 * dt);
+            }
+        }
+    }
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "sample".into());
+    let file = format!("{stem}.input.npy");
+    let fpath = path.with_file_name(&file);
+    ganglion_model::npy::write(&fpath, &[ev.len() / 2, 2], &ev).map_err(|source| Error::Io {
+        path: fpath,
+        source,
+    })?;
+    let mut inp = ganglion_model::Input::new("spike_times", input_population);
+    inp.file = Some(file);
+    inp.weight = Some("100 mV".into());
+    inp.delay = Some(format!("{dt} ms").as_str().into());
+    c.inputs = vec![inp];
+    c.simulation.duration = format!("{} ms", steps as f64 * dt).as_str().into();
+    c.monitors = c
+        .populations
+        .iter()
+        .map(|p| ganglion_model::Monitor::spikes(&p.name))
+        .collect();
+    std::fs::write(path, c.to_toml()).map_err(|source| Error::Io {
+        path: path.into(),
+        source,
+    })
+}

@@ -1,0 +1,118 @@
+//! Conformance: for the same weights and input spikes, the twin's forward pass produces
+//! exactly the spikes of ganglion-sim (same dt, same scheme), step by step, neuron by neuron.
+
+use ganglion_train::config::TrainFile;
+use ganglion_train::train::{
+    Model, normal, trainer_from_resolved, write_sample_spec, write_trained_spec,
+};
+use std::path::Path;
+
+const SPEC: &str = r#"
+[simulation]
+dt = "0.5 ms"
+duration = "30 ms"
+
+[[population]]
+name = "pixels"
+size = 30
+model = "iaf_psc_delta"
+params = { t_ref = "0 ms" }
+
+[[population]]
+name = "hidden"
+size = 40
+model = "iaf_psc_exp"
+params = { C_m = "200 pF", tau_m = "15 ms", E_L = "-65 mV", V_th = "-52 mV", V_reset = "-68 mV", t_ref = "2 ms", I_e = "30 pA", tau_syn_ex = "2 ms", tau_syn_in = "6 ms" }
+init = { V_m = "-60 mV" }
+
+[[population]]
+name = "out"
+size = 7
+model = "iaf_psc_exp"
+params = { tau_m = "10 ms", t_ref = "1 ms", tau_syn_ex = "3 ms", tau_syn_in = "3 ms" }
+
+[[projection]]
+name = "in"
+source = "pixels"
+target = "hidden"
+connectivity = { rule = "all_to_all" }
+weight = "1 pA"
+delay = "0.5 ms"
+
+[[projection]]
+name = "mid"
+source = "hidden"
+target = "out"
+connectivity = { rule = "all_to_all" }
+weight = "1 pA"
+delay = "1.5 ms"
+"#;
+
+fn sim_spikes(spec: &Path, pop: &str, steps: usize, n: usize) -> Vec<u8> {
+    let r = ganglion_model::load_and_validate(spec).expect("sample spec validates");
+    let res = ganglion_sim::Network::build(&r)
+        .expect("build")
+        .run(None)
+        .expect("run");
+    let sd = res
+        .spikes
+        .iter()
+        .find(|s| s.population == pop)
+        .expect("monitor");
+    let mut out = vec![0u8; steps * n];
+    for (&t, &i) in sd.times_ms.iter().zip(&sd.senders) {
+        let step = (t / r.dt).round() as usize - 1;
+        out[step * n + i as usize] = 1;
+    }
+    out
+}
+
+#[test]
+fn twin_forward_spikes_equal_simulator_spikes() {
+    let d = tempfile::tempdir().expect("tmp");
+    let spec = d.path().join("c.toml");
+    std::fs::write(&spec, SPEC).expect("spec");
+    let r = ganglion_model::load_and_validate(&spec).expect("valid");
+    let steps = 60;
+    let cfg = TrainFile {
+        steps: Some(steps),
+        ..Default::default()
+    }
+    .resolve()
+    .expect("cfg");
+    let mut t = trainer_from_resolved(&r, cfg, 30).expect("trainer");
+    // Mixed-sign weights that make both layers spike, hit refractoriness and use both channels.
+    if let Model::Snn(s) = &mut t.model {
+        assert_eq!((s.layers[0].delay, s.layers[1].delay), (1, 3));
+        s.layers[0].w = (0..30 * 40).map(|i| 60.0 + 140.0 * normal(5, i)).collect();
+        s.layers[1].w = (0..40 * 7).map(|i| 150.0 + 250.0 * normal(6, i)).collect();
+    }
+    let trained = write_trained_spec(&spec, &t, d.path()).expect("export");
+    let Model::Snn(s) = &t.model else {
+        unreachable!()
+    };
+    let mut total = [0usize; 2];
+    for sample in 0..4u64 {
+        let x: Vec<u8> = (0..steps * 30)
+            .map(|i| (ganglion_data::encode::unit(sample, i as u64, 0) < 0.3) as u8)
+            .collect();
+        let (twin, _) = s.forward_sample(&x);
+        let sp = d.path().join(format!("sample{sample}.toml"));
+        write_sample_spec(&trained, "pixels", &x, steps, &sp).expect("sample spec");
+        assert_eq!(
+            sim_spikes(&sp, "pixels", steps, 30),
+            x,
+            "relay reproduces the input"
+        );
+        let hidden = sim_spikes(&sp, "hidden", steps, 40);
+        let out = sim_spikes(&sp, "out", steps, 7);
+        assert_eq!(twin[0], hidden, "hidden spikes differ (sample {sample})");
+        assert_eq!(twin[1], out, "output spikes differ (sample {sample})");
+        total[0] += hidden.iter().map(|&b| b as usize).sum::<usize>();
+        total[1] += out.iter().map(|&b| b as usize).sum::<usize>();
+    }
+    assert!(
+        total[0] > 200 && total[1] > 20,
+        "both layers must spike: {total:?}"
+    );
+}
