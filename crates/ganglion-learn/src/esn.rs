@@ -300,7 +300,14 @@ impl EsnConfig {
             };
             v as f32
         })?;
-        let raw_radius = spectral::spectral_radius(&w, seed)?;
+        // An orthogonal matrix has every eigenvalue on the unit circle: its spectral radius is
+        // 1 (to the f32 rounding of its entries, ~1e-7), and Arnoldi would need all N vectors
+        // to separate eigenvalues of equal modulus.
+        let raw_radius = if ortho.is_some() && self.dale.is_none() {
+            1.0
+        } else {
+            spectral::spectral_radius(&w, seed)?
+        };
         if let Some(target) = self.spectral_radius {
             if raw_radius <= 0.0 {
                 if target > 0.0 && w.nnz() > 0 {

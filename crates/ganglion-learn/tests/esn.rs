@@ -33,6 +33,7 @@ fn spectral_radius_is_exact() {
             4,
         ),
         (60, 0.3, RecurrentWeights::Normal, None, 5),
+        (150, 1.0, RecurrentWeights::Orthogonal, None, 6),
     ] {
         let cfg = EsnConfig {
             units,

@@ -410,10 +410,23 @@ impl Ridge {
 
     /// Outputs for every state: `T × K`, time-major.
     pub fn predict(&self, states: &States) -> Vec<f64> {
-        let mut out = vec![0.0; states.steps() * self.outputs];
-        for (t, o) in out.chunks_exact_mut(self.outputs).enumerate() {
-            self.predict_one(states.row(t), o);
+        let (n, k, t) = (self.features, self.outputs, states.steps());
+        let mut out = vec![0.0; t * k];
+        if k <= 8 {
+            for (s, o) in out.chunks_exact_mut(k).enumerate() {
+                self.predict_one(states.row(s), o);
+            }
+            return out;
         }
+        // Many outputs (memory capacity: one per delay): one GEMM. Time-major `out` is the
+        // column-major K × T matrix Wᵀ X, with W stored K × N row-major (= N × K column-major).
+        for col in out.chunks_exact_mut(k) {
+            col.copy_from_slice(&self.bias);
+        }
+        let w = MatRef::from_column_major_slice(&self.weights, n, k);
+        let x = MatRef::from_column_major_slice(states.as_slice(), n, t);
+        let dst = faer::MatMut::from_column_major_slice_mut(&mut out, k, t);
+        faer::linalg::matmul::matmul(dst, Accum::Add, w.transpose(), x, 1.0, Par::rayon(0));
         out
     }
 }
