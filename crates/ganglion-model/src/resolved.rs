@@ -134,6 +134,19 @@ pub struct ResolvedPopulation {
     pub params: Vec<Distribution>,
     /// Initial state in the order of `model.state`, base units.
     pub init: Vec<Distribution>,
+    /// Intrinsic plasticity of the threshold, if any.
+    pub homeostasis: Option<ResolvedHomeostasis>,
+}
+
+/// Validated intrinsic plasticity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedHomeostasis {
+    /// Target rate per neuron [Hz].
+    pub target: Distribution,
+    /// Rate-estimate time constant [ms].
+    pub tau: f64,
+    /// Threshold change per Hz·s [mV].
+    pub eta: f64,
 }
 
 impl ResolvedPopulation {
@@ -225,6 +238,17 @@ pub enum PlasticRule {
         modulator: ModulatorSource,
         /// The gate (None = 1).
         gate: Option<ModulatorSource>,
+    },
+    /// Multiplicative synaptic scaling toward a target rate.
+    Scaling {
+        /// Target rate [Hz].
+        target: f64,
+        /// Rate-estimate time constant [ms].
+        tau: f64,
+        /// Scaling rate [1/(Hz·s)].
+        rate: f64,
+        /// Interval between scalings [steps].
+        interval: u64,
     },
     /// Vogels et al. (2011) inhibitory STDP.
     Vogels {

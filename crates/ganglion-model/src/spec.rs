@@ -192,6 +192,28 @@ pub struct Population {
     /// Initial state; omitted variables take the model's default.
     #[serde(default)]
     pub init: BTreeMap<String, Value>,
+    /// Optional intrinsic plasticity: each neuron's threshold adapts toward a target rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub homeostasis: Option<Homeostasis>,
+}
+
+/// `homeostasis = { target = "5 Hz", tau = "1 s", eta = "1 mV" }`: intrinsic plasticity.
+///
+/// Each neuron keeps a rate estimate r (spikes low-pass filtered with `tau`, in Hz) and moves
+/// its threshold by dθ/dt = eta · (r − target) per second (`eta` per Hz·s, a voltage), so
+/// neurons that fire too much become less excitable. `target` may be a distribution or list:
+/// heterogeneous targets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Homeostasis {
+    /// Target rate per neuron.
+    pub target: Value,
+    /// Rate-estimate time constant (default 1 s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau: Option<Scalar>,
+    /// Threshold change per Hz of error per second (default 0.1 mV).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eta: Option<Scalar>,
 }
 
 impl Population {
@@ -204,6 +226,7 @@ impl Population {
             sign: None,
             params: BTreeMap::new(),
             init: BTreeMap::new(),
+            homeostasis: None,
         }
     }
     /// Set a parameter.
@@ -349,6 +372,9 @@ pub struct Projection {
 /// - `three_factor`: pair-STDP coincidences (A_plus, A_minus, tau_plus, tau_minus) feed an
 ///   eligibility trace e per synapse (decaying with `tau_e`); the weight changes only when
 ///   the `modulator` M(t) (and optional `gate` G(t)) is non-zero: dw = rate·w_max·M·G·e·dt.
+/// - `scaling`: synaptic scaling: every `interval` (default 10 ms) the weights onto each
+///   neuron are multiplied by 1 + rate·(target − r)·interval, r its rate estimate (Hz,
+///   filtered with `tau`, default 1 s); `target` (a frequency) goes in `rho0`.
 /// - `vogels`: inhibitory STDP of Vogels et al. (2011): symmetric window of width `tau`
 ///   (20 ms), on a pre spike w += eta·(y_post − α), on a post spike w += eta·x_pre, with
 ///   α = 2·rho0·tau driving the target population to the rate `rho0`. `eta` in weight units.
@@ -415,6 +441,9 @@ pub struct Plasticity {
     /// weight moves by rate·w_max·M·G·e·dt).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate: Option<f64>,
+    /// Scaling: time between scalings (default 10 ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<Scalar>,
     /// Three-factor: the modulator M(t) (reward or error).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modulator: Option<Modulator>,

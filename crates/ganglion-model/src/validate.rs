@@ -517,6 +517,27 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
             };
             init.push(d.unwrap_or(Distribution::Const(0.0)));
         }
+        let homeostasis = match &p.homeostasis {
+            None => None,
+            Some(h) => {
+                if !matches!(model.name, "iaf_psc_exp" | "iaf_psc_alpha" | "iaf_cond_exp" | "iaf_psc_delta" | "aeif_psc_exp") {
+                    ctx.report(loc("homeostasis"), &obj, format!("homeostasis adapts V_th, which model {} does not have as a threshold", model.name), Some("use it with a LIF or AdEx model".into()));
+                    ok = false;
+                    None
+                } else {
+                    let target = ctx.distribution(&h.target, Dim::Frequency, loc("homeostasis"), &obj, "homeostasis.target", Some(p.size));
+                    let tau = h.tau.as_ref().map(|s| ctx.quantity(s, Dim::Time, loc("homeostasis"), &obj, "homeostasis.tau")).unwrap_or(Some(1000.0));
+                    let eta = h.eta.as_ref().map(|s| ctx.quantity(s, Dim::Voltage, loc("homeostasis"), &obj, "homeostasis.eta")).unwrap_or(Some(0.1));
+                    match (target, tau, eta) {
+                        (Some(target), Some(tau), Some(eta)) if tau > 0.0 => Some(ResolvedHomeostasis { target, tau, eta }),
+                        _ => {
+                            ok = false;
+                            None
+                        }
+                    }
+                }
+            }
+        };
         pop_ok.push(ok);
         pops.push(ResolvedPopulation {
             name: p.name.clone(),
@@ -525,6 +546,7 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
             sign: p.sign,
             params,
             init,
+            homeostasis,
         });
     }
     let pop_index = |name: &str| pops.iter().position(|p| p.name == name);
@@ -1198,6 +1220,21 @@ fn resolve_plasticity(ctx: &mut Ctx, pl: &Plasticity, wdim: Dim, loc: Loc, obj: 
                 gate,
             }
         }
+        "scaling" => {
+            let target = match &pl.rho0 {
+                Some(s) => ctx.quantity(s, Dim::Frequency, loc, obj, "plasticity.rho0")?,
+                None => {
+                    ctx.report(loc, obj, "the scaling rule needs `rho0`, the target rate".into(), Some("rho0 = \"5 Hz\"".into()));
+                    return None;
+                }
+            };
+            PlasticRule::Scaling {
+                target,
+                tau: time(ctx, &pl.tau, "tau", 1000.0)?,
+                rate: pl.rate.unwrap_or(0.1),
+                interval: ((time(ctx, &pl.interval, "interval", 10.0)? / ctx.dt).round() as u64).max(1),
+            }
+        }
         "vogels" => {
             let tau = time(ctx, &pl.tau, "tau", 20.0)?;
             let eta = match &pl.eta {
@@ -1217,7 +1254,7 @@ fn resolve_plasticity(ctx: &mut Ctx, pl: &Plasticity, wdim: Dim, loc: Loc, obj: 
             PlasticRule::Vogels { tau, eta, alpha: 2.0 * rho0 * tau * 1e-3 }
         }
         other => {
-            ctx.report(loc, obj, format!("unknown plasticity rule \"{other}\""), Some("rules: stdp, triplet, three_factor, vogels".into()));
+            ctx.report(loc, obj, format!("unknown plasticity rule \"{other}\""), Some("rules: stdp, triplet, three_factor, scaling, vogels".into()));
             return None;
         }
     };

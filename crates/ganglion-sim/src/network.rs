@@ -67,6 +67,8 @@ struct PopPart {
     /// External current this step; stays zero when no current input targets the population.
     i_ext: Vec<f32>,
     has_currents: bool,
+    /// Intrinsic plasticity: (target [Hz], rate estimate [Hz]) per neuron, decay, η·dt [mV/Hz].
+    homeo: Option<(Vec<f32>, Vec<f32>, f32, f32)>,
     spiked: Vec<u8>,
     spike_count: u64,
 }
@@ -344,6 +346,12 @@ impl Network {
                         has_currents: r.inputs.iter().any(|i| {
                             i.target == pi && matches!(i.kind, InputKind::Current { .. } | InputKind::StepCurrent { .. } | InputKind::TimeSeries { .. })
                         }),
+                        homeo: pop.homeostasis.as_ref().map(|h| {
+                            let mut s = Stream::new(derive(r.seed, TAG_PARAM + ((pi as u64) << 16) + 0x4000));
+                            let all: Vec<f64> = (0..pop.size).map(|i| draw(&h.target, i, &mut s)).collect();
+                            let target = all[lo..hi].iter().map(|&x| x as f32).collect();
+                            ((target), vec![0.0f32; n], (-dt / h.tau).exp() as f32, (h.eta * dt * 1e-3) as f32)
+                        }),
                         spiked: vec![0; n],
                         spike_count: 0,
                     }
@@ -446,6 +454,15 @@ impl Network {
     pub fn populations(&self) -> &[PopMeta] {
         &self.pops
     }
+    /// Target rates [Hz] of a population's intrinsic plasticity, per neuron (None without).
+    pub fn homeostasis_targets(&self, pop: usize) -> Option<Vec<f32>> {
+        let mut out = vec![];
+        for part in &self.parts {
+            out.extend_from_slice(&part.pops[pop].homeo.as_ref()?.0);
+        }
+        Some(out)
+    }
+
     /// Indices of projections with plasticity.
     pub fn plastic_projections(&self) -> Vec<usize> {
         self.parts.first().map(|p| p.projs.iter().enumerate().filter(|(_, pj)| pj.plastic.is_some()).map(|(j, _)| j).collect()).unwrap_or_default()
@@ -589,12 +606,23 @@ impl StepCtx<'_> {
                 board.rates.clear();
                 board.rates.extend_from_slice(r);
             }
+            // Intrinsic plasticity: thresholds follow each neuron's rate error.
+            if let Some((target, rate, d, eta_dt)) = pp.homeo.as_mut() {
+                let per_spike = (1.0 - *d) / (self.dt * 1e-3) as f32;
+                if let Some(th) = pp.group.threshold_mut() {
+                    for i in 0..pp.n {
+                        rate[i] = rate[i] * *d + per_spike * pp.spiked[i] as f32;
+                        th[i] += *eta_dt * (rate[i] - target[i]);
+                    }
+                }
+            }
             // Plasticity: post spikes potentiate the synapses onto them.
             for pj in part.projs.iter_mut().filter(|pj| pj.target == k) {
                 if let Some(pl) = pj.plastic.as_mut() {
                     for &g in &board.spikes {
                         pl.on_post(g as usize - pp.lo, &mut pj.csr.w);
                     }
+                    pl.scale(t, &mut pj.csr.w);
                 }
             }
             // 5. Recording.

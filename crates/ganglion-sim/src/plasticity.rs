@@ -42,6 +42,8 @@ pub struct PlasticState {
     elig: Vec<f32>,
     elig_decay: f32,
     filtered: [f64; 2],
+    /// Time step [ms].
+    dt: f64,
 }
 
 impl PlasticState {
@@ -53,6 +55,7 @@ impl PlasticState {
             PlasticRule::Triplet { tau_plus, tau_minus, tau_x, tau_y, .. } => [d(tau_plus), d(tau_x), d(tau_minus), d(tau_y)],
             PlasticRule::Vogels { tau, .. } => [d(tau), 1.0, d(tau), 1.0],
             PlasticRule::ThreeFactor { tau_plus, tau_minus, .. } => [d(tau_plus), 1.0, d(tau_minus), 1.0],
+            PlasticRule::Scaling { tau, .. } => [1.0, 1.0, d(tau), 1.0],
         };
         let (elig, elig_decay) = match p.rule {
             PlasticRule::ThreeFactor { tau_e, .. } => (vec![0.0; csr.w.len()], d(tau_e)),
@@ -96,6 +99,24 @@ impl PlasticState {
             elig,
             elig_decay,
             filtered: [0.0; 2],
+            dt,
+        }
+    }
+
+    /// Synaptic scaling after step `t`: every `interval` steps, scale the weights onto each
+    /// local neuron by 1 + rate·(target − r)·interval, r its rate estimate [Hz].
+    pub fn scale(&mut self, t: u64, w: &mut [f32]) {
+        let PlasticRule::Scaling { target, rate, interval, .. } = self.rule else { return };
+        if (t + 1) % interval != 0 {
+            return;
+        }
+        let span_s = interval as f64 * self.dt * 1e-3;
+        for i in 0..self.post_a.len() {
+            let factor = (1.0 + rate * (target - self.post_a[i] as f64) * span_s).max(0.0) as f32;
+            for j in self.in_ptr[i] as usize..self.in_ptr[i + 1] as usize {
+                let k = self.in_syn[j] as usize;
+                w[k] = self.sign * self.clip(w[k] * self.sign * factor);
+            }
         }
     }
 
@@ -161,6 +182,11 @@ impl PlasticState {
 
     /// Potentiate the synapses onto local neuron `i`, which spiked; then bump its traces.
     pub fn on_post(&mut self, i: usize, w: &mut [f32]) {
+        if let PlasticRule::Scaling { .. } = self.rule {
+            // The rate estimate: a spike adds (1 − d)/dt so that r is a rate in Hz.
+            self.post_a[i] += (1.0 - self.decay[2]) / (self.dt * 1e-3) as f32;
+            return;
+        }
         let (a, b) = (self.in_ptr[i] as usize, self.in_ptr[i + 1] as usize);
         let (o2, wmax) = (self.post_b[i], self.w_max);
         for j in a..b {
@@ -178,6 +204,7 @@ impl PlasticState {
                     self.elig[k] += a_plus as f32 * self.pre_a[s];
                     0.0
                 }
+                PlasticRule::Scaling { .. } => 0.0,
             };
             w[k] = self.sign * self.clip(m + dm);
         }
@@ -203,6 +230,7 @@ impl PlasticState {
                 self.elig[k] -= a_minus as f32 * self.post_a[t];
                 0.0
             }
+            PlasticRule::Scaling { .. } => return,
         };
         w[k] = self.sign * self.clip(m + dm);
     }

@@ -184,3 +184,49 @@ fn three_factor_rule_changes_weights_only_when_modulated() {
     let punished = pair_protocol(rule("reward.npy"), &[(60.0, 50.0)], "0.5 mV", "300 ms") as f64 - 0.5;
     assert!(punished < -0.5 * expect, "{punished}");
 }
+
+#[test]
+fn intrinsic_plasticity_brings_each_neuron_to_its_own_target() {
+    // 40 LIF neurons with a suprathreshold current (about 70 Hz without adaptation) and
+    // heterogeneous targets in [5, 15] Hz; thresholds adapt until every neuron fires at its
+    // own target (measured over the last 40 s of 120 s).
+    let mut pop = Population::new("n", 40, "iaf_psc_exp").param("tau_m", "20 ms");
+    pop.homeostasis = Some(Homeostasis { target: Value::uniform("5 Hz", "15 Hz"), tau: Some("2 s".into()), eta: Some("0.5 mV".into()) });
+    let c = Circuit::new(Simulation::new("0.1 ms", "120 s"))
+        .population(pop)
+        .input(Input::current("n", "600 pA"))
+        .input(Input::poisson("n", "500 Hz", "20 pA"))
+        .monitor(Monitor::spikes("n"));
+    let r = validate_circuit(&c).unwrap_or_else(|e| panic!("{e}"));
+    let mut net = Network::build(&r).unwrap();
+    let res = net.run(None).unwrap();
+    let targets: Vec<f64> = net.homeostasis_targets(0).unwrap().iter().map(|&x| x as f64).collect();
+    assert!(targets.iter().all(|&t| (5.0..15.0).contains(&t)));
+    let mut late = vec![0usize; 40];
+    for (&t, &n) in res.spikes[0].times_ms.iter().zip(&res.spikes[0].senders) {
+        if t > 80_000.0 {
+            late[n as usize] += 1;
+        }
+    }
+    let rates: Vec<f64> = late.iter().map(|&k| k as f64 / 40.0).collect();
+    for (i, (&got, &want)) in rates.iter().zip(&targets).enumerate() {
+        assert!((got - want).abs() < 0.1 * want, "neuron {i}: {got:.2} Hz vs target {want:.2} Hz");
+    }
+}
+
+#[test]
+fn synaptic_scaling_brings_the_rate_to_the_target() {
+    let mut proj = Projection::new("in", "n", Connectivity::all_to_all()).weight("100 pA").delay("1 ms");
+    proj.plasticity = Some(Plasticity { rule: "scaling".into(), w_max: Some("1000 pA".into()), rho0: Some("5 Hz".into()), tau: Some("2 s".into()), rate: Some(0.02), ..Default::default() });
+    let c = Circuit::new(Simulation::new("0.1 ms", "100 s"))
+        .population(Population::new("in", 200, "poisson_source").param("rate", "10 Hz"))
+        .population(Population::new("n", 10, "iaf_psc_exp").param("tau_m", "20 ms"))
+        .projection(proj)
+        .monitor(Monitor::rate("n", "5 s"));
+    let r = validate_circuit(&c).unwrap_or_else(|e| panic!("{e}"));
+    let res = Network::build(&r).unwrap().run(None).unwrap();
+    let rates = &res.rates[0].rates_hz;
+    assert!(rates[0] > 10.0, "starts well above the target: {rates:?}");
+    let last = rates[16..].iter().sum::<f64>() / 4.0;
+    assert!((last - 5.0).abs() < 0.5, "ends at 5 Hz within 10%: {rates:?}");
+}

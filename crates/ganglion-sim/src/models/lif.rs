@@ -70,6 +70,11 @@ const E_IE: usize = 9;
 const E_REF: usize = 10;
 
 impl PscExp {
+    pub(super) fn threshold_mut(&mut self) -> &mut [f32] {
+        let n = self.v.len();
+        self.k.lane_mut(E_VTH, n)
+    }
+
     /// Neurons `lo..lo+n` with step `h` [ms].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> PscExp {
         let k = Derived::build(&vals.params, lo, n, |p| {
@@ -185,6 +190,11 @@ const A_EPSCE: usize = 15;
 const A_EPSCI: usize = 16;
 
 impl PscAlpha {
+    pub(super) fn threshold_mut(&mut self) -> &mut [f32] {
+        let n = self.v.len();
+        self.k.lane_mut(A_VTH, n)
+    }
+
     /// Neurons `lo..lo+n` with step `h` [ms].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> PscAlpha {
         let k = Derived::build(&vals.params, lo, n, |p| {
@@ -314,6 +324,11 @@ const C_PGI: usize = 9;
 const C_REF: usize = 10;
 
 impl CondExp {
+    pub(super) fn threshold_mut(&mut self) -> &mut [f32] {
+        let n = self.v.len();
+        self.k.lane_mut(C_VTH, n)
+    }
+
     /// Neurons `lo..lo+n` with step `h` [ms].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> CondExp {
         let k = Derived::build(&vals.params, lo, n, |p| {
@@ -397,6 +412,11 @@ const D_IE: usize = 5;
 const D_REF: usize = 6;
 
 impl PscDelta {
+    pub(super) fn threshold_mut(&mut self) -> &mut [f32] {
+        let n = self.v.len();
+        self.k.lane_mut(D_VTH, n)
+    }
+
     /// Neurons `lo..lo+n` with step `h` [ms].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> PscDelta {
         let k = Derived::build(&vals.params, lo, n, |p| {

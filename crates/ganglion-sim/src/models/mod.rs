@@ -110,6 +110,18 @@ impl<const M: usize> Derived<M> {
             Derived::Each(Box::new(arr))
         }
     }
+    /// Make every constant per neuron (for constants that change during a run, such as an
+    /// adapting threshold) and return constant `k`'s values for the `n` neurons.
+    pub fn lane_mut(&mut self, k: usize, n: usize) -> &mut [f32] {
+        if let Derived::Shared(a) = self {
+            let arr: [PerNeuron; M] = std::array::from_fn(|j| PerNeuron(vec![a[j]; n].into_boxed_slice()));
+            *self = Derived::Each(Box::new(arr));
+        }
+        match self {
+            Derived::Each(a) => &mut a[k].0,
+            Derived::Shared(_) => unreachable!("converted above"),
+        }
+    }
     /// Constant `k` for local neuron `i` (slow path, for recording and setup).
     pub fn get(&self, k: usize, i: usize) -> f32 {
         match self {
@@ -239,6 +251,19 @@ impl NeuronGroup {
             NeuronGroup::Izhikevich(g) => g.get(var, i),
             NeuronGroup::Rate(g) => g.get(var, i),
             NeuronGroup::Poisson(_) => 0.0,
+        }
+    }
+
+    /// The spike-threshold lane (per neuron, in the model's own reference) for intrinsic
+    /// plasticity; None for models without an adaptable threshold.
+    pub fn threshold_mut(&mut self) -> Option<&mut [f32]> {
+        match self {
+            NeuronGroup::PscExp(g) => Some(g.threshold_mut()),
+            NeuronGroup::PscAlpha(g) => Some(g.threshold_mut()),
+            NeuronGroup::CondExp(g) => Some(g.threshold_mut()),
+            NeuronGroup::PscDelta(g) => Some(g.threshold_mut()),
+            NeuronGroup::AdEx(g) => Some(g.threshold_mut()),
+            _ => None,
         }
     }
 

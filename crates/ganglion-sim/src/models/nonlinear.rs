@@ -29,6 +29,11 @@ pub struct AdEx {
 }
 
 impl AdEx {
+    pub(super) fn threshold_mut(&mut self) -> &mut [f32] {
+        let n = self.v.len();
+        self.k.lane_mut(3, n)
+    }
+
     /// Neurons `lo..lo+n` with step `h` [ms].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> AdEx {
         let (nsub, hsub) = substeps(h, 0.01);
