@@ -27,6 +27,7 @@ pub struct Mlp {
 }
 
 /// `c (m×n) = a (m×k) · b (k×n)` (+= when `add`), row-major slices.
+#[allow(clippy::too_many_arguments)]
 pub fn gemm(
     c: &mut [f32],
     a: &[f32],

@@ -9,6 +9,9 @@
 //! ≥ 0), the rest inhibitory (≤ 0); the projection after every update keeps it so.
 //! Loss: mean squared error of `y_t` against targets on the steps where a mask is 1.
 
+// Index loops mirror the equations (x_t[j], W[i·n + j]) and are kept for readability.
+#![allow(clippy::needless_range_loop)]
+
 use crate::constraints::{Constraints, Dale};
 use crate::optim::{OptimConfig, Optimizer};
 use crate::train::normal;

@@ -7,6 +7,8 @@
 //! For long sequences, [`SnnConfig::truncate`] cuts the backward pass to the last `k` steps
 //! (truncated BPTT), bounding the backward work; the tape itself is already small.
 
+#![allow(clippy::needless_range_loop)]
+
 use crate::lif::{self, LifConsts, Path, Split, Tape};
 use crate::surrogate::Surrogate;
 use rayon::prelude::*;

@@ -771,7 +771,7 @@ pub fn write_trained_spec(spec: &Path, t: &Trainer, out_dir: &Path) -> Result<Pa
         };
         let has_pos = w.iter().any(|&x| x > 0.0);
         let has_neg = w.iter().any(|&x| x < 0.0);
-        if !spiking || !(has_pos && has_neg) {
+        if !spiking || !has_pos || !has_neg {
             let mut q = p.clone();
             q.weight = Some(list(write("", w)?));
             if spiking {
