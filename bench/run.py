@@ -510,9 +510,11 @@ def main():
                     help="keep clean records of an earlier run (RESULTS.jsonl.partial or RESULTS.jsonl) "
                          "and redo only missing, failed or contended runs")
     ap.add_argument("--max-busy", type=float, default=0.3,
-                    help="before each run, wait until other processes use at most this many cores (default %(default)s)")
+                    help="before each run, wait until other processes use at most this many cores, plus 0.5 per core "
+                         "the run leaves free (default %(default)s)")
     ap.add_argument("--max-busy-during", type=float, default=0.5,
-                    help="repeat a run if other processes used more than this many cores during it (default %(default)s)")
+                    help="repeat a run if other processes used more than this many cores during it, plus 0.3 per "
+                         "core the run leaves free (default %(default)s)")
     ap.add_argument("--retries", type=int, default=1, help="repeats of a contended run (default %(default)s)")
     ap.add_argument("--max-wait", type=float, default=300.0,
                     help="longest wait for a quiet machine before a run [s]; 0 = don't wait (default %(default)s)")
@@ -609,7 +611,11 @@ def main():
                     if (mode, th, rep) not in todo:
                         continue
                     for attempt in range(args.retries + 1):
-                        idle_busy = wait_idle(args.max_busy, args.max_wait) if args.max_wait > 0 else None
+                        # a 1-thread run leaves a core free, so others may use (most of) it
+                        spare = max((os.cpu_count() or 1) - th, 0)
+                        lim_before = args.max_busy + 0.5 * spare
+                        lim_during = args.max_busy_during + 0.3 * spare
+                        idle_busy = wait_idle(lim_before, args.max_wait) if args.max_wait > 0 else None
                         if sysname == "ganglion":
                             rec = run_ganglion(net, th, rep, args)
                         else:
@@ -617,7 +623,7 @@ def main():
                         rec["busy_before"] = idle_busy
                         rec["attempt"] = attempt
                         oc = rec.get("other_cores") or 0.0
-                        rec["contended"] = oc > args.max_busy_during
+                        rec["contended"] = oc > lim_during
                         if not rec["contended"] or rec.get("error") or attempt == args.retries:
                             break
                         log(f"{net} {LABEL[mode]} t{th}: other processes used {oc:.2f} cores during the run; "
