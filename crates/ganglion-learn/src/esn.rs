@@ -21,9 +21,12 @@
 //! the gains, so the gains set the E/I balance and `ρ` the overall scale.
 //!
 //! **Performance.** A run calls the blocked AVX-512 kernel of [`crate::sparse`] where the CPU
-//! has it, and splits the rows over threads that meet at a spin barrier once per step (the
-//! step is sequential in time, so rows are the only parallel axis). Each row's arithmetic is the
-//! same whatever the thread count, so results are bit-identical for any `threads`.
+//! has it, and can split the rows over threads that meet at a spin barrier once per step (the
+//! step is sequential in time, so rows are the only parallel axis). Whether threads pay off
+//! depends on the machine's other load, so a run times both ways on short probes and keeps the
+//! faster, re-probing every 8192 steps. Each row's arithmetic is the same whatever the thread
+//! count, so results are bit-identical for any `threads` (tested). The reservoir computes in
+//! f32; [`States`] are widened to f64 for the readout.
 
 use crate::error::{Error, Result, check_range};
 use crate::rng::{self, ids};
