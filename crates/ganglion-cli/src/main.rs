@@ -3,6 +3,7 @@
 mod output;
 mod run;
 mod study;
+mod train;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -32,6 +33,8 @@ enum Command {
     Study(study::StudyCommand),
     /// Train a ridge readout on an echo state network and test it on a task.
     Reservoir(study::ReservoirArgs),
+    /// Train a circuit by gradient descent (surrogate-gradient BPTT) and write the trained spec.
+    Train(train::TrainArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Command::Models => run::models(),
         Command::Study(cmd) => study::study(cmd),
         Command::Reservoir(a) => study::reservoir(a),
+        Command::Train(a) => train::train(a),
     };
     match result {
         Ok(code) => code,
