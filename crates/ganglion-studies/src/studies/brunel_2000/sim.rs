@@ -97,7 +97,9 @@ pub fn circuit(scale: &Scale, g: f64, eta: f64, seed: u64) -> Circuit {
     c.monitor(Monitor::spikes("exc"))
 }
 
-/// The four regimes of the paper's phase diagram (Fig. 2).
+/// The four regimes of the paper's phase diagram (Fig. 2), plus the two
+/// outcomes a simulation can have outside them: a silent network and an
+/// asynchronous state of regularly firing neurons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Regime {
     /// Synchronous regular.
@@ -112,6 +114,12 @@ pub enum Regime {
     /// Synchronous irregular, slow global oscillation.
     #[serde(rename = "SI slow")]
     SiSlow,
+    /// Asynchronous regular (not one of the four; near-saturated firing).
+    #[serde(rename = "AR")]
+    Ar,
+    /// No activity after the transient.
+    #[serde(rename = "quiescent")]
+    Quiescent,
 }
 
 impl Regime {
@@ -122,10 +130,19 @@ impl Regime {
             Self::Ai => "AI",
             Self::SiFast => "SI fast",
             Self::SiSlow => "SI slow",
+            Self::Ar => "AR",
+            Self::Quiescent => "quiescent",
         }
     }
-    /// All four, in legend order.
-    pub const ALL: [Regime; 4] = [Regime::Sr, Regime::Ai, Regime::SiFast, Regime::SiSlow];
+    /// All, in legend order.
+    pub const ALL: [Regime; 6] = [
+        Regime::Sr,
+        Regime::Ai,
+        Regime::SiFast,
+        Regime::SiSlow,
+        Regime::Ar,
+        Regime::Quiescent,
+    ];
 }
 
 /// Synchrony at or above which the population activity counts as
@@ -139,21 +156,26 @@ pub const CV_THRESHOLD: f64 = 0.2;
 pub const CV_MIN_FRACTION: f64 = 0.5;
 /// Oscillation frequency separating slow from fast global oscillations [Hz].
 pub const F_SPLIT_HZ: f64 = 80.0;
+/// Mean rate below which the network counts as quiescent [Hz].
+pub const QUIESCENT_HZ: f64 = 0.1;
 /// Spectral peaks are searched in `[F_MIN_HZ, 1 / (2 BIN_MS))`.
 pub const F_MIN_HZ: f64 = 5.0;
 
-/// The documented classification rule.
+/// The documented classification rule. Neurons are *regular* when at least
+/// [`CV_MIN_FRACTION`] of them have ≥ 3 spikes in the window (`cv_fraction`)
+/// and their mean CV < [`CV_THRESHOLD`]; a NaN CV counts as irregular.
 ///
-/// * synchrony < [`SYNC_THRESHOLD`] → AI;
-/// * else, if at least [`CV_MIN_FRACTION`] of the neurons have ≥ 3 spikes
-///   (`cv_fraction`) and their mean CV < [`CV_THRESHOLD`] → SR;
+/// * rate < [`QUIESCENT_HZ`] → quiescent;
+/// * synchrony < [`SYNC_THRESHOLD`] → AR if regular, else AI;
+/// * else regular → SR;
 /// * else f_peak ≥ [`F_SPLIT_HZ`] → SI fast, otherwise SI slow.
-///
-/// A NaN CV (no neuron with three spikes in the window) counts as irregular.
-pub fn classify(synchrony: f64, cv: f64, cv_fraction: f64, f_peak_hz: f64) -> Regime {
-    if synchrony < SYNC_THRESHOLD {
-        Regime::Ai
-    } else if cv_fraction >= CV_MIN_FRACTION && cv < CV_THRESHOLD {
+pub fn classify(rate_hz: f64, synchrony: f64, cv: f64, cv_fraction: f64, f_peak_hz: f64) -> Regime {
+    let regular = cv_fraction >= CV_MIN_FRACTION && cv < CV_THRESHOLD;
+    if !(rate_hz >= QUIESCENT_HZ) {
+        Regime::Quiescent
+    } else if synchrony < SYNC_THRESHOLD {
+        if regular { Regime::Ar } else { Regime::Ai }
+    } else if regular {
         Regime::Sr
     } else if f_peak_hz >= F_SPLIT_HZ {
         Regime::SiFast
@@ -260,7 +282,13 @@ pub fn measure(times: &[f64], senders: &[u32], n: usize, t0: f64, t1: f64) -> Ru
         cv_neurons,
         synchrony,
         f_peak_hz,
-        regime: classify(synchrony, cv_isi, cv_neurons as f64 / n as f64, f_peak_hz),
+        regime: classify(
+            rate_hz,
+            synchrony,
+            cv_isi,
+            cv_neurons as f64 / n as f64,
+            f_peak_hz,
+        ),
         activity_hz: counts.iter().map(|c| c * scale).collect(),
         spectrum,
         raster,
@@ -453,11 +481,13 @@ mod tests {
 
     #[test]
     fn classification_rule() {
-        assert_eq!(classify(0.1, 0.9, 1.0, 170.0), Regime::Ai);
-        assert_eq!(classify(2.0, 0.05, 1.0, 300.0), Regime::Sr);
-        assert_eq!(classify(1.0, 0.9, 1.0, 170.0), Regime::SiFast);
-        assert_eq!(classify(1.0, f64::NAN, 0.0, 20.0), Regime::SiSlow);
+        assert_eq!(classify(30.0, 0.1, 0.9, 1.0, 170.0), Regime::Ai);
+        assert_eq!(classify(300.0, 2.0, 0.05, 1.0, 300.0), Regime::Sr);
+        assert_eq!(classify(60.0, 1.0, 0.9, 1.0, 170.0), Regime::SiFast);
+        assert_eq!(classify(5.0, 1.0, f64::NAN, 0.0, 20.0), Regime::SiSlow);
         // Few regular neurons in a quiet network are not SR.
-        assert_eq!(classify(2.0, 0.1, 0.05, 20.0), Regime::SiSlow);
+        assert_eq!(classify(5.0, 2.0, 0.1, 0.05, 20.0), Regime::SiSlow);
+        assert_eq!(classify(440.0, 0.5, 0.02, 1.0, 667.0), Regime::Ar);
+        assert_eq!(classify(0.0, 0.0, f64::NAN, 0.0, 5.0), Regime::Quiescent);
     }
 }
