@@ -26,6 +26,7 @@
 pub mod error;
 pub mod esn;
 pub mod force;
+pub mod lsm;
 pub mod metrics;
 pub mod npy;
 pub mod readout;
