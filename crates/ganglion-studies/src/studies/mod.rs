@@ -2,4 +2,5 @@
 
 pub mod active_dendrites;
 pub mod brunel_2000;
+pub mod ca3_memory;
 pub mod pavlovian_attention;

@@ -269,6 +269,8 @@ pub fn measure(times: &[f64], senders: &[u32], n: usize, t0: f64, t1: f64) -> Ru
         })
         .0;
     let norm = spectrum.iter().map(|p| p.1).fold(0.0, f64::max);
+    // A flat (e.g. silent) activity has no peak.
+    let f_peak_hz = if norm > 0.0 { f_peak_hz } else { f64::NAN };
     let spectrum = spectrum
         .into_iter()
         .map(|(f, p)| (f, if norm > 0.0 { p / norm } else { 0.0 }))

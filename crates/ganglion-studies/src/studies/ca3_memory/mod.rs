@@ -1,0 +1,3 @@
+//! Study `ca3-memory` (work in progress).
+
+pub mod model;
