@@ -473,8 +473,15 @@ pub fn cv_isi(times: &[f64], senders: &[u32], size: usize) -> Option<f64> {
     for (&t, &s) in times.iter().zip(senders) {
         per[s as usize].push(t);
     }
-    let mut cvs = vec![];
-    for ts in &per {
+    mean_cv(&per).0
+}
+
+/// Mean coefficient of variation of the inter-spike intervals of each neuron's ascending spike
+/// times, over neurons with at least 3 spikes; also how many neurons entered the mean.
+pub fn mean_cv(per_neuron: &[Vec<f64>]) -> (Option<f64>, usize) {
+    let mut sum = 0.0;
+    let mut k = 0usize;
+    for ts in per_neuron {
         if ts.len() < 3 {
             continue;
         }
@@ -482,8 +489,9 @@ pub fn cv_isi(times: &[f64], senders: &[u32], size: usize) -> Option<f64> {
         let m = isi.iter().sum::<f64>() / isi.len() as f64;
         let v = isi.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / isi.len() as f64;
         if m > 0.0 {
-            cvs.push(v.sqrt() / m);
+            sum += v.sqrt() / m;
+            k += 1;
         }
     }
-    if cvs.is_empty() { None } else { Some(cvs.iter().sum::<f64>() / cvs.len() as f64) }
+    (if k > 0 { Some(sum / k as f64) } else { None }, k)
 }

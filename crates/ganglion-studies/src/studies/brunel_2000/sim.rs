@@ -301,21 +301,8 @@ pub fn measure(times: &[f64], senders: &[u32], n: usize, t0: f64, t1: f64) -> Ru
 /// Mean CV of inter-spike intervals over neurons with at least 3 spikes
 /// (NaN when there are none), and how many neurons entered.
 pub fn mean_cv(per_neuron: &[Vec<f64>]) -> (f64, usize) {
-    let mut sum = 0.0;
-    let mut k = 0usize;
-    for ts in per_neuron {
-        if ts.len() < 3 {
-            continue;
-        }
-        let isi: Vec<f64> = ts.windows(2).map(|w| w[1] - w[0]).collect();
-        let m = isi.iter().sum::<f64>() / isi.len() as f64;
-        let v = isi.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / isi.len() as f64;
-        if m > 0.0 {
-            sum += v.sqrt() / m;
-            k += 1;
-        }
-    }
-    (if k > 0 { sum / k as f64 } else { f64::NAN }, k)
+    let (cv, k) = ganglion_sim::record::mean_cv(per_neuron);
+    (cv.unwrap_or(f64::NAN), k)
 }
 
 /// Synchrony of the population activity: the standard deviation of the
