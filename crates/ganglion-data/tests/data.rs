@@ -167,3 +167,18 @@ fn real_fashion_mnist_if_present() {
     te.labels.iter().for_each(|&l| counts[l as usize] += 1);
     assert!(counts.iter().all(|&c| c == 1000));
 }
+
+/// scikit-learn's digits, when fetched: 1797 images, 8×8, labels 0..9, 1437/360 split.
+#[test]
+fn real_digits_if_present() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    if !dir.join("digits").is_dir() {
+        eprintln!("skipped: data/digits not fetched");
+        return;
+    }
+    let tr = load_named("digits", &dir, Split::Train).expect("digits");
+    let te = load_named("digits", &dir, Split::Test).expect("digits");
+    assert_eq!((tr.len(), te.len(), tr.rows, tr.cols), (1437, 360, 8, 8));
+    assert!(tr.images.iter().all(|&v| (0.0..=1.0).contains(&v)));
+    assert!(tr.labels.iter().all(|&l| l < 10));
+}

@@ -116,3 +116,87 @@ fn twin_forward_spikes_equal_simulator_spikes() {
         "both layers must spike: {total:?}"
     );
 }
+
+/// A recurrent LIF layer (feed-forward delay 1 step, recurrent delay 2 steps, autapses on):
+/// the twin's spikes equal the simulator's.
+#[test]
+fn recurrent_layer_spikes_equal_simulator_spikes() {
+    use ganglion_train::lif::{LifConsts, LifParams};
+    use ganglion_train::snn::{LifLayer, Readout, Snn};
+    let d = tempfile::tempdir().expect("tmp");
+    let (n_in, n, steps, dt) = (20usize, 30usize, 80usize, 0.5);
+    let p = LifParams {
+        tau_m: 12.0,
+        t_ref: 1.5,
+        tau_syn_ex: 2.5,
+        tau_syn_in: 5.0,
+        ..Default::default()
+    };
+    let w: Vec<f32> = (0..n_in * n)
+        .map(|i| 80.0 + 120.0 * normal(11, i as u64))
+        .collect();
+    let wr: Vec<f32> = (0..n * n)
+        .map(|i| 20.0 + 150.0 * normal(12, i as u64))
+        .collect();
+    let layer = LifLayer {
+        n,
+        n_in,
+        k: LifConsts::new(&p, dt),
+        w: w.clone(),
+        delay: 1,
+        rec: Some((wr.clone(), 2)),
+    };
+    let net = Snn {
+        layers: vec![layer],
+        readout: Readout::SpikeCount { scale: 1.0 },
+        surrogate: Default::default(),
+        steps,
+        truncate: None,
+    };
+    let save = |name: &str, v: &[f32]| {
+        ganglion_model::npy::write(&d.path().join(name), &[v.len()], v).expect("npy")
+    };
+    save(
+        "ff_ex.npy",
+        &w.iter().map(|&x| x.max(0.0)).collect::<Vec<_>>(),
+    );
+    save(
+        "ff_in.npy",
+        &w.iter().map(|&x| x.min(0.0)).collect::<Vec<_>>(),
+    );
+    save(
+        "rec_ex.npy",
+        &wr.iter().map(|&x| x.max(0.0)).collect::<Vec<_>>(),
+    );
+    save(
+        "rec_in.npy",
+        &wr.iter().map(|&x| x.min(0.0)).collect::<Vec<_>>(),
+    );
+    let proj = |name: &str, src: &str, file: &str, rec: &str, delay: &str| {
+        format!(
+            "[[projection]]\nname = \"{name}\"\nsource = \"{src}\"\ntarget = \"hidden\"\nconnectivity = {{ rule = \"all_to_all\" }}\nweight = {{ file = \"{file}\", unit = \"pA\" }}\nreceptor = \"{rec}\"\ndelay = \"{delay}\"\nautapses = true\n\n"
+        )
+    };
+    let mut spec = format!(
+        "[simulation]\ndt = \"{dt} ms\"\nduration = \"40 ms\"\n\n[[population]]\nname = \"pixels\"\nsize = {n_in}\nmodel = \"iaf_psc_delta\"\nparams = {{ t_ref = \"0 ms\" }}\n\n[[population]]\nname = \"hidden\"\nsize = {n}\nmodel = \"iaf_psc_exp\"\nparams = {{ tau_m = \"12 ms\", t_ref = \"1.5 ms\", tau_syn_ex = \"2.5 ms\", tau_syn_in = \"5 ms\" }}\n\n"
+    );
+    spec += &proj("ff+", "pixels", "ff_ex.npy", "excitatory", "0.5 ms");
+    spec += &proj("ff-", "pixels", "ff_in.npy", "inhibitory", "0.5 ms");
+    spec += &proj("rec+", "hidden", "rec_ex.npy", "excitatory", "1 ms");
+    spec += &proj("rec-", "hidden", "rec_in.npy", "inhibitory", "1 ms");
+    let base = d.path().join("rec.toml");
+    std::fs::write(&base, spec).expect("spec");
+    let mut total = 0;
+    for sample in 0..3u64 {
+        let x: Vec<u8> = (0..steps * n_in)
+            .map(|i| (ganglion_data::encode::unit(100 + sample, i as u64, 0) < 0.2) as u8)
+            .collect();
+        let sp = d.path().join(format!("rec{sample}.toml"));
+        write_sample_spec(&base, "pixels", &x, steps, &sp).expect("sample");
+        let sim = sim_spikes(&sp, "hidden", steps, n);
+        let (twin, _) = net.forward_sample(&x);
+        assert_eq!(twin[0], sim, "sample {sample}");
+        total += sim.iter().map(|&b| b as usize).sum::<usize>();
+    }
+    assert!(total > 100, "spikes {total}");
+}

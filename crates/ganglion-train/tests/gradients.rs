@@ -203,3 +203,56 @@ fn rate_rnn_gradients_match_finite_differences() {
         }
     }
 }
+
+/// Recurrent LIF layer: training feed-forward and recurrent weights together with the
+/// surrogate lowers the loss (the recurrent adjoint has no surrogate-free check).
+#[test]
+fn recurrent_snn_trains() {
+    use ganglion_train::optim::{OptimConfig, Optimizer};
+    let p = LifParams {
+        tau_m: 20.0,
+        t_ref: 0.0,
+        tau_syn_ex: 5.0,
+        tau_syn_in: 5.0,
+        ..Default::default()
+    };
+    let mut s = snn(&[8, 16, 2], &[p, p], 20);
+    s.readout = Readout::SpikeCount { scale: 0.5 };
+    s.layers[0].rec = Some(((0..256).map(|i| 5.0 * normal(4, i)).collect(), 1));
+    // Class 0: first half of the inputs active; class 1: second half.
+    let xs: Vec<Vec<u8>> = (0..16u64)
+        .map(|k| {
+            (0..20 * 8)
+                .map(|i| {
+                    (((i % 8) < 4) == (k % 2 == 0)
+                        && ganglion_data::encode::unit(k, i as u64, 1) < 0.5)
+                        as u8
+                })
+                .collect()
+        })
+        .collect();
+    let ys: Vec<u8> = (0..16).map(|k| (k % 2) as u8).collect();
+    let sizes = [s.layers[0].w.len(), 256, s.layers[1].w.len()];
+    let scales = [3.0f32, 3.0, 30.0];
+    let mut opt = Optimizer::new(
+        OptimConfig {
+            lr: 0.05,
+            ..Default::default()
+        },
+        &sizes,
+        &scales,
+    );
+    let l0 = loss(&s, &xs, &ys);
+    for _ in 0..60 {
+        let g = s.batch(&xs, &ys, true).grads.expect("grads");
+        let (l0w, l0r) = (&g.layers[0].0, &g.layers[0].1);
+        assert!(l0r.iter().any(|&v| v != 0.0), "recurrent gradient is zero");
+        let gl: Vec<&[f32]> = vec![l0w, l0r, &g.layers[1].0];
+        let (a, b) = s.layers.split_at_mut(1);
+        let rec = &mut a[0].rec.as_mut().expect("rec").0;
+        let mut ps: Vec<&mut [f32]> = vec![&mut a[0].w, rec, &mut b[0].w];
+        opt.step(&mut ps, &gl, 1.0);
+    }
+    let l1 = loss(&s, &xs, &ys);
+    assert!(l1 < 0.75 * l0, "loss {l0} → {l1}");
+}
