@@ -483,6 +483,29 @@ impl Bits {
     }
 }
 
+/// Plot loss and accuracy per epoch (train and test) to `path` + `.svg`/`.png`.
+pub fn plot_metrics(path: &Path, metrics: &[EpochMetrics]) -> Result<(), String> {
+    use ganglion_plot::{Figure, Panel, save};
+    let pts = |f: fn(&EpochMetrics) -> f64| {
+        metrics
+            .iter()
+            .map(|m| (m.epoch as f64, f(m)))
+            .collect::<Vec<_>>()
+    };
+    let fig = Figure::new("training")
+        .panel(
+            Panel::new("epoch", "cross-entropy [nats]")
+                .line("train", pts(|m| m.train_loss))
+                .line("test", pts(|m| m.test_loss)),
+        )
+        .panel(
+            Panel::new("epoch", "accuracy")
+                .line("train", pts(|m| m.train_accuracy))
+                .line("test", pts(|m| m.test_accuracy)),
+        );
+    save(&fig, path).map(|_| ()).map_err(|e| e.to_string())
+}
+
 /// Write the metrics table.
 pub fn write_metrics_csv(path: &Path, metrics: &[EpochMetrics]) -> Result<(), Error> {
     let mut s = String::from(
@@ -807,7 +830,7 @@ pub fn write_trained_spec(spec: &Path, t: &Trainer, out_dir: &Path) -> Result<Pa
 /// `SPEC.train.toml` (if present) overridden by `opts`.
 ///
 /// Writes into `opts.out_dir` (default `runs/<spec stem>-train/`): `metrics.csv` (one row per
-/// epoch), `checkpoint.json` (after every epoch; `opts.resume` continues from it and gives
+/// epoch) and `metrics.{svg,png}` (loss and accuracy per epoch), `checkpoint.json` (after every epoch; `opts.resume` continues from it and gives
 /// bit-identical results to an uninterrupted run), `trained.toml` with its `w_*.npy` weight
 /// lists (runnable by `ganglion run`), and `report.json`.
 pub fn train_from_spec(
@@ -876,6 +899,10 @@ pub fn train_from_spec(
         t.run_epoch(&train, &test, opts.progress);
         t.save_checkpoint(&ckpt)?;
         write_metrics_csv(&csv, &t.metrics)?;
+        if let Err(e) = plot_metrics(&out_dir.join("metrics"), &t.metrics) {
+            // A figure is a convenience; the CSV holds the numbers.
+            eprintln!("warning: metrics plot not written: {e}");
+        }
     }
     if t.metrics.is_empty() {
         // Nothing to train (e.g. resumed after the last epoch): still report the accuracy.

@@ -114,6 +114,7 @@ fn snn_learns_synthetic_quadrants_and_writes_a_runnable_spec() {
     );
     let csv = std::fs::read_to_string(out.join("metrics.csv")).expect("csv");
     assert_eq!(csv.lines().count(), 4);
+    assert!(out.join("metrics.svg").exists() && out.join("metrics.png").exists());
     // The trained spec validates and names its weight lists.
     let trained = std::fs::read_to_string(&r.trained_spec).expect("trained");
     assert!(trained.contains("w_pixels-hidden"), "{trained}");
