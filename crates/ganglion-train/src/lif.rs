@@ -7,6 +7,9 @@
 //! I_ex = I_ex·P11ex + x_ex,t        I_in = I_in·P11in + x_in,t         (x: input arriving at t [pA])
 //! s_t  = a_t ≥ V_th − E_L;  v = s_t ? V_reset − E_L : a_t;  r = s_t ? round(t_ref/dt) : max(r−1, 0)
 //! ```
+//! Adaptive LIF (twin only, off by default): the threshold is `V_th + β·b` with the spike
+//! trace `b ← ρ·b + s`, `ρ = e^{−dt/τ_a}` (Bellec et al. 2018).
+//!
 //! A positive weight feeds `I_ex`, a negative one `I_in` (the simulator's two receptor
 //! channels), and inputs are summed source by source in ascending order, so that for the same
 //! weights and input spikes the twin reproduces the simulator's spikes bit for bit.
@@ -43,6 +46,12 @@ pub struct LifParams {
     pub tau_syn_in: f64,
     /// Initial V_m [mV] (E_L).
     pub v_init: f64,
+    /// Adaptive LIF (Bellec et al. 2018): threshold adaptation time constant [ms] (0: off).
+    #[serde(default)]
+    pub adapt_tau: f64,
+    /// Adaptive LIF: threshold increase per unit of the spike trace [mV] (0: off).
+    #[serde(default)]
+    pub adapt_beta: f64,
 }
 
 impl Default for LifParams {
@@ -58,6 +67,8 @@ impl Default for LifParams {
             tau_syn_ex: 2.0,
             tau_syn_in: 2.0,
             v_init: -70.0,
+            adapt_tau: 0.0,
+            adapt_beta: 0.0,
         }
     }
 }
@@ -97,6 +108,12 @@ pub struct LifConsts {
     pub ref_steps: f32,
     /// Initial V − E_L [mV].
     pub v0: f32,
+    /// Adaptive LIF: e^{−dt/τ_a} of the spike trace (0 when off).
+    #[serde(default)]
+    pub rho_a: f32,
+    /// Adaptive LIF: threshold increase per unit trace [mV] (0: plain LIF, the simulator's model).
+    #[serde(default)]
+    pub beta_a: f32,
 }
 
 impl LifConsts {
@@ -115,6 +132,16 @@ impl LifConsts {
             vreset: (p.v_reset - p.e_l) as f32,
             ref_steps: (p.t_ref / dt).round() as f32,
             v0: (p.v_init - p.e_l) as f32,
+            rho_a: if p.adapt_tau > 0.0 {
+                (-dt / p.adapt_tau).exp() as f32
+            } else {
+                0.0
+            },
+            beta_a: if p.adapt_tau > 0.0 {
+                p.adapt_beta as f32
+            } else {
+                0.0
+            },
         }
     }
     /// True when both channels have the same constants (then their adjoints coincide).
@@ -142,6 +169,8 @@ pub struct Tape {
     pub a: Vec<f32>,
     /// [`SPIKE`] | [`REFR`] bits.
     pub flags: Vec<u8>,
+    /// Adaptive LIF only: the threshold V_th − E_L + β·b used in each step [mV].
+    pub thr: Vec<f32>,
 }
 
 /// A weight matrix split by sign into the two receptor channels (`rows × cols`, row-major).
@@ -198,6 +227,9 @@ pub fn forward(
 ) {
     tape.a.resize(steps * n, 0.0);
     tape.flags.resize(steps * n, 0);
+    let adaptive = k.beta_a != 0.0;
+    tape.thr.resize(if adaptive { steps * n } else { 0 }, 0.0);
+    let mut b = vec![0f32; n];
     let mut v = vec![k.v0; n];
     let (mut ie, mut ii, mut r) = (vec![0f32; n], vec![0f32; n], vec![0f32; n]);
     let (mut xe, mut xi) = (vec![0f32; n], vec![0f32; n]);
@@ -252,7 +284,18 @@ pub fn forward(
             let rn = if refractory { r[j] - 1.0 } else { 0.0 };
             ie[j] = ie[j] * k.p11e + xe[j];
             ii[j] = ii[j] * k.p11i + xi[j];
-            let fire = vn >= k.vth;
+            // Plain LIF compares with V_th exactly as the simulator does; the adaptive
+            // threshold (twin only: the simulator has no such model yet) adds β·b.
+            let thr = if adaptive {
+                k.vth + k.beta_a * b[j]
+            } else {
+                k.vth
+            };
+            let fire = vn >= thr;
+            if adaptive {
+                tape.thr[t * n + j] = thr;
+                b[j] = k.rho_a * b[j] + fire as u8 as f32;
+            }
             v[j] = if fire { k.vreset } else { vn };
             r[j] = if fire { k.ref_steps } else { rn };
             a_t[j] = vn;
@@ -290,6 +333,8 @@ pub fn backward(
     let same = k.same_channels();
     let (mut gv, mut gie, mut gii) = (vec![0f32; n], vec![0f32; n], vec![0f32; n]);
     let mut dav = vec![0f32; n];
+    let adaptive = k.beta_a != 0.0;
+    let mut gb = vec![0f32; n]; // adjoint of the adaptation trace b_t
     for t in (t_lo..steps).rev() {
         // Adjoints of x_ex,t and x_in,t are those of I_ex,t and I_in,t: weight gradients.
         let accum = |dw: &mut [f32], w: &[f32], spikes: &[u8], n_src: usize, d: usize| {
@@ -351,7 +396,17 @@ pub fn backward(
         );
         for j in 0..n {
             let spiked = f_t[j] & SPIKE != 0;
-            let mut g = if spiked { 0.0 } else { gv[j] } + ds_t[j] * sg.grad(a_t[j] - k.vth);
+            let (thr, ds_total) = if adaptive {
+                (tape.thr[t * n + j], ds_t[j] + gb[j])
+            } else {
+                (k.vth, ds_t[j])
+            };
+            let h = ds_total * sg.grad(a_t[j] - thr);
+            if adaptive {
+                // b_t = ρ b_{t−1} + s_t and θ_t = V_th + β b_{t−1}.
+                gb[j] = k.rho_a * gb[j] - k.beta_a * h;
+            }
+            let mut g = if spiked { 0.0 } else { gv[j] } + h;
             if let Some(da) = da {
                 g += da[t * n + j];
             }

@@ -659,6 +659,9 @@ fn lif_params(r: &Resolved, pop: usize) -> Result<LifParams, Error> {
         tau_syn_ex: g("tau_syn_ex")?,
         tau_syn_in: g("tau_syn_in")?,
         v_init,
+        // The simulator's iaf_psc_exp has a fixed threshold.
+        adapt_tau: 0.0,
+        adapt_beta: 0.0,
     })
 }
 

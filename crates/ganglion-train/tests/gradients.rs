@@ -256,3 +256,67 @@ fn recurrent_snn_trains() {
     let l1 = loss(&s, &xs, &ys);
     assert!(l1 < 0.75 * l0, "loss {l0} → {l1}");
 }
+
+/// Adaptive LIF: the threshold rises with each spike (fewer spikes than plain LIF under the
+/// same drive), and training through the adaptation adjoint lowers the loss.
+#[test]
+fn adaptive_lif_adapts_and_trains() {
+    use ganglion_train::optim::{OptimConfig, Optimizer};
+    let plain = LifParams {
+        tau_m: 20.0,
+        t_ref: 0.0,
+        tau_syn_ex: 5.0,
+        tau_syn_in: 5.0,
+        ..Default::default()
+    };
+    let alif = LifParams {
+        adapt_tau: 50.0,
+        adapt_beta: 5.0,
+        ..plain
+    };
+    let x: Vec<u8> = vec![1u8; 40 * 8];
+    let count = |p: LifParams| {
+        let mut s = snn(&[8, 16, 2], &[p, plain], 40);
+        s.layers[0].w = vec![60.0; 8 * 16];
+        s.forward_sample(&x).0[0]
+            .iter()
+            .map(|&b| b as usize)
+            .sum::<usize>()
+    };
+    let (np, na) = (count(plain), count(alif));
+    assert!(na > 0 && na < np, "adaptive {na} vs plain {np}");
+    let mut s = snn(&[8, 16, 2], &[alif, plain], 20);
+    s.readout = Readout::SpikeCount { scale: 0.5 };
+    let xs: Vec<Vec<u8>> = (0..16u64)
+        .map(|k| {
+            (0..20 * 8)
+                .map(|i| {
+                    (((i % 8) < 4) == (k % 2 == 0)
+                        && ganglion_data::encode::unit(k, i as u64, 1) < 0.5)
+                        as u8
+                })
+                .collect()
+        })
+        .collect();
+    let ys: Vec<u8> = (0..16).map(|k| (k % 2) as u8).collect();
+    let mut opt = Optimizer::new(
+        OptimConfig {
+            lr: 0.05,
+            ..Default::default()
+        },
+        &[s.layers[0].w.len(), s.layers[1].w.len()],
+        &[3.0, 30.0],
+    );
+    let l0 = loss(&s, &xs, &ys);
+    for _ in 0..40 {
+        let g = s.batch(&xs, &ys, true).grads.expect("grads");
+        let (a, b) = s.layers.split_at_mut(1);
+        opt.step(
+            &mut [&mut a[0].w, &mut b[0].w],
+            &[&g.layers[0].0, &g.layers[1].0],
+            1.0,
+        );
+    }
+    let l1 = loss(&s, &xs, &ys);
+    assert!(l1 < 0.95 * l0, "loss {l0} → {l1}");
+}
