@@ -29,6 +29,9 @@
 //! * [`studies::brunel_2000`] — Brunel (2000), the SR / AI / SI-fast /
 //!   SI-slow states of a sparse E/I network of integrate-and-fire neurons
 //!   (Fig. 8 examples and a phase-diagram grid) on the Ganglion engine.
+//! * [`studies::ca3_memory`] — Casanueva-Morato et al. (2023), sPyMem's
+//!   spiking CA3 content-addressable memory (learn, recall by cue or by
+//!   content fragment, forget by overwrite) on the engine with STDP.
 //! * [`studies::pavlovian_attention`] — linear attention as a Hebbian
 //!   associative memory; average-case O(d_k) and worst-case O(√d_k) capacity.
 

@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::studies::{
-    active_dendrites::ActiveDendrites, brunel_2000::Brunel2000,
+    active_dendrites::ActiveDendrites, brunel_2000::Brunel2000, ca3_memory::Ca3Memory,
     pavlovian_attention::PavlovianAttention,
 };
 use crate::{Error, Mode, Study, StudyInfo, StudyOutcome};
 
 /// Every registered study, in listing order.
 fn registry() -> Vec<&'static dyn Study> {
-    vec![&ActiveDendrites, &Brunel2000, &PavlovianAttention]
+    vec![&ActiveDendrites, &Brunel2000, &Ca3Memory, &PavlovianAttention]
 }
 
 /// Name, paper, checks and runtimes of every study (for `ganglion study list`).

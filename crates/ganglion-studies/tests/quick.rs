@@ -161,7 +161,12 @@ fn listing() {
     let names: Vec<_> = list().iter().map(|i| i.name).collect();
     assert_eq!(
         names,
-        ["active-dendrites", "brunel-2000", "pavlovian-attention"]
+        [
+            "active-dendrites",
+            "brunel-2000",
+            "ca3-memory",
+            "pavlovian-attention"
+        ]
     );
     let table = format_list();
     assert!(table.starts_with("NAME"));
