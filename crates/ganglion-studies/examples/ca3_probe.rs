@@ -1,24 +1,41 @@
-//! Probe: runs the CA3 memory test benches and prints the outputs.
-use ganglion_studies::studies::ca3_memory::model::*;
+//! Probe of the `ca3-memory` model: runs the test benches with given STDP
+//! parameters and prints every operation, or sweeps them.
+//!
+//! ```sh
+//! cargo run -p ganglion-studies --example ca3_probe -- [A+ A- tau+ tau- [MODE [v]]]
+//! cargo run -p ganglion-studies --example ca3_probe -- grid
+//! ```
+//! MODE: `md` (used: matched timing, dendritic STDP timing), `me` (emission
+//! STDP timing), `ld` / `le` (literal dt = 1 ms timing); `v` prints all spikes.
+use ganglion_studies::studies::ca3_memory::model::{
+    Stdp, StdpTiming, Timing, benches, decode, expected, populations, run,
+};
 
-fn score(stdp: &Stdp, timing: Timing, st: StdpTiming) -> usize {
+fn score(stdp: &Stdp, timing: Timing, st: StdpTiming) -> Result<usize, String> {
     let dir = std::env::temp_dir().join("ca3probe");
     let mut ok = 0;
     for b in benches() {
-        let r = run(&b, timing, stdp, st, &dir).unwrap();
+        let r = run(&b, timing, stdp, st, &dir)?;
         let d = decode(&r, &b);
         let e = expected(&b.ops);
         ok += d.iter().zip(&e).filter(|(d, e)| &d.pattern == *e).count();
     }
-    ok
+    Ok(ok)
 }
 
-fn main() {
+fn arg(args: &[String], k: usize, default: f64) -> Result<f64, String> {
+    args.get(k).map_or(Ok(default), |s| {
+        s.parse().map_err(|e| format!("argument {k}: {e}"))
+    })
+}
+
+fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
+    let dir = std::env::temp_dir().join("ca3probe");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     if args.get(1).is_some_and(|s| s == "grid") {
-        std::fs::create_dir_all(std::env::temp_dir().join("ca3probe")).unwrap();
-        for tp in [0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0] {
-            for tm in [0.5, 1.0, 1.5, 2.0, 3.0, 5.0] {
+        for tp in [0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0] {
+            for tm in [0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0] {
                 for am in [0.5, 1.0, 2.0, 3.0, 4.0, 6.0] {
                     for ap in [1.0, 2.0, 3.0, 6.0] {
                         let stdp = Stdp {
@@ -28,29 +45,23 @@ fn main() {
                             tau_minus: tm,
                             ..Stdp::SPYMEM
                         };
-                        let s = score(&stdp, Timing::Matched, StdpTiming::Dendritic);
-                        if s >= 31 {
-                            println!("tp={tp} tm={tm} ap={ap} am={am}: {s}/33");
-                        }
+                        let s = score(&stdp, Timing::Matched, StdpTiming::Dendritic)?;
+                        println!("tau+={tp} tau-={tm} A+={ap} A-={am}: {s}");
                     }
                 }
             }
         }
-        return;
+        return Ok(());
     }
-    let tau_plus: f64 = std::env::var("TP").map_or(3.0, |s| s.parse().unwrap());
-    let a_plus: f64 = args.get(1).map_or(6.0, |s| s.parse().unwrap());
-    let a_minus: f64 = args.get(2).map_or(6.0, |s| s.parse().unwrap());
-    let tau_minus: f64 = args.get(3).map_or(3.0, |s| s.parse().unwrap());
-    let mode = args.get(4).map_or("md", |s| s.as_str());
-    let verbose = args.get(5).is_some();
     let stdp = Stdp {
-        a_plus,
-        a_minus,
-        tau_minus,
-        tau_plus,
+        a_plus: arg(&args, 1, 6.0)?,
+        a_minus: arg(&args, 2, 6.0)?,
+        tau_plus: arg(&args, 3, Stdp::TUNED.tau_plus)?,
+        tau_minus: arg(&args, 4, Stdp::TUNED.tau_minus)?,
         ..Stdp::SPYMEM
     };
+    let mode = args.get(5).map_or("md", String::as_str);
+    let verbose = args.get(6).is_some();
     let timing = if mode.contains('l') {
         Timing::Literal
     } else {
@@ -61,24 +72,18 @@ fn main() {
     } else {
         StdpTiming::Dendritic
     };
-    let dir = std::env::temp_dir().join("ca3probe");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut ok = 0;
-    let mut all = 0;
+    let (mut ok, mut all) = (0, 0);
     for b in benches() {
-        if let Some(l) = &b.spymem_spikes {
-            assert_eq!(&b.input_spikes(), l, "{}", b.name);
-        }
-        let r = run(&b, timing, &stdp, st, &dir).unwrap();
+        let r = run(&b, timing, &stdp, st, &dir)?;
         let d = decode(&r, &b);
         let e = expected(&b.ops);
         println!("== {} ({:.3} s)", b.name, r.wall_s);
         for (k, o) in b.ops.iter().enumerate() {
             let good = d[k].pattern == e[k];
             all += 1;
-            ok += good as usize;
+            ok += usize::from(good);
             println!(
-                "  t={:3} {:18} exp {:22} got {:22} {} lat cue {} cont {} other {:?}",
+                "  t={:3} {:18} expected {:20} got {:20} {} latency cue {} content {} other {:?}",
                 o.t0,
                 o.kind.name(),
                 e[k].text(),
@@ -95,9 +100,10 @@ fn main() {
                 let v: Vec<String> = t.iter().zip(i).map(|(t, i)| format!("{t}:{i}")).collect();
                 println!("    {name}: {}", v.join(" "));
             }
-            println!("    w cue->cont {:?}", r.w_cue_cont);
-            println!("    w cont->cue {:?}", r.w_cont_cue);
+            println!("    w cue->content {:?}", r.w_cue_cont);
+            println!("    w content->cue {:?}", r.w_cont_cue);
         }
     }
     println!("{ok}/{all} correct");
+    Ok(())
 }

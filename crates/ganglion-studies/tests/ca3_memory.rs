@@ -61,12 +61,30 @@ fn ca3_memory_quick() {
     }
 }
 
-/// The engine reproduces sPyNNaker's hop latency: in bench 1 every spike
-/// falls on the 1 ms grid and the chain in → cueCue → mergeCue → out takes
-/// 1 + 3 + 1 ms; the literal transcription (dt = 1 ms, same delays) is late.
+/// The engine reproduces sPyNNaker's hop latency: in every bench every spike
+/// falls on the 1 ms grid, and in bench 1 the chain in → cueCue → mergeCue →
+/// out takes 1 + 3 + 1 ms; the literal transcription (dt = 1 ms, same
+/// delays) is late.
 #[test]
 fn timing_mapping_matches_spinnaker_hops() {
     let tmp = tempfile::tempdir().expect("tempdir");
+    for b in model::benches() {
+        let r = model::run(
+            &b,
+            Timing::Matched,
+            &Stdp::TUNED,
+            StdpTiming::Dendritic,
+            tmp.path(),
+        )
+        .expect("run");
+        for (t, _) in &r.spikes {
+            assert!(
+                t.iter().all(|x| (x - x.round()).abs() < 1e-9),
+                "{}: off-grid spike {t:?}",
+                b.name
+            );
+        }
+    }
     let bench = &model::benches()[0];
     let r = model::run(
         bench,

@@ -22,7 +22,9 @@
 //! contCond`), so adding dt per hop changes which neurons fire. The mapping
 //! used here ([`Timing::Matched`]): dt = 0.5 ms and every delay shortened by
 //! 0.5 ms (d − dt), which makes every hop take exactly d again, on the same
-//! 1 ms grid as sPyNNaker. [`Timing::Literal`] (dt = 1 ms, the same delays)
+//! 1 ms grid as sPyNNaker; the refractory period becomes 1.5 ms so that it
+//! swallows the input a SpiNNaker neuron ignores in the step after its
+//! spike ([`Timing::t_ref`]). [`Timing::Literal`] (dt = 1 ms, the same delays)
 //! is kept for the report, to show what the literal transcription does.
 
 use std::collections::BTreeSet;
@@ -54,6 +56,19 @@ impl Timing {
         match self {
             Timing::Matched => 0.5,
             Timing::Literal => 1.0,
+        }
+    }
+    /// Engine refractory period [ms] for sPyMem's `tau_refrac` [ms]. On
+    /// SpiNNaker a neuron that spiked in step t skips the update of step
+    /// t + 1, and the input that arrived in that step has decayed away
+    /// (e^{−1/0.3}) by step t + 2. With matched timing an arrival acts one
+    /// engine step (0.5 ms) later, so the refractory period is lengthened
+    /// by 0.5 ms to swallow the same input; the shortest interval between
+    /// spikes stays 2 ms as on SpiNNaker.
+    pub fn t_ref(self, tau_refrac: f64) -> f64 {
+        match self {
+            Timing::Matched => tau_refrac + 0.5,
+            Timing::Literal => tau_refrac,
         }
     }
     /// Engine delay [ms] for an sPyMem delay `d` [ms].
@@ -381,22 +396,18 @@ pub struct Pattern {
 }
 
 impl Pattern {
-    /// `c0+c2 | 0,1,9` style text.
+    /// `c0+c2 {0,1,9}` style text (`- {2}`: no cue).
     pub fn text(&self) -> String {
         let c: Vec<String> = self.cues.iter().map(|c| format!("c{c}")).collect();
         let b: Vec<String> = self.bits.iter().map(|b| b.to_string()).collect();
         format!(
-            "{} | {}",
+            "{} {{{}}}",
             if c.is_empty() {
                 "-".into()
             } else {
                 c.join("+")
             },
-            if b.is_empty() {
-                "-".into()
-            } else {
-                b.join(",")
-            }
+            b.join(",")
         )
     }
     /// 15-bit string: 5 cue bits then 10 content bits.
@@ -546,7 +557,7 @@ pub fn populations() -> Vec<(&'static str, usize)> {
 /// Index of the output population in the results.
 pub const OUT: usize = 9;
 
-fn population(p: &PopDef) -> Population {
+fn population(p: &PopDef, timing: Timing) -> Population {
     // IF_curr_exp: i_offset 0, tau_refrac 1, tau_syn_E = tau_syn_I = 0.3,
     // v_reset = v_rest = vInit = −60 mV (all populations).
     Population::new(p.name, p.size, "iaf_psc_exp")
@@ -555,7 +566,7 @@ fn population(p: &PopDef) -> Population {
         .param("E_L", "-60 mV")
         .param("V_th", format!("{} mV", p.v_thresh).as_str())
         .param("V_reset", "-60 mV")
-        .param("t_ref", "1 ms")
+        .param("t_ref", format!("{} ms", timing.t_ref(1.0)).as_str())
         .param("I_e", "0 pA")
         .param("tau_syn_ex", "0.3 ms")
         .param("tau_syn_in", "0.3 ms")
@@ -657,7 +668,7 @@ pub fn circuit(
         &format!("{} ms", f64::from(bench.sim_ms) + OFFSET_MS),
     ));
     for p in &POPS {
-        c = c.population(population(p));
+        c = c.population(population(p, timing));
     }
     let t = timing;
     let o2o = Connectivity::one_to_one;
@@ -910,12 +921,12 @@ pub fn decode(run: &Run, bench: &Bench) -> Vec<Decoded> {
                 }
                 if i < CUES {
                     d.pattern.cues.insert(i);
-                    if !(d.cue_latency <= lat) {
+                    if d.cue_latency.is_nan() || lat < d.cue_latency {
                         d.cue_latency = lat;
                     }
                 } else {
                     d.pattern.bits.insert(i - CUES);
-                    if !(d.content_latency <= lat) {
+                    if d.content_latency.is_nan() || lat < d.content_latency {
                         d.content_latency = lat;
                     }
                 }
