@@ -609,7 +609,7 @@ fn report_text(
          (CA3cueCueRecall, 5), contCue (CA3contCueRecall, 10), contCond+Int (CA3contCond 0–9, \
          CA3contCondInt 10), cueCont (CA3cueContRecall, 5), contCont (CA3contContRecall, 10), merge \
          (CA3mergeCue 0–4, CA3mergeCont 5–14), out (OL, 15: cues 0–4, bits 5–14). \
-         The input layer is drawn at the bench's spike times; as a relay with sPyMem's 1 ms refractory \
+         The input layer is drawn at the bench's spike times; as a relay with the neurons' refractory \
          period it fires at t0 and t0 + 2 of a 3-step learning input (the spike at t0 + 1 could not \
          have made cueCue / contCue fire: they are refractory then, on SpiNNaker too).\n"
     );
@@ -659,13 +659,14 @@ fn report_text(
          learning) depresses a freshly stored weight by ≈5 nA through the postsynaptic trace that learning \
          left, and learning one memory potentiates other cues' synapses onto its bits through their \
          residual presynaptic traces (bench 3, memories 7 ms apart). We do not emulate the lazy update; we \
-         shortened τ+ = τ− from 3 ms to 0.6 ms — the only tuned value, the middle of the range 0.45–0.8 ms \
-         in which every operation is correct (sweep below) — so that a pairing reaches only neighbouring \
+         shortened τ+ = τ− from 3 ms to 0.6 ms — the only tuned value (the delay, dt and t_ref changes \
+         follow from the step schedule), the middle of the range 0.45–0.8 ms \
+         in which every operation is correct (sweep in full mode) — so that a pairing reaches only neighbouring \
          steps. Changing the amplitudes alone does not do it: in a grid of 1176 settings (A+ ∈ {{1, 2, 3, 6}}, \
          A− ∈ {{0.5, 1, 2, 3, 4, 6}}, τ+ and τ− ∈ {{0.5, 0.75, 1, 1.5, 2, 2.5, 3}} ms; \
-         `examples/ca3_probe.rs grid`), none with sPyMem's τ− = 3 ms makes all 39 operations correct; \
-         with sPyMem's A± = 6 it takes τ+ ≤ 0.75 ms and τ− ≤ 1 ms; the other passing settings (166 in \
-         all) change the amplitudes too, e.g. τ+ 3 ms, τ− 2.5 ms, A± 1 (an isolated point). Amplitudes, bounds, weights and \
+         `examples/ca3_probe.rs grid`), 166 make all 39 operations correct, none of them with sPyMem's \
+         τ− = 3 ms; those that keep sPyMem's A± = 6 all have τ+ ≤ 0.75 ms and τ− ≤ 1 ms, the others change \
+         the amplitudes too (e.g. τ+ 3 ms, τ− 2.5 ms, A± 1, an isolated point). Amplitudes, bounds, weights and \
          delays are sPyMem's.\n"
     );
     if !sweep.is_empty() {
