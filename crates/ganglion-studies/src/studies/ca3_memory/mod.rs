@@ -622,7 +622,8 @@ fn report_text(
          | delays 1, 2, 3 ms at dt = 1 ms | dt = 0.5 ms, delays 0.5, 1.5, 2.5 ms (d − dt): see timing |\n\
          | OneToOne, AllToAll, AllToAll(allow_self_connections=False), PopulationView slices of IL / OL | one_to_one, all_to_all, edge lists (i → j, i ≠ j; offset slices) |\n\
          | SpikeSourceArray ILayer | relay population `in` driven by `spike_times` inputs so that it fires at the bench's times |\n\
-         | STDPMechanism(SpikePairRule(τ+ = τ− = 3 ms, A+ = A− = 6), AdditiveWeightDependence(w_min 0, w_max 6)), initial weight 0, delay 1 ms | `stdp`, additive, all-to-all pairing, w_min 0, w_max 6 nA, A+ = A− = 6 (both frameworks scale A by w_max: 36 nA per pairing), **τ± = 0.6 ms**, delay 2 ms from the 1 ms-earlier twin of the source (see STDP) |\n"
+         | STDPMechanism(SpikePairRule(τ+ = τ− = 3 ms, A+ = A− = 6), AdditiveWeightDependence(w_min 0, w_max 6)), initial weight 0, delay 1 ms | `stdp`, additive, all-to-all pairing, w_min 0, w_max 6 nA, A+ = A− = 6 (both frameworks scale A by w_max: 36 nA per pairing), **τ± = 0.6 ms**, delay 2 ms from the 1 ms-earlier twin of the source (see STDP) |\n\n\
+         The edge lists used are in `edges/` next to this report.\n"
     );
     let _ = writeln!(
         s,
