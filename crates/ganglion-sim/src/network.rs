@@ -587,7 +587,7 @@ impl StepCtx<'_> {
             let (lo_half, hi_half) = pp.ring.split_at_mut(b1);
             let ch0 = &mut lo_half[b0..b0 + n];
             let ch1 = &mut hi_half[..n];
-            let bad = pp.group.step(StepIo { ch0, ch1, i_ext: &pp.i_ext, spiked: &mut pp.spiked, step: t });
+            let bad = pp.group.step(StepIo { ch0, ch1, i_ext: &pp.i_ext, spiked: &mut pp.spiked, step: t, has_ext: pp.has_currents });
             if let Some(i) = bad {
                 return Err(SimError::NonFinite {
                     population: self.pops[k].name.clone(),

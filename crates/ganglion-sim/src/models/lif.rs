@@ -105,9 +105,13 @@ impl PscExp {
     }
 
     pub(super) fn step(&mut self, io: StepIo) -> Option<usize> {
-        let bad = match &self.k {
-            Derived::Shared(k) => psc_exp_kernel(k, &mut self.v, &mut self.ie, &mut self.ii, &mut self.r, io),
-            Derived::Each(k) => psc_exp_kernel(&**k, &mut self.v, &mut self.ie, &mut self.ii, &mut self.r, io),
+        let ext = io.has_ext;
+        let (v, ie, ii, r) = (&mut self.v, &mut self.ie, &mut self.ii, &mut self.r);
+        let bad = match (&self.k, ext) {
+            (Derived::Shared(k), false) => psc_exp_kernel::<_, false>(k, v, ie, ii, r, io),
+            (Derived::Shared(k), true) => psc_exp_kernel::<_, true>(k, v, ie, ii, r, io),
+            (Derived::Each(k), false) => psc_exp_kernel::<_, false>(&**k, v, ie, ii, r, io),
+            (Derived::Each(k), true) => psc_exp_kernel::<_, true>(&**k, v, ie, ii, r, io),
         };
         if bad { first_non_finite(&self.v) } else { None }
     }
@@ -122,16 +126,18 @@ impl PscExp {
 }
 
 #[inline(never)]
-fn psc_exp_kernel<L: Lane>(k: &[L; 11], v: &mut [f32], ie: &mut [f32], ii: &mut [f32], r: &mut [f32], io: StepIo) -> bool {
+fn psc_exp_kernel<L: Lane, const EXT: bool>(k: &[L; 11], v: &mut [f32], ie: &mut [f32], ii: &mut [f32], r: &mut [f32], io: StepIo) -> bool {
     let n = v.len();
     k.iter().for_each(|l| l.check(n));
     let (ie, ii, r) = (&mut ie[..n], &mut ii[..n], &mut r[..n]);
     let (ce, ci, iext, spk) = (&mut io.ch0[..n], &mut io.ch1[..n], &io.i_ext[..n], &mut io.spiked[..n]);
-    // Non-finite values are detected in the same pass (an OR of comparisons, branch-free).
+    // Non-finite values are detected in the same pass (an OR of comparisons, branch-free; a
+    // float sum would be cheaper but cannot be vectorised, being order-dependent).
     let mut bad = false;
     for i in 0..n {
         let vi = v[i];
-        let drive = (k[E_IE].at(i) + iext[i]) * k[E_P20].at(i);
+        let current = if EXT { k[E_IE].at(i) + iext[i] } else { k[E_IE].at(i) };
+        let drive = current * k[E_P20].at(i);
         let integrated = vi.mul_add(k[E_P22].at(i), ie[i].mul_add(k[E_P21E].at(i), ii[i].mul_add(k[E_P21I].at(i), drive)));
         let refractory = r[i] > 0.0;
         let vn = if refractory { vi } else { integrated };

@@ -144,6 +144,8 @@ pub struct StepIo<'a> {
     pub spiked: &'a mut [u8],
     /// Index of this step.
     pub step: u64,
+    /// Whether `i_ext` may be non-zero (some current input targets the population).
+    pub has_ext: bool,
 }
 
 /// `exp(x)` for f32 in pure arithmetic so that loops using it vectorise (relative error
