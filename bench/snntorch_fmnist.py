@@ -73,7 +73,7 @@ def main():
     opt = torch.optim.Adam(net.parameters(), lr=a.lr)
     loss_fn = SF.ce_count_loss()
     for e in range(a.epochs):
-        t0 = time.time()
+        t0, c0 = time.time(), time.process_time()
         perm = torch.randperm(len(xtr))
         for i in range(0, len(xtr), a.batch):
             idx_ = perm[i: i + a.batch]
@@ -83,13 +83,13 @@ def main():
             opt.zero_grad()
             loss.backward()
             opt.step()
-        epoch_s = time.time() - t0
+        epoch_s, epoch_cpu_s = time.time() - t0, time.process_time() - c0
         correct = 0
         with torch.no_grad():
             for i in range(0, len(xte), 256):
                 out = net(spikegen.rate(xte[i: i + 256], num_steps=a.steps))
                 correct += (out.sum(0).argmax(1) == yte[i: i + 256]).sum().item()
-        print(json.dumps({"epoch": e + 1, "epoch_s": epoch_s, "test_accuracy": correct / len(xte),
+        print(json.dumps({"epoch": e + 1, "epoch_s": epoch_s, "epoch_cpu_s": epoch_cpu_s, "test_accuracy": correct / len(xte),
                           "threads": torch.get_num_threads(), "torch": torch.__version__, "snntorch": snn.__version__}), flush=True)
 
 

@@ -180,6 +180,8 @@ pub struct Split {
     pub pos: Vec<f32>,
     /// min(w, 0) [pA].
     pub neg: Vec<f32>,
+    /// w itself [pA] (the forward pass splits it on the fly: one row read instead of two).
+    pub raw: Vec<f32>,
 }
 
 impl Split {
@@ -188,6 +190,7 @@ impl Split {
         Split {
             pos: w.iter().map(|&x| x.max(0.0)).collect(),
             neg: w.iter().map(|&x| x.min(0.0)).collect(),
+            raw: w.to_vec(),
         }
     }
 }
@@ -196,6 +199,55 @@ impl Split {
 fn add_row(dst: &mut [f32], row: &[f32]) {
     for (d, &r) in dst.iter_mut().zip(row) {
         *d += r;
+    }
+}
+
+/// Both channels from one weight row in one pass (the hot loop of the forward pass):
+/// `xe += max(w, 0)`, `xi += w − max(w, 0)`, the same values the simulator adds into its two
+/// channels (a ±0 added elsewhere changes nothing).
+#[inline]
+fn add_rows(xe: &mut [f32], xi: &mut [f32], w: &[f32]) {
+    let n = xe.len().min(xi.len()).min(w.len());
+    let (xe, xi, w) = (&mut xe[..n], &mut xi[..n], &w[..n]);
+    for j in 0..n {
+        let p = if w[j] > 0.0 { w[j] } else { 0.0 };
+        xe[j] += p;
+        xi[j] += w[j] - p;
+    }
+}
+
+/// `add_rows` for every source in `idx` (ascending), register-blocked: each block of 32
+/// targets is summed in registers over all sources, so only the weight rows stream from
+/// memory. Per element the additions happen in the same order as row by row.
+#[inline]
+fn add_rows_many(xe: &mut [f32], xi: &mut [f32], w: &[f32], n: usize, idx: &[u32]) {
+    const B: usize = 32;
+    let full = n / B * B;
+    for jb in (0..full).step_by(B) {
+        let mut ae: [f32; B] = xe[jb..jb + B].try_into().expect("block");
+        let mut ai: [f32; B] = xi[jb..jb + B].try_into().expect("block");
+        for &s in idx {
+            let row: &[f32; B] = w[s as usize * n + jb..s as usize * n + jb + B]
+                .try_into()
+                .expect("block");
+            for k in 0..B {
+                let p = if row[k] > 0.0 { row[k] } else { 0.0 };
+                ae[k] += p;
+                ai[k] += row[k] - p;
+            }
+        }
+        xe[jb..jb + B].copy_from_slice(&ae);
+        xi[jb..jb + B].copy_from_slice(&ai);
+    }
+    if full < n {
+        for &s in idx {
+            let s = s as usize;
+            add_rows(
+                &mut xe[full..n],
+                &mut xi[full..n],
+                &w[s * n + full..(s + 1) * n],
+            );
+        }
     }
 }
 
@@ -239,15 +291,18 @@ pub fn forward(
         // Additions in the simulator's order: the pathway whose spikes left earlier (longer
         // delay) was propagated first; equal delays go feed-forward, then recurrent.
         let rec_first = rec.is_some_and(|(_, d)| d > ff.delay);
-        let add_ff = |xe: &mut [f32], xi: &mut [f32]| {
+        let mut idx: Vec<u32> = Vec::with_capacity(ff.n_src);
+        let mut add_ff = |xe: &mut [f32], xi: &mut [f32]| {
             if t >= ff.delay {
                 let row = &ff.spikes[(t - ff.delay) * ff.n_src..(t - ff.delay + 1) * ff.n_src];
-                for (s, &sp) in row.iter().enumerate() {
-                    if sp != 0 {
-                        add_row(xe, &ff.w.pos[s * n..(s + 1) * n]);
-                        add_row(xi, &ff.w.neg[s * n..(s + 1) * n]);
-                    }
-                }
+                idx.clear();
+                idx.extend(
+                    row.iter()
+                        .enumerate()
+                        .filter(|(_, sp)| **sp != 0)
+                        .map(|(s, _)| s as u32),
+                );
+                add_rows_many(xe, xi, &ff.w.raw, n, &idx);
             }
         };
         let add_rec = |xe: &mut [f32], xi: &mut [f32], out: &[u8]| {
@@ -257,8 +312,7 @@ pub fn forward(
                 let row = &out[(t - d) * n..(t - d + 1) * n];
                 for (s, &sp) in row.iter().enumerate() {
                     if sp != 0 {
-                        add_row(xe, &w.pos[s * n..(s + 1) * n]);
-                        add_row(xi, &w.neg[s * n..(s + 1) * n]);
+                        add_rows(xe, xi, &w.raw[s * n..(s + 1) * n]);
                     }
                 }
             }
@@ -335,7 +389,15 @@ pub fn backward(
     let mut dav = vec![0f32; n];
     let adaptive = k.beta_a != 0.0;
     let mut gb = vec![0f32; n]; // adjoint of the adaptation trace b_t
+    // ∂L/∂x_ex,t and ∂L/∂x_in,t for every step: the feed-forward weight gradient is
+    // accumulated after the loop, source by source, so each dW row is read and written once.
+    let mut ge_all = vec![0f32; steps * n];
+    let mut gi_all = if same { vec![] } else { vec![0f32; steps * n] };
     for t in (t_lo..steps).rev() {
+        ge_all[t * n..(t + 1) * n].copy_from_slice(&gie);
+        if !same {
+            gi_all[t * n..(t + 1) * n].copy_from_slice(&gii);
+        }
         // Adjoints of x_ex,t and x_in,t are those of I_ex,t and I_in,t: weight gradients.
         let accum = |dw: &mut [f32], w: &[f32], spikes: &[u8], n_src: usize, d: usize| {
             if t < d {
@@ -356,7 +418,6 @@ pub fn backward(
                 }
             }
         };
-        accum(dw, ff_w, ff.spikes, ff.n_src, ff.delay);
         if let (Some((split, w, d)), Some(dwr)) = (rec, dw_rec.as_deref_mut()) {
             accum(dwr, w, own_spikes, n, d);
             // Recurrent spikes at t − d get ∂L/∂s through W_rec.
@@ -422,6 +483,64 @@ pub fn backward(
                 gv[j] = g * k.p22;
                 gie[j] = gie[j] * k.p11e + g * k.p21e;
                 gii[j] = gii[j] * k.p11i + g * k.p21i;
+            }
+        }
+    }
+    accum_ff(dw, ff_w, ff, n, steps, t_lo, same, &ge_all, &gi_all);
+}
+
+/// dW[s, :] += Σ_{t: source s spiked at t − d} (∂L/∂x_t of the synapse's channel), register-
+/// blocked over 32 targets so each row of dW is loaded and stored once per sample.
+#[allow(clippy::too_many_arguments)]
+fn accum_ff(
+    dw: &mut [f32],
+    w: &[f32],
+    ff: &Path,
+    n: usize,
+    steps: usize,
+    t_lo: usize,
+    same: bool,
+    ge: &[f32],
+    gi: &[f32],
+) {
+    const B: usize = 32;
+    let d = ff.delay;
+    let t0 = t_lo.max(d);
+    let mut ts: Vec<usize> = Vec::with_capacity(steps);
+    for s in 0..ff.n_src {
+        ts.clear();
+        ts.extend((t0..steps).filter(|&t| ff.spikes[(t - d) * ff.n_src + s] != 0));
+        if ts.is_empty() {
+            continue;
+        }
+        let row = &mut dw[s * n..(s + 1) * n];
+        let ws = &w[s * n..(s + 1) * n];
+        let mut jb = 0;
+        while jb + B <= n {
+            let mut acc: [f32; B] = row[jb..jb + B].try_into().expect("block");
+            for &t in &ts {
+                let g: &[f32; B] = ge[t * n + jb..t * n + jb + B].try_into().expect("block");
+                if same {
+                    for k in 0..B {
+                        acc[k] += g[k];
+                    }
+                } else {
+                    let h: &[f32; B] = gi[t * n + jb..t * n + jb + B].try_into().expect("block");
+                    for k in 0..B {
+                        acc[k] += if ws[jb + k] > 0.0 { g[k] } else { h[k] };
+                    }
+                }
+            }
+            row[jb..jb + B].copy_from_slice(&acc);
+            jb += B;
+        }
+        for j in jb..n {
+            for &t in &ts {
+                row[j] += if same || ws[j] > 0.0 {
+                    ge[t * n + j]
+                } else {
+                    gi[t * n + j]
+                };
             }
         }
     }

@@ -218,7 +218,7 @@ impl Snn {
         let b = inputs.len().max(1) as f32;
         // Fixed chunks, summed in order: the gradient does not depend on the thread count
         // or on work stealing, so runs (and resumed runs) are bit-identical.
-        const CHUNK: usize = 8;
+        const CHUNK: usize = 16;
         let parts: Vec<(f64, usize, Vec<usize>, Option<SnnGrads>)> = inputs
             .par_chunks(CHUNK)
             .zip(labels.par_chunks(CHUNK))

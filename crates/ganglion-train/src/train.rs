@@ -39,6 +39,10 @@ pub struct EpochMetrics {
     pub epoch_s: f64,
     /// Training samples per second.
     pub samples_per_s: f64,
+    /// CPU time of the training pass, all threads [s] (Linux; 0 elsewhere): a load-independent
+    /// cost on a shared machine.
+    #[serde(default)]
+    pub epoch_cpu_s: f64,
     /// Learning rate at the end of the epoch.
     pub lr: f64,
 }
@@ -138,7 +142,9 @@ impl Model {
 
 /// Encode samples `idx` of `set` for `model` with the stream keys of `(seed, epoch_tag)`.
 fn snn_inputs(set: &ImageSet, idx: &[usize], cfg: &TrainConfig, tag: u64) -> Vec<Vec<u8>> {
-    idx.iter()
+    use rayon::prelude::*;
+    // Counter-based streams: the spikes do not depend on which thread encodes them.
+    idx.par_iter()
         .map(|&i| {
             if cfg.rate_coding {
                 encode::poisson(
@@ -351,6 +357,7 @@ impl Trainer {
         let batches = Batches::new(train.len(), self.cfg.batch_size, self.cfg.seed, e as u64);
         let nb = batches.num_batches().max(1);
         let t0 = Instant::now();
+        let c0 = process_cpu_s();
         let (mut loss, mut correct, mut seen) = (0.0, 0usize, 0usize);
         let mut last_print = Instant::now();
         let mut lr = self.cfg.optim.lr;
@@ -376,6 +383,7 @@ impl Trainer {
             }
         }
         let epoch_s = t0.elapsed().as_secs_f64();
+        let epoch_cpu_s = process_cpu_s() - c0;
         let (tl, tc, _) = self.evaluate(test);
         self.epoch += 1;
         let m = EpochMetrics {
@@ -386,15 +394,17 @@ impl Trainer {
             test_accuracy: tc as f64 / test.len().max(1) as f64,
             epoch_s,
             samples_per_s: seen as f64 / epoch_s.max(1e-9),
+            epoch_cpu_s,
             lr,
         };
         if progress {
             eprintln!(
-                "epoch {}: test loss {:.4} accuracy {:.2}% ({:.1} s)",
+                "epoch {}: test loss {:.4} accuracy {:.2}% ({:.1} s, {:.1} s CPU)",
                 m.epoch,
                 m.test_loss,
                 100.0 * m.test_accuracy,
-                epoch_s
+                epoch_s,
+                epoch_cpu_s
             );
         }
         self.metrics.push(m.clone());
@@ -506,20 +516,33 @@ pub fn plot_metrics(path: &Path, metrics: &[EpochMetrics]) -> Result<(), String>
     save(&fig, path).map(|_| ()).map_err(|e| e.to_string())
 }
 
+/// CPU time of this process so far [s] (user + system, from /proc/self/stat; 0 if unavailable).
+pub fn process_cpu_s() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 /// Write the metrics table.
 pub fn write_metrics_csv(path: &Path, metrics: &[EpochMetrics]) -> Result<(), Error> {
     let mut s = String::from(
-        "epoch,train_loss,train_accuracy,test_loss,test_accuracy,epoch_s,samples_per_s,lr\n",
+        "epoch,train_loss,train_accuracy,test_loss,test_accuracy,epoch_s,epoch_cpu_s,samples_per_s,lr\n",
     );
     for m in metrics {
         s += &format!(
-            "{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{}\n",
             m.epoch,
             m.train_loss,
             m.train_accuracy,
             m.test_loss,
             m.test_accuracy,
             m.epoch_s,
+            m.epoch_cpu_s,
             m.samples_per_s,
             m.lr
         );
@@ -918,6 +941,7 @@ pub fn train_from_spec(
             test_accuracy: c as f64 / test.len().max(1) as f64,
             epoch_s: 0.0,
             samples_per_s: 0.0,
+            epoch_cpu_s: 0.0,
             lr: 0.0,
         });
     }
