@@ -275,6 +275,40 @@ impl Trainer {
         }
     }
 
+    /// Rebuild the optimiser, constraints and provenance after layers gained or lost
+    /// parameter groups (e.g. recurrent weights added).
+    pub fn regroup(&mut self) {
+        let (mut sizes, mut scales, mut origins) = (vec![], vec![], vec![]);
+        if let Model::Snn(s) = &self.model {
+            for l in &s.layers {
+                let sd = |w: &[f32]| {
+                    (w.iter().map(|x| x * x).sum::<f32>() / w.len().max(1) as f32)
+                        .sqrt()
+                        .max(1e-6)
+                };
+                sizes.push(l.w.len());
+                scales.push(sd(&l.w));
+                origins.push(GroupOrigin {
+                    projection: None,
+                    shape: (l.n_in, l.n),
+                });
+                if let Some((w, _)) = &l.rec {
+                    sizes.push(w.len());
+                    scales.push(sd(w));
+                    origins.push(GroupOrigin {
+                        projection: None,
+                        shape: (l.n, l.n),
+                    });
+                }
+            }
+        } else {
+            return;
+        }
+        self.opt = Optimizer::new(self.cfg.optim, &sizes, &scales);
+        self.constraints = vec![Constraints::default(); sizes.len()];
+        self.origins = origins;
+    }
+
     /// One update on the samples `idx` of `set`; returns (summed loss, correct).
     pub fn train_batch(&mut self, set: &ImageSet, idx: &[usize], lr_factor: f64) -> (f64, usize) {
         let labels: Vec<u8> = idx.iter().map(|&i| set.labels[i]).collect();
@@ -561,6 +595,8 @@ struct Chain {
     pops: Vec<usize>,
     /// Projection index into each layer (from the previous population).
     projs: Vec<usize>,
+    /// Recurrent projection (the layer onto itself) per layer, if any.
+    recs: Vec<Option<usize>>,
 }
 
 fn unsupported(what: String, hint: &str) -> Error {
@@ -632,18 +668,31 @@ fn chain_of(r: &Resolved) -> Result<Chain, Error> {
             "add an all_to_all projection input → hidden",
         ));
     }
+    let mut recs = vec![None; projs.len()];
     for j in 0..r.projections.len() {
-        if !projs.contains(&j) {
-            return Err(unsupported(
-                format!(
-                    "projection \"{}\" is not part of the input → output chain",
-                    r.projections[j].name
-                ),
-                "recurrent projections are trained through the Rust API (LifLayer::rec) for now",
-            ));
+        if projs.contains(&j) {
+            continue;
+        }
+        let p = &r.projections[j];
+        let layer = pops[1..]
+            .iter()
+            .position(|&q| q == p.source && q == p.target);
+        match layer {
+            Some(li) if recs[li].is_none() && matches!(p.rule, Rule::AllToAll) => {
+                recs[li] = Some(j)
+            }
+            _ => {
+                return Err(unsupported(
+                    format!(
+                        "projection \"{}\" is neither part of the input → output chain nor one all_to_all recurrent projection of a layer",
+                        p.name
+                    ),
+                    "training supports input → layer → … → output with at most one all_to_all recurrent projection per layer",
+                ));
+            }
         }
     }
-    Ok(Chain { pops, projs })
+    Ok(Chain { pops, projs, recs })
 }
 
 fn const_param(r: &Resolved, pop: usize, name: &str) -> Result<f64, Error> {
@@ -730,10 +779,42 @@ pub fn trainer_from_resolved(
                     }
                 };
                 s.layers[li].delay = d;
+                if let Some(jr) = ch.recs[li] {
+                    let pr = &r.projections[jr];
+                    let d = match &pr.delay {
+                        Distribution::Const(d) => ((d / r.dt).round() as usize).max(1),
+                        _ => {
+                            return Err(unsupported(
+                                format!("projection \"{}\": delays vary", pr.name),
+                                "give trained projections one delay",
+                            ));
+                        }
+                    };
+                    let l = &mut s.layers[li];
+                    // Recurrent weights start at half the feed-forward scale for the same activity.
+                    let std = 0.5 * t.cfg.init_gain * l.k.vth
+                        / (l.k.mv_per_pa() * (l.n as f32 * 0.1).sqrt());
+                    let key = encode::stream_key(t.cfg.seed, 3000 + li as u64);
+                    l.rec = Some((
+                        (0..l.n * l.n)
+                            .map(|i| std * normal(key, i as u64))
+                            .collect(),
+                        d,
+                    ));
+                }
             }
+        }
+        if ch.recs.iter().any(Option::is_some) {
+            t.regroup();
         }
         t
     } else if rate {
+        if ch.recs.iter().any(Option::is_some) {
+            return Err(unsupported(
+                "recurrent projection between rate layers".into(),
+                "the dense trainer is feed-forward; use Rust's rate_rnn::RateRnn for recurrent rate networks",
+            ));
+        }
         Trainer::new_mlp(&sizes, cfg)
     } else {
         return Err(unsupported(
@@ -741,10 +822,22 @@ pub fn trainer_from_resolved(
             "train chains of iaf_psc_exp (spiking) or rate_* (dense) populations",
         ));
     };
-    // Spec weights given as lists, provenance and Dale signs.
-    let groups_per_layer = if spiking { 1 } else { 2 };
+    // Spec weights given as lists, provenance, Dale signs, and zero diagonals of recurrent
+    // projections without autapses. Groups in params_mut order: per layer w, (rec), (bias).
+    let mut group_of = vec![];
     for (li, &j) in ch.projs.iter().enumerate() {
-        let g = li * groups_per_layer;
+        group_of.push(j);
+        if let Some(jr) = ch.recs[li] {
+            group_of.push(jr);
+        }
+        if !spiking {
+            group_of.push(usize::MAX); // bias
+        }
+    }
+    for (g, &j) in group_of.iter().enumerate() {
+        if j == usize::MAX {
+            continue;
+        }
         t.origins[g].projection = Some(j);
         let pr = &r.projections[j];
         if let Distribution::List(v) = &pr.weight {
@@ -760,6 +853,10 @@ pub fn trainer_from_resolved(
             Sign::Excitatory => Dale::Excitatory,
             Sign::Inhibitory => Dale::Inhibitory,
         });
+        if pr.source == pr.target && !pr.autapses {
+            let n = r.populations[pr.target].size;
+            t.constraints[g].mask = Some((0..n * n).map(|k| (k / n != k % n) as u8).collect());
+        }
     }
     t.apply_constraints();
     Ok(t)
@@ -788,6 +885,12 @@ pub fn write_trained_spec(spec: &Path, t: &Trainer, out_dir: &Path) -> Result<Pa
             new_projs.push(p.clone());
             continue;
         };
+        // A recurrent list holds all n×n pairs (masked self-connections are zero).
+        let mut p = p.clone();
+        if p.source == p.target {
+            p.autapses = true;
+        }
+        let p = &p;
         let w = &params[g];
         let base = p
             .name

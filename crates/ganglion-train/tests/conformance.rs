@@ -200,3 +200,55 @@ fn recurrent_layer_spikes_equal_simulator_spikes() {
     }
     assert!(total > 100, "spikes {total}");
 }
+
+/// A spec with a recurrent projection: trained as LifLayer::rec, exported (autapses on, the
+/// masked diagonal zero), and run by the simulator with the twin's exact spikes.
+#[test]
+fn spec_with_recurrent_projection_exports_exactly() {
+    let d = tempfile::tempdir().expect("tmp");
+    let spec_text = SPEC.to_string()
+        + "\n[[projection]]\nname = \"rec\"\nsource = \"hidden\"\ntarget = \"hidden\"\nconnectivity = { rule = \"all_to_all\" }\nweight = \"1 pA\"\ndelay = \"1 ms\"\n";
+    let spec = d.path().join("r.toml");
+    std::fs::write(&spec, spec_text).expect("spec");
+    let r = ganglion_model::load_and_validate(&spec).expect("valid");
+    let steps = 60;
+    let cfg = TrainFile {
+        steps: Some(steps),
+        ..Default::default()
+    }
+    .resolve()
+    .expect("cfg");
+    let mut t = trainer_from_resolved(&r, cfg, 30).expect("trainer");
+    assert_eq!(t.origins.len(), 3, "w0, rec0, w1");
+    if let Model::Snn(s) = &mut t.model {
+        s.layers[0].w = (0..30 * 40).map(|i| 60.0 + 140.0 * normal(5, i)).collect();
+        s.layers[1].w = (0..40 * 7).map(|i| 150.0 + 250.0 * normal(6, i)).collect();
+        let (w, dly) = s.layers[0].rec.as_mut().expect("rec");
+        assert_eq!(*dly, 2);
+        *w = (0..40 * 40).map(|i| 100.0 * normal(7, i)).collect();
+    }
+    t.apply_constraints(); // zero diagonal: the spec has autapses = false
+    let Model::Snn(s) = &t.model else {
+        unreachable!()
+    };
+    assert!((0..40).all(|i| s.layers[0].rec.as_ref().expect("rec").0[i * 40 + i] == 0.0));
+    let trained = write_trained_spec(&spec, &t, d.path()).expect("export");
+    for sample in 0..3u64 {
+        let x: Vec<u8> = (0..steps * 30)
+            .map(|i| (ganglion_data::encode::unit(50 + sample, i as u64, 0) < 0.3) as u8)
+            .collect();
+        let (twin, _) = s.forward_sample(&x);
+        let sp = d.path().join(format!("s{sample}.toml"));
+        write_sample_spec(&trained, "pixels", &x, steps, &sp).expect("sample");
+        assert_eq!(
+            twin[0],
+            sim_spikes(&sp, "hidden", steps, 40),
+            "hidden, sample {sample}"
+        );
+        assert_eq!(
+            twin[1],
+            sim_spikes(&sp, "out", steps, 7),
+            "out, sample {sample}"
+        );
+    }
+}

@@ -293,3 +293,29 @@ fn constraints_masks_and_dynamic_sparsity() {
     use ganglion_train::constraints::RegrowScore;
     assert!((h.score(0) - 1.0).abs() < 1e-6 && h.score(1).abs() < 1e-6);
 }
+
+#[test]
+fn recurrent_spec_trains_and_exports() {
+    let (d, spec, data) = setup(SIDE);
+    let text = SNN_SPEC.to_string()
+        + "\n[[projection]]\nsource = \"hidden\"\ntarget = \"hidden\"\nconnectivity = { rule = \"all_to_all\" }\nweight = \"1 pA\"\n";
+    std::fs::write(&spec, text).expect("spec");
+    let out = d.path().join("out");
+    let r = train_from_spec(
+        &spec,
+        "fashion-mnist",
+        &data,
+        TrainOptions {
+            out_dir: Some(out.clone()),
+            ..Default::default()
+        },
+    )
+    .expect("train");
+    assert!(r.test_accuracy > 0.85, "accuracy {}", r.test_accuracy);
+    let res = ganglion_model::load_and_validate(&r.trained_spec).expect("trained spec validates");
+    assert!(
+        res.projections
+            .iter()
+            .any(|p| p.source == p.target && p.autapses)
+    );
+}
