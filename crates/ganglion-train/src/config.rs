@@ -24,6 +24,9 @@
 //! readout_scale = 1.0   # logits per spike or per mV (1)
 //! init_gain = 1.0       # initial weight std, relative to a threshold-reaching scale (1)
 //! truncate = 25         # SNN: backward over the last k steps only (full)
+//! density = 0.2         # fraction of each weight matrix kept, random fixed mask (1)
+//! dst_every = 50        # dynamic sparse training: prune-and-regrow every k batches (off)
+//! dst_fraction = 0.1    # fraction of present synapses moved each time (0.1)
 //! ```
 
 use crate::optim::{OptimConfig, OptimKind, Schedule};
@@ -75,6 +78,12 @@ pub struct TrainFile {
     pub init_gain: Option<f32>,
     /// Truncated BPTT window [steps].
     pub truncate: Option<usize>,
+    /// Fraction of each weight matrix kept (random fixed mask; 1 = dense).
+    pub density: Option<f64>,
+    /// Dynamic sparse training: prune-and-regrow every this many batches (0 = off).
+    pub dst_every: Option<usize>,
+    /// Dynamic sparse training: fraction of present synapses moved each time.
+    pub dst_fraction: Option<f64>,
 }
 
 /// Settings after defaults.
@@ -104,6 +113,19 @@ pub struct TrainConfig {
     pub init_gain: f32,
     /// Truncated BPTT window.
     pub truncate: Option<usize>,
+    /// Fraction of each weight matrix kept (1 = dense).
+    #[serde(default = "one")]
+    pub density: f64,
+    /// Prune-and-regrow every this many batches (0 = off); regrowth by |gradient| (RigL).
+    #[serde(default)]
+    pub dst_every: usize,
+    /// Fraction of present synapses pruned and regrown each time.
+    #[serde(default)]
+    pub dst_fraction: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 impl TrainFile {
@@ -171,6 +193,9 @@ impl TrainFile {
             readout_scale: self.readout_scale.unwrap_or(1.0),
             init_gain: self.init_gain.unwrap_or(1.0),
             truncate: self.truncate,
+            density: self.density.unwrap_or(1.0).clamp(0.0, 1.0),
+            dst_every: self.dst_every.unwrap_or(0),
+            dst_fraction: self.dst_fraction.unwrap_or(0.1),
         })
     }
 }

@@ -101,6 +101,32 @@ pub struct Trainer {
     pub metrics: Vec<EpochMetrics>,
 }
 
+/// Dynamic sparse training after optimiser step `step`: every `cfg.dst_every` steps, each
+/// masked weight matrix prunes `cfg.dst_fraction` of its smallest weights and regrows as many
+/// absent synapses with the largest |gradient|, at zero.
+fn dst_hook(
+    cfg: &TrainConfig,
+    step: u64,
+    cons: &mut [Constraints],
+    params: &mut [&mut [f32]],
+    grads: &[Vec<f32>],
+) {
+    if cfg.dst_every == 0 || !step.is_multiple_of(cfg.dst_every as u64) {
+        return;
+    }
+    for (g, p) in params.iter_mut().enumerate() {
+        if let (Some(mask), Some(gr)) = (cons[g].mask.as_mut(), grads.get(g)) {
+            crate::constraints::prune_regrow(
+                p,
+                mask,
+                cfg.dst_fraction,
+                &crate::constraints::GradientScore(gr),
+                0.0,
+            );
+        }
+    }
+}
+
 /// Deterministic standard-normal draw number `i` of stream `key` (Box–Muller on the counter-based stream).
 pub fn normal(key: u64, i: u64) -> f32 {
     let u1 = (encode::unit(key, i, 0) as f64).max(1e-12);
@@ -309,6 +335,31 @@ impl Trainer {
         self.origins = origins;
     }
 
+    /// Give every projection's weights a random fixed mask keeping `cfg.density` of them
+    /// (deterministic in the seed); no-op at density 1.
+    pub fn init_masks(&mut self) {
+        if self.cfg.density >= 1.0 {
+            return;
+        }
+        let seed = self.cfg.seed;
+        for (g, o) in self.origins.iter().enumerate() {
+            if o.projection.is_none() {
+                continue;
+            }
+            let (rows, cols) = o.shape;
+            let key = encode::stream_key(seed, 4000 + g as u64);
+            let m: Vec<u8> = (0..rows * cols)
+                .map(|k| (encode::unit(key, k as u64, 0) < self.cfg.density as f32) as u8)
+                .collect();
+            let c = &mut self.constraints[g];
+            c.mask = Some(match c.mask.take() {
+                Some(old) => old.iter().zip(&m).map(|(a, b)| a & b).collect(),
+                None => m,
+            });
+        }
+        self.apply_constraints();
+    }
+
     /// One update on the samples `idx` of `set`; returns (summed loss, correct).
     pub fn train_batch(&mut self, set: &ImageSet, idx: &[usize], lr_factor: f64) -> (f64, usize) {
         let labels: Vec<u8> = idx.iter().map(|&i| set.labels[i]).collect();
@@ -346,6 +397,15 @@ impl Trainer {
         let gref: Vec<&[f32]> = grads.iter().map(|g| g.as_slice()).collect();
         let mut params = self.model.params_mut();
         self.opt.step(&mut params, &gref, lr_factor);
+        // Dynamic sparse training: prune the smallest, regrow by |gradient| (RigL), on the
+        // weight matrices that have masks (the spec's projections).
+        dst_hook(
+            &self.cfg,
+            self.opt.t,
+            &mut self.constraints,
+            &mut params,
+            &grads,
+        );
         drop(params);
         self.apply_constraints();
         (loss, correct)
@@ -859,6 +919,7 @@ pub fn trainer_from_resolved(
         }
     }
     t.apply_constraints();
+    t.init_masks();
     Ok(t)
 }
 

@@ -319,3 +319,72 @@ fn recurrent_spec_trains_and_exports() {
             .any(|p| p.source == p.target && p.autapses)
     );
 }
+
+#[test]
+fn sparse_masks_and_dynamic_sparse_training_keep_the_density() {
+    let side = format!("{SIDE}density = 0.5\ndst_every = 4\ndst_fraction = 0.05\n")
+        .replace("init_gain = 3.0", "init_gain = 5.0");
+    let (d, spec, data) = setup(&side);
+    let out = d.path().join("out");
+    let r = train_from_spec(
+        &spec,
+        "fashion-mnist",
+        &data,
+        TrainOptions {
+            out_dir: Some(out.clone()),
+            ..Default::default()
+        },
+    )
+    .expect("train");
+    assert!(r.test_accuracy > 0.7, "accuracy {}", r.test_accuracy);
+    let t = ganglion_train::Trainer::load_checkpoint(&out.join("checkpoint.json")).expect("ckpt");
+    let ganglion_train::train::Model::Snn(s) = &t.model else {
+        panic!()
+    };
+    let w = &s.layers[0].w;
+    let nz = w.iter().filter(|&&x| x != 0.0).count() as f64 / w.len() as f64;
+    let mask = t.constraints[0].mask.as_ref().expect("mask");
+    let kept = mask.iter().map(|&m| m as f64).sum::<f64>() / mask.len() as f64;
+    assert!((kept - 0.5).abs() < 0.08, "mask density {kept}");
+    assert!(nz <= kept + 1e-9, "weights outside the mask: {nz} > {kept}");
+}
+
+#[test]
+fn sgd_momentum_schedule_clip_and_decay() {
+    use ganglion_train::optim::Optimizer;
+    // Minimise ½‖w − c‖² with SGD + momentum, a step schedule and clipping.
+    let c = [3.0f32, -2.0, 0.5];
+    let cfg = OptimConfig {
+        kind: OptimKind::Sgd { momentum: 0.9 },
+        lr: 0.05,
+        schedule: Schedule::Step {
+            every: 100,
+            gamma: 0.5,
+        },
+        weight_decay: 0.0,
+        clip: Some(1.0),
+    };
+    let mut opt = Optimizer::new(cfg, &[3], &[1.0]);
+    let mut w = vec![0f32; 3];
+    for it in 0..300 {
+        let g: Vec<f32> = w.iter().zip(&c).map(|(a, b)| a - b).collect();
+        let n = opt.step(&mut [&mut w], &[&g], cfg.schedule.factor(it / 100, 0.0));
+        if it == 0 {
+            assert!(
+                (n - (9.0f64 + 4.0 + 0.25).sqrt()).abs() < 1e-5,
+                "pre-clip norm {n}"
+            );
+        }
+    }
+    assert!(w.iter().zip(&c).all(|(a, b)| (a - b).abs() < 1e-3), "{w:?}");
+    // Decoupled weight decay shrinks weights with zero gradient.
+    let cfg = OptimConfig {
+        weight_decay: 0.1,
+        lr: 0.1,
+        ..Default::default()
+    };
+    let mut opt = Optimizer::new(cfg, &[1], &[1.0]);
+    let mut w = vec![1f32];
+    opt.step(&mut [&mut w], &[&[0.0]], 1.0);
+    assert!((w[0] - 0.99).abs() < 1e-6);
+}
