@@ -16,9 +16,9 @@ pub enum Split {
 /// Images with labels; intensities scaled to [0, 1].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageSet {
-    /// Image height [pixels].
+    /// Image height \[pixels\].
     pub rows: usize,
-    /// Image width [pixels].
+    /// Image width \[pixels\].
     pub cols: usize,
     /// Number of classes (labels are `0..classes`).
     pub classes: usize,

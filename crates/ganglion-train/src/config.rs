@@ -76,7 +76,7 @@ pub struct TrainFile {
     pub readout_scale: Option<f32>,
     /// Initial weight gain.
     pub init_gain: Option<f32>,
-    /// Truncated BPTT window [steps].
+    /// Truncated BPTT window \[steps\].
     pub truncate: Option<usize>,
     /// Fraction of each weight matrix kept (random fixed mask; 1 = dense).
     pub density: Option<f64>,

@@ -4,7 +4,7 @@
 //! ## Forward (per step t, NEST order, f32, V relative to E_L — the simulator's kernel)
 //! ```text
 //! a_t  = r > 0 ? v : v·P22 + I_e·P20 + I_ex·P21ex + I_in·P21in      (V before threshold)
-//! I_ex = I_ex·P11ex + x_ex,t        I_in = I_in·P11in + x_in,t         (x: input arriving at t [pA])
+//! I_ex = I_ex·P11ex + x_ex,t        I_in = I_in·P11in + x_in,t         (x: input arriving at t \[pA\])
 //! s_t  = a_t ≥ V_th − E_L;  v = s_t ? V_reset − E_L : a_t;  r = s_t ? round(t_ref/dt) : max(r−1, 0)
 //! ```
 //! Adaptive LIF (twin only, off by default): the threshold is `V_th + β·b` with the spike
@@ -26,30 +26,30 @@ use serde::{Deserialize, Serialize};
 /// `iaf_psc_exp` parameters in NEST units (defaults: NEST's).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LifParams {
-    /// Membrane capacitance [pF] (250).
+    /// Membrane capacitance \[pF\] (250).
     pub c_m: f64,
-    /// Membrane time constant [ms] (10).
+    /// Membrane time constant \[ms\] (10).
     pub tau_m: f64,
-    /// Resting potential [mV] (−70).
+    /// Resting potential \[mV\] (−70).
     pub e_l: f64,
-    /// Threshold [mV] (−55).
+    /// Threshold \[mV\] (−55).
     pub v_th: f64,
-    /// Reset potential [mV] (−70).
+    /// Reset potential \[mV\] (−70).
     pub v_reset: f64,
-    /// Absolute refractory period [ms] (2).
+    /// Absolute refractory period \[ms\] (2).
     pub t_ref: f64,
-    /// Constant bias current [pA] (0).
+    /// Constant bias current \[pA\] (0).
     pub i_e: f64,
-    /// Excitatory synaptic time constant [ms] (2).
+    /// Excitatory synaptic time constant \[ms\] (2).
     pub tau_syn_ex: f64,
-    /// Inhibitory synaptic time constant [ms] (2).
+    /// Inhibitory synaptic time constant \[ms\] (2).
     pub tau_syn_in: f64,
-    /// Initial V_m [mV] (E_L).
+    /// Initial V_m \[mV\] (E_L).
     pub v_init: f64,
-    /// Adaptive LIF (Bellec et al. 2018): threshold adaptation time constant [ms] (0: off).
+    /// Adaptive LIF (Bellec et al. 2018): threshold adaptation time constant \[ms\] (0: off).
     #[serde(default)]
     pub adapt_tau: f64,
-    /// Adaptive LIF: threshold increase per unit of the spike trace [mV] (0: off).
+    /// Adaptive LIF: threshold increase per unit of the spike trace \[mV\] (0: off).
     #[serde(default)]
     pub adapt_beta: f64,
 }
@@ -73,7 +73,7 @@ impl Default for LifParams {
     }
 }
 
-/// Propagator from a synaptic current with time constant `tau_s` [ms] to V over `h` [ms]
+/// Propagator from a synaptic current with time constant `tau_s` \[ms\] to V over `h` \[ms\]
 /// (the simulator's `propagator_32`, same f64 expression so the f32 constants agree).
 pub fn propagator_32(tau_s: f64, tau_m: f64, c: f64, h: f64) -> f64 {
     if ((tau_m - tau_s) / tau_m).abs() < 1e-9 {
@@ -98,26 +98,26 @@ pub struct LifConsts {
     pub p21i: f32,
     /// Constant current → V propagator [mV/pA].
     pub p20: f32,
-    /// Bias current I_e [pA].
+    /// Bias current I_e \[pA\].
     pub i_e: f32,
-    /// V_th − E_L [mV].
+    /// V_th − E_L \[mV\].
     pub vth: f32,
-    /// V_reset − E_L [mV].
+    /// V_reset − E_L \[mV\].
     pub vreset: f32,
     /// Refractory steps, round(t_ref/dt).
     pub ref_steps: f32,
-    /// Initial V − E_L [mV].
+    /// Initial V − E_L \[mV\].
     pub v0: f32,
     /// Adaptive LIF: e^{−dt/τ_a} of the spike trace (0 when off).
     #[serde(default)]
     pub rho_a: f32,
-    /// Adaptive LIF: threshold increase per unit trace [mV] (0: plain LIF, the simulator's model).
+    /// Adaptive LIF: threshold increase per unit trace \[mV\] (0: plain LIF, the simulator's model).
     #[serde(default)]
     pub beta_a: f32,
 }
 
 impl LifConsts {
-    /// Constants of `p` at step `dt` [ms].
+    /// Constants of `p` at step `dt` \[ms\].
     pub fn new(p: &LifParams, dt: f64) -> LifConsts {
         let p22 = (-dt / p.tau_m).exp();
         LifConsts {
@@ -148,7 +148,7 @@ impl LifConsts {
     pub fn same_channels(&self) -> bool {
         self.p11e == self.p11i && self.p21e == self.p21i
     }
-    /// Steady-state V [mV] per pA of input arriving every step on the excitatory channel:
+    /// Steady-state V \[mV\] per pA of input arriving every step on the excitatory channel:
     /// used to scale initial weights.
     pub fn mv_per_pa(&self) -> f32 {
         let i_ss = 1.0 / (1.0 - self.p11e);
@@ -165,22 +165,22 @@ pub const REFR: u8 = 2;
 /// What the backward pass of one layer needs, for one sample: `steps × n`.
 #[derive(Debug, Clone, Default)]
 pub struct Tape {
-    /// V − E_L before threshold [mV].
+    /// V − E_L before threshold \[mV\].
     pub a: Vec<f32>,
     /// [`SPIKE`] | [`REFR`] bits.
     pub flags: Vec<u8>,
-    /// Adaptive LIF only: the threshold V_th − E_L + β·b used in each step [mV].
+    /// Adaptive LIF only: the threshold V_th − E_L + β·b used in each step \[mV\].
     pub thr: Vec<f32>,
 }
 
 /// A weight matrix split by sign into the two receptor channels (`rows × cols`, row-major).
 #[derive(Debug, Clone, Default)]
 pub struct Split {
-    /// max(w, 0) [pA].
+    /// max(w, 0) \[pA\].
     pub pos: Vec<f32>,
-    /// min(w, 0) [pA].
+    /// min(w, 0) \[pA\].
     pub neg: Vec<f32>,
-    /// w itself [pA] (the forward pass splits it on the fly: one row read instead of two).
+    /// w itself \[pA\] (the forward pass splits it on the fly: one row read instead of two).
     pub raw: Vec<f32>,
 }
 
@@ -259,7 +259,7 @@ pub struct Path<'a> {
     pub n_src: usize,
     /// Weights split by sign, `n_src × n`.
     pub w: &'a Split,
-    /// Delay [steps] ≥ 1.
+    /// Delay \[steps\] ≥ 1.
     pub delay: usize,
 }
 

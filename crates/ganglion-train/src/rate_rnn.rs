@@ -80,7 +80,7 @@ pub struct SeqBatch {
 }
 
 impl RateRnn {
-    /// A network with `frac_exc` excitatory units, time constant `tau` and step `dt` [ms];
+    /// A network with `frac_exc` excitatory units, time constant `tau` and step `dt` \[ms\];
     /// recurrent weights |N(0, g²/n)| with inhibitory rows scaled for E/I balance.
     #[allow(clippy::too_many_arguments)]
     pub fn new(

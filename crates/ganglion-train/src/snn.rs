@@ -4,7 +4,7 @@
 //! drive the next; the last layer's spikes (or membrane) are the readout. Samples of a batch
 //! run in parallel (rayon), each end to end (forward, loss, backward) on its own tape, so the
 //! memory of one sample is `Σ layers steps × n × 5 B` plus its input spikes.
-//! For long sequences, [`SnnConfig::truncate`] cuts the backward pass to the last `k` steps
+//! For long sequences, `Snn::truncate` cuts the backward pass to the last `k` steps
 //! (truncated BPTT), bounding the backward work; the tape itself is already small.
 
 #![allow(clippy::needless_range_loop)]
@@ -24,7 +24,7 @@ pub enum Readout {
         /// Logits per spike.
         scale: f32,
     },
-    /// logit_c = `scale` · mean over steps of output neuron c's V − E_L before threshold [mV].
+    /// logit_c = `scale` · mean over steps of output neuron c's V − E_L before threshold \[mV\].
     Membrane {
         /// Logits per mV.
         scale: f32,
@@ -40,11 +40,11 @@ pub struct LifLayer {
     pub n_in: usize,
     /// Neuron constants.
     pub k: LifConsts,
-    /// Feed-forward weights `n_in × n` [pA]; row s holds source s's synapses.
+    /// Feed-forward weights `n_in × n` \[pA\]; row s holds source s's synapses.
     pub w: Vec<f32>,
-    /// Feed-forward delay [steps] ≥ 1.
+    /// Feed-forward delay \[steps\] ≥ 1.
     pub delay: usize,
-    /// Recurrent weights `n × n` [pA] and their delay [steps], if any.
+    /// Recurrent weights `n × n` \[pA\] and their delay \[steps\], if any.
     pub rec: Option<(Vec<f32>, usize)>,
 }
 
@@ -97,7 +97,7 @@ impl SnnGrads {
 /// Outcome of a batch: summed loss, correct predictions, gradients (if requested).
 #[derive(Debug, Clone)]
 pub struct BatchResult {
-    /// Sum over samples of the cross-entropy [nats].
+    /// Sum over samples of the cross-entropy \[nats\].
     pub loss: f64,
     /// Number of correct predictions.
     pub correct: usize,

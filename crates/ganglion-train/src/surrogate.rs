@@ -1,7 +1,7 @@
 //! Surrogate spike gradients.
 //!
 //! The forward pass always emits exact spikes, `s = H(V − θ)`; the backward pass replaces
-//! the Dirac derivative with a smooth pseudo-derivative of `x = V − θ` [mV], steepness
+//! the Dirac derivative with a smooth pseudo-derivative of `x = V − θ` \[mV\], steepness
 //! `slope` [1/mV]. All three peak at x = 0:
 //!
 //! | kind | ∂s/∂V | peak |
@@ -44,7 +44,7 @@ impl Default for Surrogate {
 }
 
 impl Surrogate {
-    /// ∂s/∂V at `x = V − θ` [mV].
+    /// ∂s/∂V at `x = V − θ` \[mV\].
     #[inline]
     pub fn grad(self, x: f32) -> f32 {
         match self {

@@ -27,19 +27,19 @@ pub enum Model {
 pub struct EpochMetrics {
     /// Epoch number (1-based).
     pub epoch: usize,
-    /// Mean training cross-entropy [nats].
+    /// Mean training cross-entropy \[nats\].
     pub train_loss: f64,
     /// Training accuracy (during the epoch, as the weights changed).
     pub train_accuracy: f64,
-    /// Mean test cross-entropy [nats].
+    /// Mean test cross-entropy \[nats\].
     pub test_loss: f64,
     /// Test accuracy after the epoch.
     pub test_accuracy: f64,
-    /// Wall time of the training pass [s] (without evaluation).
+    /// Wall time of the training pass \[s\] (without evaluation).
     pub epoch_s: f64,
     /// Training samples per second.
     pub samples_per_s: f64,
-    /// CPU time of the training pass, all threads [s] (Linux; 0 elsewhere): a load-independent
+    /// CPU time of the training pass, all threads \[s\] (Linux; 0 elsewhere): a load-independent
     /// cost on a shared machine.
     #[serde(default)]
     pub epoch_cpu_s: f64,
@@ -52,7 +52,7 @@ pub struct EpochMetrics {
 pub struct TrainReport {
     /// Test accuracy after the last epoch.
     pub test_accuracy: f64,
-    /// Mean wall time of a training epoch [s].
+    /// Mean wall time of a training epoch \[s\].
     pub epoch_s: f64,
     /// Epochs trained in total (including resumed ones).
     pub epochs: usize,
@@ -194,7 +194,7 @@ const TEST_TAG: u64 = 0x7465_7374;
 
 impl Trainer {
     /// A LIF network with the given layer sizes, all `iaf_psc_exp` with `params` at step `dt`
-    /// [ms], initial weights drawn from the seed (std: `init_gain` times the weight that moves V
+    /// \[ms\], initial weights drawn from the seed (std: `init_gain` times the weight that moves V
     /// by the threshold at steady state, over √(fan-in × expected activity)), delays of one step.
     pub fn new_snn(sizes: &[usize], params: &[LifParams], dt: f64, cfg: TrainConfig) -> Trainer {
         let mut layers = vec![];
@@ -610,7 +610,7 @@ pub fn plot_metrics(path: &Path, metrics: &[EpochMetrics]) -> Result<(), String>
     save(&fig, path).map(|_| ()).map_err(|e| e.to_string())
 }
 
-/// CPU time of this process so far [s] (user + system, from /proc/self/stat; 0 if unavailable).
+/// CPU time of this process so far \[s\] (user + system, from /proc/self/stat; 0 if unavailable).
 pub fn process_cpu_s() -> f64 {
     let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
         return 0.0;
