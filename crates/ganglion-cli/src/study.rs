@@ -91,6 +91,24 @@ pub struct ReservoirArgs {
     /// Threads (0 = automatic).
     #[arg(long)]
     threads: Option<String>,
+    /// tanh or linear units.
+    #[arg(long)]
+    activation: Option<String>,
+    /// Recurrent weights: normal, uniform or orthogonal.
+    #[arg(long)]
+    weights: Option<String>,
+    /// Delays for memory capacity (default 2 × size).
+    #[arg(long)]
+    delays: Option<String>,
+    /// Folds for cross-validated ridge.
+    #[arg(long)]
+    cv_folds: Option<String>,
+    /// Fraction of the steps used for training.
+    #[arg(long)]
+    train_fraction: Option<String>,
+    /// Initial states left out of the fit.
+    #[arg(long)]
+    washout: Option<String>,
     /// Print {"nrmse", "fit_s", "predict_s", ...} as JSON.
     #[arg(long)]
     json: bool,
@@ -112,6 +130,12 @@ pub fn reservoir(a: ReservoirArgs) -> Result<ExitCode> {
         ("horizon", &a.horizon),
         ("data", &a.data),
         ("threads", &a.threads),
+        ("activation", &a.activation),
+        ("weights", &a.weights),
+        ("delays", &a.delays),
+        ("cv-folds", &a.cv_folds),
+        ("train-fraction", &a.train_fraction),
+        ("washout", &a.washout),
     ];
     for (k, v) in opts {
         if let Some(v) = v {

@@ -239,6 +239,19 @@ pub enum PlasticRule {
         /// The gate (None = 1).
         gate: Option<ModulatorSource>,
     },
+    /// Power-law STDP (Morrison et al. 2007).
+    PowerLaw {
+        /// τ₊.
+        tau_plus: f64,
+        /// τ₋.
+        tau_minus: f64,
+        /// λ.
+        lambda: f64,
+        /// α.
+        alpha: f64,
+        /// μ.
+        mu: f64,
+    },
     /// Multiplicative synaptic scaling toward a target rate.
     Scaling {
         /// Target rate [Hz].

@@ -372,6 +372,9 @@ pub struct Projection {
 /// - `three_factor`: pair-STDP coincidences (A_plus, A_minus, tau_plus, tau_minus) feed an
 ///   eligibility trace e per synapse (decaying with `tau_e`); the weight changes only when
 ///   the `modulator` M(t) (and optional `gate` G(t)) is non-zero: dw = rate·w_max·M·G·e·dt.
+/// - `power_law` (alias `stdp_pl_synapse_hom`): Morrison et al. (2007) as in NEST's
+///   hpc_benchmark: on a post spike w += λ·w^μ·x_pre, on a pre spike w −= λ·α·w·y_post
+///   (weights in the target's unit, clipped at w_min, w_max optional).
 /// - `scaling`: synaptic scaling: every `interval` (default 10 ms) the weights onto each
 ///   neuron are multiplied by 1 + rate·(target − r)·interval, r its rate estimate (Hz,
 ///   filtered with `tau`, default 1 s); `target` (a frequency) goes in `rho0`.
@@ -441,6 +444,15 @@ pub struct Plasticity {
     /// weight moves by rate·w_max·M·G·e·dt).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate: Option<f64>,
+    /// Power-law STDP: learning rate λ.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lambda: Option<f64>,
+    /// Power-law STDP: depression/facilitation ratio α.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpha: Option<f64>,
+    /// Power-law STDP: weight-dependence exponent μ of facilitation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mu: Option<f64>,
     /// Scaling: time between scalings (default 10 ms).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<Scalar>,

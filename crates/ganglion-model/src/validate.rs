@@ -1147,8 +1147,10 @@ fn resolve_plasticity(ctx: &mut Ctx, pl: &Plasticity, wdim: Dim, loc: Loc, obj: 
         }
         Some(t)
     };
+    let power_law = matches!(pl.rule.as_str(), "power_law" | "stdp_pl_synapse_hom");
     let w_max = match &pl.w_max {
         Some(s) => ctx.quantity(s, wdim, loc, obj, "plasticity.w_max")?.abs(),
+        None if power_law => f64::INFINITY,
         None => {
             ctx.report(loc, obj, "plasticity needs `w_max`".into(), Some(format!("w_max = {}", wdim.example())));
             return None;
@@ -1220,6 +1222,13 @@ fn resolve_plasticity(ctx: &mut Ctx, pl: &Plasticity, wdim: Dim, loc: Loc, obj: 
                 gate,
             }
         }
+        "power_law" | "stdp_pl_synapse_hom" => PlasticRule::PowerLaw {
+            tau_plus: time(ctx, &pl.tau_plus, "tau_plus", 15.0)?,
+            tau_minus: time(ctx, &pl.tau_minus, "tau_minus", 30.0)?,
+            lambda: pl.lambda.unwrap_or(0.1),
+            alpha: pl.alpha.unwrap_or(0.0513),
+            mu: pl.mu.unwrap_or(0.4),
+        },
         "scaling" => {
             let target = match &pl.rho0 {
                 Some(s) => ctx.quantity(s, Dim::Frequency, loc, obj, "plasticity.rho0")?,
@@ -1254,7 +1263,7 @@ fn resolve_plasticity(ctx: &mut Ctx, pl: &Plasticity, wdim: Dim, loc: Loc, obj: 
             PlasticRule::Vogels { tau, eta, alpha: 2.0 * rho0 * tau * 1e-3 }
         }
         other => {
-            ctx.report(loc, obj, format!("unknown plasticity rule \"{other}\""), Some("rules: stdp, triplet, three_factor, scaling, vogels".into()));
+            ctx.report(loc, obj, format!("unknown plasticity rule \"{other}\""), Some("rules: stdp, triplet, power_law, three_factor, scaling, vogels".into()));
             return None;
         }
     };

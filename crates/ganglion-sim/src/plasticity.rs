@@ -56,6 +56,7 @@ impl PlasticState {
             PlasticRule::Vogels { tau, .. } => [d(tau), 1.0, d(tau), 1.0],
             PlasticRule::ThreeFactor { tau_plus, tau_minus, .. } => [d(tau_plus), 1.0, d(tau_minus), 1.0],
             PlasticRule::Scaling { tau, .. } => [1.0, 1.0, d(tau), 1.0],
+            PlasticRule::PowerLaw { tau_plus, tau_minus, .. } => [d(tau_plus), 1.0, d(tau_minus), 1.0],
         };
         let (elig, elig_decay) = match p.rule {
             PlasticRule::ThreeFactor { tau_e, .. } => (vec![0.0; csr.w.len()], d(tau_e)),
@@ -205,6 +206,7 @@ impl PlasticState {
                     0.0
                 }
                 PlasticRule::Scaling { .. } => 0.0,
+                PlasticRule::PowerLaw { lambda, mu, .. } => lambda as f32 * m.max(0.0).powf(mu as f32) * self.pre_a[s],
             };
             w[k] = self.sign * self.clip(m + dm);
         }
@@ -231,6 +233,7 @@ impl PlasticState {
                 0.0
             }
             PlasticRule::Scaling { .. } => return,
+            PlasticRule::PowerLaw { lambda, alpha, .. } => -(lambda * alpha) as f32 * m * self.post_a[t],
         };
         w[k] = self.sign * self.clip(m + dm);
     }

@@ -230,3 +230,24 @@ fn synaptic_scaling_brings_the_rate_to_the_target() {
     let last = rates[16..].iter().sum::<f64>() / 4.0;
     assert!((last - 5.0).abs() < 0.5, "ends at 5 Hz within 10%: {rates:?}");
 }
+
+#[test]
+fn power_law_stdp_matches_nest_stdp_pl_synapse_hom() {
+    // Morrison et al. (2007): facilitation λ·w^μ·x_pre, depression λ·α·w·y_post.
+    let rule = Plasticity {
+        rule: "power_law".into(),
+        tau_plus: Some("15 ms".into()),
+        tau_minus: Some("30 ms".into()),
+        lambda: Some(0.1),
+        alpha: Some(0.0513),
+        mu: Some(0.4),
+        ..Default::default()
+    };
+    let w0 = 10.0f64;
+    let up = pair_protocol(rule.clone(), &[(50.0, 60.0)], "10 mV", "100 ms") as f64 - w0;
+    let want_up = 0.1 * w0.powf(0.4) * (-10.0f64 / 15.0).exp();
+    assert!((up - want_up).abs() < 1e-3 * want_up + 1e-5, "{up} vs {want_up}");
+    let down = pair_protocol(rule, &[(60.0, 50.0)], "10 mV", "100 ms") as f64 - w0;
+    let want_down = -0.1 * 0.0513 * w0 * (-10.0f64 / 30.0).exp();
+    assert!((down - want_down).abs() < 1e-3 * want_down.abs() + 1e-5, "{down} vs {want_down}");
+}
