@@ -37,6 +37,10 @@ pub struct RunArgs {
     /// Print the manifest as JSON on stdout instead of the summary table.
     #[arg(long)]
     json: bool,
+    /// Write the final weights of plastic projections even when they have more than
+    /// 10 million synapses.
+    #[arg(long)]
+    all_weights: bool,
 }
 
 /// Load, apply overrides, validate.
@@ -139,6 +143,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
 }
 
 fn write_outputs(dir: &Path, args: &RunArgs, r: &Resolved, net: &Network, res: &Results, t_write: Instant) -> Result<serde_json::Value> {
+    let mut notes: Vec<String> = vec![];
     let mut files: Vec<serde_json::Value> = res
         .write_npy(dir)
         .with_context(|| format!("cannot write recordings into {}", dir.display()))?
@@ -148,6 +153,11 @@ fn write_outputs(dir: &Path, args: &RunArgs, r: &Resolved, net: &Network, res: &
     // Final weights of plastic projections: (source, target, weight, delay ms) per synapse.
     for j in net.plastic_projections() {
         let name = &net.projection_names()[j];
+        let count = net.synapse_count_of(j);
+        if count > 10_000_000 && !args.all_weights {
+            notes.push(format!("final weights of \"{name}\" not written ({count} synapses); pass --all-weights or record a subset with a weights monitor"));
+            continue;
+        }
         let file = format!("weights_{}.npy", name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect::<String>());
         let syn = net.synapses_of(j);
         let flat: Vec<f64> = syn.iter().flat_map(|&(s, t, w, d)| [s as f64, t as f64, w as f64, d]).collect();
@@ -178,6 +188,7 @@ fn write_outputs(dir: &Path, args: &RunArgs, r: &Resolved, net: &Network, res: &
         "memory_estimate_bytes": r.memory.peak_bytes,
         "populations": res.populations,
         "files": files,
+        "notes": notes,
         "timings": {"build_s": res.build_s, "simulate_s": res.simulate_s, "write_s": write_s},
     });
     let tmp = dir.join(".manifest.json.tmp");

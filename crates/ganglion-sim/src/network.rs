@@ -463,6 +463,11 @@ impl Network {
         Some(out)
     }
 
+    /// Number of synapses of projection `j`.
+    pub fn synapse_count_of(&self, j: usize) -> u64 {
+        self.parts.iter().map(|p| p.projs[j].csr.len() as u64).sum()
+    }
+
     /// Indices of projections with plasticity.
     pub fn plastic_projections(&self) -> Vec<usize> {
         self.parts.first().map(|p| p.projs.iter().enumerate().filter(|(_, pj)| pj.plastic.is_some()).map(|(j, _)| j).collect()).unwrap_or_default()

@@ -35,7 +35,7 @@ pub struct PlasticState {
     /// Synapses onto local target i: `in_syn[in_ptr[i]..in_ptr[i+1]]` (indices into the CSR)
     /// with their sources in `in_src`.
     in_ptr: Vec<u64>,
-    in_syn: Vec<u64>,
+    in_syn: Vec<u32>,
     in_src: Vec<u32>,
     /// Three-factor: eligibility per synapse (parallel to the CSR), its per-step decay, and
     /// the filtered values of population modulator and gate.
@@ -73,14 +73,15 @@ impl PlasticState {
         }
         let in_ptr = counts.clone();
         let mut cursor = counts;
-        let mut in_syn = vec![0u64; csr.tgt.len()];
+        assert!(csr.tgt.len() < u32::MAX as usize, "more than 4e9 plastic synapses in one partition");
+        let mut in_syn = vec![0u32; csr.tgt.len()];
         let mut in_src = vec![0u32; csr.tgt.len()];
         for s in 0..n_src {
             for k in csr.row_ptr[s]..csr.row_ptr[s + 1] {
                 let t = csr.tgt[k as usize] as usize;
                 let pos = cursor[t] as usize;
                 cursor[t] += 1;
-                in_syn[pos] = k;
+                in_syn[pos] = k as u32;
                 in_src[pos] = s as u32;
             }
         }
