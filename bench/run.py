@@ -340,6 +340,30 @@ def report(records, env, args, title="Ganglion vs Brian2 vs NEST"):
              "How each time is measured: see the docstrings of `bench/run.py`, `bench/brian2_nets.py`, "
              "`bench/nest_nets.py`; deviations from the references: `bench/NOTES.md`.")
     L.append("")
+    L.append("## Summary (medians; sim loop / whole process, seconds)")
+    L.append("")
+    L.append("A cell is marked † where that system's firing statistics do not match Ganglion's "
+             "(see the per-network tables); ratios are only given for matching pairs.")
+    L.append("")
+    L.append("| network | threads | " + " | ".join(LABEL[m] for _, m in SYSTEMS) + " |")
+    L.append("|---|---|" + "---|" * len(SYSTEMS))
+    for net in nets:
+        for th in args.threads:
+            cells = []
+            gr = g.get((net, "ganglion", th))
+            for _, mode in SYSTEMS:
+                recs = g.get((net, mode, th))
+                if not recs:
+                    cells.append("–")
+                    continue
+                mark = ""
+                if mode != "ganglion" and gr and not stats_match(gr, recs)[0]:
+                    mark = " †"
+                cells.append(f"{fmt_t(med([r.get('sim_s') for r in recs]))} / "
+                             f"{fmt_t(med([r.get('wall_s') for r in recs]))}{mark}")
+            if any(c != "–" for c in cells):
+                L.append(f"| {net} | {th} | " + " | ".join(cells) + " |")
+    L.append("")
     L.append("## Machine and versions")
     L.append("")
     for k in ("Model name", "CPU family", "Model", "CPU(s)", "Thread(s) per core", "L3 cache", "MemTotal", "os",
@@ -506,6 +530,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=3600.0, help="per process [s]")
     ap.add_argument("--keep-out", action="store_true", help="keep Ganglion's spike files in bench/out")
     ap.add_argument("--no-warmup", action="store_true")
+    ap.add_argument("--report-only", action="store_true",
+                    help="only rewrite the report from the records in RESULTS.jsonl")
     ap.add_argument("--resume", action="store_true",
                     help="keep clean records of an earlier run (RESULTS.jsonl.partial or RESULTS.jsonl) "
                          "and redo only missing, failed or contended runs")
@@ -544,6 +570,22 @@ def main():
         frozen = os.path.join(OUT, "ganglion-bench-bin")
         shutil.copy2(args.ganglion, frozen)
         args.ganglion_src, args.ganglion = args.ganglion, frozen
+    if args.report_only:
+        records, env = [], None
+        with open(out_jsonl) as f:
+            for line in f:
+                r = json.loads(line)
+                if "env" in r:
+                    env = r["env"]
+                elif r["network"] in args.nets and r["threads"] in args.threads:
+                    records.append(r)
+        env = env or environment(args)
+        args.reps = max([r.get("rep", 0) for r in records] + [0]) + 1
+        md = report(records, env, args)
+        with open(out_md, "w") as f:
+            f.write(md)
+        log(f"wrote {out_md} from {out_jsonl}")
+        return
     env = environment(args)
     log(f"machine: {env.get('Model name')} x{env.get('CPU(s)')}, {env.get('MemTotal')}")
 
@@ -566,6 +608,8 @@ def main():
                 with open(path) as f:
                     for line in f:
                         r = json.loads(line)
+                        if "network" not in r:
+                            continue
                         key = (r["network"], r["mode"], r["threads"], r.get("rep"))
                         if r["network"] in args.nets and r["threads"] in args.threads and \
                                 (r["mode"] in systems) and not r.get("error") and not r.get("contended"):
@@ -573,6 +617,7 @@ def main():
                 log(f"resume: {len(done)} clean records from {path}")
                 break
     jf = open(out_jsonl + ".partial.new", "w")
+    jf.write(json.dumps({"env": env}) + "\n")
     for r in done.values():
         records.append(r)
         jf.write(json.dumps(r) + "\n")
@@ -637,6 +682,8 @@ def main():
         with open(os.path.join(HERE, "RESULTS.jsonl")) as f:
             for line in f:
                 r = json.loads(line)
+                if "network" not in r:
+                    continue
                 if r["system"] != "ganglion" and r["network"] in args.nets and r["threads"] in args.threads:
                     records.append(r)
     os.replace(out_jsonl + ".partial", out_jsonl)
