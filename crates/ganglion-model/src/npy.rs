@@ -46,9 +46,7 @@ pub fn parse(buf: &[u8]) -> io::Result<NpyArray> {
         .map_err(|_| bad("header is not text"))?;
     let descr = field(header, "descr").ok_or_else(|| bad("header has no descr"))?;
     let descr = descr.trim_matches(|c| c == '\'' || c == '"');
-    if field(header, "fortran_order").is_some_and(|v| v.starts_with("True")) {
-        return Err(bad("Fortran-ordered arrays are not supported; save with C order"));
-    }
+    let fortran = field(header, "fortran_order").is_some_and(|v| v.starts_with("True"));
     let shape_txt = field(header, "shape").ok_or_else(|| bad("header has no shape"))?;
     let shape: Vec<usize> = shape_txt
         .trim_matches(|c| c == '(' || c == ')')
@@ -88,6 +86,20 @@ pub fn parse(buf: &[u8]) -> io::Result<NpyArray> {
         "u2" => conv!(u16),
         "u1" | "b1" => conv!(u8),
         other => return Err(bad(format!("unsupported dtype {other}"))),
+    };
+    let data = match (fortran, shape.as_slice()) {
+        (false, _) | (true, [_]) => data,
+        // Column-major 2-D arrays are transposed back to row-major.
+        (true, &[r, c]) => {
+            let mut t = vec![0.0; data.len()];
+            for i in 0..r {
+                for j in 0..c {
+                    t[i * c + j] = data[j * r + i];
+                }
+            }
+            t
+        }
+        (true, _) => return Err(bad("Fortran-ordered arrays of more than 2 dimensions are not supported; save with C order")),
     };
     Ok(NpyArray { shape, data })
 }
