@@ -1,10 +1,10 @@
 //! `ganglion run`, `ganglion validate`, `ganglion models`.
 
-use crate::output::{timestamp, Staged};
+use crate::output::{Staged, timestamp};
 use anyhow::{Context, Result};
 use clap::Args;
-use ganglion_model::{load, validate as validate_spec, Resolved, Scalar, MODELS};
-use ganglion_plot::{raster, Figure, Panel, RasterOptions};
+use ganglion_model::{MODELS, Resolved, Scalar, load, validate as validate_spec};
+use ganglion_plot::{Figure, Panel, RasterOptions, raster};
 use ganglion_sim::{Network, Results};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -44,7 +44,12 @@ pub struct RunArgs {
 }
 
 /// Load, apply overrides, validate.
-fn prepare(spec: &Path, threads: Option<usize>, seed: Option<u64>, duration: Option<&str>) -> Result<Resolved> {
+fn prepare(
+    spec: &Path,
+    threads: Option<usize>,
+    seed: Option<u64>,
+    duration: Option<&str>,
+) -> Result<Resolved> {
     let (mut circuit, source) = load(spec)?;
     if let Some(t) = threads {
         circuit.simulation.threads = t;
@@ -83,19 +88,49 @@ pub fn models() -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     for m in MODELS {
         writeln!(out, "{:<14} {}", m.name, m.summary)?;
-        writeln!(out, "  weights in {}", match m.synapse.weight_dim().base_unit() { "" => "dimensionless units", u => u })?;
+        writeln!(
+            out,
+            "  weights in {}",
+            match m.synapse.weight_dim().base_unit() {
+                "" => "dimensionless units",
+                u => u,
+            }
+        )?;
         for p in m.params {
-            writeln!(out, "  {:<11} {:>9} {:<3}  {}", p.name, p.default, p.dim.base_unit(), p.doc)?;
+            writeln!(
+                out,
+                "  {:<11} {:>9} {:<3}  {}",
+                p.name,
+                p.default,
+                p.dim.base_unit(),
+                p.doc
+            )?;
         }
-        writeln!(out, "  state: {}", m.state.iter().map(|s| s.name).collect::<Vec<_>>().join(", "))?;
+        writeln!(
+            out,
+            "  state: {}",
+            m.state
+                .iter()
+                .map(|s| s.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     let t_start = Instant::now();
-    let r = prepare(&args.spec, args.threads, args.seed, args.duration.as_deref())?;
-    let dest = args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-{}", r.name, timestamp())));
+    let r = prepare(
+        &args.spec,
+        args.threads,
+        args.seed,
+        args.duration.as_deref(),
+    )?;
+    let dest = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-{}", r.name, timestamp())));
     let mut net = Network::build(&r)?;
 
     // Progress bar on stderr, shown only once the run has taken more than a second.
@@ -109,9 +144,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         let pb = b.get_or_insert_with(|| {
             let pb = ProgressBar::new(total);
             pb.set_style(
-                ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent}% ({elapsed} elapsed, ~{eta} left)")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "{spinner} simulating [{bar:40}] {percent}% ({elapsed} elapsed, ~{eta} left)",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
             );
             pb
         });
@@ -137,12 +174,27 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&manifest)?)?;
     } else {
-        print_summary(&mut out, &args.spec, &r, &results, &manifest, &dest, t_start.elapsed().as_secs_f64())?;
+        print_summary(
+            &mut out,
+            &args.spec,
+            &r,
+            &results,
+            &manifest,
+            &dest,
+            t_start.elapsed().as_secs_f64(),
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_outputs(dir: &Path, args: &RunArgs, r: &Resolved, net: &Network, res: &Results, t_write: Instant) -> Result<serde_json::Value> {
+fn write_outputs(
+    dir: &Path,
+    args: &RunArgs,
+    r: &Resolved,
+    net: &Network,
+    res: &Results,
+    t_write: Instant,
+) -> Result<serde_json::Value> {
     let mut notes: Vec<String> = vec![];
     let mut files: Vec<serde_json::Value> = res
         .write_npy(dir)
@@ -158,9 +210,21 @@ fn write_outputs(dir: &Path, args: &RunArgs, r: &Resolved, net: &Network, res: &
             notes.push(format!("final weights of \"{name}\" not written ({count} synapses); pass --all-weights or record a subset with a weights monitor"));
             continue;
         }
-        let file = format!("weights_{}.npy", name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect::<String>());
+        let file = format!(
+            "weights_{}.npy",
+            name.chars()
+                .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                })
+                .collect::<String>()
+        );
         let syn = net.synapses_of(j);
-        let flat: Vec<f64> = syn.iter().flat_map(|&(s, t, w, d)| [s as f64, t as f64, w as f64, d]).collect();
+        let flat: Vec<f64> = syn
+            .iter()
+            .flat_map(|&(s, t, w, d)| [s as f64, t as f64, w as f64, d])
+            .collect();
         ganglion_model::npy::write(&dir.join(&file), &[syn.len(), 4], &flat)?;
         files.push(json!({"file": file, "description": format!("final weights of plastic projection \"{name}\": source, target, weight, delay [ms]")}));
     }
@@ -207,16 +271,32 @@ fn plot(dir: &Path, r: &Resolved, res: &Results) -> Result<Vec<(String, String)>
             .spikes
             .iter()
             .map(|s| {
-                let (t, i): (Vec<f64>, Vec<u32>) = s.times_ms.iter().zip(&s.senders).filter(|(_, i)| **i < SHOWN).map(|(&t, &i)| (t, i)).unzip();
+                let (t, i): (Vec<f64>, Vec<u32>) = s
+                    .times_ms
+                    .iter()
+                    .zip(&s.senders)
+                    .filter(|(_, i)| **i < SHOWN)
+                    .map(|(&t, &i)| (t, i))
+                    .unzip();
                 (t, i)
             })
             .collect();
         let sizes: Vec<u32> = res
             .spikes
             .iter()
-            .map(|s| r.population_index(&s.population).map(|k| r.populations[k].size as u32).unwrap_or(1).min(SHOWN))
+            .map(|s| {
+                r.population_index(&s.population)
+                    .map(|k| r.populations[k].size as u32)
+                    .unwrap_or(1)
+                    .min(SHOWN)
+            })
             .collect();
-        let pops: Vec<(&str, &[f64], &[u32])> = res.spikes.iter().zip(&kept).map(|(s, (t, i))| (s.population.as_str(), &t[..], &i[..])).collect();
+        let pops: Vec<(&str, &[f64], &[u32])> = res
+            .spikes
+            .iter()
+            .zip(&kept)
+            .map(|(s, (t, i))| (s.population.as_str(), &t[..], &i[..]))
+            .collect();
         let opts = RasterOptions {
             title: format!("{} — spikes (first {SHOWN} neurons per population)", r.name),
             t_range_ms: Some((0.0, res.duration_ms)),
@@ -225,23 +305,54 @@ fn plot(dir: &Path, r: &Resolved, res: &Results) -> Result<Vec<(String, String)>
             ..RasterOptions::default()
         };
         raster(&pops, &opts, dir.join("raster"))?;
-        files.push(("raster.svg".into(), "spike raster and population rate (SVG)".into()));
-        files.push(("raster.png".into(), "spike raster and population rate (PNG)".into()));
+        files.push((
+            "raster.svg".into(),
+            "spike raster and population rate (SVG)".into(),
+        ));
+        files.push((
+            "raster.png".into(),
+            "spike raster and population rate (PNG)".into(),
+        ));
     }
     if !res.rates.is_empty() {
         let mut panel = Panel::new("time [ms]", "rate [Hz]");
         for rate in &res.rates {
-            let pts = rate.rates_hz.iter().enumerate().map(|(b, &v)| (b as f64 * rate.bin_ms, v)).collect();
-            panel = panel.line(format!("{} ({} ms bins)", rate.population, rate.bin_ms), pts);
+            let pts = rate
+                .rates_hz
+                .iter()
+                .enumerate()
+                .map(|(b, &v)| (b as f64 * rate.bin_ms, v))
+                .collect();
+            panel = panel.line(
+                format!("{} ({} ms bins)", rate.population, rate.bin_ms),
+                pts,
+            );
         }
-        ganglion_plot::save(&Figure::new(format!("{} — population rate", r.name)).panel(panel), dir.join("rate"))?;
-        files.push(("rate.svg".into(), "population rate from rate monitors (SVG)".into()));
-        files.push(("rate.png".into(), "population rate from rate monitors (PNG)".into()));
+        ganglion_plot::save(
+            &Figure::new(format!("{} — population rate", r.name)).panel(panel),
+            dir.join("rate"),
+        )?;
+        files.push((
+            "rate.svg".into(),
+            "population rate from rate monitors (SVG)".into(),
+        ));
+        files.push((
+            "rate.png".into(),
+            "population rate from rate monitors (PNG)".into(),
+        ));
     }
     Ok(files)
 }
 
-fn print_summary(out: &mut impl Write, spec: &Path, r: &Resolved, res: &Results, manifest: &serde_json::Value, dest: &Path, total_s: f64) -> Result<()> {
+fn print_summary(
+    out: &mut impl Write,
+    spec: &Path,
+    r: &Resolved,
+    res: &Results,
+    manifest: &serde_json::Value,
+    dest: &Path,
+    total_s: f64,
+) -> Result<()> {
     let neurons: usize = r.populations.iter().map(|p| p.size).sum();
     writeln!(
         out,
@@ -255,10 +366,21 @@ fn print_summary(out: &mut impl Write, spec: &Path, r: &Resolved, res: &Results,
         r.threads,
         if r.threads == 1 { "" } else { "s" }
     )?;
-    writeln!(out, "{:<16} {:>8} {:<14} {:>10} {:>10} {:>7}", "population", "size", "model", "spikes", "rate [Hz]", "CV ISI")?;
+    writeln!(
+        out,
+        "{:<16} {:>8} {:<14} {:>10} {:>10} {:>7}",
+        "population", "size", "model", "spikes", "rate [Hz]", "CV ISI"
+    )?;
     for p in &res.populations {
-        let cv = p.cv_isi.map(|c| format!("{c:.2}")).unwrap_or_else(|| "-".into());
-        writeln!(out, "{:<16} {:>8} {:<14} {:>10} {:>10.2} {:>7}", p.name, p.size, p.model, p.spike_count, p.mean_rate_hz, cv)?;
+        let cv = p
+            .cv_isi
+            .map(|c| format!("{c:.2}"))
+            .unwrap_or_else(|| "-".into());
+        writeln!(
+            out,
+            "{:<16} {:>8} {:<14} {:>10} {:>10.2} {:>7}",
+            p.name, p.size, p.model, p.spike_count, p.mean_rate_hz, cv
+        )?;
     }
     let t = &manifest["timings"];
     writeln!(

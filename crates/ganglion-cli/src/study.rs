@@ -3,8 +3,8 @@
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use ganglion_learn::task::{run_reservoir_task, ReservoirTaskArgs};
-use ganglion_studies::{format_list, format_outcome, run_study, Mode};
+use ganglion_learn::task::{ReservoirTaskArgs, run_reservoir_task};
+use ganglion_studies::{Mode, format_list, format_outcome, run_study};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,11 +37,20 @@ pub fn study(cmd: StudyCommand) -> Result<ExitCode> {
             write!(out, "{}", format_list())?;
             Ok(ExitCode::SUCCESS)
         }
-        StudyCommand::Run { name, full, out: dir, .. } => {
+        StudyCommand::Run {
+            name,
+            full,
+            out: dir,
+            ..
+        } => {
             let mode = if full { Mode::Full } else { Mode::Quick };
             let outcome = run_study(&name, mode, dir)?;
             write!(out, "{}", format_outcome(&outcome))?;
-            Ok(if outcome.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if outcome.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
     }
 }

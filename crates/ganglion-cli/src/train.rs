@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::Args;
-use ganglion_train::{train::train_from_spec, TrainOptions};
+use ganglion_train::{TrainOptions, train::train_from_spec};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;

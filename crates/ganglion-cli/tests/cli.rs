@@ -8,18 +8,40 @@ fn ganglion() -> Command {
 }
 
 fn example(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(name).display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 #[test]
 fn run_writes_recordings_plots_and_manifest() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("cuba");
-    let o = ganglion().args(["run", &example("cuba.toml"), "--duration", "200 ms", "--threads", "2", "--seed", "3"]).arg("--out").arg(&out).output().unwrap();
+    let o = ganglion()
+        .args([
+            "run",
+            &example("cuba.toml"),
+            "--duration",
+            "200 ms",
+            "--threads",
+            "2",
+            "--seed",
+            "3",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("population") && stdout.contains("exc") && stdout.contains("build"), "{stdout}");
-    let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert!(
+        stdout.contains("population") && stdout.contains("exc") && stdout.contains("build"),
+        "{stdout}"
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(m["threads"], 2);
     assert_eq!(m["seed"], 3);
     assert_eq!(m["duration_ms"], 200.0);
@@ -37,11 +59,22 @@ fn run_writes_recordings_plots_and_manifest() {
         let name = f["file"].as_str().unwrap();
         assert!(out.join(name).exists(), "{name} listed but missing");
     }
-    for f in ["raster.png", "raster.svg", "rate.png", "rate.svg", "spikes_exc_times.npy", "state_exc_V_m.npy"] {
+    for f in [
+        "raster.png",
+        "raster.svg",
+        "rate.png",
+        "rate.svg",
+        "spikes_exc_times.npy",
+        "state_exc_V_m.npy",
+    ] {
         assert!(out.join(f).metadata().unwrap().len() > 0, "{f}");
     }
     // No temporary folder is left behind.
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains(".tmp")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+        .collect();
     assert!(leftovers.is_empty());
 }
 
@@ -49,15 +82,32 @@ fn run_writes_recordings_plots_and_manifest() {
 fn bad_spec_fails_with_a_located_message_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("bad.toml");
-    let text = std::fs::read_to_string(example("cuba.toml")).unwrap().replacen("tau_m = \"20 ms\"", "tau_m = \"-20 ms\"", 1);
+    let text = std::fs::read_to_string(example("cuba.toml"))
+        .unwrap()
+        .replacen("tau_m = \"20 ms\"", "tau_m = \"-20 ms\"", 1);
     std::fs::write(&spec, text).unwrap();
     let out = dir.path().join("out");
-    let o = ganglion().arg("run").arg(&spec).arg("--out").arg(&out).output().unwrap();
+    let o = ganglion()
+        .arg("run")
+        .arg(&spec)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("bad.toml:") && err.contains("population \"exc\"") && err.contains("tau_m must be positive"), "{err}");
+    assert!(
+        err.contains("bad.toml:")
+            && err.contains("population \"exc\"")
+            && err.contains("tau_m must be positive"),
+        "{err}"
+    );
     assert!(!out.exists());
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "only the spec is there");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "only the spec is there"
+    );
     // validate gives the same verdict.
     let o = ganglion().arg("validate").arg(&spec).output().unwrap();
     assert!(!o.status.success());
@@ -65,24 +115,44 @@ fn bad_spec_fails_with_a_located_message_and_writes_nothing() {
 
 #[test]
 fn validate_and_models_succeed() {
-    let o = ganglion().args(["validate", &example("brunel.toml")]).output().unwrap();
+    let o = ganglion()
+        .args(["validate", &example("brunel.toml")])
+        .output()
+        .unwrap();
     assert!(o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).contains("ok"));
     let o = ganglion().arg("models").output().unwrap();
     let s = String::from_utf8_lossy(&o.stdout);
-    for m in ["iaf_psc_exp", "iaf_psc_alpha", "iaf_cond_exp", "iaf_psc_delta", "aeif_psc_exp", "izhikevich", "rate_tanh"] {
+    for m in [
+        "iaf_psc_exp",
+        "iaf_psc_alpha",
+        "iaf_cond_exp",
+        "iaf_psc_delta",
+        "aeif_psc_exp",
+        "izhikevich",
+        "rate_tanh",
+    ] {
         assert!(s.contains(m));
     }
 }
 
 #[test]
 fn every_example_validates() {
-    for e in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")).unwrap() {
+    for e in
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")).unwrap()
+    {
         let p = e.unwrap().path();
         // `*.train.toml` are training options beside a circuit spec, not circuits.
-        if p.extension().is_some_and(|x| x == "toml") && !p.to_string_lossy().ends_with(".train.toml") {
+        if p.extension().is_some_and(|x| x == "toml")
+            && !p.to_string_lossy().ends_with(".train.toml")
+        {
             let o = ganglion().arg("validate").arg(&p).output().unwrap();
-            assert!(o.status.success(), "{}: {}", p.display(), String::from_utf8_lossy(&o.stderr));
+            assert!(
+                o.status.success(),
+                "{}: {}",
+                p.display(),
+                String::from_utf8_lossy(&o.stderr)
+            );
         }
     }
 }

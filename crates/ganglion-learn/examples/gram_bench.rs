@@ -13,13 +13,36 @@ fn main() {
     for _ in 0..5 {
         let mut g = Mat::<f64>::zeros(n, n);
         let c = Instant::now();
-        triangular::matmul(g.as_mut(), BlockStructure::TriangularLower, Accum::Replace, x.as_ref(), BlockStructure::Rectangular, x.transpose(), BlockStructure::Rectangular, 1.0, Par::Seq);
+        triangular::matmul(
+            g.as_mut(),
+            BlockStructure::TriangularLower,
+            Accum::Replace,
+            x.as_ref(),
+            BlockStructure::Rectangular,
+            x.transpose(),
+            BlockStructure::Rectangular,
+            1.0,
+            Par::Seq,
+        );
         best[0] = best[0].min(c.elapsed().as_secs_f64());
         let c = Instant::now();
-        matmul(g.as_mut(), Accum::Replace, x.as_ref(), x.transpose(), 1.0, Par::Seq);
+        matmul(
+            g.as_mut(),
+            Accum::Replace,
+            x.as_ref(),
+            x.transpose(),
+            1.0,
+            Par::Seq,
+        );
         best[1] = best[1].min(c.elapsed().as_secs_f64());
     }
     let gf = |s: f64, flops: f64| flops / s / 1e9;
     let full = 2.0 * (n * n * t) as f64;
-    println!("triangular {:.4} s ({:.1} GFLOP/s useful)  full {:.4} s ({:.1} GFLOP/s)", best[0], gf(best[0], full / 2.0), best[1], gf(best[1], full));
+    println!(
+        "triangular {:.4} s ({:.1} GFLOP/s useful)  full {:.4} s ({:.1} GFLOP/s)",
+        best[0],
+        gf(best[0], full / 2.0),
+        best[1],
+        gf(best[1], full)
+    );
 }

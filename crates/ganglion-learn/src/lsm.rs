@@ -16,7 +16,8 @@
 use crate::esn::States;
 use crate::{Error, Result};
 use ganglion_model::{
-    validate_circuit, Circuit, Connectivity, InputKind, Monitor, Population, Projection, ResolvedInput, Sign, Simulation, Value,
+    Circuit, Connectivity, InputKind, Monitor, Population, Projection, ResolvedInput, Sign,
+    Simulation, Value, validate_circuit,
 };
 use ganglion_sim::Network;
 
@@ -75,7 +76,12 @@ impl Default for LsmConfig {
 impl LsmConfig {
     /// Defaults for heterogeneous Izhikevich neurons.
     pub fn izhikevich() -> Self {
-        LsmConfig { neuron: LsmNeuron::Izhikevich, input_gain: 6.0, bias: 4.0, ..Self::default() }
+        LsmConfig {
+            neuron: LsmNeuron::Izhikevich,
+            input_gain: 6.0,
+            bias: 4.0,
+            ..Self::default()
+        }
     }
 
     fn circuit(&self, steps: usize) -> Circuit {
@@ -98,7 +104,12 @@ impl LsmConfig {
                         .param("I_e", format!("{} pA", self.bias).as_str())
                         .init("V_m", Value::uniform("-65 mV", "-50 mV"))
                 };
-                (lif("exc", ne), lif("inh", ni), Value::uniform("0 pA", "60 pA"), Value::uniform("-240 pA", "0 pA"))
+                (
+                    lif("exc", ne),
+                    lif("inh", ni),
+                    Value::uniform("0 pA", "60 pA"),
+                    Value::uniform("-240 pA", "0 pA"),
+                )
             }
             LsmNeuron::Izhikevich => {
                 let exc = Population::new("exc", ne, "izhikevich")
@@ -113,10 +124,17 @@ impl LsmConfig {
                     .param("c", "-65 mV")
                     .param("d", 2.0)
                     .param("I_e", format!("{} pA", self.bias).as_str());
-                (exc, inh, Value::uniform("0 mV", "0.5 mV"), Value::uniform("-1 mV", "0 mV"))
+                (
+                    exc,
+                    inh,
+                    Value::uniform("0 mV", "0.5 mV"),
+                    Value::uniform("-1 mV", "0 mV"),
+                )
             }
         };
-        let mut c = Circuit::new(sim).population(exc.sign(Sign::Excitatory)).population(inh.sign(Sign::Inhibitory));
+        let mut c = Circuit::new(sim)
+            .population(exc.sign(Sign::Excitatory))
+            .population(inh.sign(Sign::Inhibitory));
         for (src, w) in [("exc", &we), ("inh", &wi)] {
             for tgt in ["exc", "inh"] {
                 c = c.projection(
@@ -126,7 +144,8 @@ impl LsmConfig {
                 );
             }
         }
-        c.monitor(Monitor::spikes("exc")).monitor(Monitor::spikes("inh"))
+        c.monitor(Monitor::spikes("exc"))
+            .monitor(Monitor::spikes("inh"))
     }
 }
 
@@ -134,16 +153,34 @@ impl LsmConfig {
 /// the end of each sample: a `inputs.len() × size` state matrix (exc neurons first).
 pub fn lsm_states(cfg: &LsmConfig, inputs: &[f64]) -> Result<States> {
     if cfg.size < 5 || !(0.0..=1.0).contains(&cfg.p_connect) || !(cfg.sample_ms >= cfg.dt_ms) {
-        return Err(Error::param("LsmConfig", "size/p_connect/sample_ms", cfg.size, "needs size ≥ 5, p in [0, 1], sample_ms ≥ dt_ms", "use the defaults"));
+        return Err(Error::param(
+            "LsmConfig",
+            "size/p_connect/sample_ms",
+            cfg.size,
+            "needs size ≥ 5, p in [0, 1], sample_ms ≥ dt_ms",
+            "use the defaults",
+        ));
     }
-    let mut r = validate_circuit(&cfg.circuit(inputs.len())).map_err(|e| Error::param("LsmConfig", "circuit", "", e.to_string(), "check the configuration"))?;
+    let mut r = validate_circuit(&cfg.circuit(inputs.len())).map_err(|e| {
+        Error::param(
+            "LsmConfig",
+            "circuit",
+            "",
+            e.to_string(),
+            "check the configuration",
+        )
+    })?;
     // Input: a random subset of each population, half with +gain and half with −gain.
     let mut rng = crate::rng::stream(cfg.seed, 0x15_u64);
     for (pi, pop) in r.populations.clone().iter().enumerate() {
         let (mut plus, mut minus) = (vec![], vec![]);
         for i in 0..pop.size as u32 {
             if crate::rng::uniform(&mut rng) < cfg.input_density {
-                if crate::rng::uniform(&mut rng) < 0.5 { plus.push(i) } else { minus.push(i) }
+                if crate::rng::uniform(&mut rng) < 0.5 {
+                    plus.push(i)
+                } else {
+                    minus.push(i)
+                }
             }
         }
         for (neurons, gain) in [(plus, cfg.input_gain), (minus, -cfg.input_gain)] {
@@ -154,19 +191,32 @@ pub fn lsm_states(cfg: &LsmConfig, inputs: &[f64]) -> Result<States> {
                 name: format!("lsm input → {}", pop.name),
                 target: pi,
                 neurons: Some(neurons),
-                kind: InputKind::TimeSeries { values: inputs.iter().map(|u| u * gain).collect::<Vec<_>>().into(), columns: 1, step: cfg.sample_ms },
+                kind: InputKind::TimeSeries {
+                    values: inputs.iter().map(|u| u * gain).collect::<Vec<_>>().into(),
+                    columns: 1,
+                    step: cfg.sample_ms,
+                },
             });
         }
     }
     let res = Network::build(&r)
         .and_then(|mut n| n.run(None))
-        .map_err(|e| Error::Numerical { object: "lsm", what: e.to_string(), hint: "lower input_gain or bias".into() })?;
+        .map_err(|e| Error::Numerical {
+            object: "lsm",
+            what: e.to_string(),
+            hint: "lower input_gain or bias".into(),
+        })?;
     // Filtered spike trains sampled at the end of each sample period.
     let n = cfg.size;
     let offset = [0, r.populations[0].size];
     let mut spikes: Vec<(f64, usize)> = vec![];
     for (k, s) in res.spikes.iter().enumerate() {
-        spikes.extend(s.times_ms.iter().zip(&s.senders).map(|(&t, &i)| (t, offset[k] + i as usize)));
+        spikes.extend(
+            s.times_ms
+                .iter()
+                .zip(&s.senders)
+                .map(|(&t, &i)| (t, offset[k] + i as usize)),
+        );
     }
     spikes.sort_by(|a, b| a.0.total_cmp(&b.0));
     let (mut trace, mut last) = (vec![0.0f64; n], vec![0.0f64; n]);

@@ -16,7 +16,11 @@ pub fn read_npy_f64(path: &Path) -> Result<(Vec<f64>, Vec<usize>)> {
         } else {
             "the file must be a NumPy .npy array of numbers (np.save)"
         };
-        Error::Data { path: path.to_owned(), what: format!("cannot read: {e}"), hint: hint.into() }
+        Error::Data {
+            path: path.to_owned(),
+            what: format!("cannot read: {e}"),
+            hint: hint.into(),
+        }
     })?;
     Ok((a.data, a.shape))
 }

@@ -32,7 +32,7 @@ pub mod units;
 pub mod validate;
 
 pub use error::{ModelError, Problem, SourceMap};
-pub use models::{model, ModelInfo, SynapseKind, MODELS};
+pub use models::{MODELS, ModelInfo, SynapseKind, model};
 pub use resolved::*;
 pub use spec::*;
-pub use validate::{load, load_and_validate, parse_str, validate, validate_circuit, Source};
+pub use validate::{Source, load, load_and_validate, parse_str, validate, validate_circuit};

@@ -145,9 +145,24 @@ const PSC_PARAMS: [ParamInfo; 9] = [
 ];
 
 const PSC_STATE: [StateInfo; 3] = [
-    s!("V_m", Voltage, StateDefault::Param("E_L"), "membrane potential"),
-    s!("I_syn_ex", Current, StateDefault::Const(0.0), "excitatory synaptic current"),
-    s!("I_syn_in", Current, StateDefault::Const(0.0), "inhibitory synaptic current"),
+    s!(
+        "V_m",
+        Voltage,
+        StateDefault::Param("E_L"),
+        "membrane potential"
+    ),
+    s!(
+        "I_syn_ex",
+        Current,
+        StateDefault::Const(0.0),
+        "excitatory synaptic current"
+    ),
+    s!(
+        "I_syn_in",
+        Current,
+        StateDefault::Const(0.0),
+        "inhibitory synaptic current"
+    ),
 ];
 
 const COND_PARAMS: [ParamInfo; 11] = [
@@ -160,14 +175,39 @@ const COND_PARAMS: [ParamInfo; 11] = [
     p!("I_e", Current, 0.0, "constant external current"),
     p!("E_ex", Voltage, 0.0, "excitatory reversal potential"),
     p!("E_in", Voltage, -85.0, "inhibitory reversal potential"),
-    p!("tau_syn_ex", Time, 0.2, "excitatory conductance time constant"),
-    p!("tau_syn_in", Time, 2.0, "inhibitory conductance time constant"),
+    p!(
+        "tau_syn_ex",
+        Time,
+        0.2,
+        "excitatory conductance time constant"
+    ),
+    p!(
+        "tau_syn_in",
+        Time,
+        2.0,
+        "inhibitory conductance time constant"
+    ),
 ];
 
 const COND_STATE: [StateInfo; 3] = [
-    s!("V_m", Voltage, StateDefault::Param("E_L"), "membrane potential"),
-    s!("g_ex", Conductance, StateDefault::Const(0.0), "excitatory conductance"),
-    s!("g_in", Conductance, StateDefault::Const(0.0), "inhibitory conductance"),
+    s!(
+        "V_m",
+        Voltage,
+        StateDefault::Param("E_L"),
+        "membrane potential"
+    ),
+    s!(
+        "g_ex",
+        Conductance,
+        StateDefault::Const(0.0),
+        "excitatory conductance"
+    ),
+    s!(
+        "g_in",
+        Conductance,
+        StateDefault::Const(0.0),
+        "inhibitory conductance"
+    ),
 ];
 
 const DELTA_PARAMS: [ParamInfo; 7] = LIF_COMMON;
@@ -196,17 +236,37 @@ const ADEX_PARAMS: [ParamInfo; 14] = [
 ];
 
 const ADEX_STATE: [StateInfo; 4] = [
-    s!("V_m", Voltage, StateDefault::Param("E_L"), "membrane potential"),
+    s!(
+        "V_m",
+        Voltage,
+        StateDefault::Param("E_L"),
+        "membrane potential"
+    ),
     s!("w", Current, StateDefault::Const(0.0), "adaptation current"),
-    s!("I_syn_ex", Current, StateDefault::Const(0.0), "excitatory synaptic current"),
-    s!("I_syn_in", Current, StateDefault::Const(0.0), "inhibitory synaptic current"),
+    s!(
+        "I_syn_ex",
+        Current,
+        StateDefault::Const(0.0),
+        "excitatory synaptic current"
+    ),
+    s!(
+        "I_syn_in",
+        Current,
+        StateDefault::Const(0.0),
+        "inhibitory synaptic current"
+    ),
 ];
 
 const IZH_PARAMS: [ParamInfo; 6] = [
     p!("a", Dimensionless, 0.02, "recovery time scale [1/ms]"),
     p!("b", Dimensionless, 0.2, "recovery sensitivity to V_m"),
     p!("c", Voltage, -65.0, "after-spike reset of V_m"),
-    p!("d", Dimensionless, 8.0, "after-spike increment of U_m [mV/ms]"),
+    p!(
+        "d",
+        Dimensionless,
+        8.0,
+        "after-spike increment of U_m [mV/ms]"
+    ),
     p!("V_th", Voltage, 30.0, "spike cut-off (V_peak)"),
     p!(
         "I_e",
@@ -217,19 +277,44 @@ const IZH_PARAMS: [ParamInfo; 6] = [
 ];
 
 const IZH_STATE: [StateInfo; 2] = [
-    s!("V_m", Voltage, StateDefault::Const(-65.0), "membrane potential"),
-    s!("U_m", Dimensionless, StateDefault::Const(-13.0), "recovery variable"),
+    s!(
+        "V_m",
+        Voltage,
+        StateDefault::Const(-65.0),
+        "membrane potential"
+    ),
+    s!(
+        "U_m",
+        Dimensionless,
+        StateDefault::Const(-13.0),
+        "recovery variable"
+    ),
 ];
 
 const RATE_PARAMS: [ParamInfo; 3] = [
     p!("tau", Time, 10.0, "time constant of the activation x"),
     p!("gain", Dimensionless, 1.0, "slope: r = f(gain · x)"),
-    p!("bias", Dimensionless, 0.0, "constant drive added to the input"),
+    p!(
+        "bias",
+        Dimensionless,
+        0.0,
+        "constant drive added to the input"
+    ),
 ];
 
 const RATE_STATE: [StateInfo; 2] = [
-    s!("x", Dimensionless, StateDefault::Const(0.0), "activation (leaky integral of input)"),
-    s!("r", Dimensionless, StateDefault::Const(0.0), "output rate r = f(gain · x)"),
+    s!(
+        "x",
+        Dimensionless,
+        StateDefault::Const(0.0),
+        "activation (leaky integral of input)"
+    ),
+    s!(
+        "r",
+        Dimensionless,
+        StateDefault::Const(0.0),
+        "output rate r = f(gain · x)"
+    ),
 ];
 
 const POISSON_PARAMS: [ParamInfo; 1] = [p!("rate", Frequency, 10.0, "firing rate")];
@@ -340,7 +425,8 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
             best = Some((d, c));
         }
     }
-    best.filter(|(d, c)| *d <= 2.max(c.len() / 3)).map(|(_, c)| c)
+    best.filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .map(|(_, c)| c)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

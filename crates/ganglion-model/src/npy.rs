@@ -42,8 +42,11 @@ pub fn parse(buf: &[u8]) -> io::Result<NpyArray> {
             12,
         )
     };
-    let header = std::str::from_utf8(buf.get(start..start + hlen).ok_or_else(|| bad("truncated header"))?)
-        .map_err(|_| bad("header is not text"))?;
+    let header = std::str::from_utf8(
+        buf.get(start..start + hlen)
+            .ok_or_else(|| bad("truncated header"))?,
+    )
+    .map_err(|_| bad("header is not text"))?;
     let descr = field(header, "descr").ok_or_else(|| bad("header has no descr"))?;
     let descr = descr.trim_matches(|c| c == '\'' || c == '"');
     let fortran = field(header, "fortran_order").is_some_and(|v| v.starts_with("True"));
@@ -53,7 +56,10 @@ pub fn parse(buf: &[u8]) -> io::Result<NpyArray> {
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<usize>().map_err(|_| bad(format!("bad shape {shape_txt}"))))
+        .map(|s| {
+            s.parse::<usize>()
+                .map_err(|_| bad(format!("bad shape {shape_txt}")))
+        })
         .collect::<io::Result<_>>()?;
     let n: usize = shape.iter().product();
     let body = &buf[start + hlen..];
@@ -99,7 +105,11 @@ pub fn parse(buf: &[u8]) -> io::Result<NpyArray> {
             }
             t
         }
-        (true, _) => return Err(bad("Fortran-ordered arrays of more than 2 dimensions are not supported; save with C order")),
+        (true, _) => {
+            return Err(bad(
+                "Fortran-ordered arrays of more than 2 dimensions are not supported; save with C order",
+            ));
+        }
     };
     Ok(NpyArray { shape, data })
 }
@@ -147,7 +157,11 @@ pub fn encode<T: NpyElement>(shape: &[usize], data: &[T]) -> Vec<u8> {
         1 => format!("({},)", shape[0]),
         _ => format!(
             "({})",
-            shape.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+            shape
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     };
     let mut header = format!(

@@ -56,9 +56,11 @@ impl Distribution {
             Distribution::LogNormal { min, max, .. } => {
                 (min.unwrap_or(0.0).max(0.0), max.unwrap_or(f64::INFINITY))
             }
-            Distribution::List(v) => v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
-                (a.min(x), b.max(x))
-            }),
+            Distribution::List(v) => v
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                    (a.min(x), b.max(x))
+                }),
         }
     }
     /// The mean (exact for const/uniform/list, the unclipped mean otherwise).

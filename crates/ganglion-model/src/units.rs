@@ -207,9 +207,15 @@ mod tests {
         assert_eq!(parse_quantity("1 nA").unwrap(), (1000.0, Dim::Current));
         assert_eq!(parse_quantity("8 kHz").unwrap(), (8000.0, Dim::Frequency));
         assert_eq!(parse_quantity("1e-3 s").unwrap(), (1.0, Dim::Time));
-        assert_eq!(parse_quantity("2.5e2 pF").unwrap(), (250.0, Dim::Capacitance));
+        assert_eq!(
+            parse_quantity("2.5e2 pF").unwrap(),
+            (250.0, Dim::Capacitance)
+        );
         assert_eq!(parse_quantity("0.25").unwrap(), (0.25, Dim::Dimensionless));
-        assert_eq!(parse_quantity("2 GiB").unwrap().0, 2.0 * 1024.0 * 1024.0 * 1024.0);
+        assert_eq!(
+            parse_quantity("2 GiB").unwrap().0,
+            2.0 * 1024.0 * 1024.0 * 1024.0
+        );
     }
 
     #[test]
@@ -218,6 +224,9 @@ mod tests {
             parse_quantity("20 parsecs"),
             Err(UnitError::UnknownUnit("parsecs".into()))
         );
-        assert!(matches!(parse_quantity("fast ms"), Err(UnitError::BadNumber(_))));
+        assert!(matches!(
+            parse_quantity("fast ms"),
+            Err(UnitError::BadNumber(_))
+        ));
     }
 }

@@ -4,11 +4,11 @@
 //! value, with a hint on how to fix it.
 
 use crate::error::{ModelError, Problem, SourceMap};
-use crate::models::{self, ModelInfo, StateDefault, SynapseKind, MODELS};
+use crate::models::{self, MODELS, ModelInfo, StateDefault, SynapseKind};
 use crate::npy;
 use crate::resolved::*;
 use crate::spec::*;
-use crate::units::{parse_quantity, show, Dim};
+use crate::units::{Dim, parse_quantity, show};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -103,7 +103,14 @@ impl Ctx<'_> {
     }
 
     /// A quantity of dimension `dim`; bare numbers only for dimensionless ones.
-    fn quantity(&mut self, s: &Scalar, dim: Dim, loc: Loc, object: &str, what: &str) -> Option<f64> {
+    fn quantity(
+        &mut self,
+        s: &Scalar,
+        dim: Dim,
+        loc: Loc,
+        object: &str,
+        what: &str,
+    ) -> Option<f64> {
         let (v, d) = match s {
             Scalar::Number(x) => (*x, Dim::Dimensionless),
             Scalar::Text(t) => match parse_quantity(t) {
@@ -129,7 +136,12 @@ impl Ctx<'_> {
             } else {
                 format!("{what} {s} is a {d}, but it must be a {dim}")
             };
-            self.report(loc, object, msg, Some(format!("write it like {}", dim.example())));
+            self.report(
+                loc,
+                object,
+                msg,
+                Some(format!("write it like {}", dim.example())),
+            );
             return None;
         }
         Some(v)
@@ -147,14 +159,29 @@ impl Ctx<'_> {
         count: Option<usize>,
     ) -> Option<Distribution> {
         let d = match v {
-            Value::Scalar(s) => return self.quantity(s, dim, loc, object, what).map(Distribution::Const),
+            Value::Scalar(s) => {
+                return self
+                    .quantity(s, dim, loc, object, what)
+                    .map(Distribution::Const);
+            }
             Value::List(items) => {
-                let vals: Vec<Option<f64>> = items.iter().map(|s| self.quantity(s, dim, loc, object, what)).collect();
+                let vals: Vec<Option<f64>> = items
+                    .iter()
+                    .map(|s| self.quantity(s, dim, loc, object, what))
+                    .collect();
                 let vals: Vec<f64> = vals.into_iter().collect::<Option<_>>()?;
                 return match count {
                     Some(n) if n == vals.len() => Some(Distribution::List(vals.into())),
                     Some(n) => {
-                        self.report(loc, object, format!("{what}: the list has {} values but {n} are needed", vals.len()), Some(format!("give exactly {n} values, one per element")));
+                        self.report(
+                            loc,
+                            object,
+                            format!(
+                                "{what}: the list has {} values but {n} are needed",
+                                vals.len()
+                            ),
+                            Some(format!("give exactly {n} values, one per element")),
+                        );
                         None
                     }
                     None => {
@@ -238,8 +265,13 @@ impl Ctx<'_> {
                     self.report(
                         loc,
                         object,
-                        format!("{what}: {file} has {} values but {n} are needed", arr.data.len()),
-                        Some(format!("save exactly {n} values (one per element) in {file}")),
+                        format!(
+                            "{what}: {file} has {} values but {n} are needed",
+                            arr.data.len()
+                        ),
+                        Some(format!(
+                            "save exactly {n} values (one per element) in {file}"
+                        )),
                     );
                     return None;
                 }
@@ -247,7 +279,12 @@ impl Ctx<'_> {
             }
             let vals: Vec<f64> = arr.data.iter().map(|x| x * factor).collect();
             if let Some(i) = vals.iter().position(|x| !x.is_finite()) {
-                self.report(loc, object, format!("{what}: {file}[{i}] is not finite"), None);
+                self.report(
+                    loc,
+                    object,
+                    format!("{what}: {file}[{i}] is not finite"),
+                    None,
+                );
                 return None;
             }
             return Some(Distribution::List(vals.into()));
@@ -267,7 +304,11 @@ impl Ctx<'_> {
                     self.report(
                         loc,
                         object,
-                        format!("{what}: uniform low {} is above high {}", show(low, dim), show(high, dim)),
+                        format!(
+                            "{what}: uniform low {} is above high {}",
+                            show(low, dim),
+                            show(high, dim)
+                        ),
                         Some("swap low and high".into()),
                     );
                     return None;
@@ -278,7 +319,12 @@ impl Ctx<'_> {
                 let mean = need(self, mean, "mean", &kind)?;
                 let std = need(self, std, "std", &kind)?;
                 if std < 0.0 {
-                    self.report(loc, object, format!("{what}: std {} is negative", show(std, dim)), None);
+                    self.report(
+                        loc,
+                        object,
+                        format!("{what}: std {} is negative", show(std, dim)),
+                        None,
+                    );
                     return None;
                 }
                 if let (Some(a), Some(b)) = (min, max)
@@ -287,13 +333,22 @@ impl Ctx<'_> {
                     self.report(
                         loc,
                         object,
-                        format!("{what}: min {} is not below max {}", show(a, dim), show(b, dim)),
+                        format!(
+                            "{what}: min {} is not below max {}",
+                            show(a, dim),
+                            show(b, dim)
+                        ),
                         None,
                     );
                     return None;
                 }
                 if kind == "normal" {
-                    Some(Distribution::Normal { mean, std, min, max })
+                    Some(Distribution::Normal {
+                        mean,
+                        std,
+                        min,
+                        max,
+                    })
                 } else {
                     if mean <= 0.0 {
                         self.report(
@@ -331,23 +386,39 @@ impl Ctx<'_> {
     }
 
     /// A delay in ms that must be at least dt.
-    fn delay(&mut self, v: Option<&Value>, loc: Loc, object: &str, count: Option<usize>) -> Option<Distribution> {
+    fn delay(
+        &mut self,
+        v: Option<&Value>,
+        loc: Loc,
+        object: &str,
+        count: Option<usize>,
+    ) -> Option<Distribution> {
         let Some(v) = v else {
             return Some(Distribution::Const(self.dt));
         };
         let d = self.distribution(v, Dim::Time, loc, object, "delay", count)?;
         let (lo, _) = d.bounds();
         if lo < self.dt - 1e-9 {
-            let shown = if lo.is_finite() { show(lo, Dim::Time) } else { "unbounded below".into() };
+            let shown = if lo.is_finite() {
+                show(lo, Dim::Time)
+            } else {
+                "unbounded below".into()
+            };
             self.report(
                 loc,
                 object,
-                format!("delay {shown} is shorter than dt {}", show(self.dt, Dim::Time)),
+                format!(
+                    "delay {shown} is shorter than dt {}",
+                    show(self.dt, Dim::Time)
+                ),
                 Some(match d {
                     Distribution::Normal { .. } | Distribution::LogNormal { .. } => {
                         format!("add min = \"{} ms\" to the delay distribution", self.dt)
                     }
-                    _ => format!("use a delay of at least one step ({} ms), or decrease dt", self.dt),
+                    _ => format!(
+                        "use a delay of at least one step ({} ms), or decrease dt",
+                        self.dt
+                    ),
                 }),
             );
             return None;
@@ -386,10 +457,21 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
         key: Some(key),
     };
     let dt = ctx.quantity(&c.simulation.dt, Dim::Time, sim("dt"), "[simulation]", "dt");
-    let duration = ctx.quantity(&c.simulation.duration, Dim::Time, sim("duration"), "[simulation]", "duration");
+    let duration = ctx.quantity(
+        &c.simulation.duration,
+        Dim::Time,
+        sim("duration"),
+        "[simulation]",
+        "duration",
+    );
     if let Some(dt) = dt {
         if dt <= 0.0 {
-            ctx.report(sim("dt"), "[simulation]", format!("dt {} must be positive", show(dt, Dim::Time)), Some("dt = \"0.1 ms\" is a common choice".into()));
+            ctx.report(
+                sim("dt"),
+                "[simulation]",
+                format!("dt {} must be positive", show(dt, Dim::Time)),
+                Some("dt = \"0.1 ms\" is a common choice".into()),
+            );
         } else {
             ctx.dt = dt;
         }
@@ -397,17 +479,30 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
     let mut steps = 0u64;
     if let Some(d) = duration {
         if d <= 0.0 {
-            ctx.report(sim("duration"), "[simulation]", format!("duration {} must be positive", show(d, Dim::Time)), None);
+            ctx.report(
+                sim("duration"),
+                "[simulation]",
+                format!("duration {} must be positive", show(d, Dim::Time)),
+                None,
+            );
         } else {
             ctx.duration = d;
             steps = (d / ctx.dt).round() as u64;
         }
     }
     let memory_limit = c.simulation.memory_limit.as_ref().and_then(|m| {
-        ctx.quantity(m, Dim::Memory, sim("memory_limit"), "[simulation]", "memory_limit")
+        ctx.quantity(
+            m,
+            Dim::Memory,
+            sim("memory_limit"),
+            "[simulation]",
+            "memory_limit",
+        )
     });
     let threads = if c.simulation.threads == 0 {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
     } else {
         c.simulation.threads
     };
@@ -418,22 +513,49 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
     let mut pop_ok = vec![];
     for (i, p) in c.populations.iter().enumerate() {
         let obj = format!("population \"{}\"", p.name);
-        let loc = |key| Loc { section: "population", index: i, key: Some(key) };
+        let loc = |key| Loc {
+            section: "population",
+            index: i,
+            key: Some(key),
+        };
         if p.name.trim().is_empty() {
-            ctx.report(loc("name"), &format!("population #{}", i + 1), "has an empty name".into(), Some("give it a unique name".into()));
+            ctx.report(
+                loc("name"),
+                &format!("population #{}", i + 1),
+                "has an empty name".into(),
+                Some("give it a unique name".into()),
+            );
         }
         if !names.insert(p.name.clone()) {
-            ctx.report(loc("name"), &obj, "is defined twice".into(), Some("population names must be unique".into()));
+            ctx.report(
+                loc("name"),
+                &obj,
+                "is defined twice".into(),
+                Some("population names must be unique".into()),
+            );
         }
         if p.size == 0 {
-            ctx.report(loc("size"), &obj, "has size 0".into(), Some("give it at least one neuron".into()));
+            ctx.report(
+                loc("size"),
+                &obj,
+                "has size 0".into(),
+                Some("give it at least one neuron".into()),
+            );
         }
         let Some(model) = models::model(&p.model) else {
             let hint = match models::closest(&p.model, MODELS.iter().map(|m| m.name)) {
                 Some(m) => format!("did you mean \"{m}\"? `ganglion models` lists all models"),
-                None => format!("known models: {}", MODELS.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")),
+                None => format!(
+                    "known models: {}",
+                    MODELS.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
+                ),
             };
-            ctx.report(loc("model"), &obj, format!("unknown model \"{}\"", p.model), Some(hint));
+            ctx.report(
+                loc("model"),
+                &obj,
+                format!("unknown model \"{}\"", p.model),
+                Some(hint),
+            );
             pop_ok.push(false);
             continue;
         };
@@ -442,9 +564,23 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
             if model.param(key).is_none() {
                 let hint = match models::closest(key, model.params.iter().map(|q| q.name)) {
                     Some(m) => format!("did you mean \"{m}\"?"),
-                    None => format!("{} has: {}", model.name, model.params.iter().map(|q| q.name).collect::<Vec<_>>().join(", ")),
+                    None => format!(
+                        "{} has: {}",
+                        model.name,
+                        model
+                            .params
+                            .iter()
+                            .map(|q| q.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 };
-                ctx.report(loc(key), &obj, format!("model {} has no parameter \"{key}\"", model.name), Some(hint));
+                ctx.report(
+                    loc(key),
+                    &obj,
+                    format!("model {} has no parameter \"{key}\"", model.name),
+                    Some(hint),
+                );
                 ok = false;
             }
         }
@@ -454,7 +590,15 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
                     loc(key),
                     &obj,
                     format!("model {} has no state variable \"{key}\"", model.name),
-                    Some(format!("its state is: {}", model.state.iter().map(|q| q.name).collect::<Vec<_>>().join(", "))),
+                    Some(format!(
+                        "its state is: {}",
+                        model
+                            .state
+                            .iter()
+                            .map(|q| q.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
                 );
                 ok = false;
             }
@@ -463,7 +607,9 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
         for info in model.params {
             let d = match p.params.get(info.name) {
                 None => Some(Distribution::Const(info.default)),
-                Some(v) => ctx.distribution(v, info.dim, loc(info.name), &obj, info.name, Some(p.size)),
+                Some(v) => {
+                    ctx.distribution(v, info.dim, loc(info.name), &obj, info.name, Some(p.size))
+                }
             };
             match d {
                 Some(d) => params.push(d),
@@ -476,19 +622,33 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
         // Range checks on parameters that must be positive or non-negative.
         for (info, d) in model.params.iter().zip(&params) {
             let (lo, _) = d.bounds();
-            let positive = info.name.starts_with("tau") || matches!(info.name, "C_m" | "g_L" | "Delta_T");
+            let positive =
+                info.name.starts_with("tau") || matches!(info.name, "C_m" | "g_L" | "Delta_T");
             if positive && lo <= 0.0 {
-                let shown = if lo.is_finite() { show(lo, info.dim) } else { "unbounded below".into() };
+                let shown = if lo.is_finite() {
+                    show(lo, info.dim)
+                } else {
+                    "unbounded below".into()
+                };
                 ctx.report(
                     loc(info.name),
                     &obj,
                     format!("{} must be positive, got {shown}", info.name),
-                    Some(if info.name.starts_with("tau") { "time constants are positive durations like \"20 ms\"".into() } else { "use a positive value".into() }),
+                    Some(if info.name.starts_with("tau") {
+                        "time constants are positive durations like \"20 ms\"".into()
+                    } else {
+                        "use a positive value".into()
+                    }),
                 );
                 ok = false;
             }
             if info.name == "t_ref" && lo < 0.0 {
-                ctx.report(loc("t_ref"), &obj, format!("t_ref must not be negative, got {}", show(lo, Dim::Time)), None);
+                ctx.report(
+                    loc("t_ref"),
+                    &obj,
+                    format!("t_ref must not be negative, got {}", show(lo, Dim::Time)),
+                    None,
+                );
                 ok = false;
             }
         }
@@ -501,7 +661,11 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
             ctx.report(
                 loc("V_reset"),
                 &obj,
-                format!("V_reset (up to {}) is not below V_th (from {})", show(vr, Dim::Voltage), show(vt, Dim::Voltage)),
+                format!(
+                    "V_reset (up to {}) is not below V_th (from {})",
+                    show(vr, Dim::Voltage),
+                    show(vt, Dim::Voltage)
+                ),
                 Some("the reset potential must lie below the threshold".into()),
             );
             ok = false;
@@ -511,25 +675,71 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
             let d = match p.init.get(info.name) {
                 None => Some(match info.default {
                     StateDefault::Const(v) => Distribution::Const(v),
-                    StateDefault::Param(n) => params[model.param_index(n).expect("default refers to a parameter")].clone(),
+                    StateDefault::Param(n) => {
+                        params[model.param_index(n).expect("default refers to a parameter")].clone()
+                    }
                 }),
-                Some(v) => ctx.distribution(v, info.dim, loc(info.name), &obj, info.name, Some(p.size)),
+                Some(v) => {
+                    ctx.distribution(v, info.dim, loc(info.name), &obj, info.name, Some(p.size))
+                }
             };
             init.push(d.unwrap_or(Distribution::Const(0.0)));
         }
         let homeostasis = match &p.homeostasis {
             None => None,
             Some(h) => {
-                if !matches!(model.name, "iaf_psc_exp" | "iaf_psc_alpha" | "iaf_cond_exp" | "iaf_psc_delta" | "aeif_psc_exp") {
-                    ctx.report(loc("homeostasis"), &obj, format!("homeostasis adapts V_th, which model {} does not have as a threshold", model.name), Some("use it with a LIF or AdEx model".into()));
+                if !matches!(
+                    model.name,
+                    "iaf_psc_exp"
+                        | "iaf_psc_alpha"
+                        | "iaf_cond_exp"
+                        | "iaf_psc_delta"
+                        | "aeif_psc_exp"
+                ) {
+                    ctx.report(
+                        loc("homeostasis"),
+                        &obj,
+                        format!(
+                            "homeostasis adapts V_th, which model {} does not have as a threshold",
+                            model.name
+                        ),
+                        Some("use it with a LIF or AdEx model".into()),
+                    );
                     ok = false;
                     None
                 } else {
-                    let target = ctx.distribution(&h.target, Dim::Frequency, loc("homeostasis"), &obj, "homeostasis.target", Some(p.size));
-                    let tau = h.tau.as_ref().map(|s| ctx.quantity(s, Dim::Time, loc("homeostasis"), &obj, "homeostasis.tau")).unwrap_or(Some(1000.0));
-                    let eta = h.eta.as_ref().map(|s| ctx.quantity(s, Dim::Voltage, loc("homeostasis"), &obj, "homeostasis.eta")).unwrap_or(Some(0.1));
+                    let target = ctx.distribution(
+                        &h.target,
+                        Dim::Frequency,
+                        loc("homeostasis"),
+                        &obj,
+                        "homeostasis.target",
+                        Some(p.size),
+                    );
+                    let tau = h
+                        .tau
+                        .as_ref()
+                        .map(|s| {
+                            ctx.quantity(s, Dim::Time, loc("homeostasis"), &obj, "homeostasis.tau")
+                        })
+                        .unwrap_or(Some(1000.0));
+                    let eta = h
+                        .eta
+                        .as_ref()
+                        .map(|s| {
+                            ctx.quantity(
+                                s,
+                                Dim::Voltage,
+                                loc("homeostasis"),
+                                &obj,
+                                "homeostasis.eta",
+                            )
+                        })
+                        .unwrap_or(Some(0.1));
                     match (target, tau, eta) {
-                        (Some(target), Some(tau), Some(eta)) if tau > 0.0 => Some(ResolvedHomeostasis { target, tau, eta }),
+                        (Some(target), Some(tau), Some(eta)) if tau > 0.0 => {
+                            Some(ResolvedHomeostasis { target, tau, eta })
+                        }
                         _ => {
                             ok = false;
                             None
@@ -555,10 +765,22 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
             Some(m) => format!("did you mean \"{m}\"?"),
             None => format!(
                 "defined populations: {}",
-                if pops.is_empty() { "none".to_string() } else { pops.iter().map(|p| format!("\"{}\"", p.name)).collect::<Vec<_>>().join(", ") }
+                if pops.is_empty() {
+                    "none".to_string()
+                } else {
+                    pops.iter()
+                        .map(|p| format!("\"{}\"", p.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
             ),
         };
-        ctx.report(loc, obj, format!("{role} population \"{name}\" is not defined"), Some(hint));
+        ctx.report(
+            loc,
+            obj,
+            format!("{role} population \"{name}\" is not defined"),
+            Some(hint),
+        );
     };
 
     // Projections.
@@ -567,9 +789,18 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
     for (i, pr) in c.projections.iter().enumerate() {
         let name = pr.display_name();
         let obj = format!("projection \"{name}\"");
-        let loc = |key| Loc { section: "projection", index: i, key: Some(key) };
+        let loc = |key| Loc {
+            section: "projection",
+            index: i,
+            key: Some(key),
+        };
         if !proj_names.insert(name.clone()) && pr.name.is_some() {
-            ctx.report(loc("name"), &obj, "is defined twice".into(), Some("projection names must be unique".into()));
+            ctx.report(
+                loc("name"),
+                &obj,
+                "is defined twice".into(),
+                Some("projection names must be unique".into()),
+            );
         }
         let s = pop_index(&pr.source);
         let t = pop_index(&pr.target);
@@ -587,8 +818,14 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
             ctx.report(
                 loc("source"),
                 &obj,
-                format!("rate population \"{}\" cannot project onto spiking population \"{}\"", sp.name, tp.name),
-                Some("drive spiking neurons from rates with a poisson or timeseries [[input]]".into()),
+                format!(
+                    "rate population \"{}\" cannot project onto spiking population \"{}\"",
+                    sp.name, tp.name
+                ),
+                Some(
+                    "drive spiking neurons from rates with a poisson or timeseries [[input]]"
+                        .into(),
+                ),
             );
             continue;
         }
@@ -609,20 +846,36 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
             "fixed_probability" => match cn.p {
                 Some(p) if (0.0..=1.0).contains(&p) => Some(Rule::FixedProbability(p)),
                 Some(p) => {
-                    ctx.report(loc("connectivity"), &obj, format!("connection probability p = {p} is outside [0, 1]"), Some("p is a probability, e.g. p = 0.02".into()));
+                    ctx.report(
+                        loc("connectivity"),
+                        &obj,
+                        format!("connection probability p = {p} is outside [0, 1]"),
+                        Some("p is a probability, e.g. p = 0.02".into()),
+                    );
                     None
                 }
                 None => {
-                    ctx.report(loc("connectivity"), &obj, "fixed_probability needs `p`".into(), Some("{ rule = \"fixed_probability\", p = 0.02 }".into()));
+                    ctx.report(
+                        loc("connectivity"),
+                        &obj,
+                        "fixed_probability needs `p`".into(),
+                        Some("{ rule = \"fixed_probability\", p = 0.02 }".into()),
+                    );
                     None
                 }
             },
             "fixed_indegree" | "fixed_outdegree" => {
                 let indeg = cn.rule == "fixed_indegree";
-                let pool = if indeg { ns } else { nt } as u64 - u64::from(self_proj && !pr.autapses);
+                let pool =
+                    if indeg { ns } else { nt } as u64 - u64::from(self_proj && !pr.autapses);
                 match cn.k {
                     None => {
-                        ctx.report(loc("connectivity"), &obj, format!("{} needs `k`", cn.rule), Some(format!("{{ rule = \"{}\", k = 100 }}", cn.rule)));
+                        ctx.report(
+                            loc("connectivity"),
+                            &obj,
+                            format!("{} needs `k`", cn.rule),
+                            Some(format!("{{ rule = \"{}\", k = 100 }}", cn.rule)),
+                        );
                         None
                     }
                     Some(k) if k > pool && !pr.multapses => {
@@ -635,30 +888,62 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
                                 pool,
                                 if indeg { "source" } else { "target" }
                             ),
-                            Some(format!("use k ≤ {pool}, or set multapses = true to allow repeated pairs")),
+                            Some(format!(
+                                "use k ≤ {pool}, or set multapses = true to allow repeated pairs"
+                            )),
                         );
                         None
                     }
-                    Some(k) => Some(if indeg { Rule::FixedIndegree(k) } else { Rule::FixedOutdegree(k) }),
+                    Some(k) => Some(if indeg {
+                        Rule::FixedIndegree(k)
+                    } else {
+                        Rule::FixedOutdegree(k)
+                    }),
                 }
             }
             "edge_list" => {
-                let r = read_edge_list(&mut ctx, cn, kind.weight_dim(), loc("connectivity"), &obj, ns, nt);
+                let r = read_edge_list(
+                    &mut ctx,
+                    cn,
+                    kind.weight_dim(),
+                    loc("connectivity"),
+                    &obj,
+                    ns,
+                    nt,
+                );
                 if let Some(e) = &r {
                     edge_count = Some(e.source.len());
                     if pr.weight.is_none() && e.weight.is_none() {
-                        ctx.report(loc("connectivity"), &obj, "the edge list has no weight column and the projection no `weight`".into(), Some("add weight = ... or a third column".into()));
+                        ctx.report(
+                            loc("connectivity"),
+                            &obj,
+                            "the edge list has no weight column and the projection no `weight`"
+                                .into(),
+                            Some("add weight = ... or a third column".into()),
+                        );
                     }
                 }
                 r.map(|e| Rule::EdgeList(Arc::new(e)))
             }
             other => {
-                let rules = ["all_to_all", "fixed_probability", "fixed_indegree", "fixed_outdegree", "one_to_one", "edge_list"];
+                let rules = [
+                    "all_to_all",
+                    "fixed_probability",
+                    "fixed_indegree",
+                    "fixed_outdegree",
+                    "one_to_one",
+                    "edge_list",
+                ];
                 let hint = match models::closest(other, rules) {
                     Some(m) => format!("did you mean \"{m}\"?"),
                     None => format!("rules: {}", rules.join(", ")),
                 };
-                ctx.report(loc("connectivity"), &obj, format!("unknown connection rule \"{other}\""), Some(hint));
+                ctx.report(
+                    loc("connectivity"),
+                    &obj,
+                    format!("unknown connection rule \"{other}\""),
+                    Some(hint),
+                );
                 None
             }
         };
@@ -669,10 +954,22 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
             _ => None,
         };
         let weight = match (&pr.weight, &rule) {
-            (Some(w), _) => ctx.distribution(w, kind.weight_dim(), loc("weight"), &obj, "weight", count_known),
+            (Some(w), _) => ctx.distribution(
+                w,
+                kind.weight_dim(),
+                loc("weight"),
+                &obj,
+                "weight",
+                count_known,
+            ),
             (None, Some(Rule::EdgeList(e))) if e.weight.is_some() => Some(Distribution::Const(0.0)),
             (None, _) => {
-                ctx.report(loc("source"), &obj, "has no `weight`".into(), Some(format!("add weight = {}", kind.weight_dim().example())));
+                ctx.report(
+                    loc("source"),
+                    &obj,
+                    "has no `weight`".into(),
+                    Some(format!("add weight = {}", kind.weight_dim().example())),
+                );
                 None
             }
         };
@@ -682,19 +979,56 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
             && let Some(lo) = ds.iter().copied().reduce(f64::min)
             && lo < ctx.dt - 1e-9
         {
-            ctx.report(loc("connectivity"), &obj, format!("edge-list delay {} is shorter than dt {}", show(lo, Dim::Time), show(ctx.dt, Dim::Time)), Some("every delay must be at least one time step".into()));
+            ctx.report(
+                loc("connectivity"),
+                &obj,
+                format!(
+                    "edge-list delay {} is shorter than dt {}",
+                    show(lo, Dim::Time),
+                    show(ctx.dt, Dim::Time)
+                ),
+                Some("every delay must be at least one time step".into()),
+            );
         }
-        let (Some(rule), Some(weight), Some(delay)) = (rule, weight, delay) else { continue };
+        let (Some(rule), Some(weight), Some(delay)) = (rule, weight, delay) else {
+            continue;
+        };
         // Receptor and Dale's law.
         let (wlo, whi) = match &rule {
-            Rule::EdgeList(e) if pr.weight.is_none() => e.weight.as_ref().map(|w| w.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)))).unwrap_or((0.0, 0.0)),
+            Rule::EdgeList(e) if pr.weight.is_none() => e
+                .weight
+                .as_ref()
+                .map(|w| {
+                    w.iter()
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                            (a.min(x), b.max(x))
+                        })
+                })
+                .unwrap_or((0.0, 0.0)),
             _ => weight.bounds(),
         };
-        let receptor = match resolve_receptor(&mut ctx, pr.receptor.as_deref(), sp.sign, (wlo, whi), weight.mean(), kind, loc("receptor"), &obj) {
+        let receptor = match resolve_receptor(
+            &mut ctx,
+            pr.receptor.as_deref(),
+            sp.sign,
+            (wlo, whi),
+            weight.mean(),
+            kind,
+            loc("receptor"),
+            &obj,
+        ) {
             Some(r) => r,
             None => continue,
         };
-        check_dale(&mut ctx, sp, kind, receptor, (wlo, whi), loc("weight"), &obj);
+        check_dale(
+            &mut ctx,
+            sp,
+            kind,
+            receptor,
+            (wlo, whi),
+            loc("weight"),
+            &obj,
+        );
         let expected = match &rule {
             Rule::AllToAll => (ns * nt) as f64,
             Rule::FixedProbability(p) => p * ns as f64 * nt as f64,
@@ -707,11 +1041,23 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
             None => None,
             Some(pl) => {
                 if !sp.model.spiking || !tp.model.spiking {
-                    ctx.report(loc("plasticity"), &obj, "plasticity needs spiking source and target populations".into(), Some("rate rules live in ganglion-learn".into()));
+                    ctx.report(
+                        loc("plasticity"),
+                        &obj,
+                        "plasticity needs spiking source and target populations".into(),
+                        Some("rate rules live in ganglion-learn".into()),
+                    );
                     continue;
                 }
                 let pop_names: Vec<String> = pops.iter().map(|p| p.name.clone()).collect();
-                match resolve_plasticity(&mut ctx, pl, kind.weight_dim(), loc("plasticity"), &obj, &pop_names) {
+                match resolve_plasticity(
+                    &mut ctx,
+                    pl,
+                    kind.weight_dim(),
+                    loc("plasticity"),
+                    &obj,
+                    &pop_names,
+                ) {
                     Some(p) => Some(p),
                     None => continue,
                 }
@@ -736,7 +1082,11 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
     let mut inputs = vec![];
     for (i, inp) in c.inputs.iter().enumerate() {
         let obj = format!("input \"{}\"", inp.display_name());
-        let loc = |key| Loc { section: "input", index: i, key: Some(key) };
+        let loc = |key| Loc {
+            section: "input",
+            index: i,
+            key: Some(key),
+        };
         let Some(t) = pop_index(&inp.target) else {
             unknown_pop(&mut ctx, loc("target"), &obj, "target", &inp.target);
             continue;
@@ -746,18 +1096,39 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
         if let Some(ns) = &inp.neurons
             && let Some(&bad) = ns.iter().find(|&&n| n as usize >= tp.size)
         {
-            ctx.report(loc("neurons"), &obj, format!("neuron {bad} does not exist in \"{}\" (size {})", tp.name, tp.size), Some(format!("indices run from 0 to {}", tp.size - 1)));
+            ctx.report(
+                loc("neurons"),
+                &obj,
+                format!(
+                    "neuron {bad} does not exist in \"{}\" (size {})",
+                    tp.name, tp.size
+                ),
+                Some(format!("indices run from 0 to {}", tp.size - 1)),
+            );
             continue;
         }
         let kind = tp.model.synapse;
-        let current_dim = if kind == SynapseKind::Rate { Dim::Dimensionless } else { Dim::Current };
+        let current_dim = if kind == SynapseKind::Rate {
+            Dim::Dimensionless
+        } else {
+            Dim::Current
+        };
         let spike_delay = |ctx: &mut Ctx| -> Option<f64> {
             let d = match &inp.delay {
                 None => ctx.dt,
                 Some(s) => ctx.quantity(s, Dim::Time, loc("delay"), &obj, "delay")?,
             };
             if d < ctx.dt - 1e-9 {
-                ctx.report(loc("delay"), &obj, format!("delay {} is shorter than dt {}", show(d, Dim::Time), show(ctx.dt, Dim::Time)), Some(format!("use at least {} ms", ctx.dt)));
+                ctx.report(
+                    loc("delay"),
+                    &obj,
+                    format!(
+                        "delay {} is shorter than dt {}",
+                        show(d, Dim::Time),
+                        show(ctx.dt, Dim::Time)
+                    ),
+                    Some(format!("use at least {} ms", ctx.dt)),
+                );
                 return None;
             }
             Some(d)
@@ -765,23 +1136,64 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
         let k = match inp.kind.as_str() {
             "poisson" => {
                 let rate = match &inp.rate {
-                    Some(r) => ctx.distribution(r, Dim::Frequency, loc("rate"), &obj, "rate", Some(n_target)),
+                    Some(r) => ctx.distribution(
+                        r,
+                        Dim::Frequency,
+                        loc("rate"),
+                        &obj,
+                        "rate",
+                        Some(n_target),
+                    ),
                     None => {
-                        ctx.report(loc("kind"), &obj, "a poisson input needs `rate`".into(), Some("rate = \"10 Hz\"".into()));
+                        ctx.report(
+                            loc("kind"),
+                            &obj,
+                            "a poisson input needs `rate`".into(),
+                            Some("rate = \"10 Hz\"".into()),
+                        );
                         None
                     }
                 };
                 if let Some(r) = &rate
                     && r.bounds().0 < 0.0
                 {
-                    ctx.report(loc("rate"), &obj, format!("rate can be negative (down to {})", show(r.bounds().0, Dim::Frequency)), Some("rates must be ≥ 0 Hz; clip the distribution with min = \"0 Hz\"".into()));
+                    ctx.report(
+                        loc("rate"),
+                        &obj,
+                        format!(
+                            "rate can be negative (down to {})",
+                            show(r.bounds().0, Dim::Frequency)
+                        ),
+                        Some(
+                            "rates must be ≥ 0 Hz; clip the distribution with min = \"0 Hz\""
+                                .into(),
+                        ),
+                    );
                     continue;
                 }
                 let weight = input_weight(&mut ctx, inp, kind, loc("weight"), &obj, Some(n_target));
                 let delay = spike_delay(&mut ctx);
-                let (Some(rate), Some(weight), Some(delay)) = (rate, weight, delay) else { continue };
-                let Some(receptor) = resolve_receptor(&mut ctx, inp.receptor.as_deref(), None, weight.bounds(), weight.mean(), kind, loc("receptor"), &obj) else { continue };
-                InputKind::Poisson { rate, weight, delay, receptor }
+                let (Some(rate), Some(weight), Some(delay)) = (rate, weight, delay) else {
+                    continue;
+                };
+                let Some(receptor) = resolve_receptor(
+                    &mut ctx,
+                    inp.receptor.as_deref(),
+                    None,
+                    weight.bounds(),
+                    weight.mean(),
+                    kind,
+                    loc("receptor"),
+                    &obj,
+                ) else {
+                    continue;
+                };
+                InputKind::Poisson {
+                    rate,
+                    weight,
+                    delay,
+                    receptor,
+                }
             }
             "spike_times" => {
                 let mut events = vec![];
@@ -794,86 +1206,214 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
                             }
                         }
                         Ok(a) => {
-                            ctx.report(loc("file"), &obj, format!("{file} has shape {:?}, expected (N, 2)", a.shape), Some("columns: neuron index, time in ms".into()));
+                            ctx.report(
+                                loc("file"),
+                                &obj,
+                                format!("{file} has shape {:?}, expected (N, 2)", a.shape),
+                                Some("columns: neuron index, time in ms".into()),
+                            );
                             continue;
                         }
                         Err(e) => {
-                            ctx.report(loc("file"), &obj, format!("cannot read {}: {e}", path.display()), None);
+                            ctx.report(
+                                loc("file"),
+                                &obj,
+                                format!("cannot read {}: {e}", path.display()),
+                                None,
+                            );
                             continue;
                         }
                     }
                 } else if let Some(times) = &inp.times {
                     let mut ts = vec![];
                     for t in times {
-                        if let Some(v) = ctx.quantity(t, Dim::Time, loc("times"), &obj, "spike time") {
+                        if let Some(v) =
+                            ctx.quantity(t, Dim::Time, loc("times"), &obj, "spike time")
+                        {
                             ts.push(v);
                         }
                     }
-                    let targets: Vec<u32> = inp.neurons.clone().unwrap_or_else(|| (0..tp.size as u32).collect());
+                    let targets: Vec<u32> = inp
+                        .neurons
+                        .clone()
+                        .unwrap_or_else(|| (0..tp.size as u32).collect());
                     for &n in &targets {
                         for &t in &ts {
                             events.push((n, t));
                         }
                     }
                 } else {
-                    ctx.report(loc("kind"), &obj, "a spike_times input needs `times` or `file`".into(), Some("times = [\"10 ms\", \"25 ms\"]".into()));
+                    ctx.report(
+                        loc("kind"),
+                        &obj,
+                        "a spike_times input needs `times` or `file`".into(),
+                        Some("times = [\"10 ms\", \"25 ms\"]".into()),
+                    );
                     continue;
                 }
                 if let Some(&(n, _)) = events.iter().find(|e| e.0 as usize >= tp.size) {
-                    ctx.report(loc("file"), &obj, format!("neuron {n} does not exist in \"{}\" (size {})", tp.name, tp.size), None);
+                    ctx.report(
+                        loc("file"),
+                        &obj,
+                        format!(
+                            "neuron {n} does not exist in \"{}\" (size {})",
+                            tp.name, tp.size
+                        ),
+                        None,
+                    );
                     continue;
                 }
                 if let Some(&(_, t)) = events.iter().find(|e| !(e.1 >= 0.0) || !e.1.is_finite()) {
-                    ctx.report(loc("times"), &obj, format!("spike time {t} ms is negative or not finite"), None);
+                    ctx.report(
+                        loc("times"),
+                        &obj,
+                        format!("spike time {t} ms is negative or not finite"),
+                        None,
+                    );
                     continue;
                 }
                 events.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
                 let weight = input_weight(&mut ctx, inp, kind, loc("weight"), &obj, None);
                 let delay = spike_delay(&mut ctx);
-                let (Some(weight), Some(delay)) = (weight, delay) else { continue };
-                let Some(w) = weight.as_const() else {
-                    ctx.report(loc("weight"), &obj, "spike_times takes one weight".into(), Some("use a single value".into()));
+                let (Some(weight), Some(delay)) = (weight, delay) else {
                     continue;
                 };
-                let Some(receptor) = resolve_receptor(&mut ctx, inp.receptor.as_deref(), None, (w, w), w, kind, loc("receptor"), &obj) else { continue };
-                InputKind::SpikeTimes { events, weight: w, delay, receptor }
+                let Some(w) = weight.as_const() else {
+                    ctx.report(
+                        loc("weight"),
+                        &obj,
+                        "spike_times takes one weight".into(),
+                        Some("use a single value".into()),
+                    );
+                    continue;
+                };
+                let Some(receptor) = resolve_receptor(
+                    &mut ctx,
+                    inp.receptor.as_deref(),
+                    None,
+                    (w, w),
+                    w,
+                    kind,
+                    loc("receptor"),
+                    &obj,
+                ) else {
+                    continue;
+                };
+                InputKind::SpikeTimes {
+                    events,
+                    weight: w,
+                    delay,
+                    receptor,
+                }
             }
             "current" => {
                 let Some(a) = &inp.amplitude else {
-                    ctx.report(loc("kind"), &obj, "a current input needs `amplitude`".into(), Some(format!("amplitude = {}", current_dim.example())));
+                    ctx.report(
+                        loc("kind"),
+                        &obj,
+                        "a current input needs `amplitude`".into(),
+                        Some(format!("amplitude = {}", current_dim.example())),
+                    );
                     continue;
                 };
-                let amp = ctx.distribution(a, current_dim, loc("amplitude"), &obj, "amplitude", Some(n_target));
-                let start = inp.start.as_ref().map(|s| ctx.quantity(s, Dim::Time, loc("start"), &obj, "start")).unwrap_or(Some(0.0));
-                let stop = inp.stop.as_ref().map(|s| ctx.quantity(s, Dim::Time, loc("stop"), &obj, "stop")).unwrap_or(Some(f64::INFINITY));
-                let (Some(amplitude), Some(start), Some(stop)) = (amp, start, stop) else { continue };
+                let amp = ctx.distribution(
+                    a,
+                    current_dim,
+                    loc("amplitude"),
+                    &obj,
+                    "amplitude",
+                    Some(n_target),
+                );
+                let start = inp
+                    .start
+                    .as_ref()
+                    .map(|s| ctx.quantity(s, Dim::Time, loc("start"), &obj, "start"))
+                    .unwrap_or(Some(0.0));
+                let stop = inp
+                    .stop
+                    .as_ref()
+                    .map(|s| ctx.quantity(s, Dim::Time, loc("stop"), &obj, "stop"))
+                    .unwrap_or(Some(f64::INFINITY));
+                let (Some(amplitude), Some(start), Some(stop)) = (amp, start, stop) else {
+                    continue;
+                };
                 if stop <= start {
-                    ctx.report(loc("stop"), &obj, format!("stop {} is not after start {}", show(stop, Dim::Time), show(start, Dim::Time)), None);
+                    ctx.report(
+                        loc("stop"),
+                        &obj,
+                        format!(
+                            "stop {} is not after start {}",
+                            show(stop, Dim::Time),
+                            show(start, Dim::Time)
+                        ),
+                        None,
+                    );
                     continue;
                 }
-                InputKind::Current { amplitude, start, stop }
+                InputKind::Current {
+                    amplitude,
+                    start,
+                    stop,
+                }
             }
             "step_current" => {
                 let (Some(times), Some(amps)) = (&inp.times, &inp.amplitudes) else {
-                    ctx.report(loc("kind"), &obj, "a step_current needs `times` and `amplitudes`".into(), Some("times = [\"0 ms\", \"100 ms\"], amplitudes = [\"0 pA\", \"400 pA\"]".into()));
+                    ctx.report(
+                        loc("kind"),
+                        &obj,
+                        "a step_current needs `times` and `amplitudes`".into(),
+                        Some(
+                            "times = [\"0 ms\", \"100 ms\"], amplitudes = [\"0 pA\", \"400 pA\"]"
+                                .into(),
+                        ),
+                    );
                     continue;
                 };
                 if times.len() != amps.len() {
-                    ctx.report(loc("amplitudes"), &obj, format!("{} times but {} amplitudes", times.len(), amps.len()), Some("give one amplitude per switch time".into()));
+                    ctx.report(
+                        loc("amplitudes"),
+                        &obj,
+                        format!("{} times but {} amplitudes", times.len(), amps.len()),
+                        Some("give one amplitude per switch time".into()),
+                    );
                     continue;
                 }
-                let ts: Vec<Option<f64>> = times.iter().map(|t| ctx.quantity(t, Dim::Time, loc("times"), &obj, "time")).collect();
-                let am: Vec<Option<f64>> = amps.iter().map(|a| ctx.quantity(a, current_dim, loc("amplitudes"), &obj, "amplitude")).collect();
-                let (Some(ts), Some(am)) = (ts.into_iter().collect::<Option<Vec<_>>>(), am.into_iter().collect::<Option<Vec<_>>>()) else { continue };
+                let ts: Vec<Option<f64>> = times
+                    .iter()
+                    .map(|t| ctx.quantity(t, Dim::Time, loc("times"), &obj, "time"))
+                    .collect();
+                let am: Vec<Option<f64>> = amps
+                    .iter()
+                    .map(|a| ctx.quantity(a, current_dim, loc("amplitudes"), &obj, "amplitude"))
+                    .collect();
+                let (Some(ts), Some(am)) = (
+                    ts.into_iter().collect::<Option<Vec<_>>>(),
+                    am.into_iter().collect::<Option<Vec<_>>>(),
+                ) else {
+                    continue;
+                };
                 if ts.windows(2).any(|w| w[1] <= w[0]) {
-                    ctx.report(loc("times"), &obj, "switch times are not increasing".into(), Some("sort the times".into()));
+                    ctx.report(
+                        loc("times"),
+                        &obj,
+                        "switch times are not increasing".into(),
+                        Some("sort the times".into()),
+                    );
                     continue;
                 }
-                InputKind::StepCurrent { times: ts, amplitudes: am }
+                InputKind::StepCurrent {
+                    times: ts,
+                    amplitudes: am,
+                }
             }
             "timeseries" => {
                 let Some(file) = &inp.file else {
-                    ctx.report(loc("kind"), &obj, "a timeseries input needs `file`".into(), Some("file = \"drive.npy\" with shape (T,) or (T, N)".into()));
+                    ctx.report(
+                        loc("kind"),
+                        &obj,
+                        "a timeseries input needs `file`".into(),
+                        Some("file = \"drive.npy\" with shape (T,) or (T, N)".into()),
+                    );
                     continue;
                 };
                 let unit = inp.unit.clone().unwrap_or_default();
@@ -883,7 +1423,12 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
                     match parse_quantity(&format!("1 {unit}")) {
                         Ok((f, d)) if d == current_dim => Some(f),
                         _ => {
-                            ctx.report(loc("unit"), &obj, format!("unit \"{unit}\" is not a {current_dim}"), Some(format!("unit = \"{}\"", current_dim.base_unit())));
+                            ctx.report(
+                                loc("unit"),
+                                &obj,
+                                format!("unit \"{unit}\" is not a {current_dim}"),
+                                Some(format!("unit = \"{}\"", current_dim.base_unit())),
+                            );
                             None
                         }
                     }
@@ -892,16 +1437,28 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
                     None => Some(ctx.dt),
                     Some(s) => ctx.quantity(s, Dim::Time, loc("step"), &obj, "step"),
                 };
-                let (Some(factor), Some(step)) = (factor, step) else { continue };
+                let (Some(factor), Some(step)) = (factor, step) else {
+                    continue;
+                };
                 if step < ctx.dt - 1e-9 {
-                    ctx.report(loc("step"), &obj, format!("step {} is shorter than dt", show(step, Dim::Time)), Some("resample the series to dt or coarser".into()));
+                    ctx.report(
+                        loc("step"),
+                        &obj,
+                        format!("step {} is shorter than dt", show(step, Dim::Time)),
+                        Some("resample the series to dt or coarser".into()),
+                    );
                     continue;
                 }
                 let path = src.base_dir().join(file);
                 let arr = match npy::read(&path) {
                     Ok(a) => a,
                     Err(e) => {
-                        ctx.report(loc("file"), &obj, format!("cannot read {}: {e}", path.display()), None);
+                        ctx.report(
+                            loc("file"),
+                            &obj,
+                            format!("cannot read {}: {e}", path.display()),
+                            None,
+                        );
                         continue;
                     }
                 };
@@ -909,33 +1466,77 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
                     [_] => 1,
                     [_, c] if *c == n_target || *c == 1 => *c,
                     s => {
-                        ctx.report(loc("file"), &obj, format!("{file} has shape {s:?}; expected (T,) or (T, {n_target})"), Some("one column per targeted neuron".into()));
+                        ctx.report(
+                            loc("file"),
+                            &obj,
+                            format!("{file} has shape {s:?}; expected (T,) or (T, {n_target})"),
+                            Some("one column per targeted neuron".into()),
+                        );
                         continue;
                     }
                 };
-                InputKind::TimeSeries { values: arr.data.iter().map(|x| x * factor).collect::<Vec<_>>().into(), columns, step }
+                InputKind::TimeSeries {
+                    values: arr
+                        .data
+                        .iter()
+                        .map(|x| x * factor)
+                        .collect::<Vec<_>>()
+                        .into(),
+                    columns,
+                    step,
+                }
             }
             other => {
-                let kinds = ["poisson", "spike_times", "current", "step_current", "timeseries"];
+                let kinds = [
+                    "poisson",
+                    "spike_times",
+                    "current",
+                    "step_current",
+                    "timeseries",
+                ];
                 let hint = match models::closest(other, kinds) {
                     Some(m) => format!("did you mean \"{m}\"?"),
                     None => format!("kinds: {}", kinds.join(", ")),
                 };
-                ctx.report(loc("kind"), &obj, format!("unknown input kind \"{other}\""), Some(hint));
+                ctx.report(
+                    loc("kind"),
+                    &obj,
+                    format!("unknown input kind \"{other}\""),
+                    Some(hint),
+                );
                 continue;
             }
         };
-        inputs.push(ResolvedInput { name: inp.display_name(), target: t, neurons: inp.neurons.clone(), kind: k });
+        inputs.push(ResolvedInput {
+            name: inp.display_name(),
+            target: t,
+            neurons: inp.neurons.clone(),
+            kind: k,
+        });
     }
 
     // Monitors.
     let mut monitors = vec![];
     for (i, m) in c.monitors.iter().enumerate() {
-        let obj = format!("monitor #{} ({} of \"{}\")", i + 1, m.kind, m.projection.as_deref().unwrap_or(&m.population));
-        let loc = |key| Loc { section: "monitor", index: i, key: Some(key) };
+        let obj = format!(
+            "monitor #{} ({} of \"{}\")",
+            i + 1,
+            m.kind,
+            m.projection.as_deref().unwrap_or(&m.population)
+        );
+        let loc = |key| Loc {
+            section: "monitor",
+            index: i,
+            key: Some(key),
+        };
         if m.kind == "weights" {
             let Some(name) = &m.projection else {
-                ctx.report(loc("kind"), &obj, "a weights monitor needs `projection`".into(), Some("projection = \"exc→inh\" (its name, or source→target)".into()));
+                ctx.report(
+                    loc("kind"),
+                    &obj,
+                    "a weights monitor needs `projection`".into(),
+                    Some("projection = \"exc→inh\" (its name, or source→target)".into()),
+                );
                 continue;
             };
             let Some(j) = projections.iter().position(|p| &p.name == name) else {
@@ -944,11 +1545,24 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
                     Some(m) => format!("did you mean \"{m}\"?"),
                     None => format!("projections: {}", names.join(", ")),
                 };
-                ctx.report(loc("projection"), &obj, format!("projection \"{name}\" is not defined"), Some(hint));
+                ctx.report(
+                    loc("projection"),
+                    &obj,
+                    format!("projection \"{name}\" is not defined"),
+                    Some(hint),
+                );
                 continue;
             };
             if projections[j].plasticity.is_none() {
-                ctx.report(loc("projection"), &obj, format!("projection \"{name}\" has no plasticity, so its weights never change"), Some("add plasticity = { rule = \"stdp\", w_max = ... } or drop the monitor".into()));
+                ctx.report(
+                    loc("projection"),
+                    &obj,
+                    format!("projection \"{name}\" has no plasticity, so its weights never change"),
+                    Some(
+                        "add plasticity = { rule = \"stdp\", w_max = ... } or drop the monitor"
+                            .into(),
+                    ),
+                );
                 continue;
             }
             let every = match &m.every {
@@ -956,7 +1570,12 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
                 Some(s) => match ctx.quantity(s, Dim::Time, loc("every"), &obj, "every") {
                     Some(v) if (v / ctx.dt).round() >= 1.0 => (v / ctx.dt).round() as u64,
                     Some(v) => {
-                        ctx.report(loc("every"), &obj, format!("every {} is shorter than dt", show(v, Dim::Time)), None);
+                        ctx.report(
+                            loc("every"),
+                            &obj,
+                            format!("every {} is shorter than dt", show(v, Dim::Time)),
+                            None,
+                        );
                         continue;
                     }
                     None => continue,
@@ -964,12 +1583,22 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
             };
             monitors.push(ResolvedMonitor {
                 population: projections[j].target,
-                kind: MonitorKind::Weights { projection: j, count: m.count.unwrap_or(100) as usize, every },
+                kind: MonitorKind::Weights {
+                    projection: j,
+                    count: m.count.unwrap_or(100) as usize,
+                    every,
+                },
             });
             continue;
         }
         let Some(p) = pop_index(&m.population) else {
-            unknown_pop(&mut ctx, loc("population"), &obj, "monitored", &m.population);
+            unknown_pop(
+                &mut ctx,
+                loc("population"),
+                &obj,
+                "monitored",
+                &m.population,
+            );
             continue;
         };
         let pp = &pops[p];
@@ -981,75 +1610,143 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
         if let Some(ns) = &neurons
             && let Some(&bad) = ns.iter().find(|&&n| n as usize >= pp.size)
         {
-            ctx.report(loc("neurons"), &obj, format!("neuron {bad} does not exist (size {})", pp.size), Some(format!("indices run from 0 to {}", pp.size - 1)));
+            ctx.report(
+                loc("neurons"),
+                &obj,
+                format!("neuron {bad} does not exist (size {})", pp.size),
+                Some(format!("indices run from 0 to {}", pp.size - 1)),
+            );
             continue;
         }
-        let steps_of = |ctx: &mut Ctx, s: &Option<Scalar>, key: &'static str, default: f64| -> Option<u64> {
-            let v = match s {
-                None => default,
-                Some(s) => ctx.quantity(s, Dim::Time, loc(key), &obj, key)?,
+        let steps_of =
+            |ctx: &mut Ctx, s: &Option<Scalar>, key: &'static str, default: f64| -> Option<u64> {
+                let v = match s {
+                    None => default,
+                    Some(s) => ctx.quantity(s, Dim::Time, loc(key), &obj, key)?,
+                };
+                let k = (v / ctx.dt).round();
+                if k < 1.0 {
+                    ctx.report(
+                        loc(key),
+                        &obj,
+                        format!("{key} {} is shorter than dt", show(v, Dim::Time)),
+                        None,
+                    );
+                    return None;
+                }
+                Some(k as u64)
             };
-            let k = (v / ctx.dt).round();
-            if k < 1.0 {
-                ctx.report(loc(key), &obj, format!("{key} {} is shorter than dt", show(v, Dim::Time)), None);
-                return None;
-            }
-            Some(k as u64)
-        };
         let kind = match m.kind.as_str() {
             "spikes" => {
                 if !pp.model.spiking {
-                    ctx.report(loc("kind"), &obj, format!("\"{}\" is a rate population and has no spikes", pp.name), Some("record its state variable \"r\" with kind = \"state\"".into()));
+                    ctx.report(
+                        loc("kind"),
+                        &obj,
+                        format!("\"{}\" is a rate population and has no spikes", pp.name),
+                        Some("record its state variable \"r\" with kind = \"state\"".into()),
+                    );
                     continue;
                 }
                 MonitorKind::Spikes { neurons }
             }
             "rate" => {
                 if !pp.model.spiking {
-                    ctx.report(loc("kind"), &obj, format!("\"{}\" is a rate population", pp.name), Some("record its state variable \"r\"".into()));
+                    ctx.report(
+                        loc("kind"),
+                        &obj,
+                        format!("\"{}\" is a rate population", pp.name),
+                        Some("record its state variable \"r\"".into()),
+                    );
                     continue;
                 }
                 let dt = ctx.dt;
-                let Some(bin) = steps_of(&mut ctx, &m.bin, "bin", 1.0f64.max(dt)) else { continue };
+                let Some(bin) = steps_of(&mut ctx, &m.bin, "bin", 1.0f64.max(dt)) else {
+                    continue;
+                };
                 MonitorKind::Rate { bin }
             }
             "state" => {
                 let vars = m.variables.clone().unwrap_or_default();
                 if vars.is_empty() {
-                    ctx.report(loc("kind"), &obj, "a state monitor needs `variables`".into(), Some(format!("variables = [\"{}\"]", pp.model.state[0].name)));
+                    ctx.report(
+                        loc("kind"),
+                        &obj,
+                        "a state monitor needs `variables`".into(),
+                        Some(format!("variables = [\"{}\"]", pp.model.state[0].name)),
+                    );
                     continue;
                 }
                 let mut idx = vec![];
                 for v in &vars {
                     match pp.model.state.iter().position(|s| s.name == v) {
                         Some(k) => idx.push(k),
-                        None => ctx.report(loc("variables"), &obj, format!("model {} has no state variable \"{v}\"", pp.model.name), Some(format!("its state is: {}", pp.model.state.iter().map(|q| q.name).collect::<Vec<_>>().join(", ")))),
+                        None => ctx.report(
+                            loc("variables"),
+                            &obj,
+                            format!("model {} has no state variable \"{v}\"", pp.model.name),
+                            Some(format!(
+                                "its state is: {}",
+                                pp.model
+                                    .state
+                                    .iter()
+                                    .map(|q| q.name)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
+                        ),
                     }
                 }
                 let Some(neurons) = neurons else {
-                    ctx.report(loc("kind"), &obj, "a state monitor needs `neurons` or `count`".into(), Some("neurons = [0, 1, 2]".into()));
+                    ctx.report(
+                        loc("kind"),
+                        &obj,
+                        "a state monitor needs `neurons` or `count`".into(),
+                        Some("neurons = [0, 1, 2]".into()),
+                    );
                     continue;
                 };
                 let dt = ctx.dt;
-                let Some(every) = steps_of(&mut ctx, &m.every, "every", dt) else { continue };
+                let Some(every) = steps_of(&mut ctx, &m.every, "every", dt) else {
+                    continue;
+                };
                 if idx.len() != vars.len() {
                     continue;
                 }
-                MonitorKind::State { variables: idx, neurons, every }
+                MonitorKind::State {
+                    variables: idx,
+                    neurons,
+                    every,
+                }
             }
             other => {
-                ctx.report(loc("kind"), &obj, format!("unknown monitor kind \"{other}\""), Some("kinds: spikes, state, rate".into()));
+                ctx.report(
+                    loc("kind"),
+                    &obj,
+                    format!("unknown monitor kind \"{other}\""),
+                    Some("kinds: spikes, state, rate".into()),
+                );
                 continue;
             }
         };
-        monitors.push(ResolvedMonitor { population: p, kind });
+        monitors.push(ResolvedMonitor {
+            population: p,
+            kind,
+        });
     }
 
     // Memory estimate, before anything is allocated.
     let synapses: f64 = projections.iter().map(|p| p.expected_synapses).sum();
-    let max_delay = projections.iter().map(|p| p.delay.bounds().1).fold(ctx.dt, f64::max);
+    let max_delay = projections
+        .iter()
+        .map(|p| p.delay.bounds().1)
+        .fold(ctx.dt, f64::max);
     let slots = (max_delay / ctx.dt).ceil() + 2.0;
-    let neuron_bytes: f64 = pops.iter().map(|p| p.size as f64 * (4.0 * (p.params.len() + p.model.state.len()) as f64 + 8.0 * slots)).sum();
+    let neuron_bytes: f64 = pops
+        .iter()
+        .map(|p| {
+            p.size as f64 * (4.0 * (p.params.len() + p.model.state.len()) as f64 + 8.0 * slots)
+        })
+        .sum();
     let peak = synapses * BUILD_BYTES_PER_SYNAPSE + neuron_bytes;
     let limit = memory_limit.unwrap_or_else(available_memory);
     if peak > limit {
@@ -1089,11 +1786,22 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
         projections,
         inputs,
         monitors,
-        memory: MemoryEstimate { synapses, peak_bytes: peak, limit_bytes: limit },
+        memory: MemoryEstimate {
+            synapses,
+            peak_bytes: peak,
+            limit_bytes: limit,
+        },
     })
 }
 
-fn resolve_modulator(ctx: &mut Ctx, m: &Modulator, what: &str, loc: Loc, obj: &str, pops: &[String]) -> Option<ModulatorSource> {
+fn resolve_modulator(
+    ctx: &mut Ctx,
+    m: &Modulator,
+    what: &str,
+    loc: Loc,
+    obj: &str,
+    pops: &[String],
+) -> Option<ModulatorSource> {
     match (&m.file, &m.population) {
         (Some(file), None) => {
             let step = match &m.step {
@@ -1101,21 +1809,39 @@ fn resolve_modulator(ctx: &mut Ctx, m: &Modulator, what: &str, loc: Loc, obj: &s
                 Some(s) => ctx.quantity(s, Dim::Time, loc, obj, &format!("{what}.step"))?,
             };
             if step < ctx.dt - 1e-9 {
-                ctx.report(loc, obj, format!("{what}.step {} is shorter than dt", show(step, Dim::Time)), None);
+                ctx.report(
+                    loc,
+                    obj,
+                    format!("{what}.step {} is shorter than dt", show(step, Dim::Time)),
+                    None,
+                );
                 return None;
             }
             let path = ctx.src.base_dir().join(file);
             match npy::read(&path) {
-                Ok(a) => Some(ModulatorSource::Series { values: a.data.into(), step }),
+                Ok(a) => Some(ModulatorSource::Series {
+                    values: a.data.into(),
+                    step,
+                }),
                 Err(e) => {
-                    ctx.report(loc, obj, format!("{what}: cannot read {}: {e}", path.display()), Some("a .npy file of one value per sample, relative to the spec".into()));
+                    ctx.report(
+                        loc,
+                        obj,
+                        format!("{what}: cannot read {}: {e}", path.display()),
+                        Some("a .npy file of one value per sample, relative to the spec".into()),
+                    );
                     None
                 }
             }
         }
         (None, Some(name)) => {
             let Some(population) = pops.iter().position(|p| p == name) else {
-                ctx.report(loc, obj, format!("{what}: population \"{name}\" is not defined"), None);
+                ctx.report(
+                    loc,
+                    obj,
+                    format!("{what}: population \"{name}\" is not defined"),
+                    None,
+                );
                 return None;
             };
             let tau = match &m.tau {
@@ -1126,7 +1852,11 @@ fn resolve_modulator(ctx: &mut Ctx, m: &Modulator, what: &str, loc: Loc, obj: &s
                 ctx.report(loc, obj, format!("{what}.tau must be positive"), None);
                 return None;
             }
-            Some(ModulatorSource::Population { population, tau, offset: m.offset.unwrap_or(0.0) })
+            Some(ModulatorSource::Population {
+                population,
+                tau,
+                offset: m.offset.unwrap_or(0.0),
+            })
         }
         _ => {
             ctx.report(loc, obj, format!("{what} needs exactly one of `file` or `population`"), Some(format!("{what} = {{ file = \"reward.npy\", step = \"1 ms\" }} or {{ population = \"da\", tau = \"50 ms\" }}")));
@@ -1135,14 +1865,29 @@ fn resolve_modulator(ctx: &mut Ctx, m: &Modulator, what: &str, loc: Loc, obj: &s
     }
 }
 
-fn resolve_plasticity(ctx: &mut Ctx, pl: &Plasticity, wdim: Dim, loc: Loc, obj: &str, pops: &[String]) -> Option<ResolvedPlasticity> {
+fn resolve_plasticity(
+    ctx: &mut Ctx,
+    pl: &Plasticity,
+    wdim: Dim,
+    loc: Loc,
+    obj: &str,
+    pops: &[String],
+) -> Option<ResolvedPlasticity> {
     let time = |ctx: &mut Ctx, v: &Option<Scalar>, name: &str, default: f64| -> Option<f64> {
         let t = match v {
             None => default,
             Some(s) => ctx.quantity(s, Dim::Time, loc, obj, &format!("plasticity.{name}"))?,
         };
         if t <= 0.0 {
-            ctx.report(loc, obj, format!("plasticity.{name} must be positive, got {}", show(t, Dim::Time)), None);
+            ctx.report(
+                loc,
+                obj,
+                format!(
+                    "plasticity.{name} must be positive, got {}",
+                    show(t, Dim::Time)
+                ),
+                None,
+            );
             return None;
         }
         Some(t)
@@ -1152,7 +1897,12 @@ fn resolve_plasticity(ctx: &mut Ctx, pl: &Plasticity, wdim: Dim, loc: Loc, obj: 
         Some(s) => ctx.quantity(s, wdim, loc, obj, "plasticity.w_max")?.abs(),
         None if power_law => f64::INFINITY,
         None => {
-            ctx.report(loc, obj, "plasticity needs `w_max`".into(), Some(format!("w_max = {}", wdim.example())));
+            ctx.report(
+                loc,
+                obj,
+                "plasticity needs `w_max`".into(),
+                Some(format!("w_max = {}", wdim.example())),
+            );
             return None;
         }
     };
@@ -1161,7 +1911,12 @@ fn resolve_plasticity(ctx: &mut Ctx, pl: &Plasticity, wdim: Dim, loc: Loc, obj: 
         None => 0.0,
     };
     if w_min > w_max {
-        ctx.report(loc, obj, format!("plasticity w_min {w_min} is above w_max {w_max}"), None);
+        ctx.report(
+            loc,
+            obj,
+            format!("plasticity w_min {w_min} is above w_max {w_max}"),
+            None,
+        );
         return None;
     }
     let rule = match pl.rule.as_str() {
@@ -1170,7 +1925,12 @@ fn resolve_plasticity(ctx: &mut Ctx, pl: &Plasticity, wdim: Dim, loc: Loc, obj: 
                 "additive" => false,
                 "multiplicative" => true,
                 m => {
-                    ctx.report(loc, obj, format!("unknown STDP mode \"{m}\""), Some("mode = \"additive\" or \"multiplicative\"".into()));
+                    ctx.report(
+                        loc,
+                        obj,
+                        format!("unknown STDP mode \"{m}\""),
+                        Some("mode = \"additive\" or \"multiplicative\"".into()),
+                    );
                     return None;
                 }
             };
@@ -1178,7 +1938,12 @@ fn resolve_plasticity(ctx: &mut Ctx, pl: &Plasticity, wdim: Dim, loc: Loc, obj: 
                 "all_to_all" => false,
                 "nearest" => true,
                 m => {
-                    ctx.report(loc, obj, format!("unknown pairing \"{m}\""), Some("pairing = \"all_to_all\" or \"nearest\"".into()));
+                    ctx.report(
+                        loc,
+                        obj,
+                        format!("unknown pairing \"{m}\""),
+                        Some("pairing = \"all_to_all\" or \"nearest\"".into()),
+                    );
                     return None;
                 }
             };
@@ -1203,7 +1968,12 @@ fn resolve_plasticity(ctx: &mut Ctx, pl: &Plasticity, wdim: Dim, loc: Loc, obj: 
         },
         "three_factor" => {
             let Some(m) = &pl.modulator else {
-                ctx.report(loc, obj, "the three_factor rule needs a `modulator`".into(), Some("modulator = { file = \"reward.npy\", step = \"1 ms\" }".into()));
+                ctx.report(
+                    loc,
+                    obj,
+                    "the three_factor rule needs a `modulator`".into(),
+                    Some("modulator = { file = \"reward.npy\", step = \"1 ms\" }".into()),
+                );
                 return None;
             };
             let modulator = resolve_modulator(ctx, m, "modulator", loc, obj, pops)?;
@@ -1233,7 +2003,12 @@ fn resolve_plasticity(ctx: &mut Ctx, pl: &Plasticity, wdim: Dim, loc: Loc, obj: 
             let target = match &pl.rho0 {
                 Some(s) => ctx.quantity(s, Dim::Frequency, loc, obj, "plasticity.rho0")?,
                 None => {
-                    ctx.report(loc, obj, "the scaling rule needs `rho0`, the target rate".into(), Some("rho0 = \"5 Hz\"".into()));
+                    ctx.report(
+                        loc,
+                        obj,
+                        "the scaling rule needs `rho0`, the target rate".into(),
+                        Some("rho0 = \"5 Hz\"".into()),
+                    );
                     return None;
                 }
             };
@@ -1241,7 +2016,8 @@ fn resolve_plasticity(ctx: &mut Ctx, pl: &Plasticity, wdim: Dim, loc: Loc, obj: 
                 target,
                 tau: time(ctx, &pl.tau, "tau", 1000.0)?,
                 rate: pl.rate.unwrap_or(0.1),
-                interval: ((time(ctx, &pl.interval, "interval", 10.0)? / ctx.dt).round() as u64).max(1),
+                interval: ((time(ctx, &pl.interval, "interval", 10.0)? / ctx.dt).round() as u64)
+                    .max(1),
             }
         }
         "vogels" => {
@@ -1249,32 +2025,66 @@ fn resolve_plasticity(ctx: &mut Ctx, pl: &Plasticity, wdim: Dim, loc: Loc, obj: 
             let eta = match &pl.eta {
                 Some(s) => ctx.quantity(s, wdim, loc, obj, "plasticity.eta")?,
                 None => {
-                    ctx.report(loc, obj, "the vogels rule needs `eta`".into(), Some(format!("eta = {} (weight change per unit trace)", wdim.example())));
+                    ctx.report(
+                        loc,
+                        obj,
+                        "the vogels rule needs `eta`".into(),
+                        Some(format!(
+                            "eta = {} (weight change per unit trace)",
+                            wdim.example()
+                        )),
+                    );
                     return None;
                 }
             };
             let rho0 = match &pl.rho0 {
                 Some(s) => ctx.quantity(s, Dim::Frequency, loc, obj, "plasticity.rho0")?,
                 None => {
-                    ctx.report(loc, obj, "the vogels rule needs `rho0`, the target rate".into(), Some("rho0 = \"5 Hz\"".into()));
+                    ctx.report(
+                        loc,
+                        obj,
+                        "the vogels rule needs `rho0`, the target rate".into(),
+                        Some("rho0 = \"5 Hz\"".into()),
+                    );
                     return None;
                 }
             };
-            PlasticRule::Vogels { tau, eta, alpha: 2.0 * rho0 * tau * 1e-3 }
+            PlasticRule::Vogels {
+                tau,
+                eta,
+                alpha: 2.0 * rho0 * tau * 1e-3,
+            }
         }
         other => {
-            ctx.report(loc, obj, format!("unknown plasticity rule \"{other}\""), Some("rules: stdp, triplet, power_law, three_factor, scaling, vogels".into()));
+            ctx.report(
+                loc,
+                obj,
+                format!("unknown plasticity rule \"{other}\""),
+                Some("rules: stdp, triplet, power_law, three_factor, scaling, vogels".into()),
+            );
             return None;
         }
     };
     Some(ResolvedPlasticity { rule, w_min, w_max })
 }
 
-fn input_weight(ctx: &mut Ctx, inp: &Input, kind: SynapseKind, loc: Loc, obj: &str, count: Option<usize>) -> Option<Distribution> {
+fn input_weight(
+    ctx: &mut Ctx,
+    inp: &Input,
+    kind: SynapseKind,
+    loc: Loc,
+    obj: &str,
+    count: Option<usize>,
+) -> Option<Distribution> {
     match &inp.weight {
         Some(w) => ctx.distribution(w, kind.weight_dim(), loc, obj, "weight", count),
         None => {
-            ctx.report(loc, obj, "needs a `weight` for its spikes".into(), Some(format!("weight = {}", kind.weight_dim().example())));
+            ctx.report(
+                loc,
+                obj,
+                "needs a `weight` for its spikes".into(),
+                Some(format!("weight = {}", kind.weight_dim().example())),
+            );
             None
         }
     }
@@ -1295,7 +2105,12 @@ fn resolve_receptor(
         Some(name) => match receptor_name(name) {
             Some(r) => r,
             None => {
-                ctx.report(loc, obj, format!("unknown receptor \"{name}\""), Some("receptor = \"excitatory\" or \"inhibitory\"".into()));
+                ctx.report(
+                    loc,
+                    obj,
+                    format!("unknown receptor \"{name}\""),
+                    Some("receptor = \"excitatory\" or \"inhibitory\"".into()),
+                );
                 return None;
             }
         },
@@ -1322,11 +2137,21 @@ fn resolve_receptor(
         SynapseKind::Current => {
             // NEST's convention: inhibitory currents are negative.
             if r == Receptor::Inhibitory && whi > 0.0 {
-                ctx.report(loc, obj, format!("weight up to {whi} pA into the inhibitory receptor is positive"), Some("inhibitory currents are negative, e.g. weight = \"-50 pA\"".into()));
+                ctx.report(
+                    loc,
+                    obj,
+                    format!("weight up to {whi} pA into the inhibitory receptor is positive"),
+                    Some("inhibitory currents are negative, e.g. weight = \"-50 pA\"".into()),
+                );
                 return None;
             }
             if r == Receptor::Excitatory && wlo < 0.0 && explicit.is_some() {
-                ctx.report(loc, obj, format!("weight down to {wlo} pA into the excitatory receptor is negative"), Some("use receptor = \"inhibitory\" for negative currents".into()));
+                ctx.report(
+                    loc,
+                    obj,
+                    format!("weight down to {wlo} pA into the excitatory receptor is negative"),
+                    Some("use receptor = \"inhibitory\" for negative currents".into()),
+                );
                 return None;
             }
         }
@@ -1335,7 +2160,15 @@ fn resolve_receptor(
     Some(r)
 }
 
-fn check_dale(ctx: &mut Ctx, sp: &ResolvedPopulation, kind: SynapseKind, r: Receptor, (wlo, whi): (f64, f64), loc: Loc, obj: &str) {
+fn check_dale(
+    ctx: &mut Ctx,
+    sp: &ResolvedPopulation,
+    kind: SynapseKind,
+    r: Receptor,
+    (wlo, whi): (f64, f64),
+    loc: Loc,
+    obj: &str,
+) {
     let Some(sign) = sp.sign else { return };
     let unit = kind.weight_dim().base_unit();
     match (kind, sign) {
@@ -1358,7 +2191,15 @@ fn check_dale(ctx: &mut Ctx, sp: &ResolvedPopulation, kind: SynapseKind, r: Rece
     }
 }
 
-fn read_edge_list(ctx: &mut Ctx, cn: &Connectivity, wdim: Dim, loc: Loc, obj: &str, ns: usize, nt: usize) -> Option<EdgeList> {
+fn read_edge_list(
+    ctx: &mut Ctx,
+    cn: &Connectivity,
+    wdim: Dim,
+    loc: Loc,
+    obj: &str,
+    ns: usize,
+    nt: usize,
+) -> Option<EdgeList> {
     let Some(file) = &cn.file else {
         ctx.report(loc, obj, "edge_list needs `file`".into(), Some("{ rule = \"edge_list\", file = \"edges.csv\", weight_unit = \"pA\", delay_unit = \"ms\" }".into()));
         return None;
@@ -1366,13 +2207,27 @@ fn read_edge_list(ctx: &mut Ctx, cn: &Connectivity, wdim: Dim, loc: Loc, obj: &s
     let path = ctx.src.base_dir().join(file);
     let rows: Vec<Vec<f64>> = if file.ends_with(".npy") {
         match npy::read(&path) {
-            Ok(a) if a.shape.len() == 2 && (2..=4).contains(&a.shape[1]) => a.data.chunks_exact(a.shape[1]).map(|r| r.to_vec()).collect(),
+            Ok(a) if a.shape.len() == 2 && (2..=4).contains(&a.shape[1]) => a
+                .data
+                .chunks_exact(a.shape[1])
+                .map(|r| r.to_vec())
+                .collect(),
             Ok(a) => {
-                ctx.report(loc, obj, format!("{file} has shape {:?}, expected (E, 2..4)", a.shape), Some("columns: source, target[, weight[, delay]]".into()));
+                ctx.report(
+                    loc,
+                    obj,
+                    format!("{file} has shape {:?}, expected (E, 2..4)", a.shape),
+                    Some("columns: source, target[, weight[, delay]]".into()),
+                );
                 return None;
             }
             Err(e) => {
-                ctx.report(loc, obj, format!("cannot read {}: {e}", path.display()), None);
+                ctx.report(
+                    loc,
+                    obj,
+                    format!("cannot read {}: {e}", path.display()),
+                    None,
+                );
                 return None;
             }
         }
@@ -1380,7 +2235,12 @@ fn read_edge_list(ctx: &mut Ctx, cn: &Connectivity, wdim: Dim, loc: Loc, obj: &s
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                ctx.report(loc, obj, format!("cannot read {}: {e}", path.display()), Some("give the path relative to the spec file".into()));
+                ctx.report(
+                    loc,
+                    obj,
+                    format!("cannot read {}: {e}", path.display()),
+                    Some("give the path relative to the spec file".into()),
+                );
                 return None;
             }
         };
@@ -1390,13 +2250,21 @@ fn read_edge_list(ctx: &mut Ctx, cn: &Connectivity, wdim: Dim, loc: Loc, obj: &s
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let cells: Vec<&str> = line.split([',', '\t', ' ']).filter(|s| !s.is_empty()).collect();
+            let cells: Vec<&str> = line
+                .split([',', '\t', ' '])
+                .filter(|s| !s.is_empty())
+                .collect();
             let parsed: Result<Vec<f64>, _> = cells.iter().map(|c| c.parse::<f64>()).collect();
             match parsed {
                 Ok(r) if (2..=4).contains(&r.len()) => rows.push(r),
                 Err(_) if rows.is_empty() && ln == 0 => continue, // header line
                 _ => {
-                    ctx.report(loc, obj, format!("{file}:{}: cannot read \"{line}\"", ln + 1), Some("each row: source, target[, weight[, delay]]".into()));
+                    ctx.report(
+                        loc,
+                        obj,
+                        format!("{file}:{}: cannot read \"{line}\"", ln + 1),
+                        Some("each row: source, target[, weight[, delay]]".into()),
+                    );
                     return None;
                 }
             }
@@ -1408,25 +2276,61 @@ fn read_edge_list(ctx: &mut Ctx, cn: &Connectivity, wdim: Dim, loc: Loc, obj: &s
         match unit {
             None if dim == Dim::Dimensionless => Some(1.0),
             None => {
-                ctx.report(loc, obj, format!("the edge list has a {what} column but no {what}_unit"), Some(format!("add {what}_unit = \"{}\"", dim.base_unit())));
+                ctx.report(
+                    loc,
+                    obj,
+                    format!("the edge list has a {what} column but no {what}_unit"),
+                    Some(format!("add {what}_unit = \"{}\"", dim.base_unit())),
+                );
                 None
             }
             Some(u) => match parse_quantity(&format!("1 {u}")) {
                 Ok((f, d)) if d == dim => Some(f),
                 _ => {
-                    ctx.report(loc, obj, format!("{what}_unit \"{u}\" is not a {dim}"), Some(format!("use \"{}\"", dim.base_unit())));
+                    ctx.report(
+                        loc,
+                        obj,
+                        format!("{what}_unit \"{u}\" is not a {dim}"),
+                        Some(format!("use \"{}\"", dim.base_unit())),
+                    );
                     None
                 }
             },
         }
     };
-    let wf = if cols >= 3 { Some(factor(ctx, &cn.weight_unit, wdim, "weight")?) } else { None };
-    let df = if cols >= 4 { Some(factor(ctx, &cn.delay_unit, Dim::Time, "delay")?) } else { None };
-    let mut e = EdgeList { source: vec![], target: vec![], weight: wf.map(|_| vec![]), delay: df.map(|_| vec![]) };
+    let wf = if cols >= 3 {
+        Some(factor(ctx, &cn.weight_unit, wdim, "weight")?)
+    } else {
+        None
+    };
+    let df = if cols >= 4 {
+        Some(factor(ctx, &cn.delay_unit, Dim::Time, "delay")?)
+    } else {
+        None
+    };
+    let mut e = EdgeList {
+        source: vec![],
+        target: vec![],
+        weight: wf.map(|_| vec![]),
+        delay: df.map(|_| vec![]),
+    };
     for (i, r) in rows.iter().enumerate() {
         let (s, t) = (r[0], r[1]);
-        if s < 0.0 || s.fract() != 0.0 || s as usize >= ns || t < 0.0 || t.fract() != 0.0 || t as usize >= nt {
-            ctx.report(loc, obj, format!("edge {i} ({s} → {t}) is out of range (source size {ns}, target size {nt})"), Some("indices are 0-based neuron indices within each population".into()));
+        if s < 0.0
+            || s.fract() != 0.0
+            || s as usize >= ns
+            || t < 0.0
+            || t.fract() != 0.0
+            || t as usize >= nt
+        {
+            ctx.report(
+                loc,
+                obj,
+                format!(
+                    "edge {i} ({s} → {t}) is out of range (source size {ns}, target size {nt})"
+                ),
+                Some("indices are 0-based neuron indices within each population".into()),
+            );
             return None;
         }
         e.source.push(s as u32);

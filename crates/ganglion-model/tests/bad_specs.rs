@@ -39,7 +39,10 @@ fn error_of(text: &str) -> String {
     match parse_str(text, path) {
         Err(e) => e.to_string(),
         Ok(c) => {
-            let src = Source { file: Some(path.into()), map: SourceMap::new(text) };
+            let src = Source {
+                file: Some(path.into()),
+                map: SourceMap::new(text),
+            };
             match validate(&c, &src) {
                 Ok(_) => panic!("spec was accepted:\n{text}"),
                 Err(e) => e.to_string(),
@@ -65,43 +68,94 @@ fn the_good_spec_validates() {
 #[test]
 fn unknown_model_suggests_the_closest() {
     let m = error_of(&GOOD.replacen("model = \"iaf_psc_exp\"", "model = \"iaf_psc_expo\"", 1));
-    assert_all(&m, &["bad.toml:9", "population \"exc\"", "unknown model \"iaf_psc_expo\"", "did you mean \"iaf_psc_exp\""]);
+    assert_all(
+        &m,
+        &[
+            "bad.toml:9",
+            "population \"exc\"",
+            "unknown model \"iaf_psc_expo\"",
+            "did you mean \"iaf_psc_exp\"",
+        ],
+    );
 }
 
 #[test]
 fn unknown_parameter_suggests_the_closest() {
     let m = error_of(&GOOD.replace("tau_m = \"20 ms\"", "tau_mem = \"20 ms\""));
-    assert_all(&m, &["bad.toml:11", "no parameter \"tau_mem\"", "did you mean \"tau_m\""]);
+    assert_all(
+        &m,
+        &[
+            "bad.toml:11",
+            "no parameter \"tau_mem\"",
+            "did you mean \"tau_m\"",
+        ],
+    );
 }
 
 #[test]
 fn wrong_or_missing_units() {
     let m = error_of(&GOOD.replace("tau_m = \"20 ms\"", "tau_m = \"20 mV\""));
-    assert_all(&m, &["bad.toml:11", "tau_m \"20 mV\" is a voltage, but it must be a time", "\"20 ms\""]);
+    assert_all(
+        &m,
+        &[
+            "bad.toml:11",
+            "tau_m \"20 mV\" is a voltage, but it must be a time",
+            "\"20 ms\"",
+        ],
+    );
     let m = error_of(&GOOD.replace("tau_m = \"20 ms\"", "tau_m = 20.0"));
     assert_all(&m, &["tau_m 20 has no unit, but it is a time"]);
     let m = error_of(&GOOD.replace("tau_m = \"20 ms\"", "tau_m = \"20 fortnights\""));
     assert_all(&m, &["unknown unit \"fortnights\""]);
     let m = error_of(&GOOD.replace("weight = \"20 pA\"", "weight = \"20 nS\""));
-    assert_all(&m, &["bad.toml:23", "weight \"20 nS\" is a conductance, but it must be a current"]);
+    assert_all(
+        &m,
+        &[
+            "bad.toml:23",
+            "weight \"20 nS\" is a conductance, but it must be a current",
+        ],
+    );
 }
 
 #[test]
 fn negative_time_constant() {
     let m = error_of(&GOOD.replace("tau_m = \"20 ms\"", "tau_m = \"-20 ms\""));
-    assert_all(&m, &["bad.toml:11", "population \"exc\"", "tau_m must be positive, got -20 ms", "hint:"]);
+    assert_all(
+        &m,
+        &[
+            "bad.toml:11",
+            "population \"exc\"",
+            "tau_m must be positive, got -20 ms",
+            "hint:",
+        ],
+    );
 }
 
 #[test]
 fn delay_shorter_than_dt() {
     let m = error_of(&GOOD.replace("delay = \"1 ms\"", "delay = \"0.05 ms\""));
-    assert_all(&m, &["bad.toml:24", "projection \"exc→inh\"", "delay 0.05 ms is shorter than dt 0.1 ms", "at least one step"]);
+    assert_all(
+        &m,
+        &[
+            "bad.toml:24",
+            "projection \"exc→inh\"",
+            "delay 0.05 ms is shorter than dt 0.1 ms",
+            "at least one step",
+        ],
+    );
 }
 
 #[test]
 fn undefined_population() {
     let m = error_of(&GOOD.replace("target = \"inh\"", "target = \"inhib\""));
-    assert_all(&m, &["bad.toml:21", "target population \"inhib\" is not defined", "did you mean \"inh\""]);
+    assert_all(
+        &m,
+        &[
+            "bad.toml:21",
+            "target population \"inhib\" is not defined",
+            "did you mean \"inh\"",
+        ],
+    );
     let m = error_of(&GOOD.replace("population = \"exc\"", "population = \"nobody\""));
     assert_all(&m, &["monitored population \"nobody\" is not defined"]);
 }
@@ -109,7 +163,10 @@ fn undefined_population() {
 #[test]
 fn duplicate_names() {
     let m = error_of(&GOOD.replace("name = \"inh\"", "name = \"exc\""));
-    assert_all(&m, &["bad.toml:14", "population \"exc\"", "is defined twice"]);
+    assert_all(
+        &m,
+        &["bad.toml:14", "population \"exc\"", "is defined twice"],
+    );
 }
 
 #[test]
@@ -120,16 +177,37 @@ fn probability_outside_unit_interval() {
 
 #[test]
 fn indegree_larger_than_the_source() {
-    let m = error_of(&GOOD.replace("{ rule = \"fixed_probability\", p = 0.1 }", "{ rule = \"fixed_indegree\", k = 100 }"));
-    assert_all(&m, &["in-degree k = 100 is larger than the 80 source neurons", "multapses = true"]);
+    let m = error_of(&GOOD.replace(
+        "{ rule = \"fixed_probability\", p = 0.1 }",
+        "{ rule = \"fixed_indegree\", k = 100 }",
+    ));
+    assert_all(
+        &m,
+        &[
+            "in-degree k = 100 is larger than the 80 source neurons",
+            "multapses = true",
+        ],
+    );
 }
 
 #[test]
 fn dale_violations() {
-    let m = error_of(&GOOD.replace("weight = \"20 pA\"", "weight = \"-20 pA\"\nreceptor = \"excitatory\""));
+    let m = error_of(&GOOD.replace(
+        "weight = \"20 pA\"",
+        "weight = \"-20 pA\"\nreceptor = \"excitatory\"",
+    ));
     assert!(m.contains("negative"), "{m}");
-    let m = error_of(&GOOD.replace("weight = \"20 pA\"", "weight = { dist = \"normal\", mean = \"20 pA\", std = \"5 pA\" }"));
-    assert_all(&m, &["Dale's law: excitatory population \"exc\"", "min = \"0 pA\""]);
+    let m = error_of(&GOOD.replace(
+        "weight = \"20 pA\"",
+        "weight = { dist = \"normal\", mean = \"20 pA\", std = \"5 pA\" }",
+    ));
+    assert_all(
+        &m,
+        &[
+            "Dale's law: excitatory population \"exc\"",
+            "min = \"0 pA\"",
+        ],
+    );
 }
 
 #[test]
@@ -137,30 +215,65 @@ fn memory_that_will_not_fit_is_refused_before_allocating() {
     let big = GOOD
         .replace("size = 20\n", "size = 1000000\n")
         .replace("size = 80\n", "size = 2000000\n")
-        .replace("duration = \"100 ms\"", "duration = \"100 ms\"\nmemory_limit = \"8 GiB\"");
+        .replace(
+            "duration = \"100 ms\"",
+            "duration = \"100 ms\"\nmemory_limit = \"8 GiB\"",
+        );
     let m = error_of(&big);
-    assert_all(&m, &["needs about", "GiB to build", "2.000e11 synapses", "only 8.0 GiB is allowed by [simulation] memory_limit"]);
+    assert_all(
+        &m,
+        &[
+            "needs about",
+            "GiB to build",
+            "2.000e11 synapses",
+            "only 8.0 GiB is allowed by [simulation] memory_limit",
+        ],
+    );
 }
 
 #[test]
 fn syntax_errors_have_line_and_column() {
     let m = error_of(&GOOD.replace("size = 80", "size = \"eighty\""));
     assert!(m.starts_with("bad.toml:8:"), "{m}");
-    let m = error_of(&GOOD.replace("sign = \"excitatory\"", "sign = \"excitatory\"\ncolour = \"red\""));
+    let m = error_of(&GOOD.replace(
+        "sign = \"excitatory\"",
+        "sign = \"excitatory\"\ncolour = \"red\"",
+    ));
     assert!(m.contains("unknown field `colour`"), "{m}");
 }
 
 #[test]
 fn all_problems_are_reported_at_once() {
-    let m = error_of(&GOOD.replace("tau_m = \"20 ms\"", "tau_m = \"-20 ms\"").replace("p = 0.1", "p = 2.0"));
-    assert_all(&m, &["2 problems", "tau_m must be positive", "p = 2 is outside"]);
+    let m = error_of(
+        &GOOD
+            .replace("tau_m = \"20 ms\"", "tau_m = \"-20 ms\"")
+            .replace("p = 0.1", "p = 2.0"),
+    );
+    assert_all(
+        &m,
+        &["2 problems", "tau_m must be positive", "p = 2 is outside"],
+    );
 }
 
 #[test]
 fn bad_inputs_and_monitors() {
     let with = |extra: &str| error_of(&format!("{GOOD}\n{extra}"));
-    assert_all(&with("[[input]]\nkind = \"poisson\"\ntarget = \"exc\"\nweight = \"1 pA\""), &["a poisson input needs `rate`"]);
-    assert_all(&with("[[input]]\nkind = \"poison\"\ntarget = \"exc\""), &["unknown input kind \"poison\"", "did you mean \"poisson\""]);
-    assert_all(&with("[[monitor]]\nkind = \"state\"\npopulation = \"exc\"\nvariables = [\"V\"]\nneurons = [0]"), &["no state variable \"V\"", "V_m"]);
-    assert_all(&with("[[monitor]]\nkind = \"spikes\"\npopulation = \"exc\"\nneurons = [80]"), &["neuron 80 does not exist (size 80)"]);
+    assert_all(
+        &with("[[input]]\nkind = \"poisson\"\ntarget = \"exc\"\nweight = \"1 pA\""),
+        &["a poisson input needs `rate`"],
+    );
+    assert_all(
+        &with("[[input]]\nkind = \"poison\"\ntarget = \"exc\""),
+        &["unknown input kind \"poison\"", "did you mean \"poisson\""],
+    );
+    assert_all(
+        &with(
+            "[[monitor]]\nkind = \"state\"\npopulation = \"exc\"\nvariables = [\"V\"]\nneurons = [0]",
+        ),
+        &["no state variable \"V\"", "V_m"],
+    );
+    assert_all(
+        &with("[[monitor]]\nkind = \"spikes\"\npopulation = \"exc\"\nneurons = [80]"),
+        &["neuron 80 does not exist (size 80)"],
+    );
 }

@@ -19,6 +19,11 @@ fn main() {
     for _ in 0..reps {
         let mut net = ganglion_sim::Network::build(&r).expect("build");
         let res = net.run(None).expect("run");
-        println!("build_s {:.4} simulate_s {:.4} spikes {}", res.build_s, res.simulate_s, res.populations.iter().map(|p| p.spike_count).sum::<u64>());
+        println!(
+            "build_s {:.4} simulate_s {:.4} spikes {}",
+            res.build_s,
+            res.simulate_s,
+            res.populations.iter().map(|p| p.spike_count).sum::<u64>()
+        );
     }
 }

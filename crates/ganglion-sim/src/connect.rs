@@ -7,9 +7,9 @@
 //! Each partition builds its CSR in two passes over its own targets — count, then fill —
 //! so the only memory is the final matrix (no edge list is materialised).
 
-use crate::rng::{derive, Stream};
-use crate::sample::draw;
 use crate::SimError;
+use crate::rng::{Stream, derive};
+use crate::sample::draw;
 use ganglion_model::{Distribution, ResolvedProjection, Rule};
 
 /// Transmission delays of a CSR, in steps.
@@ -138,7 +138,15 @@ impl ProjectionGen<'_> {
 
     /// Choose `k` of `0..n` (excluding `me` when autapses are off), without replacement unless
     /// multapses are allowed.
-    fn choose(&self, k: usize, n: usize, me: usize, rng: &mut Stream, sc: &mut Scratch, mut emit: impl FnMut(usize)) {
+    fn choose(
+        &self,
+        k: usize,
+        n: usize,
+        me: usize,
+        rng: &mut Stream,
+        sc: &mut Scratch,
+        mut emit: impl FnMut(usize),
+    ) {
         let excl = self.same_pop && !self.proj.autapses;
         if self.proj.multapses {
             let mut got = 0;
@@ -171,7 +179,8 @@ impl ProjectionGen<'_> {
         } else {
             // Partial Fisher–Yates over the candidate pool.
             sc.pool.clear();
-            sc.pool.extend((0..n as u32).filter(|&s| !(excl && s as usize == me)));
+            sc.pool
+                .extend((0..n as u32).filter(|&s| !(excl && s as usize == me)));
             let m = sc.pool.len();
             for i in 0..k.min(m) {
                 let j = i + rng.below((m - i) as u64) as usize;
@@ -189,13 +198,27 @@ impl ProjectionGen<'_> {
         }
     }
 
-    fn draw_pair(&self, values: &mut Stream, list_index: usize, edge: Option<usize>) -> Result<(f32, u16), SimError> {
+    fn draw_pair(
+        &self,
+        values: &mut Stream,
+        list_index: usize,
+        edge: Option<usize>,
+    ) -> Result<(f32, u16), SimError> {
         let (w, d) = match (&self.proj.rule, edge) {
             (Rule::EdgeList(e), Some(i)) => (
-                e.weight.as_ref().map(|w| w[i]).unwrap_or_else(|| draw(&self.proj.weight, i, values)),
-                e.delay.as_ref().map(|d| d[i]).unwrap_or_else(|| draw(&self.proj.delay, i, values)),
+                e.weight
+                    .as_ref()
+                    .map(|w| w[i])
+                    .unwrap_or_else(|| draw(&self.proj.weight, i, values)),
+                e.delay
+                    .as_ref()
+                    .map(|d| d[i])
+                    .unwrap_or_else(|| draw(&self.proj.delay, i, values)),
             ),
-            _ => (draw(&self.proj.weight, list_index, values), draw(&self.proj.delay, list_index, values)),
+            _ => (
+                draw(&self.proj.weight, list_index, values),
+                draw(&self.proj.delay, list_index, values),
+            ),
         };
         Ok((w as f32, self.delay_steps(d)?))
     }
@@ -261,25 +284,31 @@ impl ProjectionGen<'_> {
             _ => self.proj.weight.as_const().map(|w| w as f32),
         };
         let const_d = self.const_delay();
-        let mut delays = if const_d.is_some() { Vec::new() } else { vec![0u16; total] };
-        let mut err = None;
-        let mut place = |s: usize, t: usize, wd: Result<(f32, u16), SimError>, delays: &mut Vec<u16>| {
-            let pos = cursor[s] as usize;
-            cursor[s] += 1;
-            tgt[pos] = (t - lo) as u32;
-            match wd {
-                Ok((wv, dv)) => {
-                    w[pos] = wv;
-                    if !delays.is_empty() {
-                        delays[pos] = dv;
-                    }
-                }
-                Err(e) => err = Some(e),
-            }
+        let mut delays = if const_d.is_some() {
+            Vec::new()
+        } else {
+            vec![0u16; total]
         };
+        let mut err = None;
+        let mut place =
+            |s: usize, t: usize, wd: Result<(f32, u16), SimError>, delays: &mut Vec<u16>| {
+                let pos = cursor[s] as usize;
+                cursor[s] += 1;
+                tgt[pos] = (t - lo) as u32;
+                match wd {
+                    Ok((wv, dv)) => {
+                        w[pos] = wv;
+                        if !delays.is_empty() {
+                            delays[pos] = dv;
+                        }
+                    }
+                    Err(e) => err = Some(e),
+                }
+            };
         // Pass 2: regenerate the same synapses and fill them in.
         let needs_values = const_w.is_none() || const_d.is_none();
-        let fixed = |wd: Option<f32>| -> Result<(f32, u16), SimError> { Ok((wd.unwrap_or(0.0), 1)) };
+        let fixed =
+            |wd: Option<f32>| -> Result<(f32, u16), SimError> { Ok((wd.unwrap_or(0.0), 1)) };
         match &self.proj.rule {
             Rule::FixedOutdegree(_) => {
                 for s in 0..self.ns {
@@ -287,7 +316,11 @@ impl ProjectionGen<'_> {
                     let mut generated = vec![];
                     self.targets_of(s, &mut scratch, |t, li| generated.push((t, li)));
                     for (t, li) in generated {
-                        let wd = if needs_values { self.draw_pair(&mut values, li, None) } else { fixed(const_w) };
+                        let wd = if needs_values {
+                            self.draw_pair(&mut values, li, None)
+                        } else {
+                            fixed(const_w)
+                        };
                         if in_part(t) {
                             place(s, t, wd, &mut delays);
                         }
@@ -297,7 +330,11 @@ impl ProjectionGen<'_> {
             Rule::EdgeList(e) => {
                 let mut values = Stream::new(derive(self.key, 1));
                 for (i, (&s, &t)) in e.source.iter().zip(&e.target).enumerate() {
-                    let wd = if needs_values { self.draw_pair(&mut values, i, Some(i)) } else { fixed(const_w) };
+                    let wd = if needs_values {
+                        self.draw_pair(&mut values, i, Some(i))
+                    } else {
+                        fixed(const_w)
+                    };
                     if in_part(t as usize) {
                         place(s as usize, t as usize, wd, &mut delays);
                     }
@@ -310,7 +347,11 @@ impl ProjectionGen<'_> {
                     self.sources_of(t, &mut scratch, |s, li| generated.push((s, li)));
                     let mut values = Stream::new(derive(self.key, 2 * t as u64 + 1));
                     for &(s, li) in &generated {
-                        let wd = if needs_values { self.draw_pair(&mut values, li, None) } else { fixed(const_w) };
+                        let wd = if needs_values {
+                            self.draw_pair(&mut values, li, None)
+                        } else {
+                            fixed(const_w)
+                        };
                         place(s, t, wd, &mut delays);
                     }
                 }
@@ -326,12 +367,21 @@ impl ProjectionGen<'_> {
             Some(d) => Delays::Const(self.delay_steps(d)?),
             None => Delays::Each(delays),
         };
-        Ok(Csr { row_ptr, tgt, w, delay })
+        Ok(Csr {
+            row_ptr,
+            tgt,
+            w,
+            delay,
+        })
     }
 }
 
 /// Longest delay (steps) a distribution can produce, for sizing ring buffers before building.
 pub fn max_delay_steps(d: &Distribution, dt: f64) -> u64 {
     let (_, hi) = d.bounds();
-    if hi.is_finite() { (hi / dt).round().max(1.0) as u64 } else { u16::MAX as u64 }
+    if hi.is_finite() {
+        (hi / dt).round().max(1.0) as u64
+    } else {
+        u16::MAX as u64
+    }
 }

@@ -23,17 +23,17 @@
 //! Rejected alternative: rayon `par_iter` per population per step costs several µs of
 //! fork/join per call, more than a whole step of a 4000-neuron network.
 
+use crate::SimError;
 use crate::connect::{Csr, Delays, ProjectionGen};
 use crate::models::{Column, NeuronGroup, PopValues, StepIo};
 use crate::record::{PartRecorder, Results};
-use crate::rng::{derive, Stream};
+use crate::rng::{Stream, derive};
 use crate::sample::{draw, draw_all};
-use crate::SimError;
 use ganglion_model::{InputKind, Receptor, Resolved};
 use rayon::prelude::*;
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// Stream-key labels, so that each kind of object gets its own family of streams.
@@ -199,7 +199,11 @@ struct SpinBarrier {
 
 impl SpinBarrier {
     fn new(n: usize) -> Self {
-        SpinBarrier { count: AtomicUsize::new(0), generation: AtomicUsize::new(0), n }
+        SpinBarrier {
+            count: AtomicUsize::new(0),
+            generation: AtomicUsize::new(0),
+            n,
+        }
     }
     fn wait(&self) {
         let seen = self.generation.load(Ordering::Acquire);
@@ -259,7 +263,9 @@ fn channel_of(r: Receptor, target_spiking: bool, source_spiking: bool) -> usize 
 }
 
 fn ranges(n: usize, parts: usize) -> Vec<(usize, usize)> {
-    (0..parts).map(|p| (n * p / parts, n * (p + 1) / parts)).collect()
+    (0..parts)
+        .map(|p| (n * p / parts, n * (p + 1) / parts))
+        .collect()
 }
 
 impl Network {
@@ -275,22 +281,39 @@ impl Network {
             .enumerate()
             .map(|(pi, p)| {
                 let col = |d: &ganglion_model::Distribution, label: u64| {
-                    let mut s = Stream::new(derive(r.seed, TAG_PARAM + ((pi as u64) << 16) + label));
+                    let mut s =
+                        Stream::new(derive(r.seed, TAG_PARAM + ((pi as u64) << 16) + label));
                     match draw_all(d, p.size, &mut s) {
                         None => Column::Const(d.as_const().unwrap_or(0.0)),
                         Some(v) => Column::Each(v),
                     }
                 };
                 PopValues {
-                    params: p.params.iter().enumerate().map(|(k, d)| col(d, k as u64)).collect(),
-                    init: p.init.iter().enumerate().map(|(k, d)| col(d, 0x8000 + k as u64)).collect(),
+                    params: p
+                        .params
+                        .iter()
+                        .enumerate()
+                        .map(|(k, d)| col(d, k as u64))
+                        .collect(),
+                    init: p
+                        .init
+                        .iter()
+                        .enumerate()
+                        .map(|(k, d)| col(d, 0x8000 + k as u64))
+                        .collect(),
                 }
             })
             .collect();
-        let pop_ranges: Vec<Vec<(usize, usize)>> = r.populations.iter().map(|p| ranges(p.size, parts_n)).collect();
+        let pop_ranges: Vec<Vec<(usize, usize)>> = r
+            .populations
+            .iter()
+            .map(|p| ranges(p.size, parts_n))
+            .collect();
 
         // Synapses: every (projection, partition) pair builds independently.
-        let jobs: Vec<(usize, usize)> = (0..r.projections.len()).flat_map(|j| (0..parts_n).map(move |p| (j, p))).collect();
+        let jobs: Vec<(usize, usize)> = (0..r.projections.len())
+            .flat_map(|j| (0..parts_n).map(move |p| (j, p)))
+            .collect();
         let built: Vec<Result<Csr, SimError>> = jobs
             .par_iter()
             .map(|&(j, p)| {
@@ -307,7 +330,9 @@ impl Network {
                 g.build_part(lo, hi)
             })
             .collect();
-        let mut csrs: Vec<Vec<Option<Csr>>> = (0..r.projections.len()).map(|_| (0..parts_n).map(|_| None).collect()).collect();
+        let mut csrs: Vec<Vec<Option<Csr>>> = (0..r.projections.len())
+            .map(|_| (0..parts_n).map(|_| None).collect())
+            .collect();
         for ((j, p), c) in jobs.into_iter().zip(built) {
             csrs[j][p] = Some(c?);
         }
@@ -321,7 +346,9 @@ impl Network {
         }
         for inp in &r.inputs {
             let d = match &inp.kind {
-                InputKind::Poisson { delay, .. } | InputKind::SpikeTimes { delay, .. } => (delay / dt).round() as usize,
+                InputKind::Poisson { delay, .. } | InputKind::SpikeTimes { delay, .. } => {
+                    (delay / dt).round() as usize
+                }
                 _ => 0,
             };
             slots[inp.target] = slots[inp.target].max(d + 1);
@@ -339,18 +366,40 @@ impl Network {
                     PopPart {
                         lo,
                         n,
-                        group: NeuronGroup::new(pop, &values[pi], lo, n, dt, derive(r.seed, TAG_SOURCE + pi as u64)),
+                        group: NeuronGroup::new(
+                            pop,
+                            &values[pi],
+                            lo,
+                            n,
+                            dt,
+                            derive(r.seed, TAG_SOURCE + pi as u64),
+                        ),
                         ring: vec![0.0; 2 * slots[pi] * n],
                         slots: slots[pi],
                         i_ext: vec![0.0; n],
                         has_currents: r.inputs.iter().any(|i| {
-                            i.target == pi && matches!(i.kind, InputKind::Current { .. } | InputKind::StepCurrent { .. } | InputKind::TimeSeries { .. })
+                            i.target == pi
+                                && matches!(
+                                    i.kind,
+                                    InputKind::Current { .. }
+                                        | InputKind::StepCurrent { .. }
+                                        | InputKind::TimeSeries { .. }
+                                )
                         }),
                         homeo: pop.homeostasis.as_ref().map(|h| {
-                            let mut s = Stream::new(derive(r.seed, TAG_PARAM + ((pi as u64) << 16) + 0x4000));
-                            let all: Vec<f64> = (0..pop.size).map(|i| draw(&h.target, i, &mut s)).collect();
+                            let mut s = Stream::new(derive(
+                                r.seed,
+                                TAG_PARAM + ((pi as u64) << 16) + 0x4000,
+                            ));
+                            let all: Vec<f64> =
+                                (0..pop.size).map(|i| draw(&h.target, i, &mut s)).collect();
                             let target = all[lo..hi].iter().map(|&x| x as f32).collect();
-                            ((target), vec![0.0f32; n], (-dt / h.tau).exp() as f32, (h.eta * dt * 1e-3) as f32)
+                            (
+                                (target),
+                                vec![0.0f32; n],
+                                (-dt / h.tau).exp() as f32,
+                                (h.eta * dt * 1e-3) as f32,
+                            )
                         }),
                         spiked: vec![0; n],
                         spike_count: 0,
@@ -364,14 +413,23 @@ impl Network {
                 .map(|(j, pr)| {
                     let csr = csrs[j][p].take().expect("built above");
                     let (lo, hi) = pop_ranges[pr.target][p];
-                    let plastic = pr
-                        .plasticity
-                        .as_ref()
-                        .map(|pl| crate::plasticity::PlasticState::new(pl, &csr, r.populations[pr.source].size, hi - lo, dt));
+                    let plastic = pr.plasticity.as_ref().map(|pl| {
+                        crate::plasticity::PlasticState::new(
+                            pl,
+                            &csr,
+                            r.populations[pr.source].size,
+                            hi - lo,
+                            dt,
+                        )
+                    });
                     ProjPart {
                         source: pr.source,
                         target: pr.target,
-                        channel: channel_of(pr.receptor, r.populations[pr.target].model.spiking, r.populations[pr.source].model.spiking),
+                        channel: channel_of(
+                            pr.receptor,
+                            r.populations[pr.target].model.spiking,
+                            r.populations[pr.source].model.spiking,
+                        ),
                         csr,
                         plastic,
                     }
@@ -384,13 +442,23 @@ impl Network {
                 .map(|(k, inp)| lower_input(r, k, inp, pop_ranges[inp.target][p]))
                 .collect();
             let rec = PartRecorder::new(r, &pop_ranges, p);
-            parts.push(Part { pops, projs, inputs, rec });
+            parts.push(Part {
+                pops,
+                projs,
+                inputs,
+                rec,
+            });
         }
         // Weight monitors: the first `count` synapses of the projection in (source, target)
         // order, each assigned to the partition that holds it.
         let mut weight_columns = vec![(vec![], 1u64); r.monitors.len()];
         for (k, m) in r.monitors.iter().enumerate() {
-            if let ganglion_model::MonitorKind::Weights { projection, count, every } = m.kind {
+            if let ganglion_model::MonitorKind::Weights {
+                projection,
+                count,
+                every,
+            } = m.kind
+            {
                 let mut all: Vec<(u32, u32, usize, usize)> = vec![];
                 for (p, part) in parts.iter().enumerate() {
                     let pj = &part.projs[projection];
@@ -404,7 +472,12 @@ impl Network {
                 all.sort();
                 all.truncate(count);
                 for (p, part) in parts.iter_mut().enumerate() {
-                    let mine = all.iter().enumerate().filter(|(_, e)| e.2 == p).map(|(col, e)| (e.3, col)).collect();
+                    let mine = all
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, e)| e.2 == p)
+                        .map(|(col, e)| (e.3, col))
+                        .collect();
                     part.rec.set_weight_synapses(k, mine);
                 }
                 weight_columns[k] = (all.iter().map(|e| (e.0, e.1)).collect(), every);
@@ -412,12 +485,22 @@ impl Network {
         }
         let npops = r.populations.len();
         let boards = Boards {
-            cells: (0..2 * parts_n * npops).map(|_| UnsafeCell::new(Board::default())).collect(),
+            cells: (0..2 * parts_n * npops)
+                .map(|_| UnsafeCell::new(Board::default()))
+                .collect(),
             parts: parts_n,
             pops: npops,
         };
-        let synapses: u64 = parts.iter().flat_map(|p| p.projs.iter()).map(|p| p.csr.len() as u64).sum();
-        let synapse_bytes: u64 = parts.iter().flat_map(|p| p.projs.iter()).map(|p| p.csr.bytes() as u64).sum();
+        let synapses: u64 = parts
+            .iter()
+            .flat_map(|p| p.projs.iter())
+            .map(|p| p.csr.len() as u64)
+            .sum();
+        let synapse_bytes: u64 = parts
+            .iter()
+            .flat_map(|p| p.projs.iter())
+            .map(|p| p.csr.bytes() as u64)
+            .sum();
         Ok(Network {
             dt,
             steps: r.steps,
@@ -425,7 +508,12 @@ impl Network {
             pops: r
                 .populations
                 .iter()
-                .map(|p| PopMeta { name: p.name.clone(), size: p.size, model: p.model.name, spiking: p.model.spiking })
+                .map(|p| PopMeta {
+                    name: p.name.clone(),
+                    size: p.size,
+                    model: p.model.name,
+                    spiking: p.model.spiking,
+                })
                 .collect(),
             parts,
             boards,
@@ -470,7 +558,17 @@ impl Network {
 
     /// Indices of projections with plasticity.
     pub fn plastic_projections(&self) -> Vec<usize> {
-        self.parts.first().map(|p| p.projs.iter().enumerate().filter(|(_, pj)| pj.plastic.is_some()).map(|(j, _)| j).collect()).unwrap_or_default()
+        self.parts
+            .first()
+            .map(|p| {
+                p.projs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, pj)| pj.plastic.is_some())
+                    .map(|(j, _)| j)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Projection names in spec order.
@@ -490,7 +588,12 @@ impl Network {
                         Delays::Const(d) => *d,
                         Delays::Each(v) => v[k],
                     };
-                    out.push((s as u32, lo + pp.csr.tgt[k], pp.csr.w[k], d as f64 * self.dt));
+                    out.push((
+                        s as u32,
+                        lo + pp.csr.tgt[k],
+                        pp.csr.w[k],
+                        d as f64 * self.dt,
+                    ));
                 }
             }
         }
@@ -499,14 +602,22 @@ impl Network {
     }
 
     /// Run all remaining steps. `progress(done, total)` is called about 200 times.
-    pub fn run(&mut self, progress: Option<&(dyn Fn(u64, u64) + Sync)>) -> Result<Results, SimError> {
+    pub fn run(
+        &mut self,
+        progress: Option<&(dyn Fn(u64, u64) + Sync)>,
+    ) -> Result<Results, SimError> {
         let t0 = Instant::now();
         let (start, end) = (self.t, self.steps);
         let error: Mutex<Option<SimError>> = Mutex::new(None);
         let stop = AtomicBool::new(false);
         let barrier = SpinBarrier::new(self.parts.len());
         let every = ((end - start) / 200).max(1);
-        let ctx = StepCtx { dt: self.dt, pops: &self.pops, boards: &self.boards, nparts: self.parts.len() };
+        let ctx = StepCtx {
+            dt: self.dt,
+            pops: &self.pops,
+            boards: &self.boards,
+            nparts: self.parts.len(),
+        };
         let run_part = |pi: usize, part: &mut Part| {
             for t in start..end {
                 let parity = (t % 2) as usize;
@@ -539,7 +650,9 @@ impl Network {
             std::thread::scope(|s| {
                 let mut iter = self.parts.iter_mut().enumerate();
                 let (_, first) = iter.next().expect("at least one partition");
-                let handles: Vec<_> = iter.map(|(pi, part)| s.spawn(move || run_part(pi, part))).collect();
+                let handles: Vec<_> = iter
+                    .map(|(pi, part)| s.spawn(move || run_part(pi, part)))
+                    .collect();
                 let r0 = run_part(0, first);
                 for h in handles {
                     let _ = h.join();
@@ -556,9 +669,23 @@ impl Network {
     }
 
     fn collect(&self, sim_s: f64) -> Results {
-        let counts: Vec<u64> = (0..self.pops.len()).map(|k| self.parts.iter().map(|p| p.pops[k].spike_count).sum()).collect();
+        let counts: Vec<u64> = (0..self.pops.len())
+            .map(|k| self.parts.iter().map(|p| p.pops[k].spike_count).sum())
+            .collect();
         let recs: Vec<&PartRecorder> = self.parts.iter().map(|p| &p.rec).collect();
-        Results::merge(&self.resolved, &self.pops, &recs, &counts, self.t, self.dt, self.build_s, sim_s, self.synapses, self.synapse_bytes, &self.weight_columns)
+        Results::merge(
+            &self.resolved,
+            &self.pops,
+            &recs,
+            &counts,
+            self.t,
+            self.dt,
+            self.build_s,
+            sim_s,
+            self.synapses,
+            self.synapse_bytes,
+            &self.weight_columns,
+        )
     }
 }
 
@@ -592,7 +719,14 @@ impl StepCtx<'_> {
             let (lo_half, hi_half) = pp.ring.split_at_mut(b1);
             let ch0 = &mut lo_half[b0..b0 + n];
             let ch1 = &mut hi_half[..n];
-            let bad = pp.group.step(StepIo { ch0, ch1, i_ext: &pp.i_ext, spiked: &mut pp.spiked, step: t, has_ext: pp.has_currents });
+            let bad = pp.group.step(StepIo {
+                ch0,
+                ch1,
+                i_ext: &pp.i_ext,
+                spiked: &mut pp.spiked,
+                step: t,
+                has_ext: pp.has_currents,
+            });
             if let Some(i) = bad {
                 return Err(SimError::NonFinite {
                     population: self.pops[k].name.clone(),
@@ -646,10 +780,21 @@ impl StepCtx<'_> {
                 let pops = pl.modulator_populations();
                 let count = |p: Option<usize>| -> usize {
                     // SAFETY: phase B of step t reads parity t % 2.
-                    p.map(|p| (0..self.nparts).map(|q| unsafe { self.boards.read(parity, q, p) }.spikes.len()).sum()).unwrap_or(0)
+                    p.map(|p| {
+                        (0..self.nparts)
+                            .map(|q| unsafe { self.boards.read(parity, q, p) }.spikes.len())
+                            .sum()
+                    })
+                    .unwrap_or(0)
                 };
                 let size = |p: Option<usize>| p.map(|p| self.pops[p].size).unwrap_or(1);
-                pl.modulate(t, self.dt, [count(pops[0]), count(pops[1])], [size(pops[0]), size(pops[1])], &mut pj.csr.w);
+                pl.modulate(
+                    t,
+                    self.dt,
+                    [count(pops[0]), count(pops[1])],
+                    [size(pops[0]), size(pops[1])],
+                    &mut pj.csr.w,
+                );
             }
             let tp = &mut part.pops[pj.target];
             let n = tp.n;
@@ -699,7 +844,16 @@ impl StepCtx<'_> {
 /// Add source `s`'s synapses (scaled by `scale`) into the ring slots where they arrive.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn deliver(ring: &mut [f32], csr: &Csr, s: usize, scale: f32, ch_base: usize, n: usize, slots: usize, t: u64) {
+fn deliver(
+    ring: &mut [f32],
+    csr: &Csr,
+    s: usize,
+    scale: f32,
+    ch_base: usize,
+    n: usize,
+    slots: usize,
+    t: u64,
+) {
     let (a, b) = (csr.row_ptr[s] as usize, csr.row_ptr[s + 1] as usize);
     let tgt = &csr.tgt[a..b];
     let w = &csr.w[a..b];
@@ -750,7 +904,13 @@ fn collect_spikes(flags: &[u8], lo: u32, out: &mut Vec<u32>) {
 fn apply_input(inp: &mut InputPart, pops: &mut [PopPart], t: u64) {
     let pp = &mut pops[inp.pop()];
     match inp {
-        InputPart::Poisson { targets, cdf, channel, delay, .. } => {
+        InputPart::Poisson {
+            targets,
+            cdf,
+            channel,
+            delay,
+            ..
+        } => {
             let slot = ((t + *delay as u64) % pp.slots as u64) as usize;
             let base = pp.slot_base(*channel, slot);
             let salt = t.wrapping_mul(0xD1B5_4A32_D192_ED03);
@@ -775,7 +935,13 @@ fn apply_input(inp: &mut InputPart, pops: &mut [PopPart], t: u64) {
                 }
             }
         }
-        InputPart::SpikeTimes { events, cursor, weight, channel, .. } => {
+        InputPart::SpikeTimes {
+            events,
+            cursor,
+            weight,
+            channel,
+            ..
+        } => {
             let slot = (t % pp.slots as u64) as usize;
             let base = pp.slot_base(*channel, slot);
             while *cursor < events.len() && events[*cursor].0 <= t {
@@ -786,14 +952,24 @@ fn apply_input(inp: &mut InputPart, pops: &mut [PopPart], t: u64) {
                 *cursor += 1;
             }
         }
-        InputPart::Current { targets, start, stop, .. } => {
+        InputPart::Current {
+            targets,
+            start,
+            stop,
+            ..
+        } => {
             if t >= *start && t < *stop {
                 for &(i, a) in targets.iter() {
                     pp.i_ext[i as usize] += a;
                 }
             }
         }
-        InputPart::StepCurrent { targets, steps, amps, .. } => {
+        InputPart::StepCurrent {
+            targets,
+            steps,
+            amps,
+            ..
+        } => {
             let k = steps.partition_point(|&s| s <= t);
             if k > 0 {
                 let a = amps[k - 1];
@@ -802,7 +978,13 @@ fn apply_input(inp: &mut InputPart, pops: &mut [PopPart], t: u64) {
                 }
             }
         }
-        InputPart::TimeSeries { targets, values, columns, steps_per_sample, .. } => {
+        InputPart::TimeSeries {
+            targets,
+            values,
+            columns,
+            steps_per_sample,
+            ..
+        } => {
             let row = (t as f64 / *steps_per_sample).floor() as usize;
             let rows = values.len() / *columns;
             if row < rows {
@@ -814,7 +996,12 @@ fn apply_input(inp: &mut InputPart, pops: &mut [PopPart], t: u64) {
     }
 }
 
-fn lower_input(r: &Resolved, k: usize, inp: &ganglion_model::ResolvedInput, (lo, hi): (usize, usize)) -> InputPart {
+fn lower_input(
+    r: &Resolved,
+    k: usize,
+    inp: &ganglion_model::ResolvedInput,
+    (lo, hi): (usize, usize),
+) -> InputPart {
     let dt = r.dt;
     let pop = inp.target;
     let tp = &r.populations[pop];
@@ -832,7 +1019,12 @@ fn lower_input(r: &Resolved, k: usize, inp: &ganglion_model::ResolvedInput, (lo,
     let global = |i: u32| i as u64 + lo as u64;
     let chan = |rc: Receptor| channel_of(rc, tp.model.spiking, true);
     match &inp.kind {
-        InputKind::Poisson { rate, weight, delay, receptor } => {
+        InputKind::Poisson {
+            rate,
+            weight,
+            delay,
+            receptor,
+        } => {
             // Rates and weights are drawn per targeted neuron from their own streams, indexed by
             // the neuron's position in the input's list, so any partitioning gets the same values.
             let value = |d: &ganglion_model::Distribution, label: u64, j: usize| {
@@ -841,9 +1033,20 @@ fn lower_input(r: &Resolved, k: usize, inp: &ganglion_model::ResolvedInput, (lo,
             };
             let targets: Vec<(u32, u64, f64, f32)> = targets
                 .iter()
-                .map(|&(i, j)| (i, derive(key, 1_000_000 + global(i)), value(rate, 1, j) * dt * 1e-3, value(weight, 2, j) as f32))
+                .map(|&(i, j)| {
+                    (
+                        i,
+                        derive(key, 1_000_000 + global(i)),
+                        value(rate, 1, j) * dt * 1e-3,
+                        value(weight, 2, j) as f32,
+                    )
+                })
                 .collect();
-            let cdf = rate.as_const().map(|r| r * dt * 1e-3).filter(|&l| l < 64.0).map(poisson_cdf);
+            let cdf = rate
+                .as_const()
+                .map(|r| r * dt * 1e-3)
+                .filter(|&l| l < 64.0)
+                .map(poisson_cdf);
             InputPart::Poisson {
                 pop,
                 targets,
@@ -852,7 +1055,12 @@ fn lower_input(r: &Resolved, k: usize, inp: &ganglion_model::ResolvedInput, (lo,
                 delay: (delay / dt).round() as usize,
             }
         }
-        InputKind::SpikeTimes { events, weight, delay, receptor } => {
+        InputKind::SpikeTimes {
+            events,
+            weight,
+            delay,
+            receptor,
+        } => {
             let mut ev: Vec<(u64, u32)> = events
                 .iter()
                 .filter(|&&(g, _)| (g as usize) >= lo && (g as usize) < hi)
@@ -862,19 +1070,37 @@ fn lower_input(r: &Resolved, k: usize, inp: &ganglion_model::ResolvedInput, (lo,
                 })
                 .collect();
             ev.sort();
-            InputPart::SpikeTimes { pop, events: ev, cursor: 0, weight: *weight as f32, channel: chan(*receptor) }
+            InputPart::SpikeTimes {
+                pop,
+                events: ev,
+                cursor: 0,
+                weight: *weight as f32,
+                channel: chan(*receptor),
+            }
         }
-        InputKind::Current { amplitude, start, stop } => {
+        InputKind::Current {
+            amplitude,
+            start,
+            stop,
+        } => {
             let mut s = Stream::new(derive(key, 3));
             let all: Vec<f64> = match amplitude {
-                ganglion_model::Distribution::Const(a) => vec![*a; inp.neurons.as_ref().map(|v| v.len()).unwrap_or(tp.size)],
-                d => (0..inp.neurons.as_ref().map(|v| v.len()).unwrap_or(tp.size)).map(|j| draw(d, j, &mut s)).collect(),
+                ganglion_model::Distribution::Const(a) => {
+                    vec![*a; inp.neurons.as_ref().map(|v| v.len()).unwrap_or(tp.size)]
+                }
+                d => (0..inp.neurons.as_ref().map(|v| v.len()).unwrap_or(tp.size))
+                    .map(|j| draw(d, j, &mut s))
+                    .collect(),
             };
             InputPart::Current {
                 pop,
                 targets: targets.iter().map(|&(i, j)| (i, all[j] as f32)).collect(),
                 start: (start / dt).round() as u64,
-                stop: if stop.is_finite() { (stop / dt).round() as u64 } else { u64::MAX },
+                stop: if stop.is_finite() {
+                    (stop / dt).round() as u64
+                } else {
+                    u64::MAX
+                },
             }
         }
         InputKind::StepCurrent { times, amplitudes } => InputPart::StepCurrent {
@@ -883,9 +1109,16 @@ fn lower_input(r: &Resolved, k: usize, inp: &ganglion_model::ResolvedInput, (lo,
             steps: times.iter().map(|t| (t / dt).round() as u64).collect(),
             amps: amplitudes.iter().map(|&a| a as f32).collect(),
         },
-        InputKind::TimeSeries { values, columns, step } => InputPart::TimeSeries {
+        InputKind::TimeSeries {
+            values,
+            columns,
+            step,
+        } => InputPart::TimeSeries {
             pop,
-            targets: targets.iter().map(|&(i, j)| (i, if *columns == 1 { 0 } else { j })).collect(),
+            targets: targets
+                .iter()
+                .map(|&(i, j)| (i, if *columns == 1 { 0 } else { j }))
+                .collect(),
             values: values.clone(),
             columns: *columns,
             steps_per_sample: step / dt,

@@ -48,21 +48,49 @@ pub struct PlasticState {
 
 impl PlasticState {
     /// State for `csr` (targets local to the partition, `n_local` of them, `n_src` sources).
-    pub fn new(p: &ResolvedPlasticity, csr: &Csr, n_src: usize, n_local: usize, dt: f64) -> PlasticState {
+    pub fn new(
+        p: &ResolvedPlasticity,
+        csr: &Csr,
+        n_src: usize,
+        n_local: usize,
+        dt: f64,
+    ) -> PlasticState {
         let d = |tau: f64| (-dt / tau).exp() as f32;
         let decay = match p.rule {
-            PlasticRule::Pair { tau_plus, tau_minus, .. } => [d(tau_plus), 1.0, d(tau_minus), 1.0],
-            PlasticRule::Triplet { tau_plus, tau_minus, tau_x, tau_y, .. } => [d(tau_plus), d(tau_x), d(tau_minus), d(tau_y)],
+            PlasticRule::Pair {
+                tau_plus,
+                tau_minus,
+                ..
+            } => [d(tau_plus), 1.0, d(tau_minus), 1.0],
+            PlasticRule::Triplet {
+                tau_plus,
+                tau_minus,
+                tau_x,
+                tau_y,
+                ..
+            } => [d(tau_plus), d(tau_x), d(tau_minus), d(tau_y)],
             PlasticRule::Vogels { tau, .. } => [d(tau), 1.0, d(tau), 1.0],
-            PlasticRule::ThreeFactor { tau_plus, tau_minus, .. } => [d(tau_plus), 1.0, d(tau_minus), 1.0],
+            PlasticRule::ThreeFactor {
+                tau_plus,
+                tau_minus,
+                ..
+            } => [d(tau_plus), 1.0, d(tau_minus), 1.0],
             PlasticRule::Scaling { tau, .. } => [1.0, 1.0, d(tau), 1.0],
-            PlasticRule::PowerLaw { tau_plus, tau_minus, .. } => [d(tau_plus), 1.0, d(tau_minus), 1.0],
+            PlasticRule::PowerLaw {
+                tau_plus,
+                tau_minus,
+                ..
+            } => [d(tau_plus), 1.0, d(tau_minus), 1.0],
         };
         let (elig, elig_decay) = match p.rule {
             PlasticRule::ThreeFactor { tau_e, .. } => (vec![0.0; csr.w.len()], d(tau_e)),
             _ => (vec![], 1.0),
         };
-        let sign = if csr.w.iter().any(|&w| w < 0.0) { -1.0 } else { 1.0 };
+        let sign = if csr.w.iter().any(|&w| w < 0.0) {
+            -1.0
+        } else {
+            1.0
+        };
         // Incoming index by counting sort over targets; sources ascend within each target.
         let mut counts = vec![0u64; n_local + 1];
         for &t in &csr.tgt {
@@ -73,7 +101,10 @@ impl PlasticState {
         }
         let in_ptr = counts.clone();
         let mut cursor = counts;
-        assert!(csr.tgt.len() < u32::MAX as usize, "more than 4e9 plastic synapses in one partition");
+        assert!(
+            csr.tgt.len() < u32::MAX as usize,
+            "more than 4e9 plastic synapses in one partition"
+        );
         let mut in_syn = vec![0u32; csr.tgt.len()];
         let mut in_src = vec![0u32; csr.tgt.len()];
         for s in 0..n_src {
@@ -108,7 +139,15 @@ impl PlasticState {
     /// Synaptic scaling after step `t`: every `interval` steps, scale the weights onto each
     /// local neuron by 1 + rate·(target − r)·interval, r its rate estimate [Hz].
     pub fn scale(&mut self, t: u64, w: &mut [f32]) {
-        let PlasticRule::Scaling { target, rate, interval, .. } = self.rule else { return };
+        let PlasticRule::Scaling {
+            target,
+            rate,
+            interval,
+            ..
+        } = self.rule
+        else {
+            return;
+        };
         if (t + 1) % interval != 0 {
             return;
         }
@@ -129,18 +168,38 @@ impl PlasticState {
             ModulatorSource::Series { .. } => None,
         };
         match &self.rule {
-            PlasticRule::ThreeFactor { modulator, gate, .. } => [pop(modulator), gate.as_ref().and_then(pop)],
+            PlasticRule::ThreeFactor {
+                modulator, gate, ..
+            } => [pop(modulator), gate.as_ref().and_then(pop)],
             _ => [None, None],
         }
     }
 
     /// Three-factor update at the end of step `t`: `spikes[i]` is the number of spikes of
     /// modulator (i = 0) and gate (i = 1) populations this step, `sizes[i]` their sizes.
-    pub fn modulate(&mut self, t: u64, dt: f64, spikes: [usize; 2], sizes: [usize; 2], w: &mut [f32]) {
-        let PlasticRule::ThreeFactor { rate, modulator, gate, .. } = &self.rule else { return };
+    pub fn modulate(
+        &mut self,
+        t: u64,
+        dt: f64,
+        spikes: [usize; 2],
+        sizes: [usize; 2],
+        w: &mut [f32],
+    ) {
+        let PlasticRule::ThreeFactor {
+            rate,
+            modulator,
+            gate,
+            ..
+        } = &self.rule
+        else {
+            return;
+        };
         let mut value = |i: usize, m: &ModulatorSource| -> f64 {
             match m {
-                ModulatorSource::Series { values, step } => values.get((t as f64 * dt / step) as usize).copied().unwrap_or(0.0),
+                ModulatorSource::Series { values, step } => values
+                    .get((t as f64 * dt / step) as usize)
+                    .copied()
+                    .unwrap_or(0.0),
                 ModulatorSource::Population { tau, offset, .. } => {
                     let d = (-dt / tau).exp();
                     let inst = spikes[i] as f64 / sizes[i].max(1) as f64 / (dt * 1e-3);
@@ -196,18 +255,30 @@ impl PlasticState {
             let s = self.in_src[j] as usize;
             let m = w[k] * self.sign;
             let dm = match self.rule {
-                PlasticRule::Pair { a_plus, multiplicative, .. } => {
-                    let f = if multiplicative { a_plus as f32 * (wmax - m) } else { a_plus as f32 * wmax };
+                PlasticRule::Pair {
+                    a_plus,
+                    multiplicative,
+                    ..
+                } => {
+                    let f = if multiplicative {
+                        a_plus as f32 * (wmax - m)
+                    } else {
+                        a_plus as f32 * wmax
+                    };
                     f * self.pre_a[s]
                 }
-                PlasticRule::Triplet { a2_plus, a3_plus, .. } => self.pre_a[s] * (a2_plus as f32 + a3_plus as f32 * o2) * wmax,
+                PlasticRule::Triplet {
+                    a2_plus, a3_plus, ..
+                } => self.pre_a[s] * (a2_plus as f32 + a3_plus as f32 * o2) * wmax,
                 PlasticRule::Vogels { eta, .. } => eta as f32 * self.pre_a[s],
                 PlasticRule::ThreeFactor { a_plus, .. } => {
                     self.elig[k] += a_plus as f32 * self.pre_a[s];
                     0.0
                 }
                 PlasticRule::Scaling { .. } => 0.0,
-                PlasticRule::PowerLaw { lambda, mu, .. } => lambda as f32 * m.max(0.0).powf(mu as f32) * self.pre_a[s],
+                PlasticRule::PowerLaw { lambda, mu, .. } => {
+                    lambda as f32 * m.max(0.0).powf(mu as f32) * self.pre_a[s]
+                }
             };
             w[k] = self.sign * self.clip(m + dm);
         }
@@ -223,18 +294,30 @@ impl PlasticState {
     pub fn on_pre_synapse(&mut self, s: usize, k: usize, t: usize, w: &mut [f32]) {
         let m = w[k] * self.sign;
         let dm = match self.rule {
-            PlasticRule::Pair { a_minus, multiplicative, .. } => {
-                let f = if multiplicative { a_minus as f32 * (m - self.w_min) } else { a_minus as f32 * self.w_max };
+            PlasticRule::Pair {
+                a_minus,
+                multiplicative,
+                ..
+            } => {
+                let f = if multiplicative {
+                    a_minus as f32 * (m - self.w_min)
+                } else {
+                    a_minus as f32 * self.w_max
+                };
                 -f * self.post_a[t]
             }
-            PlasticRule::Triplet { a2_minus, a3_minus, .. } => -self.post_a[t] * (a2_minus as f32 + a3_minus as f32 * self.pre_b[s]) * self.w_max,
+            PlasticRule::Triplet {
+                a2_minus, a3_minus, ..
+            } => -self.post_a[t] * (a2_minus as f32 + a3_minus as f32 * self.pre_b[s]) * self.w_max,
             PlasticRule::Vogels { eta, alpha, .. } => eta as f32 * (self.post_a[t] - alpha as f32),
             PlasticRule::ThreeFactor { a_minus, .. } => {
                 self.elig[k] -= a_minus as f32 * self.post_a[t];
                 0.0
             }
             PlasticRule::Scaling { .. } => return,
-            PlasticRule::PowerLaw { lambda, alpha, .. } => -(lambda * alpha) as f32 * m * self.post_a[t],
+            PlasticRule::PowerLaw { lambda, alpha, .. } => {
+                -(lambda * alpha) as f32 * m * self.post_a[t]
+            }
         };
         w[k] = self.sign * self.clip(m + dm);
     }

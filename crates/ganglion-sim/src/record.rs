@@ -69,7 +69,11 @@ impl PartRecorder {
                         steps: vec![],
                         ids: vec![],
                     },
-                    MonitorKind::State { variables, neurons, every } => MonRec::State {
+                    MonitorKind::State {
+                        variables,
+                        neurons,
+                        every,
+                    } => MonRec::State {
                         every: *every,
                         vars: variables.clone(),
                         locals: neurons
@@ -85,7 +89,9 @@ impl PartRecorder {
                         bin: *bin,
                         counts: vec![0; r.steps.div_ceil(*bin) as usize],
                     },
-                    MonitorKind::Weights { projection, every, .. } => MonRec::Weights {
+                    MonitorKind::Weights {
+                        projection, every, ..
+                    } => MonRec::Weights {
                         projection: *projection,
                         every: *every,
                         synapses: vec![],
@@ -112,7 +118,13 @@ impl PartRecorder {
     /// Sample weight monitors after step `t`; `weights(j)` is projection j's weight array.
     pub fn record_weights<'a>(&mut self, t: u64, weights: impl Fn(usize) -> &'a [f32]) {
         for m in self.mons.iter_mut() {
-            if let MonRec::Weights { projection, every, synapses, data, samples } = m
+            if let MonRec::Weights {
+                projection,
+                every,
+                synapses,
+                data,
+                samples,
+            } = m
                 && (t + 1) % *every == 0
             {
                 let w = weights(*projection);
@@ -126,7 +138,9 @@ impl PartRecorder {
     pub fn record(&mut self, pop: usize, t: u64, spikes: &[u32], lo: usize, group: &NeuronGroup) {
         for &k in &self.by_pop[pop] {
             match &mut self.mons[k] {
-                MonRec::Spikes { mask, steps, ids, .. } => {
+                MonRec::Spikes {
+                    mask, steps, ids, ..
+                } => {
                     for &g in spikes {
                         if mask.as_ref().is_none_or(|m| m[g as usize - lo]) {
                             steps.push(t);
@@ -134,7 +148,14 @@ impl PartRecorder {
                         }
                     }
                 }
-                MonRec::State { every, vars, locals, data, samples, .. } => {
+                MonRec::State {
+                    every,
+                    vars,
+                    locals,
+                    data,
+                    samples,
+                    ..
+                } => {
                     if (t + 1) % *every == 0 {
                         for &v in vars.iter() {
                             for &(i, _) in locals.iter() {
@@ -299,10 +320,17 @@ impl Results {
                         population: name,
                         times_ms: ev.iter().map(|e| (e.0 + 1) as f64 * dt).collect(),
                         senders: ev.iter().map(|e| e.1).collect(),
-                        recorded: neurons.as_ref().map(|v| v.len()).unwrap_or(pops[m.population].size),
+                        recorded: neurons
+                            .as_ref()
+                            .map(|v| v.len())
+                            .unwrap_or(pops[m.population].size),
                     });
                 }
-                MonitorKind::State { variables, neurons, every } => {
+                MonitorKind::State {
+                    variables,
+                    neurons,
+                    every,
+                } => {
                     let samples = parts
                         .iter()
                         .find_map(|p| match &p.mons[k] {
@@ -329,7 +357,9 @@ impl Results {
                             population: name.clone(),
                             variable: model.state[var].name.to_string(),
                             neurons: neurons.clone(),
-                            times_ms: (1..=samples).map(|s| (s as u64 * every) as f64 * dt).collect(),
+                            times_ms: (1..=samples)
+                                .map(|s| (s as u64 * every) as f64 * dt)
+                                .collect(),
                             values,
                         });
                     }
@@ -359,7 +389,9 @@ impl Results {
                         projection: r.projections[*projection].name.clone(),
                         sources: pairs.iter().map(|p| p.0).collect(),
                         targets: pairs.iter().map(|p| p.1).collect(),
-                        times_ms: (1..=samples).map(|s| (s as u64 * every) as f64 * dt).collect(),
+                        times_ms: (1..=samples)
+                            .map(|s| (s as u64 * every) as f64 * dt)
+                            .collect(),
                         values,
                     });
                 }
@@ -378,7 +410,10 @@ impl Results {
                     rates.push(RateData {
                         population: name,
                         bin_ms,
-                        rates_hz: total.iter().map(|&c| c as f64 / size / (bin_ms * 1e-3)).collect(),
+                        rates_hz: total
+                            .iter()
+                            .map(|&c| c as f64 / size / (bin_ms * 1e-3))
+                            .collect(),
                     });
                 }
             }
@@ -391,8 +426,13 @@ impl Results {
                 size: p.size,
                 model: p.model.to_string(),
                 spike_count: counts[k],
-                mean_rate_hz: if duration_ms > 0.0 { counts[k] as f64 / p.size as f64 / (duration_ms * 1e-3) } else { 0.0 },
-                cv_isi: first_spikes[k].and_then(|i| cv_isi(&spikes[i].times_ms, &spikes[i].senders, p.size)),
+                mean_rate_hz: if duration_ms > 0.0 {
+                    counts[k] as f64 / p.size as f64 / (duration_ms * 1e-3)
+                } else {
+                    0.0
+                },
+                cv_isi: first_spikes[k]
+                    .and_then(|i| cv_isi(&spikes[i].times_ms, &spikes[i].senders, p.size)),
             })
             .collect();
         Results {
@@ -406,7 +446,11 @@ impl Results {
             build_s,
             simulate_s,
             synapses,
-            bytes_per_synapse: if synapses > 0 { synapse_bytes as f64 / synapses as f64 } else { 0.0 },
+            bytes_per_synapse: if synapses > 0 {
+                synapse_bytes as f64 / synapses as f64
+            } else {
+                0.0
+            },
         }
     }
 
@@ -425,34 +469,115 @@ impl Results {
         };
         for s in &self.spikes {
             let base = unique(format!("spikes_{}", safe(&s.population)));
-            npy::write(&dir.join(format!("{base}_times.npy")), &[s.times_ms.len()], &s.times_ms)?;
-            npy::write(&dir.join(format!("{base}_senders.npy")), &[s.senders.len()], &s.senders)?;
-            files.push(OutputFile { file: format!("{base}_times.npy"), description: format!("spike times [ms] of \"{}\"", s.population) });
-            files.push(OutputFile { file: format!("{base}_senders.npy"), description: format!("neuron index of each spike of \"{}\"", s.population) });
+            npy::write(
+                &dir.join(format!("{base}_times.npy")),
+                &[s.times_ms.len()],
+                &s.times_ms,
+            )?;
+            npy::write(
+                &dir.join(format!("{base}_senders.npy")),
+                &[s.senders.len()],
+                &s.senders,
+            )?;
+            files.push(OutputFile {
+                file: format!("{base}_times.npy"),
+                description: format!("spike times [ms] of \"{}\"", s.population),
+            });
+            files.push(OutputFile {
+                file: format!("{base}_senders.npy"),
+                description: format!("neuron index of each spike of \"{}\"", s.population),
+            });
         }
         for st in &self.states {
-            let base = unique(format!("state_{}_{}", safe(&st.population), safe(&st.variable)));
-            npy::write(&dir.join(format!("{base}.npy")), &[st.times_ms.len(), st.neurons.len()], &st.values)?;
-            npy::write(&dir.join(format!("{base}_times.npy")), &[st.times_ms.len()], &st.times_ms)?;
-            npy::write(&dir.join(format!("{base}_neurons.npy")), &[st.neurons.len()], &st.neurons)?;
-            files.push(OutputFile { file: format!("{base}.npy"), description: format!("{} of \"{}\" (samples × neurons)", st.variable, st.population) });
-            files.push(OutputFile { file: format!("{base}_times.npy"), description: "sample times [ms]".into() });
-            files.push(OutputFile { file: format!("{base}_neurons.npy"), description: "recorded neuron indices".into() });
+            let base = unique(format!(
+                "state_{}_{}",
+                safe(&st.population),
+                safe(&st.variable)
+            ));
+            npy::write(
+                &dir.join(format!("{base}.npy")),
+                &[st.times_ms.len(), st.neurons.len()],
+                &st.values,
+            )?;
+            npy::write(
+                &dir.join(format!("{base}_times.npy")),
+                &[st.times_ms.len()],
+                &st.times_ms,
+            )?;
+            npy::write(
+                &dir.join(format!("{base}_neurons.npy")),
+                &[st.neurons.len()],
+                &st.neurons,
+            )?;
+            files.push(OutputFile {
+                file: format!("{base}.npy"),
+                description: format!(
+                    "{} of \"{}\" (samples × neurons)",
+                    st.variable, st.population
+                ),
+            });
+            files.push(OutputFile {
+                file: format!("{base}_times.npy"),
+                description: "sample times [ms]".into(),
+            });
+            files.push(OutputFile {
+                file: format!("{base}_neurons.npy"),
+                description: "recorded neuron indices".into(),
+            });
         }
         for w in &self.weights {
             let base = unique(format!("weights_{}_trace", safe(&w.projection)));
-            npy::write(&dir.join(format!("{base}.npy")), &[w.times_ms.len(), w.sources.len()], &w.values)?;
-            npy::write(&dir.join(format!("{base}_times.npy")), &[w.times_ms.len()], &w.times_ms)?;
-            let pairs: Vec<u32> = w.sources.iter().zip(&w.targets).flat_map(|(&a, &b)| [a, b]).collect();
-            npy::write(&dir.join(format!("{base}_synapses.npy")), &[w.sources.len(), 2], &pairs)?;
-            files.push(OutputFile { file: format!("{base}.npy"), description: format!("weights of \"{}\" over time (samples × synapses)", w.projection) });
-            files.push(OutputFile { file: format!("{base}_times.npy"), description: "sample times [ms]".into() });
-            files.push(OutputFile { file: format!("{base}_synapses.npy"), description: "source, target of each recorded synapse".into() });
+            npy::write(
+                &dir.join(format!("{base}.npy")),
+                &[w.times_ms.len(), w.sources.len()],
+                &w.values,
+            )?;
+            npy::write(
+                &dir.join(format!("{base}_times.npy")),
+                &[w.times_ms.len()],
+                &w.times_ms,
+            )?;
+            let pairs: Vec<u32> = w
+                .sources
+                .iter()
+                .zip(&w.targets)
+                .flat_map(|(&a, &b)| [a, b])
+                .collect();
+            npy::write(
+                &dir.join(format!("{base}_synapses.npy")),
+                &[w.sources.len(), 2],
+                &pairs,
+            )?;
+            files.push(OutputFile {
+                file: format!("{base}.npy"),
+                description: format!(
+                    "weights of \"{}\" over time (samples × synapses)",
+                    w.projection
+                ),
+            });
+            files.push(OutputFile {
+                file: format!("{base}_times.npy"),
+                description: "sample times [ms]".into(),
+            });
+            files.push(OutputFile {
+                file: format!("{base}_synapses.npy"),
+                description: "source, target of each recorded synapse".into(),
+            });
         }
         for r in &self.rates {
             let base = unique(format!("rate_{}", safe(&r.population)));
-            npy::write(&dir.join(format!("{base}.npy")), &[r.rates_hz.len()], &r.rates_hz)?;
-            files.push(OutputFile { file: format!("{base}.npy"), description: format!("population rate [Hz] of \"{}\" in {} ms bins", r.population, r.bin_ms) });
+            npy::write(
+                &dir.join(format!("{base}.npy")),
+                &[r.rates_hz.len()],
+                &r.rates_hz,
+            )?;
+            files.push(OutputFile {
+                file: format!("{base}.npy"),
+                description: format!(
+                    "population rate [Hz] of \"{}\" in {} ms bins",
+                    r.population, r.bin_ms
+                ),
+            });
         }
         Ok(files)
     }
@@ -464,7 +589,15 @@ impl Results {
 }
 
 fn safe(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Mean CV of ISIs over neurons with at least 3 spikes.

@@ -9,17 +9,28 @@ pub fn draw(d: &Distribution, i: usize, s: &mut Stream) -> f64 {
     match d {
         Distribution::Const(v) => *v,
         Distribution::Uniform { low, high } => low + (high - low) * s.uniform(),
-        Distribution::Normal { mean, std, min, max } => {
-            clipped(|s| mean + std * s.normal(), *min, *max, s)
-        }
-        Distribution::LogNormal { mu, sigma, min, max } => {
-            clipped(|s| (mu + sigma * s.normal()).exp(), *min, *max, s)
-        }
+        Distribution::Normal {
+            mean,
+            std,
+            min,
+            max,
+        } => clipped(|s| mean + std * s.normal(), *min, *max, s),
+        Distribution::LogNormal {
+            mu,
+            sigma,
+            min,
+            max,
+        } => clipped(|s| (mu + sigma * s.normal()).exp(), *min, *max, s),
         Distribution::List(v) => v[i],
     }
 }
 
-fn clipped(mut f: impl FnMut(&mut Stream) -> f64, min: Option<f64>, max: Option<f64>, s: &mut Stream) -> f64 {
+fn clipped(
+    mut f: impl FnMut(&mut Stream) -> f64,
+    min: Option<f64>,
+    max: Option<f64>,
+    s: &mut Stream,
+) -> f64 {
     let lo = min.unwrap_or(f64::NEG_INFINITY);
     let hi = max.unwrap_or(f64::INFINITY);
     for _ in 0..1000 {

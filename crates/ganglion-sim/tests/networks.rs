@@ -6,7 +6,9 @@ use ganglion_sim::{Network, Results};
 use std::path::Path;
 
 fn example(name: &str) -> (Circuit, Source) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name);
     load(&path).unwrap()
 }
 
@@ -31,7 +33,10 @@ fn cuba_matches_brian2_rate_and_is_irregular() {
     }
     let rate = rates.iter().sum::<f64>() / 3.0;
     let cv = cvs.iter().sum::<f64>() / 3.0;
-    assert!((4.5..7.0).contains(&rate), "mean rate {rate} Hz (per seed {rates:?})");
+    assert!(
+        (4.5..7.0).contains(&rate),
+        "mean rate {rate} Hz (per seed {rates:?})"
+    );
     assert!(cv > 0.5, "CV {cv} ({cvs:?})");
 }
 
@@ -54,11 +59,24 @@ fn brunel(g: f64, eta: f64, seed: u64) -> Circuit {
     c.simulation.seed = seed;
     for t in ["exc", "inh"] {
         c = c
-            .projection(Projection::new("exc", t, Connectivity::fixed_indegree(ce)).weight(format!("{j} mV").as_str()).delay("1.5 ms"))
-            .projection(Projection::new("inh", t, Connectivity::fixed_indegree(ci)).weight(format!("{} mV", -g * j).as_str()).delay("1.5 ms"))
-            .input(Input::poisson(t, format!("{} Hz", eta * nu_thr * ce as f64).as_str(), format!("{j} mV").as_str()));
+            .projection(
+                Projection::new("exc", t, Connectivity::fixed_indegree(ce))
+                    .weight(format!("{j} mV").as_str())
+                    .delay("1.5 ms"),
+            )
+            .projection(
+                Projection::new("inh", t, Connectivity::fixed_indegree(ci))
+                    .weight(format!("{} mV", -g * j).as_str())
+                    .delay("1.5 ms"),
+            )
+            .input(Input::poisson(
+                t,
+                format!("{} Hz", eta * nu_thr * ce as f64).as_str(),
+                format!("{j} mV").as_str(),
+            ));
     }
-    c.monitor(Monitor::spikes("exc")).monitor(Monitor::rate("exc", "0.5 ms"))
+    c.monitor(Monitor::spikes("exc"))
+        .monitor(Monitor::rate("exc", "0.5 ms"))
 }
 
 /// Coefficient of variation of the population rate after a 100 ms transient: near 0 for an
@@ -73,13 +91,19 @@ fn rate_cv(res: &Results) -> f64 {
 fn brunel_ai_is_asynchronous_irregular_and_sr_is_synchronous() {
     let ai = run(&brunel(5.0, 2.0, 1));
     let sr = run(&brunel(3.0, 2.0, 1));
-    let (ai_cv, sr_cv) = (ai.populations[0].cv_isi.unwrap(), sr.populations[0].cv_isi.unwrap());
+    let (ai_cv, sr_cv) = (
+        ai.populations[0].cv_isi.unwrap(),
+        sr.populations[0].cv_isi.unwrap(),
+    );
     let (ai_sync, sr_sync) = (rate_cv(&ai), rate_cv(&sr));
     assert!(ai_cv > 0.3, "AI: CV of ISI {ai_cv}");
     assert!(ai_sync < 0.6, "AI: population-rate CV {ai_sync}");
     // SR: neurons fire in lock-step volleys (Brunel 2000 Fig. 8A): a strongly modulated
     // population rate and near-clockwork spike trains.
-    assert!(sr_sync > 1.5 * ai_sync, "SR population rate oscillates: {sr_sync} vs AI {ai_sync}");
+    assert!(
+        sr_sync > 1.5 * ai_sync,
+        "SR population rate oscillates: {sr_sync} vs AI {ai_sync}"
+    );
     assert!(sr_cv < 0.1, "SR is regular: CV {sr_cv}");
 }
 
@@ -105,7 +129,10 @@ fn spikes_are_bit_identical_for_any_thread_count() {
     for threads in [1, 2, 3] {
         c.simulation.threads = threads;
         let res = run(&c);
-        runs.push((res.spikes[0].times_ms.clone(), res.spikes[0].senders.clone()));
+        runs.push((
+            res.spikes[0].times_ms.clone(),
+            res.spikes[0].senders.clone(),
+        ));
     }
     assert!(runs[0].0.len() > 1000);
     assert_eq!(runs[0], runs[1], "1 vs 2 threads");
@@ -116,7 +143,12 @@ fn spikes_are_bit_identical_for_any_thread_count() {
     assert_ne!(run(&c).spikes[0].senders, runs[0].1);
 }
 
-fn two_pops(c: Connectivity, autapses: bool, multapses: bool, same: bool) -> Vec<(u32, u32, f32, f64)> {
+fn two_pops(
+    c: Connectivity,
+    autapses: bool,
+    multapses: bool,
+    same: bool,
+) -> Vec<(u32, u32, f32, f64)> {
     let mut p = Projection::new("a", if same { "a" } else { "b" }, c).weight("1 pA");
     p.autapses = autapses;
     p.multapses = multapses;
@@ -158,10 +190,20 @@ fn connection_rules_produce_the_specified_graphs() {
     // fixed_probability: binomial count.
     let s = two_pops(Connectivity::fixed_probability(0.1), false, false, false);
     let expect = 0.1 * 200.0 * 150.0;
-    assert!((s.len() as f64 - expect).abs() < 4.0 * (expect * 0.9f64).sqrt(), "{}", s.len());
+    assert!(
+        (s.len() as f64 - expect).abs() < 4.0 * (expect * 0.9f64).sqrt(),
+        "{}",
+        s.len()
+    );
     // all_to_all with and without autapses; one_to_one.
-    assert_eq!(two_pops(Connectivity::all_to_all(), false, false, true).len(), 200 * 199);
-    assert_eq!(two_pops(Connectivity::all_to_all(), true, false, true).len(), 200 * 200);
+    assert_eq!(
+        two_pops(Connectivity::all_to_all(), false, false, true).len(),
+        200 * 199
+    );
+    assert_eq!(
+        two_pops(Connectivity::all_to_all(), true, false, true).len(),
+        200 * 200
+    );
     let s = two_pops(Connectivity::one_to_one(), true, false, true);
     assert!(s.len() == 200 && s.iter().all(|e| e.0 == e.1));
 }
@@ -169,8 +211,17 @@ fn connection_rules_produce_the_specified_graphs() {
 #[test]
 fn edge_lists_from_csv_and_npy() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("edges.csv"), "source,target,weight,delay\n0,1,5.5,2.0\n2,0,-3,1.0\n").unwrap();
-    npy::write(&dir.path().join("edges.npy"), &[2, 2], &[1.0f64, 2.0, 2.0, 1.0]).unwrap();
+    std::fs::write(
+        dir.path().join("edges.csv"),
+        "source,target,weight,delay\n0,1,5.5,2.0\n2,0,-3,1.0\n",
+    )
+    .unwrap();
+    npy::write(
+        &dir.path().join("edges.npy"),
+        &[2, 2],
+        &[1.0f64, 2.0, 2.0, 1.0],
+    )
+    .unwrap();
     let spec = r#"
 [simulation]
 duration = "1 ms"
@@ -193,24 +244,38 @@ delay = "0.5 ms"
     std::fs::write(&path, spec).unwrap();
     let r = load_and_validate(&path).unwrap();
     let net = Network::build(&r).unwrap();
-    assert_eq!(net.synapses_of(0), vec![(0, 1, 5.5, 2.0), (2, 0, -3.0, 1.0)]);
+    assert_eq!(
+        net.synapses_of(0),
+        vec![(0, 1, 5.5, 2.0), (2, 0, -3.0, 1.0)]
+    );
     assert_eq!(net.synapses_of(1), vec![(1, 2, 2.0, 0.5), (2, 1, 2.0, 0.5)]);
 }
 
 #[test]
 fn heterogeneous_parameters_and_delays_follow_their_distributions() {
-    let mut p = Projection::new("a", "a", Connectivity::fixed_indegree(50)).weight(Value::uniform("1 pA", "3 pA"));
+    let mut p = Projection::new("a", "a", Connectivity::fixed_indegree(50))
+        .weight(Value::uniform("1 pA", "3 pA"));
     p.delay = Some(Value::uniform("1 ms", "5 ms"));
     let c = Circuit::new(Simulation::new("0.1 ms", "1 ms"))
-        .population(Population::new("a", 400, "iaf_psc_exp").param("tau_m", Value::uniform("10 ms", "30 ms")).init("V_m", Value::normal("-65 mV", "2 mV")))
+        .population(
+            Population::new("a", 400, "iaf_psc_exp")
+                .param("tau_m", Value::uniform("10 ms", "30 ms"))
+                .init("V_m", Value::normal("-65 mV", "2 mV")),
+        )
         .projection(p);
     let r = validate_circuit(&c).unwrap();
     let s = Network::build(&r).unwrap().synapses_of(0);
-    let (wmin, wmax) = s.iter().fold((f32::MAX, f32::MIN), |a, e| (a.0.min(e.2), a.1.max(e.2)));
+    let (wmin, wmax) = s
+        .iter()
+        .fold((f32::MAX, f32::MIN), |a, e| (a.0.min(e.2), a.1.max(e.2)));
     let mean_d = s.iter().map(|e| e.3).sum::<f64>() / s.len() as f64;
     assert!(wmin >= 1.0 && wmax <= 3.0 && wmax - wmin > 1.9);
     assert!((mean_d - 3.0).abs() < 0.05, "mean delay {mean_d}");
-    assert!(s.iter().all(|e| (e.3 * 10.0 - (e.3 * 10.0).round()).abs() < 1e-9), "delays are whole steps");
+    assert!(
+        s.iter()
+            .all(|e| (e.3 * 10.0 - (e.3 * 10.0).round()).abs() < 1e-9),
+        "delays are whole steps"
+    );
 }
 
 #[test]
@@ -219,7 +284,10 @@ fn step_current_and_timeseries_inputs_drive_neurons() {
     // A series of 0 then 1000 pA (10 ms samples) for neuron 0, and the reverse for neuron 1.
     let mut vals = vec![];
     for k in 0..10 {
-        vals.extend_from_slice(&[if k < 5 { 0.0f64 } else { 1000.0 }, if k < 5 { 1000.0 } else { 0.0 }]);
+        vals.extend_from_slice(&[
+            if k < 5 { 0.0f64 } else { 1000.0 },
+            if k < 5 { 1000.0 } else { 0.0 },
+        ]);
     }
     npy::write(&dir.path().join("drive.npy"), &[10, 2], &vals).unwrap();
     let spec = r#"
@@ -256,7 +324,11 @@ population = "b"
     let r = load_and_validate(&path).unwrap();
     let res = Network::build(&r).unwrap().run(None).unwrap();
     let a = &res.spikes[0];
-    assert!(a.times_ms.iter().zip(&a.senders).all(|(&t, &n)| if n == 0 { t > 50.0 } else { t <= 52.0 }));
+    assert!(a.times_ms.iter().zip(&a.senders).all(|(&t, &n)| if n == 0 {
+        t > 50.0
+    } else {
+        t <= 52.0
+    }));
     assert!(a.senders.contains(&0) && a.senders.contains(&1));
     assert!(res.spikes[1].times_ms.iter().all(|&t| t > 50.0) && !res.spikes[1].times_ms.is_empty());
 }
@@ -265,9 +337,24 @@ population = "b"
 fn divergence_stops_the_run_and_names_population_neuron_and_step() {
     // A linear rate unit with self-excitation of gain 2 explodes to infinity.
     let c = Circuit::new(Simulation::new("1 ms", "100000 ms"))
-        .population(Population::new("boom", 3, "rate_linear").param("tau", "1 ms").init("x", 1.0))
-        .projection(Projection::new("boom", "boom", Connectivity::one_to_one()).weight(50.0).delay("1 ms"));
+        .population(
+            Population::new("boom", 3, "rate_linear")
+                .param("tau", "1 ms")
+                .init("x", 1.0),
+        )
+        .projection(
+            Projection::new("boom", "boom", Connectivity::one_to_one())
+                .weight(50.0)
+                .delay("1 ms"),
+        );
     let r = validate_circuit(&c).unwrap();
-    let err = Network::build(&r).unwrap().run(None).unwrap_err().to_string();
-    assert!(err.contains("population \"boom\"") && err.contains("neuron 0") && err.contains("step"), "{err}");
+    let err = Network::build(&r)
+        .unwrap()
+        .run(None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("population \"boom\"") && err.contains("neuron 0") && err.contains("step"),
+        "{err}"
+    );
 }

@@ -47,7 +47,11 @@ fn lif_current_models_match_the_analytic_rate() {
             let got = measured_rate(&run(&c));
             let want = lif_rate_hz(10.0, 40.0, i, -70.0, -70.0, -55.0, 2.0);
             let err = (got - want).abs() / want;
-            assert!(err < 0.005, "{model} I={i} pA: {got:.3} Hz vs analytic {want:.3} Hz ({:.3}%)", err * 100.0);
+            assert!(
+                err < 0.005,
+                "{model} I={i} pA: {got:.3} Hz vs analytic {want:.3} Hz ({:.3}%)",
+                err * 100.0
+            );
         }
     }
 }
@@ -64,7 +68,11 @@ fn conductance_lif_matches_the_analytic_rate() {
 #[test]
 fn subthreshold_current_gives_no_spikes_and_the_analytic_plateau() {
     // 300 pA × 40 MΩ = 12 mV < 15 mV to threshold: V relaxes to E_L + RI.
-    let c = lif_circuit("iaf_psc_exp", "300 pA", &[("tau_m", "10 ms")]).monitor(Monitor::state("n", &["V_m"], &[0]));
+    let c = lif_circuit("iaf_psc_exp", "300 pA", &[("tau_m", "10 ms")]).monitor(Monitor::state(
+        "n",
+        &["V_m"],
+        &[0],
+    ));
     let res = run(&c);
     assert_eq!(res.populations[0].spike_count, 0);
     let v = &res.states[0].values;
@@ -74,7 +82,11 @@ fn subthreshold_current_gives_no_spikes_and_the_analytic_plateau() {
     let want = -70.0 + 12.0 * (1.0 - (-5.0f64 / 10.0).exp());
     assert!((v[k] as f64 - want).abs() < 1e-4, "{} vs {want}", v[k]);
     // f32 state over 200,000 steps: allow accumulated rounding.
-    assert!((*v.last().unwrap() as f64 + 58.0).abs() < 2e-3, "{}", v.last().unwrap());
+    assert!(
+        (*v.last().unwrap() as f64 + 58.0).abs() < 2e-3,
+        "{}",
+        v.last().unwrap()
+    );
 }
 
 #[test]
@@ -86,14 +98,23 @@ fn exponential_synaptic_current_gives_the_analytic_psp() {
     inp.weight = Some("100 pA".into());
     inp.delay = Some("1 ms".into());
     let c = Circuit::new(Simulation::new("0.1 ms", "60 ms"))
-        .population(Population::new("n", 1, "iaf_psc_exp").param("tau_m", "10 ms").param("tau_syn_ex", "2 ms").param("E_L", "-70 mV"))
+        .population(
+            Population::new("n", 1, "iaf_psc_exp")
+                .param("tau_m", "10 ms")
+                .param("tau_syn_ex", "2 ms")
+                .param("E_L", "-70 mV"),
+        )
         .input(inp)
         .monitor(Monitor::state("n", &["V_m"], &[0]));
     let res = run(&c);
     let st = &res.states[0];
     for (&t, &v) in st.times_ms.iter().zip(&st.values) {
         let s = t - 11.0;
-        let want = if s <= 0.0 { -70.0 } else { -70.0 + 100.0 * 2.0 * 10.0 / (250.0 * 8.0) * ((-s / 10.0).exp() - (-s / 2.0).exp()) };
+        let want = if s <= 0.0 {
+            -70.0
+        } else {
+            -70.0 + 100.0 * 2.0 * 10.0 / (250.0 * 8.0) * ((-s / 10.0).exp() - (-s / 2.0).exp())
+        };
         assert!((v as f64 - want).abs() < 1e-4, "t={t}: {v} vs {want}");
     }
 }
@@ -108,9 +129,18 @@ fn alpha_synaptic_current_peaks_at_tau_syn() {
         .input(inp)
         .monitor(Monitor::state("n", &["I_syn_ex"], &[0]));
     let st = &run(&c).states[0];
-    let (k, &peak) = st.values.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap();
+    let (k, &peak) = st
+        .values
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .unwrap();
     // Arrives at 5.1 ms, peaks at w after τs = 2 ms.
-    assert!((st.times_ms[k] - 7.1).abs() < 0.15, "peak at {}", st.times_ms[k]);
+    assert!(
+        (st.times_ms[k] - 7.1).abs() < 0.15,
+        "peak at {}",
+        st.times_ms[k]
+    );
     assert!((peak - 100.0).abs() < 0.2, "peak {peak}");
 }
 
@@ -128,7 +158,11 @@ fn delta_synapse_jumps_exactly_after_the_delay() {
         .monitor(Monitor::spikes("n"));
     let res = run(&c);
     assert_eq!(res.spikes[0].times_ms.len(), 1);
-    assert!((res.spikes[0].times_ms[0] - 12.0).abs() < 1e-9, "{:?}", res.spikes[0].times_ms);
+    assert!(
+        (res.spikes[0].times_ms[0] - 12.0).abs() < 1e-9,
+        "{:?}",
+        res.spikes[0].times_ms
+    );
 }
 
 /// Izhikevich reference: RK4 in f64 with h = 1e-4 ms and the same reset rule.
@@ -159,8 +193,19 @@ fn izhikevich_reference(a: f64, b: f64, c: f64, d: f64, i_on: f64, t_end: f64) -
 #[test]
 fn izhikevich_patterns_match_a_fine_step_reference() {
     // (name, a, b, c, d)
-    let sets = [("RS", 0.02, 0.2, -65.0, 8.0), ("FS", 0.1, 0.2, -65.0, 2.0), ("CH", 0.02, 0.2, -50.0, 2.0), ("IB", 0.02, 0.2, -55.0, 4.0)];
-    let list = |k: usize| Value::List(sets.iter().map(|s| Scalar::Number([s.1, s.2, s.3, s.4][k])).collect());
+    let sets = [
+        ("RS", 0.02, 0.2, -65.0, 8.0),
+        ("FS", 0.1, 0.2, -65.0, 2.0),
+        ("CH", 0.02, 0.2, -50.0, 2.0),
+        ("IB", 0.02, 0.2, -55.0, 4.0),
+    ];
+    let list = |k: usize| {
+        Value::List(
+            sets.iter()
+                .map(|s| Scalar::Number([s.1, s.2, s.3, s.4][k]))
+                .collect(),
+        )
+    };
     let mut c_list = list(2);
     if let Value::List(v) = &mut c_list {
         for x in v.iter_mut() {
@@ -186,7 +231,13 @@ fn izhikevich_patterns_match_a_fine_step_reference() {
     let res = run(&c);
     let sp = &res.spikes[0];
     for (k, s) in sets.iter().enumerate() {
-        let ours: Vec<f64> = sp.times_ms.iter().zip(&sp.senders).filter(|(_, n)| **n as usize == k).map(|(&t, _)| t).collect();
+        let ours: Vec<f64> = sp
+            .times_ms
+            .iter()
+            .zip(&sp.senders)
+            .filter(|(_, n)| **n as usize == k)
+            .map(|(&t, _)| t)
+            .collect();
         // The input switches on at the start of the step after 10 ms in the engine; the
         // reference switches at 10 ms exactly, as the engine's current does.
         let reference = izhikevich_reference(s.1, s.2, s.3, s.4, 10.0, 200.0);
@@ -194,23 +245,44 @@ fn izhikevich_patterns_match_a_fine_step_reference() {
         // one and just after it in the other does not count.
         let ours: Vec<f64> = ours.into_iter().filter(|&t| t < 195.0).collect();
         let reference: Vec<f64> = reference.into_iter().filter(|&t| t < 195.0).collect();
-        assert_eq!(ours.len(), reference.len(), "{}: {ours:?} vs reference {reference:?}", s.0);
+        assert_eq!(
+            ours.len(),
+            reference.len(),
+            "{}: {ours:?} vs reference {reference:?}",
+            s.0
+        );
         for (a, b) in ours.iter().zip(&reference) {
             // Spikes are reported at the end of the 0.1 ms step in which V crossed 30 mV.
-            assert!((a - b).abs() <= 0.15, "{}: spike at {a} ms vs reference {b} ms", s.0);
+            assert!(
+                (a - b).abs() <= 0.15,
+                "{}: spike at {a} ms vs reference {b} ms",
+                s.0
+            );
         }
     }
     // The patterns: RS adapts (first ISI shorter than last), FS fires fastest, CH and IB
     // start with a burst (first ISI < 10 ms).
     let isis = |k: usize| -> Vec<f64> {
-        let t: Vec<f64> = sp.times_ms.iter().zip(&sp.senders).filter(|(_, n)| **n as usize == k).map(|(&t, _)| t).collect();
+        let t: Vec<f64> = sp
+            .times_ms
+            .iter()
+            .zip(&sp.senders)
+            .filter(|(_, n)| **n as usize == k)
+            .map(|(&t, _)| t)
+            .collect();
         t.windows(2).map(|w| w[1] - w[0]).collect()
     };
     let (rs, fs, ch, ib) = (isis(0), isis(1), isis(2), isis(3));
     assert!(rs[0] < *rs.last().unwrap() * 0.8, "RS adapts: {rs:?}");
     assert!(fs.len() > rs.len(), "FS fires faster than RS");
-    assert!(ch.iter().cloned().fold(f64::INFINITY, f64::min) < 10.0, "CH bursts");
-    assert!(ib[0] < 10.0 && *ib.last().unwrap() > 15.0, "IB: initial burst then tonic {ib:?}");
+    assert!(
+        ch.iter().cloned().fold(f64::INFINITY, f64::min) < 10.0,
+        "CH bursts"
+    );
+    assert!(
+        ib[0] < 10.0 && *ib.last().unwrap() > 15.0,
+        "IB: initial burst then tonic {ib:?}"
+    );
 }
 
 #[test]
@@ -224,14 +296,18 @@ fn adex_matches_a_fine_step_reference() {
         .input(cur)
         .monitor(Monitor::spikes("n"));
     let ours = run(&c).spikes[0].times_ms.clone();
-    let (cm, gl, el, vt, dt_, vpeak, vr, a, b, tw) = (281.0, 30.0, -70.6, -50.4, 2.0, 0.0, -60.0, 4.0, 80.5, 144.0);
+    let (cm, gl, el, vt, dt_, vpeak, vr, a, b, tw) =
+        (281.0, 30.0, -70.6, -50.4, 2.0, 0.0, -60.0, 4.0, 80.5, 144.0);
     let h = 1e-4f64;
     let (mut v, mut w) = (-70.6f64, 0.0f64);
     let mut reference = vec![];
     for k in 0..(300.0 / h) as usize {
         let f = |v: f64, w: f64| {
             let vv = v.min(vpeak);
-            ((-gl * (vv - el) + gl * dt_ * ((vv - vt) / dt_).exp() - w + 800.0) / cm, (a * (vv - el) - w) / tw)
+            (
+                (-gl * (vv - el) + gl * dt_ * ((vv - vt) / dt_).exp() - w + 800.0) / cm,
+                (a * (vv - el) - w) / tw,
+            )
         };
         let (k1, l1) = f(v, w);
         let (k2, l2) = f(v + 0.5 * h * k1, w + 0.5 * h * l1);
@@ -257,11 +333,19 @@ fn adex_matches_a_fine_step_reference() {
 fn rate_unit_relaxes_exponentially() {
     // τ dx/dt = −x + I: x(t) = I (1 − e^{−t/τ}); linear transfer with gain 2.
     let c = Circuit::new(Simulation::new("0.1 ms", "50 ms"))
-        .population(Population::new("r", 1, "rate_linear").param("tau", "10 ms").param("gain", 2.0))
+        .population(
+            Population::new("r", 1, "rate_linear")
+                .param("tau", "10 ms")
+                .param("gain", 2.0),
+        )
         .input(Input::current("r", 1.5))
         .monitor(Monitor::state("r", &["x", "r"], &[0]));
     let res = run(&c);
-    for (&t, (&x, &r)) in res.states[0].times_ms.iter().zip(res.states[0].values.iter().zip(&res.states[1].values)) {
+    for (&t, (&x, &r)) in res.states[0]
+        .times_ms
+        .iter()
+        .zip(res.states[0].values.iter().zip(&res.states[1].values))
+    {
         let want = 1.5 * (1.0 - (-t / 10.0).exp());
         assert!((x as f64 - want).abs() < 1e-5, "t={t}: {x} vs {want}");
         assert!((r - 2.0 * x).abs() < 1e-6);

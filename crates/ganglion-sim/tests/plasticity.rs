@@ -6,7 +6,12 @@ use ganglion_sim::Network;
 /// Two neurons: a pre neuron forced to spike at `t_pre`, a post neuron forced at `t_post`
 /// (both by strong spike_times inputs), one plastic synapse pre → post of weight w0.
 fn pair_protocol(plasticity: Plasticity, pairs: &[(f64, f64)], w0: &str, duration: &str) -> f32 {
-    let times = |sel: usize| pairs.iter().map(|p| Scalar::Text(format!("{} ms", if sel == 0 { p.0 } else { p.1 } - 0.1))).collect::<Vec<_>>();
+    let times = |sel: usize| {
+        pairs
+            .iter()
+            .map(|p| Scalar::Text(format!("{} ms", if sel == 0 { p.0 } else { p.1 } - 0.1)))
+            .collect::<Vec<_>>()
+    };
     let mut pre_in = Input::new("spike_times", "pre");
     pre_in.times = Some(times(0));
     pre_in.weight = Some("100 mV".into());
@@ -15,7 +20,9 @@ fn pair_protocol(plasticity: Plasticity, pairs: &[(f64, f64)], w0: &str, duratio
     post_in.times = Some(times(1));
     post_in.weight = Some("100 mV".into());
     post_in.delay = Some("0.1 ms".into());
-    let mut proj = Projection::new("pre", "post", Connectivity::one_to_one()).weight(w0).delay("1 ms");
+    let mut proj = Projection::new("pre", "post", Connectivity::one_to_one())
+        .weight(w0)
+        .delay("1 ms");
     proj.plasticity = Some(plasticity);
     // Tiny weights in mV so that the plastic synapse itself never makes the post neuron fire.
     let c = Circuit::new(Simulation::new("0.1 ms", duration))
@@ -29,8 +36,18 @@ fn pair_protocol(plasticity: Plasticity, pairs: &[(f64, f64)], w0: &str, duratio
     let r = validate_circuit(&c).unwrap_or_else(|e| panic!("{e}"));
     let mut net = Network::build(&r).unwrap();
     let res = net.run(None).unwrap();
-    assert_eq!(res.spikes[0].times_ms.len(), pairs.len(), "pre spikes {:?}", res.spikes[0].times_ms);
-    assert_eq!(res.spikes[1].times_ms.len(), pairs.len(), "post spikes {:?}", res.spikes[1].times_ms);
+    assert_eq!(
+        res.spikes[0].times_ms.len(),
+        pairs.len(),
+        "pre spikes {:?}",
+        res.spikes[0].times_ms
+    );
+    assert_eq!(
+        res.spikes[1].times_ms.len(),
+        pairs.len(),
+        "post spikes {:?}",
+        res.spikes[1].times_ms
+    );
     net.synapses_of(0)[0].2
 }
 
@@ -47,9 +64,16 @@ fn pair_stdp_reproduces_the_exponential_window() {
     };
     for dt in [-40.0, -20.0, -5.0, 5.0, 10.0, 20.0, 40.0] {
         let w = pair_protocol(rule.clone(), &[(50.0, 50.0 + dt)], "0.5 mV", "150 ms");
-        let expect = if dt > 0.0 { 0.01 * (-dt / 20.0f64).exp() } else { -0.012 * (dt / 30.0f64).exp() };
+        let expect = if dt > 0.0 {
+            0.01 * (-dt / 20.0f64).exp()
+        } else {
+            -0.012 * (dt / 30.0f64).exp()
+        };
         let got = w as f64 - 0.5;
-        assert!((got - expect).abs() < 2e-5 + 0.01 * expect.abs(), "Δt = {dt} ms: Δw {got} vs analytic {expect}");
+        assert!(
+            (got - expect).abs() < 2e-5 + 0.01 * expect.abs(),
+            "Δt = {dt} ms: Δw {got} vs analytic {expect}"
+        );
     }
 }
 
@@ -73,28 +97,42 @@ fn triplet_rule_reproduces_the_frequency_dependence_of_pairing() {
     // Sjöström et al. (2001) protocol as in Pfister & Gerstner (2006): 60 pairs, Δt = ±10 ms,
     // at 1–50 Hz. Visual-cortex parameters: depression dominates at low frequency for both
     // orders; at high frequency both orders potentiate.
-    let rule = Plasticity { rule: "triplet".into(), w_max: Some("1 mV".into()), ..Default::default() };
+    let rule = Plasticity {
+        rule: "triplet".into(),
+        w_max: Some("1 mV".into()),
+        ..Default::default()
+    };
     let change = |freq: f64, dt: f64| {
         let period = 1000.0 / freq;
-        let pairs: Vec<(f64, f64)> = (0..60).map(|k| {
-            let t = 20.0 + k as f64 * period + 20.0;
-            (t, t + dt)
-        }).collect();
+        let pairs: Vec<(f64, f64)> = (0..60)
+            .map(|k| {
+                let t = 20.0 + k as f64 * period + 20.0;
+                (t, t + dt)
+            })
+            .collect();
         let dur = format!("{} ms", 60.0 * period + 100.0);
         pair_protocol(rule.clone(), &pairs, "0.5 mV", &dur) as f64 - 0.5
     };
     let (pre_post_1, post_pre_1) = (change(1.0, 10.0), change(1.0, -10.0));
     let (pre_post_50, post_pre_50) = (change(50.0, 10.0), change(50.0, -10.0));
     assert!(post_pre_1 < 0.0, "post-pre at 1 Hz depresses: {post_pre_1}");
-    assert!(pre_post_50 > 0.0 && post_pre_50 > 0.0, "both orders potentiate at 50 Hz: {pre_post_50}, {post_pre_50}");
-    assert!(pre_post_50 > pre_post_1, "potentiation grows with frequency");
+    assert!(
+        pre_post_50 > 0.0 && post_pre_50 > 0.0,
+        "both orders potentiate at 50 Hz: {pre_post_50}, {post_pre_50}"
+    );
+    assert!(
+        pre_post_50 > pre_post_1,
+        "potentiation grows with frequency"
+    );
 }
 
 #[test]
 fn inhibitory_stdp_brings_the_target_rate_to_rho0() {
     // Vogels et al. (2011): an excitatory population driven by Poisson input fires fast; plastic
     // inhibition from a Poisson-driven inhibitory population brings it to ρ0 = 5 Hz.
-    let mut inh_proj = Projection::new("inh", "exc", Connectivity::fixed_indegree(400)).weight("-1 pA").delay("1 ms");
+    let mut inh_proj = Projection::new("inh", "exc", Connectivity::fixed_indegree(400))
+        .weight("-1 pA")
+        .delay("1 ms");
     inh_proj.plasticity = Some(Plasticity {
         rule: "vogels".into(),
         w_max: Some("500 pA".into()),
@@ -103,7 +141,11 @@ fn inhibitory_stdp_brings_the_target_rate_to_rho0() {
         ..Default::default()
     });
     let c = Circuit::new(Simulation::new("0.1 ms", "60000 ms"))
-        .population(Population::new("exc", 100, "iaf_psc_exp").param("tau_m", "20 ms").param("tau_syn_in", "5 ms"))
+        .population(
+            Population::new("exc", 100, "iaf_psc_exp")
+                .param("tau_m", "20 ms")
+                .param("tau_syn_in", "5 ms"),
+        )
         .population(Population::new("inh", 400, "iaf_psc_exp").sign(Sign::Inhibitory))
         .projection(inh_proj)
         .input(Input::poisson("exc", "6000 Hz", "40 pA"))
@@ -115,9 +157,11 @@ fn inhibitory_stdp_brings_the_target_rate_to_rho0() {
     let first = rates[0];
     let last = rates[rates.len() - 20..].iter().sum::<f64>() / 20.0;
     assert!(first > 15.0, "starts well above the target: {first} Hz");
-    assert!((last - 5.0).abs() < 0.5, "ends at ρ0 = 5 Hz within 10%: {last} Hz ({rates:?})");
+    assert!(
+        (last - 5.0).abs() < 0.5,
+        "ends at ρ0 = 5 Hz within 10%: {last} Hz ({rates:?})"
+    );
 }
-
 
 #[test]
 fn additive_stdp_makes_inputs_compete_song_2000() {
@@ -126,7 +170,10 @@ fn additive_stdp_makes_inputs_compete_song_2000() {
     // Faster learning (A+ = 0.02) than the paper's 0.005 and 80 s, so that the
     // test takes seconds: the split is under way (uniform weights start with 20 % within 10 %
     // of a bound); the full split takes several simulated minutes (examples/stdp_song2000.toml).
-    let (circuit, _) = load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/stdp_song2000.toml")).unwrap();
+    let (circuit, _) = load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/stdp_song2000.toml"),
+    )
+    .unwrap();
     let mut c = circuit;
     c.simulation.duration = "80 s".into();
     let pl = c.projections[0].plasticity.as_mut().unwrap();
@@ -137,11 +184,17 @@ fn additive_stdp_makes_inputs_compete_song_2000() {
     let res = net.run(None).unwrap();
     let w: Vec<f32> = net.synapses_of(0).iter().map(|s| s.2).collect();
     let extreme = w.iter().filter(|&&x| x < 0.015 || x > 0.135).count() as f64 / w.len() as f64;
-    assert!(extreme > 0.3, "weights move to the bounds: {extreme} within 10% of one");
+    assert!(
+        extreme > 0.3,
+        "weights move to the bounds: {extreme} within 10% of one"
+    );
     let mid = w.iter().filter(|&&x| x > 0.05 && x < 0.1).count() as f64 / w.len() as f64;
     assert!(mid < 0.25, "the middle empties (uniform start: 33%): {mid}");
     let rates = &res.rates[0].rates_hz;
-    assert!(rates[rates.len() - 1] < 0.6 * rates[0], "output rate regulated: {rates:?}");
+    assert!(
+        rates[rates.len() - 1] < 0.6 * rates[0],
+        "output rate regulated: {rates:?}"
+    );
     // The weight monitor traced 100 synapses every second; the traces end at the final weights.
     let tr = &res.weights[0];
     assert_eq!((tr.sources.len(), tr.times_ms.len()), (100, 80));
@@ -168,20 +221,31 @@ fn three_factor_rule_changes_weights_only_when_modulated() {
         a_minus: Some(1.0),
         tau_e: Some("100 ms".into()),
         rate: Some(2.0),
-        modulator: Some(Modulator { file: Some(dir.path().join(file).display().to_string()), step: Some("1 ms".into()), ..Default::default() }),
+        modulator: Some(Modulator {
+            file: Some(dir.path().join(file).display().to_string()),
+            step: Some("1 ms".into()),
+            ..Default::default()
+        }),
         ..Default::default()
     };
     let unrewarded = pair_protocol(rule("none.npy"), &[(50.0, 60.0)], "0.5 mV", "300 ms");
     assert_eq!(unrewarded, 0.5);
-    let rewarded = pair_protocol(rule("reward.npy"), &[(50.0, 60.0)], "0.5 mV", "300 ms") as f64 - 0.5;
+    let rewarded =
+        pair_protocol(rule("reward.npy"), &[(50.0, 60.0)], "0.5 mV", "300 ms") as f64 - 0.5;
     // The same discrete sum the engine performs: e = e^{−10/20} at the post step (599), decaying
     // by e^{−dt/τe} per step; Δw = rate · w_max · Σ_s M(s) e(s) dt over steps 1000..1099.
     let d = (-0.1f64 / 100.0).exp();
     let e0 = (-10.0f64 / 20.0).exp();
-    let expect: f64 = (1000..1100).map(|s| 2.0 * 1.0 * e0 * d.powi(s - 599) * 1e-4).sum();
-    assert!((rewarded - expect).abs() < 0.02 * expect, "Δw {rewarded} vs {expect}");
+    let expect: f64 = (1000..1100)
+        .map(|s| 2.0 * 1.0 * e0 * d.powi(s - 599) * 1e-4)
+        .sum();
+    assert!(
+        (rewarded - expect).abs() < 0.02 * expect,
+        "Δw {rewarded} vs {expect}"
+    );
     // Anti-causal pairing with the same reward depresses.
-    let punished = pair_protocol(rule("reward.npy"), &[(60.0, 50.0)], "0.5 mV", "300 ms") as f64 - 0.5;
+    let punished =
+        pair_protocol(rule("reward.npy"), &[(60.0, 50.0)], "0.5 mV", "300 ms") as f64 - 0.5;
     assert!(punished < -0.5 * expect, "{punished}");
 }
 
@@ -191,7 +255,11 @@ fn intrinsic_plasticity_brings_each_neuron_to_its_own_target() {
     // heterogeneous targets in [5, 15] Hz; thresholds adapt until every neuron fires at its
     // own target (measured over the last 40 s of 120 s).
     let mut pop = Population::new("n", 40, "iaf_psc_exp").param("tau_m", "20 ms");
-    pop.homeostasis = Some(Homeostasis { target: Value::uniform("5 Hz", "15 Hz"), tau: Some("2 s".into()), eta: Some("0.5 mV".into()) });
+    pop.homeostasis = Some(Homeostasis {
+        target: Value::uniform("5 Hz", "15 Hz"),
+        tau: Some("2 s".into()),
+        eta: Some("0.5 mV".into()),
+    });
     let c = Circuit::new(Simulation::new("0.1 ms", "120 s"))
         .population(pop)
         .input(Input::current("n", "600 pA"))
@@ -200,7 +268,12 @@ fn intrinsic_plasticity_brings_each_neuron_to_its_own_target() {
     let r = validate_circuit(&c).unwrap_or_else(|e| panic!("{e}"));
     let mut net = Network::build(&r).unwrap();
     let res = net.run(None).unwrap();
-    let targets: Vec<f64> = net.homeostasis_targets(0).unwrap().iter().map(|&x| x as f64).collect();
+    let targets: Vec<f64> = net
+        .homeostasis_targets(0)
+        .unwrap()
+        .iter()
+        .map(|&x| x as f64)
+        .collect();
     assert!(targets.iter().all(|&t| (5.0..15.0).contains(&t)));
     let mut late = vec![0usize; 40];
     for (&t, &n) in res.spikes[0].times_ms.iter().zip(&res.spikes[0].senders) {
@@ -210,14 +283,26 @@ fn intrinsic_plasticity_brings_each_neuron_to_its_own_target() {
     }
     let rates: Vec<f64> = late.iter().map(|&k| k as f64 / 40.0).collect();
     for (i, (&got, &want)) in rates.iter().zip(&targets).enumerate() {
-        assert!((got - want).abs() < 0.1 * want, "neuron {i}: {got:.2} Hz vs target {want:.2} Hz");
+        assert!(
+            (got - want).abs() < 0.1 * want,
+            "neuron {i}: {got:.2} Hz vs target {want:.2} Hz"
+        );
     }
 }
 
 #[test]
 fn synaptic_scaling_brings_the_rate_to_the_target() {
-    let mut proj = Projection::new("in", "n", Connectivity::all_to_all()).weight("100 pA").delay("1 ms");
-    proj.plasticity = Some(Plasticity { rule: "scaling".into(), w_max: Some("1000 pA".into()), rho0: Some("5 Hz".into()), tau: Some("2 s".into()), rate: Some(0.02), ..Default::default() });
+    let mut proj = Projection::new("in", "n", Connectivity::all_to_all())
+        .weight("100 pA")
+        .delay("1 ms");
+    proj.plasticity = Some(Plasticity {
+        rule: "scaling".into(),
+        w_max: Some("1000 pA".into()),
+        rho0: Some("5 Hz".into()),
+        tau: Some("2 s".into()),
+        rate: Some(0.02),
+        ..Default::default()
+    });
     let c = Circuit::new(Simulation::new("0.1 ms", "100 s"))
         .population(Population::new("in", 200, "poisson_source").param("rate", "10 Hz"))
         .population(Population::new("n", 10, "iaf_psc_exp").param("tau_m", "20 ms"))
@@ -228,7 +313,10 @@ fn synaptic_scaling_brings_the_rate_to_the_target() {
     let rates = &res.rates[0].rates_hz;
     assert!(rates[0] > 10.0, "starts well above the target: {rates:?}");
     let last = rates[16..].iter().sum::<f64>() / 4.0;
-    assert!((last - 5.0).abs() < 0.5, "ends at 5 Hz within 10%: {rates:?}");
+    assert!(
+        (last - 5.0).abs() < 0.5,
+        "ends at 5 Hz within 10%: {rates:?}"
+    );
 }
 
 #[test]
@@ -246,8 +334,14 @@ fn power_law_stdp_matches_nest_stdp_pl_synapse_hom() {
     let w0 = 10.0f64;
     let up = pair_protocol(rule.clone(), &[(50.0, 60.0)], "10 mV", "100 ms") as f64 - w0;
     let want_up = 0.1 * w0.powf(0.4) * (-10.0f64 / 15.0).exp();
-    assert!((up - want_up).abs() < 1e-3 * want_up + 1e-5, "{up} vs {want_up}");
+    assert!(
+        (up - want_up).abs() < 1e-3 * want_up + 1e-5,
+        "{up} vs {want_up}"
+    );
     let down = pair_protocol(rule, &[(60.0, 50.0)], "10 mV", "100 ms") as f64 - w0;
     let want_down = -0.1 * 0.0513 * w0 * (-10.0f64 / 30.0).exp();
-    assert!((down - want_down).abs() < 1e-3 * want_down.abs() + 1e-5, "{down} vs {want_down}");
+    assert!(
+        (down - want_down).abs() < 1e-3 * want_down.abs() + 1e-5,
+        "{down} vs {want_down}"
+    );
 }

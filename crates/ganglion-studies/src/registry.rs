@@ -13,7 +13,12 @@ use crate::{Error, Mode, Study, StudyInfo, StudyOutcome};
 
 /// Every registered study, in listing order.
 fn registry() -> Vec<&'static dyn Study> {
-    vec![&ActiveDendrites, &Brunel2000, &Ca3Memory, &PavlovianAttention]
+    vec![
+        &ActiveDendrites,
+        &Brunel2000,
+        &Ca3Memory,
+        &PavlovianAttention,
+    ]
 }
 
 /// Name, paper, checks and runtimes of every study (for `ganglion study list`).

@@ -7,7 +7,7 @@
 //! step's arriving input is added, so input arriving at time t first moves V in the step
 //! after t (for delta synapses it moves V in the step it arrives).
 
-use super::{first_non_finite, init_col, Column, Derived, Lane, PopValues, StepIo};
+use super::{Column, Derived, Lane, PopValues, StepIo, first_non_finite, init_col};
 
 /// Propagator from a synaptic current with time constant `tau_s` to V over `h`:
 /// τs·τm / (C (τm − τs)) · (e^{−h/τm} − e^{−h/τs}); its limit h/C · e^{−h/τ} when τs = τm.
@@ -78,7 +78,8 @@ impl PscExp {
     /// Neurons `lo..lo+n` with step `h` [ms].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> PscExp {
         let k = Derived::build(&vals.params, lo, n, |p| {
-            let (c, tm, el, vth, vr, tref, ie, te, ti) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]);
+            let (c, tm, el, vth, vr, tref, ie, te, ti) =
+                (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]);
             let p22 = (-h / tm).exp();
             [
                 p22,
@@ -126,19 +127,38 @@ impl PscExp {
 }
 
 #[inline(never)]
-fn psc_exp_kernel<L: Lane, const EXT: bool>(k: &[L; 11], v: &mut [f32], ie: &mut [f32], ii: &mut [f32], r: &mut [f32], io: StepIo) -> bool {
+fn psc_exp_kernel<L: Lane, const EXT: bool>(
+    k: &[L; 11],
+    v: &mut [f32],
+    ie: &mut [f32],
+    ii: &mut [f32],
+    r: &mut [f32],
+    io: StepIo,
+) -> bool {
     let n = v.len();
     k.iter().for_each(|l| l.check(n));
     let (ie, ii, r) = (&mut ie[..n], &mut ii[..n], &mut r[..n]);
-    let (ce, ci, iext, spk) = (&mut io.ch0[..n], &mut io.ch1[..n], &io.i_ext[..n], &mut io.spiked[..n]);
+    let (ce, ci, iext, spk) = (
+        &mut io.ch0[..n],
+        &mut io.ch1[..n],
+        &io.i_ext[..n],
+        &mut io.spiked[..n],
+    );
     // Non-finite values are detected in the same pass (an OR of comparisons, branch-free; a
     // float sum would be cheaper but cannot be vectorised, being order-dependent).
     let mut bad = false;
     for i in 0..n {
         let vi = v[i];
-        let current = if EXT { k[E_IE].at(i) + iext[i] } else { k[E_IE].at(i) };
+        let current = if EXT {
+            k[E_IE].at(i) + iext[i]
+        } else {
+            k[E_IE].at(i)
+        };
         let drive = current * k[E_P20].at(i);
-        let integrated = vi.mul_add(k[E_P22].at(i), ie[i].mul_add(k[E_P21E].at(i), ii[i].mul_add(k[E_P21I].at(i), drive)));
+        let integrated = vi.mul_add(
+            k[E_P22].at(i),
+            ie[i].mul_add(k[E_P21E].at(i), ii[i].mul_add(k[E_P21I].at(i), drive)),
+        );
         let refractory = r[i] > 0.0;
         let vn = if refractory { vi } else { integrated };
         let rn = (r[i] - 1.0).max(0.0);
@@ -204,7 +224,8 @@ impl PscAlpha {
     /// Neurons `lo..lo+n` with step `h` [ms].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> PscAlpha {
         let k = Derived::build(&vals.params, lo, n, |p| {
-            let (c, tm, el, vth, vr, tref, ie, te, ti) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]);
+            let (c, tm, el, vth, vr, tref, ie, te, ti) =
+                (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]);
             let p33 = (-h / tm).exp();
             [
                 p33,
@@ -241,8 +262,12 @@ impl PscAlpha {
     pub(super) fn step(&mut self, io: StepIo) -> Option<usize> {
         let s = &mut *self;
         match &s.k {
-            Derived::Shared(k) => psc_alpha_kernel(k, &mut s.v, &mut s.die, &mut s.ie, &mut s.dii, &mut s.ii, &mut s.r, io),
-            Derived::Each(k) => psc_alpha_kernel(&**k, &mut s.v, &mut s.die, &mut s.ie, &mut s.dii, &mut s.ii, &mut s.r, io),
+            Derived::Shared(k) => psc_alpha_kernel(
+                k, &mut s.v, &mut s.die, &mut s.ie, &mut s.dii, &mut s.ii, &mut s.r, io,
+            ),
+            Derived::Each(k) => psc_alpha_kernel(
+                &**k, &mut s.v, &mut s.die, &mut s.ie, &mut s.dii, &mut s.ii, &mut s.r, io,
+            ),
         }
         first_non_finite(&self.v)
     }
@@ -270,8 +295,19 @@ fn psc_alpha_kernel<L: Lane>(
 ) {
     let n = v.len();
     k.iter().for_each(|l| l.check(n));
-    let (die, ie, dii, ii, r) = (&mut die[..n], &mut ie[..n], &mut dii[..n], &mut ii[..n], &mut r[..n]);
-    let (ce, ci, iext, spk) = (&mut io.ch0[..n], &mut io.ch1[..n], &io.i_ext[..n], &mut io.spiked[..n]);
+    let (die, ie, dii, ii, r) = (
+        &mut die[..n],
+        &mut ie[..n],
+        &mut dii[..n],
+        &mut ii[..n],
+        &mut r[..n],
+    );
+    let (ce, ci, iext, spk) = (
+        &mut io.ch0[..n],
+        &mut io.ch1[..n],
+        &io.i_ext[..n],
+        &mut io.spiked[..n],
+    );
     for i in 0..n {
         let vi = v[i];
         let integrated = vi * k[A_P33].at(i)
@@ -338,9 +374,22 @@ impl CondExp {
     /// Neurons `lo..lo+n` with step `h` [ms].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> CondExp {
         let k = Derived::build(&vals.params, lo, n, |p| {
-            let (c, gl, el, vth, vr, tref, ie, eex, ein, te, ti) =
-                (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10]);
-            [h / c, gl, el, vth, vr, ie, eex, ein, (-h / te).exp(), (-h / ti).exp(), ref_steps(tref, h)]
+            let (c, gl, el, vth, vr, tref, ie, eex, ein, te, ti) = (
+                p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10],
+            );
+            [
+                h / c,
+                gl,
+                el,
+                vth,
+                vr,
+                ie,
+                eex,
+                ein,
+                (-h / te).exp(),
+                (-h / ti).exp(),
+                ref_steps(tref, h),
+            ]
         });
         CondExp {
             v: init_col(&vals.init[0], lo, n, |_| 0.0),
@@ -353,8 +402,17 @@ impl CondExp {
 
     pub(super) fn step(&mut self, io: StepIo) -> Option<usize> {
         match &self.k {
-            Derived::Shared(k) => cond_exp_kernel(k, &mut self.v, &mut self.ge, &mut self.gi, &mut self.r, io),
-            Derived::Each(k) => cond_exp_kernel(&**k, &mut self.v, &mut self.ge, &mut self.gi, &mut self.r, io),
+            Derived::Shared(k) => {
+                cond_exp_kernel(k, &mut self.v, &mut self.ge, &mut self.gi, &mut self.r, io)
+            }
+            Derived::Each(k) => cond_exp_kernel(
+                &**k,
+                &mut self.v,
+                &mut self.ge,
+                &mut self.gi,
+                &mut self.r,
+                io,
+            ),
         }
         first_non_finite(&self.v)
     }
@@ -369,16 +427,33 @@ impl CondExp {
 }
 
 #[inline(never)]
-fn cond_exp_kernel<L: Lane>(k: &[L; 11], v: &mut [f32], ge: &mut [f32], gi: &mut [f32], r: &mut [f32], io: StepIo) {
+fn cond_exp_kernel<L: Lane>(
+    k: &[L; 11],
+    v: &mut [f32],
+    ge: &mut [f32],
+    gi: &mut [f32],
+    r: &mut [f32],
+    io: StepIo,
+) {
     let n = v.len();
     k.iter().for_each(|l| l.check(n));
     let (ge, gi, r) = (&mut ge[..n], &mut gi[..n], &mut r[..n]);
-    let (ce, ci, iext, spk) = (&mut io.ch0[..n], &mut io.ch1[..n], &io.i_ext[..n], &mut io.spiked[..n]);
+    let (ce, ci, iext, spk) = (
+        &mut io.ch0[..n],
+        &mut io.ch1[..n],
+        &io.i_ext[..n],
+        &mut io.spiked[..n],
+    );
     for i in 0..n {
         let vi = v[i];
         let (g, e, gin) = (k[C_GL].at(i), ge[i], gi[i]);
         let gtot = g + e + gin;
-        let vinf = (g * k[C_EL].at(i) + e * k[C_EEX].at(i) + gin * k[C_EIN].at(i) + k[C_IE].at(i) + iext[i]) / gtot;
+        let vinf = (g * k[C_EL].at(i)
+            + e * k[C_EEX].at(i)
+            + gin * k[C_EIN].at(i)
+            + k[C_IE].at(i)
+            + iext[i])
+            / gtot;
         let integrated = vinf + (vi - vinf) * super::fast_exp(-gtot * k[C_HC].at(i));
         let refractory = r[i] > 0.0;
         let vn = if refractory { vi } else { integrated };
@@ -428,7 +503,15 @@ impl PscDelta {
         let k = Derived::build(&vals.params, lo, n, |p| {
             let (c, tm, el, vth, vr, tref, ie) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6]);
             let p33 = (-h / tm).exp();
-            [p33, tm / c * (1.0 - p33), el, vth - el, vr - el, ie, ref_steps(tref, h)]
+            [
+                p33,
+                tm / c * (1.0 - p33),
+                el,
+                vth - el,
+                vr - el,
+                ie,
+                ref_steps(tref, h),
+            ]
         });
         let el = &vals.params[2];
         PscDelta {
@@ -456,10 +539,16 @@ fn delta_kernel<L: Lane>(k: &[L; 7], v: &mut [f32], r: &mut [f32], io: StepIo) {
     let n = v.len();
     k.iter().for_each(|l| l.check(n));
     let r = &mut r[..n];
-    let (ce, ci, iext, spk) = (&mut io.ch0[..n], &mut io.ch1[..n], &io.i_ext[..n], &mut io.spiked[..n]);
+    let (ce, ci, iext, spk) = (
+        &mut io.ch0[..n],
+        &mut io.ch1[..n],
+        &io.i_ext[..n],
+        &mut io.spiked[..n],
+    );
     for i in 0..n {
         let vi = v[i];
-        let integrated = vi * k[D_P33].at(i) + (k[D_IE].at(i) + iext[i]) * k[D_P30].at(i) + ce[i] + ci[i];
+        let integrated =
+            vi * k[D_P33].at(i) + (k[D_IE].at(i) + iext[i]) * k[D_P30].at(i) + ce[i] + ci[i];
         ce[i] = 0.0;
         ci[i] = 0.0;
         let refractory = r[i] > 0.0;

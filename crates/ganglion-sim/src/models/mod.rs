@@ -78,7 +78,10 @@ impl Lane for PerNeuron {
     }
     #[inline(always)]
     fn check(&self, n: usize) {
-        assert!(self.0.len() >= n, "parameter lane shorter than the partition");
+        assert!(
+            self.0.len() >= n,
+            "parameter lane shorter than the partition"
+        );
     }
 }
 
@@ -106,7 +109,8 @@ impl<const M: usize> Derived<M> {
                     c.push(x as f32);
                 }
             }
-            let arr: [PerNeuron; M] = std::array::from_fn(|k| PerNeuron(std::mem::take(&mut cols[k]).into_boxed_slice()));
+            let arr: [PerNeuron; M] =
+                std::array::from_fn(|k| PerNeuron(std::mem::take(&mut cols[k]).into_boxed_slice()));
             Derived::Each(Box::new(arr))
         }
     }
@@ -114,7 +118,8 @@ impl<const M: usize> Derived<M> {
     /// adapting threshold) and return constant `k`'s values for the `n` neurons.
     pub fn lane_mut(&mut self, k: usize, n: usize) -> &mut [f32] {
         if let Derived::Shared(a) = self {
-            let arr: [PerNeuron; M] = std::array::from_fn(|j| PerNeuron(vec![a[j]; n].into_boxed_slice()));
+            let arr: [PerNeuron; M] =
+                std::array::from_fn(|j| PerNeuron(vec![a[j]; n].into_boxed_slice()));
             *self = Derived::Each(Box::new(arr));
         }
         match self {
@@ -211,11 +216,22 @@ impl PoissonSource {
 
 impl NeuronGroup {
     /// Build neurons `lo..lo+n` of `pop`.
-    pub fn new(pop: &ResolvedPopulation, values: &PopValues, lo: usize, n: usize, dt: f64, key: u64) -> NeuronGroup {
+    pub fn new(
+        pop: &ResolvedPopulation,
+        values: &PopValues,
+        lo: usize,
+        n: usize,
+        dt: f64,
+        key: u64,
+    ) -> NeuronGroup {
         match pop.model.name {
             "poisson_source" => NeuronGroup::Poisson(PoissonSource {
-                p: (lo..lo + n).map(|i| values.params[0].at(i) * dt * 1e-3).collect(),
-                keys: (lo..lo + n).map(|i| crate::rng::derive(key, i as u64)).collect(),
+                p: (lo..lo + n)
+                    .map(|i| values.params[0].at(i) * dt * 1e-3)
+                    .collect(),
+                keys: (lo..lo + n)
+                    .map(|i| crate::rng::derive(key, i as u64))
+                    .collect(),
             }),
             "iaf_psc_exp" => NeuronGroup::PscExp(lif::PscExp::new(values, lo, n, dt)),
             "iaf_psc_alpha" => NeuronGroup::PscAlpha(lif::PscAlpha::new(values, lo, n, dt)),
@@ -223,7 +239,9 @@ impl NeuronGroup {
             "iaf_psc_delta" => NeuronGroup::PscDelta(lif::PscDelta::new(values, lo, n, dt)),
             "aeif_psc_exp" => NeuronGroup::AdEx(nonlinear::AdEx::new(values, lo, n, dt)),
             "izhikevich" => NeuronGroup::Izhikevich(nonlinear::Izhikevich::new(values, lo, n, dt)),
-            name if name.starts_with("rate_") => NeuronGroup::Rate(rate::Rate::new(name, values, lo, n, dt)),
+            name if name.starts_with("rate_") => {
+                NeuronGroup::Rate(rate::Rate::new(name, values, lo, n, dt))
+            }
             other => unreachable!("model {other} passed validation but has no kernel"),
         }
     }
@@ -282,7 +300,11 @@ impl NeuronGroup {
 #[inline]
 pub(crate) fn first_non_finite(v: &[f32]) -> Option<usize> {
     let bad = v.iter().fold(false, |acc, x| acc | !x.is_finite());
-    if bad { v.iter().position(|x| !x.is_finite()) } else { None }
+    if bad {
+        v.iter().position(|x| !x.is_finite())
+    } else {
+        None
+    }
 }
 
 /// Local slice `lo..lo+n` of an initial-state column, as f32, shifted by `offset(i)`.

@@ -1,6 +1,6 @@
 //! Non-linear spiking models integrated with fixed-substep RK4.
 
-use super::{first_non_finite, init_col, Derived, PopValues, StepIo};
+use super::{Derived, PopValues, StepIo, first_non_finite, init_col};
 
 fn substeps(h: f64, max_sub: f64) -> (usize, f64) {
     let n = (h / max_sub).ceil().max(1.0) as usize;
@@ -60,7 +60,22 @@ impl AdEx {
         let hs = self.hsub;
         for i in 0..n {
             let p: [f32; 14] = std::array::from_fn(|j| self.k.get(j, i));
-            let [c, gl, el, vt, dt_, vpeak, vreset, tref, a, b, tw, i_e, te, ti] = p;
+            let [
+                c,
+                gl,
+                el,
+                vt,
+                dt_,
+                vpeak,
+                vreset,
+                tref,
+                a,
+                b,
+                tw,
+                i_e,
+                te,
+                ti,
+            ] = p;
             let iconst = i_e + io.i_ext[i];
             let (mut v, mut w, mut ie, mut ii) = (self.v[i], self.w[i], self.ie[i], self.ii[i]);
             let mut fired = false;
@@ -71,15 +86,35 @@ impl AdEx {
                     let dv = if clamp {
                         0.0
                     } else {
-                        (-gl * (vv - el) + gl * dt_ * ((vv - vt) / dt_).exp() - w + ie + ii + iconst) / c
+                        (-gl * (vv - el) + gl * dt_ * ((vv - vt) / dt_).exp() - w
+                            + ie
+                            + ii
+                            + iconst)
+                            / c
                     };
                     [dv, (a * (vv - el) - w) / tw, -ie / te, -ii / ti]
                 };
                 let k1 = f(v, w, ie, ii);
-                let k2 = f(v + 0.5 * hs * k1[0], w + 0.5 * hs * k1[1], ie + 0.5 * hs * k1[2], ii + 0.5 * hs * k1[3]);
-                let k3 = f(v + 0.5 * hs * k2[0], w + 0.5 * hs * k2[1], ie + 0.5 * hs * k2[2], ii + 0.5 * hs * k2[3]);
-                let k4 = f(v + hs * k3[0], w + hs * k3[1], ie + hs * k3[2], ii + hs * k3[3]);
-                let upd = |x: f32, j: usize| x + hs / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j]);
+                let k2 = f(
+                    v + 0.5 * hs * k1[0],
+                    w + 0.5 * hs * k1[1],
+                    ie + 0.5 * hs * k1[2],
+                    ii + 0.5 * hs * k1[3],
+                );
+                let k3 = f(
+                    v + 0.5 * hs * k2[0],
+                    w + 0.5 * hs * k2[1],
+                    ie + 0.5 * hs * k2[2],
+                    ii + 0.5 * hs * k2[3],
+                );
+                let k4 = f(
+                    v + hs * k3[0],
+                    w + hs * k3[1],
+                    ie + hs * k3[2],
+                    ii + hs * k3[3],
+                );
+                let upd =
+                    |x: f32, j: usize| x + hs / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j]);
                 v = upd(v, 0);
                 w = upd(w, 1);
                 ie = upd(ie, 2);
@@ -96,7 +131,11 @@ impl AdEx {
             ii += io.ch1[i];
             io.ch0[i] = 0.0;
             io.ch1[i] = 0.0;
-            let r = if fired { tref } else { (self.r[i] - 1.0).max(0.0) };
+            let r = if fired {
+                tref
+            } else {
+                (self.r[i] - 1.0).max(0.0)
+            };
             if self.r[i] > 0.0 && !fired {
                 v = vreset;
             }
@@ -142,7 +181,9 @@ impl Izhikevich {
     /// Neurons `lo..lo+n` with step `h` [ms].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> Izhikevich {
         let (nsub, hsub) = substeps(h, 0.025);
-        let k = Derived::build(&vals.params, lo, n, |p| [p[0], p[1], p[2], p[3], p[4], p[5]]);
+        let k = Derived::build(&vals.params, lo, n, |p| {
+            [p[0], p[1], p[2], p[3], p[4], p[5]]
+        });
         Izhikevich {
             v: init_col(&vals.init[0], lo, n, |_| 0.0),
             u: init_col(&vals.init[1], lo, n, |_| 0.0),
@@ -163,13 +204,18 @@ impl Izhikevich {
             io.ch1[i] = 0.0;
             let mut u = self.u[i];
             let mut fired = false;
-            let f = |v: f32, u: f32| -> (f32, f32) { (0.04 * v * v + 5.0 * v + 140.0 - u + input, a * (b * v - u)) };
+            let f = |v: f32, u: f32| -> (f32, f32) {
+                (0.04 * v * v + 5.0 * v + 140.0 - u + input, a * (b * v - u))
+            };
             let rk4 = |v: f32, u: f32, h: f32| -> (f32, f32) {
                 let (k1v, k1u) = f(v, u);
                 let (k2v, k2u) = f(v + 0.5 * h * k1v, u + 0.5 * h * k1u);
                 let (k3v, k3u) = f(v + 0.5 * h * k2v, u + 0.5 * h * k2u);
                 let (k4v, k4u) = f(v + h * k3v, u + h * k3u);
-                (v + h / 6.0 * (k1v + 2.0 * k2v + 2.0 * k3v + k4v), u + h / 6.0 * (k1u + 2.0 * k2u + 2.0 * k3u + k4u))
+                (
+                    v + h / 6.0 * (k1v + 2.0 * k2v + 2.0 * k3v + k4v),
+                    u + h / 6.0 * (k1u + 2.0 * k2u + 2.0 * k3u + k4u),
+                )
             };
             for _ in 0..self.nsub {
                 let (v1, u1) = rk4(v, u, hs);

@@ -1,6 +1,6 @@
 //! Leaky rate units.
 
-use super::{fast_exp, first_non_finite, init_col, Derived, Lane, PopValues, StepIo};
+use super::{Derived, Lane, PopValues, StepIo, fast_exp, first_non_finite, init_col};
 
 /// The transfer function of a rate unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
