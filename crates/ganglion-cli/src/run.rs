@@ -37,6 +37,10 @@ pub struct RunArgs {
     /// Print the manifest as JSON on stdout instead of the summary table.
     #[arg(long)]
     json: bool,
+    /// Replace the output folder if it already exists (otherwise an existing, non-empty
+    /// folder is an error: runs never overwrite results silently).
+    #[arg(long)]
+    force: bool,
     /// Write the final weights of plastic projections even when they have more than
     /// 10 million synapses.
     #[arg(long)]
@@ -131,6 +135,12 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-{}", r.name, timestamp())));
+    if !args.force && std::fs::read_dir(&dest).is_ok_and(|mut d| d.next().is_some()) {
+        anyhow::bail!(
+            "output folder {} already exists and is not empty\n  hint: choose another --out, remove it, or pass --force to replace it",
+            dest.display()
+        );
+    }
     let mut net = Network::build(&r)?;
 
     // Progress bar on stderr, shown only once the run has taken more than a second.

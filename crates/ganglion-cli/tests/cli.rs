@@ -69,6 +69,27 @@ fn run_writes_recordings_plots_and_manifest() {
     ] {
         assert!(out.join(f).metadata().unwrap().len() > 0, "{f}");
     }
+    // Running again into the same folder is refused unless --force.
+    let again = ganglion()
+        .args(["run", &example("cuba.toml"), "--duration", "50 ms"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("--force"));
+    let forced = ganglion()
+        .args([
+            "run",
+            &example("cuba.toml"),
+            "--duration",
+            "50 ms",
+            "--force",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(forced.status.success());
     // No temporary folder is left behind.
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
