@@ -1865,6 +1865,33 @@ fn resolve_modulator(
     }
 }
 
+/// A quantity a plasticity rule cannot do without: its value, or a report naming the rule,
+/// the field and an example.
+#[allow(clippy::too_many_arguments)]
+fn required(
+    ctx: &mut Ctx,
+    v: &Option<Scalar>,
+    dim: Dim,
+    loc: Loc,
+    obj: &str,
+    rule: &str,
+    field: &str,
+    what: &str,
+) -> Option<f64> {
+    match v {
+        Some(s) => ctx.quantity(s, dim, loc, obj, &format!("plasticity.{field}")),
+        None => {
+            ctx.report(
+                loc,
+                obj,
+                format!("the {rule} rule needs `{field}`, {what}"),
+                Some(format!("{field} = {}", dim.example())),
+            );
+            None
+        }
+    }
+}
+
 fn resolve_plasticity(
     ctx: &mut Ctx,
     pl: &Plasticity,
@@ -2000,18 +2027,16 @@ fn resolve_plasticity(
             mu: pl.mu.unwrap_or(0.4),
         },
         "scaling" => {
-            let target = match &pl.rho0 {
-                Some(s) => ctx.quantity(s, Dim::Frequency, loc, obj, "plasticity.rho0")?,
-                None => {
-                    ctx.report(
-                        loc,
-                        obj,
-                        "the scaling rule needs `rho0`, the target rate".into(),
-                        Some("rho0 = \"5 Hz\"".into()),
-                    );
-                    return None;
-                }
-            };
+            let target = required(
+                ctx,
+                &pl.rho0,
+                Dim::Frequency,
+                loc,
+                obj,
+                "scaling",
+                "rho0",
+                "the target rate",
+            )?;
             PlasticRule::Scaling {
                 target,
                 tau: time(ctx, &pl.tau, "tau", 1000.0)?,
@@ -2022,33 +2047,26 @@ fn resolve_plasticity(
         }
         "vogels" => {
             let tau = time(ctx, &pl.tau, "tau", 20.0)?;
-            let eta = match &pl.eta {
-                Some(s) => ctx.quantity(s, wdim, loc, obj, "plasticity.eta")?,
-                None => {
-                    ctx.report(
-                        loc,
-                        obj,
-                        "the vogels rule needs `eta`".into(),
-                        Some(format!(
-                            "eta = {} (weight change per unit trace)",
-                            wdim.example()
-                        )),
-                    );
-                    return None;
-                }
-            };
-            let rho0 = match &pl.rho0 {
-                Some(s) => ctx.quantity(s, Dim::Frequency, loc, obj, "plasticity.rho0")?,
-                None => {
-                    ctx.report(
-                        loc,
-                        obj,
-                        "the vogels rule needs `rho0`, the target rate".into(),
-                        Some("rho0 = \"5 Hz\"".into()),
-                    );
-                    return None;
-                }
-            };
+            let eta = required(
+                ctx,
+                &pl.eta,
+                wdim,
+                loc,
+                obj,
+                "vogels",
+                "eta",
+                "the weight change per unit trace",
+            )?;
+            let rho0 = required(
+                ctx,
+                &pl.rho0,
+                Dim::Frequency,
+                loc,
+                obj,
+                "vogels",
+                "rho0",
+                "the target rate",
+            )?;
             PlasticRule::Vogels {
                 tau,
                 eta,
