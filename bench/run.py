@@ -46,11 +46,12 @@ GANGLION = os.path.join(ROOT, "target", "release", "ganglion")
 OUT = os.path.join(HERE, "out")
 
 # Statistics check. The systems use different random streams, so spike trains differ;
-# what must agree is the network's state. Tolerances were chosen from the seed-to-seed
-# spread of the references (see NOTES.md): mean rate of every population within 15 %
-# (relative), mean CV of ISIs within 0.15 (absolute) or 15 % (relative), whichever is
-# larger, and synapse counts within 1 % (fixed-probability networks fluctuate ~0.2 %).
-TOLERANCE = {"rate_rel": 0.15, "cv_abs": 0.15, "cv_rel": 0.15, "syn_rel": 0.01}
+# what must agree is the network's state. For every population, the mean over repetitions
+# (seeds) of its rate must agree within 15 % (relative) OR within 3 standard errors of the
+# seed-to-seed spread (hpc at scale 1 swings between 8 and 12 Hz from seed to seed in every
+# system); the same for the mean CV of ISIs with a floor of max(0.15, 15 %); synapse counts
+# within 1 % (fixed-probability networks fluctuate ~0.2 %).
+TOLERANCE = {"rate_rel": 0.15, "cv_abs": 0.15, "cv_rel": 0.15, "n_se": 3.0, "syn_rel": 0.01}
 
 NETS_DEFAULT = ["cuba", "coba", "brunel", "hpc"]
 # (system, mode) pairs; label used in tables
@@ -187,7 +188,7 @@ def run_ganglion(net, threads, rep, args):
                     path = os.path.join(outdir, name)
                     shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
     rec.update(wall_s=r["wall_s"], peak_rss_mb=r["peak_rss_mb"], total_s=r["wall_s"], cpu_s=r["cpu_s"],
-               other_cores=r["other_cores"], seed=rep + 1)
+               other_cores=r["other_cores"], seed=rep + 1, binary_sha256=getattr(args, "ganglion_sha", None))
     return rec
 
 
@@ -247,6 +248,8 @@ def environment(args):
     env["g++"] = sh("g++ -dumpfullversion")
     if os.path.exists(args.ganglion):
         env["ganglion"] = sh([args.ganglion, "--version"])
+        if getattr(args, "ganglion_sha", None):
+            env["ganglion"] += f" (binary sha256 {args.ganglion_sha}, built {datetime.datetime.fromtimestamp(os.path.getmtime(args.ganglion)):%Y-%m-%d %H:%M})"
     env["git"] = sh(f"git -C {ROOT} rev-parse --short HEAD") + (" (dirty)" if sh(f"git -C {ROOT} status --porcelain -- crates") else "")
     env["rustc"] = sh("rustc --version")
     return env
@@ -282,23 +285,45 @@ def pop_summary(recs):
     return {k: {"rate": med(v["rate"]), "cv": med(v["cv"])} for k, v in pops.items()}
 
 
+def _per_pop(recs, key):
+    """{population: [value per repetition]} (NaN/None dropped)."""
+    d = {}
+    for r in recs:
+        for p in r.get("populations") or []:
+            v = p.get(key)
+            if v is not None and v == v:
+                d.setdefault(p["name"], []).append(float(v))
+    return d
+
+
+def _agree(xa, xb, floor):
+    """Means agree within `floor` or within 3 standard errors of the seed-to-seed spread."""
+    ma, mb = statistics.mean(xa), statistics.mean(xb)
+    se2 = 0.0
+    if len(xa) > 1:
+        se2 += statistics.variance(xa) / len(xa)
+    if len(xb) > 1:
+        se2 += statistics.variance(xb) / len(xb)
+    return abs(ma - mb) <= max(floor, TOLERANCE["n_se"] * se2 ** 0.5), ma, mb
+
+
 def stats_match(a, b):
-    """Compare two groups of records; returns (ok, list of reasons)."""
-    pa, pb = pop_summary(a), pop_summary(b)
+    """Compare two groups of records (repetitions with different seeds); (ok, reasons)."""
     reasons = []
-    for name in sorted(set(pa) | set(pb)):
-        if name not in pa or name not in pb:
+    ra, rb = _per_pop(a, "mean_rate_hz"), _per_pop(b, "mean_rate_hz")
+    ca, cb = _per_pop(a, "cv_isi"), _per_pop(b, "cv_isi")
+    for name in sorted(set(ra) | set(rb)):
+        if name not in ra or name not in rb:
             reasons.append(f"population {name} missing")
             continue
-        ra, rb = pa[name]["rate"], pb[name]["rate"]
-        if ra is None or rb is None or max(ra, rb) == 0:
-            reasons.append(f"{name}: no rate")
-        elif abs(ra - rb) / max(abs(rb), 1e-12) > TOLERANCE["rate_rel"]:
-            reasons.append(f"{name} rate {ra:.2f} vs {rb:.2f} Hz")
-        ca, cb = pa[name]["cv"], pb[name]["cv"]
-        if ca is not None and cb is not None:
-            if abs(ca - cb) > max(TOLERANCE["cv_abs"], TOLERANCE["cv_rel"] * abs(cb)):
-                reasons.append(f"{name} CV {ca:.2f} vs {cb:.2f}")
+        ok, ma, mb = _agree(ra[name], rb[name], TOLERANCE["rate_rel"] * abs(statistics.mean(rb[name])))
+        if not ok:
+            reasons.append(f"{name} rate {ma:.2f} vs {mb:.2f} Hz")
+        if ca.get(name) and cb.get(name):
+            mcb = statistics.mean(cb[name])
+            ok, ma, mb = _agree(ca[name], cb[name], max(TOLERANCE["cv_abs"], TOLERANCE["cv_rel"] * abs(mcb)))
+            if not ok:
+                reasons.append(f"{name} CV {ma:.2f} vs {mb:.2f}")
     sa, sb = med([r.get("synapses") for r in a]), med([r.get("synapses") for r in b])
     if sa and sb and abs(sa - sb) / sb > TOLERANCE["syn_rel"]:
         reasons.append(f"synapses {sa:.0f} vs {sb:.0f}")
@@ -383,10 +408,11 @@ def report(records, env, args, title="Ganglion vs Brian2 vs NEST"):
              "**others** = mean number of cores other processes kept busy during the runs (machine busy time "
              "minus the measured process tree's CPU time, over wall time): near 0 means an undisturbed run.")
     L.append("")
-    L.append(f"Statistics check (before any time is compared): per population, mean rate within "
-             f"{TOLERANCE['rate_rel']:.0%} and mean CV(ISI) within max({TOLERANCE['cv_abs']}, "
-             f"{TOLERANCE['cv_rel']:.0%}); synapse count within {TOLERANCE['syn_rel']:.0%}. "
-             "A pair that fails gets no ratio.")
+    L.append(f"Statistics check (before any time is compared): per population, the mean rate over the "
+             f"repetitions (different seeds) within {TOLERANCE['rate_rel']:.0%} or within "
+             f"{TOLERANCE['n_se']:.0f} standard errors of the seed-to-seed spread, whichever is larger; the "
+             f"same for the mean CV(ISI) with a floor of max({TOLERANCE['cv_abs']}, {TOLERANCE['cv_rel']:.0%}); "
+             f"synapse count within {TOLERANCE['syn_rel']:.0%}. A pair that fails gets no ratio.")
     L.append("")
     for net in nets:
         P = netdefs.NETWORKS[net]
@@ -570,6 +596,9 @@ def main():
         frozen = os.path.join(OUT, "ganglion-bench-bin")
         shutil.copy2(args.ganglion, frozen)
         args.ganglion_src, args.ganglion = args.ganglion, frozen
+        import hashlib
+        with open(frozen, "rb") as f:
+            args.ganglion_sha = hashlib.sha256(f.read()).hexdigest()[:16]
     if args.report_only:
         records, env = [], None
         with open(out_jsonl) as f:
@@ -600,6 +629,7 @@ def main():
 
     records = []
     done = {}
+    kept_other = []
     if args.resume:
         # keep the clean records of an earlier (interrupted) run; redo missing, failed and
         # contended ones
@@ -611,14 +641,17 @@ def main():
                         if "network" not in r:
                             continue
                         key = (r["network"], r["mode"], r["threads"], r.get("rep"))
-                        if r["network"] in args.nets and r["threads"] in args.threads and \
-                                (r["mode"] in systems) and not r.get("error") and not r.get("contended"):
+                        in_scope = r["network"] in args.nets and r["threads"] in args.threads and \
+                            r["mode"] in systems and r.get("rep", 0) < args.reps
+                        if not in_scope:
+                            kept_other.append(r)  # not ours to redo: keep as it is
+                        elif not r.get("error") and not r.get("contended"):
                             done[key] = r
                 log(f"resume: {len(done)} clean records from {path}")
                 break
     jf = open(out_jsonl + ".partial.new", "w")
     jf.write(json.dumps({"env": env}) + "\n")
-    for r in done.values():
+    for r in kept_other + list(done.values()):
         records.append(r)
         jf.write(json.dumps(r) + "\n")
     jf.flush()
