@@ -190,11 +190,16 @@ impl Boards {
     }
 }
 
-/// A sense-reversing spin barrier for the step loop (threads spin briefly, then yield).
+/// The step barrier: threads spin briefly (a step of a small network takes microseconds),
+/// then block on a condition variable, so that a thread that lost its core to another
+/// process does not leave the others spinning (spinning with `yield_now` alone made a
+/// 2-thread CUBA run 200× slower next to one busy process).
 struct SpinBarrier {
     count: AtomicUsize,
     generation: AtomicUsize,
     n: usize,
+    lock: Mutex<()>,
+    wake: std::sync::Condvar,
 }
 
 impl SpinBarrier {
@@ -203,23 +208,31 @@ impl SpinBarrier {
             count: AtomicUsize::new(0),
             generation: AtomicUsize::new(0),
             n,
+            lock: Mutex::new(()),
+            wake: std::sync::Condvar::new(),
         }
     }
     fn wait(&self) {
         let seen = self.generation.load(Ordering::Acquire);
         if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
             self.count.store(0, Ordering::Relaxed);
+            // Advance under the lock: a waiter that checked the generation under the lock
+            // is then already waiting on the condition variable and gets the notification.
+            let guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
             self.generation.fetch_add(1, Ordering::Release);
-        } else {
-            let mut spins = 0u32;
-            while self.generation.load(Ordering::Acquire) == seen {
-                if spins < 20_000 {
-                    std::hint::spin_loop();
-                    spins += 1;
-                } else {
-                    std::thread::yield_now();
-                }
+            drop(guard);
+            self.wake.notify_all();
+            return;
+        }
+        for _ in 0..4_000 {
+            if self.generation.load(Ordering::Acquire) != seen {
+                return;
             }
+            std::hint::spin_loop();
+        }
+        let mut guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        while self.generation.load(Ordering::Acquire) == seen {
+            guard = self.wake.wait(guard).unwrap_or_else(|p| p.into_inner());
         }
     }
 }
