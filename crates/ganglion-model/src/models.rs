@@ -429,6 +429,15 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, c)| c)
 }
 
+/// A hint for an unknown name: `did you mean "x"?` when a candidate is close, otherwise
+/// `"<label>: a, b, c"` listing every candidate.
+pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str], label: &str) -> String {
+    match closest(word, candidates.iter().copied()) {
+        Some(m) => format!("did you mean \"{m}\"?"),
+        None => format!("{label}: {}", candidates.join(", ")),
+    }
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();

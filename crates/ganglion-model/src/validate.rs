@@ -934,10 +934,7 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
                     "one_to_one",
                     "edge_list",
                 ];
-                let hint = match models::closest(other, rules) {
-                    Some(m) => format!("did you mean \"{m}\"?"),
-                    None => format!("rules: {}", rules.join(", ")),
-                };
+                let hint = models::did_you_mean(other, &rules, "rules");
                 ctx.report(
                     loc("connectivity"),
                     &obj,
@@ -1494,10 +1491,7 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
                     "step_current",
                     "timeseries",
                 ];
-                let hint = match models::closest(other, kinds) {
-                    Some(m) => format!("did you mean \"{m}\"?"),
-                    None => format!("kinds: {}", kinds.join(", ")),
-                };
+                let hint = models::did_you_mean(other, &kinds, "kinds");
                 ctx.report(
                     loc("kind"),
                     &obj,
@@ -1541,10 +1535,7 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
             };
             let Some(j) = projections.iter().position(|p| &p.name == name) else {
                 let names: Vec<&str> = projections.iter().map(|p| p.name.as_str()).collect();
-                let hint = match models::closest(name, names.iter().copied()) {
-                    Some(m) => format!("did you mean \"{m}\"?"),
-                    None => format!("projections: {}", names.join(", ")),
-                };
+                let hint = models::did_you_mean(name, &names, "projections");
                 ctx.report(
                     loc("projection"),
                     &obj,
