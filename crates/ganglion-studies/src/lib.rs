@@ -44,4 +44,4 @@ pub mod studies;
 
 pub use error::Error;
 pub use framework::{Check, Mode, Study, StudyInfo, StudyOutcome, StudyOutput, ToleranceKind};
-pub use registry::{find, format_list, format_outcome, list, run_study};
+pub use registry::{find, format_list, format_outcome, list, run_study, timestamp};

@@ -151,7 +151,7 @@ fn default_dir(name: &str) -> Result<PathBuf, Error> {
 
 /// UTC time as `YYYY-MM-DDTHH-MM-SSZ` (no colons, so it is a valid file name
 /// everywhere).
-pub(crate) fn timestamp(t: SystemTime) -> String {
+pub fn timestamp(t: SystemTime) -> String {
     let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
