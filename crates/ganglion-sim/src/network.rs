@@ -834,8 +834,17 @@ impl StepCtx<'_> {
                 }
                 let csr = &pj.csr;
                 if self.pops[pj.source].spiking {
-                    for &s in &board.spikes {
-                        deliver(&mut tp.ring, csr, s as usize, 1.0, ch_base, n, slots, t);
+                    if let Delays::Const(d) = csr.delay {
+                        // One arrival slot for the whole projection: computed once per step.
+                        let slot = ((t + d as u64) % slots as u64) as usize;
+                        let buf = &mut tp.ring[ch_base + slot * n..ch_base + (slot + 1) * n];
+                        for &s in &board.spikes {
+                            add_row(buf, csr, s as usize);
+                        }
+                    } else {
+                        for &s in &board.spikes {
+                            deliver(&mut tp.ring, csr, s as usize, 1.0, ch_base, n, slots, t);
+                        }
                     }
                 } else {
                     let lo = self.rate_lo(q, pj.source);
@@ -891,25 +900,45 @@ fn deliver(
     }
 }
 
-/// Append global ids of neurons whose flag is set, in ascending order (8 flags per test).
+/// Add source `s`'s synapses into one arrival slot `buf` (constant delay, weight scale 1).
+#[inline(always)]
+fn add_row(buf: &mut [f32], csr: &Csr, s: usize) {
+    let (a, b) = (csr.row_ptr[s] as usize, csr.row_ptr[s + 1] as usize);
+    for (&i, &wi) in csr.tgt[a..b].iter().zip(&csr.w[a..b]) {
+        buf[i as usize] += wi;
+    }
+}
+
+/// Append global ids of neurons whose flag is set, in ascending order. Spikes are rare (a
+/// few per thousand neurons per step), so 64 flags are tested at once (one vector OR) and
+/// only blocks with a spike are looked at word by word.
 #[inline]
 fn collect_spikes(flags: &[u8], lo: u32, out: &mut Vec<u32>) {
-    let mut chunks = flags.chunks_exact(8);
+    let mut blocks = flags.chunks_exact(64);
     let mut base = 0u32;
-    for c in &mut chunks {
-        let word = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-        if word != 0 {
+    for b in &mut blocks {
+        let mut words = [0u64; 8];
+        for (w, c) in words.iter_mut().zip(b.chunks_exact(8)) {
+            *w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        }
+        if words.iter().fold(0, |a, &w| a | w) != 0 {
+            push_set(b, lo + base, out);
+        }
+        base += 64;
+    }
+    push_set(blocks.remainder(), lo + base, out);
+}
+
+/// Append `first + j` for every non-zero `flags[j]`, testing 8 flags per word.
+#[inline]
+fn push_set(flags: &[u8], first: u32, out: &mut Vec<u32>) {
+    for (k, c) in flags.chunks(8).enumerate() {
+        if c.iter().any(|&f| f != 0) {
             for (j, &f) in c.iter().enumerate() {
                 if f != 0 {
-                    out.push(lo + base + j as u32);
+                    out.push(first + (8 * k + j) as u32);
                 }
             }
-        }
-        base += 8;
-    }
-    for (j, &f) in chunks.remainder().iter().enumerate() {
-        if f != 0 {
-            out.push(lo + base + j as u32);
         }
     }
 }

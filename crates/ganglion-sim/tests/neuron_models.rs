@@ -351,3 +351,99 @@ fn rate_unit_relaxes_exponentially() {
         assert!((r - 2.0 * x).abs() < 1e-6);
     }
 }
+
+/// Every vectorised kernel (the four LIF models with shared and with per-neuron constants,
+/// and a rate unit) gives bit-identical spikes and states in its AVX-512 build and in its
+/// baseline build. On a CPU without AVX-512 both runs use the baseline and the test is moot.
+#[test]
+fn avx512_and_baseline_kernels_are_bit_identical() {
+    let n = 70; // not a multiple of 16: the loops' remainders run too
+    let mut c = Circuit::new(Simulation::new("0.1 ms", "200 ms"));
+    let lif = [
+        ("iaf_psc_exp", "pA", 60.0),
+        ("iaf_psc_alpha", "pA", 60.0),
+        ("iaf_cond_exp", "nS", 3.0),
+        ("iaf_psc_delta", "mV", 0.8),
+    ];
+    let mut names = vec![];
+    for (model, unit, w) in lif {
+        for each in [false, true] {
+            let name = format!("{model}_{}", if each { "each" } else { "shared" });
+            let mut p = Population::new(&name, n, model)
+                .param("t_ref", "2 ms")
+                .init("V_m", Value::uniform("-70 mV", "-55 mV"));
+            if each {
+                // A spread membrane capacitance makes every derived constant per neuron.
+                p = p.param("C_m", Value::uniform("150 pF", "350 pF"));
+            }
+            c = c
+                .population(p)
+                .input(Input::poisson(
+                    &name,
+                    "8000 Hz",
+                    format!("{w} {unit}").as_str(),
+                ))
+                .projection(
+                    Projection::new(&name, &name, Connectivity::fixed_probability(0.2))
+                        .weight(format!("{} {unit}", w * 0.5).as_str())
+                        .delay("1 ms"),
+                )
+                .monitor(Monitor::spikes(&name))
+                .monitor(Monitor::state(
+                    &name,
+                    &["V_m"],
+                    &(0..n as u32).collect::<Vec<_>>(),
+                ));
+            if unit != "nS" {
+                // Inhibitory input too (the second synaptic channel).
+                c = c.input(Input::poisson(
+                    &name,
+                    "1000 Hz",
+                    format!("{} {unit}", -w).as_str(),
+                ));
+            }
+            names.push(name);
+        }
+    }
+    c = c
+        .population(Population::new("rate", n, "rate_tanh").param("tau", "5 ms"))
+        .input(Input::current("rate", 0.7))
+        .projection(
+            Projection::new("rate", "rate", Connectivity::fixed_probability(0.2)).weight(0.3),
+        )
+        .monitor(Monitor::state(
+            "rate",
+            &["x"],
+            &(0..n as u32).collect::<Vec<_>>(),
+        ));
+    let trace = |res: &ganglion_sim::Results| {
+        let spikes: Vec<(Vec<f64>, Vec<u32>)> = res
+            .spikes
+            .iter()
+            .map(|s| (s.times_ms.clone(), s.senders.clone()))
+            .collect();
+        let states: Vec<Vec<u32>> = res
+            .states
+            .iter()
+            .map(|s| s.values.iter().map(|v| v.to_bits()).collect())
+            .collect();
+        (spikes, states)
+    };
+    ganglion_sim::models::force_baseline_kernels(true);
+    let baseline = trace(&run(&c));
+    ganglion_sim::models::force_baseline_kernels(false);
+    let native = trace(&run(&c));
+    for (i, name) in names.iter().enumerate() {
+        assert!(
+            baseline.0[i].1.len() > 50,
+            "{name}: too few spikes to compare"
+        );
+        assert_eq!(baseline.0[i], native.0[i], "{name}: spikes differ");
+        assert_eq!(baseline.1[i], native.1[i], "{name}: V_m differs");
+    }
+    assert_eq!(
+        baseline.1[names.len()],
+        native.1[names.len()],
+        "rate unit x differs"
+    );
+}

@@ -7,6 +7,7 @@
 //! step's arriving input is added, so input arriving at time t first moves V in the step
 //! after t (for delta synapses it moves V in the step it arrives).
 
+use super::simd::multiversion;
 use super::{Column, Derived, Lane, PopValues, StepIo, first_non_finite, init_col};
 
 /// Propagator from a synaptic current with time constant `tau_s` to V over `h`:
@@ -126,8 +127,12 @@ impl PscExp {
     }
 }
 
-#[inline(never)]
-fn psc_exp_kernel<L: Lane, const EXT: bool>(
+multiversion! {
+    fn psc_exp_kernel<L: Lane, const EXT: bool>(k: &[L; 11], v: &mut [f32], ie: &mut [f32], ii: &mut [f32], r: &mut [f32], io: StepIo) -> bool = psc_exp_body;
+}
+
+#[inline(always)]
+fn psc_exp_body<L: Lane, const EXT: bool>(
     k: &[L; 11],
     v: &mut [f32],
     ie: &mut [f32],
@@ -281,9 +286,13 @@ impl PscAlpha {
     }
 }
 
-#[inline(never)]
+multiversion! {
+    fn psc_alpha_kernel<L: Lane>(k: &[L; 17], v: &mut [f32], die: &mut [f32], ie: &mut [f32], dii: &mut [f32], ii: &mut [f32], r: &mut [f32], io: StepIo) -> () = psc_alpha_body;
+}
+
 #[allow(clippy::too_many_arguments)]
-fn psc_alpha_kernel<L: Lane>(
+#[inline(always)]
+fn psc_alpha_body<L: Lane>(
     k: &[L; 17],
     v: &mut [f32],
     die: &mut [f32],
@@ -426,8 +435,12 @@ impl CondExp {
     }
 }
 
-#[inline(never)]
-fn cond_exp_kernel<L: Lane>(
+multiversion! {
+    fn cond_exp_kernel<L: Lane>(k: &[L; 11], v: &mut [f32], ge: &mut [f32], gi: &mut [f32], r: &mut [f32], io: StepIo) -> () = cond_exp_body;
+}
+
+#[inline(always)]
+fn cond_exp_body<L: Lane>(
     k: &[L; 11],
     v: &mut [f32],
     ge: &mut [f32],
@@ -534,8 +547,12 @@ impl PscDelta {
     }
 }
 
-#[inline(never)]
-fn delta_kernel<L: Lane>(k: &[L; 7], v: &mut [f32], r: &mut [f32], io: StepIo) {
+multiversion! {
+    fn delta_kernel<L: Lane>(k: &[L; 7], v: &mut [f32], r: &mut [f32], io: StepIo) -> () = delta_body;
+}
+
+#[inline(always)]
+fn delta_body<L: Lane>(k: &[L; 7], v: &mut [f32], r: &mut [f32], io: StepIo) {
     let n = v.len();
     k.iter().for_each(|l| l.check(n));
     let r = &mut r[..n];

@@ -11,6 +11,9 @@
 pub mod lif;
 pub mod nonlinear;
 pub mod rate;
+mod simd;
+
+pub use simd::force_baseline_kernels;
 
 use ganglion_model::ResolvedPopulation;
 

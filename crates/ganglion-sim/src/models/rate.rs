@@ -1,5 +1,6 @@
 //! Leaky rate units.
 
+use super::simd::multiversion;
 use super::{Derived, Lane, PopValues, StepIo, fast_exp, first_non_finite, init_col};
 
 /// The transfer function of a rate unit.
@@ -73,8 +74,12 @@ fn transfer(f: Transfer, y: f32) -> f32 {
     }
 }
 
-#[inline(never)]
-fn rate_kernel<L: Lane>(k: &[L; 3], f: Transfer, x: &mut [f32], r: &mut [f32], io: &mut StepIo) {
+multiversion! {
+    fn rate_kernel<L: Lane>(k: &[L; 3], f: Transfer, x: &mut [f32], r: &mut [f32], io: &mut StepIo) -> () = rate_body;
+}
+
+#[inline(always)]
+fn rate_body<L: Lane>(k: &[L; 3], f: Transfer, x: &mut [f32], r: &mut [f32], io: &mut StepIo) {
     let n = x.len();
     k.iter().for_each(|l| l.check(n));
     let r = &mut r[..n];
