@@ -753,6 +753,7 @@ impl StepCtx<'_> {
             board.spikes.clear();
             if self.pops[k].spiking {
                 collect_spikes(&pp.spiked, pp.lo as u32, &mut board.spikes);
+                pp.group.mark_spikes(&board.spikes, pp.lo as u32, t);
                 pp.spike_count += board.spikes.len() as u64;
             } else if let Some(r) = pp.group.rates() {
                 board.rates.clear();

@@ -1,8 +1,8 @@
 //! Leaky integrate-and-fire kernels.
 //!
-//! Common to all: the membrane potential is integrated only when the refractory counter `r`
-//! (in steps, stored as f32) is zero; a spike is emitted when V ≥ V_th at the end of the
-//! step, then V = V_reset and r = round(t_ref / dt). The NEST order is kept: V is advanced
+//! Common to all: the membrane potential is integrated only outside the refractory period
+//! ([`Refractory`]); a spike is emitted when V ≥ V_th at the end of the step, then V = V_reset
+//! and the neuron is refractory for the next round(t_ref / dt) steps. The NEST order is kept: V is advanced
 //! with the synaptic state at the start of the step, then the synaptic state decays and this
 //! step's arriving input is added, so input arriving at time t first moves V in the step
 //! after t (for delta synapses it moves V in the step it arrives).
@@ -38,6 +38,55 @@ fn ref_steps(t_ref: f64, h: f64) -> f64 {
     (t_ref / h).round()
 }
 
+/// Refractory state of a LIF partition: per neuron, the step index (mod 2³²) up to which it
+/// is refractory, exclusive. Kernels only read it (refractory at step t iff `until − t`, as a
+/// wrapped i32, is positive), so the step loop stores nothing for it: a stored counter cost
+/// one of the six vector stores per neuron update that bound the CUBA kernel (-9 % loop
+/// time). A spike at step t sets `until = t + 1 + round(t_ref / dt)` ([`Self::mark`], called
+/// with the step's spike list), which makes steps t+1 ..= t+round(t_ref/dt) refractory.
+#[derive(Debug, Clone)]
+pub(super) struct Refractory(Vec<u32>);
+
+/// Whether a neuron with refractory bound `until` is refractory at step `t` (both mod 2³²).
+#[inline(always)]
+fn refractory_at(until: u32, t: u32) -> bool {
+    until.wrapping_sub(t) as i32 > 0
+}
+
+/// Refractory periods are capped at this many steps (about 30 h at dt = 0.1 ms) so that
+/// `until − t` always fits an i32.
+const MAX_REF_STEPS: u32 = 1 << 30;
+
+impl Refractory {
+    fn new(n: usize) -> Self {
+        Self(vec![0; n])
+    }
+
+    /// Every 2³⁰ steps lift values that lie in the past to the present: `until − t` then
+    /// stays within ±2³¹ however long the run (a stale 0 would read as "future" after 2³¹).
+    #[inline]
+    fn rebase(&mut self, step: u64) {
+        if step.is_multiple_of(MAX_REF_STEPS as u64) {
+            let t = step as u32;
+            for u in &mut self.0 {
+                if !refractory_at(*u, t) {
+                    *u = t;
+                }
+            }
+        }
+    }
+
+    /// Neurons `spikes` (global ids, partition starting at `lo`) spiked at `step`.
+    fn mark(&mut self, spikes: &[u32], lo: u32, step: u64, ref_steps: impl Fn(usize) -> f32) {
+        let t = step as u32;
+        for &g in spikes {
+            let i = (g - lo) as usize;
+            let r = (ref_steps(i) as u32).min(MAX_REF_STEPS);
+            self.0[i] = t.wrapping_add(1 + r);
+        }
+    }
+}
+
 // ---------------------------------------------------------------- iaf_psc_exp
 
 /// `iaf_psc_exp`: LIF with exponential synaptic currents, exact integration.
@@ -53,8 +102,8 @@ pub struct PscExp {
     ie: Vec<f32>,
     /// I_syn_in [pA].
     ii: Vec<f32>,
-    /// Refractory steps left.
-    r: Vec<f32>,
+    /// Step index until which the neuron is refractory (exclusive; see [`Refractory`]).
+    until: Refractory,
 }
 
 // Derived constant indices for iaf_psc_exp.
@@ -101,14 +150,15 @@ impl PscExp {
             v: init_col(&vals.init[0], lo, n, |i| el.at(i)),
             ie: init_col(&vals.init[1], lo, n, |_| 0.0),
             ii: init_col(&vals.init[2], lo, n, |_| 0.0),
-            r: vec![0.0; n],
+            until: Refractory::new(n),
             k,
         }
     }
 
     pub(super) fn step(&mut self, io: StepIo) -> Option<usize> {
         let ext = io.has_ext;
-        let (v, ie, ii, r) = (&mut self.v, &mut self.ie, &mut self.ii, &mut self.r);
+        self.until.rebase(io.step);
+        let (v, ie, ii, r) = (&mut self.v, &mut self.ie, &mut self.ii, &self.until.0[..]);
         let bad = match (&self.k, ext) {
             (Derived::Shared(k), false) => psc_exp_kernel::<_, false>(k, v, ie, ii, r, io),
             (Derived::Shared(k), true) => psc_exp_kernel::<_, true>(k, v, ie, ii, r, io),
@@ -116,6 +166,12 @@ impl PscExp {
             (Derived::Each(k), true) => psc_exp_kernel::<_, true>(&**k, v, ie, ii, r, io),
         };
         if bad { first_non_finite(&self.v) } else { None }
+    }
+
+    /// Starts the refractory period of neurons `spikes` (global ids; partition at `lo`).
+    pub(super) fn mark_spikes(&mut self, spikes: &[u32], lo: u32, step: u64) {
+        let k = &self.k;
+        self.until.mark(spikes, lo, step, |i| k.get(E_REF, i));
     }
 
     pub(super) fn get(&self, var: usize, i: usize) -> f32 {
@@ -128,7 +184,7 @@ impl PscExp {
 }
 
 multiversion! {
-    fn psc_exp_kernel<L: Lane, const EXT: bool>(k: &[L; 11], v: &mut [f32], ie: &mut [f32], ii: &mut [f32], r: &mut [f32], io: StepIo) -> bool = psc_exp_body;
+    fn psc_exp_kernel<L: Lane, const EXT: bool>(k: &[L; 11], v: &mut [f32], ie: &mut [f32], ii: &mut [f32], r: &[u32], io: StepIo) -> bool = psc_exp_body;
 }
 
 #[inline(always)]
@@ -137,12 +193,13 @@ fn psc_exp_body<L: Lane, const EXT: bool>(
     v: &mut [f32],
     ie: &mut [f32],
     ii: &mut [f32],
-    r: &mut [f32],
+    r: &[u32],
     io: StepIo,
 ) -> bool {
     let n = v.len();
     k.iter().for_each(|l| l.check(n));
-    let (ie, ii, r) = (&mut ie[..n], &mut ii[..n], &mut r[..n]);
+    let (ie, ii, r) = (&mut ie[..n], &mut ii[..n], &r[..n]);
+    let t = io.step as u32;
     let (ce, ci, iext, spk) = (
         &mut io.ch0[..n],
         &mut io.ch1[..n],
@@ -164,16 +221,14 @@ fn psc_exp_body<L: Lane, const EXT: bool>(
             k[E_P22].at(i),
             ie[i].mul_add(k[E_P21E].at(i), ii[i].mul_add(k[E_P21I].at(i), drive)),
         );
-        let refractory = r[i] > 0.0;
+        let refractory = refractory_at(r[i], t);
         let vn = if refractory { vi } else { integrated };
-        let rn = (r[i] - 1.0).max(0.0);
         ie[i] = ie[i].mul_add(k[E_P11E].at(i), ce[i]);
         ii[i] = ii[i].mul_add(k[E_P11I].at(i), ci[i]);
         ce[i] = 0.0;
         ci[i] = 0.0;
         let fire = vn >= k[E_VTH].at(i);
         v[i] = if fire { k[E_VRESET].at(i) } else { vn };
-        r[i] = if fire { k[E_REF].at(i) } else { rn };
         spk[i] = fire as u8;
         bad |= !vn.is_finite();
     }
@@ -198,8 +253,8 @@ pub struct PscAlpha {
     dii: Vec<f32>,
     /// I_in [pA].
     ii: Vec<f32>,
-    /// Refractory steps left.
-    r: Vec<f32>,
+    /// Step index until which the neuron is refractory (exclusive; see [`Refractory`]).
+    until: Refractory,
 }
 
 const A_P33: usize = 0;
@@ -259,22 +314,30 @@ impl PscAlpha {
             ie: init_col(&vals.init[1], lo, n, |_| 0.0),
             dii: vec![0.0; n],
             ii: init_col(&vals.init[2], lo, n, |_| 0.0),
-            r: vec![0.0; n],
+            until: Refractory::new(n),
             k,
         }
     }
 
     pub(super) fn step(&mut self, io: StepIo) -> Option<usize> {
+        self.until.rebase(io.step);
         let s = &mut *self;
+        let r = &s.until.0[..];
         match &s.k {
             Derived::Shared(k) => psc_alpha_kernel(
-                k, &mut s.v, &mut s.die, &mut s.ie, &mut s.dii, &mut s.ii, &mut s.r, io,
+                k, &mut s.v, &mut s.die, &mut s.ie, &mut s.dii, &mut s.ii, r, io,
             ),
             Derived::Each(k) => psc_alpha_kernel(
-                &**k, &mut s.v, &mut s.die, &mut s.ie, &mut s.dii, &mut s.ii, &mut s.r, io,
+                &**k, &mut s.v, &mut s.die, &mut s.ie, &mut s.dii, &mut s.ii, r, io,
             ),
         }
         first_non_finite(&self.v)
+    }
+
+    /// Starts the refractory period of neurons `spikes` (global ids; partition at `lo`).
+    pub(super) fn mark_spikes(&mut self, spikes: &[u32], lo: u32, step: u64) {
+        let k = &self.k;
+        self.until.mark(spikes, lo, step, |i| k.get(A_REF, i));
     }
 
     pub(super) fn get(&self, var: usize, i: usize) -> f32 {
@@ -287,7 +350,7 @@ impl PscAlpha {
 }
 
 multiversion! {
-    fn psc_alpha_kernel<L: Lane>(k: &[L; 17], v: &mut [f32], die: &mut [f32], ie: &mut [f32], dii: &mut [f32], ii: &mut [f32], r: &mut [f32], io: StepIo) -> () = psc_alpha_body;
+    fn psc_alpha_kernel<L: Lane>(k: &[L; 17], v: &mut [f32], die: &mut [f32], ie: &mut [f32], dii: &mut [f32], ii: &mut [f32], r: &[u32], io: StepIo) -> () = psc_alpha_body;
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -299,7 +362,7 @@ fn psc_alpha_body<L: Lane>(
     ie: &mut [f32],
     dii: &mut [f32],
     ii: &mut [f32],
-    r: &mut [f32],
+    r: &[u32],
     io: StepIo,
 ) {
     let n = v.len();
@@ -309,8 +372,9 @@ fn psc_alpha_body<L: Lane>(
         &mut ie[..n],
         &mut dii[..n],
         &mut ii[..n],
-        &mut r[..n],
+        &r[..n],
     );
+    let t = io.step as u32;
     let (ce, ci, iext, spk) = (
         &mut io.ch0[..n],
         &mut io.ch1[..n],
@@ -325,9 +389,8 @@ fn psc_alpha_body<L: Lane>(
             + ie[i] * k[A_P32E].at(i)
             + dii[i] * k[A_P31I].at(i)
             + ii[i] * k[A_P32I].at(i);
-        let refractory = r[i] > 0.0;
+        let refractory = refractory_at(r[i], t);
         let vn = if refractory { vi } else { integrated };
-        let rn = if refractory { r[i] - 1.0 } else { 0.0 };
         ie[i] = die[i] * k[A_P21E].at(i) + ie[i] * k[A_P11E].at(i);
         die[i] = die[i] * k[A_P11E].at(i) + ce[i] * k[A_EPSCE].at(i);
         ce[i] = 0.0;
@@ -336,7 +399,6 @@ fn psc_alpha_body<L: Lane>(
         ci[i] = 0.0;
         let fire = vn >= k[A_VTH].at(i);
         v[i] = if fire { k[A_VRESET].at(i) } else { vn };
-        r[i] = if fire { k[A_REF].at(i) } else { rn };
         spk[i] = fire as u8;
     }
 }
@@ -358,8 +420,8 @@ pub struct CondExp {
     ge: Vec<f32>,
     /// g_in [nS].
     gi: Vec<f32>,
-    /// Refractory steps left.
-    r: Vec<f32>,
+    /// Step index until which the neuron is refractory (exclusive; see [`Refractory`]).
+    until: Refractory,
 }
 
 const C_HC: usize = 0; // h / C_m
@@ -404,26 +466,29 @@ impl CondExp {
             v: init_col(&vals.init[0], lo, n, |_| 0.0),
             ge: init_col(&vals.init[1], lo, n, |_| 0.0),
             gi: init_col(&vals.init[2], lo, n, |_| 0.0),
-            r: vec![0.0; n],
+            until: Refractory::new(n),
             k,
         }
     }
 
     pub(super) fn step(&mut self, io: StepIo) -> Option<usize> {
+        self.until.rebase(io.step);
+        let r = &self.until.0[..];
         match &self.k {
             Derived::Shared(k) => {
-                cond_exp_kernel(k, &mut self.v, &mut self.ge, &mut self.gi, &mut self.r, io)
+                cond_exp_kernel(k, &mut self.v, &mut self.ge, &mut self.gi, r, io)
             }
-            Derived::Each(k) => cond_exp_kernel(
-                &**k,
-                &mut self.v,
-                &mut self.ge,
-                &mut self.gi,
-                &mut self.r,
-                io,
-            ),
+            Derived::Each(k) => {
+                cond_exp_kernel(&**k, &mut self.v, &mut self.ge, &mut self.gi, r, io)
+            }
         }
         first_non_finite(&self.v)
+    }
+
+    /// Starts the refractory period of neurons `spikes` (global ids; partition at `lo`).
+    pub(super) fn mark_spikes(&mut self, spikes: &[u32], lo: u32, step: u64) {
+        let k = &self.k;
+        self.until.mark(spikes, lo, step, |i| k.get(C_REF, i));
     }
 
     pub(super) fn get(&self, var: usize, i: usize) -> f32 {
@@ -436,7 +501,7 @@ impl CondExp {
 }
 
 multiversion! {
-    fn cond_exp_kernel<L: Lane>(k: &[L; 11], v: &mut [f32], ge: &mut [f32], gi: &mut [f32], r: &mut [f32], io: StepIo) -> () = cond_exp_body;
+    fn cond_exp_kernel<L: Lane>(k: &[L; 11], v: &mut [f32], ge: &mut [f32], gi: &mut [f32], r: &[u32], io: StepIo) -> () = cond_exp_body;
 }
 
 #[inline(always)]
@@ -445,12 +510,13 @@ fn cond_exp_body<L: Lane>(
     v: &mut [f32],
     ge: &mut [f32],
     gi: &mut [f32],
-    r: &mut [f32],
+    r: &[u32],
     io: StepIo,
 ) {
     let n = v.len();
     k.iter().for_each(|l| l.check(n));
-    let (ge, gi, r) = (&mut ge[..n], &mut gi[..n], &mut r[..n]);
+    let (ge, gi, r) = (&mut ge[..n], &mut gi[..n], &r[..n]);
+    let t = io.step as u32;
     let (ce, ci, iext, spk) = (
         &mut io.ch0[..n],
         &mut io.ch1[..n],
@@ -468,16 +534,14 @@ fn cond_exp_body<L: Lane>(
             + iext[i])
             / gtot;
         let integrated = vinf + (vi - vinf) * super::fast_exp(-gtot * k[C_HC].at(i));
-        let refractory = r[i] > 0.0;
+        let refractory = refractory_at(r[i], t);
         let vn = if refractory { vi } else { integrated };
-        let rn = if refractory { r[i] - 1.0 } else { 0.0 };
         ge[i] = e * k[C_PGE].at(i) + ce[i];
         gi[i] = gin * k[C_PGI].at(i) + ci[i];
         ce[i] = 0.0;
         ci[i] = 0.0;
         let fire = vn >= k[C_VTH].at(i);
         v[i] = if fire { k[C_VRESET].at(i) } else { vn };
-        r[i] = if fire { k[C_REF].at(i) } else { rn };
         spk[i] = fire as u8;
     }
 }
@@ -493,8 +557,8 @@ pub struct PscDelta {
     k: Derived<7>,
     /// V_m − E_L [mV].
     v: Vec<f32>,
-    /// Refractory steps left.
-    r: Vec<f32>,
+    /// Step index until which the neuron is refractory (exclusive; see [`Refractory`]).
+    until: Refractory,
 }
 
 const D_P33: usize = 0;
@@ -529,17 +593,24 @@ impl PscDelta {
         let el = &vals.params[2];
         PscDelta {
             v: init_col(&vals.init[0], lo, n, |i| el.at(i)),
-            r: vec![0.0; n],
+            until: Refractory::new(n),
             k,
         }
     }
 
     pub(super) fn step(&mut self, io: StepIo) -> Option<usize> {
+        self.until.rebase(io.step);
         match &self.k {
-            Derived::Shared(k) => delta_kernel(k, &mut self.v, &mut self.r, io),
-            Derived::Each(k) => delta_kernel(&**k, &mut self.v, &mut self.r, io),
+            Derived::Shared(k) => delta_kernel(k, &mut self.v, &self.until.0, io),
+            Derived::Each(k) => delta_kernel(&**k, &mut self.v, &self.until.0, io),
         }
         first_non_finite(&self.v)
+    }
+
+    /// Starts the refractory period of neurons `spikes` (global ids; partition at `lo`).
+    pub(super) fn mark_spikes(&mut self, spikes: &[u32], lo: u32, step: u64) {
+        let k = &self.k;
+        self.until.mark(spikes, lo, step, |i| k.get(D_REF, i));
     }
 
     pub(super) fn get(&self, _var: usize, i: usize) -> f32 {
@@ -548,14 +619,15 @@ impl PscDelta {
 }
 
 multiversion! {
-    fn delta_kernel<L: Lane>(k: &[L; 7], v: &mut [f32], r: &mut [f32], io: StepIo) -> () = delta_body;
+    fn delta_kernel<L: Lane>(k: &[L; 7], v: &mut [f32], r: &[u32], io: StepIo) -> () = delta_body;
 }
 
 #[inline(always)]
-fn delta_body<L: Lane>(k: &[L; 7], v: &mut [f32], r: &mut [f32], io: StepIo) {
+fn delta_body<L: Lane>(k: &[L; 7], v: &mut [f32], r: &[u32], io: StepIo) {
     let n = v.len();
     k.iter().for_each(|l| l.check(n));
-    let r = &mut r[..n];
+    let r = &r[..n];
+    let t = io.step as u32;
     let (ce, ci, iext, spk) = (
         &mut io.ch0[..n],
         &mut io.ch1[..n],
@@ -568,15 +640,56 @@ fn delta_body<L: Lane>(k: &[L; 7], v: &mut [f32], r: &mut [f32], io: StepIo) {
             vi * k[D_P33].at(i) + (k[D_IE].at(i) + iext[i]) * k[D_P30].at(i) + ce[i] + ci[i];
         ce[i] = 0.0;
         ci[i] = 0.0;
-        let refractory = r[i] > 0.0;
+        let refractory = refractory_at(r[i], t);
         let vn = if refractory { vi } else { integrated };
-        let rn = if refractory { r[i] - 1.0 } else { 0.0 };
         let fire = vn >= k[D_VTH].at(i);
         v[i] = if fire { k[D_VRESET].at(i) } else { vn };
-        r[i] = if fire { k[D_REF].at(i) } else { rn };
         spk[i] = fire as u8;
     }
 }
 
 #[allow(dead_code)]
 fn _column_is_used(_: &Column) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refractory_period_spans_exactly_ref_steps_across_the_u32_wrap() {
+        for t0 in [0u64, 5, (1 << 32) - 2, (1 << 32) + 7] {
+            let mut r = Refractory::new(2);
+            // As in a run: rebased at every multiple of 2³⁰ steps so far.
+            for k in 0..=t0 / MAX_REF_STEPS as u64 {
+                r.rebase(k * MAX_REF_STEPS as u64);
+            }
+            r.mark(&[11], 10, t0, |_| 3.0);
+            // (The kernel of step t0 has already run when the spike is marked.)
+            let refr = |t: u64| refractory_at(r.0[1], t as u32);
+            assert!((1..=3).all(|k| refr(t0 + k)), "t0 = {t0}");
+            assert!(!refr(t0 + 4) && !refr(t0 + 1000), "t0 = {t0}");
+            assert!(!refractory_at(r.0[0], (t0 + 1) as u32), "unmarked neuron");
+        }
+    }
+
+    #[test]
+    fn rebasing_keeps_silent_neurons_out_of_refractoriness_in_long_runs() {
+        let mut r = Refractory::new(1);
+        // Without rebasing, the initial 0 would read as "refractory" from step 2³¹ on.
+        assert!(refractory_at(0, (1u64 << 31) as u32 + 1));
+        for k in 0..=4u64 {
+            r.rebase(k * MAX_REF_STEPS as u64);
+            let t = k * MAX_REF_STEPS as u64;
+            assert!(
+                !refractory_at(r.0[0], (t + MAX_REF_STEPS as u64 - 1) as u32),
+                "k = {k}"
+            );
+        }
+        // A period in progress is kept across a rebase.
+        let mut r = Refractory::new(1);
+        let t = 3 * MAX_REF_STEPS as u64 - 1;
+        r.mark(&[0], 0, t, |_| 20.0);
+        r.rebase(t + 1);
+        assert!(refractory_at(r.0[0], (t + 20) as u32) && !refractory_at(r.0[0], (t + 21) as u32));
+    }
+}

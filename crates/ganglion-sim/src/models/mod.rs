@@ -263,6 +263,24 @@ impl NeuronGroup {
         }
     }
 
+    /// Called after [`step`](Self::step) with the step's spikes (global ids, partition
+    /// starting at `lo`): starts the LIF models' refractory periods.
+    pub fn mark_spikes(&mut self, spikes: &[u32], lo: u32, step: u64) {
+        if spikes.is_empty() {
+            return;
+        }
+        match self {
+            NeuronGroup::PscExp(g) => g.mark_spikes(spikes, lo, step),
+            NeuronGroup::PscAlpha(g) => g.mark_spikes(spikes, lo, step),
+            NeuronGroup::CondExp(g) => g.mark_spikes(spikes, lo, step),
+            NeuronGroup::PscDelta(g) => g.mark_spikes(spikes, lo, step),
+            NeuronGroup::AdEx(_)
+            | NeuronGroup::Izhikevich(_)
+            | NeuronGroup::Rate(_)
+            | NeuronGroup::Poisson(_) => {}
+        }
+    }
+
     /// State variable `var` (model order) of local neuron `i`, in base units.
     pub fn get(&self, var: usize, i: usize) -> f32 {
         match self {
