@@ -755,6 +755,15 @@ impl StepCtx<'_> {
                 collect_spikes(&pp.spiked, pp.lo as u32, &mut board.spikes);
                 pp.group.mark_spikes(&board.spikes, pp.lo as u32, t);
                 pp.spike_count += board.spikes.len() as u64;
+                // The synapse rows of these spikes are scattered over matrices larger than
+                // the core's cache and are read in phase B: start loading them now, so that
+                // their memory latency overlaps the rest of phase A instead of stalling the
+                // delivery loop row after row.
+                for pj in part.projs.iter().filter(|pj| pj.source == k) {
+                    for &s in &board.spikes {
+                        prefetch_row(&pj.csr, s as usize);
+                    }
+                }
             } else if let Some(r) = pp.group.rates() {
                 board.rates.clear();
                 board.rates.extend_from_slice(r);
@@ -899,6 +908,25 @@ fn deliver(
             }
         }
     }
+}
+
+/// Ask the CPU to start loading the first 256 bytes of source `s`'s targets and weights.
+#[inline(always)]
+fn prefetch_row(csr: &Csr, s: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let (a, b) = (csr.row_ptr[s] as usize, csr.row_ptr[s + 1] as usize);
+        for k in (a..b.min(a + 64)).step_by(16) {
+            // SAFETY: k < b ≤ the length of tgt and of w; a prefetch never faults.
+            unsafe {
+                _mm_prefetch::<_MM_HINT_T0>(csr.tgt.as_ptr().add(k).cast());
+                _mm_prefetch::<_MM_HINT_T0>(csr.w.as_ptr().add(k).cast());
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (csr, s);
 }
 
 /// Add source `s`'s synapses into one arrival slot `buf` (constant delay, weight scale 1).
