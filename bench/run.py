@@ -8,7 +8,9 @@
 
 Run bench/setup.sh first (creates bench/.venv with brian2 and nest-simulator) and build
 Ganglion (cargo build --release). Every measured process is started with `nice -n 10`
-(--nice), one at a time, systems alternating within each repetition (the order rotates
+(--nice), right after all cores were kept busy for 0.3 s (--prewarm: the host clocks idle
+cores down, and a loop that starts 10 ms after launch would otherwise be timed on a cold
+clock), one at a time, systems alternating within each repetition (the order rotates
 from one repetition to the next). For each process the runner records its wall time
 (fork to exit: "whole process") and its peak RSS (os.wait4, which covers its children,
 e.g. Brian2's compiled binary). The sim-loop time comes from each system itself:
@@ -91,14 +93,39 @@ def wait_idle(max_busy_cores, max_wait_s):
         time.sleep(8.0)
 
 
+# Seconds every core is kept busy right before each measured process (--prewarm).
+PREWARM_S = 0.3
+
+
+def prewarm(seconds):
+    """Keep every core busy for `seconds`, then return (at once, before the measured process).
+
+    The host lowers the cores' clock while they idle (run.py itself idles between runs, see
+    wait_idle), and raising it takes ~50-100 ms of load. Brian2's and NEST's loops start after
+    seconds of code generation, compilation or building, i.e. on a fast clock; Ganglion's CUBA
+    loop starts 10 ms after launch and lasts ~20 ms, so without this it would be timed on a
+    cold clock (measured: 0.025-0.028 s instead of 0.017-0.018 s for the same binary). Every
+    system gets the same warm-up; it happens before the process starts, so no reported time
+    includes it.
+    """
+    if seconds <= 0:
+        return
+    code = f"import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass"
+    spinners = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(os.cpu_count() or 1)]
+    for p in spinners:
+        p.wait()
+
+
 def run_process(cmd, nice, timeout, cwd=ROOT, env=None):
     """Run cmd, return dict(rc, wall_s, peak_rss_mb, cpu_s, other_cores, stdout, stderr, timed_out).
 
     other_cores: mean number of cores that other processes kept busy during the run
     (machine busy time minus this process tree's CPU time, divided by wall time).
+    The cores are warmed first (see prewarm).
     """
     out = tempfile.TemporaryFile(mode="w+")
     err = tempfile.TemporaryFile(mode="w+")
+    prewarm(PREWARM_S)
 
     def pre():
         os.setsid()
@@ -396,7 +423,8 @@ def report(records, env, args, title="Ganglion vs Brian2 vs NEST"):
         if env.get(k):
             L.append(f"- {k}: {env[k]}")
     L.append(f"- repetitions: {args.reps}; threads: {', '.join(map(str, args.threads))}; "
-             f"every process run with `nice -n {args.nice}`, one at a time, systems alternating")
+             f"every process run with `nice -n {args.nice}`, one at a time, systems alternating, "
+             f"all cores kept busy for {args.prewarm} s right before each (clock warm-up, see `prewarm` in run.py)")
     L.append("- seeds: repetition k (0-based) uses seed k+1 in every system (random streams differ between systems)")
     L.append("")
     L.append("Columns: **sim loop** = the simulation loop only (median, (min–max) over repetitions); "
@@ -553,6 +581,9 @@ def main():
                     help="skip Brian2 on hpc (126.6 M synapses: ~5 GB, ~35-55 s per run)")
     ap.add_argument("--ganglion", default=GANGLION)
     ap.add_argument("--nice", type=int, default=10)
+    ap.add_argument("--prewarm", type=float, default=PREWARM_S,
+                    help="seconds all cores spin before each measured process, so that every "
+                         "loop runs on a raised clock (default %(default)s; 0 = off)")
     ap.add_argument("--timeout", type=float, default=3600.0, help="per process [s]")
     ap.add_argument("--keep-out", action="store_true", help="keep Ganglion's spike files in bench/out")
     ap.add_argument("--no-warmup", action="store_true")
@@ -573,6 +604,8 @@ def main():
     ap.add_argument("--output", default=None, help="report path (default bench/RESULTS.md, quick: bench/out/RESULTS-quick.md)")
     ap.add_argument("--jsonl", default=None, help="raw records (default bench/RESULTS.jsonl, quick: bench/out/quick.jsonl)")
     args = ap.parse_args()
+    global PREWARM_S
+    PREWARM_S = args.prewarm
     args.nets = [n.strip() for n in args.nets.split(",") if n.strip()]
     for n in args.nets:
         if n not in netdefs.NETWORKS:
