@@ -93,8 +93,9 @@ def wait_idle(max_busy_cores, max_wait_s):
         time.sleep(8.0)
 
 
-# Seconds every core is kept busy right before each measured process (--prewarm).
-PREWARM_S = 0.3
+# Seconds every core is kept busy right before each measured process (--prewarm; main()
+# stores the option's value here).
+PREWARM = {"seconds": 0.3}
 
 
 def prewarm(seconds):
@@ -125,7 +126,7 @@ def run_process(cmd, nice, timeout, cwd=ROOT, env=None):
     """
     out = tempfile.TemporaryFile(mode="w+")
     err = tempfile.TemporaryFile(mode="w+")
-    prewarm(PREWARM_S)
+    prewarm(PREWARM["seconds"])
 
     def pre():
         os.setsid()
@@ -581,7 +582,7 @@ def main():
                     help="skip Brian2 on hpc (126.6 M synapses: ~5 GB, ~35-55 s per run)")
     ap.add_argument("--ganglion", default=GANGLION)
     ap.add_argument("--nice", type=int, default=10)
-    ap.add_argument("--prewarm", type=float, default=PREWARM_S,
+    ap.add_argument("--prewarm", type=float, default=PREWARM["seconds"],
                     help="seconds all cores spin before each measured process, so that every "
                          "loop runs on a raised clock (default %(default)s; 0 = off)")
     ap.add_argument("--timeout", type=float, default=3600.0, help="per process [s]")
@@ -604,8 +605,7 @@ def main():
     ap.add_argument("--output", default=None, help="report path (default bench/RESULTS.md, quick: bench/out/RESULTS-quick.md)")
     ap.add_argument("--jsonl", default=None, help="raw records (default bench/RESULTS.jsonl, quick: bench/out/quick.jsonl)")
     args = ap.parse_args()
-    global PREWARM_S
-    PREWARM_S = args.prewarm
+    PREWARM["seconds"] = args.prewarm
     args.nets = [n.strip() for n in args.nets.split(",") if n.strip()]
     for n in args.nets:
         if n not in netdefs.NETWORKS:
