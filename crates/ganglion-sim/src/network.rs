@@ -844,18 +844,7 @@ impl StepCtx<'_> {
                 }
                 let csr = &pj.csr;
                 if self.pops[pj.source].spiking {
-                    if let Delays::Const(d) = csr.delay {
-                        // One arrival slot for the whole projection: computed once per step.
-                        let slot = ((t + d as u64) % slots as u64) as usize;
-                        let buf = &mut tp.ring[ch_base + slot * n..ch_base + (slot + 1) * n];
-                        for &s in &board.spikes {
-                            add_row(buf, csr, s as usize);
-                        }
-                    } else {
-                        for &s in &board.spikes {
-                            deliver(&mut tp.ring, csr, s as usize, 1.0, ch_base, n, slots, t);
-                        }
-                    }
+                    deliver_spikes(&mut tp.ring, csr, &board.spikes, ch_base, n, slots, t);
                 } else {
                     let lo = self.rate_lo(q, pj.source);
                     for (j, &rate) in board.rates.iter().enumerate() {
@@ -886,20 +875,15 @@ fn deliver(
     slots: usize,
     t: u64,
 ) {
-    let (a, b) = (csr.row_ptr[s] as usize, csr.row_ptr[s + 1] as usize);
-    let tgt = &csr.tgt[a..b];
-    let w = &csr.w[a..b];
     match &csr.delay {
         Delays::Const(d) => {
-            let slot = ((t + *d as u64) % slots as u64) as usize;
-            let buf = &mut ring[ch_base + slot * n..ch_base + (slot + 1) * n];
-            for (&i, &wi) in tgt.iter().zip(w) {
-                buf[i as usize] += wi * scale;
-            }
+            let buf = arrival_slot(ring, *d, ch_base, n, slots, t);
+            add_row(buf, csr, s, scale);
         }
         Delays::Each(ds) => {
+            let (a, b) = (csr.row_ptr[s] as usize, csr.row_ptr[s + 1] as usize);
             let cur = (t % slots as u64) as usize;
-            for ((&i, &wi), &d) in tgt.iter().zip(w).zip(&ds[a..b]) {
+            for ((&i, &wi), &d) in csr.tgt[a..b].iter().zip(&csr.w[a..b]).zip(&ds[a..b]) {
                 let mut slot = cur + d as usize;
                 if slot >= slots {
                     slot -= slots;
@@ -908,6 +892,46 @@ fn deliver(
             }
         }
     }
+}
+
+/// [`deliver`] for every spike of a step: with a constant delay the arrival slot is found
+/// once for all of them (a 64-bit division per spike otherwise).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn deliver_spikes(
+    ring: &mut [f32],
+    csr: &Csr,
+    spikes: &[u32],
+    ch_base: usize,
+    n: usize,
+    slots: usize,
+    t: u64,
+) {
+    if let Delays::Const(d) = csr.delay {
+        let buf = arrival_slot(ring, d, ch_base, n, slots, t);
+        for &s in spikes {
+            add_row(buf, csr, s as usize, 1.0);
+        }
+    } else {
+        for &s in spikes {
+            deliver(ring, csr, s as usize, 1.0, ch_base, n, slots, t);
+        }
+    }
+}
+
+/// The `n` ring cells of channel base `ch_base` where input sent at step `t` with delay `d`
+/// arrives.
+#[inline(always)]
+fn arrival_slot(
+    ring: &mut [f32],
+    d: u16,
+    ch_base: usize,
+    n: usize,
+    slots: usize,
+    t: u64,
+) -> &mut [f32] {
+    let slot = ((t + d as u64) % slots as u64) as usize;
+    &mut ring[ch_base + slot * n..ch_base + (slot + 1) * n]
 }
 
 /// Ask the CPU to start loading the first 256 bytes of source `s`'s targets and weights.
@@ -929,12 +953,12 @@ fn prefetch_row(csr: &Csr, s: usize) {
     let _ = (csr, s);
 }
 
-/// Add source `s`'s synapses into one arrival slot `buf` (constant delay, weight scale 1).
+/// Add source `s`'s synapses, scaled by `scale`, into one arrival slot `buf`.
 #[inline(always)]
-fn add_row(buf: &mut [f32], csr: &Csr, s: usize) {
+fn add_row(buf: &mut [f32], csr: &Csr, s: usize, scale: f32) {
     let (a, b) = (csr.row_ptr[s] as usize, csr.row_ptr[s + 1] as usize);
     for (&i, &wi) in csr.tgt[a..b].iter().zip(&csr.w[a..b]) {
-        buf[i as usize] += wi;
+        buf[i as usize] += wi * scale;
     }
 }
 

@@ -2,8 +2,8 @@
 //!
 //! Common to all: the membrane potential is integrated only outside the refractory period
 //! ([`Refractory`]); a spike is emitted when V ≥ V_th at the end of the step, then V = V_reset
-//! and the neuron is refractory for the next round(t_ref / dt) steps. The NEST order is kept: V is advanced
-//! with the synaptic state at the start of the step, then the synaptic state decays and this
+//! and the neuron is refractory for the next round(t_ref / dt) steps. The NEST order is kept:
+//! V is advanced with the synaptic state at the start of the step, then the synaptic state decays and this
 //! step's arriving input is added, so input arriving at time t first moves V in the step
 //! after t (for delta synapses it moves V in the step it arrives).
 
@@ -62,10 +62,11 @@ impl Refractory {
         Self(vec![0; n])
     }
 
-    /// Every 2³⁰ steps lift values that lie in the past to the present: `until − t` then
-    /// stays within ±2³¹ however long the run (a stale 0 would read as "future" after 2³¹).
+    /// The bounds for the kernel of `step`. Every 2³⁰ steps it first lifts bounds that lie in
+    /// the past to the present: `until − t` then stays within ±2³¹ however long the run (a
+    /// stale 0 would read as "future" after 2³¹ steps).
     #[inline]
-    fn rebase(&mut self, step: u64) {
+    fn for_step(&mut self, step: u64) -> &[u32] {
         if step.is_multiple_of(MAX_REF_STEPS as u64) {
             let t = step as u32;
             for u in &mut self.0 {
@@ -74,14 +75,23 @@ impl Refractory {
                 }
             }
         }
+        &self.0
     }
 
-    /// Neurons `spikes` (global ids, partition starting at `lo`) spiked at `step`.
-    fn mark(&mut self, spikes: &[u32], lo: u32, step: u64, ref_steps: impl Fn(usize) -> f32) {
+    /// Neurons `spikes` (global ids, partition starting at `lo`) spiked at `step`; their
+    /// refractory length in steps is derived constant `ref_index` of `k`.
+    fn mark<const M: usize>(
+        &mut self,
+        spikes: &[u32],
+        lo: u32,
+        step: u64,
+        k: &Derived<M>,
+        ref_index: usize,
+    ) {
         let t = step as u32;
         for &g in spikes {
             let i = (g - lo) as usize;
-            let r = (ref_steps(i) as u32).min(MAX_REF_STEPS);
+            let r = (k.get(ref_index, i) as u32).min(MAX_REF_STEPS);
             self.0[i] = t.wrapping_add(1 + r);
         }
     }
@@ -157,8 +167,8 @@ impl PscExp {
 
     pub(super) fn step(&mut self, io: StepIo) -> Option<usize> {
         let ext = io.has_ext;
-        self.until.rebase(io.step);
-        let (v, ie, ii, r) = (&mut self.v, &mut self.ie, &mut self.ii, &self.until.0[..]);
+        let r = self.until.for_step(io.step);
+        let (v, ie, ii) = (&mut self.v, &mut self.ie, &mut self.ii);
         let bad = match (&self.k, ext) {
             (Derived::Shared(k), false) => psc_exp_kernel::<_, false>(k, v, ie, ii, r, io),
             (Derived::Shared(k), true) => psc_exp_kernel::<_, true>(k, v, ie, ii, r, io),
@@ -170,8 +180,7 @@ impl PscExp {
 
     /// Starts the refractory period of neurons `spikes` (global ids; partition at `lo`).
     pub(super) fn mark_spikes(&mut self, spikes: &[u32], lo: u32, step: u64) {
-        let k = &self.k;
-        self.until.mark(spikes, lo, step, |i| k.get(E_REF, i));
+        self.until.mark(spikes, lo, step, &self.k, E_REF);
     }
 
     pub(super) fn get(&self, var: usize, i: usize) -> f32 {
@@ -320,9 +329,8 @@ impl PscAlpha {
     }
 
     pub(super) fn step(&mut self, io: StepIo) -> Option<usize> {
-        self.until.rebase(io.step);
         let s = &mut *self;
-        let r = &s.until.0[..];
+        let r = s.until.for_step(io.step);
         match &s.k {
             Derived::Shared(k) => psc_alpha_kernel(
                 k, &mut s.v, &mut s.die, &mut s.ie, &mut s.dii, &mut s.ii, r, io,
@@ -336,8 +344,7 @@ impl PscAlpha {
 
     /// Starts the refractory period of neurons `spikes` (global ids; partition at `lo`).
     pub(super) fn mark_spikes(&mut self, spikes: &[u32], lo: u32, step: u64) {
-        let k = &self.k;
-        self.until.mark(spikes, lo, step, |i| k.get(A_REF, i));
+        self.until.mark(spikes, lo, step, &self.k, A_REF);
     }
 
     pub(super) fn get(&self, var: usize, i: usize) -> f32 {
@@ -472,8 +479,7 @@ impl CondExp {
     }
 
     pub(super) fn step(&mut self, io: StepIo) -> Option<usize> {
-        self.until.rebase(io.step);
-        let r = &self.until.0[..];
+        let r = self.until.for_step(io.step);
         match &self.k {
             Derived::Shared(k) => {
                 cond_exp_kernel(k, &mut self.v, &mut self.ge, &mut self.gi, r, io)
@@ -487,8 +493,7 @@ impl CondExp {
 
     /// Starts the refractory period of neurons `spikes` (global ids; partition at `lo`).
     pub(super) fn mark_spikes(&mut self, spikes: &[u32], lo: u32, step: u64) {
-        let k = &self.k;
-        self.until.mark(spikes, lo, step, |i| k.get(C_REF, i));
+        self.until.mark(spikes, lo, step, &self.k, C_REF);
     }
 
     pub(super) fn get(&self, var: usize, i: usize) -> f32 {
@@ -599,18 +604,17 @@ impl PscDelta {
     }
 
     pub(super) fn step(&mut self, io: StepIo) -> Option<usize> {
-        self.until.rebase(io.step);
+        let r = self.until.for_step(io.step);
         match &self.k {
-            Derived::Shared(k) => delta_kernel(k, &mut self.v, &self.until.0, io),
-            Derived::Each(k) => delta_kernel(&**k, &mut self.v, &self.until.0, io),
+            Derived::Shared(k) => delta_kernel(k, &mut self.v, r, io),
+            Derived::Each(k) => delta_kernel(&**k, &mut self.v, r, io),
         }
         first_non_finite(&self.v)
     }
 
     /// Starts the refractory period of neurons `spikes` (global ids; partition at `lo`).
     pub(super) fn mark_spikes(&mut self, spikes: &[u32], lo: u32, step: u64) {
-        let k = &self.k;
-        self.until.mark(spikes, lo, step, |i| k.get(D_REF, i));
+        self.until.mark(spikes, lo, step, &self.k, D_REF);
     }
 
     pub(super) fn get(&self, _var: usize, i: usize) -> f32 {
@@ -661,9 +665,9 @@ mod tests {
             let mut r = Refractory::new(2);
             // As in a run: rebased at every multiple of 2³⁰ steps so far.
             for k in 0..=t0 / MAX_REF_STEPS as u64 {
-                r.rebase(k * MAX_REF_STEPS as u64);
+                r.for_step(k * MAX_REF_STEPS as u64);
             }
-            r.mark(&[11], 10, t0, |_| 3.0);
+            r.mark(&[11], 10, t0, &Derived::Shared([3.0]), 0);
             // (The kernel of step t0 has already run when the spike is marked.)
             let refr = |t: u64| refractory_at(r.0[1], t as u32);
             assert!((1..=3).all(|k| refr(t0 + k)), "t0 = {t0}");
@@ -678,7 +682,7 @@ mod tests {
         // Without rebasing, the initial 0 would read as "refractory" from step 2³¹ on.
         assert!(refractory_at(0, (1u64 << 31) as u32 + 1));
         for k in 0..=4u64 {
-            r.rebase(k * MAX_REF_STEPS as u64);
+            r.for_step(k * MAX_REF_STEPS as u64);
             let t = k * MAX_REF_STEPS as u64;
             assert!(
                 !refractory_at(r.0[0], (t + MAX_REF_STEPS as u64 - 1) as u32),
@@ -688,8 +692,8 @@ mod tests {
         // A period in progress is kept across a rebase.
         let mut r = Refractory::new(1);
         let t = 3 * MAX_REF_STEPS as u64 - 1;
-        r.mark(&[0], 0, t, |_| 20.0);
-        r.rebase(t + 1);
+        r.mark(&[0], 0, t, &Derived::Shared([20.0]), 0);
+        r.for_step(t + 1);
         assert!(refractory_at(r.0[0], (t + 20) as u32) && !refractory_at(r.0[0], (t + 21) as u32));
     }
 }
