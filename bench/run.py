@@ -93,9 +93,8 @@ def wait_idle(max_busy_cores, max_wait_s):
         time.sleep(8.0)
 
 
-# Seconds every core is kept busy right before each measured process (--prewarm; main()
-# stores the option's value here).
-PREWARM = {"seconds": 0.3}
+# Default seconds every core is kept busy right before each measured process (--prewarm).
+PREWARM_S = 0.3
 
 
 def prewarm(seconds):
@@ -117,16 +116,16 @@ def prewarm(seconds):
         p.wait()
 
 
-def run_process(cmd, nice, timeout, cwd=ROOT, env=None):
+def run_process(cmd, nice, timeout, prewarm_s, cwd=ROOT, env=None):
     """Run cmd, return dict(rc, wall_s, peak_rss_mb, cpu_s, other_cores, stdout, stderr, timed_out).
 
     other_cores: mean number of cores that other processes kept busy during the run
     (machine busy time minus this process tree's CPU time, divided by wall time).
-    The cores are warmed first (see prewarm).
+    The cores are first kept busy for prewarm_s seconds (see prewarm).
     """
     out = tempfile.TemporaryFile(mode="w+")
     err = tempfile.TemporaryFile(mode="w+")
-    prewarm(PREWARM["seconds"])
+    prewarm(prewarm_s)
 
     def pre():
         os.setsid()
@@ -182,7 +181,7 @@ def run_ganglion(net, threads, rep, args):
     os.makedirs(os.path.dirname(outdir), exist_ok=True)
     cmd = [args.ganglion, "run", spec, "--out", outdir, "--threads", str(threads), "--seed", str(rep + 1),
            "--no-plots"]
-    r = run_process(cmd, args.nice, args.timeout)
+    r = run_process(cmd, args.nice, args.timeout, args.prewarm)
     rec = {"system": "ganglion", "mode": "ganglion", "network": net, "threads": threads, "rep": rep,
            "cmd": " ".join(cmd)}
     if r["rc"] != 0:
@@ -234,7 +233,7 @@ def run_reference(system, mode, net, threads, rep, args, duration=None):
     env["MKL_NUM_THREADS"] = "1"
     t_launch = time.time()
     cmd += ["--t0", repr(t_launch)]
-    r = run_process(cmd, args.nice, args.timeout, cwd=tempfile.gettempdir(), env=env)
+    r = run_process(cmd, args.nice, args.timeout, args.prewarm, cwd=tempfile.gettempdir(), env=env)
     rec = last_json_line(r["stdout"]) if r["rc"] == 0 else None
     base = {"system": system, "mode": mode, "network": net, "threads": threads, "rep": rep}
     if rec is None:
@@ -582,7 +581,7 @@ def main():
                     help="skip Brian2 on hpc (126.6 M synapses: ~5 GB, ~35-55 s per run)")
     ap.add_argument("--ganglion", default=GANGLION)
     ap.add_argument("--nice", type=int, default=10)
-    ap.add_argument("--prewarm", type=float, default=PREWARM["seconds"],
+    ap.add_argument("--prewarm", type=float, default=PREWARM_S,
                     help="seconds all cores spin before each measured process, so that every "
                          "loop runs on a raised clock (default %(default)s; 0 = off)")
     ap.add_argument("--timeout", type=float, default=3600.0, help="per process [s]")
@@ -605,7 +604,6 @@ def main():
     ap.add_argument("--output", default=None, help="report path (default bench/RESULTS.md, quick: bench/out/RESULTS-quick.md)")
     ap.add_argument("--jsonl", default=None, help="raw records (default bench/RESULTS.jsonl, quick: bench/out/quick.jsonl)")
     args = ap.parse_args()
-    PREWARM["seconds"] = args.prewarm
     args.nets = [n.strip() for n in args.nets.split(",") if n.strip()]
     for n in args.nets:
         if n not in netdefs.NETWORKS:
