@@ -7,14 +7,8 @@
 //!
 //! Output layout everywhere: `steps × inputs` row-major `u8` (1 = spike in that step).
 
-/// SplitMix64 finaliser: a bijective 64-bit mixer.
-#[inline]
-pub fn mix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+/// One SplitMix64 step (`ganglion_base::rng::splitmix64`): a bijective 64-bit mixer.
+pub use ganglion_base::rng::splitmix64 as mix64;
 
 /// The stream key of sample `sample` under `seed`.
 pub fn stream_key(seed: u64, sample: u64) -> u64 {

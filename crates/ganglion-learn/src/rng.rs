@@ -19,13 +19,7 @@ pub(crate) mod ids {
     pub const ARNOLDI: u64 = 40;
 }
 
-/// SplitMix64 finaliser: a bijective scrambler used to mix `(seed, id)` into one seed.
-fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+use ganglion_base::rng::splitmix64;
 
 /// The random stream of object `id` under the user's `seed`.
 pub fn stream(seed: u64, id: u64) -> Xoshiro256PlusPlus {

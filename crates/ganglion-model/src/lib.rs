@@ -23,12 +23,12 @@
 //! assert!(err.contains("tau_m must be positive"));
 //! ```
 
+pub use ganglion_base::{npy, units};
+
 pub mod error;
 pub mod models;
-pub mod npy;
 pub mod resolved;
 pub mod spec;
-pub mod units;
 pub mod validate;
 
 pub use error::{ModelError, Problem, SourceMap};

@@ -416,42 +416,7 @@ pub fn model(name: &str) -> Option<&'static ModelInfo> {
     MODELS.iter().find(|m| m.name == name)
 }
 
-/// The closest of `candidates` to `word` by edit distance, if reasonably close (for hints).
-pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let mut best: Option<(usize, &str)> = None;
-    for c in candidates {
-        let d = edit_distance(&word.to_lowercase(), &c.to_lowercase());
-        if best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, c));
-        }
-    }
-    best.filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .map(|(_, c)| c)
-}
-
-/// A hint for an unknown name: `did you mean "x"?` when a candidate is close, otherwise
-/// `"<label>: a, b, c"` listing every candidate.
-pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str], label: &str) -> String {
-    match closest(word, candidates.iter().copied()) {
-        Some(m) => format!("did you mean \"{m}\"?"),
-        None => format!("{label}: {}", candidates.join(", ")),
-    }
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let sub = prev[j - 1] + usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = sub.min(prev[j] + 1).min(cur[j - 1] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
+pub use ganglion_base::names::{closest, did_you_mean};
 
 #[cfg(test)]
 mod tests {

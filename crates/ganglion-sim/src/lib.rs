@@ -22,7 +22,7 @@ pub mod models;
 pub mod network;
 pub mod plasticity;
 pub mod record;
-pub mod rng;
+pub use ganglion_base::rng;
 pub mod sample;
 
 pub use network::{Network, PopMeta};

@@ -10,10 +10,8 @@ pub type StudyRng = Xoshiro256PlusPlus;
 /// thread runs which id.
 pub fn stream(seed: u64, id: u64) -> StudyRng {
     // SplitMix64 finaliser of the pair, so nearby ids get unrelated seeds.
-    let mut z = seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    StudyRng::seed_from_u64(z ^ (z >> 31))
+    let z = seed ^ id.wrapping_mul(ganglion_base::rng::GAMMA);
+    StudyRng::seed_from_u64(ganglion_base::rng::mix64(z))
 }
 
 /// A standard normal deviate (Box–Muller; the second deviate is dropped to

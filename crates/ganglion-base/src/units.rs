@@ -146,7 +146,7 @@ fn unit_factor(unit: &str) -> Option<(Dim, f64)> {
 /// and its dimension. A bare number is [`Dim::Dimensionless`].
 ///
 /// ```
-/// use ganglion_model::units::{parse_quantity, Dim};
+/// use ganglion_base::units::{parse_quantity, Dim};
 /// assert_eq!(parse_quantity("1.5 s").unwrap(), (1500.0, Dim::Time));
 /// assert_eq!(parse_quantity("-65mV").unwrap(), (-65.0, Dim::Voltage));
 /// ```

@@ -15,6 +15,13 @@ pub fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// One SplitMix64 step from state `z`: `mix64(z + γ)`. Used to scramble a seed before it
+/// keys a stream or seeds another generator.
+#[inline(always)]
+pub fn splitmix64(z: u64) -> u64 {
+    mix64(z.wrapping_add(GAMMA))
+}
+
 /// A key for a stream derived from a parent key and a label (object id, neuron index, …).
 #[inline]
 pub fn derive(parent: u64, label: u64) -> u64 {
