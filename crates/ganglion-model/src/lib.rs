@@ -26,13 +26,19 @@
 pub use ganglion_base::{npy, units};
 
 pub mod error;
-pub mod models;
 pub mod resolved;
 pub mod spec;
 pub mod validate;
 
 pub use error::{ModelError, Problem, SourceMap};
-pub use models::{MODELS, ModelInfo, SynapseKind, model};
+pub use ganglion_neurons::{MODELS, ModelInfo, SynapseKind, model};
+
+/// The neuron-model catalogue (defined with each model in `ganglion-neurons`) and name hints.
+pub mod models {
+    pub use ganglion_base::names::{closest, did_you_mean};
+    pub use ganglion_neurons::catalogue::*;
+    pub use ganglion_neurons::{MODELS, model, model_names};
+}
 pub use resolved::*;
 pub use spec::*;
 pub use validate::{Source, load, load_and_validate, parse_str, validate, validate_circuit};

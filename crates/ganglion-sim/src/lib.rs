@@ -18,7 +18,7 @@
 //! ```
 
 pub mod connect;
-pub mod models;
+pub use ganglion_neurons as models;
 pub mod network;
 pub mod plasticity;
 pub mod record;

@@ -60,7 +60,7 @@ pub struct PopMeta {
 struct PopPart {
     lo: usize,
     n: usize,
-    group: NeuronGroup,
+    group: Box<dyn NeuronGroup>,
     /// Ring buffer: `ring[(ch * slots + slot) * n + i]`.
     ring: Vec<f32>,
     slots: usize,
@@ -379,8 +379,7 @@ impl Network {
                     PopPart {
                         lo,
                         n,
-                        group: NeuronGroup::new(
-                            pop,
+                        group: (pop.model.build)(
                             &values[pi],
                             lo,
                             n,
@@ -788,7 +787,7 @@ impl StepCtx<'_> {
                 }
             }
             // 5. Recording.
-            part.rec.record(k, t, &board.spikes, pp.lo, &pp.group);
+            part.rec.record(k, t, &board.spikes, pp.lo, &*pp.group);
         }
         let projs = &part.projs;
         part.rec.record_weights(t, |j| &projs[j].csr.w);

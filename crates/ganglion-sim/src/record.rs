@@ -135,7 +135,14 @@ impl PartRecorder {
     }
 
     /// Record population `pop` after the update of step `t`.
-    pub fn record(&mut self, pop: usize, t: u64, spikes: &[u32], lo: usize, group: &NeuronGroup) {
+    pub fn record(
+        &mut self,
+        pop: usize,
+        t: u64,
+        spikes: &[u32],
+        lo: usize,
+        group: &dyn NeuronGroup,
+    ) {
         for &k in &self.by_pop[pop] {
             match &mut self.mons[k] {
                 MonRec::Spikes {

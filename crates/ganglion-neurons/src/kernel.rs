@@ -1,21 +1,12 @@
-//! Neuron kernels. Each model is split NEST-style into parameters (the spec), derived
-//! constants (propagators computed once from dt, per neuron only when parameters differ
-//! between neurons), state (structure of arrays) and buffers (the ring buffers, owned by the
-//! engine).
+//! What every kernel shares. Each model is split NEST-style into parameters (the spec),
+//! derived constants (propagators computed once from dt, per neuron only when parameters
+//! differ between neurons), state (structure of arrays) and buffers (the ring buffers, owned
+//! by the engine).
 //!
 //! A kernel advances all neurons of one partition by one step, reading this step's synaptic
 //! input, and writes a spike flag per neuron. Kernels are branch-light loops over `f32`
 //! arrays so that the compiler vectorises them; parameters are either one value for the
 //! whole population ([`f32`] lanes) or one per neuron ([`PerNeuron`] lanes), chosen at build.
-
-pub mod lif;
-pub mod nonlinear;
-pub mod rate;
-mod simd;
-
-pub use simd::force_baseline_kernels;
-
-use ganglion_model::ResolvedPopulation;
 
 /// A column of values: one for all neurons or one per neuron.
 #[derive(Debug, Clone)]
@@ -174,152 +165,34 @@ pub fn fast_exp(x: f32) -> f32 {
     y * scale
 }
 
-/// A population partition's neurons: the model's state and derived constants.
-#[derive(Debug, Clone)]
-pub enum NeuronGroup {
-    /// `iaf_psc_exp`.
-    PscExp(lif::PscExp),
-    /// `iaf_psc_alpha`.
-    PscAlpha(lif::PscAlpha),
-    /// `iaf_cond_exp`.
-    CondExp(lif::CondExp),
-    /// `iaf_psc_delta`.
-    PscDelta(lif::PscDelta),
-    /// `aeif_psc_exp`.
-    AdEx(nonlinear::AdEx),
-    /// `izhikevich`.
-    Izhikevich(nonlinear::Izhikevich),
-    /// `rate_*`.
-    Rate(rate::Rate),
-    /// `poisson_source`.
-    Poisson(PoissonSource),
-}
-
-/// `poisson_source`: each neuron fires in a step with probability rate·dt, from its own
-/// counter-based random stream (so partitioning does not change the spikes).
-#[derive(Debug, Clone)]
-pub struct PoissonSource {
-    /// Spike probability per step.
-    p: Vec<f64>,
-    /// Stream key per neuron.
-    keys: Vec<u64>,
-}
-
-impl PoissonSource {
-    fn step(&mut self, io: StepIo) -> Option<usize> {
-        let salt = io.step.wrapping_mul(0x9E6C_63D0_676A_9A99);
-        for (i, (&p, &key)) in self.p.iter().zip(&self.keys).enumerate() {
-            io.spiked[i] = (crate::rng::unit_f64(crate::rng::mix64(key ^ salt)) < p) as u8;
-            io.ch0[i] = 0.0;
-            io.ch1[i] = 0.0;
-        }
-        None
-    }
-}
-
-impl NeuronGroup {
-    /// Build neurons `lo..lo+n` of `pop`.
-    pub fn new(
-        pop: &ResolvedPopulation,
-        values: &PopValues,
-        lo: usize,
-        n: usize,
-        dt: f64,
-        key: u64,
-    ) -> NeuronGroup {
-        match pop.model.name {
-            "poisson_source" => NeuronGroup::Poisson(PoissonSource {
-                p: (lo..lo + n)
-                    .map(|i| values.params[0].at(i) * dt * 1e-3)
-                    .collect(),
-                keys: (lo..lo + n)
-                    .map(|i| crate::rng::derive(key, i as u64))
-                    .collect(),
-            }),
-            "iaf_psc_exp" => NeuronGroup::PscExp(lif::PscExp::new(values, lo, n, dt)),
-            "iaf_psc_alpha" => NeuronGroup::PscAlpha(lif::PscAlpha::new(values, lo, n, dt)),
-            "iaf_cond_exp" => NeuronGroup::CondExp(lif::CondExp::new(values, lo, n, dt)),
-            "iaf_psc_delta" => NeuronGroup::PscDelta(lif::PscDelta::new(values, lo, n, dt)),
-            "aeif_psc_exp" => NeuronGroup::AdEx(nonlinear::AdEx::new(values, lo, n, dt)),
-            "izhikevich" => NeuronGroup::Izhikevich(nonlinear::Izhikevich::new(values, lo, n, dt)),
-            name if name.starts_with("rate_") => {
-                NeuronGroup::Rate(rate::Rate::new(name, values, lo, n, dt))
-            }
-            other => unreachable!("model {other} passed validation but has no kernel"),
-        }
-    }
-
+/// One partition's neurons of one population: the model's state and derived constants,
+/// advanced by its kernel. Implemented once per model, in the model's file.
+pub trait NeuronGroup: Send + Sync + std::fmt::Debug {
     /// Advance one step. Returns the index of a neuron whose state became non-finite.
-    pub fn step(&mut self, io: StepIo) -> Option<usize> {
-        match self {
-            NeuronGroup::PscExp(g) => g.step(io),
-            NeuronGroup::PscAlpha(g) => g.step(io),
-            NeuronGroup::CondExp(g) => g.step(io),
-            NeuronGroup::PscDelta(g) => g.step(io),
-            NeuronGroup::AdEx(g) => g.step(io),
-            NeuronGroup::Izhikevich(g) => g.step(io),
-            NeuronGroup::Rate(g) => g.step(io),
-            NeuronGroup::Poisson(g) => g.step(io),
-        }
-    }
+    fn step(&mut self, io: StepIo) -> Option<usize>;
 
     /// Called after [`step`](Self::step) with the step's spikes (global ids, partition
-    /// starting at `lo`): starts the LIF models' refractory periods.
-    pub fn mark_spikes(&mut self, spikes: &[u32], lo: u32, step: u64) {
-        if spikes.is_empty() {
-            return;
-        }
-        match self {
-            NeuronGroup::PscExp(g) => g.mark_spikes(spikes, lo, step),
-            NeuronGroup::PscAlpha(g) => g.mark_spikes(spikes, lo, step),
-            NeuronGroup::CondExp(g) => g.mark_spikes(spikes, lo, step),
-            NeuronGroup::PscDelta(g) => g.mark_spikes(spikes, lo, step),
-            NeuronGroup::AdEx(_)
-            | NeuronGroup::Izhikevich(_)
-            | NeuronGroup::Rate(_)
-            | NeuronGroup::Poisson(_) => {}
-        }
-    }
+    /// starting at `lo`), for models that keep a refractory bound (see [`crate::Refractory`]).
+    fn mark_spikes(&mut self, _spikes: &[u32], _lo: u32, _step: u64) {}
 
-    /// State variable `var` (model order) of local neuron `i`, in base units.
-    pub fn get(&self, var: usize, i: usize) -> f32 {
-        match self {
-            NeuronGroup::PscExp(g) => g.get(var, i),
-            NeuronGroup::PscAlpha(g) => g.get(var, i),
-            NeuronGroup::CondExp(g) => g.get(var, i),
-            NeuronGroup::PscDelta(g) => g.get(var, i),
-            NeuronGroup::AdEx(g) => g.get(var, i),
-            NeuronGroup::Izhikevich(g) => g.get(var, i),
-            NeuronGroup::Rate(g) => g.get(var, i),
-            NeuronGroup::Poisson(_) => 0.0,
-        }
-    }
+    /// State variable `var` (catalogue order) of local neuron `i`, in base units.
+    fn get(&self, var: usize, i: usize) -> f32;
 
-    /// The spike-threshold lane (per neuron, in the model's own reference) for intrinsic
-    /// plasticity; None for models without an adaptable threshold.
-    pub fn threshold_mut(&mut self) -> Option<&mut [f32]> {
-        match self {
-            NeuronGroup::PscExp(g) => Some(g.threshold_mut()),
-            NeuronGroup::PscAlpha(g) => Some(g.threshold_mut()),
-            NeuronGroup::CondExp(g) => Some(g.threshold_mut()),
-            NeuronGroup::PscDelta(g) => Some(g.threshold_mut()),
-            NeuronGroup::AdEx(g) => Some(g.threshold_mut()),
-            _ => None,
-        }
+    /// The lane of the parameter named by [`crate::ModelInfo::threshold`], per neuron, in
+    /// the model's own reference (for intrinsic plasticity); None without a threshold.
+    fn threshold_mut(&mut self) -> Option<&mut [f32]> {
+        None
     }
 
     /// The output rates of a rate group (None for spiking models).
-    pub fn rates(&self) -> Option<&[f32]> {
-        match self {
-            NeuronGroup::Rate(g) => Some(&g.r),
-            _ => None,
-        }
+    fn rates(&self) -> Option<&[f32]> {
+        None
     }
 }
 
 /// Index of the first non-finite value, checked with a branch-free reduction first.
 #[inline]
-pub(crate) fn first_non_finite(v: &[f32]) -> Option<usize> {
+pub fn first_non_finite(v: &[f32]) -> Option<usize> {
     let bad = v.iter().fold(false, |acc, x| acc | !x.is_finite());
     if bad {
         v.iter().position(|x| !x.is_finite())
@@ -329,7 +202,7 @@ pub(crate) fn first_non_finite(v: &[f32]) -> Option<usize> {
 }
 
 /// Local slice `lo..lo+n` of an initial-state column, as f32, shifted by `offset(i)`.
-pub(crate) fn init_col(c: &Column, lo: usize, n: usize, offset: impl Fn(usize) -> f64) -> Vec<f32> {
+pub fn init_col(c: &Column, lo: usize, n: usize, offset: impl Fn(usize) -> f64) -> Vec<f32> {
     (lo..lo + n).map(|i| (c.at(i) - offset(i)) as f32).collect()
 }
 

@@ -1,16 +1,75 @@
-//! Non-linear spiking models integrated with fixed-substep RK4.
+//! `aeif_psc_exp`: adaptive exponential integrate-and-fire neuron (Brette & Gerstner 2005)
+//! with exponential synaptic currents (NEST's `aeif_psc_exp`), integrated by RK4.
 
-use super::{Derived, PopValues, StepIo, first_non_finite, init_col};
+use crate::kernel::{Derived, NeuronGroup, PopValues, StepIo, first_non_finite, init_col};
+use crate::{Dim, ModelInfo, StateDefault, SynapseKind, state};
 
-fn substeps(h: f64, max_sub: f64) -> (usize, f64) {
+crate::params! {
+    /// `aeif_psc_exp` parameters (NEST 3 defaults).
+    pub struct Params {
+        c_m: "C_m", Capacitance, 281.0, Positive, "membrane capacitance";
+        g_l: "g_L", Conductance, 30.0, Positive, "leak conductance";
+        e_l: "E_L", Voltage, -70.6, Any, "leak reversal potential";
+        v_th: "V_th", Voltage, -50.4, Any, "exponential threshold V_T";
+        delta_t: "Delta_T", Voltage, 2.0, Positive, "slope factor of the exponential";
+        v_peak: "V_peak", Voltage, 0.0, Any, "spike detection threshold";
+        v_reset: "V_reset", Voltage, -60.0, Any, "reset potential";
+        t_ref: "t_ref", Time, 0.0, NonNegative, "absolute refractory period";
+        a: "a", Conductance, 4.0, Any, "subthreshold adaptation";
+        b: "b", Current, 80.5, Any, "spike-triggered adaptation";
+        tau_w: "tau_w", Time, 144.0, Positive, "adaptation time constant";
+        i_e: "I_e", Current, 0.0, Any, "constant external current";
+        tau_syn_ex: "tau_syn_ex", Time, 0.2, Positive, "excitatory synaptic time constant";
+        tau_syn_in: "tau_syn_in", Time, 2.0, Positive, "inhibitory synaptic time constant";
+    }
+}
+
+/// The catalogue entry.
+pub const MODEL: ModelInfo = ModelInfo {
+    name: "aeif_psc_exp",
+    summary: "adaptive exponential IF (Brette & Gerstner 2005), exponential currents; RK4",
+    synapse: SynapseKind::Current,
+    spiking: true,
+    params: Params::INFO,
+    state: &[
+        state(
+            "V_m",
+            Dim::Voltage,
+            StateDefault::Param("E_L"),
+            "membrane potential",
+        ),
+        state(
+            "w",
+            Dim::Current,
+            StateDefault::Const(0.0),
+            "adaptation current",
+        ),
+        state(
+            "I_syn_ex",
+            Dim::Current,
+            StateDefault::Const(0.0),
+            "excitatory synaptic current",
+        ),
+        state(
+            "I_syn_in",
+            Dim::Current,
+            StateDefault::Const(0.0),
+            "inhibitory synaptic current",
+        ),
+    ],
+    threshold: Some("V_th"),
+    reset_below: Some(("V_reset", "V_th")),
+    differentiable: false,
+    build: |v, lo, n, dt, _| Box::new(AdEx::new(v, lo, n, dt)),
+};
+
+/// `(substeps, substep)`: the fewest substeps of at most `max_sub` that tile `h` [ms].
+pub fn substeps(h: f64, max_sub: f64) -> (usize, f64) {
     let n = (h / max_sub).ceil().max(1.0) as usize;
     (n, h / n as f64)
 }
 
-// ------------------------------------------------------------------ aeif_psc_exp
-
-/// `aeif_psc_exp`: adaptive exponential integrate-and-fire (Brette & Gerstner 2005) with
-/// exponential synaptic currents.
+/// One partition of `aeif_psc_exp` neurons.
 ///
 /// C dV/dt = −g_L(V − E_L) + g_L Δ_T exp((V − V_T)/Δ_T) − w + I_ex + I_in + I_e + I_ext,
 /// τ_w dw/dt = a(V − E_L) − w, dI_x/dt = −I_x/τ_x. Spike when V ≥ V_peak: V = V_reset,
@@ -29,19 +88,28 @@ pub struct AdEx {
 }
 
 impl AdEx {
-    pub(super) fn threshold_mut(&mut self) -> &mut [f32] {
-        let n = self.v.len();
-        self.k.lane_mut(3, n)
-    }
-
     /// Neurons `lo..lo+n` with step `h` [ms].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> AdEx {
         let (nsub, hsub) = substeps(h, 0.01);
         let k = Derived::build(&vals.params, lo, n, |p| {
-            let mut d = [0.0; 14];
-            d.copy_from_slice(&p[..14]);
-            d[7] = (p[7] / h).round(); // t_ref in steps
-            d
+            // The parameters themselves, with t_ref in steps.
+            let q = Params::from_values(p);
+            [
+                q.c_m,
+                q.g_l,
+                q.e_l,
+                q.v_th,
+                q.delta_t,
+                q.v_peak,
+                q.v_reset,
+                (q.t_ref / h).round(),
+                q.a,
+                q.b,
+                q.tau_w,
+                q.i_e,
+                q.tau_syn_ex,
+                q.tau_syn_in,
+            ]
         });
         AdEx {
             v: init_col(&vals.init[0], lo, n, |_| 0.0),
@@ -54,8 +122,10 @@ impl AdEx {
             k,
         }
     }
+}
 
-    pub(super) fn step(&mut self, io: StepIo) -> Option<usize> {
+impl NeuronGroup for AdEx {
+    fn step(&mut self, io: StepIo) -> Option<usize> {
         let n = self.v.len();
         let hs = self.hsub;
         for i in 0..n {
@@ -149,7 +219,7 @@ impl AdEx {
         first_non_finite(&self.v).or_else(|| first_non_finite(&self.w))
     }
 
-    pub(super) fn get(&self, var: usize, i: usize) -> f32 {
+    fn get(&self, var: usize, i: usize) -> f32 {
         match var {
             0 => self.v[i],
             1 => self.w[i],
@@ -157,90 +227,9 @@ impl AdEx {
             _ => self.ii[i],
         }
     }
-}
 
-// ------------------------------------------------------------------- izhikevich
-
-/// `izhikevich`: Izhikevich (2003) simple model with per-neuron a, b, c, d.
-///
-/// dV/dt = 0.04 V² + 5 V + 140 − U + I, dU/dt = a (b V − U), with V in mV, t in ms and I
-/// (I_e + I_ext) entering numerically (1 pA ≡ 1 mV/ms, as in NEST's `izhikevich`). When
-/// V ≥ V_th (30 mV): V = c, U += d. Synaptic input (mV) jumps V at the start of the step it
-/// arrives. Integrated by RK4 with substeps of at most 0.025 ms; a crossing is located by
-/// linear interpolation within the substep, reset there, and the substep completed.
-#[derive(Debug, Clone)]
-pub struct Izhikevich {
-    k: Derived<6>,
-    v: Vec<f32>,
-    u: Vec<f32>,
-    nsub: usize,
-    hsub: f32,
-}
-
-impl Izhikevich {
-    /// Neurons `lo..lo+n` with step `h` [ms].
-    pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> Izhikevich {
-        let (nsub, hsub) = substeps(h, 0.025);
-        let k = Derived::build(&vals.params, lo, n, |p| {
-            [p[0], p[1], p[2], p[3], p[4], p[5]]
-        });
-        Izhikevich {
-            v: init_col(&vals.init[0], lo, n, |_| 0.0),
-            u: init_col(&vals.init[1], lo, n, |_| 0.0),
-            nsub,
-            hsub: hsub as f32,
-            k,
-        }
-    }
-
-    pub(super) fn step(&mut self, io: StepIo) -> Option<usize> {
+    fn threshold_mut(&mut self) -> Option<&mut [f32]> {
         let n = self.v.len();
-        let hs = self.hsub;
-        for i in 0..n {
-            let [a, b, c, d, vth, i_e] = std::array::from_fn(|j| self.k.get(j, i));
-            let input = i_e + io.i_ext[i];
-            let mut v = self.v[i] + io.ch0[i] + io.ch1[i];
-            io.ch0[i] = 0.0;
-            io.ch1[i] = 0.0;
-            let mut u = self.u[i];
-            let mut fired = false;
-            let f = |v: f32, u: f32| -> (f32, f32) {
-                (0.04 * v * v + 5.0 * v + 140.0 - u + input, a * (b * v - u))
-            };
-            let rk4 = |v: f32, u: f32, h: f32| -> (f32, f32) {
-                let (k1v, k1u) = f(v, u);
-                let (k2v, k2u) = f(v + 0.5 * h * k1v, u + 0.5 * h * k1u);
-                let (k3v, k3u) = f(v + 0.5 * h * k2v, u + 0.5 * h * k2u);
-                let (k4v, k4u) = f(v + h * k3v, u + h * k3u);
-                (
-                    v + h / 6.0 * (k1v + 2.0 * k2v + 2.0 * k3v + k4v),
-                    u + h / 6.0 * (k1u + 2.0 * k2u + 2.0 * k3u + k4u),
-                )
-            };
-            for _ in 0..self.nsub {
-                let (v1, u1) = rk4(v, u, hs);
-                if v1 >= vth {
-                    // Locate the crossing by linear interpolation, reset there, and integrate
-                    // the rest of the substep: spike timing no longer drifts by up to a
-                    // substep per spike.
-                    let frac = ((vth - v) / (v1 - v)).clamp(0.0, 1.0);
-                    fired = true;
-                    let (v2, u2) = rk4(c, u + frac * (u1 - u) + d, (1.0 - frac) * hs);
-                    v = v2;
-                    u = u2;
-                } else {
-                    v = v1;
-                    u = u1;
-                }
-            }
-            self.v[i] = v;
-            self.u[i] = u;
-            io.spiked[i] = fired as u8;
-        }
-        first_non_finite(&self.v)
-    }
-
-    pub(super) fn get(&self, var: usize, i: usize) -> f32 {
-        if var == 0 { self.v[i] } else { self.u[i] }
+        Some(self.k.lane_mut(crate::index_of(Params::INFO, "V_th"), n))
     }
 }

@@ -1,7 +1,75 @@
-//! Leaky rate units.
+//! `rate_tanh`, `rate_relu`, `rate_sigmoid`, `rate_linear`: leaky rate units.
 
-use super::simd::multiversion;
-use super::{Derived, Lane, PopValues, StepIo, fast_exp, first_non_finite, init_col};
+use crate::kernel::{
+    Derived, Lane, NeuronGroup, PopValues, StepIo, fast_exp, first_non_finite, init_col,
+};
+use crate::simd::multiversion;
+use crate::{Dim, ModelInfo, StateDefault, StateInfo, SynapseKind, state};
+
+crate::params! {
+    /// Rate-unit parameters.
+    pub struct Params {
+        tau: "tau", Time, 10.0, Positive, "time constant of the activation x";
+        gain: "gain", Dimensionless, 1.0, Any, "slope: r = f(gain · x)";
+        bias: "bias", Dimensionless, 0.0, Any, "constant drive added to the input";
+    }
+}
+
+const RATE_STATE: &[StateInfo] = &[
+    state(
+        "x",
+        Dim::Dimensionless,
+        StateDefault::Const(0.0),
+        "activation (leaky integral of input)",
+    ),
+    state(
+        "r",
+        Dim::Dimensionless,
+        StateDefault::Const(0.0),
+        "output rate r = f(gain · x)",
+    ),
+];
+
+/// The catalogue entry of the rate unit with transfer function `f`.
+const fn model(name: &'static str, summary: &'static str, build: crate::BuildFn) -> ModelInfo {
+    ModelInfo {
+        name,
+        summary,
+        synapse: SynapseKind::Rate,
+        spiking: false,
+        params: Params::INFO,
+        state: RATE_STATE,
+        threshold: None,
+        reset_below: None,
+        differentiable: false,
+        build,
+    }
+}
+
+/// `rate_tanh`.
+pub const TANH: ModelInfo = model(
+    "rate_tanh",
+    "leaky rate unit, r = tanh(gain·x)",
+    |v, lo, n, dt, _| Box::new(Rate::new(Transfer::Tanh, v, lo, n, dt)),
+);
+/// `rate_relu`.
+pub const RELU: ModelInfo = model(
+    "rate_relu",
+    "leaky rate unit, r = max(0, gain·x)",
+    |v, lo, n, dt, _| Box::new(Rate::new(Transfer::Relu, v, lo, n, dt)),
+);
+/// `rate_sigmoid`.
+pub const SIGMOID: ModelInfo = model(
+    "rate_sigmoid",
+    "leaky rate unit, r = 1 / (1 + exp(-gain·x))",
+    |v, lo, n, dt, _| Box::new(Rate::new(Transfer::Sigmoid, v, lo, n, dt)),
+);
+/// `rate_linear`.
+pub const LINEAR: ModelInfo = model(
+    "rate_linear",
+    "leaky rate unit, r = gain·x",
+    |v, lo, n, dt, _| Box::new(Rate::new(Transfer::Linear, v, lo, n, dt)),
+);
 
 /// The transfer function of a rate unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,22 +100,21 @@ pub struct Rate {
 }
 
 impl Rate {
-    /// Neurons `lo..lo+n` of model `name` with step `h` [ms].
-    pub fn new(name: &str, vals: &PopValues, lo: usize, n: usize, h: f64) -> Rate {
-        let f = match name {
-            "rate_tanh" => Transfer::Tanh,
-            "rate_relu" => Transfer::Relu,
-            "rate_sigmoid" => Transfer::Sigmoid,
-            _ => Transfer::Linear,
-        };
-        let k = Derived::build(&vals.params, lo, n, |p| [(-h / p[0]).exp(), p[1], p[2]]);
+    /// Neurons `lo..lo+n` with transfer function `f` and step `h` [ms].
+    pub fn new(f: Transfer, vals: &PopValues, lo: usize, n: usize, h: f64) -> Rate {
+        let k = Derived::build(&vals.params, lo, n, |p| {
+            let q = Params::from_values(p);
+            [(-h / q.tau).exp(), q.gain, q.bias]
+        });
         let x = init_col(&vals.init[0], lo, n, |_| 0.0);
         // r is a function of x; an initial value given for r is ignored.
         let r = (0..n).map(|i| transfer(f, k.get(1, i) * x[i])).collect();
         Rate { r, x, k, f }
     }
+}
 
-    pub(super) fn step(&mut self, mut io: StepIo) -> Option<usize> {
+impl NeuronGroup for Rate {
+    fn step(&mut self, mut io: StepIo) -> Option<usize> {
         match &self.k {
             Derived::Shared(k) => rate_kernel(k, self.f, &mut self.x, &mut self.r, &mut io),
             Derived::Each(k) => rate_kernel(&**k, self.f, &mut self.x, &mut self.r, &mut io),
@@ -56,8 +123,12 @@ impl Rate {
         first_non_finite(&self.x)
     }
 
-    pub(super) fn get(&self, var: usize, i: usize) -> f32 {
+    fn get(&self, var: usize, i: usize) -> f32 {
         if var == 0 { self.x[i] } else { self.r[i] }
+    }
+
+    fn rates(&self) -> Option<&[f32]> {
+        Some(&self.r)
     }
 }
 

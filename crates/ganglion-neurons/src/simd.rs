@@ -69,7 +69,7 @@ macro_rules! multiversion {
                 unsafe fn avx512<$l: Lane $(, const $c: bool)?>($($a: $t),*) -> $r {
                     $body::<$l $(, $c)?>($($a),*)
                 }
-                if $crate::models::simd::has_avx512() {
+                if $crate::simd::has_avx512() {
                     // SAFETY: the CPU has every feature `avx512` is compiled for.
                     return unsafe { avx512::<$l $(, $c)?>($($a),*) };
                 }

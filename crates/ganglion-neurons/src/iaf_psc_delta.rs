@@ -1,0 +1,150 @@
+//! `iaf_psc_delta`: leaky integrate-and-fire neuron with delta synapses (NEST's
+//! `iaf_psc_delta`; Brunel 2000 model A), integrated exactly.
+//!
+//! τm dV/dt = −(V − E_L) + τm/C_m (I_e + I_ext); a spike of weight w (mV) makes V jump by w
+//! in the step it arrives. Input arriving during the refractory period is discarded (NEST).
+//!
+//! Reference: Brunel (2000); NEST 3 defaults.
+
+use crate::kernel::{Derived, Lane, NeuronGroup, PopValues, StepIo, first_non_finite, init_col};
+use crate::refractory::{Refractory, ref_steps, refractory_at};
+use crate::simd::multiversion;
+use crate::{Dim, StateDefault, state};
+use crate::{ModelInfo, SynapseKind};
+
+crate::params! {
+    /// `iaf_psc_delta` parameters.
+    pub struct Params {
+        c_m: "C_m", Capacitance, 250.0, Positive, "membrane capacitance";
+        tau_m: "tau_m", Time, 10.0, Positive, "membrane time constant";
+        e_l: "E_L", Voltage, -70.0, Any, "resting potential";
+        v_th: "V_th", Voltage, -55.0, Any, "spike threshold";
+        v_reset: "V_reset", Voltage, -70.0, Any, "reset potential";
+        t_ref: "t_ref", Time, 2.0, NonNegative, "absolute refractory period";
+        i_e: "I_e", Current, 0.0, Any, "constant external current";
+    }
+}
+
+/// The catalogue entry.
+pub const MODEL: ModelInfo = ModelInfo {
+    name: "iaf_psc_delta",
+    summary: "LIF, delta synapses (Brunel 2000 model A); exact integration",
+    synapse: SynapseKind::Delta,
+    spiking: true,
+    params: Params::INFO,
+    state: &[state(
+        "V_m",
+        Dim::Voltage,
+        StateDefault::Param("E_L"),
+        "membrane potential",
+    )],
+    threshold: Some("V_th"),
+    reset_below: Some(("V_reset", "V_th")),
+    differentiable: false,
+    build: |v, lo, n, dt, _| Box::new(PscDelta::new(v, lo, n, dt)),
+};
+
+/// One partition of `iaf_psc_delta` neurons.
+#[derive(Debug, Clone)]
+pub struct PscDelta {
+    k: Derived<7>,
+    /// V_m − E_L [mV].
+    v: Vec<f32>,
+    /// Step index until which the neuron is refractory (exclusive; see [`Refractory`]).
+    until: Refractory,
+}
+
+const D_P33: usize = 0;
+const D_P30: usize = 1;
+const D_EL: usize = 2;
+const D_VTH: usize = 3;
+const D_VRESET: usize = 4;
+const D_IE: usize = 5;
+const D_REF: usize = 6;
+
+impl PscDelta {
+    /// Neurons `lo..lo+n` with step `h` [ms].
+    pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> PscDelta {
+        let k = Derived::build(&vals.params, lo, n, |p| {
+            let Params {
+                c_m: c,
+                tau_m: tm,
+                e_l: el,
+                v_th: vth,
+                v_reset: vr,
+                t_ref: tref,
+                i_e: ie,
+            } = Params::from_values(p);
+            let p33 = (-h / tm).exp();
+            [
+                p33,
+                tm / c * (1.0 - p33),
+                el,
+                vth - el,
+                vr - el,
+                ie,
+                ref_steps(tref, h),
+            ]
+        });
+        let el = &vals.params[crate::index_of(Params::INFO, "E_L")];
+        PscDelta {
+            v: init_col(&vals.init[0], lo, n, |i| el.at(i)),
+            until: Refractory::new(n),
+            k,
+        }
+    }
+}
+
+impl NeuronGroup for PscDelta {
+    fn step(&mut self, io: StepIo) -> Option<usize> {
+        let r = self.until.for_step(io.step);
+        match &self.k {
+            Derived::Shared(k) => delta_kernel(k, &mut self.v, r, io),
+            Derived::Each(k) => delta_kernel(&**k, &mut self.v, r, io),
+        }
+        first_non_finite(&self.v)
+    }
+
+    fn mark_spikes(&mut self, spikes: &[u32], lo: u32, step: u64) {
+        self.until.mark(spikes, lo, step, &self.k, D_REF);
+    }
+
+    fn get(&self, _var: usize, i: usize) -> f32 {
+        self.v[i] + self.k.get(D_EL, i)
+    }
+
+    fn threshold_mut(&mut self) -> Option<&mut [f32]> {
+        let n = self.v.len();
+        Some(self.k.lane_mut(D_VTH, n))
+    }
+}
+
+multiversion! {
+    fn delta_kernel<L: Lane>(k: &[L; 7], v: &mut [f32], r: &[u32], io: StepIo) -> () = delta_body;
+}
+
+#[inline(always)]
+fn delta_body<L: Lane>(k: &[L; 7], v: &mut [f32], r: &[u32], io: StepIo) {
+    let n = v.len();
+    k.iter().for_each(|l| l.check(n));
+    let r = &r[..n];
+    let t = io.step as u32;
+    let (ce, ci, iext, spk) = (
+        &mut io.ch0[..n],
+        &mut io.ch1[..n],
+        &io.i_ext[..n],
+        &mut io.spiked[..n],
+    );
+    for i in 0..n {
+        let vi = v[i];
+        let integrated =
+            vi * k[D_P33].at(i) + (k[D_IE].at(i) + iext[i]) * k[D_P30].at(i) + ce[i] + ci[i];
+        ce[i] = 0.0;
+        ci[i] = 0.0;
+        let refractory = refractory_at(r[i], t);
+        let vn = if refractory { vi } else { integrated };
+        let fire = vn >= k[D_VTH].at(i);
+        v[i] = if fire { k[D_VRESET].at(i) } else { vn };
+        spk[i] = fire as u8;
+    }
+}

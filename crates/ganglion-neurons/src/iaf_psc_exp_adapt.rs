@@ -1,0 +1,220 @@
+//! `iaf_psc_exp_adapt`: leaky integrate-and-fire neuron with exponential synaptic currents
+//! and a spike-triggered adaptation current (spike-frequency adaptation), integrated exactly.
+//!
+//! C_m dV/dt = −C_m (V − E_L)/τm + I_ex + I_in − w + I_e + I_ext, dI_x/dt = −I_x/τ_x,
+//! τ_w dw/dt = −w, and w += b at every spike. All subthreshold dynamics are linear, so V, the
+//! currents and w are advanced by exact propagators, as in [`crate::iaf_psc_exp`] (with b = 0
+//! the two models give identical spikes, bit for bit). The adaptation current is the
+//! spike-triggered part of Brette & Gerstner's (2005) AdEx (its a = 0) and the single
+//! exponential η-kernel of Mensi et al.'s (2012) GIF models; it keeps decaying during the
+//! refractory period.
+//!
+//! Order within a step (NEST's): V is advanced with the start-of-step currents and w, then
+//! the currents and w decay, this step's input is added, and a spike (V ≥ V_th) resets V and
+//! adds b to w.
+
+use crate::iaf_psc_exp::PSC_STATE;
+use crate::kernel::{Derived, Lane, NeuronGroup, PopValues, StepIo, first_non_finite, init_col};
+use crate::propagators::propagator_32;
+use crate::refractory::{Refractory, ref_steps, refractory_at};
+use crate::simd::multiversion;
+use crate::{Dim, ModelInfo, StateDefault, StateInfo, SynapseKind, state};
+
+crate::params! {
+    /// `iaf_psc_exp_adapt` parameters: `iaf_psc_exp`'s and the adaptation current's.
+    pub struct Params {
+        c_m: "C_m", Capacitance, 250.0, Positive, "membrane capacitance";
+        tau_m: "tau_m", Time, 10.0, Positive, "membrane time constant";
+        e_l: "E_L", Voltage, -70.0, Any, "resting potential";
+        v_th: "V_th", Voltage, -55.0, Any, "spike threshold";
+        v_reset: "V_reset", Voltage, -70.0, Any, "reset potential";
+        t_ref: "t_ref", Time, 2.0, NonNegative, "absolute refractory period";
+        i_e: "I_e", Current, 0.0, Any, "constant external current";
+        tau_syn_ex: "tau_syn_ex", Time, 2.0, Positive, "excitatory synaptic time constant";
+        tau_syn_in: "tau_syn_in", Time, 2.0, Positive, "inhibitory synaptic time constant";
+        tau_w: "tau_w", Time, 100.0, Positive, "adaptation time constant";
+        b: "b", Current, 20.0, NonNegative, "adaptation current added at each spike";
+    }
+}
+
+/// State: `iaf_psc_exp`'s and the adaptation current `w`.
+const STATE: &[StateInfo] = &[
+    PSC_STATE[0],
+    PSC_STATE[1],
+    PSC_STATE[2],
+    state(
+        "w",
+        Dim::Current,
+        StateDefault::Const(0.0),
+        "adaptation current",
+    ),
+];
+
+/// The catalogue entry.
+pub const MODEL: ModelInfo = ModelInfo {
+    name: "iaf_psc_exp_adapt",
+    summary: "LIF, exponential currents, spike-triggered adaptation current (SFA); exact integration",
+    synapse: SynapseKind::Current,
+    spiking: true,
+    params: Params::INFO,
+    state: STATE,
+    threshold: Some("V_th"),
+    reset_below: Some(("V_reset", "V_th")),
+    differentiable: false,
+    build: |v, lo, n, dt, _| Box::new(PscExpAdapt::new(v, lo, n, dt)),
+};
+
+/// One partition of `iaf_psc_exp_adapt` neurons.
+#[derive(Debug, Clone)]
+pub struct PscExpAdapt {
+    k: Derived<14>,
+    /// V_m − E_L [mV].
+    v: Vec<f32>,
+    /// I_syn_ex [pA].
+    ie: Vec<f32>,
+    /// I_syn_in [pA].
+    ii: Vec<f32>,
+    /// Adaptation current w [pA].
+    w: Vec<f32>,
+    /// Step index until which the neuron is refractory (exclusive; see [`Refractory`]).
+    until: Refractory,
+}
+
+// Derived constants.
+const P22: usize = 0; // V → V
+const P11E: usize = 1; // I_ex → I_ex
+const P11I: usize = 2; // I_in → I_in
+const P21E: usize = 3; // I_ex → V [mV/pA]
+const P21I: usize = 4; // I_in → V [mV/pA]
+const P20: usize = 5; // constant current → V [mV/pA]
+const EL: usize = 6;
+const VTH: usize = 7; // V_th − E_L
+const VRESET: usize = 8; // V_reset − E_L
+const IE: usize = 9;
+const REF: usize = 10; // t_ref in steps
+const P11W: usize = 11; // w → w
+const P21W: usize = 12; // w → V [mV/pA], negative: w hyperpolarises
+const B: usize = 13; // b [pA]
+
+impl PscExpAdapt {
+    /// Neurons `lo..lo+n` with step `h` [ms].
+    pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> PscExpAdapt {
+        let k = Derived::build(&vals.params, lo, n, |p| {
+            let q = Params::from_values(p);
+            let p22 = (-h / q.tau_m).exp();
+            [
+                p22,
+                (-h / q.tau_syn_ex).exp(),
+                (-h / q.tau_syn_in).exp(),
+                propagator_32(q.tau_syn_ex, q.tau_m, q.c_m, h),
+                propagator_32(q.tau_syn_in, q.tau_m, q.c_m, h),
+                q.tau_m / q.c_m * (1.0 - p22),
+                q.e_l,
+                q.v_th - q.e_l,
+                q.v_reset - q.e_l,
+                q.i_e,
+                ref_steps(q.t_ref, h),
+                (-h / q.tau_w).exp(),
+                -propagator_32(q.tau_w, q.tau_m, q.c_m, h),
+                q.b,
+            ]
+        });
+        let el = &vals.params[crate::index_of(Params::INFO, "E_L")];
+        PscExpAdapt {
+            v: init_col(&vals.init[0], lo, n, |i| el.at(i)),
+            ie: init_col(&vals.init[1], lo, n, |_| 0.0),
+            ii: init_col(&vals.init[2], lo, n, |_| 0.0),
+            w: init_col(&vals.init[3], lo, n, |_| 0.0),
+            until: Refractory::new(n),
+            k,
+        }
+    }
+}
+
+impl NeuronGroup for PscExpAdapt {
+    fn step(&mut self, io: StepIo) -> Option<usize> {
+        let r = self.until.for_step(io.step);
+        let s = (&mut self.v, &mut self.ie, &mut self.ii, &mut self.w);
+        let bad = match &self.k {
+            Derived::Shared(k) => adapt_kernel(k, s.0, s.1, s.2, s.3, r, io),
+            Derived::Each(k) => adapt_kernel(&**k, s.0, s.1, s.2, s.3, r, io),
+        };
+        if bad {
+            first_non_finite(&self.v).or_else(|| first_non_finite(&self.w))
+        } else {
+            None
+        }
+    }
+
+    fn mark_spikes(&mut self, spikes: &[u32], lo: u32, step: u64) {
+        self.until.mark(spikes, lo, step, &self.k, REF);
+    }
+
+    fn get(&self, var: usize, i: usize) -> f32 {
+        match var {
+            0 => self.v[i] + self.k.get(EL, i),
+            1 => self.ie[i],
+            2 => self.ii[i],
+            _ => self.w[i],
+        }
+    }
+
+    fn threshold_mut(&mut self) -> Option<&mut [f32]> {
+        let n = self.v.len();
+        Some(self.k.lane_mut(VTH, n))
+    }
+}
+
+multiversion! {
+    fn adapt_kernel<L: Lane>(k: &[L; 14], v: &mut [f32], ie: &mut [f32], ii: &mut [f32], w: &mut [f32], r: &[u32], io: StepIo) -> bool = adapt_body;
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn adapt_body<L: Lane>(
+    k: &[L; 14],
+    v: &mut [f32],
+    ie: &mut [f32],
+    ii: &mut [f32],
+    w: &mut [f32],
+    r: &[u32],
+    io: StepIo,
+) -> bool {
+    let n = v.len();
+    k.iter().for_each(|l| l.check(n));
+    let (ie, ii, w, r) = (&mut ie[..n], &mut ii[..n], &mut w[..n], &r[..n]);
+    let t = io.step as u32;
+    let (ce, ci, iext, spk) = (
+        &mut io.ch0[..n],
+        &mut io.ch1[..n],
+        &io.i_ext[..n],
+        &mut io.spiked[..n],
+    );
+    let mut bad = false;
+    for i in 0..n {
+        let vi = v[i];
+        // Same operations as iaf_psc_exp's kernel with w's term fused into the drive, so
+        // that w = 0 gives bit-identical results.
+        let drive = w[i].mul_add(k[P21W].at(i), (k[IE].at(i) + iext[i]) * k[P20].at(i));
+        let integrated = vi.mul_add(
+            k[P22].at(i),
+            ie[i].mul_add(k[P21E].at(i), ii[i].mul_add(k[P21I].at(i), drive)),
+        );
+        let vn = if refractory_at(r[i], t) {
+            vi
+        } else {
+            integrated
+        };
+        ie[i] = ie[i].mul_add(k[P11E].at(i), ce[i]);
+        ii[i] = ii[i].mul_add(k[P11I].at(i), ci[i]);
+        ce[i] = 0.0;
+        ci[i] = 0.0;
+        let fire = vn >= k[VTH].at(i);
+        let wd = w[i] * k[P11W].at(i);
+        w[i] = if fire { wd + k[B].at(i) } else { wd };
+        v[i] = if fire { k[VRESET].at(i) } else { vn };
+        spk[i] = fire as u8;
+        bad |= !vn.is_finite();
+    }
+    bad
+}
