@@ -4,7 +4,7 @@
 //! value, with a hint on how to fix it.
 
 use crate::error::{ModelError, Problem, SourceMap};
-use crate::models::{self, MODELS, ModelInfo, StateDefault, SynapseKind};
+use crate::models::{self, MODELS, ModelInfo, Range, StateDefault, SynapseKind};
 use crate::npy;
 use crate::resolved::*;
 use crate::spec::*;
@@ -619,50 +619,48 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
                 }
             }
         }
-        // Range checks on parameters that must be positive or non-negative.
+        // Range checks from the catalogue (every neuron's value, via the distribution's bounds).
         for (info, d) in model.params.iter().zip(&params) {
             let (lo, _) = d.bounds();
-            let positive =
-                info.name.starts_with("tau") || matches!(info.name, "C_m" | "g_L" | "Delta_T");
-            if positive && lo <= 0.0 {
-                let shown = if lo.is_finite() {
-                    show(lo, info.dim)
-                } else {
-                    "unbounded below".into()
-                };
+            let shown = if lo.is_finite() {
+                show(lo, info.dim)
+            } else {
+                "unbounded below".into()
+            };
+            let problem = match info.range {
+                Range::Positive if lo <= 0.0 => Some(format!("must be positive, got {shown}")),
+                Range::NonNegative if lo < 0.0 => {
+                    Some(format!("must not be negative, got {shown}"))
+                }
+                _ => None,
+            };
+            if let Some(problem) = problem {
                 ctx.report(
                     loc(info.name),
                     &obj,
-                    format!("{} must be positive, got {shown}", info.name),
-                    Some(if info.name.starts_with("tau") {
+                    format!("{} {problem}", info.name),
+                    Some(if info.dim == Dim::Time {
                         "time constants are positive durations like \"20 ms\"".into()
                     } else {
                         "use a positive value".into()
-                    }),
-                );
-                ok = false;
-            }
-            if info.name == "t_ref" && lo < 0.0 {
-                ctx.report(
-                    loc("t_ref"),
-                    &obj,
-                    format!("t_ref must not be negative, got {}", show(lo, Dim::Time)),
-                    None,
+                    })
+                    .filter(|_| info.range == Range::Positive),
                 );
                 ok = false;
             }
         }
-        if let (Some(vr), Some(vt)) = (
-            model.param_index("V_reset").map(|k| params[k].bounds().1),
-            model.param_index("V_th").map(|k| params[k].bounds().0),
-        ) && model.name != "izhikevich"
+        if let Some((reset, threshold)) = model.reset_below
+            && let (Some(vr), Some(vt)) = (
+                model.param_index(reset).map(|k| params[k].bounds().1),
+                model.param_index(threshold).map(|k| params[k].bounds().0),
+            )
             && vr >= vt
         {
             ctx.report(
-                loc("V_reset"),
+                loc(reset),
                 &obj,
                 format!(
-                    "V_reset (up to {}) is not below V_th (from {})",
+                    "{reset} (up to {}) is not below {threshold} (from {})",
                     show(vr, Dim::Voltage),
                     show(vt, Dim::Voltage)
                 ),
@@ -688,14 +686,7 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
         let homeostasis = match &p.homeostasis {
             None => None,
             Some(h) => {
-                if !matches!(
-                    model.name,
-                    "iaf_psc_exp"
-                        | "iaf_psc_alpha"
-                        | "iaf_cond_exp"
-                        | "iaf_psc_delta"
-                        | "aeif_psc_exp"
-                ) {
+                if model.threshold.is_none() {
                     ctx.report(
                         loc("homeostasis"),
                         &obj,
@@ -703,7 +694,15 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
                             "homeostasis adapts V_th, which model {} does not have as a threshold",
                             model.name
                         ),
-                        Some("use it with a LIF or AdEx model".into()),
+                        Some(format!(
+                            "models with an adaptable threshold: {}",
+                            MODELS
+                                .iter()
+                                .filter(|m| m.threshold.is_some())
+                                .map(|m| m.name)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
                     );
                     ok = false;
                     None
