@@ -141,7 +141,7 @@ struct ProjPart {
     target: usize,
     channel: usize,
     csr: Csr,
-    plastic: Option<crate::plasticity::PlasticState>,
+    plastic: Option<Box<dyn crate::plasticity::Plastic>>,
 }
 
 /// A partition: a slice of every population and everything that writes into it.
@@ -426,13 +426,7 @@ impl Network {
                     let csr = csrs[j][p].take().expect("built above");
                     let (lo, hi) = pop_ranges[pr.target][p];
                     let plastic = pr.plasticity.as_ref().map(|pl| {
-                        crate::plasticity::PlasticState::new(
-                            pl,
-                            &csr,
-                            r.populations[pr.source].size,
-                            hi - lo,
-                            dt,
-                        )
+                        crate::plasticity::new(pl, &csr, r.populations[pr.source].size, hi - lo, dt)
                     });
                     ProjPart {
                         source: pr.source,
@@ -783,7 +777,7 @@ impl StepCtx<'_> {
                     for &g in &board.spikes {
                         pl.on_post(g as usize - pp.lo, &mut pj.csr.w);
                     }
-                    pl.scale(t, &mut pj.csr.w);
+                    pl.after_post(t, &mut pj.csr.w);
                 }
             }
             // 5. Recording.
@@ -832,10 +826,7 @@ impl StepCtx<'_> {
                     // Depress each synapse of the spiking source, then deliver the new weight.
                     for &s in &board.spikes {
                         let s = s as usize;
-                        let (a, b) = (pj.csr.row_ptr[s] as usize, pj.csr.row_ptr[s + 1] as usize);
-                        for k in a..b {
-                            pl.on_pre_synapse(s, k, pj.csr.tgt[k] as usize, &mut pj.csr.w);
-                        }
+                        pl.on_pre(s, &mut pj.csr);
                         deliver(&mut tp.ring, &pj.csr, s, 1.0, ch_base, n, slots, t);
                         pl.bump_pre(s);
                     }
