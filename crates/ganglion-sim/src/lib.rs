@@ -17,15 +17,23 @@
 //! assert!(res.populations[0].spike_count > 0);
 //! ```
 
+mod barrier;
 pub mod connect;
+mod delivery;
+mod exchange;
+mod homeostasis;
+mod inputs;
+mod lower;
 pub use ganglion_neurons as models;
 pub mod network;
 pub mod plasticity;
 pub mod record;
+mod schedule;
 pub use ganglion_base::rng;
 pub mod sample;
 
-pub use network::{Network, PopMeta};
+pub use network::Network;
+pub use record::PopMeta;
 pub use record::{OutputFile, PopSummary, RateData, Results, SpikeData, StateData, WeightData};
 
 /// Errors from building or running a network.

@@ -1,11 +1,23 @@
 //! Recorders (per partition, no sharing) and the merged results of a run.
 
 use crate::models::NeuronGroup;
-use crate::network::PopMeta;
 use ganglion_model::npy;
 use ganglion_model::{MonitorKind, Resolved};
 use serde::Serialize;
 use std::path::Path;
+
+/// Population facts shared by all partitions.
+#[derive(Debug, Clone)]
+pub struct PopMeta {
+    /// Name.
+    pub name: String,
+    /// Size.
+    pub size: usize,
+    /// Model name.
+    pub model: &'static str,
+    /// Whether it spikes (false: rate units).
+    pub spiking: bool,
+}
 
 #[derive(Debug)]
 enum MonRec {

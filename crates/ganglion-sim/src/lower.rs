@@ -1,0 +1,267 @@
+//! Lowering a validated circuit into partitions: parameter and initial-state values drawn
+//! once per population, synapses generated per (projection, partition), ring buffers sized by
+//! the longest incoming delay, inputs and recorders per partition.
+
+use crate::SimError;
+use crate::connect::{Csr, ProjectionGen};
+use crate::exchange::{Board, Boards};
+use crate::homeostasis::Homeostasis;
+use crate::inputs::lower_input;
+use crate::models::{Column, PopValues};
+use crate::network::{
+    Network, Part, PopPart, ProjPart, TAG_PARAM, TAG_PROJ, TAG_SOURCE, channel_of, ranges,
+};
+use crate::record::{PartRecorder, PopMeta};
+use crate::rng::{Stream, derive};
+use crate::sample::draw_all;
+use ganglion_model::{InputKind, Resolved};
+use rayon::prelude::*;
+use std::cell::UnsafeCell;
+use std::time::Instant;
+
+impl Network {
+    /// Lower a validated circuit: draw parameters, generate synapses, allocate ring buffers.
+    pub fn build(r: &Resolved) -> Result<Network, SimError> {
+        let t0 = Instant::now();
+        let parts_n = r.threads.max(1);
+        let dt = r.dt;
+        // Parameter and initial-state values, drawn once per population from its own streams.
+        let values: Vec<PopValues> = r
+            .populations
+            .iter()
+            .enumerate()
+            .map(|(pi, p)| {
+                let col = |d: &ganglion_model::Distribution, label: u64| {
+                    let mut s =
+                        Stream::new(derive(r.seed, TAG_PARAM + ((pi as u64) << 16) + label));
+                    match draw_all(d, p.size, &mut s) {
+                        None => Column::Const(d.as_const().unwrap_or(0.0)),
+                        Some(v) => Column::Each(v),
+                    }
+                };
+                PopValues {
+                    params: p
+                        .params
+                        .iter()
+                        .enumerate()
+                        .map(|(k, d)| col(d, k as u64))
+                        .collect(),
+                    init: p
+                        .init
+                        .iter()
+                        .enumerate()
+                        .map(|(k, d)| col(d, 0x8000 + k as u64))
+                        .collect(),
+                }
+            })
+            .collect();
+        let pop_ranges: Vec<Vec<(usize, usize)>> = r
+            .populations
+            .iter()
+            .map(|p| ranges(p.size, parts_n))
+            .collect();
+
+        // Synapses: every (projection, partition) pair builds independently.
+        let jobs: Vec<(usize, usize)> = (0..r.projections.len())
+            .flat_map(|j| (0..parts_n).map(move |p| (j, p)))
+            .collect();
+        let built: Vec<Result<Csr, SimError>> = jobs
+            .par_iter()
+            .map(|&(j, p)| {
+                let pr = &r.projections[j];
+                let g = ProjectionGen {
+                    proj: pr,
+                    key: derive(r.seed, TAG_PROJ + j as u64),
+                    ns: r.populations[pr.source].size,
+                    nt: r.populations[pr.target].size,
+                    same_pop: pr.source == pr.target,
+                    dt,
+                };
+                let (lo, hi) = pop_ranges[pr.target][p];
+                g.build_part(lo, hi)
+            })
+            .collect();
+        let mut csrs: Vec<Vec<Option<Csr>>> = (0..r.projections.len())
+            .map(|_| (0..parts_n).map(|_| None).collect())
+            .collect();
+        for ((j, p), c) in jobs.into_iter().zip(built) {
+            csrs[j][p] = Some(c?);
+        }
+
+        // Ring-buffer depth per population: longest incoming delay + 1.
+        let mut slots = vec![2usize; r.populations.len()];
+        for (j, pr) in r.projections.iter().enumerate() {
+            for c in csrs[j].iter().flatten() {
+                slots[pr.target] = slots[pr.target].max(c.max_delay() as usize + 1);
+            }
+        }
+        for inp in &r.inputs {
+            let d = match &inp.kind {
+                InputKind::Poisson { delay, .. } | InputKind::SpikeTimes { delay, .. } => {
+                    (delay / dt).round() as usize
+                }
+                _ => 0,
+            };
+            slots[inp.target] = slots[inp.target].max(d + 1);
+        }
+
+        let mut parts = Vec::with_capacity(parts_n);
+        for p in 0..parts_n {
+            let pops: Vec<PopPart> = r
+                .populations
+                .iter()
+                .enumerate()
+                .map(|(pi, pop)| {
+                    let (lo, hi) = pop_ranges[pi][p];
+                    let n = hi - lo;
+                    PopPart {
+                        lo,
+                        n,
+                        group: (pop.model.build)(
+                            &values[pi],
+                            lo,
+                            n,
+                            dt,
+                            derive(r.seed, TAG_SOURCE + pi as u64),
+                        ),
+                        ring: vec![0.0; 2 * slots[pi] * n],
+                        slots: slots[pi],
+                        i_ext: vec![0.0; n],
+                        has_currents: r.inputs.iter().any(|i| {
+                            i.target == pi
+                                && matches!(
+                                    i.kind,
+                                    InputKind::Current { .. }
+                                        | InputKind::StepCurrent { .. }
+                                        | InputKind::TimeSeries { .. }
+                                )
+                        }),
+                        homeo: pop.homeostasis.as_ref().map(|h| {
+                            Homeostasis::new(
+                                h,
+                                pop.size,
+                                (lo, hi),
+                                dt,
+                                r.seed,
+                                TAG_PARAM + ((pi as u64) << 16) + 0x4000,
+                            )
+                        }),
+                        spiked: vec![0; n],
+                        spike_count: 0,
+                    }
+                })
+                .collect();
+            let projs = r
+                .projections
+                .iter()
+                .enumerate()
+                .map(|(j, pr)| {
+                    let csr = csrs[j][p].take().expect("built above");
+                    let (lo, hi) = pop_ranges[pr.target][p];
+                    let plastic = pr.plasticity.as_ref().map(|pl| {
+                        crate::plasticity::new(pl, &csr, r.populations[pr.source].size, hi - lo, dt)
+                    });
+                    ProjPart {
+                        source: pr.source,
+                        target: pr.target,
+                        channel: channel_of(
+                            pr.receptor,
+                            r.populations[pr.target].model.spiking,
+                            r.populations[pr.source].model.spiking,
+                        ),
+                        csr,
+                        plastic,
+                    }
+                })
+                .collect();
+            let inputs = r
+                .inputs
+                .iter()
+                .enumerate()
+                .map(|(k, inp)| lower_input(r, k, inp, pop_ranges[inp.target][p]))
+                .collect();
+            let rec = PartRecorder::new(r, &pop_ranges, p);
+            parts.push(Part {
+                pops,
+                projs,
+                inputs,
+                rec,
+            });
+        }
+        // Weight monitors: the first `count` synapses of the projection in (source, target)
+        // order, each assigned to the partition that holds it.
+        let mut weight_columns = vec![(vec![], 1u64); r.monitors.len()];
+        for (k, m) in r.monitors.iter().enumerate() {
+            if let ganglion_model::MonitorKind::Weights {
+                projection,
+                count,
+                every,
+            } = m.kind
+            {
+                let mut all: Vec<(u32, u32, usize, usize)> = vec![];
+                for (p, part) in parts.iter().enumerate() {
+                    let pj = &part.projs[projection];
+                    let lo = part.pops[pj.target].lo as u32;
+                    for s in 0..pj.csr.row_ptr.len() - 1 {
+                        for kk in pj.csr.row_ptr[s] as usize..pj.csr.row_ptr[s + 1] as usize {
+                            all.push((s as u32, lo + pj.csr.tgt[kk], p, kk));
+                        }
+                    }
+                }
+                all.sort();
+                all.truncate(count);
+                for (p, part) in parts.iter_mut().enumerate() {
+                    let mine = all
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, e)| e.2 == p)
+                        .map(|(col, e)| (e.3, col))
+                        .collect();
+                    part.rec.set_weight_synapses(k, mine);
+                }
+                weight_columns[k] = (all.iter().map(|e| (e.0, e.1)).collect(), every);
+            }
+        }
+        let npops = r.populations.len();
+        let boards = Boards {
+            cells: (0..2 * parts_n * npops)
+                .map(|_| UnsafeCell::new(Board::default()))
+                .collect(),
+            parts: parts_n,
+            pops: npops,
+        };
+        let synapses: u64 = parts
+            .iter()
+            .flat_map(|p| p.projs.iter())
+            .map(|p| p.csr.len() as u64)
+            .sum();
+        let synapse_bytes: u64 = parts
+            .iter()
+            .flat_map(|p| p.projs.iter())
+            .map(|p| p.csr.bytes() as u64)
+            .sum();
+        Ok(Network {
+            dt,
+            steps: r.steps,
+            t: 0,
+            pops: r
+                .populations
+                .iter()
+                .map(|p| PopMeta {
+                    name: p.name.clone(),
+                    size: p.size,
+                    model: p.model.name,
+                    spiking: p.model.spiking,
+                })
+                .collect(),
+            parts,
+            boards,
+            projection_names: r.projections.iter().map(|p| p.name.clone()).collect(),
+            synapses,
+            synapse_bytes,
+            build_s: t0.elapsed().as_secs_f64(),
+            resolved: r.clone(),
+            weight_columns,
+        })
+    }
+}
