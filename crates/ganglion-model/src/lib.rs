@@ -26,6 +26,7 @@
 pub use ganglion_base::{npy, units};
 
 pub mod error;
+pub mod memory;
 pub mod resolved;
 pub mod spec;
 pub mod validate;

@@ -425,6 +425,9 @@ pub struct MemoryEstimate {
     pub peak_bytes: f64,
     /// The limit it was checked against, bytes.
     pub limit_bytes: f64,
+    /// Synapse (CSR) bytes per synapse, row pointers included: what the engine reports
+    /// as its own bytes per synapse once built (see [`crate::memory`]).
+    pub bytes_per_synapse: f64,
 }
 
 /// A circuit that passed validation, in base units.

@@ -1,0 +1,212 @@
+//! The memory model of a built network: one truth for validation's estimate (before
+//! anything is allocated) and the engine's own accounting (`ganglion_sim`'s `Csr::bytes`).
+//!
+//! Synapses are stored per projection and per partition (one per thread) of the target
+//! population as a CSR matrix by source: a `u32` local target index and an `f32` weight per
+//! synapse, a `u16` delay in steps per synapse only when delays vary (one shared delay
+//! otherwise), and `u64` row pointers, one per source neuron plus one, in every partition.
+//! Plastic projections add an incoming index (`u32` synapse and source per synapse) and, for
+//! three-factor rules, an `f32` eligibility trace per synapse. Each population has a ring
+//! buffer of two channels × (longest incoming delay + 1 steps) `f32` cells per neuron.
+
+use crate::resolved::{
+    InputKind, PlasticRule, ResolvedInput, ResolvedPopulation, ResolvedProjection, Rule,
+};
+use std::mem::size_of;
+
+/// Bytes of a synapse's local target index (`u32`).
+pub const TARGET_BYTES: usize = size_of::<u32>();
+/// Bytes of a synapse's weight (`f32`).
+pub const WEIGHT_BYTES: usize = size_of::<f32>();
+/// Bytes of a synapse's delay in steps (`u16`), stored only when delays vary.
+pub const DELAY_BYTES: usize = size_of::<u16>();
+/// Bytes of one row pointer (`u64`); a CSR has one per source neuron plus one.
+pub const ROW_PTR_BYTES: usize = size_of::<u64>();
+/// The longest delay, in steps, that a synapse can store (`u16::MAX`).
+pub const MAX_DELAY_STEPS: u64 = u16::MAX as u64;
+/// Bytes per plastic synapse of the incoming index (`u32` synapse and `u32` source).
+pub const PLASTIC_INDEX_BYTES: usize = 2 * size_of::<u32>();
+/// Bytes per synapse of a three-factor eligibility trace (`f32`).
+pub const ELIGIBILITY_BYTES: usize = size_of::<f32>();
+/// Bytes of one plasticity trace value (`f32`); two per source and two per target neuron.
+pub const TRACE_BYTES: usize = size_of::<f32>();
+/// Receptor channels of a ring buffer.
+pub const RING_CHANNELS: usize = 2;
+/// Bytes of one ring-buffer cell (`f32`).
+pub const RING_CELL_BYTES: usize = size_of::<f32>();
+/// Bytes of one parameter or state value of a neuron (estimate).
+pub const NEURON_VALUE_BYTES: usize = size_of::<f32>();
+
+/// Bytes per synapse of a CSR: target, weight, and the delay when delays vary.
+pub const fn bytes_per_synapse(delays_vary: bool) -> usize {
+    TARGET_BYTES + WEIGHT_BYTES + if delays_vary { DELAY_BYTES } else { 0 }
+}
+
+/// Bytes of a CSR with `row_ptrs` row pointers (sources + 1) and `synapses` synapses.
+pub const fn csr_bytes(row_ptrs: usize, synapses: usize, delays_vary: bool) -> usize {
+    row_ptrs * ROW_PTR_BYTES + synapses * bytes_per_synapse(delays_vary)
+}
+
+/// A delay of `delay_ms` in whole steps of `dt` as the engine stores it (at least one).
+pub fn delay_steps(delay_ms: f64, dt: f64) -> u64 {
+    (delay_ms / dt).round().max(1.0) as u64
+}
+
+/// Whether a projection's synapses carry one delay each (not one shared delay).
+pub fn delays_vary(p: &ResolvedProjection) -> bool {
+    match &p.rule {
+        Rule::EdgeList(e) if e.delay.is_some() => true,
+        _ => p.delay.as_const().is_none(),
+    }
+}
+
+/// The longest delay of a projection in steps, at most [`MAX_DELAY_STEPS`].
+pub fn max_delay_steps(p: &ResolvedProjection, dt: f64) -> u64 {
+    let hi = match &p.rule {
+        Rule::EdgeList(e) if e.delay.is_some() => {
+            e.delay.iter().flatten().copied().fold(dt, f64::max)
+        }
+        _ => p.delay.bounds().1,
+    };
+    if hi.is_finite() {
+        delay_steps(hi, dt).min(MAX_DELAY_STEPS)
+    } else {
+        MAX_DELAY_STEPS
+    }
+}
+
+/// Memory of a network, part by part, in bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Breakdown {
+    /// Expected number of synapses.
+    pub synapses: f64,
+    /// CSR storage of every partition: targets, weights, varying delays, row pointers.
+    pub synapse_bytes: f64,
+    /// Plasticity: incoming indices, eligibility traces, spike traces.
+    pub plastic_bytes: f64,
+    /// Edge lists read from files, held until the network is built.
+    pub edge_list_bytes: f64,
+    /// Neuron parameters and state.
+    pub neuron_bytes: f64,
+    /// Ring buffers.
+    pub ring_bytes: f64,
+    /// Per-source counts and cursors of the CSRs being built (one per partition at once).
+    pub build_bytes: f64,
+}
+
+impl Breakdown {
+    /// Everything together: the peak while building.
+    pub fn total(&self) -> f64 {
+        self.synapse_bytes
+            + self.plastic_bytes
+            + self.edge_list_bytes
+            + self.neuron_bytes
+            + self.ring_bytes
+            + self.build_bytes
+    }
+    /// CSR bytes per synapse (row pointers included), as the engine reports them.
+    pub fn bytes_per_synapse(&self) -> f64 {
+        if self.synapses > 0.0 {
+            self.synapse_bytes / self.synapses
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The memory a circuit needs when built with `partitions` partitions at step `dt`.
+pub fn estimate(
+    pops: &[ResolvedPopulation],
+    projections: &[ResolvedProjection],
+    inputs: &[ResolvedInput],
+    dt: f64,
+    partitions: usize,
+) -> Breakdown {
+    let parts = partitions.max(1) as f64;
+    let mut b = Breakdown::default();
+    let mut slots = vec![2u64; pops.len()];
+    for p in projections {
+        let (ns, nt) = (pops[p.source].size as f64, pops[p.target].size as f64);
+        let syn = p.expected_synapses;
+        let rows = (ns + 1.0) * parts;
+        b.synapses += syn;
+        b.synapse_bytes +=
+            rows * ROW_PTR_BYTES as f64 + syn * bytes_per_synapse(delays_vary(p)) as f64;
+        b.build_bytes = b.build_bytes.max(2.0 * rows * ROW_PTR_BYTES as f64);
+        if let Some(pl) = &p.plasticity {
+            let per_synapse = PLASTIC_INDEX_BYTES
+                + match pl.rule {
+                    PlasticRule::ThreeFactor { .. } => ELIGIBILITY_BYTES,
+                    _ => 0,
+                };
+            b.plastic_bytes += syn * per_synapse as f64
+                + (nt + parts) * ROW_PTR_BYTES as f64
+                + 2.0 * (ns * parts + nt) * TRACE_BYTES as f64;
+        }
+        if let Rule::EdgeList(e) = &p.rule {
+            let columns = 2 * size_of::<u32>()
+                + size_of::<f64>()
+                    * (usize::from(e.weight.is_some()) + usize::from(e.delay.is_some()));
+            b.edge_list_bytes += (e.source.len() * columns) as f64;
+        }
+        slots[p.target] = slots[p.target].max(max_delay_steps(p, dt) + 1);
+    }
+    for inp in inputs {
+        if let InputKind::Poisson { delay, .. } | InputKind::SpikeTimes { delay, .. } = &inp.kind {
+            slots[inp.target] = slots[inp.target].max((delay / dt).round() as u64 + 1);
+        }
+    }
+    for (p, &s) in pops.iter().zip(&slots) {
+        let n = p.size as f64;
+        b.neuron_bytes += n * ((p.params.len() + p.model.state.len()) * NEURON_VALUE_BYTES) as f64;
+        b.ring_bytes += n * (RING_CHANNELS * RING_CELL_BYTES) as f64 * s as f64;
+    }
+    b
+}
+
+/// Memory the OS reports as available (MemAvailable), in bytes; 16 GiB if unknown.
+pub fn available_memory() -> f64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("MemAvailable:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|k| k.parse::<f64>().ok())
+        })
+        .map(|kib| kib * 1024.0)
+        .unwrap_or(16.0 * 1024.0 * 1024.0 * 1024.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::size_of_val;
+
+    /// The engine's CSR layout (`ganglion_sim::connect::Csr`): the model counts exactly the
+    /// bytes its vectors hold.
+    #[test]
+    fn csr_bytes_match_the_engine_layout() {
+        let (sources, synapses) = (7usize, 40usize);
+        let row_ptr = vec![0u64; sources + 1];
+        let tgt = vec![0u32; synapses];
+        let w = vec![0f32; synapses];
+        let delays = vec![0u16; synapses];
+        let fixed = size_of_val(&row_ptr[..]) + size_of_val(&tgt[..]) + size_of_val(&w[..]);
+        assert_eq!(csr_bytes(sources + 1, synapses, false), fixed);
+        assert_eq!(
+            csr_bytes(sources + 1, synapses, true),
+            fixed + size_of_val(&delays[..])
+        );
+        assert_eq!(bytes_per_synapse(false), 8);
+        assert_eq!(bytes_per_synapse(true), 10);
+        assert_eq!(MAX_DELAY_STEPS, 65535);
+    }
+
+    #[test]
+    fn delays_round_to_whole_steps_of_at_least_one() {
+        assert_eq!(delay_steps(1.0, 0.1), 10);
+        assert_eq!(delay_steps(0.01, 0.1), 1);
+        assert_eq!(delay_steps(6553.5, 0.1), 65535);
+    }
+}

@@ -1,0 +1,457 @@
+//! Plasticity of a projection's weights. One table, [`PLASTICITY_RULES`], names each rule,
+//! the fields it reads and the ones it needs; a per-rule function resolves it. A field that
+//! belongs to another rule is a problem ("`tau_plus` is not a parameter of rule
+//! `vogels`"), so is a missing required one; nothing else names a rule.
+
+use super::{Ctx, NO_HINT, Obj};
+use crate::resolved::{ModulatorSource, PlasticRule, ResolvedPlasticity, ResolvedPopulation};
+use crate::spec::{Modulator, Plasticity, Scalar};
+use crate::units::{Dim, show};
+
+/// A plasticity rule: its name, the fields it reads and needs, and how it is resolved.
+#[derive(Debug)]
+pub struct PlasticityRule {
+    /// Its name in `plasticity = { rule = ... }`.
+    pub name: &'static str,
+    /// Other names accepted for it.
+    pub aliases: &'static [&'static str],
+    /// The fields it reads, besides [`COMMON_FIELDS`] (TOML names).
+    pub fields: &'static [&'static str],
+    /// The fields it cannot do without.
+    pub required: &'static [&'static str],
+    resolve: Resolve,
+}
+
+/// Resolve a rule's own fields (the common ones and required ones are already checked).
+type Resolve = fn(&mut Ctx, &Plasticity, &Env) -> Option<PlasticRule>;
+
+/// Fields every rule takes: the rule's name and the weight bounds.
+pub const COMMON_FIELDS: &[&str] = &["rule", "w_max", "w_min"];
+
+/// Every plasticity rule (see [`Plasticity`] for what each does and its defaults).
+pub const PLASTICITY_RULES: &[PlasticityRule] = &[
+    PlasticityRule {
+        name: "stdp",
+        aliases: &[],
+        fields: &[
+            "tau_plus",
+            "tau_minus",
+            "A_plus",
+            "A_minus",
+            "mode",
+            "pairing",
+        ],
+        required: &["w_max"],
+        resolve: stdp,
+    },
+    PlasticityRule {
+        name: "triplet",
+        aliases: &[],
+        fields: &[
+            "tau_plus",
+            "tau_minus",
+            "tau_x",
+            "tau_y",
+            "A2_plus",
+            "A3_plus",
+            "A2_minus",
+            "A3_minus",
+        ],
+        required: &["w_max"],
+        resolve: triplet,
+    },
+    PlasticityRule {
+        name: "power_law",
+        aliases: &["stdp_pl_synapse_hom"],
+        fields: &["tau_plus", "tau_minus", "lambda", "alpha", "mu"],
+        required: &[],
+        resolve: power_law,
+    },
+    PlasticityRule {
+        name: "three_factor",
+        aliases: &[],
+        fields: &[
+            "tau_plus",
+            "tau_minus",
+            "A_plus",
+            "A_minus",
+            "tau_e",
+            "rate",
+            "modulator",
+            "gate",
+        ],
+        required: &["w_max", "modulator"],
+        resolve: three_factor,
+    },
+    PlasticityRule {
+        name: "scaling",
+        aliases: &[],
+        fields: &["rho0", "tau", "rate", "interval"],
+        required: &["w_max", "rho0"],
+        resolve: scaling,
+    },
+    PlasticityRule {
+        name: "vogels",
+        aliases: &[],
+        fields: &["tau", "eta", "rho0"],
+        required: &["w_max", "eta", "rho0"],
+        resolve: vogels,
+    },
+];
+
+impl PlasticityRule {
+    /// The rule named `name` (or one of its aliases).
+    pub fn find(name: &str) -> Option<&'static PlasticityRule> {
+        PLASTICITY_RULES
+            .iter()
+            .find(|r| r.name == name || r.aliases.contains(&name))
+    }
+    /// Whether the rule reads `field`.
+    pub fn takes(&self, field: &str) -> bool {
+        COMMON_FIELDS.contains(&field) || self.fields.contains(&field)
+    }
+}
+
+/// The fields set in `pl`, by their TOML names (`rule` included): what serialises, since
+/// every optional field is skipped when absent.
+pub fn fields_set(pl: &Plasticity) -> Vec<String> {
+    toml::Table::try_from(pl)
+        .map(|t| t.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// What a rule sees besides its fields.
+struct Env<'a> {
+    o: &'a Obj,
+    /// The weight dimension of the target's synapses.
+    wdim: Dim,
+    pops: &'a [ResolvedPopulation],
+}
+
+/// Resolve the plasticity of projection `o`, whose weights have dimension `wdim`.
+pub(super) fn resolve(
+    ctx: &mut Ctx,
+    pl: &Plasticity,
+    wdim: Dim,
+    o: &Obj,
+    pops: &[ResolvedPopulation],
+) -> Option<ResolvedPlasticity> {
+    let Some(rule) = PlasticityRule::find(&pl.rule) else {
+        let msg = format!("unknown plasticity rule \"{}\"", pl.rule);
+        let names = PLASTICITY_RULES.iter().map(|r| r.name);
+        ctx.unknown(o, "plasticity", msg, &pl.rule, names, "rules");
+        return None;
+    };
+    let set = fields_set(pl);
+    let before = ctx.problems.len();
+    for field in set.iter().filter(|f| !rule.takes(f)) {
+        let msg = format!("{field} is not a parameter of rule \"{}\"", rule.name);
+        ctx.report(o, field, msg, foreign_hint(rule, field));
+    }
+    for &field in rule
+        .required
+        .iter()
+        .filter(|f| !set.iter().any(|s| s == *f))
+    {
+        let (what, example) = field_doc(field, wdim);
+        let msg = format!("the {} rule needs `{field}`, {what}", rule.name);
+        ctx.report(o, "plasticity", msg, format!("{field} = {example}"));
+    }
+    if ctx.problems.len() > before {
+        return None;
+    }
+    let env = Env { o, wdim, pops };
+    let w_max = match &pl.w_max {
+        Some(s) => ctx.quantity(s, wdim, o, "w_max", "plasticity.w_max")?.abs(),
+        None => f64::INFINITY,
+    };
+    let w_min = match &pl.w_min {
+        Some(s) => ctx.quantity(s, wdim, o, "w_min", "plasticity.w_min")?.abs(),
+        None => 0.0,
+    };
+    if w_min > w_max {
+        let msg = format!("plasticity w_min {w_min} is above w_max {w_max}");
+        ctx.report(o, "w_min", msg, NO_HINT);
+        return None;
+    }
+    let rule = (rule.resolve)(ctx, pl, &env)?;
+    Some(ResolvedPlasticity { rule, w_min, w_max })
+}
+
+/// The hint for `field` written on `rule`: the rule's fields, and the rules that take it.
+fn foreign_hint(rule: &PlasticityRule, field: &str) -> String {
+    let own: Vec<&str> = COMMON_FIELDS[1..]
+        .iter()
+        .chain(rule.fields)
+        .copied()
+        .collect();
+    let owners: Vec<&str> = PLASTICITY_RULES
+        .iter()
+        .filter(|r| r.fields.contains(&field))
+        .map(|r| r.name)
+        .collect();
+    let mut hint = format!("rule \"{}\" takes: {}", rule.name, own.join(", "));
+    if !owners.is_empty() {
+        hint += &format!("; {field} belongs to {}", owners.join(", "));
+    }
+    hint
+}
+
+/// What a required field is, and an example value.
+fn field_doc(field: &str, wdim: Dim) -> (&'static str, String) {
+    match field {
+        "w_max" => ("the largest weight magnitude", wdim.example().into()),
+        "eta" => ("the weight change per unit trace", wdim.example().into()),
+        "rho0" => ("the target rate", Dim::Frequency.example().into()),
+        "modulator" => (
+            "the reward or error signal",
+            "{ file = \"reward.npy\", step = \"1 ms\" }".into(),
+        ),
+        _ => ("", "...".into()),
+    }
+}
+
+/// A time constant of the rule: `default` when absent, positive.
+fn time(ctx: &mut Ctx, env: &Env, v: &Option<Scalar>, key: &str, default: f64) -> Option<f64> {
+    ctx.positive_time(
+        v.as_ref(),
+        default,
+        env.o,
+        key,
+        &format!("plasticity.{key}"),
+    )
+}
+
+/// A quantity the rule requires (its absence was reported by the table check).
+fn given(ctx: &mut Ctx, env: &Env, v: &Option<Scalar>, dim: Dim, key: &str) -> Option<f64> {
+    ctx.quantity(v.as_ref()?, dim, env.o, key, &format!("plasticity.{key}"))
+}
+
+/// A two-way choice: false for `options[0]` (the default), true for `options[1]`.
+fn choice(
+    ctx: &mut Ctx,
+    env: &Env,
+    v: Option<&str>,
+    key: &str,
+    what: &str,
+    options: [&str; 2],
+) -> Option<bool> {
+    match v.unwrap_or(options[0]) {
+        m if m == options[0] => Some(false),
+        m if m == options[1] => Some(true),
+        m => {
+            let hint = format!("{key} = \"{}\" or \"{}\"", options[0], options[1]);
+            ctx.report(env.o, key, format!("unknown {what} \"{m}\""), hint);
+            None
+        }
+    }
+}
+
+fn stdp(ctx: &mut Ctx, pl: &Plasticity, env: &Env) -> Option<PlasticRule> {
+    let modes = ["additive", "multiplicative"];
+    let multiplicative = choice(ctx, env, pl.mode.as_deref(), "mode", "STDP mode", modes);
+    let pairings = ["all_to_all", "nearest"];
+    let nearest = choice(
+        ctx,
+        env,
+        pl.pairing.as_deref(),
+        "pairing",
+        "pairing",
+        pairings,
+    );
+    Some(PlasticRule::Pair {
+        tau_plus: time(ctx, env, &pl.tau_plus, "tau_plus", 20.0)?,
+        tau_minus: time(ctx, env, &pl.tau_minus, "tau_minus", 20.0)?,
+        a_plus: pl.a_plus.unwrap_or(0.01),
+        a_minus: pl.a_minus.unwrap_or(0.0105),
+        multiplicative: multiplicative?,
+        nearest: nearest?,
+    })
+}
+
+fn triplet(ctx: &mut Ctx, pl: &Plasticity, env: &Env) -> Option<PlasticRule> {
+    Some(PlasticRule::Triplet {
+        tau_plus: time(ctx, env, &pl.tau_plus, "tau_plus", 16.8)?,
+        tau_minus: time(ctx, env, &pl.tau_minus, "tau_minus", 33.7)?,
+        tau_x: time(ctx, env, &pl.tau_x, "tau_x", 101.0)?,
+        tau_y: time(ctx, env, &pl.tau_y, "tau_y", 125.0)?,
+        a2_plus: pl.a2_plus.unwrap_or(5e-10),
+        a3_plus: pl.a3_plus.unwrap_or(6.2e-3),
+        a2_minus: pl.a2_minus.unwrap_or(7e-3),
+        a3_minus: pl.a3_minus.unwrap_or(2.3e-4),
+    })
+}
+
+fn power_law(ctx: &mut Ctx, pl: &Plasticity, env: &Env) -> Option<PlasticRule> {
+    Some(PlasticRule::PowerLaw {
+        tau_plus: time(ctx, env, &pl.tau_plus, "tau_plus", 15.0)?,
+        tau_minus: time(ctx, env, &pl.tau_minus, "tau_minus", 30.0)?,
+        lambda: pl.lambda.unwrap_or(0.1),
+        alpha: pl.alpha.unwrap_or(0.0513),
+        mu: pl.mu.unwrap_or(0.4),
+    })
+}
+
+fn three_factor(ctx: &mut Ctx, pl: &Plasticity, env: &Env) -> Option<PlasticRule> {
+    let modulator = modulator(ctx, env, pl.modulator.as_ref()?, "modulator")?;
+    let gate = match &pl.gate {
+        None => None,
+        Some(g) => Some(self::modulator(ctx, env, g, "gate")?),
+    };
+    Some(PlasticRule::ThreeFactor {
+        tau_plus: time(ctx, env, &pl.tau_plus, "tau_plus", 20.0)?,
+        tau_minus: time(ctx, env, &pl.tau_minus, "tau_minus", 20.0)?,
+        a_plus: pl.a_plus.unwrap_or(1.0),
+        a_minus: pl.a_minus.unwrap_or(1.0),
+        tau_e: time(ctx, env, &pl.tau_e, "tau_e", 200.0)?,
+        rate: pl.rate.unwrap_or(1.0),
+        modulator,
+        gate,
+    })
+}
+
+fn scaling(ctx: &mut Ctx, pl: &Plasticity, env: &Env) -> Option<PlasticRule> {
+    let target = given(ctx, env, &pl.rho0, Dim::Frequency, "rho0")?;
+    let interval = time(ctx, env, &pl.interval, "interval", 10.0)?;
+    Some(PlasticRule::Scaling {
+        target,
+        tau: time(ctx, env, &pl.tau, "tau", 1000.0)?,
+        rate: pl.rate.unwrap_or(0.1),
+        interval: ((interval / ctx.dt).round() as u64).max(1),
+    })
+}
+
+fn vogels(ctx: &mut Ctx, pl: &Plasticity, env: &Env) -> Option<PlasticRule> {
+    let tau = time(ctx, env, &pl.tau, "tau", 20.0)?;
+    let eta = given(ctx, env, &pl.eta, env.wdim, "eta")?;
+    let rho0 = given(ctx, env, &pl.rho0, Dim::Frequency, "rho0")?;
+    Some(PlasticRule::Vogels {
+        tau,
+        eta,
+        alpha: 2.0 * rho0 * tau * 1e-3,
+    })
+}
+
+/// A modulator or gate: a `.npy` series, or a population's filtered rate.
+fn modulator(ctx: &mut Ctx, env: &Env, m: &Modulator, what: &str) -> Option<ModulatorSource> {
+    let o = env.o;
+    match (&m.file, &m.population) {
+        (Some(file), None) => {
+            let step = ctx.quantity_or(
+                m.step.as_ref(),
+                ctx.dt,
+                Dim::Time,
+                o,
+                what,
+                &format!("{what}.step"),
+            )?;
+            if step < ctx.dt - 1e-9 {
+                let msg = format!("{what}.step {} is shorter than dt", show(step, Dim::Time));
+                ctx.report(o, what, msg, NO_HINT);
+                return None;
+            }
+            let a = super::files::read_npy(ctx, o, what, &format!("{what}: "), file)?;
+            Some(ModulatorSource::Series {
+                values: a.data.into(),
+                step,
+            })
+        }
+        (None, Some(name)) => {
+            let Some(population) = env.pops.iter().position(|p| &p.name == name) else {
+                let msg = format!("{what}: population \"{name}\" is not defined");
+                let names = env.pops.iter().map(|p| p.name.as_str());
+                ctx.unknown(o, what, msg, name, names, "defined populations");
+                return None;
+            };
+            let tau = ctx.positive_time(m.tau.as_ref(), 50.0, o, what, &format!("{what}.tau"))?;
+            Some(ModulatorSource::Population {
+                population,
+                tau,
+                offset: m.offset.unwrap_or(0.0),
+            })
+        }
+        _ => {
+            let msg = format!("{what} needs exactly one of `file` or `population`");
+            let hint = format!(
+                "{what} = {{ file = \"reward.npy\", step = \"1 ms\" }} or {{ population = \"da\", tau = \"50 ms\" }}"
+            );
+            ctx.report(o, what, msg, hint);
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Modulator;
+
+    /// A plasticity spec with every field set.
+    fn everything() -> Plasticity {
+        let t = || Some(Scalar::from("1 ms"));
+        Plasticity {
+            rule: "stdp".into(),
+            w_max: t(),
+            w_min: t(),
+            tau_plus: t(),
+            tau_minus: t(),
+            a_plus: Some(1.0),
+            a_minus: Some(1.0),
+            mode: Some("additive".into()),
+            pairing: Some("nearest".into()),
+            tau_x: t(),
+            tau_y: t(),
+            a2_plus: Some(1.0),
+            a3_plus: Some(1.0),
+            a2_minus: Some(1.0),
+            a3_minus: Some(1.0),
+            eta: t(),
+            rho0: t(),
+            tau: t(),
+            tau_e: t(),
+            rate: Some(1.0),
+            lambda: Some(1.0),
+            alpha: Some(1.0),
+            mu: Some(1.0),
+            interval: t(),
+            modulator: Some(Modulator::default()),
+            gate: Some(Modulator::default()),
+        }
+    }
+
+    #[test]
+    fn the_table_names_real_fields_and_every_field_has_a_rule() {
+        let all = fields_set(&everything());
+        for r in PLASTICITY_RULES {
+            for f in r.fields.iter().chain(r.required) {
+                assert!(all.iter().any(|a| a == f), "{}: no field {f}", r.name);
+            }
+            for f in r.required {
+                assert!(r.takes(f), "{} requires {f} but does not take it", r.name);
+            }
+        }
+        for f in &all {
+            assert!(
+                COMMON_FIELDS.contains(&f.as_str()) || PLASTICITY_RULES.iter().any(|r| r.takes(f)),
+                "field {f} belongs to no rule"
+            );
+        }
+    }
+
+    #[test]
+    fn only_set_fields_are_listed() {
+        let pl = Plasticity {
+            rule: "vogels".into(),
+            tau_plus: Some("20 ms".into()),
+            ..Default::default()
+        };
+        assert_eq!(fields_set(&pl), ["rule", "tau_plus"]);
+        let takes = |rule: &str, field: &str| PlasticityRule::find(rule).map(|r| r.takes(field));
+        assert_eq!(takes("vogels", "tau_plus"), Some(false));
+        assert_eq!(takes("stdp", "tau_plus"), Some(true));
+        assert_eq!(
+            PlasticityRule::find("stdp_pl_synapse_hom").map(|r| r.name),
+            Some("power_law")
+        );
+    }
+}
