@@ -277,3 +277,140 @@ fn bad_inputs_and_monitors() {
         &["neuron 80 does not exist (size 80)"],
     );
 }
+
+#[test]
+fn a_field_of_another_plasticity_rule_is_rejected() {
+    let vogels = "plasticity = { rule = \"vogels\", w_max = \"100 pA\", eta = \"1 pA\", rho0 = \"5 Hz\", tau_plus = \"20 ms\" }";
+    let m = error_of(&GOOD.replace("delay = \"1 ms\"", &format!("delay = \"1 ms\"\n{vogels}")));
+    assert_all(
+        &m,
+        &[
+            "1 problem:",
+            "bad.toml:25: projection \"exc→inh\": tau_plus is not a parameter of rule \"vogels\"",
+            "hint: rule \"vogels\" takes: w_max, w_min, tau, eta, rho0",
+            "tau_plus belongs to stdp, triplet, power_law, three_factor",
+        ],
+    );
+    // Without the foreign field the same rule validates; a missing required field is named.
+    let ok = GOOD.replace(
+        "delay = \"1 ms\"",
+        &format!(
+            "delay = \"1 ms\"\n{}",
+            vogels.replace(", tau_plus = \"20 ms\"", "")
+        ),
+    );
+    let c = parse_str(&ok, Path::new("ok.toml")).unwrap();
+    assert!(validate(&c, &Source::default()).is_ok());
+    let m = error_of(&ok.replace(", rho0 = \"5 Hz\"", ""));
+    assert_all(
+        &m,
+        &[
+            "the vogels rule needs `rho0`, the target rate",
+            "rho0 = \"10 Hz\"",
+        ],
+    );
+    let m = error_of(&ok.replace("rule = \"vogels\"", "rule = \"vogel\""));
+    assert_all(
+        &m,
+        &[
+            "unknown plasticity rule \"vogel\"",
+            "did you mean \"vogels\"?",
+        ],
+    );
+}
+
+#[test]
+fn delays_beyond_the_engines_limit_are_rejected_at_validation() {
+    // dt 0.1 ms: at most 65535 steps, 6553.5 ms.
+    let m = error_of(&GOOD.replace("delay = \"1 ms\"", "delay = \"7000 ms\""));
+    assert_all(
+        &m,
+        &[
+            "bad.toml:24: projection \"exc→inh\": delay 7000 ms is 70000 steps of dt 0.1 ms",
+            "more than the 65535 steps",
+            "hint: use a delay of at most 6553.5 ms at this dt, or a dt of at least 0.106813 ms",
+        ],
+    );
+    // The same delay fits at a coarser step.
+    let coarse = GOOD
+        .replace("delay = \"1 ms\"", "delay = \"7000 ms\"")
+        .replace("dt = \"0.1 ms\"", "dt = \"0.2 ms\"");
+    let c = parse_str(&coarse, Path::new("ok.toml")).unwrap();
+    assert!(validate(&c, &Source::default()).is_ok());
+    // A distribution without an upper bound could draw any delay.
+    let m = error_of(&GOOD.replace(
+        "delay = \"1 ms\"",
+        "delay = { dist = \"normal\", mean = \"2 ms\", std = \"0.5 ms\", min = \"0.1 ms\" }",
+    ));
+    assert_all(
+        &m,
+        &[
+            "bad.toml:24",
+            "delay has no upper bound",
+            "add max = \"6553.5 ms\" to the delay distribution",
+        ],
+    );
+    // Edge-list delays too.
+    let dir = tempfile::tempdir().unwrap();
+    let edges = dir.path().join("edges.csv");
+    std::fs::write(
+        &edges,
+        "source,target,weight,delay\n0,0,20,1.5\n1,2,20,9000\n",
+    )
+    .unwrap();
+    let m = error_of(&GOOD.replace(
+        "{ rule = \"fixed_probability\", p = 0.1 }",
+        &format!(
+            "{{ rule = \"edge_list\", file = \"{}\", weight_unit = \"pA\", delay_unit = \"ms\" }}",
+            edges.display()
+        ),
+    ));
+    assert_all(
+        &m,
+        &["bad.toml:22", "edge-list delay 9000 ms is 90000 steps"],
+    );
+}
+
+#[test]
+fn the_memory_estimate_counts_synapses_as_the_engine_stores_them() {
+    use ganglion_model::memory::{bytes_per_synapse, csr_bytes};
+    let one_to_one = |delay: &str, threads: usize| {
+        let c = Circuit::new(Simulation {
+            threads,
+            ..Simulation::new("0.1 ms", "10 ms")
+        })
+        .population(Population::new("a", 1000, "iaf_psc_exp"))
+        .population(Population::new("b", 1000, "iaf_psc_exp"))
+        .projection(
+            Projection::new("a", "b", Connectivity::one_to_one())
+                .weight("1 pA")
+                .delay(Value::from(delay)),
+        );
+        validate_circuit(&c).unwrap().memory
+    };
+    // One shared delay: target and weight per synapse, row pointers per partition.
+    let m = one_to_one("1 ms", 1);
+    assert_eq!(m.synapses, 1000.0);
+    assert_eq!(
+        m.bytes_per_synapse,
+        csr_bytes(1001, 1000, false) as f64 / 1000.0
+    );
+    let m = one_to_one("1 ms", 4);
+    assert_eq!(
+        m.bytes_per_synapse,
+        (csr_bytes(1001, 250, false) * 4) as f64 / 1000.0
+    );
+    // Varying delays add a u16 per synapse.
+    let c = Circuit::new(Simulation::new("0.1 ms", "10 ms"))
+        .population(Population::new("a", 1000, "iaf_psc_exp"))
+        .projection(
+            Projection::new("a", "a", Connectivity::fixed_indegree(10))
+                .weight("1 pA")
+                .delay(Value::uniform("1 ms", "2 ms")),
+        );
+    let m = validate_circuit(&c).unwrap().memory;
+    assert_eq!(m.synapses, 10_000.0);
+    let want = (10_000 * bytes_per_synapse(true) + 1001 * 8) as f64 / 10_000.0;
+    assert_eq!(m.bytes_per_synapse, want);
+    assert!(m.peak_bytes > 10_000.0 * want);
+}

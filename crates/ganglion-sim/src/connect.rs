@@ -45,13 +45,12 @@ impl Csr {
     }
     /// Bytes held by the matrix.
     pub fn bytes(&self) -> usize {
-        self.row_ptr.len() * 8
-            + self.tgt.len() * 4
-            + self.w.len() * 4
-            + match &self.delay {
-                Delays::Const(_) => 0,
-                Delays::Each(d) => d.len() * 2,
-            }
+        // The one memory model, shared with validation's estimate.
+        ganglion_model::memory::csr_bytes(
+            self.row_ptr.len(),
+            self.tgt.len(),
+            matches!(self.delay, Delays::Each(_)),
+        )
     }
     /// Longest delay in steps.
     pub fn max_delay(&self) -> u16 {
