@@ -384,7 +384,8 @@ pub struct Projection {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Plasticity {
-    /// `stdp`, `triplet` or `vogels`.
+    /// The rule: a name in [`crate::validate::PLASTICITY_RULES`], which also lists the fields
+    /// each rule takes (a field of another rule is a validation problem).
     pub rule: String,
     /// Largest weight magnitude (weight units). Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]

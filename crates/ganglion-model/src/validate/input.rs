@@ -72,15 +72,9 @@ pub(super) fn resolve_all(
                 _ => Dim::Current,
             },
         };
-        let resolved = match INPUT_KINDS.iter().find(|(n, _)| *n == inp.kind) {
-            Some((_, resolve)) => resolve(ctx, &env),
-            None => {
-                let msg = format!("unknown input kind \"{}\"", inp.kind);
-                let names = INPUT_KINDS.iter().map(|(n, _)| *n);
-                ctx.unknown(&o, "kind", msg, &inp.kind, names, "kinds");
-                None
-            }
-        };
+        let resolved = ctx
+            .lookup(INPUT_KINDS, &inp.kind, &o, "kind", "input kind", "kinds")
+            .and_then(|resolve| resolve(ctx, &env));
         if let Some(k) = resolved {
             out.push(ResolvedInput {
                 name: inp.display_name(),

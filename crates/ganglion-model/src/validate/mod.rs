@@ -1,15 +1,15 @@
 //! `validate()`: check a [`Circuit`] once, up front, and resolve it to base units.
 //!
 //! Every problem is collected (not just the first) and names the file, line, object and
-//! value, with a hint on how to fix it. One module per object of the spec:
-//! [`simulation`], [`population`], [`projection`] (connectivity, weights, delays, receptors,
-//! Dale's law), [`plasticity`], [`input`], [`monitor`], [`memory`] (the estimate, from
-//! [`crate::memory`]) and [`files`] (edge lists, `.npy` and `.csv` reading). Values and
-//! distributions with units are read by [`values`].
+//! value, with a hint on how to fix it. One module per object of the spec: `simulation`,
+//! `population`, `projection` (connectivity, weights, delays, receptors, Dale's law),
+//! [`plasticity`] (the table of rules), `input`, `monitor`, `memory` (the estimate, from
+//! [`crate::memory`]) and `files` (edge lists, `.npy` and `.csv` reading); `values` reads
+//! quantities and distributions with units.
 //!
 //! Hints have one format: a fix written as the spec line that would be right
-//! (`delay = "1 ms"`), a sentence, or, for an unknown name, `did you mean "x"?` /
-//! `<label>: a, b, c` (see [`Ctx::unknown`]).
+//! (`delay = "1 ms"`), or a sentence; for an unknown name, `did you mean "x"?` or
+//! `<label>: a, b, c` listing every candidate.
 
 mod files;
 mod input;
@@ -206,6 +206,25 @@ impl Ctx<'_> {
     ) {
         let hint = name_hint(word, candidates, label);
         self.report(o, key, message, hint);
+    }
+
+    /// The function of `table` (connection rules, input or monitor kinds) named `name`, or a
+    /// report `unknown {what} "name"` with the hint for names (`label`: the table's word).
+    fn lookup<'t, F>(
+        &mut self,
+        table: &'t [(&'static str, F)],
+        name: &str,
+        o: &Obj,
+        key: &str,
+        what: &str,
+        label: &str,
+    ) -> Option<&'t F> {
+        let found = table.iter().find(|(n, _)| *n == name).map(|(_, f)| f);
+        if found.is_none() {
+            let msg = format!("unknown {what} \"{name}\"");
+            self.unknown(o, key, msg, name, table.iter().map(|(n, _)| *n), label);
+        }
+        found
     }
 
     /// A file named in the spec, relative to the spec file.

@@ -42,15 +42,9 @@ pub(super) fn resolve_all(
             pops,
             projections,
         };
-        let resolved = match MONITOR_KINDS.iter().find(|(n, _)| *n == m.kind) {
-            Some((_, resolve)) => resolve(ctx, &env),
-            None => {
-                let msg = format!("unknown monitor kind \"{}\"", m.kind);
-                let names = MONITOR_KINDS.iter().map(|(n, _)| *n);
-                ctx.unknown(&o, "kind", msg, &m.kind, names, "kinds");
-                None
-            }
-        };
+        let resolved = ctx
+            .lookup(MONITOR_KINDS, &m.kind, &o, "kind", "monitor kind", "kinds")
+            .and_then(|resolve| resolve(ctx, &env));
         out.extend(resolved);
     }
     out

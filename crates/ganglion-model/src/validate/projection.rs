@@ -158,15 +158,15 @@ fn resolve(
 /// The connection rule, from the table.
 fn connectivity(ctx: &mut Ctx, env: &Env) -> Option<Rule> {
     let rule = env.pr.connectivity.rule.as_str();
-    match CONNECTION_RULES.iter().find(|(name, _)| *name == rule) {
-        Some((_, connect)) => connect(ctx, env),
-        None => {
-            let msg = format!("unknown connection rule \"{rule}\"");
-            let names = CONNECTION_RULES.iter().map(|(n, _)| *n);
-            ctx.unknown(env.o, "connectivity", msg, rule, names, "rules");
-            None
-        }
-    }
+    let connect = ctx.lookup(
+        CONNECTION_RULES,
+        rule,
+        env.o,
+        "connectivity",
+        "connection rule",
+        "rules",
+    )?;
+    connect(ctx, env)
 }
 
 fn all_to_all(_: &mut Ctx, _: &Env) -> Option<Rule> {
