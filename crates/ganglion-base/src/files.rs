@@ -67,14 +67,10 @@ impl std::fmt::Display for FilesError {
     }
 }
 
-impl std::error::Error for FilesError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            FilesError::Io { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
+/// The message is complete on its own (it already includes the operating system's error),
+/// so `source()` is `None`: a printer that walks the chain, such as anyhow's `{:#}`, would
+/// otherwise print the OS error twice.
+impl std::error::Error for FilesError {}
 
 fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> FilesError + 'a {
     move |source| FilesError::Io {
@@ -477,6 +473,26 @@ mod tests {
             e => panic!("unexpected {e}"),
         }
         assert!(dest.join("from_a").is_file(), "the first result survives");
+    }
+
+    #[test]
+    fn an_io_error_is_reported_once() {
+        let root = tempfile::tempdir().unwrap();
+        write(root.path(), "file");
+        let e = OutputDir::create(
+            &root.path().join("file/sub/run"),
+            Replace::Never,
+            "manifest.json",
+            &[],
+        )
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("cannot inspect") && text.contains("file/sub/run"),
+            "{text}"
+        );
+        assert!(std::error::Error::source(&e).is_none());
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 1);
     }
 
     #[test]

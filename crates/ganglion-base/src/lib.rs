@@ -7,7 +7,8 @@
 //!   split across threads;
 //! - [`npy`]: `.npy` reading and writing;
 //! - [`files`]: atomic file writes and results folders that never replace data by surprise;
-//! - [`names`]: "did you mean" hints and file-safe names.
+//! - [`names`]: "did you mean" hints and file-safe names;
+//! - [`sync`]: the step barrier (spin briefly, then block).
 //!
 //! ```
 //! use ganglion_base::units::{parse_quantity, Dim};
@@ -19,4 +20,5 @@ pub mod files;
 pub mod names;
 pub mod npy;
 pub mod rng;
+pub mod sync;
 pub mod units;

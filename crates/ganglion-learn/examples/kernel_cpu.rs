@@ -14,7 +14,7 @@ fn cpu_ticks() -> u64 {
         + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
 }
 
-fn main() -> Result<(), ganglion_learn::Error> {
+fn main() -> Result<(), ganglion_learn::LearnError> {
     let esn = EsnConfig {
         units: 1000,
         ..EsnConfig::default()

@@ -3,7 +3,7 @@
 use ganglion_learn::{EsnConfig, Ridge, tasks};
 use std::time::Instant;
 
-fn main() -> Result<(), ganglion_learn::Error> {
+fn main() -> Result<(), ganglion_learn::LearnError> {
     let x = tasks::rescale_to_unit(&tasks::MackeyGlass::default().generate(10001)?);
     let reps = 7;
     let mut t: Vec<[f64; 5]> = Vec::new();

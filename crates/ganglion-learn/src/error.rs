@@ -7,9 +7,9 @@ use std::path::PathBuf;
 /// Each variant names the object the user configured (a field, a file, a task) and the
 /// offending value; most carry a `hint:` the user can act on.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub enum LearnError {
     /// A configuration field is out of its valid range.
-    #[error("{object}: {field} = {value} is invalid: {reason}\nhint: {hint}")]
+    #[error("{object}: {field} = {value} is invalid: {reason}\n  hint: {hint}")]
     InvalidParameter {
         /// The object being configured, e.g. `"EsnConfig"`.
         object: &'static str,
@@ -23,7 +23,7 @@ pub enum Error {
         hint: String,
     },
     /// Two arrays that must agree in length or shape do not.
-    #[error("{object}: {what}: expected {expected}, got {got}\nhint: {hint}")]
+    #[error("{object}: {what}: expected {expected}, got {got}\n  hint: {hint}")]
     ShapeMismatch {
         /// The object or function that received the data.
         object: &'static str,
@@ -37,7 +37,7 @@ pub enum Error {
         hint: String,
     },
     /// A linear solve failed (matrix not positive definite, eigen solver did not converge).
-    #[error("{object}: {what}\nhint: {hint}")]
+    #[error("{object}: {what}\n  hint: {hint}")]
     Numerical {
         /// The object that ran the computation.
         object: &'static str,
@@ -47,7 +47,7 @@ pub enum Error {
         hint: String,
     },
     /// A value became NaN or infinite during a run.
-    #[error("{object}: non-finite value at step {step}, unit {unit}\nhint: {hint}")]
+    #[error("{object}: non-finite value at step {step}, unit {unit}\n  hint: {hint}")]
     Diverged {
         /// The object whose state diverged.
         object: &'static str,
@@ -59,7 +59,7 @@ pub enum Error {
         hint: String,
     },
     /// A data file could not be read or parsed.
-    #[error("{path}: {what}\nhint: {hint}")]
+    #[error("{path}: {what}\n  hint: {hint}")]
     Data {
         /// The file.
         path: PathBuf,
@@ -82,10 +82,10 @@ pub enum Error {
     },
 }
 
-/// Shorthand for `Result<T, ganglion_learn::Error>`.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+/// Shorthand for `Result<T, ganglion_learn::LearnError>`.
+pub type Result<T, E = LearnError> = std::result::Result<T, E>;
 
-impl Error {
+impl LearnError {
     pub(crate) fn param(
         object: &'static str,
         field: &'static str,
@@ -93,7 +93,7 @@ impl Error {
         reason: impl Into<String>,
         hint: impl Into<String>,
     ) -> Self {
-        Error::InvalidParameter {
+        LearnError::InvalidParameter {
             object,
             field,
             value: value.to_string(),
@@ -109,7 +109,7 @@ impl Error {
         got: impl std::fmt::Display,
         hint: impl Into<String>,
     ) -> Self {
-        Error::ShapeMismatch {
+        LearnError::ShapeMismatch {
             object,
             what: what.into(),
             expected: expected.to_string(),
@@ -119,7 +119,7 @@ impl Error {
     }
 }
 
-/// Checks `lo <= v <= hi` (with `v` finite) or returns [`Error::InvalidParameter`].
+/// Checks `lo <= v <= hi` (with `v` finite) or returns [`LearnError::InvalidParameter`].
 pub(crate) fn check_range(
     object: &'static str,
     field: &'static str,
@@ -131,7 +131,7 @@ pub(crate) fn check_range(
     if v.is_finite() && v >= lo && v <= hi {
         Ok(())
     } else {
-        Err(Error::param(
+        Err(LearnError::param(
             object,
             field,
             v,

@@ -18,7 +18,7 @@
 //! chaotic neural networks", Neuron 63:544 (Fig. 2 and their published script): `N = 1000,
 //! p = 0.1, g = 1.5, α = 1, dt = 0.1 τ, learn_every = 2`.
 
-use crate::error::{Error, Result, check_range};
+use crate::error::{LearnError, Result, check_range};
 use crate::readout::Rls;
 use crate::rng::{self, ids};
 use crate::sparse::CsrMatrix;
@@ -65,7 +65,7 @@ impl ForceConfig {
     pub fn build(&self, seed: u64) -> Result<ForceNetwork> {
         const O: &str = "ForceConfig";
         if self.units == 0 {
-            return Err(Error::param(
+            return Err(LearnError::param(
                 O,
                 "units",
                 0,
@@ -77,7 +77,7 @@ impl ForceConfig {
         check_range(O, "gain", self.gain, 0.0, 1e3, "g = 1.5 gives chaos")?;
         check_range(O, "dt", self.dt, 1e-9, 1.0, "in units of tau, e.g. 0.1")?;
         if self.learn_every == 0 {
-            return Err(Error::param(
+            return Err(LearnError::param(
                 O,
                 "learn_every",
                 0,
@@ -175,7 +175,7 @@ impl ForceNetwork {
                 self.r = r;
             }
             if !self.z.is_finite() {
-                return Err(Error::Diverged {
+                return Err(LearnError::Diverged {
                     object: "ForceNetwork",
                     step: t,
                     unit: 0,
@@ -192,7 +192,7 @@ impl ForceNetwork {
         for t in 0..steps {
             self.advance();
             if !self.z.is_finite() {
-                return Err(Error::Diverged {
+                return Err(LearnError::Diverged {
                     object: "ForceNetwork",
                     step: t,
                     unit: 0,

@@ -20,7 +20,7 @@
 //! let test = esn.run(&u[1600..])?;                      // continues from the last state
 //! let err = metrics::nrmse(&readout.predict(&test), &y[1600..]);
 //! assert!(err < 0.05, "NRMSE {err}");
-//! # Ok::<(), ganglion_learn::Error>(())
+//! # Ok::<(), ganglion_learn::LearnError>(())
 //! ```
 
 pub mod error;
@@ -37,7 +37,7 @@ pub mod spectral;
 pub mod task;
 pub mod tasks;
 
-pub use error::{Error, Result};
+pub use error::{LearnError, Result};
 pub use esn::{
     Activation, DaleSplit, Esn, EsnConfig, InputWeights, Kernel, RecurrentWeights, States,
 };

@@ -14,7 +14,7 @@
 //! ```
 
 use crate::esn::States;
-use crate::{Error, Result};
+use crate::{LearnError, Result};
 use ganglion_model::{
     Circuit, Connectivity, InputKind, Monitor, Population, Projection, ResolvedInput, Sign,
     Simulation, Value, validate_circuit,
@@ -153,7 +153,7 @@ impl LsmConfig {
 /// the end of each sample: a `inputs.len() × size` state matrix (exc neurons first).
 pub fn lsm_states(cfg: &LsmConfig, inputs: &[f64]) -> Result<States> {
     if cfg.size < 5 || !(0.0..=1.0).contains(&cfg.p_connect) || !(cfg.sample_ms >= cfg.dt_ms) {
-        return Err(Error::param(
+        return Err(LearnError::param(
             "LsmConfig",
             "size/p_connect/sample_ms",
             cfg.size,
@@ -162,7 +162,7 @@ pub fn lsm_states(cfg: &LsmConfig, inputs: &[f64]) -> Result<States> {
         ));
     }
     let mut r = validate_circuit(&cfg.circuit(inputs.len())).map_err(|e| {
-        Error::param(
+        LearnError::param(
             "LsmConfig",
             "circuit",
             "",
@@ -201,7 +201,7 @@ pub fn lsm_states(cfg: &LsmConfig, inputs: &[f64]) -> Result<States> {
     }
     let res = Network::build(&r)
         .and_then(|mut n| n.run(None))
-        .map_err(|e| Error::Numerical {
+        .map_err(|e| LearnError::Numerical {
             object: "lsm",
             what: e.to_string(),
             hint: "lower input_gain or bias".into(),

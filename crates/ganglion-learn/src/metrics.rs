@@ -1,4 +1,4 @@
-//! Error and memory metrics.
+//! LearnError and memory metrics.
 
 /// Mean squared error of `pred` against `target` (equal lengths; 0 for empty input).
 pub fn mse(pred: &[f64], target: &[f64]) -> f64 {

@@ -1,8 +1,8 @@
 //! `.npy` reading and writing for the reservoir tasks: thin wrappers over
 //! [`ganglion_model::npy`] (one implementation in the workspace) that map its errors to this
-//! crate's [`Error::Data`].
+//! crate's [`LearnError::Data`].
 
-use crate::error::{Error, Result};
+use crate::error::{LearnError, Result};
 use std::path::Path;
 
 /// Reads a `.npy` array as f64 values in C (row-major) order, with its shape.
@@ -16,7 +16,7 @@ pub fn read_npy_f64(path: &Path) -> Result<(Vec<f64>, Vec<usize>)> {
         } else {
             "the file must be a NumPy .npy array of numbers (np.save)"
         };
-        Error::Data {
+        LearnError::Data {
             path: path.to_owned(),
             what: format!("cannot read: {e}"),
             hint: hint.into(),
@@ -27,7 +27,7 @@ pub fn read_npy_f64(path: &Path) -> Result<(Vec<f64>, Vec<usize>)> {
 
 /// Writes a 1-D little-endian f64 `.npy` file (for fixtures and exports).
 pub fn write_npy_f64(path: &Path, data: &[f64]) -> Result<()> {
-    ganglion_model::npy::write(path, &[data.len()], data).map_err(|e| Error::Data {
+    ganglion_model::npy::write(path, &[data.len()], data).map_err(|e| LearnError::Data {
         path: path.to_owned(),
         what: e.to_string(),
         hint: "check that the folder exists and is writable".into(),

@@ -5,7 +5,7 @@
 //! input sample (dimensionless rates; zero-mean inputs for the PCA rules) and returning the
 //! output. Learning rates are per sample.
 
-use crate::error::{Error, Result, check_range};
+use crate::error::{LearnError, Result, check_range};
 use crate::rng::{self, ids};
 use serde::{Deserialize, Serialize};
 
@@ -140,7 +140,7 @@ impl Subspace {
     ) -> Result<Self> {
         check_eta("Subspace", eta)?;
         if outputs == 0 || outputs > inputs {
-            return Err(Error::param(
+            return Err(LearnError::param(
                 "Subspace",
                 "outputs",
                 outputs,

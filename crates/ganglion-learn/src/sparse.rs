@@ -20,7 +20,7 @@
 //! AVX-512 hardware gathers 0.33–0.35 s (gathers are slow on Zen 4); SELL-8/16 with gathers
 //! 0.30–0.35 s; scalar CSR 0.23 s; blocked permute kernel 0.08 s.
 
-use crate::error::{Error, Result};
+use crate::error::{LearnError, Result};
 use crate::rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -45,7 +45,7 @@ impl CsrMatrix {
         let mut sorted = triplets.to_vec();
         for &(r, c, _) in &sorted {
             if r as usize >= nrows || c as usize >= ncols {
-                return Err(Error::shape(
+                return Err(LearnError::shape(
                     "CsrMatrix::from_triplets",
                     "entry index",
                     format!("row < {nrows}, col < {ncols}"),
@@ -93,7 +93,7 @@ impl CsrMatrix {
     ) -> Result<Self> {
         check_dims(nrows, ncols, values.len())?;
         let bad = |what: &str, e: String, g: String| {
-            Err(Error::shape(
+            Err(LearnError::shape(
                 "CsrMatrix::from_parts",
                 what,
                 e,
@@ -307,7 +307,7 @@ impl CsrMatrix {
 
 fn check_dims(nrows: usize, ncols: usize, nnz: usize) -> Result<()> {
     if nrows > u32::MAX as usize || ncols > u32::MAX as usize || nnz > u32::MAX as usize {
-        return Err(Error::param(
+        return Err(LearnError::param(
             "CsrMatrix",
             "size",
             format!("{nrows} × {ncols}, {nnz} non-zeros"),

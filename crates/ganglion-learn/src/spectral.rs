@@ -17,7 +17,7 @@
 //! the dense solver (faer `eigenvalues`) is the reference used in the tests and is used
 //! directly for matrices of up to [`DENSE_LIMIT`] rows.
 
-use crate::error::{Error, Result};
+use crate::error::{LearnError, Result};
 use crate::rng;
 use crate::sparse::CsrMatrix;
 use faer::{Mat, c64};
@@ -31,7 +31,7 @@ pub const DENSE_LIMIT: usize = 128;
 pub fn spectral_radius(a: &CsrMatrix, seed: u64) -> Result<f64> {
     let n = a.nrows();
     if n != a.ncols() {
-        return Err(Error::shape(
+        return Err(LearnError::shape(
             "spectral_radius",
             "matrix",
             "square",
@@ -58,7 +58,7 @@ pub fn spectral_radius_dense(a: &CsrMatrix) -> Result<f64> {
 
 fn max_modulus(m: &Mat<f64>, object: &'static str) -> Result<f64> {
     // (used by the dense path)
-    let ev = m.eigenvalues().map_err(|e| Error::Numerical {
+    let ev = m.eigenvalues().map_err(|e| LearnError::Numerical {
         object,
         what: format!(
             "eigenvalue solver failed on a {} × {} matrix: {e:?}",
@@ -225,7 +225,7 @@ fn leading_eigenvalue(m: &Mat<f64>) -> Result<(c64, f64)> {
         MemStack::new(&mut buf),
         Default::default(),
     )
-    .map_err(|e| Error::Numerical {
+    .map_err(|e| LearnError::Numerical {
         object: "spectral_radius",
         what: format!("eigenvalue solver failed on the {n} × {n} Hessenberg matrix: {e:?}"),
         hint: "check the matrix for NaN/Inf values".into(),

@@ -12,7 +12,7 @@
 //! generation is outside both (as in `bench/reservoirpy_mg.py`, which times reservoirpy the
 //! same way: its lazy initialisation happens inside `fit`).
 
-use crate::error::{Error, Result};
+use crate::error::{LearnError, Result};
 use crate::esn::{Activation, EsnConfig, RecurrentWeights, States};
 use crate::metrics;
 use crate::readout::{Ridge, default_alpha_grid};
@@ -51,7 +51,7 @@ impl Task {
             "memory-capacity" | "mc" => Task::MemoryCapacity,
             "santafe" | "santa-fe" | "laser" => Task::Santafe,
             _ => {
-                return Err(Error::UnknownName {
+                return Err(LearnError::UnknownName {
                     object: "reservoir task",
                     kind: "task",
                     name: s.into(),
@@ -193,12 +193,14 @@ impl ReservoirTaskArgs {
         let mut i = 0;
         while i < args.len() {
             let raw = args[i].as_ref();
-            let key = raw.strip_prefix("--").ok_or_else(|| Error::UnknownName {
-                object: "ganglion reservoir",
-                kind: "argument",
-                name: raw.into(),
-                expected: format!("--KEY VALUE with KEY one of: {OPTION_KEYS}"),
-            })?;
+            let key = raw
+                .strip_prefix("--")
+                .ok_or_else(|| LearnError::UnknownName {
+                    object: "ganglion reservoir",
+                    kind: "argument",
+                    name: raw.into(),
+                    expected: format!("--KEY VALUE with KEY one of: {OPTION_KEYS}"),
+                })?;
             if key == "json" {
                 i += 1;
                 continue;
@@ -208,7 +210,7 @@ impl ReservoirTaskArgs {
                 i += 1;
             } else {
                 let v = args.get(i + 1).ok_or_else(|| {
-                    Error::param(
+                    LearnError::param(
                         "ganglion reservoir",
                         "argument",
                         raw,
@@ -227,7 +229,7 @@ impl ReservoirTaskArgs {
     pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
         fn num<T: std::str::FromStr>(field: &'static str, v: &str) -> Result<T> {
             v.trim().parse::<T>().map_err(|_| {
-                Error::param(
+                LearnError::param(
                     "ganglion reservoir",
                     field,
                     v,
@@ -253,7 +255,7 @@ impl ReservoirTaskArgs {
                     "tanh" => Activation::Tanh,
                     "linear" | "identity" => Activation::Identity,
                     _ => {
-                        return Err(Error::UnknownName {
+                        return Err(LearnError::UnknownName {
                             object: "ganglion reservoir",
                             kind: "activation",
                             name: value.into(),
@@ -268,7 +270,7 @@ impl ReservoirTaskArgs {
                     "uniform" => RecurrentWeights::Uniform,
                     "orthogonal" => RecurrentWeights::Orthogonal,
                     _ => {
-                        return Err(Error::UnknownName {
+                        return Err(LearnError::UnknownName {
                             object: "ganglion reservoir",
                             kind: "weights",
                             name: value.into(),
@@ -292,7 +294,7 @@ impl ReservoirTaskArgs {
                     "teacher-forced" | "teacher" | "one-step" => PredictionMode::TeacherForced,
                     "generative" | "free-running" | "free" => PredictionMode::Generative,
                     _ => {
-                        return Err(Error::UnknownName {
+                        return Err(LearnError::UnknownName {
                             object: "ganglion reservoir",
                             kind: "mode",
                             name: value.into(),
@@ -306,7 +308,7 @@ impl ReservoirTaskArgs {
             "data" => self.data = Some(PathBuf::from(value)),
             "threads" => self.threads = num("threads", value)?,
             other => {
-                return Err(Error::UnknownName {
+                return Err(LearnError::UnknownName {
                     object: "ganglion reservoir",
                     kind: "option",
                     name: other.into(),
@@ -434,7 +436,7 @@ fn task_data(a: &ReservoirTaskArgs) -> Result<(Vec<f64>, Vec<f64>, usize, usize)
         }
         Task::Santafe => {
             let path = a.data.clone().ok_or_else(|| {
-                Error::param(
+                LearnError::param(
                     "ganglion reservoir",
                     "data",
                     "(none)",
@@ -454,7 +456,7 @@ fn task_data(a: &ReservoirTaskArgs) -> Result<(Vec<f64>, Vec<f64>, usize, usize)
 pub fn run_reservoir_task(args: &ReservoirTaskArgs) -> Result<ReservoirReport> {
     const O: &str = "ganglion reservoir";
     if !(args.train_fraction > 0.0 && args.train_fraction < 1.0) {
-        return Err(Error::param(
+        return Err(LearnError::param(
             O,
             "train-fraction",
             args.train_fraction,
@@ -466,7 +468,7 @@ pub fn run_reservoir_task(args: &ReservoirTaskArgs) -> Result<ReservoirReport> {
     let steps = inputs.len() / d;
     let n_train = (steps as f64 * args.train_fraction).round() as usize;
     if args.washout + 2 > n_train || n_train + 1 > steps {
-        return Err(Error::param(
+        return Err(LearnError::param(
             O,
             "steps",
             steps,
@@ -480,7 +482,7 @@ pub fn run_reservoir_task(args: &ReservoirTaskArgs) -> Result<ReservoirReport> {
     if args.mode == PredictionMode::Generative
         && (args.task == Task::MemoryCapacity || args.task == Task::Narma10)
     {
-        return Err(Error::param(
+        return Err(LearnError::param(
             O,
             "mode",
             "generative",

@@ -9,7 +9,7 @@
 //!   read from a `.npy` file (`scripts/fetch-data.sh` fetches it; see DATA.md).
 //! * [`sum_of_sines`]: the FORCE target of Sussillo & Abbott (2009), Fig. 2.
 
-use crate::error::{Error, Result};
+use crate::error::{LearnError, Result};
 use crate::rng::{self, ids};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -64,7 +64,7 @@ impl MackeyGlass {
         let d = self.tau / dt;
         if self.substeps == 0 || dt.is_nan() || dt <= 0.0 || (d - d.round()).abs() > 1e-9 || d < 1.0
         {
-            return Err(Error::param(
+            return Err(LearnError::param(
                 "MackeyGlass",
                 "tau / (sample_step / substeps)",
                 d,
@@ -118,7 +118,7 @@ pub fn rescale_to_unit(x: &[f64]) -> Vec<f64> {
 /// Returns `(u, y)` of length `len` each with `y[t]` the value the system reaches *after*
 /// input `u[t]` (i.e. `y(t+1)`): the task is to predict `y[t]` from `u[0..=t]`. The first
 /// 200 steps of the system are run and dropped so the series starts in its stationary regime.
-/// The recursion diverges for rare input draws; that returns [`Error::Numerical`] (another
+/// The recursion diverges for rare input draws; that returns [`LearnError::Numerical`] (another
 /// seed fixes it).
 pub fn narma10(len: usize, seed: u64) -> Result<(Vec<f64>, Vec<f64>)> {
     const DROP: usize = 200;
@@ -131,7 +131,7 @@ pub fn narma10(len: usize, seed: u64) -> Result<(Vec<f64>, Vec<f64>)> {
         let u9 = if t >= 9 { u[t - 9] } else { 0.0 };
         y[t + 1] = 0.3 * y[t] + 0.05 * y[t] * s + 1.5 * u9 * u[t] + 0.1;
         if !y[t + 1].is_finite() || y[t + 1].abs() > 1e3 {
-            return Err(Error::Numerical {
+            return Err(LearnError::Numerical {
                 object: "narma10",
                 what: format!("the NARMA-10 recursion diverged at step {t} (seed {seed})"),
                 hint: "use another seed".into(),
@@ -178,7 +178,7 @@ impl Lorenz {
     /// `len` samples of `(x, y, z)`.
     pub fn generate(&self, len: usize) -> Result<Vec<[f64; 3]>> {
         if self.substeps == 0 || self.sample_step.is_nan() || self.sample_step <= 0.0 {
-            return Err(Error::param(
+            return Err(LearnError::param(
                 "Lorenz",
                 "sample_step / substeps",
                 self.sample_step,
@@ -237,7 +237,7 @@ pub fn memory_capacity_data(len: usize, delays: usize, seed: u64) -> (Vec<f64>, 
 pub fn load_santafe(path: &Path) -> Result<Vec<f64>> {
     let (v, shape) = crate::npy::read_npy_f64(path)?;
     if v.len() < 10 || shape.iter().filter(|&&s| s > 1).count() > 1 {
-        return Err(Error::Data {
+        return Err(LearnError::Data {
             path: path.to_owned(),
             what: format!("expected a 1-D series, got shape {shape:?}"),
             hint: "pass reservoirpy/datasets/santafe_laser.npy".into(),

@@ -17,7 +17,6 @@
 //! assert!(res.populations[0].spike_count > 0);
 //! ```
 
-mod barrier;
 pub mod connect;
 mod delivery;
 mod exchange;

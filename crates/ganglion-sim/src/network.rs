@@ -14,7 +14,7 @@
 //! fork/join per call, more than a whole step of a 4000-neuron network.
 
 use crate::SimError;
-use crate::barrier::SpinBarrier;
+use ganglion_base::sync::SpinBarrier;
 use crate::connect::{Csr, Delays};
 use crate::exchange::Boards;
 use crate::homeostasis::Homeostasis;

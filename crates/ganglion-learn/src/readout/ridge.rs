@@ -12,7 +12,7 @@
 //! costs one Cholesky and no pass over the states; the validation error of a fold is computed
 //! in closed form from the same statistics.
 
-use crate::error::{Error, Result};
+use crate::error::{LearnError, Result};
 use crate::esn::States;
 use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::linalg::solvers::Solve;
@@ -240,7 +240,7 @@ impl Stats {
             }
         }
         if let Some(p) = weights.iter().chain(&bias).position(|v| !v.is_finite()) {
-            return Err(Error::Numerical {
+            return Err(LearnError::Numerical {
                 object: "Ridge::fit",
                 what: format!(
                     "solution has a non-finite weight (index {p}) with alpha = {alpha:e}"
@@ -286,7 +286,7 @@ impl Stats {
 fn check_inputs(object: &'static str, states: &States, targets: &[f64]) -> Result<usize> {
     let t = states.steps();
     if t == 0 || targets.is_empty() || !targets.len().is_multiple_of(t) {
-        return Err(Error::shape(
+        return Err(LearnError::shape(
             object,
             "targets",
             format!("a non-zero multiple of the {t} state steps"),
@@ -295,7 +295,7 @@ fn check_inputs(object: &'static str, states: &States, targets: &[f64]) -> Resul
         ));
     }
     if let Some(i) = targets.iter().position(|v| !v.is_finite()) {
-        return Err(Error::Numerical {
+        return Err(LearnError::Numerical {
             object,
             what: format!("target value {i} is not finite"),
             hint: "clean NaN/Inf from the targets".into(),
@@ -310,7 +310,7 @@ impl Ridge {
     pub fn fit(states: &States, targets: &[f64], alpha: f64) -> Result<Ridge> {
         let k = check_inputs("Ridge::fit", states, targets)?;
         if !(alpha >= 0.0 && alpha.is_finite()) {
-            return Err(Error::param(
+            return Err(LearnError::param(
                 "Ridge",
                 "alpha",
                 alpha,
@@ -334,7 +334,7 @@ impl Ridge {
         let k = check_inputs("Ridge::fit_cv", states, targets)?;
         let t = states.steps();
         if folds < 2 || folds > t {
-            return Err(Error::param(
+            return Err(LearnError::param(
                 "Ridge::fit_cv",
                 "folds",
                 folds,
@@ -343,7 +343,7 @@ impl Ridge {
             ));
         }
         if alphas.is_empty() || alphas.iter().any(|a| !(a.is_finite() && *a >= 0.0)) {
-            return Err(Error::param(
+            return Err(LearnError::param(
                 "Ridge::fit_cv",
                 "alphas",
                 format!("{alphas:?}"),

@@ -11,7 +11,7 @@
 //! Haykin, "Adaptive Filter Theory", ch. 10). `P(0) = I / δ`: `δ` plays the role of the ridge
 //! α (Sussillo & Abbott's `α`, with `P(0) = I/α`). Cost O(N²) per update.
 
-use crate::error::{Error, Result};
+use crate::error::{LearnError, Result};
 use serde::{Deserialize, Serialize};
 
 /// An online least-squares readout with `outputs` outputs over `features` inputs.
@@ -34,7 +34,7 @@ impl Rls {
     /// (1 = no forgetting).
     pub fn new(features: usize, outputs: usize, delta: f64, forgetting: f64) -> Result<Self> {
         if !(delta > 0.0 && delta.is_finite()) {
-            return Err(Error::param(
+            return Err(LearnError::param(
                 "Rls",
                 "delta",
                 delta,
@@ -43,7 +43,7 @@ impl Rls {
             ));
         }
         if !(forgetting > 0.0 && forgetting <= 1.0) {
-            return Err(Error::param(
+            return Err(LearnError::param(
                 "Rls",
                 "forgetting",
                 forgetting,
@@ -52,7 +52,7 @@ impl Rls {
             ));
         }
         if features == 0 || outputs == 0 {
-            return Err(Error::param(
+            return Err(LearnError::param(
                 "Rls",
                 "features/outputs",
                 format!("{features}/{outputs}"),

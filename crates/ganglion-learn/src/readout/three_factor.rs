@@ -15,7 +15,7 @@
 //! it with FORCE); three-factor rules in general: Frémaux & Gerstner (2016), "Neuromodulated
 //! STDP and theory of three-factor learning rules", Front. Neural Circuits 9:85.
 
-use crate::error::{Error, Result, check_range};
+use crate::error::{LearnError, Result, check_range};
 use serde::{Deserialize, Serialize};
 
 /// An online linear readout trained by a three-factor rule (see the module docs).
@@ -54,7 +54,7 @@ impl ThreeFactorReadout {
             "e.g. 0.1 with normalise = true",
         )?;
         if !(0.0..1.0).contains(&trace_decay) {
-            return Err(Error::param(
+            return Err(LearnError::param(
                 "ThreeFactorReadout",
                 "trace_decay",
                 trace_decay,

@@ -1,4 +1,5 @@
-//! The step barrier that partitions meet at once per step.
+//! The step barrier that the engine's partitions (and the reservoir's threads) meet at once
+//! per step.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -7,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// then block on a condition variable, so that a thread that lost its core to another
 /// process does not leave the others spinning (spinning with `yield_now` alone made a
 /// 2-thread CUBA run 200× slower next to one busy process).
-pub(crate) struct SpinBarrier {
+pub struct SpinBarrier {
     count: AtomicUsize,
     generation: AtomicUsize,
     n: usize,
@@ -16,7 +17,8 @@ pub(crate) struct SpinBarrier {
 }
 
 impl SpinBarrier {
-    pub(crate) fn new(n: usize) -> Self {
+    /// A barrier for `n` threads.
+    pub fn new(n: usize) -> Self {
         SpinBarrier {
             count: AtomicUsize::new(0),
             generation: AtomicUsize::new(0),
@@ -25,7 +27,8 @@ impl SpinBarrier {
             wake: std::sync::Condvar::new(),
         }
     }
-    pub(crate) fn wait(&self) {
+    /// Block until all `n` threads have called `wait` for this generation.
+    pub fn wait(&self) {
         let seen = self.generation.load(Ordering::Acquire);
         if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
             self.count.store(0, Ordering::Relaxed);
