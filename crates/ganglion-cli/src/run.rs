@@ -1,8 +1,10 @@
 //! `ganglion run`, `ganglion validate`, `ganglion models`.
 
-use crate::output::{Staged, timestamp};
+use crate::output::timestamp;
 use anyhow::{Context, Result};
 use clap::Args;
+use ganglion_base::files::{self, OutputDir, Replace};
+use ganglion_base::names::file_safe;
 use ganglion_model::{MODELS, Resolved, Scalar, load, validate as validate_spec};
 use ganglion_plot::{Figure, Panel, RasterOptions, raster};
 use ganglion_sim::{Network, Results};
@@ -37,8 +39,10 @@ pub struct RunArgs {
     /// Print the manifest as JSON on stdout instead of the summary table.
     #[arg(long)]
     json: bool,
-    /// Replace the output folder if it already exists (otherwise an existing, non-empty
-    /// folder is an error: runs never overwrite results silently).
+    /// Replace the output folder if it holds an earlier run's results (otherwise an existing,
+    /// non-empty folder is an error: runs never overwrite results silently). Never replaces
+    /// a folder without a manifest.json, the current folder, the spec's folder or their
+    /// ancestors; the old results are removed only once the new ones are in place.
     #[arg(long)]
     force: bool,
     /// Write the final weights of plastic projections even when they have more than
@@ -135,12 +139,20 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-{}", r.name, timestamp())));
-    if !args.force && std::fs::read_dir(&dest).is_ok_and(|mut d| d.next().is_some()) {
-        anyhow::bail!(
-            "output folder {} already exists and is not empty\n  hint: choose another --out, remove it, or pass --force to replace it",
-            dest.display()
-        );
-    }
+    // Check the destination and open the temporary folder now, before any work: a run that
+    // cannot write its results refuses at once. `--force` never replaces the current folder,
+    // the spec's folder or an ancestor of them, nor a folder without a manifest.
+    let spec_dir = files::parent_of(&args.spec);
+    let out = OutputDir::create(
+        &dest,
+        if args.force {
+            Replace::Force
+        } else {
+            Replace::Never
+        },
+        "manifest.json",
+        &[spec_dir],
+    )?;
     let mut net = Network::build(&r)?;
 
     // Progress bar on stderr, shown only once the run has taken more than a second.
@@ -171,15 +183,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let results = results?;
 
     let t_write = Instant::now();
-    let staged = Staged::new(&dest)?;
-    let manifest = match write_outputs(&staged.tmp, &args, &r, &net, &results, t_write) {
-        Ok(m) => m,
-        Err(e) => {
-            staged.abandon();
-            return Err(e);
-        }
-    };
-    let dest = staged.commit()?;
+    // On any error below, dropping `out` removes the temporary folder.
+    let manifest = write_outputs(out.path(), &args, &r, &net, &results, t_write)?;
+    let dest = out.commit()?;
     let mut out = std::io::stdout().lock();
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&manifest)?)?;
@@ -220,16 +226,7 @@ fn write_outputs(
             notes.push(format!("final weights of \"{name}\" not written ({count} synapses); pass --all-weights or record a subset with a weights monitor"));
             continue;
         }
-        let file = format!(
-            "weights_{}.npy",
-            name.chars()
-                .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                })
-                .collect::<String>()
-        );
+        let file = format!("weights_{}.npy", file_safe(name));
         let syn = net.synapses_of(j);
         let flat: Vec<f64> = syn
             .iter()
@@ -265,9 +262,10 @@ fn write_outputs(
         "notes": notes,
         "timings": {"build_s": res.build_s, "simulate_s": res.simulate_s, "write_s": write_s},
     });
-    let tmp = dir.join(".manifest.json.tmp");
-    std::fs::write(&tmp, serde_json::to_string_pretty(&manifest)?)?;
-    std::fs::rename(&tmp, dir.join("manifest.json"))?;
+    ganglion_base::files::write_atomic(
+        &dir.join("manifest.json"),
+        serde_json::to_string_pretty(&manifest)?.as_bytes(),
+    )?;
     Ok(manifest)
 }
 

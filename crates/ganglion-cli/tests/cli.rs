@@ -177,3 +177,311 @@ fn every_example_validates() {
         }
     }
 }
+
+// ---- Output folders: --out and --force never lose data -------------------------------------
+
+/// A four-neuron spec (10 ms) in `dir`, returning its path.
+fn tiny_spec(dir: &Path) -> std::path::PathBuf {
+    let spec = dir.join("tiny.toml");
+    std::fs::write(
+        &spec,
+        r#"[simulation]
+dt = "0.1 ms"
+duration = "10 ms"
+seed = 1
+
+[[population]]
+name = "neurons"
+size = 4
+model = "izhikevich"
+init = { V_m = "-65 mV", U_m = -13.0 }
+
+[[input]]
+kind = "current"
+target = "neurons"
+amplitude = "10 pA"
+
+[[monitor]]
+kind = "spikes"
+population = "neurons"
+"#,
+    )
+    .unwrap();
+    spec
+}
+
+/// Every file under `dir` (relative path → contents), recursively.
+fn snapshot(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_path_buf();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Names under `dir` (recursively) that look like temporary or moved-aside folders or files.
+fn leftovers(dir: &Path) -> Vec<String> {
+    let mut found = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with('.') && (name.contains(".tmp-") || name.contains(".old-")) {
+                found.push(p.display().to_string());
+            }
+            if p.is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+    found
+}
+
+/// Run `cmd`, failing the test if it is still running after 20 s (then it did not refuse
+/// before simulating the hours of simulated time these tests ask for).
+fn refused_quickly(cmd: &mut Command) -> std::process::Output {
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t.elapsed() > std::time::Duration::from_secs(20) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("still running after 20 s: the output folder was not checked before simulating");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn force_onto_the_current_folder_holding_the_spec_is_refused_and_deletes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    tiny_spec(dir.path());
+    std::fs::write(dir.path().join("notes.txt"), "precious").unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    std::fs::write(dir.path().join("data/x.npy"), "also precious").unwrap();
+    // Even with a manifest.json (as if an earlier run had written here), `.` is refused.
+    std::fs::write(dir.path().join("manifest.json"), "{}").unwrap();
+    let before = snapshot(dir.path());
+    let o = ganglion()
+        .current_dir(dir.path())
+        .args(["run", "tiny.toml", "--out", ".", "--force", "--no-plots"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("--force would delete"), "{err}");
+    assert_eq!(snapshot(dir.path()), before, "every file is still there");
+    assert!(leftovers(dir.path()).is_empty());
+}
+
+#[test]
+fn force_onto_the_spec_folder_or_its_ancestor_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let specs = root.path().join("project/specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    let spec = tiny_spec(&specs);
+    // Marked as results folders, so only the protection of the spec's folder can refuse.
+    std::fs::write(specs.join("manifest.json"), "{}").unwrap();
+    std::fs::write(root.path().join("project/manifest.json"), "{}").unwrap();
+    let before = snapshot(root.path());
+    let elsewhere = tempfile::tempdir().unwrap();
+    for target in [specs.clone(), root.path().join("project")] {
+        let o = ganglion()
+            .current_dir(elsewhere.path())
+            .arg("run")
+            .arg(&spec)
+            .args(["--force", "--no-plots", "--out"])
+            .arg(&target)
+            .output()
+            .unwrap();
+        assert!(!o.status.success(), "{}", target.display());
+        let err = stderr(&o);
+        assert!(err.contains("--force would delete"), "{err}");
+        if target != specs {
+            assert!(err.contains("specs"), "names what it holds: {err}");
+        }
+        assert_eq!(snapshot(root.path()), before, "{}", target.display());
+    }
+    assert!(leftovers(root.path()).is_empty());
+}
+
+#[test]
+fn force_onto_a_folder_ganglion_did_not_write_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let spec = tiny_spec(root.path());
+    let papers = root.path().join("papers");
+    std::fs::create_dir(&papers).unwrap();
+    std::fs::write(papers.join("thesis.tex"), "years of work").unwrap();
+    let before = snapshot(root.path());
+    let o = ganglion()
+        .arg("run")
+        .arg(&spec)
+        .args(["--force", "--no-plots", "--out"])
+        .arg(&papers)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("not a folder Ganglion wrote") && err.contains("manifest.json"),
+        "{err}"
+    );
+    assert_eq!(snapshot(root.path()), before);
+    assert!(leftovers(root.path()).is_empty());
+}
+
+#[test]
+fn an_existing_file_as_out_is_refused_before_simulating() {
+    let root = tempfile::tempdir().unwrap();
+    let spec = tiny_spec(root.path());
+    let file = root.path().join("results");
+    std::fs::write(&file, "not a folder").unwrap();
+    let before = snapshot(root.path());
+    for force in [false, true] {
+        let mut cmd = ganglion();
+        cmd.arg("run")
+            .arg(&spec)
+            // Hours of simulated time: only a refusal before simulating returns quickly.
+            .args(["--duration", "20000 s", "--no-plots", "--out"])
+            .arg(&file);
+        if force {
+            cmd.arg("--force");
+        }
+        let o = refused_quickly(&mut cmd);
+        assert!(!o.status.success());
+        let err = stderr(&o);
+        assert!(err.contains("exists and is not a folder"), "{err}");
+        assert_eq!(snapshot(root.path()), before);
+        assert!(
+            leftovers(root.path()).is_empty(),
+            "{:?}",
+            leftovers(root.path())
+        );
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 2);
+    }
+}
+
+#[test]
+fn an_out_below_a_regular_file_is_refused_and_leaves_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let spec = tiny_spec(root.path());
+    std::fs::write(root.path().join("blocker"), "a file").unwrap();
+    let before = snapshot(root.path());
+    let target = root.path().join("blocker/sub/run");
+    let o = refused_quickly(
+        ganglion()
+            .arg("run")
+            .arg(&spec)
+            .args(["--duration", "20000 s", "--no-plots", "--out"])
+            .arg(&target),
+    );
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("blocker"), "the message names the path: {err}");
+    assert_eq!(
+        err.matches("os error").count(),
+        1,
+        "the OS error once: {err}"
+    );
+    assert_eq!(snapshot(root.path()), before);
+    assert!(leftovers(root.path()).is_empty());
+}
+
+#[test]
+fn a_second_run_into_existing_results_is_refused_and_they_stay_byte_identical() {
+    let root = tempfile::tempdir().unwrap();
+    let spec = tiny_spec(root.path());
+    let out = root.path().join("run");
+    let first = ganglion()
+        .arg("run")
+        .arg(&spec)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(out.join("manifest.json").is_file());
+    let before = snapshot(&out);
+    let second = ganglion()
+        .arg("run")
+        .arg(&spec)
+        .args(["--seed", "2", "--no-plots", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!second.status.success());
+    let err = stderr(&second);
+    assert!(
+        err.contains("already exists and is not empty") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&out), before, "the first results are untouched");
+    assert!(leftovers(root.path()).is_empty());
+    // Only the spec and the results folder are there.
+    assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 2);
+}
+
+#[test]
+fn force_replaces_earlier_results_and_leaves_no_siblings() {
+    let root = tempfile::tempdir().unwrap();
+    let spec = tiny_spec(root.path());
+    let out = root.path().join("run");
+    let first = ganglion()
+        .arg("run")
+        .arg(&spec)
+        .args(["--seed", "1", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(first.status.success(), "{}", stderr(&first));
+    std::fs::write(out.join("stale.txt"), "from before").unwrap();
+    let forced = ganglion()
+        .arg("run")
+        .arg(&spec)
+        .args(["--seed", "7", "--no-plots", "--force", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["seed"], 7, "the new results are in place");
+    assert!(
+        !out.join("stale.txt").exists(),
+        "the old folder was replaced"
+    );
+    assert!(
+        !out.join("raster.png").exists(),
+        "no file of the old run survives"
+    );
+    assert!(
+        leftovers(root.path()).is_empty(),
+        "{:?}",
+        leftovers(root.path())
+    );
+    let names: Vec<String> = std::fs::read_dir(root.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "only the spec and the results: {names:?}");
+}

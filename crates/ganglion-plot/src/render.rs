@@ -3,8 +3,8 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
 
+use ganglion_base::files;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
@@ -59,7 +59,7 @@ pub fn save(fig: &Figure, path_without_ext: impl AsRef<Path>) -> Result<SavedFig
     }
 
     let text = render_svg(fig)?;
-    let tmp = temp_sibling(&svg, "svg");
+    let tmp = temp_with_ext(&svg, "svg");
     let written = std::fs::write(&tmp, text.as_bytes()).map_err(|source| PlotError::Io {
         path: tmp.clone(),
         source,
@@ -68,7 +68,7 @@ pub fn save(fig: &Figure, path_without_ext: impl AsRef<Path>) -> Result<SavedFig
 
     // The bitmap backend picks its encoder from the file extension, so the
     // temporary name must still end in `.png`.
-    let tmp = temp_sibling(&png, "png");
+    let tmp = temp_with_ext(&png, "png");
     let drawn = (|| {
         let root = BitMapBackend::new(&tmp, (fig.width, fig.height)).into_drawing_area();
         draw_figure(fig, &root)?;
@@ -114,19 +114,10 @@ fn with_suffix(stem: &Path, ext: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// A hidden, unique name beside `dest` that keeps the extension `ext`.
-fn temp_sibling(dest: &Path, ext: &str) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let name = dest
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp_name = format!(".{name}.tmp-{}-{n}.{ext}", std::process::id());
-    match dest.parent() {
-        Some(p) => p.join(tmp_name),
-        None => PathBuf::from(tmp_name),
-    }
+/// A hidden, unique name beside `dest` that keeps the extension `ext`
+/// (`ganglion_base::files::temp_sibling` with `.ext` appended).
+fn temp_with_ext(dest: &Path, ext: &str) -> PathBuf {
+    with_suffix(&files::temp_sibling(dest, "tmp"), ext)
 }
 
 fn validate(fig: &Figure) -> Result<(), PlotError> {
@@ -466,8 +457,11 @@ mod tests {
             with_suffix(Path::new("a/fig.v2"), "svg"),
             PathBuf::from("a/fig.v2.svg")
         );
-        let t = temp_sibling(Path::new("a/fig.png"), "png");
+        let t = temp_with_ext(Path::new("a/fig.png"), "png");
         assert!(t.to_string_lossy().ends_with(".png"));
         assert_eq!(t.parent(), Some(Path::new("a")));
+        let name = t.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with(".fig.png.tmp-"), "{name}");
+        assert_ne!(t, temp_with_ext(Path::new("a/fig.png"), "png"), "unique");
     }
 }
