@@ -2,7 +2,7 @@
 //! run the trained circuit of a `ganglion train` output folder in ganglion-sim on the first N
 //! test images (one spec per image, as `ganglion run` would run it) and compare each
 //! prediction (most output spikes, lowest index on ties) with the twin's.
-use ganglion_train::train::{Model, Trainer, write_sample_spec};
+use ganglion_train::{Model, Trainer, write_sample_spec};
 use std::path::Path;
 
 fn main() {

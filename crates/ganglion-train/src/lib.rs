@@ -14,8 +14,13 @@
 //! - [`constraints`]: Dale signs, fixed masks, modular block masks, prune-and-regrow
 //!   (dynamic sparse training) with a pluggable regrowth score (gradient, Hebbian); the
 //!   trainer applies them after every update (`density`, `dst_every` in the sidecar);
-//! - [`train`]: epochs, metrics, checkpoints (bit-identical resume), the trained spec
-//!   written back as `.npy` weight lists, and [`train_from_spec`] behind `ganglion train`.
+//! - [`trainer`]: the [`Trainer`] (model, optimiser, constraints, provenance) and its batch
+//!   and epoch loop; [`checkpoint`]: save and load with bit-identical resume; [`metrics`]:
+//!   per-epoch metrics and the run's report (tables and figures of them are the caller's);
+//! - [`lower`]: a spec → its twin (the chain of populations, `iaf_psc_exp` parameters,
+//!   [`trainer_from_resolved`]); [`export`]: the trained spec written back with `.npy` weight
+//!   lists, and single-sample specs for checking the simulator against the twin;
+//! - [`run`]: [`train_from_spec`] behind `ganglion train`, or [`SpecRun`] epoch by epoch.
 //!
 //! Measured (bench/TRAIN.md, 2 shared cores): Fashion-MNIST MLP 784-256-10 88.97 % (10
 //! epochs, ~1.6 s each); LIF SNN 784-256-10, 25 steps, 86.32 % (5 epochs, 13.2 s each,
@@ -32,31 +37,40 @@
 //! arbitrary architectures; that choice is measured (see the issue) but left open.
 //!
 //! ```
-//! use ganglion_train::{lif::LifParams, config::TrainFile, train::Trainer};
+//! use ganglion_train::{lif::LifParams, config::TrainFile, Model, Trainer};
 //! let cfg = TrainFile { steps: Some(10), ..Default::default() }.resolve().unwrap();
 //! let p = LifParams { t_ref: 0.0, ..Default::default() };
 //! let t = Trainer::new_snn(&[4, 8, 2], &[p, p], 1.0, cfg);
-//! if let ganglion_train::train::Model::Snn(s) = &t.model {
+//! if let Model::Snn(s) = &t.model {
 //!     let input = vec![1u8; 10 * 4];
 //!     let (spikes, _tapes) = s.forward_sample(&input);
 //!     assert_eq!(spikes[1].len(), 10 * 2);
 //! }
 //! ```
 
+pub mod checkpoint;
 pub mod config;
 pub mod constraints;
+pub mod export;
 pub mod lif;
+pub mod lower;
+pub mod metrics;
 pub mod mlp;
 pub mod optim;
 pub mod rate_rnn;
+pub mod run;
 pub mod snn;
 pub mod surrogate;
-pub mod train;
+pub mod trainer;
 
 pub use config::{TrainConfig, TrainFile, TrainOptions};
-pub use train::{TrainReport, Trainer, train_from_spec};
+pub use export::{write_sample_spec, write_trained_spec};
+pub use lower::trainer_from_resolved;
+pub use metrics::{EpochMetrics, TrainReport};
+pub use run::{SpecRun, train_from_spec};
+pub use trainer::{GroupOrigin, Model, Trainer, normal, normal_weights};
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Errors from training.
 #[derive(Debug, thiserror::Error)]
@@ -91,4 +105,15 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A file could not be written in place (written under a temporary name, then renamed).
+    #[error("{0}")]
+    Files(ganglion_base::files::FilesError),
+}
+
+impl Error {
+    /// `map_err(Error::io(path))`: an I/O error on `path`.
+    pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + use<> {
+        let path = path.to_path_buf();
+        move |source| Error::Io { path, source }
+    }
 }

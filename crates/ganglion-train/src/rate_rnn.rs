@@ -14,7 +14,7 @@
 
 use crate::constraints::{Constraints, Dale};
 use crate::optim::{OptimConfig, Optimizer};
-use crate::train::normal;
+use crate::trainer::normal;
 use serde::{Deserialize, Serialize};
 
 /// Transfer function.

@@ -1,11 +1,14 @@
 //! Conformance: for the same weights and input spikes, the twin's forward pass produces
 //! exactly the spikes of ganglion-sim (same dt, same scheme), step by step, neuron by neuron.
 
-use ganglion_train::config::TrainFile;
-use ganglion_train::train::{
-    Model, normal, trainer_from_resolved, write_sample_spec, write_trained_spec,
+mod common;
+
+use common::{bernoulli, count};
+use ganglion_train::snn::Snn;
+use ganglion_train::{
+    Model, Trainer, normal, trainer_from_resolved, write_sample_spec, write_trained_spec,
 };
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 const SPEC: &str = r#"
 [simulation]
@@ -67,50 +70,59 @@ fn sim_spikes(spec: &Path, pop: &str, steps: usize, n: usize) -> Vec<u8> {
     out
 }
 
-#[test]
-fn twin_forward_spikes_equal_simulator_spikes() {
-    let d = tempfile::tempdir().expect("tmp");
-    let spec = d.path().join("c.toml");
-    std::fs::write(&spec, SPEC).expect("spec");
+/// Time steps per sample in the tests of [`SPEC`].
+const STEPS: usize = 60;
+
+/// The spec `text` written to `dir/name`, and the trainer it lowers to (30 inputs), with
+/// mixed-sign weights that make both layers spike, hit refractoriness and use both channels.
+fn spec_trainer(dir: &Path, name: &str, text: &str) -> (PathBuf, Trainer) {
+    let spec = dir.join(name);
+    std::fs::write(&spec, text).expect("spec");
     let r = ganglion_model::load_and_validate(&spec).expect("valid");
-    let steps = 60;
-    let cfg = TrainFile {
-        steps: Some(steps),
-        ..Default::default()
-    }
-    .resolve()
-    .expect("cfg");
-    let mut t = trainer_from_resolved(&r, cfg, 30).expect("trainer");
-    // Mixed-sign weights that make both layers spike, hit refractoriness and use both channels.
+    let mut t = trainer_from_resolved(&r, common::config(STEPS, None), 30).expect("trainer");
     if let Model::Snn(s) = &mut t.model {
-        assert_eq!((s.layers[0].delay, s.layers[1].delay), (1, 3));
         s.layers[0].w = (0..30 * 40).map(|i| 60.0 + 140.0 * normal(5, i)).collect();
         s.layers[1].w = (0..40 * 7).map(|i| 150.0 + 250.0 * normal(6, i)).collect();
     }
-    let trained = write_trained_spec(&spec, &t, d.path()).expect("export");
-    let Model::Snn(s) = &t.model else {
-        unreachable!()
-    };
+    (spec, t)
+}
+
+/// Run `samples` random inputs (stream keys `key0..`, spike probability 0.3) through the twin
+/// `s` of [`SPEC`] and, via single-sample specs next to `trained`, through the simulator:
+/// the relay reproduces the input and both layers' spikes are equal. Returns the spike
+/// counts of the two layers.
+fn twin_equals_simulator(s: &Snn, trained: &Path, key0: u64, samples: u64) -> [usize; 2] {
     let mut total = [0usize; 2];
-    for sample in 0..4u64 {
-        let x: Vec<u8> = (0..steps * 30)
-            .map(|i| (ganglion_data::encode::unit(sample, i as u64, 0) < 0.3) as u8)
-            .collect();
+    for sample in key0..key0 + samples {
+        let x = bernoulli(STEPS * 30, 0.3, sample, 0);
         let (twin, _) = s.forward_sample(&x);
-        let sp = d.path().join(format!("sample{sample}.toml"));
-        write_sample_spec(&trained, "pixels", &x, steps, &sp).expect("sample spec");
+        let sp = trained.with_file_name(format!("sample{sample}.toml"));
+        write_sample_spec(trained, "pixels", &x, STEPS, &sp).expect("sample spec");
         assert_eq!(
-            sim_spikes(&sp, "pixels", steps, 30),
+            sim_spikes(&sp, "pixels", STEPS, 30),
             x,
             "relay reproduces the input"
         );
-        let hidden = sim_spikes(&sp, "hidden", steps, 40);
-        let out = sim_spikes(&sp, "out", steps, 7);
+        let hidden = sim_spikes(&sp, "hidden", STEPS, 40);
+        let out = sim_spikes(&sp, "out", STEPS, 7);
         assert_eq!(twin[0], hidden, "hidden spikes differ (sample {sample})");
         assert_eq!(twin[1], out, "output spikes differ (sample {sample})");
-        total[0] += hidden.iter().map(|&b| b as usize).sum::<usize>();
-        total[1] += out.iter().map(|&b| b as usize).sum::<usize>();
+        total[0] += count(&hidden);
+        total[1] += count(&out);
     }
+    total
+}
+
+#[test]
+fn twin_forward_spikes_equal_simulator_spikes() {
+    let d = tempfile::tempdir().expect("tmp");
+    let (spec, t) = spec_trainer(d.path(), "c.toml", SPEC);
+    let Model::Snn(s) = &t.model else {
+        unreachable!()
+    };
+    assert_eq!((s.layers[0].delay, s.layers[1].delay), (1, 3));
+    let trained = write_trained_spec(&spec, &t, d.path()).expect("export");
+    let total = twin_equals_simulator(s, &trained, 0, 4);
     assert!(
         total[0] > 200 && total[1] > 20,
         "both layers must spike: {total:?}"
@@ -188,15 +200,13 @@ fn recurrent_layer_spikes_equal_simulator_spikes() {
     std::fs::write(&base, spec).expect("spec");
     let mut total = 0;
     for sample in 0..3u64 {
-        let x: Vec<u8> = (0..steps * n_in)
-            .map(|i| (ganglion_data::encode::unit(100 + sample, i as u64, 0) < 0.2) as u8)
-            .collect();
+        let x = bernoulli(steps * n_in, 0.2, 100 + sample, 0);
         let sp = d.path().join(format!("rec{sample}.toml"));
         write_sample_spec(&base, "pixels", &x, steps, &sp).expect("sample");
         let sim = sim_spikes(&sp, "hidden", steps, n);
         let (twin, _) = net.forward_sample(&x);
         assert_eq!(twin[0], sim, "sample {sample}");
-        total += sim.iter().map(|&b| b as usize).sum::<usize>();
+        total += count(&sim);
     }
     assert!(total > 100, "spikes {total}");
 }
@@ -208,21 +218,9 @@ fn spec_with_recurrent_projection_exports_exactly() {
     let d = tempfile::tempdir().expect("tmp");
     let spec_text = SPEC.to_string()
         + "\n[[projection]]\nname = \"rec\"\nsource = \"hidden\"\ntarget = \"hidden\"\nconnectivity = { rule = \"all_to_all\" }\nweight = \"1 pA\"\ndelay = \"1 ms\"\n";
-    let spec = d.path().join("r.toml");
-    std::fs::write(&spec, spec_text).expect("spec");
-    let r = ganglion_model::load_and_validate(&spec).expect("valid");
-    let steps = 60;
-    let cfg = TrainFile {
-        steps: Some(steps),
-        ..Default::default()
-    }
-    .resolve()
-    .expect("cfg");
-    let mut t = trainer_from_resolved(&r, cfg, 30).expect("trainer");
+    let (spec, mut t) = spec_trainer(d.path(), "r.toml", &spec_text);
     assert_eq!(t.origins.len(), 3, "w0, rec0, w1");
     if let Model::Snn(s) = &mut t.model {
-        s.layers[0].w = (0..30 * 40).map(|i| 60.0 + 140.0 * normal(5, i)).collect();
-        s.layers[1].w = (0..40 * 7).map(|i| 150.0 + 250.0 * normal(6, i)).collect();
         let (w, dly) = s.layers[0].rec.as_mut().expect("rec");
         assert_eq!(*dly, 2);
         *w = (0..40 * 40).map(|i| 100.0 * normal(7, i)).collect();
@@ -233,22 +231,5 @@ fn spec_with_recurrent_projection_exports_exactly() {
     };
     assert!((0..40).all(|i| s.layers[0].rec.as_ref().expect("rec").0[i * 40 + i] == 0.0));
     let trained = write_trained_spec(&spec, &t, d.path()).expect("export");
-    for sample in 0..3u64 {
-        let x: Vec<u8> = (0..steps * 30)
-            .map(|i| (ganglion_data::encode::unit(50 + sample, i as u64, 0) < 0.3) as u8)
-            .collect();
-        let (twin, _) = s.forward_sample(&x);
-        let sp = d.path().join(format!("s{sample}.toml"));
-        write_sample_spec(&trained, "pixels", &x, steps, &sp).expect("sample");
-        assert_eq!(
-            twin[0],
-            sim_spikes(&sp, "hidden", steps, 40),
-            "hidden, sample {sample}"
-        );
-        assert_eq!(
-            twin[1],
-            sim_spikes(&sp, "out", steps, 7),
-            "out, sample {sample}"
-        );
-    }
+    twin_equals_simulator(s, &trained, 50, 3);
 }

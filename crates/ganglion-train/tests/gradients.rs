@@ -1,27 +1,22 @@
 //! Gradient checks against central finite differences, on the parts of the model that have
 //! no surrogate (no threshold crossing depends on the perturbed weight).
 
-use ganglion_train::config::TrainFile;
+mod common;
+
+use common::{bernoulli, count};
 use ganglion_train::lif::LifParams;
 use ganglion_train::mlp::{Dense, Mlp};
+use ganglion_train::optim::{OptimConfig, Optimizer};
 use ganglion_train::rate_rnn::{RateRnn, Transfer, working_memory_batch};
 use ganglion_train::snn::{Readout, Snn};
-use ganglion_train::train::{Model, Trainer, normal};
+use ganglion_train::{Model, Trainer, normal, normal_weights};
 
 fn spikes(steps: usize, n: usize, p: f32, key: u64) -> Vec<u8> {
-    (0..steps * n)
-        .map(|i| (ganglion_data::encode::unit(key, i as u64, 3) < p) as u8)
-        .collect()
+    bernoulli(steps * n, p, key, 3)
 }
 
 fn snn(sizes: &[usize], params: &[LifParams], steps: usize) -> Snn {
-    let cfg = TrainFile {
-        steps: Some(steps),
-        init_gain: Some(10.0),
-        ..Default::default()
-    }
-    .resolve()
-    .expect("cfg");
+    let cfg = common::config(steps, Some(10.0));
     match Trainer::new_snn(sizes, params, 1.0, cfg).model {
         Model::Snn(mut s) => {
             s.readout = Readout::Membrane { scale: 0.02 };
@@ -33,6 +28,44 @@ fn snn(sizes: &[usize], params: &[LifParams], steps: usize) -> Snn {
 
 fn loss(s: &Snn, xs: &[Vec<u8>], ys: &[u8]) -> f64 {
     s.batch(xs, ys, false).loss / xs.len() as f64
+}
+
+/// A LIF layer that spikes readily: τm 20 ms, no refractoriness, 5 ms synapses.
+fn plain_lif() -> LifParams {
+    LifParams {
+        tau_m: 20.0,
+        t_ref: 0.0,
+        tau_syn_ex: 5.0,
+        tau_syn_in: 5.0,
+        ..Default::default()
+    }
+}
+
+/// 16 samples of 20 steps × 8 inputs: class 0 drives the first half of the inputs, class 1
+/// the second half (each active input spikes with probability ½ per step).
+fn two_class_batch() -> (Vec<Vec<u8>>, Vec<u8>) {
+    let xs = (0..16u64)
+        .map(|k| {
+            (0..20 * 8)
+                .map(|i| {
+                    (((i % 8) < 4) == (k % 2 == 0)
+                        && ganglion_data::encode::unit(k, i as u64, 1) < 0.5)
+                        as u8
+                })
+                .collect()
+        })
+        .collect();
+    let ys = (0..16).map(|k| (k % 2) as u8).collect();
+    (xs, ys)
+}
+
+/// Adam at learning rate 0.05 over parameter groups of these sizes and scales.
+fn adam(sizes: &[usize], scales: &[f32]) -> Optimizer {
+    let cfg = OptimConfig {
+        lr: 0.05,
+        ..Default::default()
+    };
+    Optimizer::new(cfg, sizes, scales)
 }
 
 /// Output layer below threshold (membrane readout), hidden layer spiking with refractoriness,
@@ -58,15 +91,7 @@ fn snn_output_weights_match_finite_differences() {
     s.layers[1].w = (0..27).map(|i| 40.0 * normal(99, i)).collect();
     let xs: Vec<Vec<u8>> = (0..4).map(|k| spikes(30, 12, 0.8, k)).collect();
     let ys = [0u8, 1, 2, 1];
-    let hidden_spikes: usize = xs
-        .iter()
-        .map(|x| {
-            s.forward_sample(x).0[0]
-                .iter()
-                .map(|&b| b as usize)
-                .sum::<usize>()
-        })
-        .sum();
+    let hidden_spikes: usize = xs.iter().map(|x| count(&s.forward_sample(x).0[0])).sum();
     assert!(
         hidden_spikes > 20,
         "hidden layer must spike ({hidden_spikes})"
@@ -133,12 +158,8 @@ fn mlp_gradients_match_finite_differences() {
     let mk = |n_in: usize, n_out: usize, key: u64| Dense {
         n_in,
         n_out,
-        w: (0..n_in * n_out)
-            .map(|i| 0.5 * normal(key, i as u64))
-            .collect(),
-        b: (0..n_out)
-            .map(|i| 0.1 * normal(key + 9, i as u64))
-            .collect(),
+        w: normal_weights(0.5, key, n_in * n_out),
+        b: normal_weights(0.1, key + 9, n_out),
     };
     let m = Mlp {
         layers: vec![mk(6, 5, 1), mk(5, 4, 2), mk(4, 3, 3)],
@@ -148,30 +169,29 @@ fn mlp_gradients_match_finite_differences() {
     let (_, _, _, g) = m.batch(&x, &y, true, faer::Par::Seq);
     let g = g.expect("grads");
     let f = |m: &Mlp| m.batch(&x, &y, false, faer::Par::Seq).0 / 4.0;
-    for l in 0..3 {
-        for i in 0..m.layers[l].w.len() {
-            let h = 1e-3;
-            let (mut a, mut b) = (m.clone(), m.clone());
-            a.layers[l].w[i] += h;
-            b.layers[l].w[i] -= h;
-            let fd = (f(&a) - f(&b)) / (2.0 * h as f64);
-            let an = g.layers[l].0[i] as f64;
-            assert!(
-                (fd - an).abs() <= 1e-2 * fd.abs().max(an.abs()) + 2e-4,
-                "layer {l} w[{i}]: {fd} vs {an}"
-            );
+    // Weights, then biases, of every layer.
+    fn param(m: &mut Mlp, l: usize, bias: bool) -> &mut Vec<f32> {
+        if bias {
+            &mut m.layers[l].b
+        } else {
+            &mut m.layers[l].w
         }
-        for i in 0..m.layers[l].b.len() {
-            let h = 1e-3;
-            let (mut a, mut b) = (m.clone(), m.clone());
-            a.layers[l].b[i] += h;
-            b.layers[l].b[i] -= h;
-            let fd = (f(&a) - f(&b)) / (2.0 * h as f64);
-            let an = g.layers[l].1[i] as f64;
-            assert!(
-                (fd - an).abs() <= 1e-2 * fd.abs().max(an.abs()) + 2e-4,
-                "layer {l} b[{i}]: {fd} vs {an}"
-            );
+    }
+    for l in 0..3 {
+        for (name, bias) in [("w", false), ("b", true)] {
+            let grad = if bias { &g.layers[l].1 } else { &g.layers[l].0 };
+            for i in 0..grad.len() {
+                let h = 1e-3;
+                let (mut a, mut b) = (m.clone(), m.clone());
+                param(&mut a, l, bias)[i] += h;
+                param(&mut b, l, bias)[i] -= h;
+                let fd = (f(&a) - f(&b)) / (2.0 * h as f64);
+                let an = grad[i] as f64;
+                assert!(
+                    (fd - an).abs() <= 1e-2 * fd.abs().max(an.abs()) + 2e-4,
+                    "layer {l} {name}[{i}]: {fd} vs {an}"
+                );
+            }
         }
     }
 }
@@ -208,40 +228,13 @@ fn rate_rnn_gradients_match_finite_differences() {
 /// surrogate lowers the loss (the recurrent adjoint has no surrogate-free check).
 #[test]
 fn recurrent_snn_trains() {
-    use ganglion_train::optim::{OptimConfig, Optimizer};
-    let p = LifParams {
-        tau_m: 20.0,
-        t_ref: 0.0,
-        tau_syn_ex: 5.0,
-        tau_syn_in: 5.0,
-        ..Default::default()
-    };
+    let p = plain_lif();
     let mut s = snn(&[8, 16, 2], &[p, p], 20);
     s.readout = Readout::SpikeCount { scale: 0.5 };
     s.layers[0].rec = Some(((0..256).map(|i| 5.0 * normal(4, i)).collect(), 1));
-    // Class 0: first half of the inputs active; class 1: second half.
-    let xs: Vec<Vec<u8>> = (0..16u64)
-        .map(|k| {
-            (0..20 * 8)
-                .map(|i| {
-                    (((i % 8) < 4) == (k % 2 == 0)
-                        && ganglion_data::encode::unit(k, i as u64, 1) < 0.5)
-                        as u8
-                })
-                .collect()
-        })
-        .collect();
-    let ys: Vec<u8> = (0..16).map(|k| (k % 2) as u8).collect();
+    let (xs, ys) = two_class_batch();
     let sizes = [s.layers[0].w.len(), 256, s.layers[1].w.len()];
-    let scales = [3.0f32, 3.0, 30.0];
-    let mut opt = Optimizer::new(
-        OptimConfig {
-            lr: 0.05,
-            ..Default::default()
-        },
-        &sizes,
-        &scales,
-    );
+    let mut opt = adam(&sizes, &[3.0, 3.0, 30.0]);
     let l0 = loss(&s, &xs, &ys);
     for _ in 0..60 {
         let g = s.batch(&xs, &ys, true).grads.expect("grads");
@@ -261,14 +254,7 @@ fn recurrent_snn_trains() {
 /// same drive), and training through the adaptation adjoint lowers the loss.
 #[test]
 fn adaptive_lif_adapts_and_trains() {
-    use ganglion_train::optim::{OptimConfig, Optimizer};
-    let plain = LifParams {
-        tau_m: 20.0,
-        t_ref: 0.0,
-        tau_syn_ex: 5.0,
-        tau_syn_in: 5.0,
-        ..Default::default()
-    };
+    let plain = plain_lif();
     let alif = LifParams {
         adapt_tau: 50.0,
         adapt_beta: 5.0,
@@ -278,35 +264,14 @@ fn adaptive_lif_adapts_and_trains() {
     let count = |p: LifParams| {
         let mut s = snn(&[8, 16, 2], &[p, plain], 40);
         s.layers[0].w = vec![60.0; 8 * 16];
-        s.forward_sample(&x).0[0]
-            .iter()
-            .map(|&b| b as usize)
-            .sum::<usize>()
+        count(&s.forward_sample(&x).0[0])
     };
     let (np, na) = (count(plain), count(alif));
     assert!(na > 0 && na < np, "adaptive {na} vs plain {np}");
     let mut s = snn(&[8, 16, 2], &[alif, plain], 20);
     s.readout = Readout::SpikeCount { scale: 0.5 };
-    let xs: Vec<Vec<u8>> = (0..16u64)
-        .map(|k| {
-            (0..20 * 8)
-                .map(|i| {
-                    (((i % 8) < 4) == (k % 2 == 0)
-                        && ganglion_data::encode::unit(k, i as u64, 1) < 0.5)
-                        as u8
-                })
-                .collect()
-        })
-        .collect();
-    let ys: Vec<u8> = (0..16).map(|k| (k % 2) as u8).collect();
-    let mut opt = Optimizer::new(
-        OptimConfig {
-            lr: 0.05,
-            ..Default::default()
-        },
-        &[s.layers[0].w.len(), s.layers[1].w.len()],
-        &[3.0, 30.0],
-    );
+    let (xs, ys) = two_class_batch();
+    let mut opt = adam(&[s.layers[0].w.len(), s.layers[1].w.len()], &[3.0, 30.0]);
     let l0 = loss(&s, &xs, &ys);
     for _ in 0..40 {
         let g = s.batch(&xs, &ys, true).grads.expect("grads");

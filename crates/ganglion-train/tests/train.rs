@@ -7,7 +7,7 @@ use ganglion_train::constraints::{
 };
 use ganglion_train::optim::{OptimConfig, OptimKind, Schedule};
 use ganglion_train::rate_rnn::{RateRnn, Transfer, working_memory_batch};
-use ganglion_train::{TrainOptions, train_from_spec};
+use ganglion_train::{Model, TrainOptions, TrainReport, Trainer, train_from_spec};
 use std::path::{Path, PathBuf};
 
 const SNN_SPEC: &str = r#"
@@ -90,6 +90,15 @@ fn setup(train_toml: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
     (d, spec, data)
 }
 
+/// Train `spec` on the synthetic data in `data` with `opts`, writing into `out`.
+fn train_into(spec: &Path, data: &Path, out: &Path, opts: TrainOptions) -> TrainReport {
+    let opts = TrainOptions {
+        out_dir: Some(out.to_path_buf()),
+        ..opts
+    };
+    train_from_spec(spec, "fashion-mnist", data, opts).expect("train")
+}
+
 const SIDE: &str =
     "epochs = 3\nbatch_size = 32\nlr = 0.03\nsteps = 20\ninit_gain = 3.0\nseed = 3\n";
 
@@ -97,24 +106,14 @@ const SIDE: &str =
 fn snn_learns_synthetic_quadrants_and_writes_a_runnable_spec() {
     let (d, spec, data) = setup(SIDE);
     let out = d.path().join("out");
-    let r = train_from_spec(
-        &spec,
-        "fashion-mnist",
-        &data,
-        TrainOptions {
-            out_dir: Some(out.clone()),
-            ..Default::default()
-        },
-    )
-    .expect("train");
+    let r = train_into(&spec, &data, &out, TrainOptions::default());
     assert_eq!(r.epochs, 3);
+    assert_eq!(r.metrics.len(), 3);
     assert!(r.test_accuracy > 0.9, "accuracy {}", r.test_accuracy);
     assert!(
         r.json_line().starts_with("{\"epoch_s\":") || r.json_line().contains("\"test_accuracy\"")
     );
-    let csv = std::fs::read_to_string(out.join("metrics.csv")).expect("csv");
-    assert_eq!(csv.lines().count(), 4);
-    assert!(out.join("metrics.svg").exists() && out.join("metrics.png").exists());
+    // metrics.csv and metrics.{svg,png} are the CLI's (ganglion-cli src/train.rs tests them).
     // The trained spec validates and names its weight lists.
     let trained = std::fs::read_to_string(&r.trained_spec).expect("trained");
     assert!(trained.contains("w_pixels-hidden"), "{trained}");
@@ -126,15 +125,14 @@ fn snn_learns_synthetic_quadrants_and_writes_a_runnable_spec() {
 fn resume_is_bit_identical() {
     let (d, spec, data) = setup(SIDE);
     let (a, b) = (d.path().join("a"), d.path().join("b"));
-    let opts = |o: &Path, e: usize, resume: bool| TrainOptions {
-        out_dir: Some(o.to_path_buf()),
+    let opts = |e: usize, resume: bool| TrainOptions {
         epochs: Some(e),
         resume,
         ..Default::default()
     };
-    let ra = train_from_spec(&spec, "fashion-mnist", &data, opts(&a, 2, false)).expect("a");
-    train_from_spec(&spec, "fashion-mnist", &data, opts(&b, 1, false)).expect("b1");
-    let rb = train_from_spec(&spec, "fashion-mnist", &data, opts(&b, 2, true)).expect("b2");
+    let ra = train_into(&spec, &data, &a, opts(2, false));
+    train_into(&spec, &data, &b, opts(1, false));
+    let rb = train_into(&spec, &data, &b, opts(2, true));
     assert_eq!(ra.epochs, rb.epochs);
     assert_eq!(ra.test_accuracy, rb.test_accuracy);
     for (x, y) in ra.metrics.iter().zip(&rb.metrics) {
@@ -170,17 +168,11 @@ fn dale_source_sign_is_kept() {
     let (d, spec, data) = setup(SIDE);
     std::fs::write(&spec, spec_text).expect("spec");
     let out = d.path().join("out");
-    let r = train_from_spec(
-        &spec,
-        "fashion-mnist",
-        &data,
-        TrainOptions {
-            out_dir: Some(out.clone()),
-            epochs: Some(1),
-            ..Default::default()
-        },
-    )
-    .expect("train");
+    let opts = TrainOptions {
+        epochs: Some(1),
+        ..Default::default()
+    };
+    let r = train_into(&spec, &data, &out, opts);
     let arr = ganglion_model::npy::read(&out.join("w_hidden-out.npy")).expect("hidden→out weights");
     let w: Vec<f64> = arr.data;
     assert!(w.iter().all(|&x| x >= 0.0) && w.iter().any(|&x| x > 0.0));
@@ -301,16 +293,7 @@ fn recurrent_spec_trains_and_exports() {
         + "\n[[projection]]\nsource = \"hidden\"\ntarget = \"hidden\"\nconnectivity = { rule = \"all_to_all\" }\nweight = \"1 pA\"\n";
     std::fs::write(&spec, text).expect("spec");
     let out = d.path().join("out");
-    let r = train_from_spec(
-        &spec,
-        "fashion-mnist",
-        &data,
-        TrainOptions {
-            out_dir: Some(out.clone()),
-            ..Default::default()
-        },
-    )
-    .expect("train");
+    let r = train_into(&spec, &data, &out, TrainOptions::default());
     assert!(r.test_accuracy > 0.85, "accuracy {}", r.test_accuracy);
     let res = ganglion_model::load_and_validate(&r.trained_spec).expect("trained spec validates");
     assert!(
@@ -326,21 +309,10 @@ fn sparse_masks_and_dynamic_sparse_training_keep_the_density() {
         .replace("init_gain = 3.0", "init_gain = 5.0");
     let (d, spec, data) = setup(&side);
     let out = d.path().join("out");
-    let r = train_from_spec(
-        &spec,
-        "fashion-mnist",
-        &data,
-        TrainOptions {
-            out_dir: Some(out.clone()),
-            ..Default::default()
-        },
-    )
-    .expect("train");
+    let r = train_into(&spec, &data, &out, TrainOptions::default());
     assert!(r.test_accuracy > 0.7, "accuracy {}", r.test_accuracy);
-    let t = ganglion_train::Trainer::load_checkpoint(&out.join("checkpoint.json")).expect("ckpt");
-    let ganglion_train::train::Model::Snn(s) = &t.model else {
-        panic!()
-    };
+    let t = Trainer::load_checkpoint(&out.join("checkpoint.json")).expect("ckpt");
+    let Model::Snn(s) = &t.model else { panic!() };
     let w = &s.layers[0].w;
     let nz = w.iter().filter(|&&x| x != 0.0).count() as f64 / w.len() as f64;
     let mask = t.constraints[0].mask.as_ref().expect("mask");
