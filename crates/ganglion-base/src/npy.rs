@@ -196,7 +196,7 @@ mod tests {
     #[test]
     fn roundtrip() {
         let bytes = encode(&[2, 3], &[1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0]);
-        assert_eq!(bytes.len() % 64, 24 % 64);
+        assert_eq!(bytes.len() % 64, 24);
         let a = parse(&bytes).unwrap();
         assert_eq!(a.shape, vec![2, 3]);
         assert_eq!(a.data, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 use ganglion_data::{DataError, Split, batch, encode, idx, images, load_named};
 use std::io::Write;
 use std::path::Path;

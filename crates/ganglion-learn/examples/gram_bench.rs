@@ -1,5 +1,6 @@
 //! Gram-matrix kernels (faer, one thread): lower-triangular rank-k update vs full GEMM, on the
 //! shape of one thread's half of the benchmark's training states (1000 × 3950).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 use faer::linalg::matmul::{
     matmul,
     triangular::{self, BlockStructure},

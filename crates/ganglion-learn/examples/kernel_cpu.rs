@@ -1,5 +1,6 @@
 //! CPU time (not wall time, so that other jobs on the machine matter less) of the mat-vec
 //! kernels on a 1000-unit, 10 %-dense reservoir matrix: 40,000 products each.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 use ganglion_learn::{BlockedMatrix, EsnConfig};
 
 fn cpu_ticks() -> u64 {

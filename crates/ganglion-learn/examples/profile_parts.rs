@@ -1,5 +1,6 @@
 //! Times the parts of the Mackey–Glass benchmark run (median over repeats), for tuning:
 //! `cargo run --release -p ganglion-learn --example profile_parts`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 use ganglion_learn::{EsnConfig, Ridge, tasks};
 use std::time::Instant;
 

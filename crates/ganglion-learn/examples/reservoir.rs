@@ -3,6 +3,7 @@
 //! The same arguments as `ganglion reservoir` (see `ReservoirTaskArgs::from_args`); prints the
 //! report as JSON with `--json`, else a summary. Used by `bench/reservoir_bench.sh` when the
 //! `ganglion` binary is not built.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 
 use std::process::ExitCode;
 

@@ -1,5 +1,6 @@
 //! Echo state networks: exact spectral radius, determinism across threads and kernels,
 //! memory capacity of a linear reservoir, NARMA-10 and Mackey–Glass errors.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 
 use ganglion_learn::esn::fast_tanh;
 use ganglion_learn::spectral::{spectral_radius, spectral_radius_dense};

@@ -1,4 +1,5 @@
 //! Liquid state machines on the engine: fading memory of a random input.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 
 use ganglion_learn::Ridge;
 use ganglion_learn::lsm::{LsmConfig, lsm_states};

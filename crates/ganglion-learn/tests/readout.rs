@@ -1,5 +1,6 @@
 //! Readouts: ridge against known solutions, cross-validation, RLS = batch least squares,
 //! FORCE on a sum of sines, the three-factor online readout.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 #![allow(clippy::needless_range_loop)] // index-heavy numerics read clearer with indices
 
 use ganglion_learn::readout::default_alpha_grid;

@@ -1,5 +1,6 @@
 //! Rate rules: Oja → first principal component, Sanger / Oja subspace → principal subspace,
 //! Földiák decorrelates, BCM threshold converges and the neuron becomes selective.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 #![allow(clippy::needless_range_loop)] // index-heavy numerics read clearer with indices
 
 use ganglion_learn::rng;

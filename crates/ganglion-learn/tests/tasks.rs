@@ -1,4 +1,5 @@
 //! Task generators, data loading, metrics and the `ganglion reservoir` runner.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 
 use ganglion_learn::npy::{read_npy_f64, write_npy_f64};
 use ganglion_learn::task::{PredictionMode, ReservoirTaskArgs, Task, run_reservoir_task};

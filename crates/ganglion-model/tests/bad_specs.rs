@@ -1,4 +1,5 @@
 //! Every kind of bad input gets an error that names the object, the value, the line and a fix.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 
 use ganglion_model::*;
 use std::path::Path;

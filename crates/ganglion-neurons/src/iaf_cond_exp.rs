@@ -138,9 +138,7 @@ impl NeuronGroup for CondExp {
             Derived::Shared(k) => {
                 cond_exp_kernel(k, &mut self.v, &mut self.ge, &mut self.gi, r, io)
             }
-            Derived::Each(k) => {
-                cond_exp_kernel(&**k, &mut self.v, &mut self.ge, &mut self.gi, r, io)
-            }
+            Derived::Each(k) => cond_exp_kernel(k, &mut self.v, &mut self.ge, &mut self.gi, r, io),
         }
         first_non_finite(&self.v)
     }

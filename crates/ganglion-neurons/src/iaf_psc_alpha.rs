@@ -121,7 +121,7 @@ impl NeuronGroup for PscAlpha {
                 k, &mut s.v, &mut s.die, &mut s.ie, &mut s.dii, &mut s.ii, r, io,
             ),
             Derived::Each(k) => psc_alpha_kernel(
-                &**k, &mut s.v, &mut s.die, &mut s.ie, &mut s.dii, &mut s.ii, r, io,
+                k, &mut s.v, &mut s.die, &mut s.ie, &mut s.dii, &mut s.ii, r, io,
             ),
         }
         first_non_finite(&self.v)

@@ -100,7 +100,7 @@ impl NeuronGroup for PscDelta {
         let r = self.until.for_step(io.step);
         match &self.k {
             Derived::Shared(k) => delta_kernel(k, &mut self.v, r, io),
-            Derived::Each(k) => delta_kernel(&**k, &mut self.v, r, io),
+            Derived::Each(k) => delta_kernel(k, &mut self.v, r, io),
         }
         first_non_finite(&self.v)
     }

@@ -146,8 +146,8 @@ impl NeuronGroup for PscExp {
         let bad = match (&self.k, ext) {
             (Derived::Shared(k), false) => psc_exp_kernel::<_, false>(k, v, ie, ii, r, io),
             (Derived::Shared(k), true) => psc_exp_kernel::<_, true>(k, v, ie, ii, r, io),
-            (Derived::Each(k), false) => psc_exp_kernel::<_, false>(&**k, v, ie, ii, r, io),
-            (Derived::Each(k), true) => psc_exp_kernel::<_, true>(&**k, v, ie, ii, r, io),
+            (Derived::Each(k), false) => psc_exp_kernel::<_, false>(k, v, ie, ii, r, io),
+            (Derived::Each(k), true) => psc_exp_kernel::<_, true>(k, v, ie, ii, r, io),
         };
         if bad { first_non_finite(&self.v) } else { None }
     }

@@ -137,7 +137,7 @@ impl NeuronGroup for PscExpAdapt {
         let s = (&mut self.v, &mut self.ie, &mut self.ii, &mut self.w);
         let bad = match &self.k {
             Derived::Shared(k) => adapt_kernel(k, s.0, s.1, s.2, s.3, r, io),
-            Derived::Each(k) => adapt_kernel(&**k, s.0, s.1, s.2, s.3, r, io),
+            Derived::Each(k) => adapt_kernel(k, s.0, s.1, s.2, s.3, r, io),
         };
         if bad {
             first_non_finite(&self.v).or_else(|| first_non_finite(&self.w))

@@ -117,7 +117,7 @@ impl NeuronGroup for Rate {
     fn step(&mut self, mut io: StepIo) -> Option<usize> {
         match &self.k {
             Derived::Shared(k) => rate_kernel(k, self.f, &mut self.x, &mut self.r, &mut io),
-            Derived::Each(k) => rate_kernel(&**k, self.f, &mut self.x, &mut self.r, &mut io),
+            Derived::Each(k) => rate_kernel(k, self.f, &mut self.x, &mut self.r, &mut io),
         }
         io.spiked.iter_mut().for_each(|s| *s = 0);
         first_non_finite(&self.x)

@@ -1,4 +1,5 @@
 //! Every model in the registry builds and steps, and `iaf_psc_exp_adapt` against references.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 
 use ganglion_neurons::{Column, MODELS, NeuronGroup, PopValues, StateDefault, StepIo, model};
 
@@ -102,8 +103,8 @@ fn every_registered_model_builds_steps_and_reports_its_state() {
 /// Irregular synaptic input shared by both models in the identity test (pA).
 fn noisy_input(t: u64, i: usize) -> (f32, f32) {
     let h = ganglion_base::rng::mix64(t * 131 + i as u64);
-    let ex = if h % 7 == 0 { 120.0 } else { 0.0 };
-    let inh = if h % 11 == 0 { -60.0 } else { 0.0 };
+    let ex = if h.is_multiple_of(7) { 120.0 } else { 0.0 };
+    let inh = if h.is_multiple_of(11) { -60.0 } else { 0.0 };
     (ex, inh)
 }
 

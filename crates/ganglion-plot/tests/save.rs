@@ -1,4 +1,5 @@
 //! Figures reach the disk as SVG and PNG of the requested size.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 
 use std::path::Path;
 

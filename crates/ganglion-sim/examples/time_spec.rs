@@ -1,6 +1,7 @@
 //! Time the step loop of a spec without writing outputs:
 //! `cargo run --release -p ganglion-sim --example time_spec -- SPEC [REPEATS]`.
 //! Prints build and simulate seconds of each repetition (for quick A/B checks of kernels).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -249,6 +249,7 @@ impl ProjectionGen<'_> {
         // Pass 1: count synapses per source.
         match &self.proj.rule {
             Rule::FixedOutdegree(_) => {
+                #[allow(clippy::needless_range_loop)] // `s` also keys the source's stream
                 for s in 0..self.ns {
                     self.targets_of(s, &mut scratch, |t, _| {
                         if in_part(t) {

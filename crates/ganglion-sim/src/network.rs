@@ -14,7 +14,6 @@
 //! fork/join per call, more than a whole step of a 4000-neuron network.
 
 use crate::SimError;
-use ganglion_base::sync::SpinBarrier;
 use crate::connect::{Csr, Delays};
 use crate::exchange::Boards;
 use crate::homeostasis::Homeostasis;
@@ -22,6 +21,7 @@ use crate::inputs::InputPart;
 use crate::models::NeuronGroup;
 use crate::record::{PartRecorder, PopMeta, Results};
 use crate::schedule::StepCtx;
+use ganglion_base::sync::SpinBarrier;
 use ganglion_model::{Receptor, Resolved};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};

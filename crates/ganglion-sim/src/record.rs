@@ -137,7 +137,7 @@ impl PartRecorder {
                 data,
                 samples,
             } = m
-                && (t + 1) % *every == 0
+                && (t + 1).is_multiple_of(*every)
             {
                 let w = weights(*projection);
                 data.extend(synapses.iter().map(|&(k, _)| w[k]));
@@ -175,7 +175,7 @@ impl PartRecorder {
                     samples,
                     ..
                 } => {
-                    if (t + 1) % *every == 0 {
+                    if (t + 1).is_multiple_of(*every) {
                         for &v in vars.iter() {
                             for &(i, _) in locals.iter() {
                                 data.push(group.get(v, i));

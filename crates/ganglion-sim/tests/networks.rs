@@ -1,5 +1,6 @@
 //! Whole networks: CUBA statistics, Brunel regimes, determinism across thread counts,
 //! connection rules, inputs and divergence detection.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 
 use ganglion_model::*;
 use ganglion_sim::{Network, Results};

@@ -1,4 +1,5 @@
 //! Neuron models against analytic solutions and fine-step reference integrations.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 
 use ganglion_model::*;
 use ganglion_sim::Network;

@@ -69,7 +69,7 @@ impl Plastic for Scaling {
     }
 
     fn after_post(&mut self, t: u64, w: &mut [f32]) {
-        if (t + 1) % self.interval != 0 {
+        if !(t + 1).is_multiple_of(self.interval) {
             return;
         }
         let span_s = self.interval as f64 * self.dt * 1e-3;
