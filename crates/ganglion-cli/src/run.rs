@@ -94,8 +94,9 @@ pub fn validate(spec: &Path) -> Result<ExitCode> {
 
 pub fn models() -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
+    let name_width = MODELS.iter().map(|m| m.name.len()).max().unwrap_or(0);
     for m in MODELS {
-        writeln!(out, "{:<14} {}", m.name, m.summary)?;
+        writeln!(out, "{:<width$} {}", m.name, m.summary, width = name_width)?;
         writeln!(
             out,
             "  weights in {}",
