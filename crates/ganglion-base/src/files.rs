@@ -92,6 +92,40 @@ pub fn temp_sibling(path: &Path, tag: &str) -> PathBuf {
     parent_of(path).join(format!(".{name}.{tag}-{}-{n}", std::process::id()))
 }
 
+/// Removes temporary siblings of `dest` (`.NAME.tmp-PID-N`, `.NAME.old-PID-N`) left by a
+/// process that no longer runs (killed with SIGKILL, or the machine stopped): they hold
+/// nothing a user asked for, only a run that never finished. Only on Linux, where whether a
+/// process runs is known (`/proc/PID`); a temp of a live process is never touched.
+fn remove_stale_temps(dest: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Some(name) = dest.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(parent_of(dest)) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = ["tmp", "old"]
+            .iter()
+            .find_map(|tag| file.strip_prefix(&format!(".{name}.{tag}-")))
+        else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id()
+            && !Path::new(&format!("/proc/{pid}")).exists()
+            && e.file_type().is_ok_and(|t| t.is_dir())
+        {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 /// The folder holding `path` (`.` for a bare name).
 pub fn parent_of(path: &Path) -> &Path {
     path.parent()
@@ -158,6 +192,7 @@ impl OutputDir {
         check_destination(dest, replace, marker, protected)?;
         let parent = parent_of(dest);
         std::fs::create_dir_all(parent).map_err(io_err("create", parent))?;
+        remove_stale_temps(dest);
         let tmp = temp_sibling(dest, "tmp");
         std::fs::create_dir(&tmp).map_err(io_err("create", &tmp))?;
         Ok(OutputDir {
@@ -503,6 +538,27 @@ mod tests {
         std::fs::create_dir(&b).unwrap();
         let e = rename_no_replace(&a, &b).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+    }
+
+    #[test]
+    fn temps_of_dead_processes_are_removed_and_live_ones_kept() {
+        let root = tempfile::tempdir().unwrap();
+        let dest = root.path().join("run");
+        // PID 2^22 + 1 is above Linux's pid_max limit, so no such process runs.
+        let dead = root.path().join(format!(".run.tmp-{}-0", (1u32 << 22) + 1));
+        let live = root
+            .path()
+            .join(format!(".run.tmp-{}-99", std::process::id()));
+        let other = root
+            .path()
+            .join(format!(".other.tmp-{}-0", (1u32 << 22) + 1));
+        for d in [&dead, &live, &other] {
+            std::fs::create_dir(d).unwrap();
+        }
+        let out = OutputDir::create(&dest, Replace::Never, "manifest.json", &[]).unwrap();
+        assert_eq!(dead.exists(), !Path::new("/proc/self").exists());
+        assert!(live.exists() && other.exists());
+        drop(out);
     }
 
     #[test]
