@@ -40,16 +40,7 @@ pub fn write_trained_spec(spec: &Path, t: &Trainer, out_dir: &Path) -> Result<Pa
             .name
             .clone()
             .unwrap_or_else(|| format!("{}-{}", p.source, p.target));
-        let safe: String = base
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
+        let safe = ganglion_base::names::file_safe(&base);
         let write = |suffix: &str, vals: &[f32]| -> Result<String, Error> {
             let file = format!("w_{safe}{suffix}.npy");
             let path = out_dir.join(&file);

@@ -147,6 +147,24 @@ impl Snn {
         self.forward_with(&self.splits(), input)
     }
 
+    /// The feed-forward path into layer `li`: the sample's input spikes for the first layer,
+    /// the previous layer's `spikes` for the others.
+    fn ff_path<'a>(
+        &'a self,
+        li: usize,
+        splits: &'a [(Split, Option<Split>)],
+        input: &'a [u8],
+        spikes: &'a [Vec<u8>],
+    ) -> Path<'a> {
+        let l = &self.layers[li];
+        Path {
+            spikes: if li == 0 { input } else { &spikes[li - 1] },
+            n_src: l.n_in,
+            w: &splits[li].0,
+            delay: l.delay,
+        }
+    }
+
     fn forward_with(
         &self,
         splits: &[(Split, Option<Split>)],
@@ -156,13 +174,7 @@ impl Snn {
         let mut spikes: Vec<Vec<u8>> = Vec::with_capacity(self.layers.len());
         let mut tapes = Vec::with_capacity(self.layers.len());
         for (li, l) in self.layers.iter().enumerate() {
-            let src: &[u8] = if li == 0 { input } else { &spikes[li - 1] };
-            let path = Path {
-                spikes: src,
-                n_src: l.n_in,
-                w: &splits[li].0,
-                delay: l.delay,
-            };
+            let path = self.ff_path(li, splits, input, &spikes);
             let mut out = vec![0u8; t * l.n];
             let mut tape = Tape::default();
             let rec = splits[li].1.as_ref().zip(l.rec.as_ref().map(|r| r.1));
@@ -305,13 +317,7 @@ impl Snn {
         }
         for li in (0..nl).rev() {
             let l = &self.layers[li];
-            let src: &[u8] = if li == 0 { input } else { &sp[li - 1] };
-            let path = Path {
-                spikes: src,
-                n_src: l.n_in,
-                w: &splits[li].0,
-                delay: l.delay,
-            };
+            let path = self.ff_path(li, splits, input, sp);
             let mut ds_src = if li > 0 {
                 Some(vec![0f32; t * l.n_in])
             } else {

@@ -168,22 +168,13 @@ fn recurrent_layer_spikes_equal_simulator_spikes() {
     let save = |name: &str, v: &[f32]| {
         ganglion_model::npy::write(&d.path().join(name), &[v.len()], v).expect("npy")
     };
-    save(
-        "ff_ex.npy",
-        &w.iter().map(|&x| x.max(0.0)).collect::<Vec<_>>(),
-    );
-    save(
-        "ff_in.npy",
-        &w.iter().map(|&x| x.min(0.0)).collect::<Vec<_>>(),
-    );
-    save(
-        "rec_ex.npy",
-        &wr.iter().map(|&x| x.max(0.0)).collect::<Vec<_>>(),
-    );
-    save(
-        "rec_in.npy",
-        &wr.iter().map(|&x| x.min(0.0)).collect::<Vec<_>>(),
-    );
+    // Each matrix as the simulator's two channels: positive weights excitatory, negative inhibitory.
+    for (name, v) in [("ff", &w), ("rec", &wr)] {
+        let ex: Vec<f32> = v.iter().map(|&x| x.max(0.0)).collect();
+        let inh: Vec<f32> = v.iter().map(|&x| x.min(0.0)).collect();
+        save(&format!("{name}_ex.npy"), &ex);
+        save(&format!("{name}_in.npy"), &inh);
+    }
     let proj = |name: &str, src: &str, file: &str, rec: &str, delay: &str| {
         format!(
             "[[projection]]\nname = \"{name}\"\nsource = \"{src}\"\ntarget = \"hidden\"\nconnectivity = {{ rule = \"all_to_all\" }}\nweight = {{ file = \"{file}\", unit = \"pA\" }}\nreceptor = \"{rec}\"\ndelay = \"{delay}\"\nautapses = true\n\n"

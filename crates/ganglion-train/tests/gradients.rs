@@ -180,13 +180,13 @@ fn mlp_gradients_match_finite_differences() {
     for l in 0..3 {
         for (name, bias) in [("w", false), ("b", true)] {
             let grad = if bias { &g.layers[l].1 } else { &g.layers[l].0 };
-            for i in 0..grad.len() {
+            for (i, &an) in grad.iter().enumerate() {
                 let h = 1e-3;
                 let (mut a, mut b) = (m.clone(), m.clone());
                 param(&mut a, l, bias)[i] += h;
                 param(&mut b, l, bias)[i] -= h;
                 let fd = (f(&a) - f(&b)) / (2.0 * h as f64);
-                let an = grad[i] as f64;
+                let an = an as f64;
                 assert!(
                     (fd - an).abs() <= 1e-2 * fd.abs().max(an.abs()) + 2e-4,
                     "layer {l} {name}[{i}]: {fd} vs {an}"
