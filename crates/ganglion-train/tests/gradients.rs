@@ -101,14 +101,14 @@ fn snn_output_weights_match_finite_differences() {
     // Absolute floor: f32 rounding of the loss and the O(h²) term of central differences.
     let gmax = g.layers[1].0.iter().fold(0f32, |a, &b| a.max(b.abs())) as f64;
     let mut checked = 0;
-    for i in 0..w.len() {
-        let h = 0.2 * w[i].abs().max(1.0);
+    for (i, &wi) in w.iter().enumerate() {
+        let h = 0.2 * wi.abs().max(1.0);
         let mut sp = s.clone();
-        sp.layers[1].w[i] = w[i] + h;
+        sp.layers[1].w[i] = wi + h;
         let mut sm = s.clone();
-        sm.layers[1].w[i] = w[i] - h;
+        sm.layers[1].w[i] = wi - h;
         // Skip entries whose perturbation flips the sign (it changes the receptor channel).
-        if (w[i] + h).signum() != (w[i] - h).signum() {
+        if (wi + h).signum() != (wi - h).signum() {
             continue;
         }
         let fd = (loss(&sp, &xs, &ys) - loss(&sm, &xs, &ys)) / (2.0 * h as f64);
@@ -209,13 +209,13 @@ fn rate_rnn_gradients_match_finite_differences() {
         |n| &mut n.b,
     ];
     for (gi, get) in groups.iter().enumerate() {
-        let len = get(&mut net.clone()).len();
-        for i in 0..len {
+        assert_eq!(g[gi].len(), get(&mut net.clone()).len());
+        for (i, &an) in g[gi].iter().enumerate() {
             let (mut a, mut c) = (net.clone(), net.clone());
             get(&mut a)[i] += h;
             get(&mut c)[i] -= h;
             let fd = (a.loss_grad(&b).0 - c.loss_grad(&b).0) / (2.0 * h as f64);
-            let an = g[gi][i] as f64;
+            let an = an as f64;
             assert!(
                 (fd - an).abs() <= 1e-2 * fd.abs().max(an.abs()) + 1e-4,
                 "group {gi} [{i}]: {fd} vs {an}"
