@@ -25,13 +25,12 @@ crate::params! {
 }
 
 /// The catalogue entry.
-pub const MODEL: ModelInfo = ModelInfo {
-    name: "aeif_psc_exp",
-    summary: "adaptive exponential IF (Brette & Gerstner 2005), exponential currents; RK4",
-    synapse: SynapseKind::Current,
-    spiking: true,
-    params: Params::INFO,
-    state: &[
+pub const MODEL: ModelInfo = ModelInfo::spiking(
+    "aeif_psc_exp",
+    "adaptive exponential IF (Brette & Gerstner 2005), exponential currents; RK4",
+    SynapseKind::Current,
+    Params::INFO,
+    &[
         state(
             "V_m",
             Dim::Voltage,
@@ -57,11 +56,9 @@ pub const MODEL: ModelInfo = ModelInfo {
             "inhibitory synaptic current",
         ),
     ],
-    threshold: Some("V_th"),
-    reset_below: Some(("V_reset", "V_th")),
-    differentiable: false,
-    build: |v, lo, n, dt, _| Box::new(AdEx::new(v, lo, n, dt)),
-};
+    |v, lo, n, dt, _| Box::new(AdEx::new(v, lo, n, dt)),
+)
+.with_threshold("V_th", "V_reset");
 
 /// `(substeps, substep)`: the fewest substeps of at most `max_sub` that tile `h` [ms].
 pub fn substeps(h: f64, max_sub: f64) -> (usize, f64) {

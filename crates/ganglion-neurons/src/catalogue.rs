@@ -89,8 +89,8 @@ pub type BuildFn =
     fn(values: &PopValues, lo: usize, n: usize, dt: f64, key: u64) -> Box<dyn NeuronGroup>;
 
 /// A neuron model: its interface (for specs, validation and `ganglion models`) and how to
-/// build its kernel. Every field must be filled, so the compiler lists what a new model
-/// still lacks.
+/// build its kernel. Made with [`ModelInfo::spiking`] or [`ModelInfo::rate_unit`], whose
+/// arguments are what every model must say, and the `with_*` methods for optional facts.
 #[derive(Debug, Clone, Copy)]
 pub struct ModelInfo {
     /// Model name as written in specs.
@@ -117,6 +117,69 @@ pub struct ModelInfo {
 }
 
 impl ModelInfo {
+    /// A spiking model without threshold facts (add them with [`Self::with_threshold`]).
+    pub const fn spiking(
+        name: &'static str,
+        summary: &'static str,
+        synapse: SynapseKind,
+        params: &'static [ParamInfo],
+        state: &'static [StateInfo],
+        build: BuildFn,
+    ) -> ModelInfo {
+        ModelInfo {
+            name,
+            summary,
+            synapse,
+            spiking: true,
+            params,
+            state,
+            threshold: None,
+            reset_below: None,
+            differentiable: false,
+            build,
+        }
+    }
+
+    /// A rate unit (dimensionless weights, no spikes).
+    pub const fn rate_unit(
+        name: &'static str,
+        summary: &'static str,
+        params: &'static [ParamInfo],
+        state: &'static [StateInfo],
+        build: BuildFn,
+    ) -> ModelInfo {
+        ModelInfo {
+            spiking: false,
+            ..ModelInfo::spiking(name, summary, SynapseKind::Rate, params, state, build)
+        }
+    }
+
+    /// The model has an adaptable spike threshold `threshold` (homeostasis moves it), and
+    /// `reset` must lie below it.
+    pub const fn with_threshold(self, threshold: &'static str, reset: &'static str) -> Self {
+        ModelInfo {
+            threshold: Some(threshold),
+            reset_below: Some((reset, threshold)),
+            ..self
+        }
+    }
+
+    /// Parameter `reset` must lie below `threshold` (without making it adaptable).
+    pub const fn with_reset_below(self, reset: &'static str, threshold: &'static str) -> Self {
+        ModelInfo {
+            reset_below: Some((reset, threshold)),
+            ..self
+        }
+    }
+
+    /// `ganglion train` has a differentiable twin of the model.
+    pub const fn with_twin(self) -> Self {
+        ModelInfo {
+            differentiable: true,
+            ..self
+        }
+    }
+
     /// A parameter by name.
     pub fn param(&self, name: &str) -> Option<&ParamInfo> {
         self.params.iter().find(|p| p.name == name)
@@ -170,6 +233,28 @@ macro_rules! params {
                 let mut it = p.iter().copied();
                 let mut next = || it.next().expect("one value per parameter");
                 $name { $($field: next(),)* }
+            }
+        }
+    };
+}
+
+/// `lif_params! { /// doc\n pub struct Params { extra fields } }`: [`params!`] with the seven
+/// parameters every LIF model shares first (C_m, tau_m, E_L, V_th, V_reset, t_ref, I_e, NEST's
+/// defaults), then the model's own.
+#[macro_export]
+macro_rules! lif_params {
+    ($(#[$m:meta])* pub struct $name:ident { $($rest:tt)* }) => {
+        $crate::params! {
+            $(#[$m])*
+            pub struct $name {
+                c_m: "C_m", Capacitance, 250.0, Positive, "membrane capacitance";
+                tau_m: "tau_m", Time, 10.0, Positive, "membrane time constant";
+                e_l: "E_L", Voltage, -70.0, Any, "resting potential";
+                v_th: "V_th", Voltage, -55.0, Any, "spike threshold";
+                v_reset: "V_reset", Voltage, -70.0, Any, "reset potential";
+                t_ref: "t_ref", Time, 2.0, NonNegative, "absolute refractory period";
+                i_e: "I_e", Current, 0.0, Any, "constant external current";
+                $($rest)*
             }
         }
     };

@@ -8,8 +8,10 @@
 //!
 //! Reference: Vogels & Abbott (2005); NEST 3 defaults.
 
-use crate::kernel::{Derived, Lane, NeuronGroup, PopValues, StepIo, first_non_finite, init_col};
-use crate::refractory::{Refractory, ref_steps, refractory_at};
+use crate::kernel::{
+    Derived, Lane, NeuronGroup, PopValues, StepIo, first_non_finite, init_col, with_lanes,
+};
+use crate::refractory::{Refractory, lif_group_methods, ref_steps, refractory_at};
 use crate::simd::multiversion;
 use crate::{Dim, StateDefault, state};
 use crate::{ModelInfo, SynapseKind};
@@ -32,13 +34,12 @@ crate::params! {
 }
 
 /// The catalogue entry.
-pub const MODEL: ModelInfo = ModelInfo {
-    name: "iaf_cond_exp",
-    summary: "LIF, exponential conductances (COBA); exponential integrator per step",
-    synapse: SynapseKind::Conductance,
-    spiking: true,
-    params: Params::INFO,
-    state: &[
+pub const MODEL: ModelInfo = ModelInfo::spiking(
+    "iaf_cond_exp",
+    "LIF, exponential conductances (COBA); exponential integrator per step",
+    SynapseKind::Conductance,
+    Params::INFO,
+    &[
         state(
             "V_m",
             Dim::Voltage,
@@ -58,11 +59,9 @@ pub const MODEL: ModelInfo = ModelInfo {
             "inhibitory conductance",
         ),
     ],
-    threshold: Some("V_th"),
-    reset_below: Some(("V_reset", "V_th")),
-    differentiable: false,
-    build: |v, lo, n, dt, _| Box::new(CondExp::new(v, lo, n, dt)),
-};
+    |v, lo, n, dt, _| Box::new(CondExp::new(v, lo, n, dt)),
+)
+.with_threshold("V_th", "V_reset");
 
 /// One partition of `iaf_cond_exp` neurons.
 #[derive(Debug, Clone)]
@@ -94,31 +93,19 @@ impl CondExp {
     /// Neurons `lo..lo+n` with step `h` [ms].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> CondExp {
         let k = Derived::build(&vals.params, lo, n, |p| {
-            let Params {
-                c_m: c,
-                g_l: gl,
-                e_l: el,
-                v_th: vth,
-                v_reset: vr,
-                t_ref: tref,
-                i_e: ie,
-                e_ex: eex,
-                e_in: ein,
-                tau_syn_ex: te,
-                tau_syn_in: ti,
-            } = Params::from_values(p);
+            let q = Params::from_values(p);
             [
-                h / c,
-                gl,
-                el,
-                vth,
-                vr,
-                ie,
-                eex,
-                ein,
-                (-h / te).exp(),
-                (-h / ti).exp(),
-                ref_steps(tref, h),
+                h / q.c_m,
+                q.g_l,
+                q.e_l,
+                q.v_th,
+                q.v_reset,
+                q.i_e,
+                q.e_ex,
+                q.e_in,
+                (-h / q.tau_syn_ex).exp(),
+                (-h / q.tau_syn_in).exp(),
+                ref_steps(q.t_ref, h),
             ]
         });
         CondExp {
@@ -134,17 +121,9 @@ impl CondExp {
 impl NeuronGroup for CondExp {
     fn step(&mut self, io: StepIo) -> Option<usize> {
         let r = self.until.for_step(io.step);
-        match &self.k {
-            Derived::Shared(k) => {
-                cond_exp_kernel(k, &mut self.v, &mut self.ge, &mut self.gi, r, io)
-            }
-            Derived::Each(k) => cond_exp_kernel(k, &mut self.v, &mut self.ge, &mut self.gi, r, io),
-        }
+        let (v, ge, gi) = (&mut self.v, &mut self.ge, &mut self.gi);
+        with_lanes!(&self.k, |k| cond_exp_kernel(k, v, ge, gi, r, io));
         first_non_finite(&self.v)
-    }
-
-    fn mark_spikes(&mut self, spikes: &[u32], lo: u32, step: u64) {
-        self.until.mark(spikes, lo, step, &self.k, C_REF);
     }
 
     fn get(&self, var: usize, i: usize) -> f32 {
@@ -155,10 +134,7 @@ impl NeuronGroup for CondExp {
         }
     }
 
-    fn threshold_mut(&mut self) -> Option<&mut [f32]> {
-        let n = self.v.len();
-        Some(self.k.lane_mut(C_VTH, n))
-    }
+    lif_group_methods!(C_REF, C_VTH);
 }
 
 multiversion! {
@@ -178,12 +154,7 @@ fn cond_exp_body<L: Lane>(
     k.iter().for_each(|l| l.check(n));
     let (ge, gi, r) = (&mut ge[..n], &mut gi[..n], &r[..n]);
     let t = io.step as u32;
-    let (ce, ci, iext, spk) = (
-        &mut io.ch0[..n],
-        &mut io.ch1[..n],
-        &io.i_ext[..n],
-        &mut io.spiked[..n],
-    );
+    let (ce, ci, iext, spk) = io.lanes(n);
     for i in 0..n {
         let vi = v[i];
         let (g, e, gin) = (k[C_GL].at(i), ge[i], gi[i]);

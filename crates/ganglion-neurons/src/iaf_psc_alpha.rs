@@ -7,25 +7,24 @@
 //! Reference: Rotter & Diesmann (1999); NEST 3 defaults.
 
 use crate::iaf_psc_exp::{PSC_STATE, Params};
-use crate::kernel::{Derived, Lane, NeuronGroup, PopValues, StepIo, first_non_finite, init_col};
+use crate::kernel::{
+    Derived, Lane, NeuronGroup, PopValues, StepIo, first_non_finite, init_col, with_lanes,
+};
 use crate::propagators::{propagator_31, propagator_32};
-use crate::refractory::{Refractory, ref_steps, refractory_at};
+use crate::refractory::{Refractory, lif_group_methods, ref_steps, refractory_at};
 use crate::simd::multiversion;
 use crate::{ModelInfo, SynapseKind};
 
 /// The catalogue entry.
-pub const MODEL: ModelInfo = ModelInfo {
-    name: "iaf_psc_alpha",
-    summary: "LIF, alpha-shaped synaptic currents (NEST iaf_psc_alpha); exact integration",
-    synapse: SynapseKind::Current,
-    spiking: true,
-    params: Params::INFO,
-    state: PSC_STATE,
-    threshold: Some("V_th"),
-    reset_below: Some(("V_reset", "V_th")),
-    differentiable: false,
-    build: |v, lo, n, dt, _| Box::new(PscAlpha::new(v, lo, n, dt)),
-};
+pub const MODEL: ModelInfo = ModelInfo::spiking(
+    "iaf_psc_alpha",
+    "LIF, alpha-shaped synaptic currents (NEST iaf_psc_alpha); exact integration",
+    SynapseKind::Current,
+    Params::INFO,
+    PSC_STATE,
+    |v, lo, n, dt, _| Box::new(PscAlpha::new(v, lo, n, dt)),
+)
+.with_threshold("V_th", "V_reset");
 
 /// One partition of `iaf_psc_alpha` neurons.
 #[derive(Debug, Clone)]
@@ -67,36 +66,26 @@ impl PscAlpha {
     /// Neurons `lo..lo+n` with step `h` [ms].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> PscAlpha {
         let k = Derived::build(&vals.params, lo, n, |p| {
-            let Params {
-                c_m: c,
-                tau_m: tm,
-                e_l: el,
-                v_th: vth,
-                v_reset: vr,
-                t_ref: tref,
-                i_e: ie,
-                tau_syn_ex: te,
-                tau_syn_in: ti,
-            } = Params::from_values(p);
-            let p33 = (-h / tm).exp();
+            let q = Params::from_values(p);
+            let p33 = (-h / q.tau_m).exp();
             [
                 p33,
-                (-h / te).exp(),
-                h * (-h / te).exp(),
-                propagator_31(te, tm, c, h),
-                propagator_32(te, tm, c, h),
-                (-h / ti).exp(),
-                h * (-h / ti).exp(),
-                propagator_31(ti, tm, c, h),
-                propagator_32(ti, tm, c, h),
-                tm / c * (1.0 - p33),
-                el,
-                vth - el,
-                vr - el,
-                ie,
-                ref_steps(tref, h),
-                std::f64::consts::E / te,
-                std::f64::consts::E / ti,
+                (-h / q.tau_syn_ex).exp(),
+                h * (-h / q.tau_syn_ex).exp(),
+                propagator_31(q.tau_syn_ex, q.tau_m, q.c_m, h),
+                propagator_32(q.tau_syn_ex, q.tau_m, q.c_m, h),
+                (-h / q.tau_syn_in).exp(),
+                h * (-h / q.tau_syn_in).exp(),
+                propagator_31(q.tau_syn_in, q.tau_m, q.c_m, h),
+                propagator_32(q.tau_syn_in, q.tau_m, q.c_m, h),
+                q.tau_m / q.c_m * (1.0 - p33),
+                q.e_l,
+                q.v_th - q.e_l,
+                q.v_reset - q.e_l,
+                q.i_e,
+                ref_steps(q.t_ref, h),
+                std::f64::consts::E / q.tau_syn_ex,
+                std::f64::consts::E / q.tau_syn_in,
             ]
         });
         let el = &vals.params[crate::index_of(Params::INFO, "E_L")];
@@ -116,19 +105,9 @@ impl NeuronGroup for PscAlpha {
     fn step(&mut self, io: StepIo) -> Option<usize> {
         let s = &mut *self;
         let r = s.until.for_step(io.step);
-        match &s.k {
-            Derived::Shared(k) => psc_alpha_kernel(
-                k, &mut s.v, &mut s.die, &mut s.ie, &mut s.dii, &mut s.ii, r, io,
-            ),
-            Derived::Each(k) => psc_alpha_kernel(
-                k, &mut s.v, &mut s.die, &mut s.ie, &mut s.dii, &mut s.ii, r, io,
-            ),
-        }
+        let (v, die, ie, dii, ii) = (&mut s.v, &mut s.die, &mut s.ie, &mut s.dii, &mut s.ii);
+        with_lanes!(&s.k, |k| psc_alpha_kernel(k, v, die, ie, dii, ii, r, io));
         first_non_finite(&self.v)
-    }
-
-    fn mark_spikes(&mut self, spikes: &[u32], lo: u32, step: u64) {
-        self.until.mark(spikes, lo, step, &self.k, A_REF);
     }
 
     fn get(&self, var: usize, i: usize) -> f32 {
@@ -139,10 +118,7 @@ impl NeuronGroup for PscAlpha {
         }
     }
 
-    fn threshold_mut(&mut self) -> Option<&mut [f32]> {
-        let n = self.v.len();
-        Some(self.k.lane_mut(A_VTH, n))
-    }
+    lif_group_methods!(A_REF, A_VTH);
 }
 
 multiversion! {
@@ -171,12 +147,7 @@ fn psc_alpha_body<L: Lane>(
         &r[..n],
     );
     let t = io.step as u32;
-    let (ce, ci, iext, spk) = (
-        &mut io.ch0[..n],
-        &mut io.ch1[..n],
-        &io.i_ext[..n],
-        &mut io.spiked[..n],
-    );
+    let (ce, ci, iext, spk) = io.lanes(n);
     for i in 0..n {
         let vi = v[i];
         let integrated = vi * k[A_P33].at(i)

@@ -6,43 +6,34 @@
 //!
 //! Reference: Brunel (2000); NEST 3 defaults.
 
-use crate::kernel::{Derived, Lane, NeuronGroup, PopValues, StepIo, first_non_finite, init_col};
-use crate::refractory::{Refractory, ref_steps, refractory_at};
+use crate::kernel::{
+    Derived, Lane, NeuronGroup, PopValues, StepIo, first_non_finite, init_col, with_lanes,
+};
+use crate::refractory::{Refractory, lif_group_methods, ref_steps, refractory_at};
 use crate::simd::multiversion;
 use crate::{Dim, StateDefault, state};
 use crate::{ModelInfo, SynapseKind};
 
-crate::params! {
-    /// `iaf_psc_delta` parameters.
-    pub struct Params {
-        c_m: "C_m", Capacitance, 250.0, Positive, "membrane capacitance";
-        tau_m: "tau_m", Time, 10.0, Positive, "membrane time constant";
-        e_l: "E_L", Voltage, -70.0, Any, "resting potential";
-        v_th: "V_th", Voltage, -55.0, Any, "spike threshold";
-        v_reset: "V_reset", Voltage, -70.0, Any, "reset potential";
-        t_ref: "t_ref", Time, 2.0, NonNegative, "absolute refractory period";
-        i_e: "I_e", Current, 0.0, Any, "constant external current";
-    }
+crate::lif_params! {
+    /// `iaf_psc_delta` parameters: the LIF ones only.
+    pub struct Params {}
 }
 
 /// The catalogue entry.
-pub const MODEL: ModelInfo = ModelInfo {
-    name: "iaf_psc_delta",
-    summary: "LIF, delta synapses (Brunel 2000 model A); exact integration",
-    synapse: SynapseKind::Delta,
-    spiking: true,
-    params: Params::INFO,
-    state: &[state(
+pub const MODEL: ModelInfo = ModelInfo::spiking(
+    "iaf_psc_delta",
+    "LIF, delta synapses (Brunel 2000 model A); exact integration",
+    SynapseKind::Delta,
+    Params::INFO,
+    &[state(
         "V_m",
         Dim::Voltage,
         StateDefault::Param("E_L"),
         "membrane potential",
     )],
-    threshold: Some("V_th"),
-    reset_below: Some(("V_reset", "V_th")),
-    differentiable: false,
-    build: |v, lo, n, dt, _| Box::new(PscDelta::new(v, lo, n, dt)),
-};
+    |v, lo, n, dt, _| Box::new(PscDelta::new(v, lo, n, dt)),
+)
+.with_threshold("V_th", "V_reset");
 
 /// One partition of `iaf_psc_delta` neurons.
 #[derive(Debug, Clone)]
@@ -66,24 +57,16 @@ impl PscDelta {
     /// Neurons `lo..lo+n` with step `h` [ms].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> PscDelta {
         let k = Derived::build(&vals.params, lo, n, |p| {
-            let Params {
-                c_m: c,
-                tau_m: tm,
-                e_l: el,
-                v_th: vth,
-                v_reset: vr,
-                t_ref: tref,
-                i_e: ie,
-            } = Params::from_values(p);
-            let p33 = (-h / tm).exp();
+            let q = Params::from_values(p);
+            let p33 = (-h / q.tau_m).exp();
             [
                 p33,
-                tm / c * (1.0 - p33),
-                el,
-                vth - el,
-                vr - el,
-                ie,
-                ref_steps(tref, h),
+                q.tau_m / q.c_m * (1.0 - p33),
+                q.e_l,
+                q.v_th - q.e_l,
+                q.v_reset - q.e_l,
+                q.i_e,
+                ref_steps(q.t_ref, h),
             ]
         });
         let el = &vals.params[crate::index_of(Params::INFO, "E_L")];
@@ -98,25 +81,16 @@ impl PscDelta {
 impl NeuronGroup for PscDelta {
     fn step(&mut self, io: StepIo) -> Option<usize> {
         let r = self.until.for_step(io.step);
-        match &self.k {
-            Derived::Shared(k) => delta_kernel(k, &mut self.v, r, io),
-            Derived::Each(k) => delta_kernel(k, &mut self.v, r, io),
-        }
+        let v = &mut self.v;
+        with_lanes!(&self.k, |k| delta_kernel(k, v, r, io));
         first_non_finite(&self.v)
-    }
-
-    fn mark_spikes(&mut self, spikes: &[u32], lo: u32, step: u64) {
-        self.until.mark(spikes, lo, step, &self.k, D_REF);
     }
 
     fn get(&self, _var: usize, i: usize) -> f32 {
         self.v[i] + self.k.get(D_EL, i)
     }
 
-    fn threshold_mut(&mut self) -> Option<&mut [f32]> {
-        let n = self.v.len();
-        Some(self.k.lane_mut(D_VTH, n))
-    }
+    lif_group_methods!(D_REF, D_VTH);
 }
 
 multiversion! {
@@ -129,12 +103,7 @@ fn delta_body<L: Lane>(k: &[L; 7], v: &mut [f32], r: &[u32], io: StepIo) {
     k.iter().for_each(|l| l.check(n));
     let r = &r[..n];
     let t = io.step as u32;
-    let (ce, ci, iext, spk) = (
-        &mut io.ch0[..n],
-        &mut io.ch1[..n],
-        &io.i_ext[..n],
-        &mut io.spiked[..n],
-    );
+    let (ce, ci, iext, spk) = io.lanes(n);
     for i in 0..n {
         let vi = v[i];
         let integrated =

@@ -14,22 +14,17 @@
 //! adds b to w.
 
 use crate::iaf_psc_exp::PSC_STATE;
-use crate::kernel::{Derived, Lane, NeuronGroup, PopValues, StepIo, first_non_finite, init_col};
+use crate::kernel::{
+    Derived, Lane, NeuronGroup, PopValues, StepIo, first_non_finite, init_col, with_lanes,
+};
 use crate::propagators::propagator_32;
-use crate::refractory::{Refractory, ref_steps, refractory_at};
+use crate::refractory::{Refractory, lif_group_methods, ref_steps, refractory_at};
 use crate::simd::multiversion;
 use crate::{Dim, ModelInfo, StateDefault, StateInfo, SynapseKind, state};
 
-crate::params! {
+crate::lif_params! {
     /// `iaf_psc_exp_adapt` parameters: `iaf_psc_exp`'s and the adaptation current's.
     pub struct Params {
-        c_m: "C_m", Capacitance, 250.0, Positive, "membrane capacitance";
-        tau_m: "tau_m", Time, 10.0, Positive, "membrane time constant";
-        e_l: "E_L", Voltage, -70.0, Any, "resting potential";
-        v_th: "V_th", Voltage, -55.0, Any, "spike threshold";
-        v_reset: "V_reset", Voltage, -70.0, Any, "reset potential";
-        t_ref: "t_ref", Time, 2.0, NonNegative, "absolute refractory period";
-        i_e: "I_e", Current, 0.0, Any, "constant external current";
         tau_syn_ex: "tau_syn_ex", Time, 2.0, Positive, "excitatory synaptic time constant";
         tau_syn_in: "tau_syn_in", Time, 2.0, Positive, "inhibitory synaptic time constant";
         tau_w: "tau_w", Time, 100.0, Positive, "adaptation time constant";
@@ -51,18 +46,15 @@ const STATE: &[StateInfo] = &[
 ];
 
 /// The catalogue entry.
-pub const MODEL: ModelInfo = ModelInfo {
-    name: "iaf_psc_exp_adapt",
-    summary: "LIF, exponential currents, spike-triggered adaptation current (SFA); exact integration",
-    synapse: SynapseKind::Current,
-    spiking: true,
-    params: Params::INFO,
-    state: STATE,
-    threshold: Some("V_th"),
-    reset_below: Some(("V_reset", "V_th")),
-    differentiable: false,
-    build: |v, lo, n, dt, _| Box::new(PscExpAdapt::new(v, lo, n, dt)),
-};
+pub const MODEL: ModelInfo = ModelInfo::spiking(
+    "iaf_psc_exp_adapt",
+    "LIF, exponential currents, spike-triggered adaptation current (SFA); exact integration",
+    SynapseKind::Current,
+    Params::INFO,
+    STATE,
+    |v, lo, n, dt, _| Box::new(PscExpAdapt::new(v, lo, n, dt)),
+)
+.with_threshold("V_th", "V_reset");
 
 /// One partition of `iaf_psc_exp_adapt` neurons.
 #[derive(Debug, Clone)]
@@ -135,19 +127,12 @@ impl NeuronGroup for PscExpAdapt {
     fn step(&mut self, io: StepIo) -> Option<usize> {
         let r = self.until.for_step(io.step);
         let s = (&mut self.v, &mut self.ie, &mut self.ii, &mut self.w);
-        let bad = match &self.k {
-            Derived::Shared(k) => adapt_kernel(k, s.0, s.1, s.2, s.3, r, io),
-            Derived::Each(k) => adapt_kernel(k, s.0, s.1, s.2, s.3, r, io),
-        };
+        let bad = with_lanes!(&self.k, |k| adapt_kernel(k, s.0, s.1, s.2, s.3, r, io));
         if bad {
             first_non_finite(&self.v).or_else(|| first_non_finite(&self.w))
         } else {
             None
         }
-    }
-
-    fn mark_spikes(&mut self, spikes: &[u32], lo: u32, step: u64) {
-        self.until.mark(spikes, lo, step, &self.k, REF);
     }
 
     fn get(&self, var: usize, i: usize) -> f32 {
@@ -159,10 +144,7 @@ impl NeuronGroup for PscExpAdapt {
         }
     }
 
-    fn threshold_mut(&mut self) -> Option<&mut [f32]> {
-        let n = self.v.len();
-        Some(self.k.lane_mut(VTH, n))
-    }
+    lif_group_methods!(REF, VTH);
 }
 
 multiversion! {
@@ -184,12 +166,7 @@ fn adapt_body<L: Lane>(
     k.iter().for_each(|l| l.check(n));
     let (ie, ii, w, r) = (&mut ie[..n], &mut ii[..n], &mut w[..n], &r[..n]);
     let t = io.step as u32;
-    let (ce, ci, iext, spk) = (
-        &mut io.ch0[..n],
-        &mut io.ch1[..n],
-        &io.i_ext[..n],
-        &mut io.spiked[..n],
-    );
+    let (ce, ci, iext, spk) = io.lanes(n);
     let mut bad = false;
     for i in 0..n {
         let vi = v[i];

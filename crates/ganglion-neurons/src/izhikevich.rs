@@ -18,13 +18,12 @@ crate::params! {
 }
 
 /// The catalogue entry.
-pub const MODEL: ModelInfo = ModelInfo {
-    name: "izhikevich",
-    summary: "Izhikevich (2003) with per-neuron a, b, c, d; delta synapses; RK4",
-    synapse: SynapseKind::Delta,
-    spiking: true,
-    params: Params::INFO,
-    state: &[
+pub const MODEL: ModelInfo = ModelInfo::spiking(
+    "izhikevich",
+    "Izhikevich (2003) with per-neuron a, b, c, d; delta synapses; RK4",
+    SynapseKind::Delta,
+    Params::INFO,
+    &[
         state(
             "V_m",
             Dim::Voltage,
@@ -38,11 +37,9 @@ pub const MODEL: ModelInfo = ModelInfo {
             "recovery variable",
         ),
     ],
-    threshold: None,
-    reset_below: Some(("c", "V_th")),
-    differentiable: false,
-    build: |v, lo, n, dt, _| Box::new(Izhikevich::new(v, lo, n, dt)),
-};
+    |v, lo, n, dt, _| Box::new(Izhikevich::new(v, lo, n, dt)),
+)
+.with_reset_below("c", "V_th");
 
 /// One partition of `izhikevich` neurons.
 ///

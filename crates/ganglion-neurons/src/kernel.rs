@@ -147,6 +147,39 @@ pub struct StepIo<'a> {
     pub has_ext: bool,
 }
 
+impl<'a> StepIo<'a> {
+    /// The per-neuron slices (ch0, ch1, i_ext, spiked) cut to `n`, so that a kernel's loop
+    /// over `0..n` needs no bounds checks.
+    #[inline(always)]
+    #[allow(clippy::type_complexity)]
+    pub fn lanes(self, n: usize) -> (&'a mut [f32], &'a mut [f32], &'a [f32], &'a mut [u8]) {
+        let StepIo {
+            ch0,
+            ch1,
+            i_ext,
+            spiked,
+            ..
+        } = self;
+        (&mut ch0[..n], &mut ch1[..n], &i_ext[..n], &mut spiked[..n])
+    }
+}
+
+/// `with_lanes!(derived, |k| body)`: runs `body` with `k` bound to the derived constants as
+/// `&[f32; M]` (shared by all neurons) or `&[PerNeuron; M]` (one per neuron), so that each
+/// kernel is instantiated for both kinds of lane in one place.
+macro_rules! with_lanes {
+    ($derived:expr, |$k:ident| $body:expr) => {
+        match $derived {
+            $crate::kernel::Derived::Shared($k) => $body,
+            $crate::kernel::Derived::Each($k) => {
+                let $k = &**$k;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_lanes;
+
 /// `exp(x)` for f32 in pure arithmetic so that loops using it vectorise (relative error
 /// below 2e-7 on [-87, 88]; Cephes' polynomial on a range-reduced argument).
 #[inline(always)]

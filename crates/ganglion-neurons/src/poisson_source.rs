@@ -14,18 +14,14 @@ crate::params! {
 }
 
 /// The catalogue entry.
-pub const MODEL: ModelInfo = ModelInfo {
-    name: "poisson_source",
-    summary: "independent Poisson spike trains at `rate` (an input population; ignores input)",
-    synapse: SynapseKind::Delta,
-    spiking: true,
-    params: Params::INFO,
-    state: &[],
-    threshold: None,
-    reset_below: None,
-    differentiable: false,
-    build: |v, lo, n, dt, key| Box::new(PoissonSource::new(v, lo, n, dt, key)),
-};
+pub const MODEL: ModelInfo = ModelInfo::spiking(
+    "poisson_source",
+    "independent Poisson spike trains at `rate` (an input population; ignores input)",
+    SynapseKind::Delta,
+    Params::INFO,
+    &[],
+    |v, lo, n, dt, key| Box::new(PoissonSource::new(v, lo, n, dt, key)),
+);
 
 /// One partition of `poisson_source` neurons.
 #[derive(Debug, Clone)]

@@ -1,10 +1,10 @@
 //! `rate_tanh`, `rate_relu`, `rate_sigmoid`, `rate_linear`: leaky rate units.
 
 use crate::kernel::{
-    Derived, Lane, NeuronGroup, PopValues, StepIo, fast_exp, first_non_finite, init_col,
+    Derived, Lane, NeuronGroup, PopValues, StepIo, fast_exp, first_non_finite, init_col, with_lanes,
 };
 use crate::simd::multiversion;
-use crate::{Dim, ModelInfo, StateDefault, StateInfo, SynapseKind, state};
+use crate::{Dim, ModelInfo, StateDefault, StateInfo, state};
 
 crate::params! {
     /// Rate-unit parameters.
@@ -32,18 +32,7 @@ const RATE_STATE: &[StateInfo] = &[
 
 /// The catalogue entry of the rate unit with transfer function `f`.
 const fn model(name: &'static str, summary: &'static str, build: crate::BuildFn) -> ModelInfo {
-    ModelInfo {
-        name,
-        summary,
-        synapse: SynapseKind::Rate,
-        spiking: false,
-        params: Params::INFO,
-        state: RATE_STATE,
-        threshold: None,
-        reset_below: None,
-        differentiable: false,
-        build,
-    }
+    ModelInfo::rate_unit(name, summary, Params::INFO, RATE_STATE, build)
 }
 
 /// `rate_tanh`.
@@ -115,10 +104,8 @@ impl Rate {
 
 impl NeuronGroup for Rate {
     fn step(&mut self, mut io: StepIo) -> Option<usize> {
-        match &self.k {
-            Derived::Shared(k) => rate_kernel(k, self.f, &mut self.x, &mut self.r, &mut io),
-            Derived::Each(k) => rate_kernel(k, self.f, &mut self.x, &mut self.r, &mut io),
-        }
+        let (f, x, r) = (self.f, &mut self.x, &mut self.r);
+        with_lanes!(&self.k, |k| rate_kernel(k, f, x, r, &mut io));
         io.spiked.iter_mut().for_each(|s| *s = 0);
         first_non_finite(&self.x)
     }

@@ -74,6 +74,23 @@ impl Refractory {
     }
 }
 
+/// The [`crate::NeuronGroup`] methods every LIF model shares, for a type with fields
+/// `k: Derived<M>`, `v: Vec<f32>` and `until: Refractory`: starting the refractory period
+/// (derived constant `$ref` is its length in steps) and the threshold lane (constant `$vth`).
+macro_rules! lif_group_methods {
+    ($ref:expr, $vth:expr) => {
+        fn mark_spikes(&mut self, spikes: &[u32], lo: u32, step: u64) {
+            self.until.mark(spikes, lo, step, &self.k, $ref);
+        }
+
+        fn threshold_mut(&mut self) -> Option<&mut [f32]> {
+            let n = self.v.len();
+            Some(self.k.lane_mut($vth, n))
+        }
+    };
+}
+pub(crate) use lif_group_methods;
+
 #[cfg(test)]
 mod tests {
     use super::*;
