@@ -4,7 +4,7 @@
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use ganglion_learn::task::{ReservoirTaskArgs, run_reservoir_task};
-use ganglion_studies::{Mode, format_list, format_outcome, run_study};
+use ganglion_studies::{Mode, Replace, format_list, format_outcome, run_study_with};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,7 +14,8 @@ use std::process::ExitCode;
 pub enum StudyCommand {
     /// List the paper reproductions: name, paper, what is checked, runtimes.
     List,
-    /// Run a study; writes report.md, figures and metrics.json; exits non-zero if a check fails.
+    /// Run a study; writes report.md, figures and metrics.json (every check with its kind,
+    /// source and, for stochastic claims, its multi-seed interval); exits non-zero if a check fails.
     Run {
         /// Study name (see `ganglion study list`).
         name: String,
@@ -24,9 +25,12 @@ pub enum StudyCommand {
         /// The real reproduction (runtime in `study list`).
         #[arg(long)]
         full: bool,
-        /// Output folder (default runs/<name>/<timestamp>).
+        /// Output folder (default runs/<name>/<timestamp>); must not exist or be empty.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Replace an existing --out folder that a study wrote (one holding metrics.json).
+        #[arg(long, requires = "out")]
+        force: bool,
     },
 }
 
@@ -41,10 +45,16 @@ pub fn study(cmd: StudyCommand) -> Result<ExitCode> {
             name,
             full,
             out: dir,
+            force,
             ..
         } => {
             let mode = if full { Mode::Full } else { Mode::Quick };
-            let outcome = run_study(&name, mode, dir)?;
+            let replace = if force {
+                Replace::Force
+            } else {
+                Replace::Never
+            };
+            let outcome = run_study_with(&name, mode, dir, replace)?;
             write!(out, "{}", format_outcome(&outcome))?;
             Ok(if outcome.passed() {
                 ExitCode::SUCCESS

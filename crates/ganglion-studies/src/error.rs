@@ -19,12 +19,15 @@ pub enum Error {
     /// The output directory exists and is not empty.
     #[error(
         "output directory {path} already exists and is not empty\n\
-         hint: choose another --out or remove it; runs never overwrite results"
+         hint: choose another --out or remove it (--force replaces a folder a study wrote)"
     )]
     OutputExists {
         /// The requested output directory.
         path: PathBuf,
     },
+    /// The output folder could not be opened or moved into place.
+    #[error("{0}")]
+    Output(#[source] ganglion_base::files::FilesError),
     /// Creating, writing or renaming a file or directory failed.
     #[error("cannot write {path}: {source}")]
     Io {

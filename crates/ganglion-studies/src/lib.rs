@@ -3,8 +3,14 @@
 //! Paper reproductions. Each study runs a paper's system, compares its numbers
 //! with the paper's (or with the stated theory where the paper gives none),
 //! and writes a directory with `report.md`, figures (SVG and PNG) and
-//! `metrics.json` holding every check `{name, value, expected, tolerance,
-//! tolerance_kind, pass, note}` and the raw tables behind the figures.
+//! `metrics.json` holding every check and the raw tables behind the figures.
+//!
+//! A check ([`Check`]) has a kind ([`Expect`]: `within` a tolerance,
+//! `at_least` or `at_most` a bound, `equals` exactly) and a [`Source`]
+//! (`paper`, `theory`, `reference_simulator`, `self_consistency`), shown in
+//! every report. Stochastic claims are checked over several seeds
+//! ([`Check::from_seeds`]): mean, standard error and a Student-t 95 %
+//! confidence interval, with the check applied to the whole interval.
 //!
 //! The CLI (`ganglion study list`, `ganglion study run NAME [--quick|--full]
 //! [--out DIR]`) calls [`format_list`], [`run_study`] and [`format_outcome`],
@@ -43,5 +49,8 @@ mod stats;
 pub mod studies;
 
 pub use error::Error;
-pub use framework::{Check, Mode, Study, StudyInfo, StudyOutcome, StudyOutput, ToleranceKind};
-pub use registry::{find, format_list, format_outcome, list, run_study, timestamp};
+pub use framework::{
+    Check, Expect, Mode, SeedStats, Source, Study, StudyInfo, StudyOutcome, StudyOutput,
+};
+pub use ganglion_base::files::Replace;
+pub use registry::{find, format_list, format_outcome, list, run_study, run_study_with, timestamp};

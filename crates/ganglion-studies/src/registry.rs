@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use ganglion_base::files::{FilesError, OutputDir, Replace};
+
 use crate::studies::{
     active_dendrites::ActiveDendrites, brunel_2000::Brunel2000, ca3_memory::Ca3Memory,
     pavlovian_attention::PavlovianAttention,
@@ -40,64 +42,48 @@ pub fn find(name: &str) -> Result<&'static dyn Study, Error> {
 /// Runs study `name` in `mode` and writes its outputs.
 ///
 /// Outputs go to `out`, or by default to `runs/<name>/<UTC timestamp>/`
-/// relative to the current directory. Everything is first written into a
-/// hidden temporary sibling directory, which is renamed to the final name
-/// only when the run completed; `out` must not exist or be an empty
-/// directory. The directory holds `report.md`, the figures (SVG and PNG) and
+/// relative to the current directory; `out` must not exist or be an empty
+/// directory (see [`run_study_with`] to replace an earlier study folder).
+/// The directory holds `report.md`, the figures (SVG and PNG) and
 /// `metrics.json` (`study`, `mode`, `elapsed_s`, `passed`, `checks` — each
-/// `{name, value, expected, tolerance, tolerance_kind, pass, note}` — and
-/// `tables`).
+/// `{name, value, kind, expected | bound, tolerance, relative, source,
+/// seeds?, pass, note}`, see [`crate::Check`] — and `tables`).
 ///
 /// A failed check is not an error: inspect [`StudyOutcome::passed`].
 pub fn run_study(name: &str, mode: Mode, out: Option<PathBuf>) -> Result<StudyOutcome, Error> {
+    run_study_with(name, mode, out, Replace::Never)
+}
+
+/// [`run_study`] with a choice of what may happen to an existing `out`.
+///
+/// The destination is checked before the study runs, everything is written
+/// into a hidden temporary sibling folder ([`OutputDir`]), and that folder is
+/// renamed into place only when the run completed; a failed run leaves
+/// nothing behind. With [`Replace::Never`] only a missing or empty folder is
+/// written; with [`Replace::Force`] a folder that holds `metrics.json` (one
+/// a study wrote) is replaced, and removed only once the new one is in place.
+pub fn run_study_with(
+    name: &str,
+    mode: Mode,
+    out: Option<PathBuf>,
+    replace: Replace,
+) -> Result<StudyOutcome, Error> {
     let study = find(name)?;
     let info = study.info();
-    let dir = match out {
+    let dest = match out {
         Some(d) => d,
-        None => default_dir(info.name)?,
+        None => default_dir(info.name),
     };
-    if dir.exists() {
-        let empty = std::fs::read_dir(&dir)
-            .map(|mut it| it.next().is_none())
-            .unwrap_or(false);
-        if !empty {
-            return Err(Error::OutputExists { path: dir });
+    let files_error = |e: FilesError| match e {
+        FilesError::Refused { path, .. } if replace == Replace::Never && path.is_dir() => {
+            Error::OutputExists { path }
         }
-    }
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
+        other => Error::Output(other),
     };
-    std::fs::create_dir_all(&parent).map_err(Error::io(&parent))?;
-    let leaf = dir
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_else(|| info.name.to_string());
-    let tmp = parent.join(format!(".{leaf}.tmp-{}", std::process::id()));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(Error::io(&tmp))?;
-    }
-    std::fs::create_dir(&tmp).map_err(Error::io(&tmp))?;
-
-    let result = run_into(study, &info, mode, &tmp);
-    let (checks, elapsed_s) = match result {
-        Ok(v) => v,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(e);
-        }
-    };
-    if dir.exists() {
-        // Known empty (checked above); rename cannot replace a directory everywhere.
-        std::fs::remove_dir(&dir).map_err(Error::io(&dir))?;
-    }
-    std::fs::rename(&tmp, &dir).map_err(|source| {
-        let _ = std::fs::remove_dir_all(&tmp);
-        Error::Io {
-            path: dir.clone(),
-            source,
-        }
-    })?;
+    let tmp = OutputDir::create(&dest, replace, MARKER, &[]).map_err(files_error)?;
+    // On an error the temporary folder is removed when `tmp` drops.
+    let (checks, elapsed_s) = run_into(study, &info, mode, tmp.path())?;
+    let dir = tmp.commit().map_err(files_error)?;
     Ok(StudyOutcome {
         study: info.name.to_string(),
         mode,
@@ -106,6 +92,9 @@ pub fn run_study(name: &str, mode: Mode, out: Option<PathBuf>) -> Result<StudyOu
         elapsed_s,
     })
 }
+
+/// The file every study folder holds; [`Replace::Force`] replaces only folders with it.
+const MARKER: &str = "metrics.json";
 
 fn run_into(
     study: &dyn Study,
@@ -137,7 +126,7 @@ fn run_into(
 }
 
 /// `runs/<name>/<timestamp>`, with a numeric suffix if that exists already.
-fn default_dir(name: &str) -> Result<PathBuf, Error> {
+fn default_dir(name: &str) -> PathBuf {
     let base = Path::new("runs").join(name);
     let stamp = timestamp(SystemTime::now());
     let mut dir = base.join(&stamp);
@@ -146,7 +135,7 @@ fn default_dir(name: &str) -> Result<PathBuf, Error> {
         dir = base.join(format!("{stamp}-{k}"));
         k += 1;
     }
-    Ok(dir)
+    dir
 }
 
 /// UTC time as `YYYY-MM-DDTHH-MM-SSZ` (no colons, so it is a valid file name
@@ -220,12 +209,12 @@ pub fn format_outcome(outcome: &StudyOutcome) -> String {
     for c in &outcome.checks {
         let _ = writeln!(
             s,
-            "{}  {:<w$}  {} (expected {} {})",
+            "{}  {:<w$}  {} (expected {}; {})",
             if c.pass { "pass" } else { "FAIL" },
             c.name,
-            crate::report::num(c.value),
-            crate::report::num(c.expected),
-            c.tolerance_text()
+            c.value_text(),
+            c.expect.text(),
+            c.source.label()
         );
     }
     let failed = outcome.failed().count();

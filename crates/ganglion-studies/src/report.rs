@@ -83,27 +83,32 @@ impl Table {
     }
 }
 
-/// The standard checks table of a report.
+/// The standard checks table of a report: name, measured value (with its
+/// 95 % interval for multi-seed checks), expectation, source, verdict, note.
 pub fn checks_table(checks: &[Check]) -> String {
-    let mut t = Table::new(&[
-        "check",
-        "ours",
-        "expected",
-        "tolerance",
-        "result",
-        "source / note",
-    ]);
+    let mut t = Table::new(&["check", "ours", "expected", "source", "result", "note"]);
     for c in checks {
         t.row(vec![
             format!("`{}`", c.name),
-            num(c.value),
-            num(c.expected),
-            c.tolerance_text(),
+            c.value_text(),
+            c.expect.text(),
+            c.source.label().into(),
             if c.pass { "pass" } else { "**FAIL**" }.into(),
             c.note.clone(),
         ]);
     }
     t.render()
+}
+
+/// A serialisable table as JSON for `metrics.json`, with the study named in the error.
+pub fn to_json<T: serde::Serialize + ?Sized>(
+    study: &str,
+    v: &T,
+) -> Result<serde_json::Value, Error> {
+    serde_json::to_value(v).map_err(|source| Error::Json {
+        study: study.into(),
+        source,
+    })
 }
 
 /// Saves `fig` as `<dir>/<stem>.svg` and `.png` and returns the Markdown

@@ -2,7 +2,7 @@
 //! directory, and its metrics hold one row per test-bench operation.
 
 use ganglion_studies::studies::ca3_memory::model::{self, Stdp, StdpTiming, Timing};
-use ganglion_studies::{Mode, format_outcome, run_study};
+use ganglion_studies::{Expect, Mode, format_outcome, run_study};
 
 #[test]
 fn ca3_memory_quick() {
@@ -53,6 +53,25 @@ fn ca3_memory_quick() {
         }
         assert_eq!(r["correct"], serde_json::Value::Bool(true), "{r}");
         assert_eq!(r["expected"], r["recalled"]);
+    }
+    // Latencies are checked exactly against sPyMem's: learning and recall by
+    // cue as documented, recall by content as derived from the delays.
+    for (name, ms) in [
+        ("learn_cue_latency_ms", 5.0),
+        ("learn_content_latency_ms", 5.0),
+        ("recall_by_cue_cue_latency_ms", 5.0),
+        ("recall_by_cue_content_latency_ms", 6.0),
+        ("recall_by_content_cue_latency_ms", 6.0),
+        ("recall_by_content_content_latency_ms", 5.0),
+    ] {
+        let c = outcome
+            .checks
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no check {name}"));
+        assert_eq!(c.expect, Expect::equals(ms), "{name}");
+        assert_eq!(c.value, ms, "{name}");
+        assert!(c.pass);
     }
     let parent = dir.parent().expect("parent");
     for e in std::fs::read_dir(parent).expect("parent dir") {

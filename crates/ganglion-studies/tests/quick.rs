@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use ganglion_studies::{Mode, format_list, format_outcome, list, run_study};
+use ganglion_studies::{
+    Mode, Replace, format_list, format_outcome, list, run_study, run_study_with,
+};
 
 fn assert_outputs(dir: &Path, figures: &[&str]) {
     for f in ["report.md", "metrics.json"] {
@@ -34,11 +36,58 @@ fn assert_outputs(dir: &Path, figures: &[&str]) {
             .expect("valid JSON");
     let checks = metrics["checks"].as_array().expect("checks array");
     assert!(!checks.is_empty());
+    let sources = ["paper", "theory", "reference_simulator", "self_consistency"];
     for c in checks {
-        for key in ["name", "value", "expected", "tolerance", "pass"] {
+        for key in ["name", "value", "kind", "source", "pass", "note"] {
             assert!(c.get(key).is_some(), "check without {key}: {c}");
         }
+        let kind = c["kind"].as_str().expect("kind");
+        let reference = match kind {
+            "within" => {
+                assert!(
+                    c["tolerance"].is_number() && c["relative"].is_boolean(),
+                    "{c}"
+                );
+                "expected"
+            }
+            "equals" => "expected",
+            "at_least" | "at_most" => "bound",
+            other => panic!("unknown kind {other}: {c}"),
+        };
+        assert!(
+            c[reference].is_number(),
+            "{kind} check without {reference}: {c}"
+        );
+        assert!(
+            sources.contains(&c["source"].as_str().expect("source")),
+            "{c}"
+        );
+        if let Some(s) = c.get("seeds") {
+            let n = s["n"].as_u64().expect("n") as usize;
+            assert!(
+                n >= 2 && s["values"].as_array().map(Vec::len) == Some(n),
+                "{c}"
+            );
+            let (lo, hi, mean) = (
+                s["ci_low"].as_f64(),
+                s["ci_high"].as_f64(),
+                s["mean"].as_f64(),
+            );
+            if kind != "equals" {
+                let (lo, hi, mean) = (
+                    lo.expect("ci_low"),
+                    hi.expect("ci_high"),
+                    mean.expect("mean"),
+                );
+                assert!(lo <= mean && mean <= hi, "{c}");
+            }
+        }
     }
+    let report = std::fs::read_to_string(dir.join("report.md")).expect("report");
+    assert!(
+        report.contains("| check | ours | expected | source | result | note |"),
+        "report lacks the checks table with its source column"
+    );
     assert_eq!(metrics["passed"], serde_json::Value::Bool(true));
     let parent = dir.parent().expect("parent");
     for e in std::fs::read_dir(parent).expect("parent dir") {
@@ -99,7 +148,24 @@ fn pavlovian_attention_quick() {
     let dir = tmp.path().join("pa");
     let outcome = run_study("pavlovian-attention", Mode::Quick, Some(dir.clone())).expect("run");
     assert!(outcome.passed(), "{}", format_outcome(&outcome));
-    assert_outputs(&dir, &["capacity", "retrieval", "snr"]);
+    assert_outputs(&dir, &["capacity", "retrieval", "training", "blocking"]);
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).expect("metrics"))
+            .expect("json");
+    // Every layer was trained (its loss fell) and the two rules were compared.
+    let layers = metrics["tables"]["layers"].as_array().expect("layers");
+    assert!(layers.iter().any(|l| l["rule"] == "hebbian"));
+    assert!(layers.iter().any(|l| l["rule"] == "delta"));
+    for l in layers {
+        let (before, after) = (l["loss_before"].as_f64(), l["loss_after"].as_f64());
+        assert!(after.expect("after") < 0.5 * before.expect("before"), "{l}");
+    }
+    let exponent = outcome
+        .checks
+        .iter()
+        .find(|c| c.name == "hebbian_worst_capacity_exponent")
+        .expect("worst-case exponent");
+    assert_eq!(exponent.seeds.as_ref().map(|s| s.n), Some(3));
 }
 
 #[test]
@@ -122,8 +188,17 @@ fn brunel_2000_quick() {
     let metrics: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).expect("metrics"))
             .expect("json");
-    let rows = metrics["tables"]["runs"].as_array().expect("runs table");
+    let all = metrics["tables"]["runs"].as_array().expect("runs table");
+    let rows: Vec<&serde_json::Value> = all.iter().filter(|r| r["set"] == "example").collect();
     assert_eq!(rows.len(), 4, "quick mode runs the four Fig. 8 examples");
+    // … and two more seeds of the AI and SI-fast examples.
+    assert_eq!(all.iter().filter(|r| r["set"] == "seed").count(), 4);
+    let ai = outcome
+        .checks
+        .iter()
+        .find(|c| c.name == "ai_rate_vs_mean_field")
+        .expect("AI rate check");
+    assert_eq!(ai.seeds.as_ref().map(|s| s.n), Some(3));
     for key in [
         "g",
         "eta",
@@ -153,7 +228,55 @@ fn output_directory_is_never_overwritten() {
     )
     .expect_err("non-empty dir");
     assert!(err.to_string().contains("already exists"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).expect("dir").count(),
+        1,
+        "a refused run leaves nothing behind"
+    );
     assert!(run_study("no-such-study", Mode::Quick, None).is_err());
+}
+
+#[test]
+fn force_replaces_only_a_study_folder() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("ca3");
+    run_study("ca3-memory", Mode::Quick, Some(dir.clone())).expect("first run");
+    std::fs::write(dir.join("from_the_first_run.txt"), "x").expect("write");
+    assert!(run_study("ca3-memory", Mode::Quick, Some(dir.clone())).is_err());
+    assert!(
+        dir.join("from_the_first_run.txt").exists(),
+        "a refused run changes nothing"
+    );
+    let again = run_study_with("ca3-memory", Mode::Quick, Some(dir.clone()), Replace::Force)
+        .expect("forced run");
+    assert!(again.passed());
+    assert!(dir.join("metrics.json").exists());
+    assert!(
+        !dir.join("from_the_first_run.txt").exists(),
+        "the folder holds only the new run"
+    );
+    // A folder without metrics.json is not a study folder: never replaced.
+    let other = tmp.path().join("notes");
+    std::fs::create_dir(&other).expect("mkdir");
+    std::fs::write(other.join("keep.txt"), "x").expect("write");
+    assert!(
+        run_study_with(
+            "ca3-memory",
+            Mode::Quick,
+            Some(other.clone()),
+            Replace::Force
+        )
+        .is_err()
+    );
+    assert!(other.join("keep.txt").exists());
+    let names: Vec<String> = std::fs::read_dir(tmp.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.starts_with('.')),
+        "temporary folders left: {names:?}"
+    );
 }
 
 #[test]

@@ -172,29 +172,7 @@ pub fn union_segment(
     trials: u64,
     seed: u64,
 ) -> McEstimate {
-    let n_us = n as usize;
-    run_chunks(
-        trials,
-        seed,
-        || {
-            (
-                Selection::new(n_us),
-                Selection::new(n_us),
-                Selection::new(n_us),
-            )
-        },
-        |rng, (pattern, one, union), t| {
-            if t % TRIALS_PER_PATTERN == 0 {
-                pattern.sample(rng, a as usize);
-            }
-            union.clear();
-            for _ in 0..m {
-                one.sample(rng, s as usize);
-                union.absorb(one);
-            }
-            pattern.overlap(union) as u64 >= theta
-        },
-    )
+    union_vs_single(n, m, s, a, false, theta, trials, seed)
 }
 
 /// A random segment (`s` synapses) tested against an input that is the union
@@ -205,6 +183,24 @@ pub fn union_input(
     s: u64,
     theta: u64,
     m: u64,
+    trials: u64,
+    seed: u64,
+) -> McEstimate {
+    union_vs_single(n, m, a, s, true, theta, trials, seed)
+}
+
+/// Overlap of a union of `m` random `union_k`-cell selections with one
+/// random `single_k`-cell selection, `≥ theta` counted as a hit. The union
+/// (`hold_union`) or the single selection is redrawn only every
+/// [`TRIALS_PER_PATTERN`] trials; the other side every trial.
+#[allow(clippy::too_many_arguments)]
+fn union_vs_single(
+    n: u64,
+    m: u64,
+    union_k: u64,
+    single_k: u64,
+    hold_union: bool,
+    theta: u64,
     trials: u64,
     seed: u64,
 ) -> McEstimate {
@@ -219,16 +215,27 @@ pub fn union_input(
                 Selection::new(n_us),
             )
         },
-        |rng, (input, one, segment), t| {
-            if t % TRIALS_PER_PATTERN == 0 {
-                input.clear();
+        |rng, (single, one, union), t| {
+            let renew = t % TRIALS_PER_PATTERN == 0;
+            let mut draw_union = |rng: &mut StudyRng| {
+                union.clear();
                 for _ in 0..m {
-                    one.sample(rng, a as usize);
-                    input.absorb(one);
+                    one.sample(rng, union_k as usize);
+                    union.absorb(one);
                 }
+            };
+            if hold_union {
+                if renew {
+                    draw_union(rng);
+                }
+                single.sample(rng, single_k as usize);
+            } else {
+                if renew {
+                    single.sample(rng, single_k as usize);
+                }
+                draw_union(rng);
             }
-            segment.sample(rng, s as usize);
-            input.overlap(segment) as u64 >= theta
+            single.overlap(union) as u64 >= theta
         },
     )
 }

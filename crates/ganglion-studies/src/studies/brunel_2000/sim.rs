@@ -6,6 +6,7 @@ use ganglion_model::{
 };
 
 use crate::Error;
+use crate::stats::erfcx_pos;
 
 use super::NAME;
 
@@ -361,22 +362,6 @@ pub fn spectrum(x: &[f64], bin_ms: f64) -> Vec<(f64, f64)> {
         f += 1.0;
     }
     out
-}
-
-/// Scaled complementary error function `exp(x²) erfc(x)` for `x ≥ 0`
-/// (Numerical Recipes' Chebyshev fit with the Gaussian factor removed,
-/// relative error < 1.2e-7).
-fn erfcx_pos(z: f64) -> f64 {
-    let t = 1.0 / (1.0 + 0.5 * z);
-    t * (-1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
-        .exp()
 }
 
 /// `exp(u²) (1 + erf u)`, the integrand of the Siegert formula.
