@@ -100,6 +100,15 @@ pub fn checks_table(checks: &[Check]) -> String {
     t.render()
 }
 
+/// `Mode: **quick**. Checks: **9/10 passed**.` for the top of a report.
+pub fn status(mode: crate::Mode, checks: &[Check]) -> String {
+    let passed = checks.iter().filter(|c| c.pass).count();
+    format!(
+        "Mode: **{mode}**. Checks: **{passed}/{} passed**.",
+        checks.len()
+    )
+}
+
 /// A serialisable table as JSON for `metrics.json`, with the study named in the error.
 pub fn to_json<T: serde::Serialize + ?Sized>(
     study: &str,

@@ -1,6 +1,9 @@
 //! `ca3-memory` in quick mode: passes its checks, writes a complete output
 //! directory, and its metrics hold one row per test-bench operation.
 
+mod common;
+
+use common::assert_outputs;
 use ganglion_studies::studies::ca3_memory::model::{self, Stdp, StdpTiming, Timing};
 use ganglion_studies::{Expect, Mode, format_outcome, run_study};
 
@@ -10,31 +13,7 @@ fn ca3_memory_quick() {
     let dir = tmp.path().join("ca3");
     let outcome = run_study("ca3-memory", Mode::Quick, Some(dir.clone())).expect("run");
     assert!(outcome.passed(), "{}", format_outcome(&outcome));
-    for f in ["report.md", "metrics.json"] {
-        let len = std::fs::metadata(dir.join(f)).map(|m| m.len()).unwrap_or(0);
-        assert!(len > 100, "{f} missing or empty");
-    }
-    let report = std::fs::read_to_string(dir.join("report.md")).expect("report");
-    for stem in ["raster_bench4", "raster_bench2"] {
-        for ext in ["svg", "png"] {
-            let p = dir.join(format!("{stem}.{ext}"));
-            assert!(
-                std::fs::metadata(&p)
-                    .map(|m| m.len() > 1000)
-                    .unwrap_or(false),
-                "{} missing",
-                p.display()
-            );
-        }
-        assert!(
-            report.contains(&format!("({stem}.png)")),
-            "report does not embed {stem}"
-        );
-    }
-    let metrics: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).expect("metrics"))
-            .expect("valid JSON");
-    assert_eq!(metrics["passed"], serde_json::Value::Bool(true));
+    let metrics = assert_outputs(&dir, &["raster_bench4", "raster_bench2"]);
     let rows = metrics["tables"]["operations"]
         .as_array()
         .expect("operations table");
@@ -73,11 +52,6 @@ fn ca3_memory_quick() {
         assert_eq!(c.value, ms, "{name}");
         assert!(c.pass);
     }
-    let parent = dir.parent().expect("parent");
-    for e in std::fs::read_dir(parent).expect("parent dir") {
-        let name = e.expect("entry").file_name().to_string_lossy().into_owned();
-        assert!(!name.contains(".tmp-"), "temporary directory left: {name}");
-    }
 }
 
 /// The engine reproduces sPyNNaker's hop latency: in every bench every spike
@@ -87,15 +61,12 @@ fn ca3_memory_quick() {
 #[test]
 fn timing_mapping_matches_spinnaker_hops() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    for b in model::benches() {
-        let r = model::run(
-            &b,
-            Timing::Matched,
-            &Stdp::TUNED,
-            StdpTiming::Dendritic,
-            tmp.path(),
-        )
-        .expect("run");
+    let run = |b: &model::Bench, timing| {
+        model::run(b, timing, &Stdp::TUNED, StdpTiming::Dendritic, tmp.path()).expect("run")
+    };
+    let benches = model::benches();
+    let runs: Vec<model::Run> = benches.iter().map(|b| run(b, Timing::Matched)).collect();
+    for (b, r) in benches.iter().zip(&runs) {
         for (t, _) in &r.spikes {
             assert!(
                 t.iter().all(|x| (x - x.round()).abs() < 1e-9),
@@ -104,33 +75,12 @@ fn timing_mapping_matches_spinnaker_hops() {
             );
         }
     }
-    let bench = &model::benches()[0];
-    let r = model::run(
-        bench,
-        Timing::Matched,
-        &Stdp::TUNED,
-        StdpTiming::Dendritic,
-        tmp.path(),
-    )
-    .expect("run");
-    for (t, _) in &r.spikes {
-        assert!(
-            t.iter().all(|x| (x - x.round()).abs() < 1e-9),
-            "off-grid spike {t:?}"
-        );
-    }
+    let r = &runs[0];
     let first = |p: usize| r.spikes[p].0.first().copied().unwrap_or(f64::NAN);
     assert_eq!(first(0), 0.0); // input layer at the bench time
     assert_eq!(first(1), 1.0); // cueCue
     assert_eq!(first(model::OUT), 5.0); // output: 1 + 3 + 1
-    let lit = model::run(
-        bench,
-        Timing::Literal,
-        &Stdp::TUNED,
-        StdpTiming::Dendritic,
-        tmp.path(),
-    )
-    .expect("run");
+    let lit = run(&benches[0], Timing::Literal);
     assert!(
         lit.spikes[model::OUT]
             .0

@@ -1,100 +1,12 @@
 //! Every study runs in quick mode, passes its checks and leaves a complete
 //! output directory behind (and nothing half-written).
 
-use std::path::Path;
+mod common;
 
+use common::assert_outputs;
 use ganglion_studies::{
     Mode, Replace, format_list, format_outcome, list, run_study, run_study_with,
 };
-
-fn assert_outputs(dir: &Path, figures: &[&str]) {
-    for f in ["report.md", "metrics.json"] {
-        let len = std::fs::metadata(dir.join(f)).map(|m| m.len()).unwrap_or(0);
-        assert!(len > 100, "{f} missing or empty in {}", dir.display());
-    }
-    for stem in figures {
-        for ext in ["svg", "png"] {
-            let p = dir.join(format!("{stem}.{ext}"));
-            assert!(
-                std::fs::metadata(&p)
-                    .map(|m| m.len() > 1000)
-                    .unwrap_or(false),
-                "{} missing",
-                p.display()
-            );
-        }
-    }
-    let report = std::fs::read_to_string(dir.join("report.md")).expect("report");
-    for stem in figures {
-        assert!(
-            report.contains(&format!("({stem}.png)")),
-            "report does not embed {stem}"
-        );
-    }
-    let metrics: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).expect("metrics"))
-            .expect("valid JSON");
-    let checks = metrics["checks"].as_array().expect("checks array");
-    assert!(!checks.is_empty());
-    let sources = ["paper", "theory", "reference_simulator", "self_consistency"];
-    for c in checks {
-        for key in ["name", "value", "kind", "source", "pass", "note"] {
-            assert!(c.get(key).is_some(), "check without {key}: {c}");
-        }
-        let kind = c["kind"].as_str().expect("kind");
-        let reference = match kind {
-            "within" => {
-                assert!(
-                    c["tolerance"].is_number() && c["relative"].is_boolean(),
-                    "{c}"
-                );
-                "expected"
-            }
-            "equals" => "expected",
-            "at_least" | "at_most" => "bound",
-            other => panic!("unknown kind {other}: {c}"),
-        };
-        assert!(
-            c[reference].is_number(),
-            "{kind} check without {reference}: {c}"
-        );
-        assert!(
-            sources.contains(&c["source"].as_str().expect("source")),
-            "{c}"
-        );
-        if let Some(s) = c.get("seeds") {
-            let n = s["n"].as_u64().expect("n") as usize;
-            assert!(
-                n >= 2 && s["values"].as_array().map(Vec::len) == Some(n),
-                "{c}"
-            );
-            let (lo, hi, mean) = (
-                s["ci_low"].as_f64(),
-                s["ci_high"].as_f64(),
-                s["mean"].as_f64(),
-            );
-            if kind != "equals" {
-                let (lo, hi, mean) = (
-                    lo.expect("ci_low"),
-                    hi.expect("ci_high"),
-                    mean.expect("mean"),
-                );
-                assert!(lo <= mean && mean <= hi, "{c}");
-            }
-        }
-    }
-    let report = std::fs::read_to_string(dir.join("report.md")).expect("report");
-    assert!(
-        report.contains("| check | ours | expected | source | result | note |"),
-        "report lacks the checks table with its source column"
-    );
-    assert_eq!(metrics["passed"], serde_json::Value::Bool(true));
-    let parent = dir.parent().expect("parent");
-    for e in std::fs::read_dir(parent).expect("parent dir") {
-        let name = e.expect("entry").file_name().to_string_lossy().into_owned();
-        assert!(!name.contains(".tmp-"), "temporary directory left: {name}");
-    }
-}
 
 #[test]
 fn active_dendrites_quick() {
@@ -102,7 +14,7 @@ fn active_dendrites_quick() {
     let dir = tmp.path().join("ad");
     let outcome = run_study("active-dendrites", Mode::Quick, Some(dir.clone())).expect("run");
     assert!(outcome.passed(), "{}", format_outcome(&outcome));
-    assert_outputs(
+    let metrics = assert_outputs(
         &dir,
         &[
             "effect_of_n",
@@ -112,10 +24,6 @@ fn active_dendrites_quick() {
             "mc_vs_formula",
         ],
     );
-
-    let metrics: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).expect("metrics"))
-            .expect("json");
     // Every table row carries the paper's parameter names.
     for table in [
         "table_1",
@@ -148,10 +56,7 @@ fn pavlovian_attention_quick() {
     let dir = tmp.path().join("pa");
     let outcome = run_study("pavlovian-attention", Mode::Quick, Some(dir.clone())).expect("run");
     assert!(outcome.passed(), "{}", format_outcome(&outcome));
-    assert_outputs(&dir, &["capacity", "retrieval", "training", "blocking"]);
-    let metrics: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).expect("metrics"))
-            .expect("json");
+    let metrics = assert_outputs(&dir, &["capacity", "retrieval", "training", "blocking"]);
     // Every layer was trained (its loss fell) and the two rules were compared.
     let layers = metrics["tables"]["layers"].as_array().expect("layers");
     assert!(layers.iter().any(|l| l["rule"] == "hebbian"));
@@ -174,7 +79,7 @@ fn brunel_2000_quick() {
     let dir = tmp.path().join("brunel");
     let outcome = run_study("brunel-2000", Mode::Quick, Some(dir.clone())).expect("run");
     assert!(outcome.passed(), "{}", format_outcome(&outcome));
-    assert_outputs(
+    let metrics = assert_outputs(
         &dir,
         &[
             "example_a_sr",
@@ -185,9 +90,6 @@ fn brunel_2000_quick() {
             "phase_diagram",
         ],
     );
-    let metrics: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).expect("metrics"))
-            .expect("json");
     let all = metrics["tables"]["runs"].as_array().expect("runs table");
     let rows: Vec<&serde_json::Value> = all.iter().filter(|r| r["set"] == "example").collect();
     assert_eq!(rows.len(), 4, "quick mode runs the four Fig. 8 examples");

@@ -44,10 +44,11 @@ pub(super) struct Row {
 }
 
 impl Row {
-    pub fn fp(table: &'static str, n: u64, a: u64, s: u64, theta: u64) -> Self {
+    /// A row with only its parameters set.
+    fn new(table: &'static str, n: Option<u64>, a: u64, s: u64, theta: u64) -> Self {
         Self {
             table,
-            n: Some(n),
+            n,
             a,
             s,
             theta,
@@ -56,13 +57,22 @@ impl Row {
             noise_bits: 0,
             a_effective: None,
             s_effective: None,
-            p_fp: Some(math::p_false_positive(n, a, s, theta)),
-            // A segment trained on the pattern sees all s >= θ synapses active.
-            p_fn: Some(0.0),
+            p_fp: None,
+            p_fn: None,
             exact: None,
             p_fp_exact_union: None,
             paper: None,
             rel_diff: None,
+        }
+    }
+
+    /// A false-positive row: our P_FP, and P_FN = 0 (a segment trained on
+    /// the pattern sees all s ≥ θ synapses active).
+    pub fn fp(table: &'static str, n: u64, a: u64, s: u64, theta: u64) -> Self {
+        Self {
+            p_fp: Some(math::p_false_positive(n, a, s, theta)),
+            p_fn: Some(0.0),
+            ..Self::new(table, Some(n), a, s, theta)
         }
     }
 
@@ -234,22 +244,10 @@ pub(super) fn formula_tables() -> Tables {
             let v = noise_bits(frac);
             let p = math::p_false_negative(128, 30, theta, v);
             let r = Row {
-                table: "noise",
-                n: None,
-                a: 128,
-                s: 30,
-                theta,
-                m: None,
                 noise: v as f64 / 128.0,
                 noise_bits: v,
-                a_effective: None,
-                s_effective: None,
-                p_fp: None,
                 p_fn: Some(p),
-                exact: None,
-                p_fp_exact_union: None,
-                paper: None,
-                rel_diff: None,
+                ..Row::new("noise", None, 128, 30, theta)
             };
             noise.push(r.with_paper(paper));
         }

@@ -32,13 +32,12 @@ pub(super) fn report_text(
         ..
     } = tables;
     let mut s = String::new();
-    let passed = checks.iter().filter(|c| c.pass).count();
     let _ = writeln!(s, "# active-dendrites — Ahmad & Hawkins (2016)\n");
     let _ = writeln!(
         s,
         "*How do neurons operate on sparse distributed representations? A mathematical theory of sparsity, \
-         neurons and active dendrites* (arXiv:1601.00720). Mode: **{mode}**. Checks: **{passed}/{} passed**.\n",
-        checks.len()
+         neurons and active dendrites* (arXiv:1601.00720). {}\n",
+        report::status(mode, checks)
     );
     let _ = writeln!(s, "## What the paper claims\n");
     let _ = writeln!(

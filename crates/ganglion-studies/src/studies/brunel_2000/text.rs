@@ -21,17 +21,12 @@ pub(super) fn report_text(
     total: f64,
 ) -> String {
     let mut s = String::new();
-    let passed = checks.iter().filter(|c| c.pass).count();
     let sc = &cfg.examples;
     let _ = writeln!(
         s,
         "# brunel-2000 — Brunel (2000), sparsely connected networks of excitatory and inhibitory spiking neurons\n"
     );
-    let _ = writeln!(
-        s,
-        "Mode: **{mode}**. Checks: **{passed}/{} passed**.\n",
-        checks.len()
-    );
+    let _ = writeln!(s, "{}\n", report::status(mode, checks));
     let _ = writeln!(
         s,
         "## What the paper shows\n\nA sparsely connected network of leaky integrate-and-fire neurons with \

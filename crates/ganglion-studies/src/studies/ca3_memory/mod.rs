@@ -282,22 +282,28 @@ impl Study for Ca3Memory {
                 let (ok, n) = score(t, &s, st, &edges)?;
                 ablations.push((name, ok, n));
             }
+            let scores = |key: &str, rows: Vec<(serde_json::Value, usize, usize)>| {
+                json!(
+                    rows.into_iter()
+                        .map(|(v, ok, n)| json!({key: v, "correct": ok, "operations": n}))
+                        .collect::<Vec<_>>()
+                )
+            };
             tables.insert(
                 "tau_sweep".into(),
-                json!(
-                    sweep
-                        .iter()
-                        .map(|(t, ok, n)| json!({"tau_pm_ms": t, "correct": ok, "operations": n}))
-                        .collect::<Vec<_>>()
+                scores(
+                    "tau_pm_ms",
+                    sweep.iter().map(|&(t, ok, n)| (json!(t), ok, n)).collect(),
                 ),
             );
             tables.insert(
                 "mapping_variants".into(),
-                json!(
+                scores(
+                    "variant",
                     ablations
                         .iter()
-                        .map(|(v, ok, n)| json!({"variant": v, "correct": ok, "operations": n}))
-                        .collect::<Vec<_>>()
+                        .map(|&(v, ok, n)| (json!(v), ok, n))
+                        .collect(),
                 ),
             );
         }

@@ -23,12 +23,11 @@ pub(super) fn report_text(
     total: f64,
 ) -> String {
     let mut s = String::new();
-    let passed = checks.iter().filter(|c| c.pass).count();
     let _ = writeln!(
         s,
         "# pavlovian-attention — Understanding Transformers through the Lens of Pavlovian Conditioning (Qiao, 2025)\n\n\
-         arXiv:2508.08289. Mode: **{mode}**. Checks: **{passed}/{} passed**.\n",
-        checks.len()
+         arXiv:2508.08289. {}\n",
+        report::status(mode, checks)
     );
     let _ = writeln!(
         s,
