@@ -1,4 +1,5 @@
 //! The `ganglion` binary end to end: outputs, manifest, and nothing written on bad input.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 
 use std::path::Path;
 use std::process::Command;

@@ -2,6 +2,7 @@
 //! replaced by placeholders), so that any change to the user-facing text is seen in review.
 //! Update with `INSTA_UPDATE=always cargo test -p ganglion-cli --test snapshots` (or
 //! `cargo insta review`) after checking the new text.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 
 use std::path::Path;
 use std::process::Command;

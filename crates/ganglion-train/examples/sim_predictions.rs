@@ -2,6 +2,7 @@
 //! run the trained circuit of a `ganglion train` output folder in ganglion-sim on the first N
 //! test images (one spec per image, as `ganglion run` would run it) and compare each
 //! prediction (most output spikes, lowest index on ties) with the twin's.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 use ganglion_train::{Model, Trainer, write_sample_spec};
 use std::path::Path;
 

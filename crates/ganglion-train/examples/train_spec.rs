@@ -1,5 +1,6 @@
 //! `cargo run --release -p ganglion-train --example train_spec -- SPEC DATA [EPOCHS] [LIMIT]`:
 //! the library entry behind `ganglion train`, for runs before the CLI wires it.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 use ganglion_train::{TrainOptions, train_from_spec};
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! Checkpoints: the whole [`Trainer`] as JSON with every f32 array stored as its bit
 //! patterns, so that a resumed run continues bit for bit where the saved one stopped.
 
-use crate::Error;
+use crate::TrainError;
 use crate::trainer::Trainer;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -10,21 +10,21 @@ impl Trainer {
     /// Save everything needed to resume bit-identically (weights and moments as raw bits).
     /// The file is written under a temporary name and renamed into place, so an interrupted
     /// save leaves the previous checkpoint intact.
-    pub fn save_checkpoint(&self, path: &Path) -> Result<(), Error> {
-        let bytes = serde_json::to_vec(&Bits::from(self)).map_err(|e| Error::Io {
+    pub fn save_checkpoint(&self, path: &Path) -> Result<(), TrainError> {
+        let bytes = serde_json::to_vec(&Bits::from(self)).map_err(|e| TrainError::Io {
             path: path.into(),
             source: std::io::Error::other(e),
         })?;
-        ganglion_base::files::write_atomic(path, &bytes).map_err(Error::Files)
+        ganglion_base::files::write_atomic(path, &bytes).map_err(TrainError::Files)
     }
 
     /// Load a checkpoint written by [`Trainer::save_checkpoint`].
-    pub fn load_checkpoint(path: &Path) -> Result<Trainer, Error> {
-        let text = std::fs::read(path).map_err(|source| Error::Io {
+    pub fn load_checkpoint(path: &Path) -> Result<Trainer, TrainError> {
+        let text = std::fs::read(path).map_err(|source| TrainError::Io {
             path: path.into(),
             source,
         })?;
-        let b: Bits = serde_json::from_slice(&text).map_err(|e| Error::Config {
+        let b: Bits = serde_json::from_slice(&text).map_err(|e| TrainError::Config {
             path: path.into(),
             msg: format!("bad checkpoint: {e}"),
         })?;

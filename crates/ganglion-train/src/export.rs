@@ -2,7 +2,7 @@
 //! ([`write_trained_spec`], runnable by `ganglion run`), and a spec that plays one encoded
 //! sample into it ([`write_sample_spec`], for checking the simulator against the twin).
 
-use crate::Error;
+use crate::TrainError;
 use crate::trainer::{Model, Trainer};
 use std::path::{Path, PathBuf};
 
@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 /// `NAME+` (receptor excitatory, the positive weights, zeros elsewhere) and `NAME-` (receptor
 /// inhibitory, the negative ones): the simulator's two channels, exactly as the twin runs them.
 /// Returns the spec's path. Relative file references of the original spec are not rewritten.
-pub fn write_trained_spec(spec: &Path, t: &Trainer, out_dir: &Path) -> Result<PathBuf, Error> {
-    let (mut circuit, _src) = ganglion_model::load(spec).map_err(Error::Model)?;
+pub fn write_trained_spec(spec: &Path, t: &Trainer, out_dir: &Path) -> Result<PathBuf, TrainError> {
+    let (mut circuit, _src) = ganglion_model::load(spec).map_err(TrainError::Model)?;
     let mut tc = t.clone();
     let spiking = matches!(tc.model, Model::Snn(_));
     let origins = tc.origins.clone();
@@ -41,10 +41,11 @@ pub fn write_trained_spec(spec: &Path, t: &Trainer, out_dir: &Path) -> Result<Pa
             .clone()
             .unwrap_or_else(|| format!("{}-{}", p.source, p.target));
         let safe = ganglion_base::names::file_safe(&base);
-        let write = |suffix: &str, vals: &[f32]| -> Result<String, Error> {
+        let write = |suffix: &str, vals: &[f32]| -> Result<String, TrainError> {
             let file = format!("w_{safe}{suffix}.npy");
             let path = out_dir.join(&file);
-            ganglion_model::npy::write(&path, &[vals.len()], vals).map_err(Error::io(&path))?;
+            ganglion_model::npy::write(&path, &[vals.len()], vals)
+                .map_err(TrainError::io(&path))?;
             Ok(file)
         };
         let list = |file: String| {
@@ -81,7 +82,7 @@ pub fn write_trained_spec(spec: &Path, t: &Trainer, out_dir: &Path) -> Result<Pa
     }
     circuit.projections = new_projs;
     let out = out_dir.join("trained.toml");
-    std::fs::write(&out, circuit.to_toml()).map_err(Error::io(&out))?;
+    std::fs::write(&out, circuit.to_toml()).map_err(TrainError::io(&out))?;
     Ok(out)
 }
 
@@ -98,10 +99,10 @@ pub fn write_sample_spec(
     spikes: &[u8],
     steps: usize,
     path: &Path,
-) -> Result<(), Error> {
-    let (mut c, _) = ganglion_model::load(trained).map_err(Error::Model)?;
+) -> Result<(), TrainError> {
+    let (mut c, _) = ganglion_model::load(trained).map_err(TrainError::Model)?;
     let dt = ganglion_model::load_and_validate(trained)
-        .map_err(Error::Model)?
+        .map_err(TrainError::Model)?
         .dt;
     let n = spikes.len() / steps.max(1);
     let mut ev = vec![];
@@ -119,7 +120,7 @@ pub fn write_sample_spec(
         .unwrap_or_else(|| "sample".into());
     let file = format!("{stem}.input.npy");
     let fpath = path.with_file_name(&file);
-    ganglion_model::npy::write(&fpath, &[ev.len() / 2, 2], &ev).map_err(Error::io(&fpath))?;
+    ganglion_model::npy::write(&fpath, &[ev.len() / 2, 2], &ev).map_err(TrainError::io(&fpath))?;
     let mut inp = ganglion_model::Input::new("spike_times", input_population);
     inp.file = Some(file);
     inp.weight = Some("100 mV".into());
@@ -131,5 +132,5 @@ pub fn write_sample_spec(
         .iter()
         .map(|p| ganglion_model::Monitor::spikes(&p.name))
         .collect();
-    std::fs::write(path, c.to_toml()).map_err(Error::io(path))
+    std::fs::write(path, c.to_toml()).map_err(TrainError::io(path))
 }

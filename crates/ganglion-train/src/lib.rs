@@ -74,7 +74,7 @@ use std::path::{Path, PathBuf};
 
 /// Errors from training.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub enum TrainError {
     /// The spec is invalid.
     #[error("{0}")]
     Model(ganglion_model::ModelError),
@@ -110,10 +110,10 @@ pub enum Error {
     Files(ganglion_base::files::FilesError),
 }
 
-impl Error {
-    /// `map_err(Error::io(path))`: an I/O error on `path`.
-    pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + use<> {
+impl TrainError {
+    /// `map_err(TrainError::io(path))`: an I/O error on `path`.
+    pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> TrainError + use<> {
         let path = path.to_path_buf();
-        move |source| Error::Io { path, source }
+        move |source| TrainError::Io { path, source }
     }
 }

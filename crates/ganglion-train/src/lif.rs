@@ -73,15 +73,9 @@ impl Default for LifParams {
     }
 }
 
-/// Propagator from a synaptic current with time constant `tau_s` \[ms\] to V over `h` \[ms\]
-/// (the simulator's `propagator_32`, same f64 expression so the f32 constants agree).
-pub fn propagator_32(tau_s: f64, tau_m: f64, c: f64, h: f64) -> f64 {
-    if ((tau_m - tau_s) / tau_m).abs() < 1e-9 {
-        h / c * (-h / tau_m).exp()
-    } else {
-        tau_s * tau_m / (c * (tau_m - tau_s)) * ((-h / tau_m).exp() - (-h / tau_s).exp())
-    }
-}
+/// The engine's propagator from a synaptic current to V (one implementation, so the twin's f32
+/// constants are the engine's bit for bit).
+pub use ganglion_neurons::propagators::propagator_32;
 
 /// Derived constants for one step `dt`, in f32 as the simulator holds them.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -2,13 +2,13 @@
 //! → output (with at most one recurrent projection per layer), `iaf_psc_exp` parameters as
 //! [`LifParams`], and the [`Trainer`] built from it ([`trainer_from_resolved`]).
 
-use crate::Error;
+use crate::TrainError;
 use crate::config::TrainConfig;
 use crate::constraints::Dale;
 use crate::lif::LifParams;
 use crate::trainer::{Model, Trainer, lif_init_std, normal_weights};
 use ganglion_data::encode;
-use ganglion_model::{Distribution, Resolved, Rule, Sign};
+use ganglion_model::{Distribution, ModelInfo, Resolved, Rule, Sign};
 
 /// The circuit read as a trainable chain: input population, then layers.
 struct Chain {
@@ -20,14 +20,14 @@ struct Chain {
     recs: Vec<Option<usize>>,
 }
 
-fn unsupported(what: String, hint: &str) -> Error {
-    Error::Unsupported {
+fn unsupported(what: String, hint: &str) -> TrainError {
+    TrainError::Unsupported {
         what,
         hint: hint.into(),
     }
 }
 
-fn chain_of(r: &Resolved) -> Result<Chain, Error> {
+fn chain_of(r: &Resolved) -> Result<Chain, TrainError> {
     let targets: Vec<usize> = r.projections.iter().map(|p| p.target).collect();
     let inputs: Vec<usize> = (0..r.populations.len())
         .filter(|i| !targets.contains(i))
@@ -116,7 +116,17 @@ fn chain_of(r: &Resolved) -> Result<Chain, Error> {
     Ok(Chain { pops, projs, recs })
 }
 
-fn const_param(r: &Resolved, pop: usize, name: &str) -> Result<f64, Error> {
+/// The spiking models with a differentiable twin, from the model registry.
+fn twin_models() -> String {
+    ganglion_model::MODELS
+        .iter()
+        .filter(|m| m.spiking && m.differentiable)
+        .map(|m| m.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn const_param(r: &Resolved, pop: usize, name: &str) -> Result<f64, TrainError> {
     let p = &r.populations[pop];
     match p.param(name) {
         Some(Distribution::Const(x)) => Ok(*x),
@@ -129,12 +139,12 @@ fn const_param(r: &Resolved, pop: usize, name: &str) -> Result<f64, Error> {
                 "population \"{}\" (model {}) has no {name}",
                 p.name, p.model.name
             ),
-            "trainable spiking populations use iaf_psc_exp",
+            &format!("trainable spiking populations use {}", twin_models()),
         )),
     }
 }
 
-fn lif_params(r: &Resolved, pop: usize) -> Result<LifParams, Error> {
+fn lif_params(r: &Resolved, pop: usize) -> Result<LifParams, TrainError> {
     let g = |n: &str| const_param(r, pop, n);
     let e_l = g("E_L")?;
     let v_init = match r.populations[pop].init.first() {
@@ -159,7 +169,7 @@ fn lif_params(r: &Resolved, pop: usize) -> Result<LifParams, Error> {
 }
 
 /// The delay of projection `j` in steps (at least one), which must be one value.
-fn delay_steps(r: &Resolved, j: usize) -> Result<usize, Error> {
+fn delay_steps(r: &Resolved, j: usize) -> Result<usize, TrainError> {
     let p = &r.projections[j];
     match &p.delay {
         Distribution::Const(d) => Ok(((d / r.dt).round() as usize).max(1)),
@@ -179,7 +189,7 @@ pub fn trainer_from_resolved(
     r: &Resolved,
     cfg: TrainConfig,
     data_dim: usize,
-) -> Result<Trainer, Error> {
+) -> Result<Trainer, TrainError> {
     let ch = chain_of(r)?;
     let sizes: Vec<usize> = ch.pops.iter().map(|&p| r.populations[p].size).collect();
     if sizes[0] != data_dim {
@@ -191,14 +201,17 @@ pub fn trainer_from_resolved(
             "set the input population's size to the number of pixels",
         ));
     }
-    let layer_models: Vec<&str> = ch.pops[1..]
+    let layers: Vec<&ModelInfo> = ch.pops[1..]
         .iter()
-        .map(|&p| r.populations[p].model.name)
+        .map(|&p| r.populations[p].model)
         .collect();
-    let spiking = layer_models.iter().all(|m| *m == "iaf_psc_exp");
-    let rate = layer_models.iter().all(|m| m.starts_with("rate_"));
+    let layer_models: Vec<&str> = layers.iter().map(|m| m.name).collect();
+    // Spiking layers need a model with a twin (the registry says which); rate layers train
+    // as dense layers.
+    let spiking = layers.iter().all(|m| m.spiking && m.differentiable);
+    let rate = layers.iter().all(|m| !m.spiking);
     let mut t = if spiking {
-        let params: Result<Vec<LifParams>, Error> =
+        let params: Result<Vec<LifParams>, TrainError> =
             ch.pops[1..].iter().map(|&p| lif_params(r, p)).collect();
         let mut t = Trainer::new_snn(&sizes, &params?, r.dt, cfg);
         if let Model::Snn(s) = &mut t.model {
@@ -229,7 +242,10 @@ pub fn trainer_from_resolved(
     } else {
         return Err(unsupported(
             format!("layer models {layer_models:?}"),
-            "train chains of iaf_psc_exp (spiking) or rate_* (dense) populations",
+            &format!(
+                "train chains of {} (spiking) or rate_* (dense) populations",
+                twin_models()
+            ),
         ));
     };
     // Spec weights given as lists, provenance, Dale signs, and zero diagonals of recurrent

@@ -5,7 +5,7 @@
 //! [`SpecRun`] is the loop step by step, so that a caller can write what it likes after each
 //! epoch (the CLI writes `metrics.csv` and a figure); [`train_from_spec`] runs it to the end.
 
-use crate::Error;
+use crate::TrainError;
 use crate::config::{TrainConfig, TrainFile, TrainOptions, sidecar_path};
 use crate::export::write_trained_spec;
 use crate::lower::trainer_from_resolved;
@@ -37,10 +37,11 @@ impl SpecRun {
         data: &str,
         data_dir: &Path,
         opts: TrainOptions,
-    ) -> Result<SpecRun, Error> {
-        let resolved = ganglion_model::load_and_validate(spec).map_err(Error::Model)?;
+    ) -> Result<SpecRun, TrainError> {
+        let resolved = ganglion_model::load_and_validate(spec).map_err(TrainError::Model)?;
         let cfg = settings(spec, &opts)?;
-        let load = |split| ganglion_data::load_named(data, data_dir, split).map_err(Error::Data);
+        let load =
+            |split| ganglion_data::load_named(data, data_dir, split).map_err(TrainError::Data);
         let (mut train, mut test) = (load(Split::Train)?, load(Split::Test)?);
         if let Some(n) = opts.limit {
             train = train.truncate(n);
@@ -50,7 +51,7 @@ impl SpecRun {
             .out_dir
             .clone()
             .unwrap_or_else(|| default_out_dir(spec));
-        std::fs::create_dir_all(&out_dir).map_err(Error::io(&out_dir))?;
+        std::fs::create_dir_all(&out_dir).map_err(TrainError::io(&out_dir))?;
         let trainer = if opts.resume {
             let mut t = Trainer::load_checkpoint(&checkpoint_path(&out_dir))?;
             t.cfg.epochs = cfg.epochs;
@@ -79,7 +80,7 @@ impl SpecRun {
     }
 
     /// Train the next epoch and save the checkpoint; `Ok(None)` when all epochs are done.
-    pub fn next_epoch(&mut self) -> Result<Option<&EpochMetrics>, Error> {
+    pub fn next_epoch(&mut self) -> Result<Option<&EpochMetrics>, TrainError> {
         let t = &mut self.trainer;
         if t.epoch >= t.cfg.epochs {
             return Ok(None);
@@ -92,7 +93,7 @@ impl SpecRun {
     /// Finish: write `trained.toml` with its `w_*.npy` weight lists and report. If no epoch
     /// was trained (e.g. resumed after the last one), the metrics get one row with the test
     /// accuracy.
-    pub fn finish(mut self) -> Result<TrainReport, Error> {
+    pub fn finish(mut self) -> Result<TrainReport, TrainError> {
         let t = &mut self.trainer;
         if t.metrics.is_empty() {
             let (_, correct, _) = t.evaluate(&self.test);
@@ -123,18 +124,18 @@ pub fn train_from_spec(
     data: &str,
     data_dir: &Path,
     opts: TrainOptions,
-) -> Result<TrainReport, Error> {
+) -> Result<TrainReport, TrainError> {
     let mut run = SpecRun::start(spec, data, data_dir, opts)?;
     while run.next_epoch()?.is_some() {}
     run.finish()
 }
 
 /// The sidecar's settings (defaults without one), overridden by the command line.
-fn settings(spec: &Path, opts: &TrainOptions) -> Result<TrainConfig, Error> {
+fn settings(spec: &Path, opts: &TrainOptions) -> Result<TrainConfig, TrainError> {
     let side = sidecar_path(spec);
     let file: TrainFile = if side.exists() {
-        let text = std::fs::read_to_string(&side).map_err(Error::io(&side))?;
-        toml::from_str(&text).map_err(|e| Error::Config {
+        let text = std::fs::read_to_string(&side).map_err(TrainError::io(&side))?;
+        toml::from_str(&text).map_err(|e| TrainError::Config {
             path: side.clone(),
             msg: e.to_string(),
         })?
@@ -143,7 +144,7 @@ fn settings(spec: &Path, opts: &TrainOptions) -> Result<TrainConfig, Error> {
     };
     let mut cfg = file
         .resolve()
-        .map_err(|msg| Error::Config { path: side, msg })?;
+        .map_err(|msg| TrainError::Config { path: side, msg })?;
     if let Some(e) = opts.epochs {
         cfg.epochs = e;
         if let Schedule::Cosine { epochs } = &mut cfg.optim.schedule {

@@ -1,5 +1,6 @@
 //! Conformance: for the same weights and input spikes, the twin's forward pass produces
 //! exactly the spikes of ganglion-sim (same dt, same scheme), step by step, neuron by neuron.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 
 mod common;
 

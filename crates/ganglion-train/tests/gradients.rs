@@ -1,5 +1,6 @@
 //! Gradient checks against central finite differences, on the parts of the model that have
 //! no surrogate (no threshold crossing depends on the perturbed weight).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 
 mod common;
 

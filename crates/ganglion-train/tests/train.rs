@@ -1,5 +1,6 @@
 //! Training end to end: synthetic data (always), a Fashion-MNIST subset (when fetched),
 //! bit-identical resume, the Dale working-memory RNN, and the structural constraints.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 
 use ganglion_data::idx;
 use ganglion_train::constraints::{

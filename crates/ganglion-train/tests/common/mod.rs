@@ -1,4 +1,5 @@
 //! Helpers shared by the integration tests (each test file uses some of them).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 #![allow(dead_code)]
 
 use ganglion_train::TrainConfig;
