@@ -38,8 +38,10 @@
 //! * [`studies::ca3_memory`] — Casanueva-Morato et al. (2023), sPyMem's
 //!   spiking CA3 content-addressable memory (learn, recall by cue or by
 //!   content fragment, forget by overwrite) on the engine with STDP.
-//! * [`studies::pavlovian_attention`] — linear attention as a Hebbian
-//!   associative memory; average-case O(d_k) and worst-case O(√d_k) capacity.
+//! * [`studies::pavlovian_attention`] — Qiao (2025), linear attention as a
+//!   Hebbian associative memory: trained linear-attention layers, their
+//!   average-case O(d_k) and worst-case O(√d_k) capacity, the delta
+//!   (Rescorla–Wagner) rule against the Hebbian one, Kamin blocking.
 
 mod error;
 mod framework;
