@@ -10,7 +10,8 @@
 //! buffer of two channels × (longest incoming delay + 1 steps) `f32` cells per neuron.
 
 use crate::resolved::{
-    InputKind, PlasticRule, ResolvedInput, ResolvedPopulation, ResolvedProjection, Rule,
+    InputKind, MonitorKind, PlasticRule, ResolvedInput, ResolvedMonitor, ResolvedPopulation,
+    ResolvedProjection, Rule,
 };
 use std::mem::size_of;
 
@@ -34,6 +35,16 @@ pub const TRACE_BYTES: usize = size_of::<f32>();
 pub const RING_CHANNELS: usize = 2;
 /// Bytes of one ring-buffer cell (`f32`).
 pub const RING_CELL_BYTES: usize = size_of::<f32>();
+/// Bytes of a recorded spike while the run goes on (`u64` step and `u32` neuron), doubled for
+/// vector growth and the merged copy the results hold (`f64` time and `u32` sender).
+pub const RECORDED_SPIKE_BYTES: usize = 2 * (size_of::<u64>() + size_of::<u32>());
+/// Bytes of a recorded state or weight sample (`f32`), doubled for vector growth and the
+/// merged copy.
+pub const RECORDED_VALUE_BYTES: usize = 2 * size_of::<f32>();
+/// The firing rate [Hz] assumed for recorded spiking neurons other than Poisson sources (whose
+/// own rate is used) when estimating spike-recording memory: a bound above what cortical
+/// models sustain, stated in every memory message.
+pub const SPIKE_RATE_BOUND_HZ: f64 = 100.0;
 /// Bytes of one parameter or state value of a neuron (estimate).
 pub const NEURON_VALUE_BYTES: usize = size_of::<f32>();
 
@@ -92,6 +103,9 @@ pub struct Breakdown {
     pub ring_bytes: f64,
     /// Per-source counts and cursors of the CSRs being built (one per partition at once).
     pub build_bytes: f64,
+    /// Recordings at the end of the run: state and weight samples exactly, spikes at the
+    /// sources' rates or [`SPIKE_RATE_BOUND_HZ`], rate bins.
+    pub recording_bytes: f64,
 }
 
 impl Breakdown {
@@ -102,7 +116,7 @@ impl Breakdown {
             + self.edge_list_bytes
             + self.neuron_bytes
             + self.ring_bytes
-            + self.build_bytes
+            + self.build_bytes.max(self.recording_bytes)
     }
     /// CSR bytes per synapse (row pointers included), as the engine reports them.
     pub fn bytes_per_synapse(&self) -> f64 {
@@ -114,12 +128,14 @@ impl Breakdown {
     }
 }
 
-/// The memory a circuit needs when built with `partitions` partitions at step `dt`.
+/// The memory a circuit needs when built with `partitions` partitions at step `dt` and run for
+/// `steps` steps.
 pub fn estimate(
     pops: &[ResolvedPopulation],
     projections: &[ResolvedProjection],
     inputs: &[ResolvedInput],
-    dt: f64,
+    monitors: &[ResolvedMonitor],
+    (dt, steps): (f64, u64),
     partitions: usize,
 ) -> Breakdown {
     let parts = partitions.max(1) as f64;
@@ -161,7 +177,54 @@ pub fn estimate(
         b.neuron_bytes += n * ((p.params.len() + p.model.state.len()) * NEURON_VALUE_BYTES) as f64;
         b.ring_bytes += n * (RING_CHANNELS * RING_CELL_BYTES) as f64 * s as f64;
     }
+    b.recording_bytes = monitors
+        .iter()
+        .map(|m| recording_bytes(m, pops, steps, dt))
+        .sum();
     b
+}
+
+/// Bytes monitor `m` holds at the end of a run of `steps` steps of `dt` [ms].
+pub fn recording_bytes(
+    m: &ResolvedMonitor,
+    pops: &[ResolvedPopulation],
+    steps: u64,
+    dt: f64,
+) -> f64 {
+    let pop = &pops[m.population];
+    let steps = steps as f64;
+    match &m.kind {
+        MonitorKind::Spikes { neurons } => {
+            if !pop.model.spiking {
+                return 0.0;
+            }
+            let recorded = neurons.as_ref().map_or(pop.size, Vec::len) as f64;
+            // A model whose firing rate is a parameter (Poisson sources): its highest value.
+            let rate_hz = pop
+                .model
+                .param_index("rate")
+                .filter(|&k| pop.model.params[k].dim == crate::units::Dim::Frequency)
+                .map(|k| pop.params[k].bounds().1)
+                .filter(|r| r.is_finite())
+                .unwrap_or(SPIKE_RATE_BOUND_HZ);
+            recorded * rate_hz * steps * dt * 1e-3 * RECORDED_SPIKE_BYTES as f64
+        }
+        MonitorKind::State {
+            variables,
+            neurons,
+            every,
+        } => {
+            let samples = (steps / *every as f64).floor();
+            samples * (variables.len() * neurons.len() * RECORDED_VALUE_BYTES) as f64
+        }
+        MonitorKind::Rate { bin } => {
+            (steps / *bin as f64).ceil() * (2 * size_of::<u32>() + size_of::<f64>()) as f64
+        }
+        MonitorKind::Weights { count, every, .. } => {
+            let samples = (steps / *every as f64).floor();
+            samples * (*count * RECORDED_VALUE_BYTES) as f64
+        }
+    }
 }
 
 /// Memory the OS reports as available (MemAvailable), in bytes; 16 GiB if unknown.

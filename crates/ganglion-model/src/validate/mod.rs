@@ -108,7 +108,14 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
     let projections = projection::resolve_all(&mut ctx, &c.projections, &populations);
     let inputs = input::resolve_all(&mut ctx, &c.inputs, &populations);
     let monitors = monitor::resolve_all(&mut ctx, &c.monitors, &populations, &projections);
-    let memory = memory::check(&mut ctx, &sim, &populations, &projections, &inputs);
+    let memory = memory::check(
+        &mut ctx,
+        &sim,
+        &populations,
+        &projections,
+        &inputs,
+        &monitors,
+    );
     if !ctx.problems.is_empty() || !pops_ok {
         return Err(ModelError::Invalid(ctx.problems));
     }
