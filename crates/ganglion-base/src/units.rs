@@ -87,6 +87,9 @@ pub enum UnitError {
     MissingUnit,
     /// The unit is not known.
     UnknownUnit(String),
+    /// The number, or the number converted to the base unit, is infinite or NaN
+    /// (`"1e400 ms"`, `"1e300 A"`).
+    NotFinite(String),
 }
 
 impl fmt::Display for UnitError {
@@ -95,7 +98,64 @@ impl fmt::Display for UnitError {
             UnitError::BadNumber(s) => write!(f, "\"{s}\" is not a number"),
             UnitError::MissingUnit => write!(f, "the value has no unit"),
             UnitError::UnknownUnit(u) => write!(f, "unknown unit \"{u}\""),
+            UnitError::NotFinite(s) => write!(f, "\"{s}\" is not a finite number"),
         }
+    }
+}
+
+/// The largest magnitude the engine can hold: it stores weights, parameters and state as
+/// 32-bit floats (`f32::MAX`, about 3.4e38).
+pub const F32_MAX: f64 = f32::MAX as f64;
+
+/// The smallest non-zero magnitude the engine holds at full precision (`f32::MIN_POSITIVE`,
+/// about 1.2e-38); smaller ones lose precision or become 0 in 32-bit floats.
+pub const F32_MIN_POSITIVE: f64 = f32::MIN_POSITIVE as f64;
+
+/// Why a number cannot be used by the engine, which computes in 32-bit floats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangeError {
+    /// Infinite or NaN.
+    NotFinite,
+    /// Finite, but beyond ±[`F32_MAX`] (infinite as f32).
+    TooLarge,
+    /// Not zero, but closer to zero than [`F32_MIN_POSITIVE`] (0 or imprecise as f32).
+    TooSmall,
+}
+
+impl fmt::Display for RangeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RangeError::NotFinite => "is not a finite number",
+            RangeError::TooLarge => {
+                "is beyond ±3.4e38, the range of the 32-bit floats the engine computes in"
+            }
+            RangeError::TooSmall => {
+                "is closer to zero than 1.2e-38, the smallest 32-bit float the engine holds exactly"
+            }
+        })
+    }
+}
+
+/// Check that `x` is a number the engine can hold as an `f32`: finite, within ±[`F32_MAX`],
+/// and either 0 or at least [`F32_MIN_POSITIVE`] in magnitude.
+///
+/// ```
+/// use ganglion_base::units::{check_f32, RangeError};
+/// assert_eq!(check_f32(20.0), Ok(20.0));
+/// assert_eq!(check_f32(f64::NAN), Err(RangeError::NotFinite));
+/// assert_eq!(check_f32(1e300), Err(RangeError::TooLarge));
+/// assert_eq!(check_f32(1e-300), Err(RangeError::TooSmall));
+/// ```
+pub fn check_f32(x: f64) -> Result<f64, RangeError> {
+    let a = x.abs();
+    if !x.is_finite() {
+        Err(RangeError::NotFinite)
+    } else if a > F32_MAX {
+        Err(RangeError::TooLarge)
+    } else if a != 0.0 && a < F32_MIN_POSITIVE {
+        Err(RangeError::TooSmall)
+    } else {
+        Ok(x)
     }
 }
 
@@ -143,7 +203,9 @@ fn unit_factor(unit: &str) -> Option<(Dim, f64)> {
 }
 
 /// Parse `"<number> <unit>"` (the space is optional) into a value in the engine's base unit
-/// and its dimension. A bare number is [`Dim::Dimensionless`].
+/// and its dimension. A bare number is [`Dim::Dimensionless`]. A number that is infinite,
+/// NaN, or becomes infinite in the base unit is [`UnitError::NotFinite`] (the f32 range is
+/// checked by [`check_f32`]).
 ///
 /// ```
 /// use ganglion_base::units::{parse_quantity, Dim};
@@ -178,13 +240,18 @@ pub fn parse_quantity(text: &str) -> Result<(f64, Dim), UnitError> {
         .trim()
         .parse()
         .map_err(|_| UnitError::BadNumber(t.to_string()))?;
-    if unit.is_empty() {
-        return Ok((value, Dim::Dimensionless));
+    let (value, dim) = if unit.is_empty() {
+        (value, Dim::Dimensionless)
+    } else {
+        match unit_factor(unit) {
+            Some((dim, f)) => (value * f, dim),
+            None => return Err(UnitError::UnknownUnit(unit.to_string())),
+        }
+    };
+    if !value.is_finite() {
+        return Err(UnitError::NotFinite(t.to_string()));
     }
-    match unit_factor(unit) {
-        Some((dim, f)) => Ok((value * f, dim)),
-        None => Err(UnitError::UnknownUnit(unit.to_string())),
-    }
+    Ok((value, dim))
 }
 
 /// Format a value in base units for messages: `20 ms`, `-65 mV`.
@@ -228,5 +295,36 @@ mod tests {
             parse_quantity("fast ms"),
             Err(UnitError::BadNumber(_))
         ));
+    }
+
+    #[test]
+    fn rejects_numbers_that_are_not_finite() {
+        for t in ["1e400 ms", "1e300 A", "-1e308 S", "1e999"] {
+            assert_eq!(
+                parse_quantity(t),
+                Err(UnitError::NotFinite(t.into())),
+                "{t}"
+            );
+        }
+        for t in ["inf ms", "nan pA", "NaN", "infinity"] {
+            assert!(parse_quantity(t).is_err(), "{t}");
+        }
+        assert_eq!(
+            UnitError::NotFinite("1e400 ms".into()).to_string(),
+            "\"1e400 ms\" is not a finite number"
+        );
+    }
+
+    #[test]
+    fn the_f32_range() {
+        assert_eq!(check_f32(0.0), Ok(0.0));
+        assert_eq!(check_f32(-3.4e38), Ok(-3.4e38));
+        assert_eq!(check_f32(1.2e-38), Ok(1.2e-38));
+        assert_eq!(check_f32(f64::INFINITY), Err(RangeError::NotFinite));
+        assert_eq!(check_f32(f64::NEG_INFINITY), Err(RangeError::NotFinite));
+        assert_eq!(check_f32(3.5e38), Err(RangeError::TooLarge));
+        assert_eq!(check_f32(-1e39), Err(RangeError::TooLarge));
+        assert_eq!(check_f32(1e-39), Err(RangeError::TooSmall));
+        assert!(RangeError::TooLarge.to_string().contains("3.4e38"));
     }
 }
