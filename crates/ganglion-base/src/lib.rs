@@ -8,6 +8,7 @@
 //! - [`npy`]: `.npy` reading and writing;
 //! - [`files`]: atomic file writes and results folders that never replace data by surprise;
 //! - [`names`]: "did you mean" hints and file-safe names;
+//! - [`state`]: the checkpoint format (values written and read back in one order);
 //! - [`sync`]: the step barrier (spin briefly, then block).
 //!
 //! ```
@@ -20,5 +21,6 @@ pub mod files;
 pub mod names;
 pub mod npy;
 pub mod rng;
+pub mod state;
 pub mod sync;
 pub mod units;

@@ -122,6 +122,8 @@ impl AdEx {
 }
 
 impl NeuronGroup for AdEx {
+    ganglion_base::saved_fields!(k, v, w, ie, ii, r);
+
     fn step(&mut self, io: StepIo) -> Option<usize> {
         let n = self.v.len();
         let hs = self.hsub;

@@ -119,6 +119,8 @@ impl CondExp {
 }
 
 impl NeuronGroup for CondExp {
+    ganglion_base::saved_fields!(k, v, ge, gi, until);
+
     fn step(&mut self, io: StepIo) -> Option<usize> {
         let r = self.until.for_step(io.step);
         let (v, ge, gi) = (&mut self.v, &mut self.ge, &mut self.gi);

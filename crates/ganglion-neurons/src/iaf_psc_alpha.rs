@@ -102,6 +102,8 @@ impl PscAlpha {
 }
 
 impl NeuronGroup for PscAlpha {
+    ganglion_base::saved_fields!(k, v, die, ie, dii, ii, until);
+
     fn step(&mut self, io: StepIo) -> Option<usize> {
         let s = &mut *self;
         let r = s.until.for_step(io.step);

@@ -79,6 +79,8 @@ impl PscDelta {
 }
 
 impl NeuronGroup for PscDelta {
+    ganglion_base::saved_fields!(k, v, until);
+
     fn step(&mut self, io: StepIo) -> Option<usize> {
         let r = self.until.for_step(io.step);
         let v = &mut self.v;

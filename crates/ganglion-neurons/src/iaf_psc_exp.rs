@@ -119,6 +119,8 @@ impl PscExp {
 }
 
 impl NeuronGroup for PscExp {
+    ganglion_base::saved_fields!(k, v, ie, ii, until);
+
     fn step(&mut self, io: StepIo) -> Option<usize> {
         let r = self.until.for_step(io.step);
         let (v, ie, ii) = (&mut self.v, &mut self.ie, &mut self.ii);

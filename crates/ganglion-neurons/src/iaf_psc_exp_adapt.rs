@@ -124,6 +124,8 @@ impl PscExpAdapt {
 }
 
 impl NeuronGroup for PscExpAdapt {
+    ganglion_base::saved_fields!(k, v, ie, ii, w, until);
+
     fn step(&mut self, io: StepIo) -> Option<usize> {
         let r = self.until.for_step(io.step);
         let s = (&mut self.v, &mut self.ie, &mut self.ii, &mut self.w);

@@ -76,6 +76,8 @@ impl Izhikevich {
 }
 
 impl NeuronGroup for Izhikevich {
+    ganglion_base::saved_fields!(k, v, u);
+
     fn step(&mut self, io: StepIo) -> Option<usize> {
         let n = self.v.len();
         let hs = self.hsub;

@@ -8,6 +8,8 @@
 //! arrays so that the compiler vectorises them; parameters are either one value for the
 //! whole population ([`f32`] lanes) or one per neuron ([`PerNeuron`] lanes), chosen at build.
 
+use ganglion_base::state::{Saved, StateError, StateReader, StateWriter};
+
 /// A column of values: one for all neurons or one per neuron.
 #[derive(Debug, Clone)]
 pub enum Column {
@@ -130,6 +132,45 @@ impl<const M: usize> Derived<M> {
     }
 }
 
+impl<const M: usize> Saved for Derived<M> {
+    fn save(&self, w: &mut StateWriter) {
+        match self {
+            Derived::Shared(a) => {
+                w.u64(0);
+                w.put(a);
+            }
+            Derived::Each(a) => {
+                w.u64(1);
+                for lane in a.iter() {
+                    w.put(&lane.0[..]);
+                }
+            }
+        }
+    }
+
+    fn load(&mut self, r: &mut StateReader) -> Result<(), StateError> {
+        match r.u64()? {
+            0 => {
+                let mut a = [0f32; M];
+                r.get(&mut a)?;
+                *self = Derived::Shared(a);
+            }
+            1 => {
+                let mut lanes: Vec<Vec<f32>> = vec![vec![]; M];
+                for l in lanes.iter_mut() {
+                    r.get(l)?;
+                }
+                let arr: [PerNeuron; M] = std::array::from_fn(|k| {
+                    PerNeuron(std::mem::take(&mut lanes[k]).into_boxed_slice())
+                });
+                *self = Derived::Each(Box::new(arr));
+            }
+            _ => return Err(StateError("corrupt derived constants".into())),
+        }
+        Ok(())
+    }
+}
+
 /// Synaptic input and outputs of one kernel call over a partition of `n` neurons.
 pub struct StepIo<'a> {
     /// Channel 0 input this step (excitatory; rate units: continuous drive), length n.
@@ -221,6 +262,14 @@ pub trait NeuronGroup: Send + Sync + std::fmt::Debug {
     fn rates(&self) -> Option<&[f32]> {
         None
     }
+
+    /// Write everything the group changes during a run (state, refractory bounds, constants
+    /// that plasticity adapts) to a checkpoint; `ganglion_base::saved_fields!` writes this
+    /// and [`load`](Self::load) from one list of fields.
+    fn save(&self, w: &mut StateWriter);
+
+    /// Read what [`save`](Self::save) wrote into a group built from the same spec.
+    fn load(&mut self, r: &mut StateReader) -> Result<(), StateError>;
 }
 
 /// Index of the first non-finite value, checked with a branch-free reduction first.

@@ -61,4 +61,14 @@ impl NeuronGroup for PoissonSource {
     fn get(&self, _var: usize, _i: usize) -> f32 {
         0.0
     }
+
+    // Stateless: every spike is a function of (key, neuron, step).
+    fn save(&self, _w: &mut ganglion_base::state::StateWriter) {}
+
+    fn load(
+        &mut self,
+        _r: &mut ganglion_base::state::StateReader,
+    ) -> Result<(), ganglion_base::state::StateError> {
+        Ok(())
+    }
 }

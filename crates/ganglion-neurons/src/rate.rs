@@ -103,6 +103,8 @@ impl Rate {
 }
 
 impl NeuronGroup for Rate {
+    ganglion_base::saved_fields!(k, x, r);
+
     fn step(&mut self, mut io: StepIo) -> Option<usize> {
         let (f, x, r) = (self.f, &mut self.x, &mut self.r);
         with_lanes!(&self.k, |k| rate_kernel(k, f, x, r, &mut io));

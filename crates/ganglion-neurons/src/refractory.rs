@@ -33,6 +33,18 @@ pub fn refractory_at(until: u32, t: u32) -> bool {
 /// `until − t` always fits an i32.
 pub const MAX_REF_STEPS: u32 = 1 << 30;
 
+impl ganglion_base::state::Saved for Refractory {
+    fn save(&self, w: &mut ganglion_base::state::StateWriter) {
+        w.put(&self.0);
+    }
+    fn load(
+        &mut self,
+        r: &mut ganglion_base::state::StateReader,
+    ) -> Result<(), ganglion_base::state::StateError> {
+        r.get(&mut self.0[..])
+    }
+}
+
 impl Refractory {
     /// No neuron refractory.
     pub fn new(n: usize) -> Self {

@@ -18,6 +18,10 @@ pub(crate) struct Homeostasis {
     eta_dt: f32,
 }
 
+impl ganglion_base::state::Saved for Homeostasis {
+    ganglion_base::saved_fields!(rate);
+}
+
 impl Homeostasis {
     /// For neurons `lo..hi` of a population of `size` with homeostasis `h`, step `dt` [ms];
     /// targets drawn from the stream keyed by (`seed`, `tag`).

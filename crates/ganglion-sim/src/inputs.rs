@@ -60,6 +60,24 @@ impl InputPart {
     }
 }
 
+impl ganglion_base::state::Saved for InputPart {
+    /// Only spike-time inputs keep state (their cursor); the others are functions of the step.
+    fn save(&self, w: &mut ganglion_base::state::StateWriter) {
+        if let InputPart::SpikeTimes { cursor, .. } = self {
+            w.put(cursor);
+        }
+    }
+    fn load(
+        &mut self,
+        r: &mut ganglion_base::state::StateReader,
+    ) -> Result<(), ganglion_base::state::StateError> {
+        if let InputPart::SpikeTimes { cursor, .. } = self {
+            r.get(cursor)?;
+        }
+        Ok(())
+    }
+}
+
 pub(crate) fn apply_input(inp: &mut InputPart, pops: &mut [PopPart], t: u64) {
     let pp = &mut pops[inp.pop()];
     match inp {

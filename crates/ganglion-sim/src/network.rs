@@ -21,6 +21,7 @@ use crate::inputs::InputPart;
 use crate::models::NeuronGroup;
 use crate::record::{PartRecorder, PopMeta, Results};
 use crate::schedule::StepCtx;
+use ganglion_base::state::{StateError, StateReader, StateWriter};
 use ganglion_base::sync::SpinBarrier;
 use ganglion_model::{Receptor, Resolved};
 use std::sync::Mutex;
@@ -202,8 +203,32 @@ impl Network {
         &mut self,
         progress: Option<&(dyn Fn(u64, u64) + Sync)>,
     ) -> Result<Results, SimError> {
+        let sim_s = self.run_until(self.steps, progress)?;
+        Ok(self.results(sim_s))
+    }
+
+    /// The step the network has reached (steps done so far).
+    pub fn step(&self) -> u64 {
+        self.t
+    }
+
+    /// The number of steps of the whole run.
+    pub fn total_steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Run up to step `end` (at most the run's length); returns the seconds it took.
+    /// `progress(done, total)` counts from where this call started.
+    pub fn run_until(
+        &mut self,
+        end: u64,
+        progress: Option<&(dyn Fn(u64, u64) + Sync)>,
+    ) -> Result<f64, SimError> {
         let t0 = Instant::now();
-        let (start, end) = (self.t, self.steps);
+        let (start, end) = (self.t, end.min(self.steps));
+        if start >= end {
+            return Ok(0.0);
+        }
         let error: Mutex<Option<SimError>> = Mutex::new(None);
         let stop = AtomicBool::new(false);
         let barrier = SpinBarrier::new(self.parts.len());
@@ -260,11 +285,85 @@ impl Network {
         if let Some(e) = error.into_inner().unwrap_or_else(|p| p.into_inner()) {
             return Err(e);
         }
-        let sim_s = t0.elapsed().as_secs_f64();
-        Ok(self.collect(sim_s))
+        Ok(t0.elapsed().as_secs_f64())
     }
 
-    fn collect(&self, sim_s: f64) -> Results {
+    /// Write the whole engine state to a checkpoint: the step reached, every neuron's state
+    /// and refractory bound, ring buffers, homeostasis, plastic weights and traces, input
+    /// cursors and everything recorded so far. [`Network::load_state`] on a network built
+    /// from the same validated circuit (same seed and thread count) continues bit for bit.
+    pub fn save_state(&self, w: &mut StateWriter) {
+        w.tag("ganglion network state v1");
+        w.u64(self.parts.len() as u64);
+        w.u64(self.steps);
+        w.u64(self.t);
+        for part in &self.parts {
+            w.tag("partition");
+            for pp in &part.pops {
+                pp.group.save(w);
+                w.put(&pp.ring[..]);
+                w.put(&pp.spike_count);
+                if let Some(h) = &pp.homeo {
+                    w.put(h);
+                }
+            }
+            for pj in &part.projs {
+                if let Some(pl) = &pj.plastic {
+                    w.put(&pj.csr.w[..]);
+                    pl.save(w);
+                }
+            }
+            for inp in &part.inputs {
+                w.put(inp);
+            }
+            w.put(&part.rec);
+        }
+        w.tag("end");
+    }
+
+    /// Read a state written by [`Network::save_state`] (see there).
+    pub fn load_state(&mut self, r: &mut StateReader) -> Result<(), StateError> {
+        r.tag("ganglion network state v1")?;
+        let (parts, steps) = (r.u64()?, r.u64()?);
+        if parts != self.parts.len() as u64 || steps != self.steps {
+            return Err(StateError(format!(
+                "the checkpoint is of a run with {parts} threads and {steps} steps, this one has {} threads and {} steps",
+                self.parts.len(),
+                self.steps
+            )));
+        }
+        let t = r.u64()?;
+        for part in self.parts.iter_mut() {
+            r.tag("partition")?;
+            for pp in part.pops.iter_mut() {
+                pp.group.load(r)?;
+                r.get(&mut pp.ring[..])?;
+                r.get(&mut pp.spike_count)?;
+                if let Some(h) = pp.homeo.as_mut() {
+                    r.get(h)?;
+                }
+            }
+            for pj in part.projs.iter_mut() {
+                if let Some(pl) = pj.plastic.as_mut() {
+                    r.get(&mut pj.csr.w[..])?;
+                    pl.load(r)?;
+                }
+            }
+            for inp in part.inputs.iter_mut() {
+                r.get(inp)?;
+            }
+            r.get(&mut part.rec)?;
+        }
+        r.tag("end")?;
+        if !r.at_end() {
+            return Err(StateError("the checkpoint has trailing bytes".into()));
+        }
+        self.t = t;
+        Ok(())
+    }
+
+    /// The results so far; `sim_s` is the simulation time to report.
+    pub fn results(&self, sim_s: f64) -> Results {
         let counts: Vec<u64> = (0..self.pops.len())
             .map(|k| self.parts.iter().map(|p| p.pops[k].spike_count).sum())
             .collect();

@@ -56,6 +56,46 @@ pub struct PartRecorder {
     by_pop: Vec<Vec<usize>>,
 }
 
+impl ganglion_base::state::Saved for PartRecorder {
+    /// What every monitor has recorded so far (masks, neuron lists and synapse choices are
+    /// rebuilt from the spec).
+    fn save(&self, w: &mut ganglion_base::state::StateWriter) {
+        for m in &self.mons {
+            match m {
+                MonRec::Spikes { steps, ids, .. } => {
+                    w.put(steps);
+                    w.put(ids);
+                }
+                MonRec::State { data, samples, .. } | MonRec::Weights { data, samples, .. } => {
+                    w.put(data);
+                    w.put(samples);
+                }
+                MonRec::Rate { counts, .. } => w.put(&counts[..]),
+            }
+        }
+    }
+
+    fn load(
+        &mut self,
+        r: &mut ganglion_base::state::StateReader,
+    ) -> Result<(), ganglion_base::state::StateError> {
+        for m in self.mons.iter_mut() {
+            match m {
+                MonRec::Spikes { steps, ids, .. } => {
+                    r.get(steps)?;
+                    r.get(ids)?;
+                }
+                MonRec::State { data, samples, .. } | MonRec::Weights { data, samples, .. } => {
+                    r.get(data)?;
+                    r.get(samples)?;
+                }
+                MonRec::Rate { counts, .. } => r.get(&mut counts[..])?,
+            }
+        }
+        Ok(())
+    }
+}
+
 impl PartRecorder {
     /// Recorders for partition `p`.
     pub fn new(r: &Resolved, ranges: &[Vec<(usize, usize)>], p: usize) -> PartRecorder {

@@ -32,6 +32,7 @@ mod vogels;
 pub use trace::{Bounds, TraceLearner, TraceRule};
 
 use crate::connect::Csr;
+use ganglion_base::state::{StateError, StateReader, StateWriter};
 use ganglion_model::{PlasticRule, ResolvedPlasticity};
 
 /// Plasticity of one projection in one partition, as the step schedule drives it.
@@ -61,6 +62,11 @@ pub trait Plastic: Send + Sync + std::fmt::Debug {
         _w: &mut [f32],
     ) {
     }
+    /// Write the traces and any other state to a checkpoint (the weights are saved by the
+    /// engine).
+    fn save(&self, w: &mut StateWriter);
+    /// Read what [`save`](Self::save) wrote.
+    fn load(&mut self, r: &mut StateReader) -> Result<(), StateError>;
 }
 
 /// The plasticity of `p` for `csr` (targets local to the partition, `n_local` of them,

@@ -58,6 +58,8 @@ impl Scaling {
 }
 
 impl Plastic for Scaling {
+    ganglion_base::saved_fields!(rates);
+
     fn decay(&mut self) {
         let d = self.decay;
         self.rates.iter_mut().for_each(|x| *x *= d);

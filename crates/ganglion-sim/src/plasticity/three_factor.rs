@@ -4,6 +4,7 @@
 //! sampled series or a population's low-pass filtered rate minus an offset.
 
 use super::{Bounds, TraceRule};
+use ganglion_base::state::{StateError, StateReader, StateWriter};
 use ganglion_model::{ModulatorSource, PlasticRule};
 
 /// `rule = "three_factor"`.
@@ -91,6 +92,14 @@ impl TraceRule for ThreeFactor {
     #[inline(always)]
     fn depress(&self, _: f32, post_fast: f32, _: f32, _: &Bounds) -> f32 {
         -(self.a_minus * post_fast)
+    }
+
+    fn save_rule(&self, w: &mut StateWriter) {
+        w.put(&self.filtered);
+    }
+
+    fn load_rule(&mut self, r: &mut StateReader) -> Result<(), StateError> {
+        r.get(&mut self.filtered)
     }
 
     fn modulator_populations(&self) -> [Option<usize>; 2] {

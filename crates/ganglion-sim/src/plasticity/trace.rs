@@ -3,6 +3,7 @@
 
 use super::Plastic;
 use crate::connect::Csr;
+use ganglion_base::state::{StateError, StateReader, StateWriter};
 use ganglion_model::ResolvedPlasticity;
 
 /// Weight bounds of a projection. Weights are `sign · magnitude`; rules act on magnitudes
@@ -113,6 +114,14 @@ pub trait TraceRule: Send + Sync + std::fmt::Debug + 'static {
         [None, None]
     }
 
+    /// Write the rule's own state (e.g. filtered modulator rates) to a checkpoint.
+    fn save_rule(&self, _w: &mut StateWriter) {}
+
+    /// Read what [`save_rule`](Self::save_rule) wrote.
+    fn load_rule(&mut self, _r: &mut StateReader) -> Result<(), StateError> {
+        Ok(())
+    }
+
     /// End-of-step neuromodulation (three-factor rules): turn eligibility into weight.
     #[allow(clippy::too_many_arguments)]
     fn modulate(
@@ -191,6 +200,32 @@ impl<R: TraceRule> TraceLearner<R> {
 }
 
 impl<R: TraceRule> Plastic for TraceLearner<R> {
+    fn save(&self, w: &mut StateWriter) {
+        for v in [
+            &self.pre_fast,
+            &self.pre_slow,
+            &self.post_fast,
+            &self.post_slow,
+            &self.eligibility,
+        ] {
+            w.put(&v[..]);
+        }
+        self.rule.save_rule(w);
+    }
+
+    fn load(&mut self, r: &mut StateReader) -> Result<(), StateError> {
+        for v in [
+            &mut self.pre_fast,
+            &mut self.pre_slow,
+            &mut self.post_fast,
+            &mut self.post_slow,
+            &mut self.eligibility,
+        ] {
+            r.get(&mut v[..])?;
+        }
+        self.rule.load_rule(r)
+    }
+
     fn decay(&mut self) {
         let [a, b, c, d] = self.decay;
         self.pre_fast.iter_mut().for_each(|x| *x *= a);
