@@ -75,37 +75,42 @@ pub struct PscExp {
 }
 
 // Derived constants.
-const P22: usize = 0; // V → V
-const P11E: usize = 1; // I_ex → I_ex
-const P11I: usize = 2; // I_in → I_in
-const P21E: usize = 3; // I_ex → V [mV/pA]
-const P21I: usize = 4; // I_in → V [mV/pA]
-const P20: usize = 5; // constant current → V [mV/pA]
-const EL: usize = 6;
-const VTH: usize = 7; // V_th − E_L
-const VRESET: usize = 8; // V_reset − E_L
-const IE: usize = 9;
-const REF: usize = 10; // t_ref in steps
+pub(crate) const P22: usize = 0; // V → V
+pub(crate) const P11E: usize = 1; // I_ex → I_ex
+pub(crate) const P11I: usize = 2; // I_in → I_in
+pub(crate) const P21E: usize = 3; // I_ex → V [mV/pA]
+pub(crate) const P21I: usize = 4; // I_in → V [mV/pA]
+pub(crate) const P20: usize = 5; // constant current → V [mV/pA]
+pub(crate) const EL: usize = 6;
+pub(crate) const VTH: usize = 7; // V_th − E_L
+pub(crate) const VRESET: usize = 8; // V_reset − E_L
+pub(crate) const IE: usize = 9;
+pub(crate) const REF: usize = 10; // t_ref in steps
+
+/// The derived constants of one neuron with parameters `q` at step `h` [ms] (also the first
+/// eleven of `iaf_psc_exp_adapt`'s).
+pub(crate) fn constants(q: &Params, h: f64) -> [f64; 11] {
+    let p22 = (-h / q.tau_m).exp();
+    [
+        p22,
+        (-h / q.tau_syn_ex).exp(),
+        (-h / q.tau_syn_in).exp(),
+        propagator_32(q.tau_syn_ex, q.tau_m, q.c_m, h),
+        propagator_32(q.tau_syn_in, q.tau_m, q.c_m, h),
+        q.tau_m / q.c_m * (1.0 - p22),
+        q.e_l,
+        q.v_th - q.e_l,
+        q.v_reset - q.e_l,
+        q.i_e,
+        ref_steps(q.t_ref, h),
+    ]
+}
 
 impl PscExp {
     /// Neurons `lo..lo+n` with step `h` [ms].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> PscExp {
         let k = Derived::build(&vals.params, lo, n, |p| {
-            let q = Params::from_values(p);
-            let p22 = (-h / q.tau_m).exp();
-            [
-                p22,
-                (-h / q.tau_syn_ex).exp(),
-                (-h / q.tau_syn_in).exp(),
-                propagator_32(q.tau_syn_ex, q.tau_m, q.c_m, h),
-                propagator_32(q.tau_syn_in, q.tau_m, q.c_m, h),
-                q.tau_m / q.c_m * (1.0 - p22),
-                q.e_l,
-                q.v_th - q.e_l,
-                q.v_reset - q.e_l,
-                q.i_e,
-                ref_steps(q.t_ref, h),
-            ]
+            constants(&Params::from_values(p), h)
         });
         let el = &vals.params[crate::index_of(Params::INFO, "E_L")];
         PscExp {

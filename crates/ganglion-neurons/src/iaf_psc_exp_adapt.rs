@@ -18,7 +18,7 @@ use crate::kernel::{
     Derived, Lane, NeuronGroup, PopValues, StepIo, first_non_finite, init_col, with_lanes,
 };
 use crate::propagators::propagator_32;
-use crate::refractory::{Refractory, lif_group_methods, ref_steps, refractory_at};
+use crate::refractory::{Refractory, lif_group_methods, refractory_at};
 use crate::simd::multiversion;
 use crate::{Dim, ModelInfo, StateDefault, StateInfo, SynapseKind, state};
 
@@ -72,18 +72,8 @@ pub struct PscExpAdapt {
     until: Refractory,
 }
 
-// Derived constants.
-const P22: usize = 0; // V → V
-const P11E: usize = 1; // I_ex → I_ex
-const P11I: usize = 2; // I_in → I_in
-const P21E: usize = 3; // I_ex → V [mV/pA]
-const P21I: usize = 4; // I_in → V [mV/pA]
-const P20: usize = 5; // constant current → V [mV/pA]
-const EL: usize = 6;
-const VTH: usize = 7; // V_th − E_L
-const VRESET: usize = 8; // V_reset − E_L
-const IE: usize = 9;
-const REF: usize = 10; // t_ref in steps
+// Derived constants: `iaf_psc_exp`'s eleven, then the adaptation current's.
+use crate::iaf_psc_exp::{EL, IE, P11E, P11I, P20, P21E, P21I, P22, REF, VRESET, VTH};
 const P11W: usize = 11; // w → w
 const P21W: usize = 12; // w → V [mV/pA], negative: w hyperpolarises
 const B: usize = 13; // b [pA]
@@ -93,23 +83,23 @@ impl PscExpAdapt {
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> PscExpAdapt {
         let k = Derived::build(&vals.params, lo, n, |p| {
             let q = Params::from_values(p);
-            let p22 = (-h / q.tau_m).exp();
-            [
-                p22,
-                (-h / q.tau_syn_ex).exp(),
-                (-h / q.tau_syn_in).exp(),
-                propagator_32(q.tau_syn_ex, q.tau_m, q.c_m, h),
-                propagator_32(q.tau_syn_in, q.tau_m, q.c_m, h),
-                q.tau_m / q.c_m * (1.0 - p22),
-                q.e_l,
-                q.v_th - q.e_l,
-                q.v_reset - q.e_l,
-                q.i_e,
-                ref_steps(q.t_ref, h),
-                (-h / q.tau_w).exp(),
-                -propagator_32(q.tau_w, q.tau_m, q.c_m, h),
-                q.b,
-            ]
+            let lif = crate::iaf_psc_exp::Params {
+                c_m: q.c_m,
+                tau_m: q.tau_m,
+                e_l: q.e_l,
+                v_th: q.v_th,
+                v_reset: q.v_reset,
+                t_ref: q.t_ref,
+                i_e: q.i_e,
+                tau_syn_ex: q.tau_syn_ex,
+                tau_syn_in: q.tau_syn_in,
+            };
+            let mut d = [0.0; 14];
+            d[..11].copy_from_slice(&crate::iaf_psc_exp::constants(&lif, h));
+            d[P11W] = (-h / q.tau_w).exp();
+            d[P21W] = -propagator_32(q.tau_w, q.tau_m, q.c_m, h);
+            d[B] = q.b;
+            d
         });
         let el = &vals.params[crate::index_of(Params::INFO, "E_L")];
         PscExpAdapt {
