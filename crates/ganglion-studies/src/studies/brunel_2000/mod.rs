@@ -201,8 +201,8 @@ impl Study for Brunel2000 {
             name: NAME,
             paper: "Brunel (2000) J Comput Neurosci 8:183, sparsely connected E/I networks: SR, AI, SI fast, SI slow",
             checks: "Fig. 8 examples classified SR / SI fast / AI / SI slow (paper); AI rate vs mean-field (Siegert) theory and SI-fast frequency ≈ 1/(4D) over 3 seeds (theory); regular SR, irregular SI below the global frequency (paper); full: 5 seeds and a phase-diagram grid",
-            quick_runtime: "~20 s",
-            full_runtime: "~6 min",
+            quick_runtime: "~14 s",
+            full_runtime: "~5 min",
         }
     }
 

@@ -397,7 +397,7 @@ impl Study for PavlovianAttention {
             paper: "Qiao (2025) Understanding Transformers through the Lens of Pavlovian Conditioning (arXiv:2508.08289)",
             checks: "trained linear-attention layer: Hebbian capacity exponents ≈ 1 (average) and ≈ 0.5 (worst case) over 3 seeds (paper), vs theory; delta rule stores more than Hebbian and matches its mean-field theory; Kamin blocking by the delta rule, not the Hebbian one",
             quick_runtime: "~3 s",
-            full_runtime: "~2 min",
+            full_runtime: "~75 s",
         }
     }
 
