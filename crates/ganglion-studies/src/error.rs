@@ -7,9 +7,9 @@ use std::path::PathBuf;
 /// A study whose checks fail is *not* an error: the run completes, its
 /// outputs are written, and [`crate::StudyOutcome::passed`] is `false`.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub enum StudyError {
     /// No study has this name.
-    #[error("no study named \"{name}\"\nhint: available studies: {available}")]
+    #[error("no study named \"{name}\"\n  hint: available studies: {available}")]
     UnknownStudy {
         /// The name asked for.
         name: String,
@@ -65,7 +65,7 @@ pub enum Error {
     },
 }
 
-impl Error {
+impl StudyError {
     /// Wraps an I/O error with the path it concerns.
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();

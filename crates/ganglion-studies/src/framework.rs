@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::Error;
+use crate::StudyError;
 use crate::report::num;
 
 /// How thoroughly to run a study.
@@ -404,7 +404,7 @@ pub trait Study: Sync {
     fn info(&self) -> StudyInfo;
 
     /// Runs the study. Failing checks are reported in the output, not as errors.
-    fn run(&self, mode: Mode, dir: &Path) -> Result<StudyOutput, Error>;
+    fn run(&self, mode: Mode, dir: &Path) -> Result<StudyOutput, StudyError>;
 }
 
 #[cfg(test)]

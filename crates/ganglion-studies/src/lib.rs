@@ -24,7 +24,7 @@
 //! assert!(outcome.passed());
 //! assert!(dir.join("report.md").exists() && dir.join("metrics.json").exists());
 //! # std::fs::remove_dir_all(&dir).ok();
-//! # Ok::<(), ganglion_studies::Error>(())
+//! # Ok::<(), ganglion_studies::StudyError>(())
 //! ```
 //!
 //! Studies:
@@ -50,7 +50,7 @@ pub mod report;
 mod stats;
 pub mod studies;
 
-pub use error::Error;
+pub use error::StudyError;
 pub use framework::{
     Check, Expect, Mode, SeedStats, Source, Study, StudyInfo, StudyOutcome, StudyOutput,
 };

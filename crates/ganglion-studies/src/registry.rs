@@ -11,7 +11,7 @@ use crate::studies::{
     active_dendrites::ActiveDendrites, brunel_2000::Brunel2000, ca3_memory::Ca3Memory,
     pavlovian_attention::PavlovianAttention,
 };
-use crate::{Error, Mode, Study, StudyInfo, StudyOutcome};
+use crate::{Mode, Study, StudyError, StudyInfo, StudyOutcome};
 
 /// Every registered study, in listing order.
 fn registry() -> Vec<&'static dyn Study> {
@@ -29,11 +29,11 @@ pub fn list() -> Vec<StudyInfo> {
 }
 
 /// The study registered under `name`.
-pub fn find(name: &str) -> Result<&'static dyn Study, Error> {
+pub fn find(name: &str) -> Result<&'static dyn Study, StudyError> {
     registry()
         .into_iter()
         .find(|s| s.info().name == name)
-        .ok_or_else(|| Error::UnknownStudy {
+        .ok_or_else(|| StudyError::UnknownStudy {
             name: name.to_string(),
             available: list().iter().map(|i| i.name).collect::<Vec<_>>().join(", "),
         })
@@ -50,7 +50,7 @@ pub fn find(name: &str) -> Result<&'static dyn Study, Error> {
 /// seeds?, pass, note}`, see [`crate::Check`] — and `tables`).
 ///
 /// A failed check is not an error: inspect [`StudyOutcome::passed`].
-pub fn run_study(name: &str, mode: Mode, out: Option<PathBuf>) -> Result<StudyOutcome, Error> {
+pub fn run_study(name: &str, mode: Mode, out: Option<PathBuf>) -> Result<StudyOutcome, StudyError> {
     run_study_with(name, mode, out, Replace::Never)
 }
 
@@ -67,7 +67,7 @@ pub fn run_study_with(
     mode: Mode,
     out: Option<PathBuf>,
     replace: Replace,
-) -> Result<StudyOutcome, Error> {
+) -> Result<StudyOutcome, StudyError> {
     let study = find(name)?;
     let info = study.info();
     let dest = match out {
@@ -76,9 +76,9 @@ pub fn run_study_with(
     };
     let files_error = |e: FilesError| match e {
         FilesError::Refused { path, .. } if replace == Replace::Never && path.is_dir() => {
-            Error::OutputExists { path }
+            StudyError::OutputExists { path }
         }
-        other => Error::Output(other),
+        other => StudyError::Output(other),
     };
     let tmp = OutputDir::create(&dest, replace, MARKER, &[]).map_err(files_error)?;
     // On an error the temporary folder is removed when `tmp` drops.
@@ -101,7 +101,7 @@ fn run_into(
     info: &StudyInfo,
     mode: Mode,
     tmp: &Path,
-) -> Result<(Vec<crate::Check>, f64), Error> {
+) -> Result<(Vec<crate::Check>, f64), StudyError> {
     let started = Instant::now();
     let output = study.run(mode, tmp)?;
     let elapsed_s = started.elapsed().as_secs_f64();
@@ -116,12 +116,12 @@ fn run_into(
         "checks": output.checks,
         "tables": output.tables,
     });
-    let text = serde_json::to_string_pretty(&metrics).map_err(|source| Error::Json {
+    let text = serde_json::to_string_pretty(&metrics).map_err(|source| StudyError::Json {
         study: info.name.to_string(),
         source,
     })?;
     let path = tmp.join("metrics.json");
-    std::fs::write(&path, text).map_err(Error::io(path))?;
+    std::fs::write(&path, text).map_err(StudyError::io(path))?;
     Ok((output.checks, elapsed_s))
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use ganglion_plot::Figure;
 
-use crate::{Check, Error};
+use crate::{Check, StudyError};
 
 /// Formats a number compactly: scientific for very small or large
 /// magnitudes, up to 6 significant digits otherwise.
@@ -113,8 +113,8 @@ pub fn status(mode: crate::Mode, checks: &[Check]) -> String {
 pub fn to_json<T: serde::Serialize + ?Sized>(
     study: &str,
     v: &T,
-) -> Result<serde_json::Value, Error> {
-    serde_json::to_value(v).map_err(|source| Error::Json {
+) -> Result<serde_json::Value, StudyError> {
+    serde_json::to_value(v).map_err(|source| StudyError::Json {
         study: study.into(),
         source,
     })
@@ -128,17 +128,17 @@ pub fn figure(
     stem: &str,
     fig: &Figure,
     caption: &str,
-) -> Result<String, Error> {
-    ganglion_plot::save(fig, dir.join(stem)).map_err(Error::plot(study))?;
+) -> Result<String, StudyError> {
+    ganglion_plot::save(fig, dir.join(stem)).map_err(StudyError::plot(study))?;
     Ok(format!(
         "![{caption}]({stem}.png)\n\n*{caption}* ([SVG]({stem}.svg))\n"
     ))
 }
 
 /// Writes `report.md` into `dir`.
-pub fn write(dir: &Path, text: &str) -> Result<(), Error> {
+pub fn write(dir: &Path, text: &str) -> Result<(), StudyError> {
     let path = dir.join("report.md");
-    std::fs::write(&path, text).map_err(Error::io(path))
+    std::fs::write(&path, text).map_err(StudyError::io(path))
 }
 
 #[cfg(test)]

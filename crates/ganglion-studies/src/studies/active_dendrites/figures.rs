@@ -7,7 +7,7 @@ use ganglion_plot::{Figure, Legend, PALETTE, Panel, Rgb, Series, SeriesKind};
 use super::paper_data as pd;
 use super::tables::{McRow, Row, Tables};
 use super::{NAME, math};
-use crate::Error;
+use crate::StudyError;
 use crate::report;
 
 /// Markdown snippets embedding each figure, in report order.
@@ -33,7 +33,7 @@ fn pts(
 
 const RED: Rgb = Rgb(200, 30, 30);
 
-pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs, Error> {
+pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs, StudyError> {
     let grey = Rgb(90, 90, 90);
     let red = RED;
     let (effect_n, effect_s, noise) = (&t.effect_n, &t.effect_s, &t.noise);

@@ -24,7 +24,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::report::{self, to_json};
-use crate::{Check, Error, Expect, Mode, Source, Study, StudyInfo, StudyOutput};
+use crate::{Check, Expect, Mode, Source, Study, StudyError, StudyInfo, StudyOutput};
 use tables::{McRow, Tables, max_rel};
 
 /// The `active-dendrites` study (see the module docs).
@@ -44,7 +44,7 @@ impl Study for ActiveDendrites {
         }
     }
 
-    fn run(&self, mode: Mode, dir: &Path) -> Result<StudyOutput, Error> {
+    fn run(&self, mode: Mode, dir: &Path) -> Result<StudyOutput, StudyError> {
         let started = Instant::now();
         let mut t = tables::formula_tables();
         let t_formulas = started.elapsed().as_secs_f64();

@@ -6,7 +6,7 @@ use ganglion_plot::{Figure, Legend, PALETTE, Panel, Rgb, Series, SeriesKind};
 
 use super::sim::{BIN_MS, DELAY_MS, RASTER_NEURONS, Regime, Run};
 use super::{Config, EXAMPLES, NAME};
-use crate::{Error, report};
+use crate::{StudyError, report};
 
 fn regime_color(r: Regime) -> Rgb {
     match r {
@@ -26,7 +26,7 @@ pub(super) fn figures(
     cfg: &Config,
     ex: &[Run],
     grid: &[Run],
-) -> Result<Vec<String>, Error> {
+) -> Result<Vec<String>, StudyError> {
     let scale = &cfg.examples;
     let mut out = Vec::new();
     for (r, e) in ex.iter().zip(&EXAMPLES) {

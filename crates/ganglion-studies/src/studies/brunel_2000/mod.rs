@@ -43,7 +43,7 @@ use serde::Serialize;
 
 use crate::report::{self, to_json};
 use crate::stats::par_map;
-use crate::{Check, Error, Expect, Mode, Source, Study, StudyInfo, StudyOutput};
+use crate::{Check, Expect, Mode, Source, Study, StudyError, StudyInfo, StudyOutput};
 
 use sim::{BIN_MS, DELAY_MS, Regime, Run, Scale};
 
@@ -206,7 +206,7 @@ impl Study for Brunel2000 {
         }
     }
 
-    fn run(&self, mode: Mode, dir: &Path) -> Result<StudyOutput, Error> {
+    fn run(&self, mode: Mode, dir: &Path) -> Result<StudyOutput, StudyError> {
         let started = Instant::now();
         let cfg = Config::new(mode);
         let ex_scale = cfg.examples;
@@ -230,7 +230,7 @@ impl Study for Brunel2000 {
                     .flat_map(|k| (1..cfg.seeds).map(move |s| (k, SEED + 100 * s as u64))),
             )
             .collect();
-        let runs: Vec<Result<Run, Error>> = par_map(jobs.len(), |j| {
+        let runs: Vec<Result<Run, StudyError>> = par_map(jobs.len(), |j| {
             let (k, seed) = jobs[j];
             sim::run(&scale_of(k), EXAMPLES[k].g, EXAMPLES[k].eta, seed)
         });
@@ -255,7 +255,7 @@ impl Study for Brunel2000 {
                 .iter()
                 .flat_map(|&g| etas.iter().map(move |&e| (g, e)))
                 .collect();
-            let runs: Vec<Result<Run, Error>> = par_map(points.len(), |k| {
+            let runs: Vec<Result<Run, StudyError>> = par_map(points.len(), |k| {
                 sim::run(scale, points[k].0, points[k].1, SEED + 1 + k as u64)
             });
             grid_runs = runs.into_iter().collect::<Result<Vec<_>, _>>()?;

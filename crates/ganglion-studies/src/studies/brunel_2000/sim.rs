@@ -5,7 +5,7 @@ use ganglion_model::{
     validate_circuit,
 };
 
-use crate::Error;
+use crate::StudyError;
 use crate::stats::erfcx_pos;
 
 use super::NAME;
@@ -215,9 +215,9 @@ pub struct Run {
 pub const RASTER_NEURONS: u32 = 50;
 
 /// Builds, runs and measures one network.
-pub fn run(scale: &Scale, g: f64, eta: f64, seed: u64) -> Result<Run, Error> {
+pub fn run(scale: &Scale, g: f64, eta: f64, seed: u64) -> Result<Run, StudyError> {
     let started = std::time::Instant::now();
-    let err = |message: String| Error::Study {
+    let err = |message: String| StudyError::Study {
         study: NAME.into(),
         message,
     };

@@ -50,7 +50,7 @@ use ganglion_plot::{RasterOptions, raster_figure};
 use serde_json::json;
 
 use crate::report::{self, Table, num};
-use crate::{Check, Error, Expect, Mode, Source, Study, StudyInfo, StudyOutput};
+use crate::{Check, Expect, Mode, Source, Study, StudyError, StudyInfo, StudyOutput};
 
 use model::{
     BITS, Bench, CUES, Decoded, OpKind, Pattern, Run, Stdp, StdpTiming, Timing, benches, decode,
@@ -91,8 +91,8 @@ fn run_bench(
     stdp: &Stdp,
     st: StdpTiming,
     dir: &Path,
-) -> Result<BenchRun, Error> {
-    let run = model::run(bench, timing, stdp, st, dir).map_err(|message| Error::Study {
+) -> Result<BenchRun, StudyError> {
+    let run = model::run(bench, timing, stdp, st, dir).map_err(|message| StudyError::Study {
         study: NAME.into(),
         message: format!("{}: {message}", bench.name),
     })?;
@@ -121,7 +121,12 @@ fn run_bench(
 }
 
 /// Number of correct operations over all benches for one variant.
-fn score(timing: Timing, stdp: &Stdp, st: StdpTiming, dir: &Path) -> Result<(usize, usize), Error> {
+fn score(
+    timing: Timing,
+    stdp: &Stdp,
+    st: StdpTiming,
+    dir: &Path,
+) -> Result<(usize, usize), StudyError> {
     let mut ok = 0;
     let mut all = 0;
     for b in benches() {
@@ -177,10 +182,10 @@ impl Study for Ca3Memory {
         }
     }
 
-    fn run(&self, mode: Mode, dir: &Path) -> Result<StudyOutput, Error> {
+    fn run(&self, mode: Mode, dir: &Path) -> Result<StudyOutput, StudyError> {
         let started = std::time::Instant::now();
         let edges = dir.join("edges");
-        std::fs::create_dir_all(&edges).map_err(Error::io(&edges))?;
+        std::fs::create_dir_all(&edges).map_err(StudyError::io(&edges))?;
         let tuned = Stdp::TUNED;
         let all = benches();
         let runs = all
@@ -355,7 +360,7 @@ impl Study for Ca3Memory {
                 marker_px: 3,
                 ..RasterOptions::default()
             };
-            let fig = raster_figure(&data, &opts).map_err(Error::plot(NAME))?;
+            let fig = raster_figure(&data, &opts).map_err(StudyError::plot(NAME))?;
             figs.push_str(&report::figure(NAME, dir, stem, &fig, caption)?);
             figs.push('\n');
         }

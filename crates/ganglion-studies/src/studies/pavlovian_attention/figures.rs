@@ -8,7 +8,7 @@ use super::blocking::BlockingRun;
 use super::capacity::{self, AVG_THRESHOLD, WORST_THRESHOLD};
 use super::layer::Rule;
 use super::{Config, Job, NAME};
-use crate::{Error, report, stats};
+use crate::{StudyError, report, stats};
 
 const GREY: Rgb = Rgb(120, 120, 120);
 
@@ -29,7 +29,7 @@ pub(super) fn figures(
     jobs: &[Job],
     block: &[BlockingRun],
     delta_theory: f64,
-) -> Result<Vec<String>, Error> {
+) -> Result<Vec<String>, StudyError> {
     let dims = &cfg.dims;
     let (d_lo, d_hi) = (
         dims[0] as f64 * 0.8,

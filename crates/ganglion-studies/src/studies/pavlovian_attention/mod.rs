@@ -39,7 +39,7 @@ use serde::Serialize;
 
 use crate::report::{self, to_json};
 use crate::stats::{self, ols, par_map};
-use crate::{Check, Error, Expect, Mode, Source, Study, StudyInfo, StudyOutput};
+use crate::{Check, Expect, Mode, Source, Study, StudyError, StudyInfo, StudyOutput};
 use capacity::{AVG_THRESHOLD, WORST_THRESHOLD, crossing, pooled};
 use layer::{Layer, Rule, Schedule, TrainPoint};
 
@@ -401,7 +401,7 @@ impl Study for PavlovianAttention {
         }
     }
 
-    fn run(&self, mode: Mode, dir: &Path) -> Result<StudyOutput, Error> {
+    fn run(&self, mode: Mode, dir: &Path) -> Result<StudyOutput, StudyError> {
         let started = Instant::now();
         let cfg = Config::new(mode);
         // Largest layers first, so the slowest jobs start first.
@@ -426,7 +426,7 @@ impl Study for PavlovianAttention {
                 .and_then(|j| j.layer.as_ref())
         };
         let (Some(hebb), Some(delta)) = (layer_of(Rule::Hebbian), layer_of(Rule::Delta)) else {
-            return Err(Error::Study {
+            return Err(StudyError::Study {
                 study: NAME.into(),
                 message: "no trained layer for the blocking experiment".into(),
             });
