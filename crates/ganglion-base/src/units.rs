@@ -254,12 +254,23 @@ pub fn parse_quantity(text: &str) -> Result<(f64, Dim), UnitError> {
     Ok((value, dim))
 }
 
-/// Format a value in base units for messages: `20 ms`, `-65 mV`.
+/// Format a number for messages: plainly (`20`, `-0.5`), or in exponent form when it is
+/// very large or very small (`1e300`, `2.5e-12`), never as hundreds of digits.
+pub fn number(x: f64) -> String {
+    let a = x.abs();
+    if a == 0.0 || !a.is_finite() || (1e-6..1e15).contains(&a) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
+/// Format a value in base units for messages: `20 ms`, `-65 mV`, `1e300 pA`.
 pub fn show(value: f64, dim: Dim) -> String {
     if dim == Dim::Dimensionless {
-        format!("{value}")
+        number(value)
     } else {
-        format!("{value} {}", dim.base_unit())
+        format!("{} {}", number(value), dim.base_unit())
     }
 }
 
@@ -313,6 +324,17 @@ mod tests {
             UnitError::NotFinite("1e400 ms".into()).to_string(),
             "\"1e400 ms\" is not a finite number"
         );
+    }
+
+    #[test]
+    fn numbers_in_messages_stay_short() {
+        assert_eq!(show(20.0, Dim::Time), "20 ms");
+        assert_eq!(show(-0.5, Dim::Voltage), "-0.5 mV");
+        assert_eq!(show(1e300, Dim::Current), "1e300 pA");
+        assert_eq!(number(2.5e-12), "2.5e-12");
+        assert_eq!(number(f64::NAN), "NaN");
+        assert_eq!(number(f64::NEG_INFINITY), "-inf");
+        assert_eq!(number(0.0), "0");
     }
 
     #[test]

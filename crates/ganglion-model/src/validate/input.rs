@@ -185,6 +185,8 @@ fn spike_times(ctx: &mut Ctx, env: &Env) -> Option<InputKind> {
             ctx.report(o, "file", msg, "columns: neuron index, time in ms");
             return None;
         }
+        let pop = format!("\"{}\"", tp.name);
+        files::check_indices(ctx, o, "file", file, &a, (0, "neuron"), (tp.size, &pop))?;
         events.extend(a.data.chunks_exact(2).map(|r| (r[0] as u32, r[1])));
     } else if let Some(times) = &inp.times {
         let ts: Vec<f64> = times
@@ -326,6 +328,7 @@ fn timeseries(ctx: &mut Ctx, env: &Env) -> Option<InputKind> {
         return None;
     }
     let arr = files::read_npy(ctx, o, "file", "", file)?;
+    let scale = files::Scale::new(factor, inp.unit.as_deref(), dim);
     let columns = match arr.shape.as_slice() {
         [_] => 1,
         [_, c] if *c == n || *c == 1 => *c,
@@ -336,12 +339,7 @@ fn timeseries(ctx: &mut Ctx, env: &Env) -> Option<InputKind> {
         }
     };
     Some(InputKind::TimeSeries {
-        values: arr
-            .data
-            .iter()
-            .map(|x| x * factor)
-            .collect::<Vec<_>>()
-            .into(),
+        values: files::scaled(ctx, o, "file", file, &arr, scale)?.into(),
         columns,
         step,
     })

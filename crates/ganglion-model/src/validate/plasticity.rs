@@ -160,6 +160,7 @@ pub(super) fn resolve(
     if ctx.problems.len() > before {
         return None;
     }
+    ctx.plasticity_numbers(o, pl)?;
     let env = Env { o, wdim, pops };
     let w_max = match &pl.w_max {
         Some(s) => ctx.quantity(s, wdim, o, "w_max", "plasticity.w_max")?.abs(),

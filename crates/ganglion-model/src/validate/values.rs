@@ -1,9 +1,23 @@
 //! Values with units: quantities, inline lists, distributions and lists from files.
+//!
+//! Every number is checked once, where it is read, for what the engine can hold: finite, and
+//! within the range of the 32-bit floats it stores weights, parameters and state in
+//! ([`check_f32`]). Drawn distributions are checked for the values they can draw.
 
 use super::{Ctx, NO_HINT, Obj, files};
 use crate::resolved::Distribution;
-use crate::spec::{DistSpec, Scalar, Value};
-use crate::units::{Dim, parse_quantity, show};
+use crate::spec::{DistSpec, Modulator, Plasticity, Scalar, Value};
+use crate::units::{
+    Dim, F32_MAX, F32_MIN_POSITIVE, UnitError, check_f32, number, parse_quantity, show,
+};
+
+/// The hint for a number the engine cannot hold.
+pub(super) const NUMBER_HINT: &str =
+    "numbers must be finite and within ±3.4e38 (the engine computes in 32-bit floats)";
+
+/// How many standard deviations from the mean the normal generator can draw (its largest
+/// draw is about 9.4 std, from the smallest uniform it uses).
+const NORMAL_REACH: f64 = 10.0;
 
 /// Where the number of elements of a list is unknown.
 const COUNT_UNKNOWN_HINT: &str =
@@ -23,6 +37,11 @@ impl Ctx<'_> {
             Scalar::Number(x) => (*x, Dim::Dimensionless),
             Scalar::Text(t) => match parse_quantity(t) {
                 Ok(q) => q,
+                Err(UnitError::NotFinite(_)) => {
+                    let msg = format!("{what} {s} is not a finite number");
+                    self.report(o, key, msg, NUMBER_HINT);
+                    return None;
+                }
                 Err(e) => {
                     let hint = format!("write a {dim} like {}", dim.example());
                     self.report(o, key, format!("{what} {s}: {e}"), hint);
@@ -30,8 +49,15 @@ impl Ctx<'_> {
                 }
             },
         };
-        if !v.is_finite() {
-            self.report(o, key, format!("{what} {s} is not finite"), NO_HINT);
+        if let Err(e) = check_f32(v) {
+            let shown = match s {
+                Scalar::Number(x) => number(*x),
+                Scalar::Text(t) if t.split_whitespace().eq(show(v, d).split_whitespace()) => {
+                    format!("{s}")
+                }
+                Scalar::Text(_) => format!("{s} ({})", show(v, d)),
+            };
+            self.report(o, key, format!("{what} {shown} {e}"), NUMBER_HINT);
             return None;
         }
         if d != dim {
@@ -133,7 +159,11 @@ impl Ctx<'_> {
             Value::List(items) => {
                 let vals: Vec<Option<f64>> = items
                     .iter()
-                    .map(|s| self.quantity(s, dim, o, key, what))
+                    .enumerate()
+                    .map(|(i, s)| {
+                        let item = format!("{what} (list item {})", i + 1);
+                        self.quantity(s, dim, o, key, &item)
+                    })
                     .collect();
                 let vals: Vec<f64> = vals.into_iter().collect::<Option<_>>()?;
                 let n = self.list_count(o, key, what, count, "a list")?;
@@ -240,6 +270,19 @@ impl Ctx<'_> {
                     return None;
                 }
                 if kind == "normal" {
+                    let lo = min.unwrap_or(mean - NORMAL_REACH * std);
+                    let hi = max.unwrap_or(mean + NORMAL_REACH * std);
+                    if lo < -F32_MAX || hi > F32_MAX {
+                        let msg = format!(
+                            "{what}: a normal with mean {} and std {} draws values up to {}, beyond ±3.4e38 (the engine computes in 32-bit floats)",
+                            show(mean, dim),
+                            show(std, dim),
+                            show(if hi > F32_MAX { hi } else { lo }, dim),
+                        );
+                        let hint = "use a smaller std, or bound the draws with min and max";
+                        self.report(o, key, msg, hint);
+                        return None;
+                    }
                     return Some(Distribution::Normal {
                         mean,
                         std,
@@ -258,9 +301,30 @@ impl Ctx<'_> {
                     return None;
                 }
                 let s2 = (1.0 + (std / mean).powi(2)).ln();
+                let (mu, sigma) = (mean.ln() - 0.5 * s2, s2.sqrt());
+                let hi = max.unwrap_or((mu + NORMAL_REACH * sigma).exp());
+                let lo = (mu - NORMAL_REACH * sigma).exp();
+                let reach = match (hi > F32_MAX, min.is_none() && lo < F32_MIN_POSITIVE) {
+                    (true, _) => Some(format!("up to {}, beyond 3.4e38", show(hi, dim))),
+                    (false, true) => Some(format!(
+                        "down to {}, closer to zero than 1.2e-38",
+                        show(lo, dim)
+                    )),
+                    (false, false) => None,
+                };
+                if let Some(reach) = reach {
+                    let msg = format!(
+                        "{what}: a lognormal with mean {} and std {} draws values {reach} (the engine computes in 32-bit floats)",
+                        show(mean, dim),
+                        show(std, dim),
+                    );
+                    let hint = "use a smaller std relative to the mean, or bound the draws with min and max";
+                    self.report(o, key, msg, hint);
+                    return None;
+                }
                 Some(Distribution::LogNormal {
-                    mu: mean.ln() - 0.5 * s2,
-                    sigma: s2.sqrt(),
+                    mu,
+                    sigma,
                     min,
                     max,
                 })
@@ -277,6 +341,81 @@ impl Ctx<'_> {
                 None
             }
         }
+    }
+}
+
+impl Ctx<'_> {
+    /// A plain number of the spec (no unit) that the engine can hold, or a report
+    /// `{what} {x} is not a finite number` (or beyond the f32 range).
+    pub(super) fn plain_number(&mut self, x: f64, o: &Obj, key: &str, what: &str) -> Option<f64> {
+        match check_f32(x) {
+            Ok(x) => Some(x),
+            Err(e) => {
+                let msg = format!("{what} {} {e}", number(x));
+                self.report(o, key, msg, NUMBER_HINT);
+                None
+            }
+        }
+    }
+
+    /// Check the plain numbers (not quantities) of a plasticity rule: amplitudes, rates,
+    /// exponents and modulator offsets. `None` when one of them is reported.
+    pub(super) fn plasticity_numbers(&mut self, o: &Obj, pl: &Plasticity) -> Option<()> {
+        // Every field is named, so that a new plain number cannot be missed here.
+        let Plasticity {
+            rule: _,
+            w_max: _,
+            w_min: _,
+            tau_plus: _,
+            tau_minus: _,
+            a_plus,
+            a_minus,
+            mode: _,
+            pairing: _,
+            tau_x: _,
+            tau_y: _,
+            a2_plus,
+            a3_plus,
+            a2_minus,
+            a3_minus,
+            eta: _,
+            rho0: _,
+            tau: _,
+            tau_e: _,
+            rate,
+            lambda,
+            alpha,
+            mu,
+            interval: _,
+            modulator,
+            gate,
+        } = pl;
+        let offset = |m: &Option<Modulator>| m.as_ref().and_then(|m| m.offset);
+        let numbers = [
+            (*a_plus, "A_plus", "plasticity.A_plus"),
+            (*a_minus, "A_minus", "plasticity.A_minus"),
+            (*a2_plus, "A2_plus", "plasticity.A2_plus"),
+            (*a3_plus, "A3_plus", "plasticity.A3_plus"),
+            (*a2_minus, "A2_minus", "plasticity.A2_minus"),
+            (*a3_minus, "A3_minus", "plasticity.A3_minus"),
+            (*rate, "rate", "plasticity.rate"),
+            (*lambda, "lambda", "plasticity.lambda"),
+            (*alpha, "alpha", "plasticity.alpha"),
+            (*mu, "mu", "plasticity.mu"),
+            (
+                offset(modulator),
+                "modulator",
+                "plasticity.modulator.offset",
+            ),
+            (offset(gate), "gate", "plasticity.gate.offset"),
+        ];
+        let mut ok = true;
+        for (x, key, what) in numbers {
+            if let Some(x) = x {
+                ok &= self.plain_number(x, o, key, what).is_some();
+            }
+        }
+        ok.then_some(())
     }
 }
 

@@ -1,0 +1,361 @@
+//! Files that are ragged, inconsistent, empty, truncated or of a kind that is not read are
+//! validation problems that name the file (and the row), never reinterpreted silently and
+//! never a panic; messages quote at most the offending cell of a file.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
+
+use ganglion_model::npy;
+use ganglion_model::*;
+
+const GOOD: &str = r#"
+[simulation]
+dt = "0.1 ms"
+duration = "100 ms"
+
+[[population]]
+name = "exc"
+size = 80
+model = "iaf_psc_exp"
+sign = "excitatory"
+params = { tau_m = "20 ms", V_th = "-50 mV" }
+
+[[population]]
+name = "inh"
+size = 20
+model = "iaf_psc_exp"
+sign = "inhibitory"
+
+[[projection]]
+source = "exc"
+target = "inh"
+connectivity = { rule = "fixed_probability", p = 0.1 }
+weight = "20 pA"
+delay = "1 ms"
+"#;
+
+/// Write `spec` as `spec.toml` next to `files` and validate it.
+fn validate_with(spec: &str, files: &[(&str, &[u8])]) -> Result<Resolved, ModelError> {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let path = dir.path().join("spec.toml");
+    std::fs::write(&path, spec).unwrap();
+    load_and_validate(&path)
+}
+
+/// The error of `spec` with `files`.
+fn error_with(spec: &str, files: &[(&str, &[u8])]) -> String {
+    match validate_with(spec, files) {
+        Ok(_) => panic!("spec was accepted:\n{spec}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// `spec.toml:N`, N the first line of `spec` that contains `needle`.
+fn at(spec: &str, needle: &str) -> String {
+    let n = spec.lines().position(|l| l.contains(needle)).unwrap();
+    format!("spec.toml:{}", n + 1)
+}
+
+fn assert_all(msg: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(msg.contains(p), "expected {p:?} in:\n{msg}");
+    }
+}
+
+/// GOOD with the projection's connectivity an edge list from `file` in pA and ms.
+fn edge_spec(file: &str) -> String {
+    GOOD.replace(
+        "{ rule = \"fixed_probability\", p = 0.1 }",
+        &format!(
+            "{{ rule = \"edge_list\", file = \"{file}\", weight_unit = \"pA\", delay_unit = \"ms\" }}"
+        ),
+    )
+}
+
+/// The error of an edge list `edges.csv` holding `text`.
+fn csv_error(text: &str) -> String {
+    let spec = edge_spec("edges.csv");
+    let m = error_with(&spec, &[("edges.csv", text.as_bytes())]);
+    assert_all(
+        &m,
+        &[
+            at(&spec, "connectivity =").as_str(),
+            "projection \"exc→inh\"",
+        ],
+    );
+    m
+}
+
+/// GOOD with `tau_m` a list from `file`.
+fn tau_spec(file: &str) -> String {
+    GOOD.replace(
+        "tau_m = \"20 ms\"",
+        &format!("tau_m = {{ file = \"{file}\", unit = \"ms\" }}"),
+    )
+}
+
+/// A version 1.0 `.npy` file with `header` (the dictionary) and `body`.
+fn npy_raw(header: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(header.len() as u16 + 1).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(body);
+    out
+}
+
+/// `n` f8 values under a header that says `shape`.
+fn f8_with_shape(shape: &str, n: usize) -> Vec<u8> {
+    let body: Vec<u8> = (0..n).flat_map(|_| 20.0f64.to_le_bytes()).collect();
+    npy_raw(
+        &format!("{{'descr': '<f8', 'fortran_order': False, 'shape': {shape}, }}"),
+        &body,
+    )
+}
+
+#[test]
+fn ragged_rows_are_errors() {
+    let m = csv_error("0,1,5\n1,2\n");
+    assert_all(
+        &m,
+        &[
+            "edges.csv: row 2 has 2 columns, row 1 has 3",
+            "hint: one row per line",
+        ],
+    );
+    let m = csv_error("source,target,weight\n0,1,5\n1,2,5\n2,3,5,1\n");
+    assert_all(&m, &["edges.csv: row 3 has 4 columns, row 1 has 3"]);
+    let m = csv_error("source,target,weight,delay\n0,1,5\n");
+    assert_all(&m, &["edges.csv: row 1 has 3 columns, the header has 4"]);
+    // Tab- and space-separated files too.
+    let m = csv_error("0\t1\t5\n1\t2\n");
+    assert_all(&m, &["edges.csv: row 2 has 2 columns, row 1 has 3"]);
+    let m = csv_error("0 1 5 1\n1 2 5\n");
+    assert_all(&m, &["edges.csv: row 2 has 3 columns, row 1 has 4"]);
+}
+
+#[test]
+fn cells_must_be_numbers() {
+    let m = csv_error("source,target,weight\n0,1,5\n1,2,5\n2,3,5\n3,abc,5\n");
+    assert_all(&m, &["edges.csv row 4, column 2: \"abc\" is not a number"]);
+    let m = csv_error("0,,5\n");
+    assert_all(&m, &["edges.csv row 1, column 2 is empty"]);
+    let m = csv_error("0,1,5,\n");
+    assert_all(&m, &["edges.csv row 1, column 4 is empty"]);
+    let m = csv_error("0,1,5\n1;2;5\n");
+    assert_all(
+        &m,
+        &["edges.csv row 2, column 1: \"1;2;5\" is not a number"],
+    );
+    // Only the offending cell is quoted, and only its start.
+    let long = "x".repeat(5000);
+    let m = csv_error(&format!(
+        "# secret comment\nsecret_header,b,c\n0,1,5\n1,{long},5\n2,3,secret_cell\n"
+    ));
+    assert_all(
+        &m,
+        &["edges.csv row 2, column 2: \"xxxxxxxxxxxxxxxxxxxxxxxx…\""],
+    );
+    assert!(!m.contains("secret"), "{m}");
+    assert!(m.len() < 600, "{m}");
+    // Control characters are escaped, not printed.
+    let m = csv_error("0,1,5\n1,\u{1b}[31mred,5\n");
+    assert!(!m.contains('\u{1b}'), "{m}");
+    assert_all(&m, &["row 2, column 2: \"\\u{1b}[31mred\" is not a number"]);
+}
+
+#[test]
+fn empty_files_and_headers_without_rows() {
+    assert_all(&csv_error(""), &["edges.csv is empty"]);
+    assert_all(&csv_error("\n  \n"), &["edges.csv is empty"]);
+    assert_all(
+        &csv_error("source,target,weight\n"),
+        &["edges.csv has a header but no rows"],
+    );
+    assert_all(
+        &csv_error("# just a comment\n"),
+        &["edges.csv has only comments, no rows"],
+    );
+    // An empty .npy file, and a list file with a header only.
+    let spec = edge_spec("edges.npy");
+    let m = error_with(&spec, &[("edges.npy", b"")]);
+    assert_all(&m, &["edges.npy: the file is empty"]);
+    let m = error_with(&tau_spec("tau.csv"), &[("tau.csv", b"tau_m\n")]);
+    assert_all(
+        &m,
+        &[
+            "population \"exc\"",
+            "tau_m: tau.csv has a header but no rows",
+        ],
+    );
+}
+
+#[test]
+fn binary_files_that_are_not_npy_are_errors() {
+    let m = csv_error("");
+    assert!(m.contains("empty"));
+    let spec = edge_spec("edges.bin");
+    let m = error_with(&spec, &[("edges.bin", &[0xff, 0xfe, 0x00, 0x81, 0x92])]);
+    assert_all(
+        &m,
+        &["edges.bin is neither a .npy file nor text (it is not UTF-8)"],
+    );
+    let m = error_with(&tau_spec("tau.npy"), &[("tau.npy", b"20\n20\n")]);
+    assert_all(&m, &["tau.npy: not a .npy file"]);
+}
+
+#[test]
+fn edge_lists_need_two_to_four_columns() {
+    let m = csv_error("0,1,5,1,9\n");
+    assert_all(
+        &m,
+        &["edges.csv has 5 columns, but an edge list has 2 to 4"],
+    );
+    let m = csv_error("0\n1\n");
+    assert_all(&m, &["edges.csv has 1 column, but an edge list has 2 to 4"]);
+    let spec = edge_spec("edges.npy");
+    let a = npy::encode(&[6], &[0.0f64, 1.0, 2.0, 3.0, 4.0, 5.0]);
+    let m = error_with(&spec, &[("edges.npy", &a)]);
+    assert_all(&m, &["edges.npy has shape [6], expected (E, 2..4)"]);
+}
+
+#[test]
+fn npy_shape_and_body_must_agree() {
+    let spec = tau_spec("tau.npy");
+    let m = error_with(&spec, &[("tau.npy", &f8_with_shape("(100,)", 60))]);
+    assert_all(
+        &m,
+        &[
+            at(&spec, "tau_m =").as_str(),
+            "population \"exc\"",
+            "tau_m: tau.npy: the file is shorter than its shape says (header 100 values, body 60)",
+            "hint: save the array again with numpy.save",
+        ],
+    );
+    let m = error_with(&spec, &[("tau.npy", &f8_with_shape("(80,)", 100))]);
+    assert_all(
+        &m,
+        &[
+            "tau.npy: the file is longer than its shape says (header 80 values, body 100): it has trailing bytes",
+        ],
+    );
+    // A body cut inside a value.
+    let mut cut = f8_with_shape("(80,)", 80);
+    cut.truncate(cut.len() - 4);
+    let m = error_with(&spec, &[("tau.npy", &cut)]);
+    assert_all(&m, &["(header 80 values, body 79 and 4 bytes)"]);
+    // Edge lists too.
+    let m = error_with(
+        &edge_spec("edges.npy"),
+        &[("edges.npy", &f8_with_shape("(10, 3)", 20))],
+    );
+    assert_all(
+        &m,
+        &["edges.npy: the file is shorter than its shape says (header 30 values, body 20)"],
+    );
+}
+
+#[test]
+fn npy_headers_that_are_truncated_or_not_read() {
+    let spec = tau_spec("tau.npy");
+    let good = npy::encode(&[80], &[20.0f64; 80]);
+    assert!(validate_with(&spec, &[("tau.npy", &good)]).is_ok());
+    for n in [4, 8, 9, 40] {
+        let m = error_with(&spec, &[("tau.npy", &good[..n])]);
+        assert_all(&m, &["tau_m: tau.npy: truncated header"]);
+    }
+    let body = [0u8; 80 * 8];
+    let with = |descr: &str, order: &str, shape: &str| {
+        let h = format!("{{'descr': {descr}, 'fortran_order': {order}, 'shape': {shape}, }}");
+        error_with(&spec, &[("tau.npy", &npy_raw(&h, &body))])
+    };
+    let m = with("'<c16'", "False", "(40,)");
+    assert_all(&m, &["tau.npy: dtype <c16 is complex"]);
+    let m = with("'<U8'", "False", "(80,)");
+    assert_all(&m, &["tau.npy: unsupported dtype <U8"]);
+    let m = with("'<f2'", "False", "(320,)");
+    assert_all(&m, &["tau.npy: dtype <f2 (float16) is not supported"]);
+    let m = with("[('a', '<f8')]", "False", "(80,)");
+    assert_all(&m, &["structured dtypes"]);
+    let m = with("'<f8'", "True", "(2, 4, 10)");
+    assert_all(&m, &["Fortran-ordered arrays of more than 2 dimensions"]);
+    let m = with("'<f8'", "False", "(eighty,)");
+    assert_all(&m, &["tau.npy: shape (eighty,) is not a tuple of sizes"]);
+    let m = error_with(&spec, &[("tau.npy", &npy_raw("{'descr': '<f8'}", &body))]);
+    assert_all(&m, &["tau.npy: the header has no 'fortran_order'"]);
+    // A list must be one value per element, not a matrix of the same size.
+    let m = with("'<f8'", "False", "(40, 2)");
+    assert_all(
+        &m,
+        &["tau_m: tau.npy has shape [40, 2], but a list is one value per element (80)"],
+    );
+    // A Fortran-ordered matrix is read in its true order.
+    let mut data = vec![];
+    for c in 0..4 {
+        for r in 0..5 {
+            data.push([r as f64, r as f64, 20.0, 1.0 + r as f64][c]);
+        }
+    }
+    let body: Vec<u8> = data.iter().flat_map(|x| x.to_le_bytes()).collect();
+    let h = "{'descr': '<f8', 'fortran_order': True, 'shape': (5, 4), }";
+    let r = validate_with(
+        &edge_spec("edges.npy"),
+        &[("edges.npy", &npy_raw(h, &body))],
+    )
+    .unwrap();
+    let Rule::EdgeList(e) = &r.projections[0].rule else {
+        panic!("not an edge list")
+    };
+    assert_eq!(e.target, vec![0, 1, 2, 3, 4]);
+    assert_eq!(e.delay.as_ref().unwrap()[4], 5.0);
+}
+
+#[test]
+fn every_truncation_and_corruption_is_an_error_not_a_panic() {
+    let spec = tau_spec("tau.npy");
+    let good = npy::encode(&[80], &[20.0f64; 80]);
+    for n in 0..good.len() {
+        let m = error_with(&spec, &[("tau.npy", &good[..n])]);
+        assert!(m.contains("tau.npy"), "{n}: {m}");
+    }
+    // Every byte of the header replaced by a few others.
+    let hlen = 10 + u16::from_le_bytes([good[8], good[9]]) as usize;
+    for i in 0..hlen {
+        for b in [0u8, b'(', b',', b'\'', 0xff] {
+            let mut bad = good.clone();
+            bad[i] = b;
+            // Either accepted (the change did not matter) or an error naming the file.
+            if let Err(e) = validate_with(&spec, &[("tau.npy", &bad)]) {
+                let m = e.to_string();
+                assert!(m.contains("tau.npy"), "{i} {b}: {m}");
+            }
+        }
+    }
+}
+
+#[test]
+fn text_tables_serve_every_file_input() {
+    // Lists, spike times and time series may be text tables.
+    let m = validate_with(
+        &tau_spec("tau.csv"),
+        &[("tau.csv", "20\n".repeat(80).as_bytes())],
+    );
+    assert!(m.is_ok(), "{m:?}");
+    let spike_spec = format!(
+        "{GOOD}\n[[input]]\nkind = \"spike_times\"\ntarget = \"exc\"\nfile = \"spikes.csv\"\nweight = \"10 pA\"\n"
+    );
+    let ok = validate_with(&spike_spec, &[("spikes.csv", b"neuron,time\n0,1\n3,2.5\n")]);
+    assert!(ok.is_ok(), "{ok:?}");
+    let m = error_with(&spike_spec, &[("spikes.csv", b"neuron,time\n0,1\n3\n")]);
+    assert_all(
+        &m,
+        &[
+            at(&spike_spec, "file =").as_str(),
+            "input",
+            "spikes.csv: row 2 has 1 column, row 1 has 2",
+        ],
+    );
+    let m = error_with(&spike_spec, &[("spikes.csv", b"0,1,2\n1,2,3\n")]);
+    assert_all(&m, &["spikes.csv has shape [2, 3], expected (N, 2)"]);
+}
