@@ -5,7 +5,8 @@ use anyhow::{Context, Result};
 use clap::Args;
 use ganglion_base::files::{self, OutputDir, Replace};
 use ganglion_base::names::file_safe;
-use ganglion_model::{MODELS, Resolved, Scalar, load, validate as validate_spec};
+use ganglion_model::validate::{Overrides, validate_with};
+use ganglion_model::{MODELS, Resolved, load};
 use ganglion_plot::{Figure, Panel, RasterOptions, raster};
 use ganglion_sim::{Network, Results};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -31,7 +32,7 @@ pub struct RunArgs {
     #[arg(long)]
     seed: Option<u64>,
     /// Simulated time, e.g. "500 ms" (overrides [simulation] duration).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     duration: Option<String>,
     /// Skip the raster and rate plots.
     #[arg(long)]
@@ -51,28 +52,34 @@ pub struct RunArgs {
     all_weights: bool,
 }
 
-/// Load, apply overrides, validate.
-fn prepare(
-    spec: &Path,
-    threads: Option<usize>,
-    seed: Option<u64>,
-    duration: Option<&str>,
-) -> Result<Resolved> {
-    let (mut circuit, source) = load(spec)?;
-    if let Some(t) = threads {
-        circuit.simulation.threads = t;
+/// Load and validate with the command line's overrides (validation checks them as flags, so
+/// that their problems name the flag, not a line of the spec); the notices (values rounded
+/// or capped) are printed on stderr and returned for the manifest.
+fn prepare(spec: &Path, overrides: &Overrides) -> Result<(Resolved, Vec<String>)> {
+    let (circuit, source) = load(spec)?;
+    let (r, notes) = match validate_with(&circuit, &source, overrides) {
+        Ok(x) => x,
+        // Problems of the flags alone are not "the spec's problems".
+        Err(e)
+            if e.problems()
+                .iter()
+                .all(|p| p.file.is_none() && p.object.starts_with("--"))
+                && !e.problems().is_empty() =>
+        {
+            let lines: Vec<String> = e.problems().iter().map(|p| p.to_string()).collect();
+            anyhow::bail!("{}", lines.join("\n"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut err = std::io::stderr().lock();
+    for n in &notes {
+        writeln!(err, "note: {}", n.replace('\n', "\n  "))?;
     }
-    if let Some(s) = seed {
-        circuit.simulation.seed = s;
-    }
-    if let Some(d) = duration {
-        circuit.simulation.duration = Scalar::Text(d.to_string());
-    }
-    Ok(validate_spec(&circuit, &source)?)
+    Ok((r, notes))
 }
 
 pub fn validate(spec: &Path) -> Result<ExitCode> {
-    let r = prepare(spec, None, None, None)?;
+    let (r, _) = prepare(spec, &Overrides::default())?;
     let neurons: usize = r.populations.iter().map(|p| p.size).sum();
     let mut out = std::io::stdout().lock();
     writeln!(
@@ -130,12 +137,12 @@ pub fn models() -> Result<ExitCode> {
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     let t_start = Instant::now();
-    let r = prepare(
-        &args.spec,
-        args.threads,
-        args.seed,
-        args.duration.as_deref(),
-    )?;
+    let overrides = Overrides {
+        threads: args.threads,
+        seed: args.seed,
+        duration: args.duration.clone(),
+    };
+    let (r, notes) = prepare(&args.spec, &overrides)?;
     let dest = args
         .out
         .clone()
@@ -185,7 +192,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
 
     let t_write = Instant::now();
     // On any error below, dropping `out` removes the temporary folder.
-    let manifest = write_outputs(out.path(), &args, &r, &net, &results, t_write)?;
+    let manifest = write_outputs(out.path(), &args, (&r, notes), &net, &results, t_write)?;
     let dest = out.commit()?;
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -204,15 +211,16 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Write the recordings, final weights, plots, the spec and the manifest into `dir`; `notes`
+/// (validation's notices) go into the manifest with those of writing.
 fn write_outputs(
     dir: &Path,
     args: &RunArgs,
-    r: &Resolved,
+    (r, mut notes): (&Resolved, Vec<String>),
     net: &Network,
     res: &Results,
     t_write: Instant,
 ) -> Result<serde_json::Value> {
-    let mut notes: Vec<String> = vec![];
     let mut files: Vec<serde_json::Value> = res
         .write_npy(dir)
         .with_context(|| format!("cannot write recordings into {}", dir.display()))?
@@ -224,7 +232,11 @@ fn write_outputs(
         let name = &net.projection_names()[j];
         let count = net.synapse_count_of(j);
         if count > 10_000_000 && !args.all_weights {
-            notes.push(format!("final weights of \"{name}\" not written ({count} synapses); pass --all-weights or record a subset with a weights monitor"));
+            let note = format!(
+                "final weights of \"{name}\" not written ({count} synapses); pass --all-weights or record a subset with a weights monitor"
+            );
+            eprintln!("note: {note}");
+            notes.push(note);
             continue;
         }
         let file = format!("weights_{}.npy", file_safe(name));
@@ -370,7 +382,7 @@ fn print_summary(
         neurons,
         res.synapses,
         res.bytes_per_synapse,
-        res.duration_ms,
+        (res.duration_ms * 1e9).round() / 1e9,
         r.dt,
         r.threads,
         if r.threads == 1 { "" } else { "s" }

@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 
 pub use crate::memory::available_memory;
 pub use plasticity::{PLASTICITY_RULES, PlasticityRule};
+pub use simulation::{MAX_STEPS, THREADS_PER_CORE};
 
 /// Where a spec came from: file (for messages and relative paths) and its text (for lines).
 #[derive(Debug, Clone, Default)]
@@ -48,12 +49,48 @@ impl Source {
     }
 }
 
-/// Read a TOML spec file into a [`Circuit`] and its [`Source`].
+/// The largest spec file that is read (inline lists make specs long, but not this long).
+pub const MAX_SPEC_BYTES: u64 = 256 << 20;
+
+/// Why a path cannot be read as a data or spec file: it is not a regular file (a device
+/// such as /dev/zero, a pipe or a folder never ends or is not a file at all). `None` when it
+/// is a regular file or cannot be inspected (the reader then reports why).
+pub fn not_regular(path: &Path) -> Option<&'static str> {
+    let m = std::fs::metadata(path).ok()?;
+    if m.is_file() {
+        return None;
+    }
+    Some(if m.is_dir() {
+        "it is a folder, not a file"
+    } else {
+        "it is not a regular file (a device, pipe or socket); only regular files are read"
+    })
+}
+
+/// Read a TOML spec file into a [`Circuit`] and its [`Source`]. Only a regular file of at
+/// most [`MAX_SPEC_BYTES`] is read (a device such as /dev/zero would never end).
 pub fn load(path: &Path) -> Result<(Circuit, Source), ModelError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io {
+    let io = |source| ModelError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let invalid = |why: String| io(std::io::Error::new(std::io::ErrorKind::InvalidInput, why));
+    if let Some(why) = not_regular(path) {
+        return Err(invalid(why.into()));
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    if len > MAX_SPEC_BYTES {
+        return Err(invalid(format!(
+            "it has {len} bytes, more than the {MAX_SPEC_BYTES} a spec may have; put large data in .npy files"
+        )));
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut std::io::Read::take(file, MAX_SPEC_BYTES + 1),
+        &mut text,
+    )
+    .map_err(io)?;
     let circuit = parse_str(&text, path)?;
     Ok((
         circuit,
@@ -96,15 +133,47 @@ pub fn validate_circuit(c: &Circuit) -> Result<Resolved, ModelError> {
     validate(c, &Source::default())
 }
 
-/// Validate a circuit and resolve it to base units. All problems are reported together.
+/// Settings given on the command line that replace the spec's `[simulation]` values.
+/// Problems and notices about them name the flag (`--duration "-5 ms": ...`), not a line.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--threads N` (0: all cores).
+    pub threads: Option<usize>,
+    /// `--seed S`.
+    pub seed: Option<u64>,
+    /// `--duration "500 ms"`.
+    pub duration: Option<String>,
+}
+
+/// Validate a circuit and resolve it to base units. All problems are reported together;
+/// notices (values rounded or capped, see [`validate_with`]) are dropped.
 pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
+    validate_with(c, src, &Overrides::default()).map(|(r, _)| r)
+}
+
+/// Validate a circuit with command-line `overrides`, and return the resolved circuit with
+/// its notices: what validation changed without it being an error (a duration rounded to
+/// whole steps, a thread count capped, spikes after the end of the run), each a sentence
+/// that says exactly what was done, with the file, line and object like a problem.
+pub fn validate_with(
+    c: &Circuit,
+    src: &Source,
+    overrides: &Overrides,
+) -> Result<(Resolved, Vec<String>), ModelError> {
     let mut ctx = Ctx {
         src,
         problems: vec![],
         dt: 0.1,
+        dt_known: true,
+        run_steps: None,
+        overrides,
+        notes: vec![],
+        broken: Default::default(),
     };
-    let sim = simulation::resolve(&mut ctx, &c.simulation);
+    let mut sim = simulation::resolve(&mut ctx, &c.simulation);
     let (populations, pops_ok) = population::resolve_all(&mut ctx, &c.populations);
+    let neurons = populations.iter().map(|p| p.size).sum();
+    sim.threads = simulation::threads(&mut ctx, &c.simulation, neurons);
     let projections = projection::resolve_all(&mut ctx, &c.projections, &populations);
     let inputs = input::resolve_all(&mut ctx, &c.inputs, &populations);
     let monitors = monitor::resolve_all(&mut ctx, &c.monitors, &populations, &projections);
@@ -117,6 +186,7 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
         &monitors,
     );
     if !ctx.problems.is_empty() || !pops_ok {
+        debug_assert!(!ctx.problems.is_empty(), "a failure without a problem");
         return Err(ModelError::Invalid(ctx.problems));
     }
     let name = src
@@ -125,28 +195,33 @@ pub fn validate(c: &Circuit, src: &Source) -> Result<Resolved, ModelError> {
         .and_then(|f| f.file_stem())
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "circuit".into());
-    Ok(Resolved {
+    let resolved = Resolved {
         name,
         dt: ctx.dt,
         steps: sim.steps,
-        seed: c.simulation.seed,
+        seed: overrides.seed.unwrap_or(c.simulation.seed),
         threads: sim.threads,
         populations,
         projections,
         inputs,
         monitors,
         memory,
-    })
+    };
+    Ok((resolved, ctx.notes))
 }
 
 /// One object of the spec that problems are reported against: its `[[section]]`, its index
-/// there (for lines) and its name in messages, e.g. `projection "exc→inh"`.
+/// there (for lines) and its name in messages, e.g. `projection "exc→inh"`; or a
+/// command-line flag (section [`FLAG`]), reported without a file or line.
 #[derive(Debug, Clone)]
 pub(crate) struct Obj {
     section: &'static str,
     index: usize,
     name: String,
 }
+
+/// The section of an [`Obj`] that is a command-line flag.
+const FLAG: &str = "--";
 
 impl Obj {
     fn new(section: &'static str, index: usize, name: String) -> Obj {
@@ -155,6 +230,16 @@ impl Obj {
             index,
             name,
         }
+    }
+
+    /// The command-line flag `flag` given `value`: `--duration "500 ms"`.
+    fn flag(flag: &str, value: impl std::fmt::Display) -> Obj {
+        Obj::new(FLAG, 0, format!("{flag} {value}"))
+    }
+
+    /// Whether this is a command-line flag.
+    fn is_flag(&self) -> bool {
+        self.section == FLAG
     }
 }
 
@@ -180,24 +265,61 @@ impl From<Option<String>> for Hint {
     }
 }
 
-/// The validation state: the source for lines and files, the problems so far, and dt.
+/// The validation state: the source for lines and files, the problems and notices so far,
+/// dt and the run's length, and the objects that failed (so that what refers to them is not
+/// reported again as "not defined").
 pub(crate) struct Ctx<'a> {
     src: &'a Source,
     problems: Vec<Problem>,
     /// The time step [ms] (0.1 until `[simulation]` is read).
     dt: f64,
+    /// Whether dt is the spec's (false when it was invalid: comparisons with dt are skipped,
+    /// since they would only repeat that problem).
+    dt_known: bool,
+    /// The run's length in steps, when valid.
+    run_steps: Option<u64>,
+    /// Command-line settings that replace the spec's.
+    overrides: &'a Overrides,
+    /// Notices: what was rounded, capped or will not take effect.
+    notes: Vec<String>,
+    /// Names of objects (`"population"`, name) that are defined but failed to resolve.
+    broken: std::collections::HashSet<(&'static str, String)>,
 }
 
 impl Ctx<'_> {
     /// Report a problem of `o` on the line of `key` (the object's first line when absent).
     fn report(&mut self, o: &Obj, key: &str, message: impl Into<String>, hint: impl Into<Hint>) {
+        let (file, line) = self.place(o, key);
         self.problems.push(Problem {
-            file: self.src.file.clone(),
-            line: self.src.map.locate(o.section, o.index, Some(key)),
+            file,
+            line,
             object: o.name.clone(),
             message: message.into(),
             hint: hint.into().0,
         });
+    }
+
+    /// Record a notice about `o` (at the line of `key`): something validation rounded, capped
+    /// or found will not take effect, said exactly; shown like a problem, without a hint.
+    fn note(&mut self, o: &Obj, key: &str, message: impl Into<String>) {
+        let (file, line) = self.place(o, key);
+        let p = Problem {
+            file,
+            line,
+            object: o.name.clone(),
+            message: message.into(),
+            hint: None,
+        };
+        self.notes.push(p.to_string());
+    }
+
+    /// The file and line of `key` of `o` (none for a command-line flag).
+    fn place(&self, o: &Obj, key: &str) -> (Option<PathBuf>, Option<usize>) {
+        if o.is_flag() {
+            return (None, None);
+        }
+        let line = self.src.map.locate(o.section, o.index, Some(key));
+        (self.src.file.clone(), line)
     }
 
     /// Report an unknown name with the one hint format for names: the closest candidate,
@@ -234,26 +356,104 @@ impl Ctx<'_> {
         found
     }
 
+    /// Mark `name` of `section` as defined but failed (its problems are reported), so that
+    /// references to it are not reported again.
+    fn mark_broken(&mut self, section: &'static str, name: &str) {
+        self.broken.insert((section, name.to_string()));
+    }
+
+    /// Whether `name` of `section` is defined but failed to resolve.
+    fn is_broken(&self, section: &'static str, name: &str) -> bool {
+        self.broken.contains(&(section, name.to_string()))
+    }
+
     /// A file named in the spec, relative to the spec file.
     fn path(&self, file: &str) -> PathBuf {
         self.src.base_dir().join(file)
     }
 
-    /// Whole steps of dt in `ms` (at least one), or a report that it is shorter than dt.
-    fn steps(&mut self, o: &Obj, key: &str, what: &str, ms: f64) -> Option<u64> {
-        let k = (ms / self.dt).round();
-        if k < 1.0 {
-            let shown = crate::units::show(ms, crate::units::Dim::Time);
-            self.report(
-                o,
-                key,
-                format!("{what} {shown} is shorter than dt"),
-                NO_HINT,
-            );
+    /// Whether `file` (named by `key` of `o`) may be read: a report when it exists but is not
+    /// a regular file (a device such as /dev/zero never ends). A missing file passes: its
+    /// reader reports it.
+    fn readable(&mut self, o: &Obj, key: &str, what: &str, file: &str) -> bool {
+        let path = self.path(file);
+        match not_regular(&path) {
+            None => true,
+            Some(why) => {
+                let msg = format!("{what}cannot read {}: {why}", path.display());
+                self.report(o, key, msg, "name a .npy or text file");
+                false
+            }
+        }
+    }
+
+    /// A value or distribution as [`Ctx::distribution`], once a list file it names has been
+    /// found readable.
+    fn value(
+        &mut self,
+        v: &Value,
+        dim: crate::units::Dim,
+        o: &Obj,
+        key: &str,
+        what: &str,
+        count: Option<usize>,
+    ) -> Option<Distribution> {
+        if let Value::Dist(DistSpec {
+            file: Some(file), ..
+        }) = v
+            && !self.readable(o, key, &format!("{what}: "), file)
+        {
             return None;
+        }
+        self.distribution(v, dim, o, key, what, count)
+    }
+
+    /// Whether `ms` is shorter than dt (false when dt itself was invalid).
+    fn below_dt(&self, ms: f64) -> bool {
+        self.dt_known && ms < self.dt - 1e-9
+    }
+
+    /// Whether `ms` is a whole number of steps of dt (true when dt itself was invalid).
+    fn on_grid(&self, ms: f64) -> bool {
+        let k = ms / self.dt;
+        // Within floating-point error of a whole number (0.3 / 0.1 is 2.9999999999999996).
+        !self.dt_known || (k - k.round()).abs() <= 1e-6 + 1e-12 * k.abs()
+    }
+
+    /// Whole steps of dt in `ms` (at least one), or a report that it is shorter than dt;
+    /// a notice when `ms` is not a whole number of steps and was rounded.
+    fn steps(&mut self, o: &Obj, key: &str, what: &str, ms: f64) -> Option<u64> {
+        let shown = fmt_ms(ms);
+        if self.below_dt(ms) || ms.is_nan() {
+            let msg = format!("{what} {shown} is shorter than dt {}", fmt_ms(self.dt));
+            let hint = format!("{key} = \"{}\" (one step) or longer", fmt_ms(self.dt));
+            self.report(o, key, msg, hint);
+            return None;
+        }
+        let k = (ms / self.dt).round().max(1.0);
+        if !self.on_grid(ms) {
+            let msg = format!(
+                "{what} {shown} is not a whole number of steps of dt {}: it is rounded to {k} steps = {}",
+                fmt_ms(self.dt),
+                fmt_ms(k * self.dt)
+            );
+            self.note(o, key, msg);
         }
         Some(k as u64)
     }
+
+    /// The end of the run [ms], when its length is known.
+    fn run_end(&self) -> Option<f64> {
+        self.run_steps.map(|s| s as f64 * self.dt)
+    }
+}
+
+/// `x` ms as a time, rounded to a billionth of a ms: `"0.3 ms"`, not `"0.30000000000000004 ms"`.
+pub(crate) fn fmt_ms(x: f64) -> String {
+    if !x.is_finite() || x.abs() >= 1e15 {
+        return format!("{x:e} ms");
+    }
+    format!("{} ms", (x * 1e9).round() / 1e9)
 }
 
 /// `did you mean "x"?` when a candidate is close to `word`, else `<label>: a, b, c`.

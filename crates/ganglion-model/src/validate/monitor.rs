@@ -1,8 +1,8 @@
 //! `[[monitor]]`: spikes, state variables, population rates and plastic weights, each
 //! resolved by its own function from the table [`MONITOR_KINDS`].
 
-use super::{Ctx, Obj, population};
-use crate::resolved::{MonitorKind, ResolvedMonitor, ResolvedPopulation, ResolvedProjection};
+use super::{Ctx, Obj, fmt_ms, input, population};
+use crate::resolved::{MonitorKind, ResolvedMonitor, ResolvedPopulation, ResolvedProjection, Rule};
 use crate::spec::{Monitor, Scalar};
 use crate::units::Dim;
 
@@ -24,6 +24,49 @@ const MONITOR_KINDS: &[(&str, Resolve)] = &[
     ("weights", weights),
 ];
 
+/// The fields each monitor kind reads, besides `kind`: any other field set is a problem
+/// (it would be ignored).
+const KIND_FIELDS: &[(&str, &[&str])] = &[
+    ("spikes", &["population", "neurons", "count"]),
+    (
+        "state",
+        &["population", "neurons", "count", "variables", "every"],
+    ),
+    ("rate", &["population", "bin"]),
+    ("weights", &["projection", "count", "every"]),
+];
+
+/// Fields set on `m` that its kind does not read, reported; false when there are any.
+fn fields_used(ctx: &mut Ctx, m: &Monitor, o: &Obj) -> bool {
+    let Some((_, fields)) = KIND_FIELDS.iter().find(|(k, _)| *k == m.kind) else {
+        return true; // an unknown kind is reported by the lookup
+    };
+    let set: Vec<String> = toml::Table::try_from(m)
+        .map(|t| t.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut ok = true;
+    for f in set.iter().filter(|f| f.as_str() != "kind") {
+        if fields.contains(&f.as_str()) || (f == "population" && m.population.is_empty()) {
+            continue;
+        }
+        let msg = format!("`{f}` is not used by a {} monitor", m.kind);
+        let owners: Vec<&str> = KIND_FIELDS
+            .iter()
+            .filter(|(_, fs)| fs.contains(&f.as_str()))
+            .map(|(k, _)| *k)
+            .collect();
+        let hint = format!(
+            "a {} monitor takes: {}; `{f}` belongs to {}",
+            m.kind,
+            fields.join(", "),
+            owners.join(", ")
+        );
+        ctx.report(o, f, msg, hint);
+        ok = false;
+    }
+    ok
+}
+
 /// Resolve every monitor.
 pub(super) fn resolve_all(
     ctx: &mut Ctx,
@@ -44,6 +87,7 @@ pub(super) fn resolve_all(
         };
         let resolved = ctx
             .lookup(MONITOR_KINDS, &m.kind, &o, "kind", "monitor kind", "kinds")
+            .filter(|_| fields_used(ctx, m, &o))
             .and_then(|resolve| resolve(ctx, &env));
         out.extend(resolved);
     }
@@ -67,29 +111,71 @@ fn population<'a>(
     )?;
     let pp = &env.pops[p];
     let neurons: Option<Vec<u32>> = match (&m.neurons, m.count) {
-        (Some(n), _) => Some(n.clone()),
-        (None, Some(k)) => Some((0..k.min(pp.size as u32)).collect()),
+        (Some(_), Some(_)) => {
+            let msg = "a monitor takes `neurons` or `count`, not both";
+            let hint = "neurons = [0, 5, 9] lists neurons, count = 10 records the first 10";
+            ctx.report(env.o, "count", msg, hint);
+            return None;
+        }
+        (Some(n), None) => {
+            if !input::neuron_list(ctx, env.o, n, (&pp.name, pp.size), "monitor") {
+                return None;
+            }
+            Some(n.clone())
+        }
+        (None, Some(k)) => {
+            count_within(
+                ctx,
+                env.o,
+                k as usize,
+                pp.size,
+                &format!("population \"{}\"", pp.name),
+            )?;
+            Some((0..k).collect())
+        }
         (None, None) => None,
     };
-    if let Some(ns) = &neurons
-        && let Some(&bad) = ns.iter().find(|&&n| n as usize >= pp.size)
-    {
-        let msg = format!("neuron {bad} does not exist (size {})", pp.size);
-        ctx.report(
-            env.o,
-            "neurons",
-            msg,
-            format!("indices run from 0 to {}", pp.size - 1),
-        );
-        return None;
-    }
     Some((p, pp, neurons))
 }
 
-/// An interval in whole steps: `default` ms when absent, at least dt.
+/// A `count` of at least 1 and at most `size`, the number of `what`'s elements; a report
+/// otherwise (a larger count is not quietly reduced).
+fn count_within(ctx: &mut Ctx, o: &Obj, count: usize, size: usize, what: &str) -> Option<()> {
+    if count == 0 {
+        let hint = "count = 10 records the first 10; omit it to record all";
+        ctx.report(o, "count", "count = 0 records nothing", hint);
+        return None;
+    }
+    if count > size {
+        let msg = format!("count = {count} is larger than {what}, which has {size}");
+        let hint = format!("count = {size} or less, or omit it to record all");
+        ctx.report(o, "count", msg, hint);
+        return None;
+    }
+    Some(())
+}
+
+/// An interval in whole steps: `default` ms when absent, at least dt; a notice when it is
+/// longer than the run.
 fn interval(ctx: &mut Ctx, env: &Env, s: Option<&Scalar>, key: &str, default: f64) -> Option<u64> {
     let v = ctx.quantity_or(s, default, Dim::Time, env.o, key, key)?;
-    ctx.steps(env.o, key, key, v)
+    let k = ctx.steps(env.o, key, key, v)?;
+    if let Some(run) = ctx.run_steps
+        && k > run
+        && s.is_some()
+    {
+        let what = match key {
+            "bin" => "the only bin is the whole run",
+            _ => "nothing is recorded",
+        };
+        let msg = format!(
+            "{key} {} is longer than the run ({}): {what}",
+            fmt_ms(v),
+            fmt_ms(run as f64 * ctx.dt)
+        );
+        ctx.note(env.o, key, msg);
+    }
+    Some(k)
 }
 
 fn spikes(ctx: &mut Ctx, env: &Env) -> Option<ResolvedMonitor> {
@@ -118,7 +204,9 @@ fn rate(ctx: &mut Ctx, env: &Env) -> Option<ResolvedMonitor> {
         );
         return None;
     }
-    let bin = interval(ctx, env, env.m.bin.as_ref(), "bin", 1.0f64.max(ctx.dt))?;
+    // Default: the whole number of steps closest to 1 ms.
+    let default = (1.0 / ctx.dt).round().max(1.0) * ctx.dt;
+    let bin = interval(ctx, env, env.m.bin.as_ref(), "bin", default)?;
     Some(ResolvedMonitor {
         population: p,
         kind: MonitorKind::Rate { bin },
@@ -176,6 +264,9 @@ fn weights(ctx: &mut Ctx, env: &Env) -> Option<ResolvedMonitor> {
         return None;
     };
     let Some(j) = env.projections.iter().position(|p| &p.name == name) else {
+        if ctx.is_broken("projection", name) {
+            return None;
+        }
         let msg = format!("projection \"{name}\" is not defined");
         let names = env.projections.iter().map(|p| p.name.as_str());
         ctx.unknown(o, "projection", msg, name, names, "projections");
@@ -187,12 +278,28 @@ fn weights(ctx: &mut Ctx, env: &Env) -> Option<ResolvedMonitor> {
         ctx.report(o, "projection", msg, hint);
         return None;
     }
+    let pr = &env.projections[j];
+    let count = env.m.count.unwrap_or(100) as usize;
+    if env.m.count.is_some() {
+        // The synapse count is known before building only for these rules.
+        let (ns, nt) = (env.pops[pr.source].size, env.pops[pr.target].size);
+        let exact = match &pr.rule {
+            Rule::AllToAll | Rule::OneToOne | Rule::EdgeList(_) => {
+                Some(pr.expected_synapses as usize)
+            }
+            Rule::FixedIndegree(k) => Some(*k as usize * nt),
+            Rule::FixedOutdegree(k) => Some(*k as usize * ns),
+            Rule::FixedProbability(_) => None,
+        };
+        let what = format!("projection \"{name}\"'s synapses");
+        count_within(ctx, o, count, exact.unwrap_or(usize::MAX), &what)?;
+    }
     let every = interval(ctx, env, env.m.every.as_ref(), "every", ctx.dt)?;
     Some(ResolvedMonitor {
-        population: env.projections[j].target,
+        population: pr.target,
         kind: MonitorKind::Weights {
             projection: j,
-            count: env.m.count.unwrap_or(100) as usize,
+            count,
             every,
         },
     })

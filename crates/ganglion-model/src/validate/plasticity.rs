@@ -3,7 +3,7 @@
 //! belongs to another rule is a problem ("`tau_plus` is not a parameter of rule
 //! `vogels`"), so is a missing required one; nothing else names a rule.
 
-use super::{Ctx, NO_HINT, Obj};
+use super::{Ctx, NO_HINT, Obj, fmt_ms};
 use crate::resolved::{ModulatorSource, PlasticRule, ResolvedPlasticity, ResolvedPopulation};
 use crate::spec::{Modulator, Plasticity, Scalar};
 use crate::units::{Dim, show};
@@ -163,13 +163,14 @@ pub(super) fn resolve(
     ctx.plasticity_numbers(o, pl)?;
     let env = Env { o, wdim, pops };
     let w_max = match &pl.w_max {
-        Some(s) => ctx.quantity(s, wdim, o, "w_max", "plasticity.w_max")?.abs(),
-        None => f64::INFINITY,
+        Some(s) => bound(ctx, s, wdim, o, "w_max", true),
+        None => Some(f64::INFINITY),
     };
     let w_min = match &pl.w_min {
-        Some(s) => ctx.quantity(s, wdim, o, "w_min", "plasticity.w_min")?.abs(),
-        None => 0.0,
+        Some(s) => bound(ctx, s, wdim, o, "w_min", false),
+        None => Some(0.0),
     };
+    let (w_max, w_min) = (w_max?, w_min?);
     if w_min > w_max {
         let msg = format!("plasticity w_min {w_min} is above w_max {w_max}");
         ctx.report(o, "w_min", msg, NO_HINT);
@@ -177,6 +178,27 @@ pub(super) fn resolve(
     }
     let rule = (rule.resolve)(ctx, pl, &env)?;
     Some(ResolvedPlasticity { rule, w_min, w_max })
+}
+
+/// A weight bound: a magnitude, positive for `w_max` and not negative for `w_min` (the sign
+/// of the weights is the projection's; a negative bound is a mistake, not taken as its size).
+fn bound(ctx: &mut Ctx, s: &Scalar, wdim: Dim, o: &Obj, key: &str, positive: bool) -> Option<f64> {
+    let what = format!("plasticity.{key}");
+    let v = ctx.quantity(s, wdim, o, key, &what)?;
+    if v < 0.0 || (positive && v == 0.0) {
+        let need = if positive { "positive" } else { "at least 0" };
+        let msg = format!(
+            "{what} {s} must be {need}: weights are bounded in magnitude, their sign comes from the projection"
+        );
+        let example = show(v.abs().max(f64::MIN_POSITIVE), wdim);
+        let hint = match v == 0.0 {
+            true => format!("{key} = {} (the largest weight magnitude)", wdim.example()),
+            false => format!("{key} = \"{example}\""),
+        };
+        ctx.report(o, key, msg, hint);
+        return None;
+    }
+    Some(v)
 }
 
 /// The hint for `field` written on `rule`: the rule's fields, and the rules that take it.
@@ -314,11 +336,12 @@ fn three_factor(ctx: &mut Ctx, pl: &Plasticity, env: &Env) -> Option<PlasticRule
 fn scaling(ctx: &mut Ctx, pl: &Plasticity, env: &Env) -> Option<PlasticRule> {
     let target = given(ctx, env, &pl.rho0, Dim::Frequency, "rho0")?;
     let interval = time(ctx, env, &pl.interval, "interval", 10.0)?;
+    let interval = ctx.steps(env.o, "interval", "plasticity.interval", interval)?;
     Some(PlasticRule::Scaling {
         target,
         tau: time(ctx, env, &pl.tau, "tau", 1000.0)?,
         rate: pl.rate.unwrap_or(0.1),
-        interval: ((interval / ctx.dt).round() as u64).max(1),
+        interval,
     })
 }
 
@@ -346,12 +369,28 @@ fn modulator(ctx: &mut Ctx, env: &Env, m: &Modulator, what: &str) -> Option<Modu
                 what,
                 &format!("{what}.step"),
             )?;
-            if step < ctx.dt - 1e-9 {
+            if ctx.below_dt(step) {
                 let msg = format!("{what}.step {} is shorter than dt", show(step, Dim::Time));
                 ctx.report(o, what, msg, NO_HINT);
                 return None;
             }
-            let a = super::files::read_npy(ctx, o, what, &format!("{what}: "), file)?;
+            let prefix = format!("{what}: ");
+            if !ctx.readable(o, what, &prefix, file) {
+                return None;
+            }
+            let a = super::files::read_npy(ctx, o, what, &prefix, file)?;
+            if let Some(end) = ctx.run_end()
+                && (a.data.len() as f64) * step < end - 1e-9
+            {
+                let msg = format!(
+                    "{what}: {file} has {} samples of {} = {}, shorter than the run ({end}): the {what} is 0 from then on",
+                    a.data.len(),
+                    fmt_ms(step),
+                    fmt_ms(a.data.len() as f64 * step),
+                    end = fmt_ms(end),
+                );
+                ctx.note(o, what, msg);
+            }
             Some(ModulatorSource::Series {
                 values: a.data.into(),
                 step,
@@ -359,6 +398,9 @@ fn modulator(ctx: &mut Ctx, env: &Env, m: &Modulator, what: &str) -> Option<Modu
         }
         (None, Some(name)) => {
             let Some(population) = env.pops.iter().position(|p| &p.name == name) else {
+                if ctx.is_broken("population", name) {
+                    return None;
+                }
                 let msg = format!("{what}: population \"{name}\" is not defined");
                 let names = env.pops.iter().map(|p| p.name.as_str());
                 ctx.unknown(o, what, msg, name, names, "defined populations");

@@ -44,9 +44,17 @@ pub(super) fn resolve_all(ctx: &mut Ctx, specs: &[Population]) -> (Vec<ResolvedP
                 msg,
                 format!("{hint} (`ganglion models` lists them)"),
             );
+            // Not resolved: what refers to it is not reported again as "not defined".
+            ctx.mark_broken("population", &p.name);
             all_ok = false;
             continue;
         };
+        if p.size == 0 {
+            // Reported above; what refers to it would only fail again.
+            ctx.mark_broken("population", &p.name);
+            all_ok = false;
+            continue;
+        }
         let (pop, ok) = resolve(ctx, p, model, &o);
         all_ok &= ok;
         pops.push(pop);
@@ -54,7 +62,8 @@ pub(super) fn resolve_all(ctx: &mut Ctx, specs: &[Population]) -> (Vec<ResolvedP
     (pops, all_ok)
 }
 
-/// The index of population `name`, or a report naming the `role` it plays for `o`.
+/// The index of population `name`, or a report naming the `role` it plays for `o` (none
+/// when it is defined but failed to resolve: its own problem is reported already).
 pub(super) fn find(
     ctx: &mut Ctx,
     pops: &[ResolvedPopulation],
@@ -64,7 +73,7 @@ pub(super) fn find(
     name: &str,
 ) -> Option<usize> {
     let found = pops.iter().position(|p| p.name == name);
-    if found.is_none() {
+    if found.is_none() && !ctx.is_broken("population", name) {
         let msg = format!("{role} population \"{name}\" is not defined");
         let names = pops.iter().map(|p| p.name.as_str());
         ctx.unknown(o, key, msg, name, names, "defined populations");
@@ -100,7 +109,7 @@ fn resolve(
     for info in model.params {
         let d = match p.params.get(info.name) {
             None => Some(Distribution::Const(info.default)),
-            Some(v) => ctx.distribution(v, info.dim, o, info.name, info.name, Some(p.size)),
+            Some(v) => ctx.value(v, info.dim, o, info.name, info.name, Some(p.size)),
         };
         params.push(d.unwrap_or(Distribution::Const(info.default)));
     }
@@ -114,7 +123,7 @@ fn resolve(
                     params[model.param_index(n).expect("default refers to a parameter")].clone()
                 }
             }),
-            Some(v) => ctx.distribution(v, info.dim, o, info.name, info.name, Some(p.size)),
+            Some(v) => ctx.value(v, info.dim, o, info.name, info.name, Some(p.size)),
         };
         init.push(d.unwrap_or(Distribution::Const(0.0)));
     }
@@ -202,7 +211,7 @@ fn homeostasis(
         ctx.report(o, key, msg, hint);
         return None;
     }
-    let target = ctx.distribution(
+    let target = ctx.value(
         &h.target,
         Dim::Frequency,
         o,

@@ -1,7 +1,7 @@
 //! `[[projection]]`: connectivity, weights, delays (at least dt, at most the engine's
 //! longest), receptors and Dale's law; plasticity is in [`super::plasticity`].
 
-use super::{Ctx, Obj, files, plasticity, population};
+use super::{Ctx, Obj, files, fmt_ms, plasticity, population};
 use crate::memory::{self, MAX_DELAY_STEPS};
 use crate::resolved::*;
 use crate::spec::{Projection, Sign, Value};
@@ -56,9 +56,14 @@ pub(super) fn resolve_all(
         }
         let s = population::find(ctx, pops, &o, "source", "source", &pr.source);
         let t = population::find(ctx, pops, &o, "target", "target", &pr.target);
-        let (Some(s), Some(t)) = (s, t) else { continue };
-        if let Some(p) = resolve(ctx, pr, name, &o, (s, t), pops) {
-            out.push(p);
+        let resolved = match (s, t) {
+            (Some(s), Some(t)) => resolve(ctx, pr, name.clone(), &o, (s, t), pops),
+            _ => None,
+        };
+        match resolved {
+            Some(p) => out.push(p),
+            // Its problems are reported: a monitor of it is not "not defined".
+            None => ctx.mark_broken("projection", &name),
         }
     }
     out
@@ -100,7 +105,7 @@ fn resolve(
         _ => None,
     };
     let weight = match (&pr.weight, &rule) {
-        (Some(w), _) => ctx.distribution(w, env.wdim, o, "weight", "weight", count),
+        (Some(w), _) => ctx.value(w, env.wdim, o, "weight", "weight", count),
         (None, Some(Rule::EdgeList(e))) if e.weight.is_some() => Some(Distribution::Const(0.0)),
         (None, _) => {
             let hint = format!("add weight = {}", env.wdim.example());
@@ -206,8 +211,8 @@ fn fixed_probability(ctx: &mut Ctx, env: &Env) -> Option<Rule> {
 fn fixed_degree(ctx: &mut Ctx, env: &Env, indegree: bool) -> Option<Rule> {
     let (pr, o) = (env.pr, env.o);
     let rule = &pr.connectivity.rule;
-    let pool =
-        if indegree { env.ns } else { env.nt } as u64 - u64::from(env.self_proj && !pr.autapses);
+    let pool = (if indegree { env.ns } else { env.nt } as u64)
+        .saturating_sub(u64::from(env.self_proj && !pr.autapses));
     match pr.connectivity.k {
         None => {
             let hint = format!("connectivity = {{ rule = \"{rule}\", k = 100 }}");
@@ -249,6 +254,11 @@ fn one_to_one(ctx: &mut Ctx, env: &Env) -> Option<Rule> {
 
 fn edge_list(ctx: &mut Ctx, env: &Env) -> Option<Rule> {
     let sizes = (env.ns, env.nt);
+    if let Some(file) = &env.pr.connectivity.file
+        && !ctx.readable(env.o, "connectivity", "", file)
+    {
+        return None;
+    }
     let e = files::read_edge_list(
         ctx,
         &env.pr.connectivity,
@@ -305,13 +315,13 @@ fn delay(ctx: &mut Ctx, v: Option<&Value>, o: &Obj, count: Option<usize>) -> Opt
     let Some(v) = v else {
         return Some(Distribution::Const(ctx.dt));
     };
-    let d = ctx.distribution(v, Dim::Time, o, "delay", "delay", count)?;
+    let d = ctx.value(v, Dim::Time, o, "delay", "delay", count)?;
     let (lo, hi) = d.bounds();
     let drawn = matches!(
         d,
         Distribution::Normal { .. } | Distribution::LogNormal { .. }
     );
-    if lo < ctx.dt - 1e-9 {
+    if ctx.below_dt(lo) || lo.is_nan() {
         let shown = if lo.is_finite() {
             show(lo, Dim::Time)
         } else {
@@ -331,6 +341,18 @@ fn delay(ctx: &mut Ctx, v: Option<&Value>, o: &Obj, count: Option<usize>) -> Opt
         ctx.report(o, "delay", msg, hint);
         return None;
     }
+    if let Distribution::Const(c) = d
+        && !ctx.on_grid(c)
+    {
+        let k = memory::delay_steps(c, ctx.dt);
+        let msg = format!(
+            "delay {} is not a whole number of steps of dt {}: it is rounded to {k} steps = {}",
+            fmt_ms(c),
+            fmt_ms(ctx.dt),
+            fmt_ms(k as f64 * ctx.dt)
+        );
+        ctx.note(o, "delay", msg);
+    }
     delay_within_limit(ctx, o, "delay", "delay", hi).then_some(d)
 }
 
@@ -340,7 +362,7 @@ fn edge_list_delays(ctx: &mut Ctx, ds: &[f64], o: &Obj) {
         return;
     }
     let (lo, hi) = span(ds);
-    if lo < ctx.dt - 1e-9 {
+    if ctx.below_dt(lo) {
         let msg = format!(
             "edge-list delay {} is shorter than dt {}",
             show(lo, Dim::Time),
@@ -360,6 +382,9 @@ fn edge_list_delays(ctx: &mut Ctx, ds: &[f64], o: &Obj) {
 /// steps of dt); a report with a shorter delay or a larger dt when it does not.
 fn delay_within_limit(ctx: &mut Ctx, o: &Obj, key: &str, what: &str, hi: f64) -> bool {
     let dt = ctx.dt;
+    if !ctx.dt_known {
+        return true;
+    }
     let max = MAX_DELAY_STEPS as f64;
     let longest = max * dt;
     if !hi.is_finite() {
