@@ -1,6 +1,7 @@
 //! Recorders (per partition, no sharing) and the merged results of a run.
 
 use crate::models::NeuronGroup;
+use ganglion_base::names::file_safe;
 use ganglion_model::npy;
 use ganglion_model::{MonitorKind, Resolved};
 use serde::Serialize;
@@ -515,86 +516,80 @@ impl Results {
 
     /// Write every recording as `.npy` into `dir` (which must exist). Returns the files.
     pub fn write_npy(&self, dir: &Path) -> std::io::Result<Vec<OutputFile>> {
-        let mut files = vec![];
-        let mut used = std::collections::HashSet::new();
-        let mut unique = |base: String| -> String {
-            let mut name = base.clone();
-            let mut k = 2;
-            while !used.insert(name.clone()) {
-                name = format!("{base}_{k}");
-                k += 1;
-            }
-            name
+        let mut out = NpyFolder {
+            dir,
+            files: vec![],
+            used: std::collections::HashSet::new(),
         };
         for s in &self.spikes {
-            let base = unique(format!("spikes_{}", safe(&s.population)));
-            npy::write(
-                &dir.join(format!("{base}_times.npy")),
+            let base = out.unique(format!("spikes_{}", file_safe(&s.population)));
+            let who = &s.population;
+            out.put(
+                &base,
+                "_times",
                 &[s.times_ms.len()],
                 &s.times_ms,
+                format!("spike times [ms] of \"{who}\""),
             )?;
-            npy::write(
-                &dir.join(format!("{base}_senders.npy")),
+            out.put(
+                &base,
+                "_senders",
                 &[s.senders.len()],
                 &s.senders,
+                format!("neuron index of each spike of \"{who}\""),
             )?;
-            files.push(OutputFile {
-                file: format!("{base}_times.npy"),
-                description: format!("spike times [ms] of \"{}\"", s.population),
-            });
-            files.push(OutputFile {
-                file: format!("{base}_senders.npy"),
-                description: format!("neuron index of each spike of \"{}\"", s.population),
-            });
         }
         for st in &self.states {
-            let base = unique(format!(
+            let base = out.unique(format!(
                 "state_{}_{}",
-                safe(&st.population),
-                safe(&st.variable)
+                file_safe(&st.population),
+                file_safe(&st.variable)
             ));
-            npy::write(
-                &dir.join(format!("{base}.npy")),
+            let what = format!(
+                "{} of \"{}\" (samples × neurons)",
+                st.variable, st.population
+            );
+            out.put(
+                &base,
+                "",
                 &[st.times_ms.len(), st.neurons.len()],
                 &st.values,
+                what,
             )?;
-            npy::write(
-                &dir.join(format!("{base}_times.npy")),
+            out.put(
+                &base,
+                "_times",
                 &[st.times_ms.len()],
                 &st.times_ms,
+                "sample times [ms]".into(),
             )?;
-            npy::write(
-                &dir.join(format!("{base}_neurons.npy")),
+            out.put(
+                &base,
+                "_neurons",
                 &[st.neurons.len()],
                 &st.neurons,
+                "recorded neuron indices".into(),
             )?;
-            files.push(OutputFile {
-                file: format!("{base}.npy"),
-                description: format!(
-                    "{} of \"{}\" (samples × neurons)",
-                    st.variable, st.population
-                ),
-            });
-            files.push(OutputFile {
-                file: format!("{base}_times.npy"),
-                description: "sample times [ms]".into(),
-            });
-            files.push(OutputFile {
-                file: format!("{base}_neurons.npy"),
-                description: "recorded neuron indices".into(),
-            });
         }
         for w in &self.weights {
-            let base = unique(format!("weights_{}_trace", safe(&w.projection)));
-            npy::write(
-                &dir.join(format!("{base}.npy")),
+            let base = out.unique(format!("weights_{}_trace", file_safe(&w.projection)));
+            let what = format!(
+                "weights of \"{}\" over time (samples × synapses)",
+                w.projection
+            );
+            out.put(
+                &base,
+                "",
                 &[w.times_ms.len(), w.sources.len()],
                 &w.values,
+                what,
             )?;
-            npy::write(
-                &dir.join(format!("{base}_times.npy")),
+            out.put(
+                &base,
+                "_times",
                 &[w.times_ms.len()],
                 &w.times_ms,
+                "sample times [ms]".into(),
             )?;
             let pairs: Vec<u32> = w
                 .sources
@@ -602,43 +597,18 @@ impl Results {
                 .zip(&w.targets)
                 .flat_map(|(&a, &b)| [a, b])
                 .collect();
-            npy::write(
-                &dir.join(format!("{base}_synapses.npy")),
-                &[w.sources.len(), 2],
-                &pairs,
-            )?;
-            files.push(OutputFile {
-                file: format!("{base}.npy"),
-                description: format!(
-                    "weights of \"{}\" over time (samples × synapses)",
-                    w.projection
-                ),
-            });
-            files.push(OutputFile {
-                file: format!("{base}_times.npy"),
-                description: "sample times [ms]".into(),
-            });
-            files.push(OutputFile {
-                file: format!("{base}_synapses.npy"),
-                description: "source, target of each recorded synapse".into(),
-            });
+            let what = "source, target of each recorded synapse".to_string();
+            out.put(&base, "_synapses", &[w.sources.len(), 2], &pairs, what)?;
         }
         for r in &self.rates {
-            let base = unique(format!("rate_{}", safe(&r.population)));
-            npy::write(
-                &dir.join(format!("{base}.npy")),
-                &[r.rates_hz.len()],
-                &r.rates_hz,
-            )?;
-            files.push(OutputFile {
-                file: format!("{base}.npy"),
-                description: format!(
-                    "population rate [Hz] of \"{}\" in {} ms bins",
-                    r.population, r.bin_ms
-                ),
-            });
+            let base = out.unique(format!("rate_{}", file_safe(&r.population)));
+            let what = format!(
+                "population rate [Hz] of \"{}\" in {} ms bins",
+                r.population, r.bin_ms
+            );
+            out.put(&base, "", &[r.rates_hz.len()], &r.rates_hz, what)?;
         }
-        Ok(files)
+        Ok(out.files)
     }
 
     /// Summary of a population by name.
@@ -647,16 +617,40 @@ impl Results {
     }
 }
 
-fn safe(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+/// The `.npy` files of a results folder as they are written: unique base names and the
+/// list of files with their descriptions.
+struct NpyFolder<'a> {
+    dir: &'a Path,
+    files: Vec<OutputFile>,
+    used: std::collections::HashSet<String>,
+}
+
+impl NpyFolder<'_> {
+    /// `base`, or `base_2`, `base_3`… if another recording already took it.
+    fn unique(&mut self, base: String) -> String {
+        let mut name = base.clone();
+        let mut k = 2;
+        while !self.used.insert(name.clone()) {
+            name = format!("{base}_{k}");
+            k += 1;
+        }
+        name
+    }
+
+    /// Write `data` of `shape` as `<base><suffix>.npy` and list it with `description`.
+    fn put<T: npy::NpyElement>(
+        &mut self,
+        base: &str,
+        suffix: &str,
+        shape: &[usize],
+        data: &[T],
+        description: String,
+    ) -> std::io::Result<()> {
+        let file = format!("{base}{suffix}.npy");
+        npy::write(&self.dir.join(&file), shape, data)?;
+        self.files.push(OutputFile { file, description });
+        Ok(())
+    }
 }
 
 /// Mean CV of ISIs over neurons with at least 3 spikes.
