@@ -1,6 +1,8 @@
 //! `ganglion`: build, simulate and analyse neural circuits from a TOML spec.
 
+mod checkpoint;
 mod output;
+mod panic;
 mod run;
 mod study;
 mod train;
@@ -43,6 +45,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    panic::install();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::run(args),

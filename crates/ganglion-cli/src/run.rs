@@ -1,5 +1,6 @@
 //! `ganglion run`, `ganglion validate`, `ganglion models`.
 
+use crate::checkpoint;
 use crate::output::timestamp;
 use anyhow::{Context, Result};
 use clap::Args;
@@ -50,6 +51,15 @@ pub struct RunArgs {
     /// 10 million synapses.
     #[arg(long)]
     all_weights: bool,
+    /// Save the whole engine state every this much simulated time, e.g. "10 s", into
+    /// OUT.checkpoint/ next to the results folder (removed once the results are written), so
+    /// that a killed run can be finished with --resume.
+    #[arg(long)]
+    checkpoint_every: Option<String>,
+    /// Finish a killed run from its checkpoint folder (OUT.checkpoint): same spec, seed,
+    /// threads and duration; the results are bit-identical to an uninterrupted run.
+    #[arg(long)]
+    resume: Option<PathBuf>,
 }
 
 /// Load and validate with the command line's overrides (validation checks them as flags, so
@@ -137,16 +147,55 @@ pub fn models() -> Result<ExitCode> {
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     let t_start = Instant::now();
-    let overrides = Overrides {
-        threads: args.threads,
-        seed: args.seed,
-        duration: args.duration.clone(),
+    let spec_hash = checkpoint::hash(
+        &std::fs::read(&args.spec)
+            .with_context(|| format!("cannot read {}", args.spec.display()))?,
+    );
+    // A resumed run takes what was run from its checkpoint; flags given again must agree.
+    let resumed = match &args.resume {
+        Some(dir) => Some(resume_meta(dir, &args, &spec_hash)?),
+        None => None,
+    };
+    let overrides = match &resumed {
+        Some((m, _)) => Overrides {
+            threads: Some(m.threads),
+            seed: Some(m.seed),
+            duration: m.duration.clone(),
+        },
+        None => Overrides {
+            threads: args.threads,
+            seed: args.seed,
+            duration: args.duration.clone(),
+        },
     };
     let (r, notes) = prepare(&args.spec, &overrides)?;
-    let dest = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-{}", r.name, timestamp())));
+    let dest = match (&args.out, &resumed) {
+        (Some(o), _) => o.clone(),
+        (None, Some((m, _))) => m.out.clone(),
+        (None, None) => PathBuf::from("runs").join(format!("{}-{}", r.name, timestamp())),
+    };
+    let every_steps = match (&args.checkpoint_every, &resumed) {
+        (Some(text), _) => checkpoint_steps(text, r.dt)?,
+        (None, Some((m, _))) => m.every_steps,
+        (None, None) => 0,
+    };
+    let ckpt_dir = match &args.resume {
+        Some(dir) => dir.clone(),
+        None => checkpoint::folder_of(&dest),
+    };
+    let mut meta = checkpoint::Meta {
+        ganglion_version: env!("CARGO_PKG_VERSION").into(),
+        spec: args.spec.clone(),
+        spec_hash,
+        seed: r.seed,
+        threads: r.threads,
+        duration: overrides.duration.clone(),
+        steps: r.steps,
+        step: 0,
+        every_steps,
+        out: dest.clone(),
+        simulate_s: resumed.as_ref().map_or(0.0, |(m, _)| m.simulate_s),
+    };
     // Check the destination and open the temporary folder now, before any work: a run that
     // cannot write its results refuses at once. `--force` never replaces the current folder,
     // the spec's folder or an ancestor of them, nor a folder without a manifest.
@@ -162,6 +211,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         &[spec_dir],
     )?;
     let mut net = Network::build(&r)?;
+    if let Some((_, state)) = &resumed {
+        checkpoint::restore(&mut net, state, &ckpt_dir)?;
+    }
 
     // Progress bar on stderr, shown only once the run has taken more than a second.
     let bar: Mutex<Option<ProgressBar>> = Mutex::new(None);
@@ -184,7 +236,12 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         });
         pb.set_position(done);
     };
-    let results = net.run(Some(&progress));
+    let results = if every_steps > 0 || resumed.is_some() {
+        checkpoint::run(&mut net, &mut meta, &ckpt_dir, Some(&progress))
+            .map(|sim_s| net.results(sim_s))
+    } else {
+        net.run(Some(&progress)).map_err(anyhow::Error::from)
+    };
     if let Some(pb) = bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
         pb.finish_and_clear();
     }
@@ -194,6 +251,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     // On any error below, dropping `out` removes the temporary folder.
     let manifest = write_outputs(out.path(), &args, (&r, notes), &net, &results, t_write)?;
     let dest = out.commit()?;
+    if every_steps > 0 || resumed.is_some() {
+        // The results are in place: the checkpoint has served its purpose.
+        let _ = std::fs::remove_file(ckpt_dir.join(checkpoint::FILE));
+        let _ = std::fs::remove_dir(&ckpt_dir);
+    }
     let mut out = std::io::stdout().lock();
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&manifest)?)?;
@@ -209,6 +271,62 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         )?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The checkpoint in `dir` and its state, checked against this command: same spec text, and
+/// flags given again agree with what the checkpointed run used.
+fn resume_meta(dir: &Path, args: &RunArgs, spec_hash: &str) -> Result<(checkpoint::Meta, Vec<u8>)> {
+    let (m, state) = checkpoint::read(dir)?;
+    if m.spec_hash != spec_hash {
+        anyhow::bail!(
+            "--resume {}: the checkpoint was written for {} with other contents than {} has now\n  hint: resume with the spec the run started with",
+            dir.display(),
+            m.spec.display(),
+            args.spec.display()
+        );
+    }
+    let differs = |flag: &str, given: Option<String>, used: String| -> Result<()> {
+        match given {
+            Some(g) if g != used => anyhow::bail!(
+                "--resume {}: {flag} {g} differs from the checkpointed run's {used}\n  hint: leave {flag} out when resuming",
+                dir.display()
+            ),
+            _ => Ok(()),
+        }
+    };
+    differs(
+        "--threads",
+        args.threads.map(|t| t.to_string()),
+        m.threads.to_string(),
+    )?;
+    differs(
+        "--seed",
+        args.seed.map(|t| t.to_string()),
+        m.seed.to_string(),
+    )?;
+    differs(
+        "--duration",
+        args.duration.clone(),
+        m.duration.clone().unwrap_or_else(|| "the spec's".into()),
+    )?;
+    Ok((m, state))
+}
+
+/// `--checkpoint-every TEXT` in whole steps of `dt` (at least one).
+fn checkpoint_steps(text: &str, dt: f64) -> Result<u64> {
+    let bad = |why: &str| {
+        anyhow::anyhow!(
+            "--checkpoint-every \"{text}\": {why}\n  hint: give simulated time, e.g. --checkpoint-every \"10 s\""
+        )
+    };
+    let (ms, dim) = ganglion_base::units::parse_quantity(text).map_err(|e| bad(&e.to_string()))?;
+    if dim != ganglion_base::units::Dim::Time {
+        return Err(bad("not a time"));
+    }
+    if !(ms > 0.0) || !ms.is_finite() {
+        return Err(bad("must be a positive time"));
+    }
+    Ok(((ms / dt).round() as u64).max(1))
 }
 
 /// Write the recordings, final weights, plots, the spec and the manifest into `dir`; `notes`
