@@ -147,14 +147,18 @@ pub fn models() -> Result<ExitCode> {
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     let t_start = Instant::now();
-    let spec_hash = checkpoint::hash(
-        &std::fs::read(&args.spec)
-            .with_context(|| format!("cannot read {}", args.spec.display()))?,
-    );
+    // Hashed for checkpoints; only a regular file is read (validation says what else it is).
+    let spec_hash = match std::fs::metadata(&args.spec) {
+        Ok(m) if m.is_file() && m.len() <= 256 << 20 => checkpoint::hash(
+            &std::fs::read(&args.spec)
+                .with_context(|| format!("cannot read {}", args.spec.display()))?,
+        ),
+        _ => String::new(),
+    };
     // A resumed run takes what was run from its checkpoint; flags given again must agree.
     let resumed = match &args.resume {
-        Some(dir) => Some(resume_meta(dir, &args, &spec_hash)?),
-        None => None,
+        Some(dir) if !spec_hash.is_empty() => Some(resume_meta(dir, &args, &spec_hash)?),
+        _ => None,
     };
     let overrides = match &resumed {
         Some((m, _)) => Overrides {
