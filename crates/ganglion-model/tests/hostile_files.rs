@@ -138,31 +138,25 @@ fn ragged_rows_are_errors() {
 #[test]
 fn cells_must_be_numbers() {
     let m = csv_error("source,target,weight\n0,1,5\n1,2,5\n2,3,5\n3,abc,5\n");
-    assert_all(&m, &["edges.csv row 4, column 2: \"abc\" is not a number"]);
+    assert_all(&m, &["edges.csv row 4, column 2 is not a number"]);
     let m = csv_error("0,,5\n");
     assert_all(&m, &["edges.csv row 1, column 2 is empty"]);
     let m = csv_error("0,1,5,\n");
     assert_all(&m, &["edges.csv row 1, column 4 is empty"]);
     let m = csv_error("0,1,5\n1;2;5\n");
-    assert_all(
-        &m,
-        &["edges.csv row 2, column 1: \"1;2;5\" is not a number"],
-    );
-    // Only the offending cell is quoted, and only its start.
+    assert_all(&m, &["edges.csv row 2, column 1 is not a number"]);
+    // The file's contents are never quoted: only the row and column are named.
     let long = "x".repeat(5000);
     let m = csv_error(&format!(
         "# secret comment\nsecret_header,b,c\n0,1,5\n1,{long},5\n2,3,secret_cell\n"
     ));
-    assert_all(
-        &m,
-        &["edges.csv row 2, column 2: \"xxxxxxxxxxxxxxxxxxxxxxxx…\""],
-    );
-    assert!(!m.contains("secret"), "{m}");
+    assert_all(&m, &["edges.csv row 2, column 2 is not a number"]);
+    assert!(!m.contains("secret") && !m.contains("xxx"), "{m}");
     assert!(m.len() < 600, "{m}");
-    // Control characters are escaped, not printed.
+    // Nor are control characters printed.
     let m = csv_error("0,1,5\n1,\u{1b}[31mred,5\n");
     assert!(!m.contains('\u{1b}'), "{m}");
-    assert_all(&m, &["row 2, column 2: \"\\u{1b}[31mred\" is not a number"]);
+    assert_all(&m, &["row 2, column 2 is not a number"]);
 }
 
 #[test]

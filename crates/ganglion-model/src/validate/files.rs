@@ -5,8 +5,8 @@
 //! that agrees with its header; a text table with the same number of columns in every row,
 //! a number in every cell, at least one row) and every value (finite and within the 32-bit
 //! float range the engine computes in, after conversion to base units). A problem names the
-//! file and the row (counted from 1, not counting a header line) and quotes at most the
-//! offending cell, never more of the file.
+//! file and the row and column (counted from 1, not counting a header line), never the
+//! file's contents.
 
 use super::values::NUMBER_HINT;
 use super::{Ctx, Obj};
@@ -217,15 +217,6 @@ pub(super) fn read_table(
     }
 }
 
-/// At most 24 characters of a cell, with control characters escaped, for messages.
-fn cell(s: &str) -> String {
-    let mut out: String = s.chars().take(24).flat_map(char::escape_debug).collect();
-    if s.chars().nth(24).is_some() {
-        out.push('…');
-    }
-    out
-}
-
 /// The cells of a line: split at commas when it has any, else at tabs, else at spaces.
 fn cells(line: &str) -> Vec<&str> {
     if line.contains(',') {
@@ -268,11 +259,8 @@ fn parse_text(text: &str) -> Result<Table, String> {
             match c.parse::<f64>() {
                 Ok(x) => data.push(x),
                 Err(_) => {
-                    let c = cell(c);
-                    return Err(format!(
-                        " row {row}, column {}: \"{c}\" is not a number",
-                        j + 1
-                    ));
+                    // The cell itself is not quoted: messages never show a file's contents.
+                    return Err(format!(" row {row}, column {} is not a number", j + 1));
                 }
             }
         }
