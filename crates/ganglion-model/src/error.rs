@@ -108,7 +108,7 @@ impl SourceMap {
         let mut seen = 0usize;
         let mut start = None;
         for (i, l) in self.lines.iter().enumerate() {
-            let t = l.trim_start();
+            let t = header(l);
             if t.starts_with(&array_header) || (index == 0 && t.starts_with(&table_header)) {
                 if seen == index {
                     start = Some(i);
@@ -117,10 +117,20 @@ impl SourceMap {
                 seen += 1;
             }
         }
-        let start = start?;
+        // An inline array of tables (`population = [{ … }, …]`): its first line.
+        let start = start.or_else(|| {
+            self.lines.iter().position(|l| {
+                let code = l.split('#').next().unwrap_or("").trim_start();
+                let code = code.strip_prefix('"').unwrap_or(code);
+                code.strip_prefix(section).is_some_and(|rest| {
+                    let rest = rest.strip_prefix('"').unwrap_or(rest).trim_start();
+                    rest.starts_with('=')
+                })
+            })
+        })?;
         let mut end = self.lines.len();
         for (i, l) in self.lines.iter().enumerate().skip(start + 1) {
-            let t = l.trim_start();
+            let t = header(l);
             if t.starts_with('[') && !t.starts_with(&sub_prefix) {
                 end = i;
                 break;
@@ -138,8 +148,27 @@ impl SourceMap {
     }
 }
 
+/// A table header line in canonical form (`[[ "population" ]]` → `[[population]]`);
+/// other lines trimmed at the start.
+fn header(line: &str) -> String {
+    let t = line.trim_start();
+    if t.starts_with('[') {
+        t.split('#')
+            .next()
+            .unwrap_or("")
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '"' && *c != '\'')
+            .collect()
+    } else {
+        t.to_string()
+    }
+}
+
 /// Whether `line` assigns `key` (`key =` at a word boundary).
 fn contains_key(line: &str, key: &str) -> bool {
+    if key.is_empty() {
+        return false;
+    }
     let mut from = 0;
     while let Some(pos) = line[from..].find(key) {
         let i = from + pos;

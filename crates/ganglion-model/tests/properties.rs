@@ -13,7 +13,7 @@
 //!   indented keys and headers, CRLF line ends, added comment lines) with one bad value of
 //!   each kind of object is refused with lines.
 //!
-//! Bugs the properties found are named `#[ignore]` tests at the end, each a minimal case; the
+//! Bugs the properties found are regression tests at the end, each a minimal case; the
 //! generators keep clear of them (population sizes below 2^32; texts with an empty key or a
 //! state monitor of a stateless model are skipped) so that the properties keep testing the rest.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
@@ -946,17 +946,17 @@ proptest! {
     }
 }
 
-/// Bug: lines are found by matching header text (`SourceMap::locate`), so valid TOML that
+/// Regression (a bug the properties found, now fixed): lines are found by matching header text (`SourceMap::locate`), so valid TOML that
 /// writes headers differently loses every line: `[[ population ]]` (spaces), `[["population"]]`
 /// (a quoted name) and arrays of inline tables (`population = [{ ... }]`) report problems with
 /// `line: None`.
 #[test]
-#[ignore = "bug: [[ population ]], [[\"population\"]] and population = [{...}] lose lines"]
 fn header_spellings_lose_lines() {
     let spaced = layout(1, &[false; 5]).replace("[[population]]", "[[ population ]]");
     let quoted = layout(1, &[false; 5]).replace("[[population]]", "[[\"population\"]]");
-    let inline = "[simulation]\nduration = \"1 ms\"\n\n\
-        population = [{ name = \"a\", size = 1, model = \"iaf_psc_exp\", params = { tau_m = \"-20 ms\" } }]\n";
+    // Top-level keys come before the first table header in TOML.
+    let inline = "population = [{ name = \"a\", size = 1, model = \"iaf_psc_exp\", params = { tau_m = \"-20 ms\" } }]\n\n\
+        [simulation]\nduration = \"1 ms\"\n";
     for text in [spaced.as_str(), quoted.as_str(), inline] {
         assert!(matches!(check(text), Ok(Outcome::Invalid)), "{text}");
     }
@@ -966,11 +966,10 @@ fn header_spellings_lose_lines() {
 // Minimal cases the properties found
 // ---------------------------------------------------------------------------------------
 
-/// Bug: population sizes are summed in `usize` (`validate_with`, the thread-count cap), so
+/// Regression (a bug the properties found, now fixed): population sizes are summed in `usize` (`validate_with`, the thread-count cap), so
 /// two populations whose sizes add past `usize::MAX` panic with "attempt to add with
 /// overflow" in debug builds (and wrap in release) instead of being refused.
 #[test]
-#[ignore = "bug: population sizes that add past usize::MAX panic in validate (overflow)"]
 fn population_sizes_that_overflow_when_added() {
     let text = "[simulation]\nduration = \"1 ms\"\n\n\
         [[population]]\nname = \"a\"\nsize = 18446744073709551615\nmodel = \"iaf_psc_exp\"\n\n\
@@ -978,12 +977,11 @@ fn population_sizes_that_overflow_when_added() {
     assert!(matches!(check(text), Ok(Outcome::Invalid)));
 }
 
-/// Bug: `all_to_all` counts its synapses as `ns * nt` in `usize` (`all_to_all_count` in
+/// Regression (a bug the properties found, now fixed): `all_to_all` counts its synapses as `ns * nt` in `usize` (`all_to_all_count` in
 /// validate/projection.rs), so a population of 2^32 neurons connected all-to-all to itself
 /// panics with "attempt to multiply with overflow" in debug builds; in release the count
 /// wraps (here to 0 − 2^32) and the memory estimate is wrong instead of a refusal.
 #[test]
-#[ignore = "bug: all_to_all between populations whose sizes multiply past usize::MAX panics in validate (overflow)"]
 fn all_to_all_that_overflows() {
     let text = "[simulation]\nduration = \"1 ms\"\n\n\
         [[population]]\nname = \"a\"\nsize = 4294967296\nmodel = \"iaf_psc_exp\"\n\n\
@@ -991,11 +989,10 @@ fn all_to_all_that_overflows() {
     assert!(matches!(check(text), Ok(Outcome::Invalid)));
 }
 
-/// Bug: an empty key hangs validation. `SourceMap::locate` → `contains_key` (error.rs) looks
+/// Regression (a bug the properties found, now fixed): an empty key hangs validation. `SourceMap::locate` → `contains_key` (error.rs) looks
 /// for `key` with `find`, and an empty key is found at the same place forever, so reporting
 /// the unknown parameter `""` never returns (an infinite loop, in release builds too).
 #[test]
-#[ignore = "bug: an empty quoted key (params = { \"\" = 1 }) hangs validation in SourceMap::locate"]
 fn empty_key_hangs_validation() {
     let text = "[simulation]\nduration = \"1 ms\"\n\n\
         [[population]]\nname = \"a\"\nsize = 1\nmodel = \"iaf_psc_exp\"\nparams = { \"\" = 1 }\n";
@@ -1015,11 +1012,10 @@ fn empty_key_hangs_validation() {
     assert!(has_empty_key(text));
 }
 
-/// Bug: a state monitor without `variables` on a model without state variables
+/// Regression (a bug the properties found, now fixed): a state monitor without `variables` on a model without state variables
 /// (`poisson_source`) panics with "index out of bounds: the len is 0 but the index is 0"
 /// (validate/monitor.rs, `state`: the hint names `pp.model.state[0]`).
 #[test]
-#[ignore = "bug: a state monitor without variables on a poisson_source population panics in validate"]
 fn state_monitor_of_a_stateless_model() {
     let text = "[simulation]\nduration = \"1 ms\"\n\n\
         [[population]]\nname = \"s\"\nsize = 1\nmodel = \"poisson_source\"\n\n\

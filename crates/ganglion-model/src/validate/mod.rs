@@ -172,7 +172,9 @@ pub fn validate_with(
     };
     let mut sim = simulation::resolve(&mut ctx, &c.simulation);
     let (populations, pops_ok) = population::resolve_all(&mut ctx, &c.populations);
-    let neurons = populations.iter().map(|p| p.size).sum();
+    let neurons = populations
+        .iter()
+        .fold(0usize, |n, p| n.saturating_add(p.size));
     sim.threads = simulation::threads(&mut ctx, &c.simulation, neurons);
     let projections = projection::resolve_all(&mut ctx, &c.projections, &populations);
     let inputs = input::resolve_all(&mut ctx, &c.inputs, &populations);

@@ -217,8 +217,18 @@ fn state(ctx: &mut Ctx, env: &Env) -> Option<ResolvedMonitor> {
     let (p, pp, neurons) = population(ctx, env)?;
     let o = env.o;
     let vars = env.m.variables.clone().unwrap_or_default();
+    let Some(first) = pp.model.state.first() else {
+        let msg = format!("model {} has no state variables to record", pp.model.name);
+        ctx.report(
+            o,
+            "kind",
+            msg,
+            "record its spikes instead: kind = \"spikes\"",
+        );
+        return None;
+    };
     if vars.is_empty() {
-        let hint = format!("variables = [\"{}\"]", pp.model.state[0].name);
+        let hint = format!("variables = [\"{}\"]", first.name);
         ctx.report(o, "kind", "a state monitor needs `variables`", hint);
         return None;
     }

@@ -34,6 +34,12 @@ pub(super) fn resolve_all(ctx: &mut Ctx, specs: &[Population]) -> (Vec<ResolvedP
         }
         if p.size == 0 {
             ctx.report(&o, "size", "has size 0", "give it at least one neuron");
+        } else if p.size > MAX_POPULATION {
+            let msg = format!(
+                "has size {}, more than the {MAX_POPULATION} neurons the engine can index (32-bit)",
+                p.size
+            );
+            ctx.report(&o, "size", msg, "split it into several populations");
         }
         let Some(model) = models::model(&p.model) else {
             let msg = format!("unknown model \"{}\"", p.model);
@@ -49,7 +55,7 @@ pub(super) fn resolve_all(ctx: &mut Ctx, specs: &[Population]) -> (Vec<ResolvedP
             all_ok = false;
             continue;
         };
-        if p.size == 0 {
+        if p.size == 0 || p.size > MAX_POPULATION {
             // Reported above; what refers to it would only fail again.
             ctx.mark_broken("population", &p.name);
             all_ok = false;
@@ -188,6 +194,9 @@ fn check_ranges(ctx: &mut Ctx, model: &ModelInfo, params: &[Distribution], o: &O
     }
 }
 
+/// The most neurons a population may have: the engine indexes neurons with `u32`.
+const MAX_POPULATION: usize = u32::MAX as usize;
+
 /// `homeostasis = { target, tau, eta }`, for models with an adaptable threshold.
 fn homeostasis(
     ctx: &mut Ctx,
@@ -219,6 +228,16 @@ fn homeostasis(
         "homeostasis.target",
         Some(size),
     );
+    if let Some(t) = &target
+        && t.bounds().0 < 0.0
+    {
+        let msg = format!(
+            "homeostasis.target must not be negative, got {}",
+            show(t.bounds().0, Dim::Frequency)
+        );
+        ctx.report(o, key, msg, "target rates are firing rates like \"5 Hz\"");
+    }
+    let target = target.filter(|t| t.bounds().0 >= 0.0);
     let tau = ctx.positive_time(h.tau.as_ref(), 1000.0, o, key, "homeostasis.tau");
     let eta = ctx.quantity_or(h.eta.as_ref(), 0.1, Dim::Voltage, o, key, "homeostasis.eta");
     Some(ResolvedHomeostasis {

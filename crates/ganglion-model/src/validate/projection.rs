@@ -281,12 +281,13 @@ fn edge_list(ctx: &mut Ctx, env: &Env) -> Option<Rule> {
 
 /// Synapses of `all_to_all`: every pair, less the autapses when they are not allowed.
 fn all_to_all_count(env: &Env) -> usize {
-    env.ns * env.nt
-        - if env.self_proj && !env.pr.autapses {
+    env.ns
+        .saturating_mul(env.nt)
+        .saturating_sub(if env.self_proj && !env.pr.autapses {
             env.ns
         } else {
             0
-        }
+        })
 }
 
 /// The expected number of synapses (for the memory estimate).
