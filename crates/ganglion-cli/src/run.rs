@@ -353,7 +353,7 @@ fn write_outputs(
     for j in net.plastic_projections() {
         let name = &net.projection_names()[j];
         let count = net.synapse_count_of(j);
-        if count > 10_000_000 && !args.all_weights {
+        if count as f64 > ganglion_model::memory::FINAL_WEIGHTS_LIMIT && !args.all_weights {
             let note = format!(
                 "final weights of \"{name}\" not written ({count} synapses); pass --all-weights or record a subset with a weights monitor"
             );

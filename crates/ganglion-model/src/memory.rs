@@ -41,6 +41,14 @@ pub const RECORDED_SPIKE_BYTES: usize = 2 * (size_of::<u64>() + size_of::<u32>()
 /// Bytes of a recorded state or weight sample (`f32`), doubled for vector growth and the
 /// merged copy.
 pub const RECORDED_VALUE_BYTES: usize = 2 * size_of::<f32>();
+/// Bytes per plastic synapse while its final weights are written (`ganglion run` writes
+/// `weights_<projection>.npy` for plastic projections up to 10 million synapses): the sorted
+/// (source, target, weight, delay) list, its f64 table and the encoded file (measured by
+/// `bench/soak.py`).
+pub const FINAL_WEIGHT_BYTES: usize = 88;
+/// Plastic projections with more synapses than this do not have their final weights written
+/// unless asked (`--all-weights`).
+pub const FINAL_WEIGHTS_LIMIT: f64 = 1e7;
 /// The firing rate [Hz] assumed for recorded spiking neurons other than Poisson sources (whose
 /// own rate is used) when estimating spike-recording memory: a bound above what cortical
 /// models sustain, stated in every memory message.
@@ -104,7 +112,8 @@ pub struct Breakdown {
     /// Per-source counts and cursors of the CSRs being built (one per partition at once).
     pub build_bytes: f64,
     /// Recordings at the end of the run: state and weight samples exactly, spikes at the
-    /// sources' rates or [`SPIKE_RATE_BOUND_HZ`], rate bins.
+    /// sources' rates or [`SPIKE_RATE_BOUND_HZ`], rate bins; plus the largest plastic
+    /// projection's final weights while they are written.
     pub recording_bytes: f64,
 }
 
@@ -180,7 +189,12 @@ pub fn estimate(
     b.recording_bytes = monitors
         .iter()
         .map(|m| recording_bytes(m, pops, steps, dt))
-        .sum();
+        .sum::<f64>()
+        + projections
+            .iter()
+            .filter(|p| p.plasticity.is_some() && p.expected_synapses <= FINAL_WEIGHTS_LIMIT)
+            .map(|p| p.expected_synapses * FINAL_WEIGHT_BYTES as f64)
+            .fold(0.0, f64::max);
     b
 }
 
