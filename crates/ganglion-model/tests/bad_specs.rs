@@ -1,62 +1,11 @@
 //! Every kind of bad input gets an error that names the object, the value, the line and a fix.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 
+mod common;
+use common::*;
+
 use ganglion_model::*;
 use std::path::Path;
-
-const GOOD: &str = r#"
-[simulation]
-dt = "0.1 ms"
-duration = "100 ms"
-
-[[population]]
-name = "exc"
-size = 80
-model = "iaf_psc_exp"
-sign = "excitatory"
-params = { tau_m = "20 ms", V_th = "-50 mV" }
-
-[[population]]
-name = "inh"
-size = 20
-model = "iaf_psc_exp"
-sign = "inhibitory"
-
-[[projection]]
-source = "exc"
-target = "inh"
-connectivity = { rule = "fixed_probability", p = 0.1 }
-weight = "20 pA"
-delay = "1 ms"
-
-[[monitor]]
-kind = "spikes"
-population = "exc"
-"#;
-
-/// Validate `text` as if read from `bad.toml`; return the error message.
-fn error_of(text: &str) -> String {
-    let path = Path::new("bad.toml");
-    match parse_str(text, path) {
-        Err(e) => e.to_string(),
-        Ok(c) => {
-            let src = Source {
-                file: Some(path.into()),
-                map: SourceMap::new(text),
-            };
-            match validate(&c, &src) {
-                Ok(_) => panic!("spec was accepted:\n{text}"),
-                Err(e) => e.to_string(),
-            }
-        }
-    }
-}
-
-fn assert_all(msg: &str, parts: &[&str]) {
-    for p in parts {
-        assert!(msg.contains(p), "expected {p:?} in:\n{msg}");
-    }
-}
 
 #[test]
 fn the_good_spec_validates() {

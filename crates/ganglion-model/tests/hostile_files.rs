@@ -3,65 +3,11 @@
 //! never a panic; messages quote at most the offending cell of a file.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 
+mod common;
+use common::*;
+
 use ganglion_model::npy;
 use ganglion_model::*;
-
-const GOOD: &str = r#"
-[simulation]
-dt = "0.1 ms"
-duration = "100 ms"
-
-[[population]]
-name = "exc"
-size = 80
-model = "iaf_psc_exp"
-sign = "excitatory"
-params = { tau_m = "20 ms", V_th = "-50 mV" }
-
-[[population]]
-name = "inh"
-size = 20
-model = "iaf_psc_exp"
-sign = "inhibitory"
-
-[[projection]]
-source = "exc"
-target = "inh"
-connectivity = { rule = "fixed_probability", p = 0.1 }
-weight = "20 pA"
-delay = "1 ms"
-"#;
-
-/// Write `spec` as `spec.toml` next to `files` and validate it.
-fn validate_with(spec: &str, files: &[(&str, &[u8])]) -> Result<Resolved, ModelError> {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, bytes) in files {
-        std::fs::write(dir.path().join(name), bytes).unwrap();
-    }
-    let path = dir.path().join("spec.toml");
-    std::fs::write(&path, spec).unwrap();
-    load_and_validate(&path)
-}
-
-/// The error of `spec` with `files`.
-fn error_with(spec: &str, files: &[(&str, &[u8])]) -> String {
-    match validate_with(spec, files) {
-        Ok(_) => panic!("spec was accepted:\n{spec}"),
-        Err(e) => e.to_string(),
-    }
-}
-
-/// `spec.toml:N`, N the first line of `spec` that contains `needle`.
-fn at(spec: &str, needle: &str) -> String {
-    let n = spec.lines().position(|l| l.contains(needle)).unwrap();
-    format!("spec.toml:{}", n + 1)
-}
-
-fn assert_all(msg: &str, parts: &[&str]) {
-    for p in parts {
-        assert!(msg.contains(p), "expected {p:?} in:\n{msg}");
-    }
-}
 
 /// GOOD with the projection's connectivity an edge list from `file` in pA and ms.
 fn edge_spec(file: &str) -> String {
@@ -76,7 +22,7 @@ fn edge_spec(file: &str) -> String {
 /// The error of an edge list `edges.csv` holding `text`.
 fn csv_error(text: &str) -> String {
     let spec = edge_spec("edges.csv");
-    let m = error_with(&spec, &[("edges.csv", text.as_bytes())]);
+    let m = error_files(&spec, &[("edges.csv", text.as_bytes())]);
     assert_all(
         &m,
         &[
@@ -173,9 +119,9 @@ fn empty_files_and_headers_without_rows() {
     );
     // An empty .npy file, and a list file with a header only.
     let spec = edge_spec("edges.npy");
-    let m = error_with(&spec, &[("edges.npy", b"")]);
+    let m = error_files(&spec, &[("edges.npy", b"")]);
     assert_all(&m, &["edges.npy: the file is empty"]);
-    let m = error_with(&tau_spec("tau.csv"), &[("tau.csv", b"tau_m\n")]);
+    let m = error_files(&tau_spec("tau.csv"), &[("tau.csv", b"tau_m\n")]);
     assert_all(
         &m,
         &[
@@ -190,12 +136,12 @@ fn binary_files_that_are_not_npy_are_errors() {
     let m = csv_error("");
     assert!(m.contains("empty"));
     let spec = edge_spec("edges.bin");
-    let m = error_with(&spec, &[("edges.bin", &[0xff, 0xfe, 0x00, 0x81, 0x92])]);
+    let m = error_files(&spec, &[("edges.bin", &[0xff, 0xfe, 0x00, 0x81, 0x92])]);
     assert_all(
         &m,
         &["edges.bin is neither a .npy file nor text (it is not UTF-8)"],
     );
-    let m = error_with(&tau_spec("tau.npy"), &[("tau.npy", b"20\n20\n")]);
+    let m = error_files(&tau_spec("tau.npy"), &[("tau.npy", b"20\n20\n")]);
     assert_all(&m, &["tau.npy: not a .npy file"]);
 }
 
@@ -210,14 +156,14 @@ fn edge_lists_need_two_to_four_columns() {
     assert_all(&m, &["edges.csv has 1 column, but an edge list has 2 to 4"]);
     let spec = edge_spec("edges.npy");
     let a = npy::encode(&[6], &[0.0f64, 1.0, 2.0, 3.0, 4.0, 5.0]);
-    let m = error_with(&spec, &[("edges.npy", &a)]);
+    let m = error_files(&spec, &[("edges.npy", &a)]);
     assert_all(&m, &["edges.npy has shape [6], expected (E, 2..4)"]);
 }
 
 #[test]
 fn npy_shape_and_body_must_agree() {
     let spec = tau_spec("tau.npy");
-    let m = error_with(&spec, &[("tau.npy", &f8_with_shape("(100,)", 60))]);
+    let m = error_files(&spec, &[("tau.npy", &f8_with_shape("(100,)", 60))]);
     assert_all(
         &m,
         &[
@@ -227,7 +173,7 @@ fn npy_shape_and_body_must_agree() {
             "hint: save the array again with numpy.save",
         ],
     );
-    let m = error_with(&spec, &[("tau.npy", &f8_with_shape("(80,)", 100))]);
+    let m = error_files(&spec, &[("tau.npy", &f8_with_shape("(80,)", 100))]);
     assert_all(
         &m,
         &[
@@ -237,10 +183,10 @@ fn npy_shape_and_body_must_agree() {
     // A body cut inside a value.
     let mut cut = f8_with_shape("(80,)", 80);
     cut.truncate(cut.len() - 4);
-    let m = error_with(&spec, &[("tau.npy", &cut)]);
+    let m = error_files(&spec, &[("tau.npy", &cut)]);
     assert_all(&m, &["(header 80 values, body 79 and 4 bytes)"]);
     // Edge lists too.
-    let m = error_with(
+    let m = error_files(
         &edge_spec("edges.npy"),
         &[("edges.npy", &f8_with_shape("(10, 3)", 20))],
     );
@@ -254,15 +200,15 @@ fn npy_shape_and_body_must_agree() {
 fn npy_headers_that_are_truncated_or_not_read() {
     let spec = tau_spec("tau.npy");
     let good = npy::encode(&[80], &[20.0f64; 80]);
-    assert!(validate_with(&spec, &[("tau.npy", &good)]).is_ok());
+    assert!(validate_files(&spec, &[("tau.npy", &good)]).is_ok());
     for n in [4, 8, 9, 40] {
-        let m = error_with(&spec, &[("tau.npy", &good[..n])]);
+        let m = error_files(&spec, &[("tau.npy", &good[..n])]);
         assert_all(&m, &["tau_m: tau.npy: truncated header"]);
     }
     let body = [0u8; 80 * 8];
     let with = |descr: &str, order: &str, shape: &str| {
         let h = format!("{{'descr': {descr}, 'fortran_order': {order}, 'shape': {shape}, }}");
-        error_with(&spec, &[("tau.npy", &npy_raw(&h, &body))])
+        error_files(&spec, &[("tau.npy", &npy_raw(&h, &body))])
     };
     let m = with("'<c16'", "False", "(40,)");
     assert_all(&m, &["tau.npy: dtype <c16 is complex"]);
@@ -276,7 +222,7 @@ fn npy_headers_that_are_truncated_or_not_read() {
     assert_all(&m, &["Fortran-ordered arrays of more than 2 dimensions"]);
     let m = with("'<f8'", "False", "(eighty,)");
     assert_all(&m, &["tau.npy: shape (eighty,) is not a tuple of sizes"]);
-    let m = error_with(&spec, &[("tau.npy", &npy_raw("{'descr': '<f8'}", &body))]);
+    let m = error_files(&spec, &[("tau.npy", &npy_raw("{'descr': '<f8'}", &body))]);
     assert_all(&m, &["tau.npy: the header has no 'fortran_order'"]);
     // A list must be one value per element, not a matrix of the same size.
     let m = with("'<f8'", "False", "(40, 2)");
@@ -293,7 +239,7 @@ fn npy_headers_that_are_truncated_or_not_read() {
     }
     let body: Vec<u8> = data.iter().flat_map(|x| x.to_le_bytes()).collect();
     let h = "{'descr': '<f8', 'fortran_order': True, 'shape': (5, 4), }";
-    let r = validate_with(
+    let r = validate_files(
         &edge_spec("edges.npy"),
         &[("edges.npy", &npy_raw(h, &body))],
     )
@@ -310,7 +256,7 @@ fn every_truncation_and_corruption_is_an_error_not_a_panic() {
     let spec = tau_spec("tau.npy");
     let good = npy::encode(&[80], &[20.0f64; 80]);
     for n in 0..good.len() {
-        let m = error_with(&spec, &[("tau.npy", &good[..n])]);
+        let m = error_files(&spec, &[("tau.npy", &good[..n])]);
         assert!(m.contains("tau.npy"), "{n}: {m}");
     }
     // Every byte of the header replaced by a few others.
@@ -320,7 +266,7 @@ fn every_truncation_and_corruption_is_an_error_not_a_panic() {
             let mut bad = good.clone();
             bad[i] = b;
             // Either accepted (the change did not matter) or an error naming the file.
-            if let Err(e) = validate_with(&spec, &[("tau.npy", &bad)]) {
+            if let Err(e) = validate_files(&spec, &[("tau.npy", &bad)]) {
                 let m = e.to_string();
                 assert!(m.contains("tau.npy"), "{i} {b}: {m}");
             }
@@ -331,7 +277,7 @@ fn every_truncation_and_corruption_is_an_error_not_a_panic() {
 #[test]
 fn text_tables_serve_every_file_input() {
     // Lists, spike times and time series may be text tables.
-    let m = validate_with(
+    let m = validate_files(
         &tau_spec("tau.csv"),
         &[("tau.csv", "20\n".repeat(80).as_bytes())],
     );
@@ -339,9 +285,9 @@ fn text_tables_serve_every_file_input() {
     let spike_spec = format!(
         "{GOOD}\n[[input]]\nkind = \"spike_times\"\ntarget = \"exc\"\nfile = \"spikes.csv\"\nweight = \"10 pA\"\n"
     );
-    let ok = validate_with(&spike_spec, &[("spikes.csv", b"neuron,time\n0,1\n3,2.5\n")]);
+    let ok = validate_files(&spike_spec, &[("spikes.csv", b"neuron,time\n0,1\n3,2.5\n")]);
     assert!(ok.is_ok(), "{ok:?}");
-    let m = error_with(&spike_spec, &[("spikes.csv", b"neuron,time\n0,1\n3\n")]);
+    let m = error_files(&spike_spec, &[("spikes.csv", b"neuron,time\n0,1\n3\n")]);
     assert_all(
         &m,
         &[
@@ -350,6 +296,6 @@ fn text_tables_serve_every_file_input() {
             "spikes.csv: row 2 has 1 column, row 1 has 2",
         ],
     );
-    let m = error_with(&spike_spec, &[("spikes.csv", b"0,1,2\n1,2,3\n")]);
+    let m = error_files(&spike_spec, &[("spikes.csv", b"0,1,2\n1,2,3\n")]);
     assert_all(&m, &["spikes.csv has shape [2, 3], expected (N, 2)"]);
 }

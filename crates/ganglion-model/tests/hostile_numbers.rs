@@ -4,65 +4,12 @@
 //! Each problem names the spec line, the object, the file and row, and the value.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 
+mod common;
+use common::*;
+
 use ganglion_model::npy;
 use ganglion_model::*;
 use std::path::Path;
-
-const GOOD: &str = r#"
-[simulation]
-dt = "0.1 ms"
-duration = "100 ms"
-
-[[population]]
-name = "exc"
-size = 80
-model = "iaf_psc_exp"
-sign = "excitatory"
-params = { tau_m = "20 ms", V_th = "-50 mV" }
-
-[[population]]
-name = "inh"
-size = 20
-model = "iaf_psc_exp"
-sign = "inhibitory"
-
-[[projection]]
-source = "exc"
-target = "inh"
-connectivity = { rule = "fixed_probability", p = 0.1 }
-weight = "20 pA"
-delay = "1 ms"
-"#;
-
-/// Write `spec` as `spec.toml` next to `files`, validate it, and return the error.
-fn error_with(spec: &str, files: &[(&str, Vec<u8>)]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, bytes) in files {
-        std::fs::write(dir.path().join(name), bytes).unwrap();
-    }
-    let path = dir.path().join("spec.toml");
-    std::fs::write(&path, spec).unwrap();
-    match load_and_validate(&path) {
-        Ok(_) => panic!("spec was accepted:\n{spec}"),
-        Err(e) => e.to_string(),
-    }
-}
-
-fn error_of(spec: &str) -> String {
-    error_with(spec, &[])
-}
-
-/// `spec.toml:N`, N the first line of `spec` that contains `needle`.
-fn at(spec: &str, needle: &str) -> String {
-    let n = spec.lines().position(|l| l.contains(needle)).unwrap();
-    format!("spec.toml:{}", n + 1)
-}
-
-fn assert_all(msg: &str, parts: &[&str]) {
-    for p in parts {
-        assert!(msg.contains(p), "expected {p:?} in:\n{msg}");
-    }
-}
 
 /// GOOD with the projection's connectivity an edge list from `file`.
 fn edge_spec(file: &str, units: &str) -> String {
@@ -108,7 +55,7 @@ fn the_good_spec_and_a_good_edge_list_validate() {
 #[test]
 fn edge_list_weights_and_delays_must_be_finite() {
     let spec = edge_spec("edges.csv", PA_MS);
-    let m = error_with(&spec, &[("edges.csv", edges(20, 17, "3,4,inf,1"))]);
+    let m = error_files(&spec, &[("edges.csv", edges(20, 17, "3,4,inf,1"))]);
     assert_all(
         &m,
         &[
@@ -119,16 +66,16 @@ fn edge_list_weights_and_delays_must_be_finite() {
             "row 17 is line 18 of edges.csv",
         ],
     );
-    let m = error_with(&spec, &[("edges.csv", edges(5, 2, "3,4,20,NaN"))]);
+    let m = error_files(&spec, &[("edges.csv", edges(5, 2, "3,4,20,NaN"))]);
     assert_all(&m, &["edges.csv row 2: delay NaN is not a finite number"]);
-    let m = error_with(&spec, &[("edges.csv", edges(5, 3, "3,4,-inf,1"))]);
+    let m = error_files(&spec, &[("edges.csv", edges(5, 3, "3,4,-inf,1"))]);
     assert_all(&m, &["edges.csv row 3: weight -inf is not a finite number"]);
     // 1e400 does not fit even an f64.
-    let m = error_with(&spec, &[("edges.csv", edges(5, 4, "3,4,1e400,1"))]);
+    let m = error_files(&spec, &[("edges.csv", edges(5, 4, "3,4,1e400,1"))]);
     assert_all(&m, &["edges.csv row 4: weight inf is not a finite number"]);
     // Several bad rows: the first is named, the rest counted.
     let text = "0,1,nan,1\n1,2,20,1\n2,3,nan,1\n3,4,nan,1\n";
-    let m = error_with(&spec, &[("edges.csv", text.into())]);
+    let m = error_files(&spec, &[("edges.csv", text.as_bytes())]);
     assert_all(
         &m,
         &["edges.csv row 1: weight NaN is not a finite number (and 2 more like it)"],
@@ -138,20 +85,20 @@ fn edge_list_weights_and_delays_must_be_finite() {
 #[test]
 fn edge_list_values_beyond_f32_are_errors() {
     let spec = edge_spec("edges.csv", PA_MS);
-    let m = error_with(&spec, &[("edges.csv", edges(5, 5, "3,4,1e39,1"))]);
+    let m = error_files(&spec, &[("edges.csv", edges(5, 5, "3,4,1e39,1"))]);
     assert_all(
         &m,
         &["edges.csv row 5: weight 1e39 pA is beyond ±3.4e38, the range of the 32-bit floats"],
     );
     // Finite in the file's unit, beyond f32 in the engine's.
     let spec_a = edge_spec("edges.csv", ", weight_unit = \"A\", delay_unit = \"ms\"");
-    let m = error_with(&spec_a, &[("edges.csv", edges(5, 2, "3,4,1e30,1"))]);
+    let m = error_files(&spec_a, &[("edges.csv", edges(5, 2, "3,4,1e30,1"))]);
     assert_all(
         &m,
         &["edges.csv row 2: weight 1e30 A (1e42 pA) is beyond ±3.4e38"],
     );
     // Too close to zero for an f32.
-    let m = error_with(&spec, &[("edges.csv", edges(5, 2, "3,4,1e-45,1"))]);
+    let m = error_files(&spec, &[("edges.csv", edges(5, 2, "3,4,1e-45,1"))]);
     assert_all(
         &m,
         &["edges.csv row 2: weight 1e-45 pA is closer to zero than 1.2e-38"],
@@ -166,7 +113,7 @@ fn edge_list_npy_values_are_checked_by_row() {
     }
     data[2 * 4 + 2] = f64::INFINITY; // row 3 (index 2), weight
     let spec = edge_spec("edges.npy", PA_MS);
-    let m = error_with(&spec, &[("edges.npy", npy_f64(&[6, 4], &data))]);
+    let m = error_files(&spec, &[("edges.npy", npy_f64(&[6, 4], &data))]);
     assert_all(
         &m,
         &[
@@ -176,7 +123,7 @@ fn edge_list_npy_values_are_checked_by_row() {
     );
     data[2 * 4 + 2] = 20.0;
     data[4 * 4 + 3] = f64::NAN; // row 5, delay
-    let m = error_with(&spec, &[("edges.npy", npy_f64(&[6, 4], &data))]);
+    let m = error_files(&spec, &[("edges.npy", npy_f64(&[6, 4], &data))]);
     assert_all(&m, &["edges.npy row 5: delay NaN is not a finite number"]);
 }
 
@@ -209,7 +156,7 @@ fn edge_list_indices_must_be_whole_and_in_range() {
             "edges.csv row 2: source 1e30 is out of range (the source has 80 neurons",
         ),
     ] {
-        let m = error_with(&spec, &[("edges.csv", edges(4, 2, bad))]);
+        let m = error_files(&spec, &[("edges.csv", edges(4, 2, bad))]);
         assert_all(&m, &[at(&spec, "connectivity =").as_str(), want]);
     }
 }
@@ -217,7 +164,7 @@ fn edge_list_indices_must_be_whole_and_in_range() {
 #[test]
 fn spec_quantities_must_fit_f32() {
     let spec = GOOD.replace("weight = \"20 pA\"", "weight = \"1e300 pA\"");
-    let m = error_of(&spec);
+    let m = error_in_file(&spec);
     assert_all(
         &m,
         &[
@@ -227,16 +174,16 @@ fn spec_quantities_must_fit_f32() {
             "hint: numbers must be finite and within ±3.4e38",
         ],
     );
-    let m = error_of(&GOOD.replace("weight = \"20 pA\"", "weight = \"1e400 pA\""));
+    let m = error_in_file(&GOOD.replace("weight = \"20 pA\"", "weight = \"1e400 pA\""));
     assert_all(&m, &["weight \"1e400 pA\" is not a finite number"]);
     // Finite as written, infinite in the base unit.
-    let m = error_of(&GOOD.replace("weight = \"20 pA\"", "weight = \"1e305 A\""));
+    let m = error_in_file(&GOOD.replace("weight = \"20 pA\"", "weight = \"1e305 A\""));
     assert_all(&m, &["weight \"1e305 A\" is not a finite number"]);
     // Beyond f32 only in the base unit.
-    let m = error_of(&GOOD.replace("weight = \"20 pA\"", "weight = \"1e30 A\""));
+    let m = error_in_file(&GOOD.replace("weight = \"20 pA\"", "weight = \"1e30 A\""));
     assert_all(&m, &["weight \"1e30 A\" (1e42 pA) is beyond ±3.4e38"]);
     let spec = GOOD.replace("tau_m = \"20 ms\"", "tau_m = \"1e39 ms\"");
-    let m = error_of(&spec);
+    let m = error_in_file(&spec);
     assert_all(
         &m,
         &[
@@ -245,16 +192,16 @@ fn spec_quantities_must_fit_f32() {
             "tau_m \"1e39 ms\" is beyond",
         ],
     );
-    let m = error_of(&GOOD.replace("tau_m = \"20 ms\"", "tau_m = \"1e-50 ms\""));
+    let m = error_in_file(&GOOD.replace("tau_m = \"20 ms\"", "tau_m = \"1e-50 ms\""));
     assert_all(&m, &["tau_m \"1e-50 ms\" is closer to zero than 1.2e-38"]);
     let spec = GOOD.replace("delay = \"1 ms\"", "delay = \"1e39 ms\"");
-    let m = error_of(&spec);
+    let m = error_in_file(&spec);
     assert_all(
         &m,
         &[at(&spec, "delay =").as_str(), "delay \"1e39 ms\" is beyond"],
     );
     let spec = GOOD.replace("dt = \"0.1 ms\"", "dt = \"1e-40 ms\"");
-    let m = error_of(&spec);
+    let m = error_in_file(&spec);
     assert_all(
         &m,
         &[
@@ -263,7 +210,7 @@ fn spec_quantities_must_fit_f32() {
         ],
     );
     let spec = GOOD.replace("duration = \"100 ms\"", "duration = \"1e39 ms\"");
-    let m = error_of(&spec);
+    let m = error_in_file(&spec);
     assert_all(
         &m,
         &[
@@ -272,10 +219,10 @@ fn spec_quantities_must_fit_f32() {
         ],
     );
     // TOML's own inf and nan.
-    let m = error_of(&GOOD.replace("V_th = \"-50 mV\"", "V_th = nan"));
+    let m = error_in_file(&GOOD.replace("V_th = \"-50 mV\"", "V_th = nan"));
     assert_all(&m, &["V_th NaN is not a finite number"]);
     let spec = GOOD.replace("p = 0.1", "p = inf");
-    let m = error_of(&spec);
+    let m = error_in_file(&spec);
     assert_all(&m, &[at(&spec, "connectivity =").as_str(), "inf"]);
 }
 
@@ -283,7 +230,7 @@ fn spec_quantities_must_fit_f32() {
 fn input_quantities_must_fit_f32() {
     let input = |body: &str| format!("{GOOD}\n[[input]]\ntarget = \"exc\"\n{body}\n");
     let spec = input("kind = \"poisson\"\nrate = \"1e39 Hz\"\nweight = \"10 pA\"");
-    let m = error_of(&spec);
+    let m = error_in_file(&spec);
     assert_all(
         &m,
         &[
@@ -292,15 +239,15 @@ fn input_quantities_must_fit_f32() {
             "rate \"1e39 Hz\" is beyond",
         ],
     );
-    let m = error_of(&input(
+    let m = error_in_file(&input(
         "kind = \"step_current\"\ntimes = [\"0 ms\", \"10 ms\"]\namplitudes = [\"1 pA\", \"1e300 pA\"]",
     ));
     assert_all(&m, &["amplitude \"1e300 pA\" is beyond"]);
-    let m = error_of(&input(
+    let m = error_in_file(&input(
         "kind = \"spike_times\"\ntimes = [\"1 ms\", \"1e39 ms\"]\nweight = \"10 pA\"",
     ));
     assert_all(&m, &["spike time \"1e39 ms\" is beyond"]);
-    let m = error_of(&input(
+    let m = error_in_file(&input(
         "kind = \"current\"\namplitude = \"10 pA\"\nstart = \"1e-300 ms\"",
     ));
     assert_all(&m, &["start \"1e-300 ms\" is closer to zero"]);
@@ -308,7 +255,7 @@ fn input_quantities_must_fit_f32() {
 
 #[test]
 fn distribution_bounds_must_fit_f32_and_draw_within_it() {
-    let w = |d: &str| error_of(&GOOD.replace("weight = \"20 pA\"", &format!("weight = {d}")));
+    let w = |d: &str| error_in_file(&GOOD.replace("weight = \"20 pA\"", &format!("weight = {d}")));
     let m = w("{ dist = \"normal\", mean = \"20 pA\", std = \"1e300 pA\" }");
     assert_all(
         &m,
@@ -355,7 +302,7 @@ fn inline_lists_name_the_item() {
         "tau_m = \"20 ms\"",
         "tau_m = [\"20 ms\", \"1e39 ms\", \"20 ms\"]",
     );
-    let m = error_of(&spec);
+    let m = error_in_file(&spec);
     assert_all(
         &m,
         &[
@@ -367,7 +314,7 @@ fn inline_lists_name_the_item() {
         .replace("size = 80", "size = 3")
         .replace("V_th = \"-50 mV\"", "V_th = [\"-50 mV\", \"-50 mV\", nan]");
     assert_all(
-        &error_of(&spec),
+        &error_in_file(&spec),
         &["V_th (list item 3) NaN is not a finite number"],
     );
 }
@@ -380,7 +327,7 @@ fn parameter_list_files_are_checked_by_row() {
     );
     let mut tau = vec![20.0f64; 80];
     tau[5] = f64::NAN;
-    let m = error_with(&spec, &[("tau.npy", npy_f64(&[80], &tau))]);
+    let m = error_files(&spec, &[("tau.npy", npy_f64(&[80], &tau))]);
     assert_all(
         &m,
         &[
@@ -391,7 +338,7 @@ fn parameter_list_files_are_checked_by_row() {
         ],
     );
     tau[5] = 1e39;
-    let m = error_with(&spec, &[("tau.npy", npy_f64(&[80], &tau))]);
+    let m = error_files(&spec, &[("tau.npy", npy_f64(&[80], &tau))]);
     assert_all(
         &m,
         &["tau_m: tau.npy row 6: value 1e39 ms is beyond ±3.4e38"],
@@ -400,14 +347,14 @@ fn parameter_list_files_are_checked_by_row() {
     let tau32: Vec<f32> = (0..80)
         .map(|i| if i == 9 { f32::INFINITY } else { 20.0 })
         .collect();
-    let m = error_with(&spec, &[("tau.npy", npy::encode(&[80], &tau32))]);
+    let m = error_files(&spec, &[("tau.npy", npy::encode(&[80], &tau32))]);
     assert_all(&m, &["tau.npy row 10: value inf is not a finite number"]);
     let spec_csv = spec.replace("tau.npy", "tau.csv");
     let mut text = String::from("tau_m\n");
     for i in 0..80 {
         text += if i == 40 { "-inf\n" } else { "20\n" };
     }
-    let m = error_with(&spec_csv, &[("tau.csv", text.into_bytes())]);
+    let m = error_files(&spec_csv, &[("tau.csv", text.into_bytes())]);
     assert_all(
         &m,
         &[
@@ -422,7 +369,7 @@ fn parameter_list_files_are_checked_by_row() {
     );
     let mut ie = vec![0.0f64; 80];
     ie[79] = 1e30;
-    let m = error_with(&spec_a, &[("ie.npy", npy_f64(&[80], &ie))]);
+    let m = error_files(&spec_a, &[("ie.npy", npy_f64(&[80], &ie))]);
     assert_all(
         &m,
         &["I_e: ie.npy row 80: value 1e30 A (1e42 pA) is beyond ±3.4e38"],
@@ -438,7 +385,7 @@ fn with_input(kind: &str, body: &str) -> String {
 fn spike_time_files_are_checked_by_row() {
     let spec = with_input("spike_times", "file = \"spikes.npy\"\nweight = \"10 pA\"");
     let ev = |bad: [f64; 2]| npy_f64(&[3, 2], &[0.0, 1.0, bad[0], bad[1], 2.0, 3.0]);
-    let m = error_with(&spec, &[("spikes.npy", ev([1.0, f64::NAN]))]);
+    let m = error_files(&spec, &[("spikes.npy", ev([1.0, f64::NAN]))]);
     assert_all(
         &m,
         &[
@@ -447,23 +394,23 @@ fn spike_time_files_are_checked_by_row() {
             "spikes.npy row 2, column 2: value NaN is not a finite number",
         ],
     );
-    let m = error_with(&spec, &[("spikes.npy", ev([1.0, 1e39]))]);
+    let m = error_files(&spec, &[("spikes.npy", ev([1.0, 1e39]))]);
     assert_all(
         &m,
         &["spikes.npy row 2, column 2: value 1e39 is beyond ±3.4e38"],
     );
-    let m = error_with(&spec, &[("spikes.npy", ev([-1.0, 5.0]))]);
+    let m = error_files(&spec, &[("spikes.npy", ev([-1.0, 5.0]))]);
     assert_all(&m, &["spikes.npy row 2: neuron -1 is not a neuron index"]);
-    let m = error_with(&spec, &[("spikes.npy", ev([1.5, 5.0]))]);
+    let m = error_files(&spec, &[("spikes.npy", ev([1.5, 5.0]))]);
     assert_all(&m, &["spikes.npy row 2: neuron 1.5 is not a neuron index"]);
-    let m = error_with(&spec, &[("spikes.npy", ev([80.0, 5.0]))]);
+    let m = error_files(&spec, &[("spikes.npy", ev([80.0, 5.0]))]);
     assert_all(
         &m,
         &["spikes.npy row 2: neuron 80 is out of range (\"exc\" has 80 neurons, 0 to 79)"],
     );
     // A text file of spikes is read and checked the same way.
     let spec_csv = spec.replace("spikes.npy", "spikes.csv");
-    let m = error_with(
+    let m = error_files(
         &spec_csv,
         &[("spikes.csv", b"neuron,time\n0,1\n1,nan\n".to_vec())],
     );
@@ -478,7 +425,7 @@ fn time_series_are_checked_by_row_in_the_engines_unit() {
     let spec = with_input("timeseries", "file = \"drive.npy\"\nunit = \"pA\"");
     let mut v = vec![1.0f64; 10];
     v[2] = f64::INFINITY;
-    let m = error_with(&spec, &[("drive.npy", npy_f64(&[10], &v))]);
+    let m = error_files(&spec, &[("drive.npy", npy_f64(&[10], &v))]);
     assert_all(
         &m,
         &[
@@ -488,7 +435,7 @@ fn time_series_are_checked_by_row_in_the_engines_unit() {
     );
     v[2] = 1e30;
     let spec_a = spec.replace("unit = \"pA\"", "unit = \"A\"");
-    let m = error_with(&spec_a, &[("drive.npy", npy_f64(&[10], &v))]);
+    let m = error_files(&spec_a, &[("drive.npy", npy_f64(&[10], &v))]);
     assert_all(
         &m,
         &["drive.npy row 3: value 1e30 A (1e42 pA) is beyond ±3.4e38"],
@@ -496,7 +443,7 @@ fn time_series_are_checked_by_row_in_the_engines_unit() {
     // T×N: the column is named.
     let mut tn = vec![0.0f64; 4 * 80];
     tn[80 + 7] = f64::NAN;
-    let m = error_with(&spec, &[("drive.npy", npy_f64(&[4, 80], &tn))]);
+    let m = error_files(&spec, &[("drive.npy", npy_f64(&[4, 80], &tn))]);
     assert_all(
         &m,
         &["drive.npy row 2, column 8: value NaN is not a finite number"],
@@ -518,7 +465,7 @@ fn modulator_series_and_plain_numbers_of_plasticity() {
     let spec = three_factor("", "{ file = \"reward.npy\", step = \"1 ms\" }");
     let mut r = vec![0.0f64; 100];
     r[3] = f64::NAN;
-    let m = error_with(&spec, &[("reward.npy", npy_f64(&[100], &r))]);
+    let m = error_files(&spec, &[("reward.npy", npy_f64(&[100], &r))]);
     assert_all(
         &m,
         &[
@@ -528,7 +475,7 @@ fn modulator_series_and_plain_numbers_of_plasticity() {
     );
     let pop = "{ population = \"inh\", tau = \"50 ms\" }";
     let spec = three_factor(", A_plus = inf", pop);
-    let m = error_of(&spec);
+    let m = error_in_file(&spec);
     assert_all(
         &m,
         &[
@@ -536,9 +483,9 @@ fn modulator_series_and_plain_numbers_of_plasticity() {
             "plasticity.A_plus inf is not a finite number",
         ],
     );
-    let m = error_of(&three_factor(", rate = 1e39", pop));
+    let m = error_in_file(&three_factor(", rate = 1e39", pop));
     assert_all(&m, &["plasticity.rate 1e39 is beyond ±3.4e38"]);
-    let m = error_of(&three_factor(
+    let m = error_in_file(&three_factor(
         "",
         "{ population = \"inh\", tau = \"50 ms\", offset = nan }",
     ));
@@ -551,9 +498,9 @@ fn modulator_series_and_plain_numbers_of_plasticity() {
         "delay = \"1 ms\"\nplasticity = { rule = \"stdp\", w_max = \"1e39 pA\", A_minus = -inf }",
     );
     assert_all(
-        &error_of(&stdp),
+        &error_in_file(&stdp),
         &["plasticity.A_minus -inf is not a finite number"],
     );
-    let m = error_of(&stdp.replace(", A_minus = -inf", ""));
+    let m = error_in_file(&stdp.replace(", A_minus = -inf", ""));
     assert_all(&m, &["plasticity.w_max \"1e39 pA\" is beyond"]);
 }
