@@ -81,6 +81,15 @@ def fixed_indegree(rng, n_pre, n_post, k, pre_offset=0, post_offset=0, autapses=
     return (pre + pre_offset).astype(np.int32), (post + post_offset).astype(np.int32)
 
 
+def exc_inh_synapses(b2, G, P, ns):
+    """CUBA/COBA recurrence: the first n_exc cells add we to ge, the rest wi to gi, with probability p."""
+    Ce = b2.Synapses(G, G, on_pre="ge += we", namespace=ns)
+    Ci = b2.Synapses(G, G, on_pre="gi += wi", namespace=ns)
+    Ce.connect(f"i<{P['n_exc']}", p=P["p"])
+    Ci.connect(f"i>={P['n_exc']}", p=P["p"])
+    return [Ce, Ci]
+
+
 def build(b2, net, P, seed):
     """Create the network in the current scope; returns (objects, group, populations, synapses)."""
     import numpy as np
@@ -101,11 +110,7 @@ def build(b2, net, P, seed):
         G.v = "Vr + rand() * (Vt - Vr)"
         G.ge = 0 * mV
         G.gi = 0 * mV
-        Ce = b2.Synapses(G, G, on_pre="ge += we", namespace=ns)
-        Ci = b2.Synapses(G, G, on_pre="gi += wi", namespace=ns)
-        Ce.connect(f"i<{P['n_exc']}", p=P["p"])
-        Ci.connect(f"i>={P['n_exc']}", p=P["p"])
-        syns = [Ce, Ci]
+        syns = exc_inh_synapses(b2, G, P, ns)
     elif net == "coba":
         ns = dict(g_L=P["g_L"] * nS, C_m=P["C_m"] * pF, taue=P["taue"] * ms, taui=P["taui"] * ms,
                   El=P["El"] * mV, Vt=P["Vt"] * mV, Vr=P["Vr"] * mV, Ee=P["Ee"] * mV, Ei=P["Ei"] * mV,
@@ -121,11 +126,7 @@ def build(b2, net, P, seed):
         G.v = "El + (randn() * 5 - 5)*mV"
         G.ge = "(randn() * 1.5 + 4) * 10.*nS"
         G.gi = "(randn() * 12 + 20) * 10.*nS"
-        Ce = b2.Synapses(G, G, on_pre="ge += we", namespace=ns)
-        Ci = b2.Synapses(G, G, on_pre="gi += wi", namespace=ns)
-        Ce.connect(f"i<{P['n_exc']}", p=P["p"])
-        Ci.connect(f"i>={P['n_exc']}", p=P["p"])
-        syns = [Ce, Ci]
+        syns = exc_inh_synapses(b2, G, P, ns)
     elif net == "brunel":
         ns = dict(tau_m=P["tau_m"] * ms, E_L=P["E_L"] * mV, theta=P["theta"] * mV,
                   V_reset=P["V_reset"] * mV, J=P["J"] * mV, J_in=P["J_in"] * mV)
