@@ -273,6 +273,23 @@ fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Run `cmd`, which must be refused before simulating; check that no file under `root`
+/// changed and no temporary was left; return its stderr.
+fn refused_untouched(root: &Path, cmd: &mut Command) -> String {
+    let before = snapshot(root);
+    let o = refused_quickly(cmd);
+    assert!(!o.status.success(), "the command succeeded");
+    assert_eq!(
+        snapshot(root),
+        before,
+        "files under {} changed",
+        root.display()
+    );
+    let left = leftovers(root);
+    assert!(left.is_empty(), "{left:?}");
+    stderr(&o)
+}
+
 #[test]
 fn force_onto_the_current_folder_holding_the_spec_is_refused_and_deletes_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -282,17 +299,18 @@ fn force_onto_the_current_folder_holding_the_spec_is_refused_and_deletes_nothing
     std::fs::write(dir.path().join("data/x.npy"), "also precious").unwrap();
     // Even with a manifest.json (as if an earlier run had written here), `.` is refused.
     std::fs::write(dir.path().join("manifest.json"), "{}").unwrap();
-    let before = snapshot(dir.path());
-    let o = ganglion()
-        .current_dir(dir.path())
-        .args(["run", "tiny.toml", "--out", ".", "--force", "--no-plots"])
-        .output()
-        .unwrap();
-    assert!(!o.status.success());
-    let err = stderr(&o);
+    let err = refused_untouched(
+        dir.path(),
+        ganglion().current_dir(dir.path()).args([
+            "run",
+            "tiny.toml",
+            "--out",
+            ".",
+            "--force",
+            "--no-plots",
+        ]),
+    );
     assert!(err.contains("--force would delete"), "{err}");
-    assert_eq!(snapshot(dir.path()), before, "every file is still there");
-    assert!(leftovers(dir.path()).is_empty());
 }
 
 #[test]
@@ -304,26 +322,22 @@ fn force_onto_the_spec_folder_or_its_ancestor_is_refused() {
     // Marked as results folders, so only the protection of the spec's folder can refuse.
     std::fs::write(specs.join("manifest.json"), "{}").unwrap();
     std::fs::write(root.path().join("project/manifest.json"), "{}").unwrap();
-    let before = snapshot(root.path());
     let elsewhere = tempfile::tempdir().unwrap();
     for target in [specs.clone(), root.path().join("project")] {
-        let o = ganglion()
-            .current_dir(elsewhere.path())
-            .arg("run")
-            .arg(&spec)
-            .args(["--force", "--no-plots", "--out"])
-            .arg(&target)
-            .output()
-            .unwrap();
-        assert!(!o.status.success(), "{}", target.display());
-        let err = stderr(&o);
+        let err = refused_untouched(
+            root.path(),
+            ganglion()
+                .current_dir(elsewhere.path())
+                .arg("run")
+                .arg(&spec)
+                .args(["--force", "--no-plots", "--out"])
+                .arg(&target),
+        );
         assert!(err.contains("--force would delete"), "{err}");
         if target != specs {
             assert!(err.contains("specs"), "names what it holds: {err}");
         }
-        assert_eq!(snapshot(root.path()), before, "{}", target.display());
     }
-    assert!(leftovers(root.path()).is_empty());
 }
 
 #[test]
@@ -333,22 +347,18 @@ fn force_onto_a_folder_ganglion_did_not_write_is_refused() {
     let papers = root.path().join("papers");
     std::fs::create_dir(&papers).unwrap();
     std::fs::write(papers.join("thesis.tex"), "years of work").unwrap();
-    let before = snapshot(root.path());
-    let o = ganglion()
-        .arg("run")
-        .arg(&spec)
-        .args(["--force", "--no-plots", "--out"])
-        .arg(&papers)
-        .output()
-        .unwrap();
-    assert!(!o.status.success());
-    let err = stderr(&o);
+    let err = refused_untouched(
+        root.path(),
+        ganglion()
+            .arg("run")
+            .arg(&spec)
+            .args(["--force", "--no-plots", "--out"])
+            .arg(&papers),
+    );
     assert!(
         err.contains("not a folder Ganglion wrote") && err.contains("manifest.json"),
         "{err}"
     );
-    assert_eq!(snapshot(root.path()), before);
-    assert!(leftovers(root.path()).is_empty());
 }
 
 #[test]
@@ -357,7 +367,6 @@ fn an_existing_file_as_out_is_refused_before_simulating() {
     let spec = tiny_spec(root.path());
     let file = root.path().join("results");
     std::fs::write(&file, "not a folder").unwrap();
-    let before = snapshot(root.path());
     for force in [false, true] {
         let mut cmd = ganglion();
         cmd.arg("run")
@@ -368,16 +377,8 @@ fn an_existing_file_as_out_is_refused_before_simulating() {
         if force {
             cmd.arg("--force");
         }
-        let o = refused_quickly(&mut cmd);
-        assert!(!o.status.success());
-        let err = stderr(&o);
+        let err = refused_untouched(root.path(), &mut cmd);
         assert!(err.contains("exists and is not a folder"), "{err}");
-        assert_eq!(snapshot(root.path()), before);
-        assert!(
-            leftovers(root.path()).is_empty(),
-            "{:?}",
-            leftovers(root.path())
-        );
         assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 2);
     }
 }
@@ -387,25 +388,21 @@ fn an_out_below_a_regular_file_is_refused_and_leaves_nothing() {
     let root = tempfile::tempdir().unwrap();
     let spec = tiny_spec(root.path());
     std::fs::write(root.path().join("blocker"), "a file").unwrap();
-    let before = snapshot(root.path());
     let target = root.path().join("blocker/sub/run");
-    let o = refused_quickly(
+    let err = refused_untouched(
+        root.path(),
         ganglion()
             .arg("run")
             .arg(&spec)
             .args(["--duration", "20000 s", "--no-plots", "--out"])
             .arg(&target),
     );
-    assert!(!o.status.success());
-    let err = stderr(&o);
     assert!(err.contains("blocker"), "the message names the path: {err}");
     assert_eq!(
         err.matches("os error").count(),
         1,
         "the OS error once: {err}"
     );
-    assert_eq!(snapshot(root.path()), before);
-    assert!(leftovers(root.path()).is_empty());
 }
 
 #[test]
