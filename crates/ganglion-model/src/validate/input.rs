@@ -62,19 +62,7 @@ fn fields_used(ctx: &mut Ctx, inp: &Input, o: &Obj) -> bool {
         .filter(|f| !["name", "kind", "target"].contains(&f.as_str()))
         .filter(|f| !fields.contains(&f.as_str()))
     {
-        let msg = format!("`{f}` is not used by a {} input", inp.kind);
-        let owners: Vec<&str> = KIND_FIELDS
-            .iter()
-            .filter(|(_, fs)| fs.contains(&f.as_str()))
-            .map(|(k, _)| *k)
-            .collect();
-        let hint = format!(
-            "a {} input takes: {}; `{f}` belongs to {}",
-            inp.kind,
-            fields.join(", "),
-            owners.join(", ")
-        );
-        ctx.report(o, f, msg, hint);
+        super::foreign_field(ctx, o, f, (&inp.kind, "input"), fields, KIND_FIELDS);
         ok = false;
     }
     ok

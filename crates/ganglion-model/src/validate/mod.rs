@@ -466,3 +466,27 @@ fn name_hint<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>, labe
     }
     models::did_you_mean(word, &all, label)
 }
+
+/// Report `field`, set on a `kind` input or monitor (`what`) that does not use it: the
+/// fields that kind takes and the kinds that take `field`, from the kind table `table`.
+pub(super) fn foreign_field(
+    ctx: &mut Ctx,
+    o: &Obj,
+    field: &str,
+    (kind, what): (&str, &str),
+    fields: &[&str],
+    table: &[(&str, &[&str])],
+) {
+    let owners: Vec<&str> = table
+        .iter()
+        .filter(|(_, fs)| fs.contains(&field))
+        .map(|(k, _)| *k)
+        .collect();
+    let msg = format!("`{field}` is not used by a {kind} {what}");
+    let hint = format!(
+        "a {kind} {what} takes: {}; `{field}` belongs to {}",
+        fields.join(", "),
+        owners.join(", ")
+    );
+    ctx.report(o, field, msg, hint);
+}

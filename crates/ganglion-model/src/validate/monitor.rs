@@ -49,19 +49,7 @@ fn fields_used(ctx: &mut Ctx, m: &Monitor, o: &Obj) -> bool {
         if fields.contains(&f.as_str()) || (f == "population" && m.population.is_empty()) {
             continue;
         }
-        let msg = format!("`{f}` is not used by a {} monitor", m.kind);
-        let owners: Vec<&str> = KIND_FIELDS
-            .iter()
-            .filter(|(_, fs)| fs.contains(&f.as_str()))
-            .map(|(k, _)| *k)
-            .collect();
-        let hint = format!(
-            "a {} monitor takes: {}; `{f}` belongs to {}",
-            m.kind,
-            fields.join(", "),
-            owners.join(", ")
-        );
-        ctx.report(o, f, msg, hint);
+        super::foreign_field(ctx, o, f, (&m.kind, "monitor"), fields, KIND_FIELDS);
         ok = false;
     }
     ok
