@@ -15,6 +15,22 @@ fn cpu_ticks() -> u64 {
         + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
 }
 
+/// CPU µs per call of `product` (x → y) over `reps` calls, each feeding `y[0]` back into `x[0]`.
+fn us_per_product(
+    reps: usize,
+    x: &mut [f32],
+    y: &mut [f32],
+    product: impl Fn(&[f32], &mut [f32]),
+) -> f64 {
+    let t0 = cpu_ticks();
+    for _ in 0..reps {
+        product(x, y);
+        x[0] = y[0] * 1e-3;
+    }
+    let t1 = cpu_ticks();
+    (t1 - t0) as f64 * 1e4 / reps as f64
+}
+
 fn main() -> Result<(), ganglion_learn::LearnError> {
     let esn = EsnConfig {
         units: 1000,
@@ -30,26 +46,16 @@ fn main() -> Result<(), ganglion_learn::LearnError> {
         .enumerate()
         .for_each(|(i, v)| *v = ((i * 37 % 101) as f32 - 50.0) / 50.0);
     let mut y = vec![0.0f32; b.nslices() * 16];
-    let t0 = cpu_ticks();
-    for _ in 0..reps {
-        b.matvec_slices(0..b.nslices(), &x, &mut y);
-        x[0] = y[0] * 1e-3;
-    }
-    let t1 = cpu_ticks();
+    let blocked = us_per_product(reps, &mut x, &mut y, |x, y| {
+        b.matvec_slices(0..b.nslices(), x, y)
+    });
     println!(
-        "blocked: {:.2} µs CPU per product ({} stored lane entries)",
-        (t1 - t0) as f64 * 1e4 / reps as f64,
+        "blocked: {blocked:.2} µs CPU per product ({} stored lane entries)",
         b.stored()
     );
-    let t0 = cpu_ticks();
-    for _ in 0..reps {
-        w.matvec(&x, &mut y);
-        x[0] = y[0] * 1e-3;
-    }
-    let t1 = cpu_ticks();
+    let csr = us_per_product(reps, &mut x, &mut y, |x, y| w.matvec(x, y));
     println!(
-        "csr:     {:.2} µs CPU per product ({} non-zeros)",
-        (t1 - t0) as f64 * 1e4 / reps as f64,
+        "csr:     {csr:.2} µs CPU per product ({} non-zeros)",
         w.nnz()
     );
     Ok(())

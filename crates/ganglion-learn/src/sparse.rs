@@ -74,13 +74,26 @@ impl CsrMatrix {
         for i in 0..nrows {
             row_ptr[i + 1] += row_ptr[i];
         }
-        Ok(Self {
+        Ok(Self::from_valid_parts(
+            nrows, ncols, row_ptr, col_idx, values,
+        ))
+    }
+
+    /// The matrix of CSR arrays already known to be consistent (built or checked by the caller).
+    fn from_valid_parts(
+        nrows: usize,
+        ncols: usize,
+        row_ptr: Vec<u32>,
+        col_idx: Vec<u32>,
+        values: Vec<f32>,
+    ) -> Self {
+        Self {
             nrows,
             ncols,
             row_ptr,
             col_idx,
             values,
-        })
+        }
     }
 
     /// Builds a matrix from its CSR arrays, checking them.
@@ -133,13 +146,9 @@ impl CsrMatrix {
                 );
             }
         }
-        Ok(Self {
-            nrows,
-            ncols,
-            row_ptr,
-            col_idx,
-            values,
-        })
+        Ok(Self::from_valid_parts(
+            nrows, ncols, row_ptr, col_idx, values,
+        ))
     }
 
     /// A random `nrows × ncols` matrix: each entry is present independently with probability
@@ -180,13 +189,9 @@ impl CsrMatrix {
                 row_ptr.push(col_idx.len() as u32);
             }
         }
-        Ok(Self {
-            nrows,
-            ncols,
-            row_ptr,
-            col_idx,
-            values,
-        })
+        Ok(Self::from_valid_parts(
+            nrows, ncols, row_ptr, col_idx, values,
+        ))
     }
 
     /// Number of rows.
