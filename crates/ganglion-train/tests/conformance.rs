@@ -4,53 +4,36 @@
 
 mod common;
 
-use common::{bernoulli, count};
+use common::{all_to_all, bernoulli, count, population, relays, simulation};
 use ganglion_train::snn::Snn;
 use ganglion_train::{
     Model, Trainer, normal, trainer_from_resolved, write_sample_spec, write_trained_spec,
 };
 use std::path::{Path, PathBuf};
 
-const SPEC: &str = r#"
-[simulation]
-dt = "0.5 ms"
-duration = "30 ms"
-
-[[population]]
-name = "pixels"
-size = 30
-model = "iaf_psc_delta"
-params = { t_ref = "0 ms" }
-
-[[population]]
-name = "hidden"
-size = 40
-model = "iaf_psc_exp"
-params = { C_m = "200 pF", tau_m = "15 ms", E_L = "-65 mV", V_th = "-52 mV", V_reset = "-68 mV", t_ref = "2 ms", I_e = "30 pA", tau_syn_ex = "2 ms", tau_syn_in = "6 ms" }
-init = { V_m = "-60 mV" }
-
-[[population]]
-name = "out"
-size = 7
-model = "iaf_psc_exp"
-params = { tau_m = "10 ms", t_ref = "1 ms", tau_syn_ex = "3 ms", tau_syn_in = "3 ms" }
-
-[[projection]]
-name = "in"
-source = "pixels"
-target = "hidden"
-connectivity = { rule = "all_to_all" }
-weight = "1 pA"
-delay = "0.5 ms"
-
-[[projection]]
-name = "mid"
-source = "hidden"
-target = "out"
-connectivity = { rule = "all_to_all" }
-weight = "1 pA"
-delay = "1.5 ms"
-"#;
+/// pixels (30 relays) → hidden (40) → out (7), all to all, projection delays 0.5 and 1.5 ms.
+fn spec() -> String {
+    [
+        simulation("0.5 ms", "30 ms"),
+        relays("pixels", 30),
+        population(
+            "hidden",
+            40,
+            "iaf_psc_exp",
+            r#"params = { C_m = "200 pF", tau_m = "15 ms", E_L = "-65 mV", V_th = "-52 mV", V_reset = "-68 mV", t_ref = "2 ms", I_e = "30 pA", tau_syn_ex = "2 ms", tau_syn_in = "6 ms" }
+init = { V_m = "-60 mV" }"#,
+        ),
+        population(
+            "out",
+            7,
+            "iaf_psc_exp",
+            r#"params = { tau_m = "10 ms", t_ref = "1 ms", tau_syn_ex = "3 ms", tau_syn_in = "3 ms" }"#,
+        ),
+        all_to_all(Some("in"), "pixels", "hidden", Some("0.5 ms")),
+        all_to_all(Some("mid"), "hidden", "out", Some("1.5 ms")),
+    ]
+    .concat()
+}
 
 fn sim_spikes(spec: &Path, pop: &str, steps: usize, n: usize) -> Vec<u8> {
     let r = ganglion_model::load_and_validate(spec).expect("sample spec validates");
@@ -71,7 +54,7 @@ fn sim_spikes(spec: &Path, pop: &str, steps: usize, n: usize) -> Vec<u8> {
     out
 }
 
-/// Time steps per sample in the tests of [`SPEC`].
+/// Time steps per sample in the tests of [`spec`].
 const STEPS: usize = 60;
 
 /// The spec `text` written to `dir/name`, and the trainer it lowers to (30 inputs), with
@@ -89,7 +72,7 @@ fn spec_trainer(dir: &Path, name: &str, text: &str) -> (PathBuf, Trainer) {
 }
 
 /// Run `samples` random inputs (stream keys `key0..`, spike probability 0.3) through the twin
-/// `s` of [`SPEC`] and, via single-sample specs next to `trained`, through the simulator:
+/// `s` of [`spec`] and, via single-sample specs next to `trained`, through the simulator:
 /// the relay reproduces the input and both layers' spikes are equal. Returns the spike
 /// counts of the two layers.
 fn twin_equals_simulator(s: &Snn, trained: &Path, key0: u64, samples: u64) -> [usize; 2] {
@@ -117,7 +100,7 @@ fn twin_equals_simulator(s: &Snn, trained: &Path, key0: u64, samples: u64) -> [u
 #[test]
 fn twin_forward_spikes_equal_simulator_spikes() {
     let d = tempfile::tempdir().expect("tmp");
-    let (spec, t) = spec_trainer(d.path(), "c.toml", SPEC);
+    let (spec, t) = spec_trainer(d.path(), "c.toml", &spec());
     let Model::Snn(s) = &t.model else {
         unreachable!()
     };
@@ -208,8 +191,7 @@ fn recurrent_layer_spikes_equal_simulator_spikes() {
 #[test]
 fn spec_with_recurrent_projection_exports_exactly() {
     let d = tempfile::tempdir().expect("tmp");
-    let spec_text = SPEC.to_string()
-        + "\n[[projection]]\nname = \"rec\"\nsource = \"hidden\"\ntarget = \"hidden\"\nconnectivity = { rule = \"all_to_all\" }\nweight = \"1 pA\"\ndelay = \"1 ms\"\n";
+    let spec_text = spec() + &all_to_all(Some("rec"), "hidden", "hidden", Some("1 ms"));
     let (spec, mut t) = spec_trainer(d.path(), "r.toml", &spec_text);
     assert_eq!(t.origins.len(), 3, "w0, rec0, w1");
     if let Model::Snn(s) = &mut t.model {

@@ -2,6 +2,9 @@
 //! bit-identical resume, the Dale working-memory RNN, and the structural constraints.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 
+mod common;
+
+use common::{all_to_all, population, relays, simulation};
 use ganglion_data::idx;
 use ganglion_train::constraints::{
     Constraints, Dale, GradientScore, HebbianScore, block_mask, prune_regrow,
@@ -11,41 +14,20 @@ use ganglion_train::rate_rnn::{RateRnn, Transfer, working_memory_batch};
 use ganglion_train::{Model, TrainOptions, TrainReport, Trainer, train_from_spec};
 use std::path::{Path, PathBuf};
 
-const SNN_SPEC: &str = r#"
-[simulation]
-dt = "1 ms"
-duration = "20 ms"
-
-[[population]]
-name = "pixels"
-size = 16
-model = "iaf_psc_delta"
-params = { t_ref = "0 ms" }
-
-[[population]]
-name = "hidden"
-size = 32
-model = "iaf_psc_exp"
-params = { tau_m = "20 ms", t_ref = "0 ms", tau_syn_ex = "5 ms", tau_syn_in = "5 ms" }
-
-[[population]]
-name = "out"
-size = 4
-model = "iaf_psc_exp"
-params = { tau_m = "20 ms", t_ref = "0 ms", tau_syn_ex = "5 ms", tau_syn_in = "5 ms" }
-
-[[projection]]
-source = "pixels"
-target = "hidden"
-connectivity = { rule = "all_to_all" }
-weight = "1 pA"
-
-[[projection]]
-source = "hidden"
-target = "out"
-connectivity = { rule = "all_to_all" }
-weight = "1 pA"
-"#;
+/// pixels (16 relays) → hidden (32) → out (4), all to all.
+fn snn_spec() -> String {
+    let lif =
+        r#"params = { tau_m = "20 ms", t_ref = "0 ms", tau_syn_ex = "5 ms", tau_syn_in = "5 ms" }"#;
+    [
+        simulation("1 ms", "20 ms"),
+        relays("pixels", 16),
+        population("hidden", 32, "iaf_psc_exp", lif),
+        population("out", 4, "iaf_psc_exp", lif),
+        all_to_all(None, "pixels", "hidden", None),
+        all_to_all(None, "hidden", "out", None),
+    ]
+    .concat()
+}
 
 /// 4×4 images, 4 classes: class c lights quadrant c (with noise).
 fn synthetic(dir: &Path) {
@@ -86,7 +68,7 @@ fn setup(train_toml: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let data = d.path().join("data");
     synthetic(&data.join("fashion-mnist"));
     let spec = d.path().join("syn.toml");
-    std::fs::write(&spec, SNN_SPEC).expect("spec");
+    std::fs::write(&spec, snn_spec()).expect("spec");
     std::fs::write(d.path().join("syn.train.toml"), train_toml).expect("sidecar");
     (d, spec, data)
 }
@@ -161,7 +143,7 @@ fn resume_is_bit_identical() {
 
 #[test]
 fn dale_source_sign_is_kept() {
-    let spec_text = SNN_SPEC.replacen(
+    let spec_text = snn_spec().replacen(
         "model = \"iaf_psc_exp\"\nparams",
         "model = \"iaf_psc_exp\"\nsign = \"excitatory\"\nparams",
         1,
@@ -290,8 +272,7 @@ fn constraints_masks_and_dynamic_sparsity() {
 #[test]
 fn recurrent_spec_trains_and_exports() {
     let (d, spec, data) = setup(SIDE);
-    let text = SNN_SPEC.to_string()
-        + "\n[[projection]]\nsource = \"hidden\"\ntarget = \"hidden\"\nconnectivity = { rule = \"all_to_all\" }\nweight = \"1 pA\"\n";
+    let text = snn_spec() + &all_to_all(None, "hidden", "hidden", None);
     std::fs::write(&spec, text).expect("spec");
     let out = d.path().join("out");
     let r = train_into(&spec, &data, &out, TrainOptions::default());
