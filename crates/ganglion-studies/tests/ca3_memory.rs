@@ -3,17 +3,13 @@
 
 mod common;
 
-use common::assert_outputs;
+use common::run_quick;
+use ganglion_studies::Expect;
 use ganglion_studies::studies::ca3_memory::model::{self, Stdp, StdpTiming, Timing};
-use ganglion_studies::{Expect, Mode, format_outcome, run_study};
 
 #[test]
 fn ca3_memory_quick() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let dir = tmp.path().join("ca3");
-    let outcome = run_study("ca3-memory", Mode::Quick, Some(dir.clone())).expect("run");
-    assert!(outcome.passed(), "{}", format_outcome(&outcome));
-    let metrics = assert_outputs(&dir, &["raster_bench4", "raster_bench2"]);
+    let (outcome, metrics) = run_quick("ca3-memory", &["raster_bench4", "raster_bench2"]);
     let rows = metrics["tables"]["operations"]
         .as_array()
         .expect("operations table");

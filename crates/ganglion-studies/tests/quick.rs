@@ -3,19 +3,13 @@
 
 mod common;
 
-use common::assert_outputs;
-use ganglion_studies::{
-    Mode, Replace, format_list, format_outcome, list, run_study, run_study_with,
-};
+use common::run_quick;
+use ganglion_studies::{Mode, Replace, format_list, list, run_study, run_study_with};
 
 #[test]
 fn active_dendrites_quick() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let dir = tmp.path().join("ad");
-    let outcome = run_study("active-dendrites", Mode::Quick, Some(dir.clone())).expect("run");
-    assert!(outcome.passed(), "{}", format_outcome(&outcome));
-    let metrics = assert_outputs(
-        &dir,
+    let (outcome, metrics) = run_quick(
+        "active-dendrites",
         &[
             "effect_of_n",
             "effect_of_s",
@@ -52,11 +46,10 @@ fn active_dendrites_quick() {
 
 #[test]
 fn pavlovian_attention_quick() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let dir = tmp.path().join("pa");
-    let outcome = run_study("pavlovian-attention", Mode::Quick, Some(dir.clone())).expect("run");
-    assert!(outcome.passed(), "{}", format_outcome(&outcome));
-    let metrics = assert_outputs(&dir, &["capacity", "retrieval", "training", "blocking"]);
+    let (outcome, metrics) = run_quick(
+        "pavlovian-attention",
+        &["capacity", "retrieval", "training", "blocking"],
+    );
     // Every layer was trained (its loss fell) and the two rules were compared.
     let layers = metrics["tables"]["layers"].as_array().expect("layers");
     assert!(layers.iter().any(|l| l["rule"] == "hebbian"));
@@ -75,12 +68,8 @@ fn pavlovian_attention_quick() {
 
 #[test]
 fn brunel_2000_quick() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let dir = tmp.path().join("brunel");
-    let outcome = run_study("brunel-2000", Mode::Quick, Some(dir.clone())).expect("run");
-    assert!(outcome.passed(), "{}", format_outcome(&outcome));
-    let metrics = assert_outputs(
-        &dir,
+    let (outcome, metrics) = run_quick(
+        "brunel-2000",
         &[
             "example_a_sr",
             "example_b_si_fast",

@@ -1,6 +1,19 @@
 //! Helpers shared by the study tests.
 
+use ganglion_studies::{Mode, StudyOutcome, format_outcome, run_study};
 use std::path::Path;
+
+/// Runs `study` in quick mode into a fresh folder, asserts that it passed and
+/// that the folder is complete with `figures` (see [`assert_outputs`]), and
+/// returns the outcome and the metrics.
+pub fn run_quick(study: &str, figures: &[&str]) -> (StudyOutcome, serde_json::Value) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join(study);
+    let outcome = run_study(study, Mode::Quick, Some(dir.clone())).expect("run");
+    assert!(outcome.passed(), "{}", format_outcome(&outcome));
+    let metrics = assert_outputs(&dir, figures);
+    (outcome, metrics)
+}
 
 /// Asserts that `dir` is a complete study folder — report, metrics, every
 /// figure in SVG and PNG and embedded in the report, every check well
