@@ -27,6 +27,28 @@ fn snn(sizes: &[usize], params: &[LifParams], steps: usize) -> Snn {
     }
 }
 
+/// Central finite difference of `loss` at `m` when `nudge` moves one parameter by ±`h`.
+fn central_difference<M: Clone>(
+    m: &M,
+    h: f32,
+    nudge: impl Fn(&mut M, f32),
+    loss: impl Fn(&M) -> f64,
+) -> f64 {
+    let (mut plus, mut minus) = (m.clone(), m.clone());
+    nudge(&mut plus, h);
+    nudge(&mut minus, -h);
+    (loss(&plus) - loss(&minus)) / (2.0 * h as f64)
+}
+
+/// Asserts that the finite difference `fd` and the adjoint `an` agree to `rel` (relative)
+/// plus `abs` (absolute).
+fn assert_agree(fd: f64, an: f64, rel: f64, abs: f64, what: &str) {
+    assert!(
+        (fd - an).abs() <= rel * fd.abs().max(an.abs()) + abs,
+        "{what}: finite difference {fd} vs adjoint {an}"
+    );
+}
+
 fn loss(s: &Snn, xs: &[Vec<u8>], ys: &[u8]) -> f64 {
     s.batch(xs, ys, false).loss / xs.len() as f64
 }
@@ -104,20 +126,18 @@ fn snn_output_weights_match_finite_differences() {
     let mut checked = 0;
     for (i, &wi) in w.iter().enumerate() {
         let h = 0.2 * wi.abs().max(1.0);
-        let mut sp = s.clone();
-        sp.layers[1].w[i] = wi + h;
-        let mut sm = s.clone();
-        sm.layers[1].w[i] = wi - h;
         // Skip entries whose perturbation flips the sign (it changes the receptor channel).
         if (wi + h).signum() != (wi - h).signum() {
             continue;
         }
-        let fd = (loss(&sp, &xs, &ys) - loss(&sm, &xs, &ys)) / (2.0 * h as f64);
-        let an = g.layers[1].0[i] as f64;
-        assert!(
-            (fd - an).abs() <= 2e-3 * fd.abs().max(an.abs()) + 2e-3 * gmax,
-            "w_out[{i}]: finite difference {fd} vs adjoint {an}"
+        let fd = central_difference(
+            &s,
+            h,
+            |m, d| m.layers[1].w[i] = wi + d,
+            |m| loss(m, &xs, &ys),
         );
+        let an = g.layers[1].0[i] as f64;
+        assert_agree(fd, an, 2e-3, 2e-3 * gmax, &format!("w_out[{i}]"));
         checked += 1;
     }
     assert!(checked > 20);
@@ -142,15 +162,14 @@ fn snn_input_weights_below_threshold_match_finite_differences() {
         if (w + h).signum() != (w - h).signum() {
             continue;
         }
-        let (mut sp, mut sm) = (s.clone(), s.clone());
-        sp.layers[0].w[i] = w + h;
-        sm.layers[0].w[i] = w - h;
-        let fd = (loss(&sp, &xs, &ys) - loss(&sm, &xs, &ys)) / (2.0 * h as f64);
-        let an = g.layers[0].0[i] as f64;
-        assert!(
-            (fd - an).abs() <= 1e-3 * fd.abs().max(an.abs()) + 1e-6,
-            "w[{i}]: {fd} vs {an}"
+        let fd = central_difference(
+            &s,
+            h,
+            |m, d| m.layers[0].w[i] = w + d,
+            |m| loss(m, &xs, &ys),
         );
+        let an = g.layers[0].0[i] as f64;
+        assert_agree(fd, an, 1e-3, 1e-6, &format!("w[{i}]"));
     }
 }
 
@@ -182,16 +201,8 @@ fn mlp_gradients_match_finite_differences() {
         for (name, bias) in [("w", false), ("b", true)] {
             let grad = if bias { &g.layers[l].1 } else { &g.layers[l].0 };
             for (i, &an) in grad.iter().enumerate() {
-                let h = 1e-3;
-                let (mut a, mut b) = (m.clone(), m.clone());
-                param(&mut a, l, bias)[i] += h;
-                param(&mut b, l, bias)[i] -= h;
-                let fd = (f(&a) - f(&b)) / (2.0 * h as f64);
-                let an = an as f64;
-                assert!(
-                    (fd - an).abs() <= 1e-2 * fd.abs().max(an.abs()) + 2e-4,
-                    "layer {l} {name}[{i}]: {fd} vs {an}"
-                );
+                let fd = central_difference(&m, 1e-3, |m, d| param(m, l, bias)[i] += d, f);
+                assert_agree(fd, an as f64, 1e-2, 2e-4, &format!("layer {l} {name}[{i}]"));
             }
         }
     }
@@ -212,15 +223,8 @@ fn rate_rnn_gradients_match_finite_differences() {
     for (gi, get) in groups.iter().enumerate() {
         assert_eq!(g[gi].len(), get(&mut net.clone()).len());
         for (i, &an) in g[gi].iter().enumerate() {
-            let (mut a, mut c) = (net.clone(), net.clone());
-            get(&mut a)[i] += h;
-            get(&mut c)[i] -= h;
-            let fd = (a.loss_grad(&b).0 - c.loss_grad(&b).0) / (2.0 * h as f64);
-            let an = an as f64;
-            assert!(
-                (fd - an).abs() <= 1e-2 * fd.abs().max(an.abs()) + 1e-4,
-                "group {gi} [{i}]: {fd} vs {an}"
-            );
+            let fd = central_difference(&net, h, |n, d| get(n)[i] += d, |n| n.loss_grad(&b).0);
+            assert_agree(fd, an as f64, 1e-2, 1e-4, &format!("group {gi} [{i}]"));
         }
     }
 }
