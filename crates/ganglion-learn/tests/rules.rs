@@ -35,6 +35,22 @@ fn sample(b: &[Vec<f64>], r: &mut rand_xoshiro::Xoshiro256PlusPlus) -> Vec<f64> 
     x
 }
 
+/// `steps` samples of `b` (stream `seed`), each handed to `learn` with the annealed rate
+/// η(t) = `eta0` / (1 + t/`tau`).
+fn anneal(
+    b: &[Vec<f64>],
+    seed: u64,
+    steps: usize,
+    eta0: f64,
+    tau: f64,
+    mut learn: impl FnMut(f64, &[f64]),
+) {
+    let mut r = rng::stream(seed, 0);
+    for t in 0..steps {
+        learn(eta0 / (1.0 + t as f64 / tau), &sample(b, &mut r));
+    }
+}
+
 fn angle_deg(a: &[f64], b: &[f64]) -> f64 {
     let d: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
     let na = a.iter().map(|x| x * x).sum::<f64>().sqrt();
@@ -46,11 +62,11 @@ fn angle_deg(a: &[f64], b: &[f64]) -> f64 {
 fn oja_converges_to_first_principal_component() {
     let b = basis(1);
     let mut oja = Oja::new(N, 0.01, 7).expect("valid");
-    let mut r = rng::stream(2, 0);
-    for t in 0..300_000 {
-        oja.eta = 0.01 / (1.0 + t as f64 / 1000.0); // annealed: the fluctuation scales with η
-        oja.update(&sample(&b, &mut r));
-    }
+    // annealed: the fluctuation scales with η
+    anneal(&b, 2, 300_000, 0.01, 1000.0, |eta, x| {
+        oja.eta = eta;
+        oja.update(x);
+    });
     let ang = angle_deg(&oja.w, &b[0]);
     let norm = oja.w.iter().map(|x| x * x).sum::<f64>().sqrt();
     assert!(ang < 1.0, "angle to PC1 {ang}°");
@@ -61,11 +77,10 @@ fn oja_converges_to_first_principal_component() {
 fn normalised_hebbian_converges_to_first_principal_component() {
     let b = basis(3);
     let mut h = Hebbian::new(N, 0.005, true, 1).expect("valid");
-    let mut r = rng::stream(4, 0);
-    for t in 0..300_000 {
-        h.eta = 0.005 / (1.0 + t as f64 / 1000.0);
-        h.update(&sample(&b, &mut r));
-    }
+    anneal(&b, 4, 300_000, 0.005, 1000.0, |eta, x| {
+        h.eta = eta;
+        h.update(x);
+    });
     assert!(angle_deg(&h.w, &b[0]) < 1.0);
 }
 
@@ -74,11 +89,10 @@ fn sanger_finds_leading_components_in_order() {
     let b = basis(5);
     let k = 3;
     let mut net = Subspace::new(N, k, 0.005, SubspaceRule::Sanger, 3).expect("valid");
-    let mut r = rng::stream(6, 0);
-    for t in 0..300_000 {
-        net.eta = 0.005 / (1.0 + t as f64 / 2000.0);
-        net.update(&sample(&b, &mut r));
-    }
+    anneal(&b, 6, 300_000, 0.005, 2000.0, |eta, x| {
+        net.eta = eta;
+        net.update(x);
+    });
     for i in 0..k {
         let ang = angle_deg(&net.w[i * N..(i + 1) * N], &b[i]);
         assert!(ang < 2.0, "row {i}: angle to PC{} {ang}°", i + 1);
@@ -90,11 +104,10 @@ fn oja_subspace_rule_spans_principal_subspace() {
     let b = basis(7);
     let k = 3;
     let mut net = Subspace::new(N, k, 0.005, SubspaceRule::OjaSubspace, 9).expect("valid");
-    let mut r = rng::stream(8, 0);
-    for t in 0..60_000 {
-        net.eta = 0.005 / (1.0 + t as f64 / 4000.0);
-        net.update(&sample(&b, &mut r));
-    }
+    anneal(&b, 8, 60_000, 0.005, 4000.0, |eta, x| {
+        net.eta = eta;
+        net.update(x);
+    });
     // Rows orthonormal, and ‖P_W − P_true‖_F small (projection matrices).
     let w = &net.w;
     for i in 0..k {
