@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 use ganglion_data::{DataError, Split, batch, encode, idx, images, load_named};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn write_gz(path: &Path, bytes: &[u8]) {
     let f = std::fs::File::create(path).expect("create");
@@ -151,14 +151,23 @@ fn batches_cover_every_sample_once_and_depend_on_seed_and_epoch() {
     assert_eq!(sizes.last(), Some(&3));
 }
 
+/// The repository's data folder, if `scripts/fetch-data.sh` has fetched `name` into it
+/// (otherwise the test is skipped, with a note).
+fn fetched(name: &str) -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    if !dir.join(name).is_dir() {
+        eprintln!("skipped: data/{name} not fetched");
+        return None;
+    }
+    Some(dir)
+}
+
 /// The real datasets, when `scripts/fetch-data.sh` has fetched them (skipped otherwise).
 #[test]
 fn real_fashion_mnist_if_present() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
-    if !dir.join("fashion-mnist").is_dir() {
-        eprintln!("skipped: data/fashion-mnist not fetched");
+    let Some(dir) = fetched("fashion-mnist") else {
         return;
-    }
+    };
     let te = load_named("fashion-mnist", &dir, Split::Test).expect("fashion-mnist");
     assert_eq!(
         (te.len(), te.rows, te.cols, te.classes),
@@ -172,11 +181,9 @@ fn real_fashion_mnist_if_present() {
 /// scikit-learn's digits, when fetched: 1797 images, 8×8, labels 0..9, 1437/360 split.
 #[test]
 fn real_digits_if_present() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
-    if !dir.join("digits").is_dir() {
-        eprintln!("skipped: data/digits not fetched");
+    let Some(dir) = fetched("digits") else {
         return;
-    }
+    };
     let tr = load_named("digits", &dir, Split::Train).expect("digits");
     let te = load_named("digits", &dir, Split::Test).expect("digits");
     assert_eq!((tr.len(), te.len(), tr.rows, tr.cols), (1437, 360, 8, 8));
