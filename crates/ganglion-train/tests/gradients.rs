@@ -49,6 +49,32 @@ fn assert_agree(fd: f64, an: f64, rel: f64, abs: f64, what: &str) {
     );
 }
 
+/// Asserts that every weight of layer `l` of `s` has the adjoint gradient `grad` (to the
+/// relative and absolute tolerances of `agree`), by central differences of [`loss`] on `data`
+/// with step 0.2·max(|w|, `floor`); weights whose step would flip their sign are skipped (it
+/// changes the receptor channel). Returns the number of weights checked.
+fn check_layer_weights(
+    s: &Snn,
+    l: usize,
+    grad: &[f32],
+    (xs, ys): (&[Vec<u8>], &[u8]),
+    floor: f32,
+    (rel, abs): (f64, f64),
+    name: &str,
+) -> usize {
+    let mut checked = 0;
+    for (i, &w) in s.layers[l].w.iter().enumerate() {
+        let h = 0.2 * w.abs().max(floor);
+        if (w + h).signum() != (w - h).signum() {
+            continue;
+        }
+        let fd = central_difference(s, h, |m, d| m.layers[l].w[i] = w + d, |m| loss(m, xs, ys));
+        assert_agree(fd, grad[i] as f64, rel, abs, &format!("{name}[{i}]"));
+        checked += 1;
+    }
+    checked
+}
+
 fn loss(s: &Snn, xs: &[Vec<u8>], ys: &[u8]) -> f64 {
     s.batch(xs, ys, false).loss / xs.len() as f64
 }
@@ -120,26 +146,10 @@ fn snn_output_weights_match_finite_differences() {
         "hidden layer must spike ({hidden_spikes})"
     );
     let g = s.batch(&xs, &ys, true).grads.expect("grads");
-    let w = s.layers[1].w.clone();
     // Absolute floor: f32 rounding of the loss and the O(h²) term of central differences.
     let gmax = g.layers[1].0.iter().fold(0f32, |a, &b| a.max(b.abs())) as f64;
-    let mut checked = 0;
-    for (i, &wi) in w.iter().enumerate() {
-        let h = 0.2 * wi.abs().max(1.0);
-        // Skip entries whose perturbation flips the sign (it changes the receptor channel).
-        if (wi + h).signum() != (wi - h).signum() {
-            continue;
-        }
-        let fd = central_difference(
-            &s,
-            h,
-            |m, d| m.layers[1].w[i] = wi + d,
-            |m| loss(m, &xs, &ys),
-        );
-        let an = g.layers[1].0[i] as f64;
-        assert_agree(fd, an, 2e-3, 2e-3 * gmax, &format!("w_out[{i}]"));
-        checked += 1;
-    }
+    let agree = (2e-3, 2e-3 * gmax);
+    let checked = check_layer_weights(&s, 1, &g.layers[1].0, (&xs, &ys), 1.0, agree, "w_out");
     assert!(checked > 20);
 }
 
@@ -156,21 +166,7 @@ fn snn_input_weights_below_threshold_match_finite_differences() {
     let xs: Vec<Vec<u8>> = (0..3).map(|k| spikes(20, 10, 0.5, 10 + k)).collect();
     let ys = [3u8, 0, 1];
     let g = s.batch(&xs, &ys, true).grads.expect("grads");
-    for i in 0..s.layers[0].w.len() {
-        let w = s.layers[0].w[i];
-        let h = 0.2 * w.abs().max(0.5);
-        if (w + h).signum() != (w - h).signum() {
-            continue;
-        }
-        let fd = central_difference(
-            &s,
-            h,
-            |m, d| m.layers[0].w[i] = w + d,
-            |m| loss(m, &xs, &ys),
-        );
-        let an = g.layers[0].0[i] as f64;
-        assert_agree(fd, an, 1e-3, 1e-6, &format!("w[{i}]"));
-    }
+    check_layer_weights(&s, 0, &g.layers[0].0, (&xs, &ys), 0.5, (1e-3, 1e-6), "w");
 }
 
 #[test]
