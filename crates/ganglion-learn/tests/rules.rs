@@ -51,6 +51,25 @@ fn anneal(
     }
 }
 
+/// A `k`-row subspace network (`rule`, initial weights from `seed`) trained by [`anneal`]
+/// (η0 = 0.005) on `steps` samples of `b` from stream `stream`.
+fn trained_subspace(
+    b: &[Vec<f64>],
+    k: usize,
+    rule: SubspaceRule,
+    seed: u64,
+    stream: u64,
+    steps: usize,
+    tau: f64,
+) -> Subspace {
+    let mut net = Subspace::new(N, k, 0.005, rule, seed).expect("valid");
+    anneal(b, stream, steps, 0.005, tau, |eta, x| {
+        net.eta = eta;
+        net.update(x);
+    });
+    net
+}
+
 fn angle_deg(a: &[f64], b: &[f64]) -> f64 {
     let d: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
     let na = a.iter().map(|x| x * x).sum::<f64>().sqrt();
@@ -88,11 +107,7 @@ fn normalised_hebbian_converges_to_first_principal_component() {
 fn sanger_finds_leading_components_in_order() {
     let b = basis(5);
     let k = 3;
-    let mut net = Subspace::new(N, k, 0.005, SubspaceRule::Sanger, 3).expect("valid");
-    anneal(&b, 6, 300_000, 0.005, 2000.0, |eta, x| {
-        net.eta = eta;
-        net.update(x);
-    });
+    let net = trained_subspace(&b, k, SubspaceRule::Sanger, 3, 6, 300_000, 2000.0);
     for i in 0..k {
         let ang = angle_deg(&net.w[i * N..(i + 1) * N], &b[i]);
         assert!(ang < 2.0, "row {i}: angle to PC{} {ang}°", i + 1);
@@ -103,11 +118,7 @@ fn sanger_finds_leading_components_in_order() {
 fn oja_subspace_rule_spans_principal_subspace() {
     let b = basis(7);
     let k = 3;
-    let mut net = Subspace::new(N, k, 0.005, SubspaceRule::OjaSubspace, 9).expect("valid");
-    anneal(&b, 8, 60_000, 0.005, 4000.0, |eta, x| {
-        net.eta = eta;
-        net.update(x);
-    });
+    let net = trained_subspace(&b, k, SubspaceRule::OjaSubspace, 9, 8, 60_000, 4000.0);
     // Rows orthonormal, and ‖P_W − P_true‖_F small (projection matrices).
     let w = &net.w;
     for i in 0..k {
