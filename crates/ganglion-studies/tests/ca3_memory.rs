@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::run_quick;
+use common::{check, run_quick};
 use ganglion_studies::Expect;
 use ganglion_studies::studies::ca3_memory::model::{self, Stdp, StdpTiming, Timing};
 
@@ -39,11 +39,7 @@ fn ca3_memory_quick() {
         ("recall_by_content_cue_latency_ms", 6.0),
         ("recall_by_content_content_latency_ms", 5.0),
     ] {
-        let c = outcome
-            .checks
-            .iter()
-            .find(|c| c.name == name)
-            .unwrap_or_else(|| panic!("no check {name}"));
+        let c = check(&outcome, name);
         assert_eq!(c.expect, Expect::equals(ms), "{name}");
         assert_eq!(c.value, ms, "{name}");
         assert!(c.pass);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::run_quick;
+use common::{check, run_quick};
 use ganglion_studies::{Mode, Replace, format_list, list, run_study, run_study_with};
 
 #[test]
@@ -36,11 +36,7 @@ fn active_dendrites_quick() {
             assert!(rows[0].get(key).is_some(), "{table} rows lack {key}");
         }
     }
-    let example = outcome
-        .checks
-        .iter()
-        .find(|c| c.name == "p_fp_n10000_a300_s24_theta12")
-        .expect("example check");
+    let example = check(&outcome, "p_fp_n10000_a300_s24_theta12");
     assert_eq!(format!("{:.4e}", example.value), "8.3758e-13");
 }
 
@@ -58,11 +54,7 @@ fn pavlovian_attention_quick() {
         let (before, after) = (l["loss_before"].as_f64(), l["loss_after"].as_f64());
         assert!(after.expect("after") < 0.5 * before.expect("before"), "{l}");
     }
-    let exponent = outcome
-        .checks
-        .iter()
-        .find(|c| c.name == "hebbian_worst_capacity_exponent")
-        .expect("worst-case exponent");
+    let exponent = check(&outcome, "hebbian_worst_capacity_exponent");
     assert_eq!(exponent.seeds.as_ref().map(|s| s.n), Some(3));
 }
 
@@ -84,11 +76,7 @@ fn brunel_2000_quick() {
     assert_eq!(rows.len(), 4, "quick mode runs the four Fig. 8 examples");
     // … and two more seeds of the AI and SI-fast examples.
     assert_eq!(all.iter().filter(|r| r["set"] == "seed").count(), 4);
-    let ai = outcome
-        .checks
-        .iter()
-        .find(|c| c.name == "ai_rate_vs_mean_field")
-        .expect("AI rate check");
+    let ai = check(&outcome, "ai_rate_vs_mean_field");
     assert_eq!(ai.seeds.as_ref().map(|s| s.n), Some(3));
     for key in [
         "g",

@@ -1,6 +1,6 @@
 //! Helpers shared by the study tests.
 
-use ganglion_studies::{Mode, StudyOutcome, format_outcome, run_study};
+use ganglion_studies::{Check, Mode, StudyOutcome, format_outcome, run_study};
 use std::path::Path;
 
 /// Runs `study` in quick mode into a fresh folder, asserts that it passed and
@@ -13,6 +13,15 @@ pub fn run_quick(study: &str, figures: &[&str]) -> (StudyOutcome, serde_json::Va
     assert!(outcome.passed(), "{}", format_outcome(&outcome));
     let metrics = assert_outputs(&dir, figures);
     (outcome, metrics)
+}
+
+/// The check called `name` of `outcome`.
+pub fn check<'a>(outcome: &'a StudyOutcome, name: &str) -> &'a Check {
+    outcome
+        .checks
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no check {name}"))
 }
 
 /// Asserts that `dir` is a complete study folder — report, metrics, every
