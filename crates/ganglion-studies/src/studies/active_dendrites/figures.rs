@@ -59,14 +59,14 @@ pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs,
             Series::new(
                 name,
                 kind,
-                pts(effect_n, t, |r| r.n.unwrap_or(0) as f64, |r| r.p_fp),
+                pts(effect_n, t, |r| r.pt.n.unwrap_or(0) as f64, |r| r.p_fp),
             )
             .color(PALETTE[k + 1]),
         );
     }
     let paper_n: Vec<(f64, f64)> = curves
         .iter()
-        .flat_map(|t| pts(effect_n, t, |r| r.n.unwrap_or(0) as f64, |r| r.paper))
+        .flat_map(|t| pts(effect_n, t, |r| r.pt.n.unwrap_or(0) as f64, |r| r.paper))
         .enumerate()
         .filter(|(i, _)| i % 6 == 0)
         .map(|(_, p)| p)
@@ -87,7 +87,7 @@ pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs,
                 SeriesKind::Scatter,
                 fp_mc
                     .iter()
-                    .filter_map(|r| r.paper_simulated.map(|p| (r.n.unwrap_or(0) as f64, p)))
+                    .filter_map(|r| r.paper_simulated.map(|p| (r.pt.n.unwrap_or(0) as f64, p)))
                     .collect(),
             )
             .color(Rgb(0, 0, 0))
@@ -99,7 +99,7 @@ pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs,
                 SeriesKind::Scatter,
                 fp_mc
                     .iter()
-                    .map(|r| (r.n.unwrap_or(0) as f64, r.p_mc))
+                    .map(|r| (r.pt.n.unwrap_or(0) as f64, r.p_mc))
                     .collect(),
             )
             .color(red)
@@ -135,13 +135,13 @@ pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs,
             SeriesKind::Line
         };
         panel = panel.series(
-            Series::new(name, kind, pts(effect_s, t, |r| r.s as f64, |r| r.p_fp))
+            Series::new(name, kind, pts(effect_s, t, |r| r.pt.s as f64, |r| r.p_fp))
                 .color(PALETTE[k + 1]),
         );
     }
     let paper_s: Vec<(f64, f64)> = curves
         .iter()
-        .flat_map(|t| pts(effect_s, t, |r| r.s as f64, |r| r.paper))
+        .flat_map(|t| pts(effect_s, t, |r| r.pt.s as f64, |r| r.paper))
         .collect();
     panel = panel.series(
         Series::new("paper (script values)", SeriesKind::Scatter, paper_s)
@@ -180,13 +180,13 @@ pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs,
         );
         let paper_sim: Vec<(f64, f64)> = noise
             .iter()
-            .filter(|r| r.theta == *theta)
+            .filter(|r| r.pt.theta == *theta)
             .zip(match theta {
                 8 => &pd::NOISE_SIMULATED_THETA8,
                 12 => &pd::NOISE_SIMULATED_THETA12,
                 _ => &pd::NOISE_SIMULATED_THETA16,
             })
-            .map(|(r, &sim)| (r.noise, sim))
+            .map(|(r, &sim)| (r.pt.noise, sim))
             .collect();
         panel = panel.series(
             Series::new(
@@ -203,8 +203,8 @@ pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs,
                 SeriesKind::Scatter,
                 fn_mc
                     .iter()
-                    .filter(|r| r.theta == *theta)
-                    .map(|r| (r.noise, r.p_mc))
+                    .filter(|r| r.pt.theta == *theta)
+                    .map(|r| (r.pt.noise, r.p_mc))
                     .collect(),
             )
             .color(red)
@@ -316,9 +316,9 @@ pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs,
 /// (solid) and the exact union-size average (dashed), and our simulation.
 fn union_panel(panel: Panel, rows: &[Row], ns: &[u64], mc_rows: &[McRow], kind: &str) -> Panel {
     let mut panel = panel.log_y().legend(Legend::LowerRight);
-    let by_m = |r: &Row, p: Option<f64>| p.map(|p| (r.m.unwrap_or(0) as f64, p));
+    let by_m = |r: &Row, p: Option<f64>| p.map(|p| (r.pt.m.unwrap_or(0) as f64, p));
     for (k, n) in ns.iter().enumerate() {
-        let rows: Vec<&Row> = rows.iter().filter(|r| r.n == Some(*n)).collect();
+        let rows: Vec<&Row> = rows.iter().filter(|r| r.pt.n == Some(*n)).collect();
         panel = panel
             .series(
                 Series::new(
@@ -347,7 +347,7 @@ fn union_panel(panel: Panel, rows: &[Row], ns: &[u64], mc_rows: &[McRow], kind: 
             mc_rows
                 .iter()
                 .filter(|r| r.kind == kind)
-                .map(|r| (r.m.unwrap_or(0) as f64, r.p_mc))
+                .map(|r| (r.pt.m.unwrap_or(0) as f64, r.p_mc))
                 .collect(),
         )
         .color(RED)

@@ -104,10 +104,10 @@ fn checks(t: &Tables, exact_max: f64, mc_rows: &[McRow]) -> Vec<Check> {
         let name = format!(
             "table1 {} n={} a={} s={} θ={}",
             r.table,
-            r.n.unwrap_or(0),
-            r.a,
-            r.s,
-            r.theta
+            r.pt.n.unwrap_or(0),
+            r.pt.a,
+            r.pt.s,
+            r.pt.theta
         );
         checks.push(Check::new(
             name,

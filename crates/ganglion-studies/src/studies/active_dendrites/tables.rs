@@ -7,11 +7,9 @@ use super::paper_data as pd;
 use super::{SEED, exact, math, mc};
 use crate::Mode;
 
-/// One row of any formula table, as written to `metrics.json`.
-#[derive(Debug, Clone, Serialize)]
-pub(super) struct Row {
-    /// Which table or figure the row belongs to.
-    pub table: &'static str,
+/// The parameters of a table row or a Monte-Carlo point (the paper's names).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(super) struct Point {
     /// Population size (null for noise rows: P_FN does not depend on n).
     pub n: Option<u64>,
     /// Active cells per pattern.
@@ -26,6 +24,29 @@ pub(super) struct Row {
     pub noise: f64,
     /// Number of replaced active cells.
     pub noise_bits: u64,
+}
+
+impl Point {
+    /// The report's n, a, s, θ, m cells (empty where n or m is unset).
+    pub fn cells(&self) -> [String; 5] {
+        let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
+        [
+            opt(self.n),
+            self.a.to_string(),
+            self.s.to_string(),
+            self.theta.to_string(),
+            opt(self.m),
+        ]
+    }
+}
+
+/// One row of any formula table, as written to `metrics.json`.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct Row {
+    /// Which table or figure the row belongs to.
+    pub table: &'static str,
+    #[serde(flatten)]
+    pub pt: Point,
     /// Union rows: the effective a or s the paper's formula uses.
     pub a_effective: Option<f64>,
     pub s_effective: Option<u64>,
@@ -48,13 +69,15 @@ impl Row {
     fn new(table: &'static str, n: Option<u64>, a: u64, s: u64, theta: u64) -> Self {
         Self {
             table,
-            n,
-            a,
-            s,
-            theta,
-            m: None,
-            noise: 0.0,
-            noise_bits: 0,
+            pt: Point {
+                n,
+                a,
+                s,
+                theta,
+                m: None,
+                noise: 0.0,
+                noise_bits: 0,
+            },
             a_effective: None,
             s_effective: None,
             p_fp: None,
@@ -91,13 +114,8 @@ impl Row {
 #[derive(Debug, Clone, Serialize)]
 pub(super) struct McRow {
     pub kind: &'static str,
-    pub n: Option<u64>,
-    pub a: u64,
-    pub s: u64,
-    pub theta: u64,
-    pub m: Option<u64>,
-    pub noise: f64,
-    pub noise_bits: u64,
+    #[serde(flatten)]
+    pub pt: Point,
     /// Formula value the simulation is compared with.
     pub p_fp: Option<f64>,
     pub p_fn: Option<f64>,
@@ -149,7 +167,7 @@ pub(super) fn formula_tables() -> Tables {
         .iter()
         .map(|&(label, n, a, s, theta, m, paper)| {
             let mut r = Row::fp(label, n, a, s, theta).with_paper(paper);
-            r.m = m;
+            r.pt.m = m;
             r
         })
         .collect();
@@ -243,12 +261,10 @@ pub(super) fn formula_tables() -> Tables {
         for (&frac, &paper) in pd::NOISE_FRACTIONS.iter().zip(theory.iter()) {
             let v = noise_bits(frac);
             let p = math::p_false_negative(128, 30, theta, v);
-            let r = Row {
-                noise: v as f64 / 128.0,
-                noise_bits: v,
-                p_fn: Some(p),
-                ..Row::new("noise", None, 128, 30, theta)
-            };
+            let mut r = Row::new("noise", None, 128, 30, theta);
+            r.pt.noise = v as f64 / 128.0;
+            r.pt.noise_bits = v;
+            r.p_fn = Some(p);
             noise.push(r.with_paper(paper));
         }
     }
@@ -266,7 +282,7 @@ pub(super) fn formula_tables() -> Tables {
             let m = k as u64 + 1;
             let s_eff = math::expected_union_size(n, 25, m).round() as u64;
             let mut r = Row::fp("union_segment", n, 200, 25, 15);
-            r.m = Some(m);
+            r.pt.m = Some(m);
             r.s_effective = Some(s_eff);
             r.p_fp = Some(math::p_false_positive(n, 200, s_eff, 15));
             r.p_fn = None;
@@ -288,7 +304,7 @@ pub(super) fn formula_tables() -> Tables {
             let m = k as u64 + 1;
             let a_eff = math::expected_union_size(n, 30, m);
             let mut r = Row::fp("union_input", n, 30, 20, 10);
-            r.m = Some(m);
+            r.pt.m = Some(m);
             r.a_effective = Some(a_eff);
             r.p_fp = Some(math::p_false_positive_real_a(n, a_eff, 20, 10));
             r.p_fn = None;
@@ -326,8 +342,9 @@ pub(super) fn exact_evaluation(t: &mut Tables) -> (f64, usize) {
     for rows in [table1, effect_n, effect_s, union_seg] {
         let exacts = crate::stats::par_map(rows.len(), |i| {
             let r = &rows[i];
-            let s = r.s_effective.unwrap_or(r.s);
-            r.n.map(|n| exact::p_false_positive(n, r.a, s, r.theta))
+            let s = r.s_effective.unwrap_or(r.pt.s);
+            r.pt.n
+                .map(|n| exact::p_false_positive(n, r.pt.a, s, r.pt.theta))
         });
         for (r, e) in rows.iter_mut().zip(exacts) {
             if let Some(e) = e {
@@ -338,7 +355,12 @@ pub(super) fn exact_evaluation(t: &mut Tables) -> (f64, usize) {
         }
     }
     for r in noise.iter_mut() {
-        let e = exact::hypergeometric_upper_tail(r.a, r.s, r.noise_bits, r.s - r.theta + 1);
+        let e = exact::hypergeometric_upper_tail(
+            r.pt.a,
+            r.pt.s,
+            r.pt.noise_bits,
+            r.pt.s - r.pt.theta + 1,
+        );
         r.exact = Some(e);
         exact_max = exact_max.max(rel(r.p_fn.unwrap_or(f64::NAN), e));
         exact_count += 1;
@@ -474,13 +496,15 @@ pub(super) fn monte_carlo(mode: Mode) -> Vec<McRow> {
         let is_fn = kind == "false_negative";
         rows.push(McRow {
             kind,
-            n: row_n,
-            a,
-            s,
-            theta,
-            m,
-            noise: v as f64 / a as f64,
-            noise_bits: v,
+            pt: Point {
+                n: row_n,
+                a,
+                s,
+                theta,
+                m,
+                noise: v as f64 / a as f64,
+                noise_bits: v,
+            },
             p_fp: (!is_fn).then_some(p),
             p_fn: is_fn.then_some(p),
             trials,

@@ -93,18 +93,15 @@ pub(super) fn report_text(
         "rel. diff",
     ]);
     for r in table1 {
-        tab.row(vec![
-            r.table.into(),
-            r.n.map_or("".into(), |v| v.to_string()),
-            r.a.to_string(),
-            r.s.to_string(),
-            r.theta.to_string(),
-            r.m.map_or("".into(), |v| v.to_string()),
+        let mut cells = vec![r.table.to_string()];
+        cells.extend(r.pt.cells());
+        cells.extend([
             sci(r.paper.unwrap_or(f64::NAN), 6),
             sci(r.ours(), 6),
             r.exact.map_or("".into(), |e| sci(e, 10)),
             sci(r.rel_diff.unwrap_or(f64::NAN), 2),
         ]);
+        tab.row(cells);
     }
     let _ = writeln!(s, "{}", tab.render());
 
@@ -130,15 +127,11 @@ pub(super) fn report_text(
         "paper's simulation",
     ]);
     for r in mc_rows {
-        tab.row(vec![
-            r.kind.replace('_', " "),
-            r.n.map_or("".into(), |v| v.to_string()),
-            r.a.to_string(),
-            r.s.to_string(),
-            r.theta.to_string(),
-            r.m.map_or("".into(), |v| v.to_string()),
-            if r.noise_bits > 0 {
-                format!("{}/{}", r.noise_bits, r.a)
+        let mut cells = vec![r.kind.replace('_', " ")];
+        cells.extend(r.pt.cells());
+        cells.extend([
+            if r.pt.noise_bits > 0 {
+                format!("{}/{}", r.pt.noise_bits, r.pt.a)
             } else {
                 "".into()
             },
@@ -148,6 +141,7 @@ pub(super) fn report_text(
             format!("{:+.2}", r.z),
             r.paper_simulated.map_or("".into(), |p| sci(p, 3)),
         ]);
+        tab.row(cells);
     }
     let _ = writeln!(s, "{}", tab.render());
 
@@ -158,8 +152,8 @@ pub(super) fn report_text(
         .filter(|r| r.paper.is_some_and(|p| p > 0.0 && p <= 1e-12))
         .map(|r| {
             (
-                r.theta,
-                r.noise_bits,
+                r.pt.theta,
+                r.pt.noise_bits,
                 r.paper.unwrap_or(0.0),
                 r.ours(),
                 r.rel_diff.unwrap_or(0.0),
@@ -239,8 +233,8 @@ pub(super) fn report_text(
         seg_hi,
         in_lo,
         in_hi,
-        seg_tiny.and_then(|r| r.n).unwrap_or(0),
-        seg_tiny.and_then(|r| r.m).unwrap_or(0),
+        seg_tiny.and_then(|r| r.pt.n).unwrap_or(0),
+        seg_tiny.and_then(|r| r.pt.m).unwrap_or(0),
         seg_tiny
             .and_then(|r| r.paper)
             .map_or("".into(), |v| sci(v, 6)),
@@ -253,7 +247,7 @@ pub(super) fn report_text(
         mc_rows.first().map_or(0, |r| r.trials),
         mc_rows
             .iter()
-            .find(|r| r.kind == "false_positive" && r.n == Some(300) && r.a == 256)
+            .find(|r| r.kind == "false_positive" && r.pt.n == Some(300) && r.pt.a == 256)
             .map_or(
                 "with fewer than 30 expected misses at our trial count, we do not simulate it."
                     .to_string(),
