@@ -161,9 +161,13 @@ pub fn false_negative(
     )
 }
 
-/// A segment that stored `m` patterns (each subsampled with `s` synapses, so
-/// it holds the union) tested against a random pattern of `a` cells.
-pub fn union_segment(
+/// The union tests. `input = false`: a segment that stored `m` patterns (each
+/// subsampled with `s` synapses, so it holds the union) tested against a random
+/// pattern of `a` cells. `input = true`: a random segment (`s` synapses) tested
+/// against an input that is the union of `m` random patterns of `a` cells each.
+#[allow(clippy::too_many_arguments)]
+pub fn union(
+    input: bool,
     n: u64,
     a: u64,
     s: u64,
@@ -172,21 +176,11 @@ pub fn union_segment(
     trials: u64,
     seed: u64,
 ) -> McEstimate {
-    union_vs_single(n, m, s, a, false, theta, trials, seed)
-}
-
-/// A random segment (`s` synapses) tested against an input that is the union
-/// of `m` random patterns of `a` cells each.
-pub fn union_input(
-    n: u64,
-    a: u64,
-    s: u64,
-    theta: u64,
-    m: u64,
-    trials: u64,
-    seed: u64,
-) -> McEstimate {
-    union_vs_single(n, m, a, s, true, theta, trials, seed)
+    if input {
+        union_vs_single(n, m, a, s, true, theta, trials, seed)
+    } else {
+        union_vs_single(n, m, s, a, false, theta, trials, seed)
+    }
 }
 
 /// Overlap of a union of `m` random `union_k`-cell selections with one

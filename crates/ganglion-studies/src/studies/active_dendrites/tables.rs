@@ -490,8 +490,7 @@ pub(super) fn monte_carlo(mode: Mode) -> Vec<McRow> {
         let est = est.unwrap_or_else(|| match kind {
             "false_positive" => mc::false_positive(n, a, s, theta, trials, seed),
             "false_negative" => mc::false_negative(a, s, theta, x, trials, seed),
-            "union_segment" => mc::union_segment(n, a, s, theta, x, trials, seed),
-            _ => mc::union_input(n, a, s, theta, x, trials, seed),
+            _ => mc::union(kind == "union_input", n, a, s, theta, x, trials, seed),
         });
         let is_fn = kind == "false_negative";
         rows.push(McRow {
