@@ -119,6 +119,21 @@ impl LearnError {
     }
 }
 
+/// Checks that `what` has `expected` entries (it has `got`) or returns
+/// [`LearnError::ShapeMismatch`].
+pub(crate) fn check_len(
+    object: &'static str,
+    what: &str,
+    expected: usize,
+    got: usize,
+    hint: &str,
+) -> Result<()> {
+    if got != expected {
+        return Err(LearnError::shape(object, what, expected, got, hint));
+    }
+    Ok(())
+}
+
 /// Checks `lo <= v <= hi` (with `v` finite) or returns [`LearnError::InvalidParameter`].
 pub(crate) fn check_range(
     object: &'static str,

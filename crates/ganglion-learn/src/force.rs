@@ -148,6 +148,19 @@ impl ForceNetwork {
         &self.r
     }
 
+    /// An error naming step `t` (and `hint`) once the output `z` is no longer finite.
+    fn check_finite(&self, t: usize, hint: &str) -> Result<()> {
+        if !self.z.is_finite() {
+            return Err(LearnError::Diverged {
+                object: "ForceNetwork",
+                step: t,
+                unit: 0,
+                hint: hint.into(),
+            });
+        }
+        Ok(())
+    }
+
     fn advance(&mut self) {
         let dt = self.config.dt;
         self.j.matvec_f64(&self.r, &mut self.jr);
@@ -174,14 +187,7 @@ impl ForceNetwork {
                 self.rls.update(&r, &e);
                 self.r = r;
             }
-            if !self.z.is_finite() {
-                return Err(LearnError::Diverged {
-                    object: "ForceNetwork",
-                    step: t,
-                    unit: 0,
-                    hint: "lower gain or feedback_scale, or raise alpha".into(),
-                });
-            }
+            self.check_finite(t, "lower gain or feedback_scale, or raise alpha")?;
         }
         Ok(out)
     }
@@ -191,14 +197,7 @@ impl ForceNetwork {
         let mut out = Vec::with_capacity(steps);
         for t in 0..steps {
             self.advance();
-            if !self.z.is_finite() {
-                return Err(LearnError::Diverged {
-                    object: "ForceNetwork",
-                    step: t,
-                    unit: 0,
-                    hint: "the trained network is unstable; train longer".into(),
-                });
-            }
+            self.check_finite(t, "the trained network is unstable; train longer")?;
             out.push(self.z);
         }
         Ok(out)

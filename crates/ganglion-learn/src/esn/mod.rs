@@ -32,7 +32,7 @@ mod shared;
 
 pub use config::{Activation, DaleSplit, EsnConfig, InputWeights, Kernel, RecurrentWeights};
 
-use crate::error::{LearnError, Result};
+use crate::error::{LearnError, Result, check_len};
 use crate::rng;
 use crate::sparse::{BlockedMatrix, CsrMatrix, SLICE};
 use ganglion_base::sync::SpinBarrier;
@@ -70,15 +70,13 @@ pub struct States {
 impl States {
     /// Wraps a time-major `steps × units` buffer.
     pub fn from_vec(steps: usize, units: usize, data: Vec<f64>) -> Result<Self> {
-        if data.len() != steps * units {
-            return Err(LearnError::shape(
-                "States::from_vec",
-                "data",
-                steps * units,
-                data.len(),
-                "data is steps × units, time-major",
-            ));
-        }
+        check_len(
+            "States::from_vec",
+            "data",
+            steps * units,
+            data.len(),
+            "data is steps × units, time-major",
+        )?;
         Ok(Self { steps, units, data })
     }
     /// Number of time steps (rows).
@@ -146,15 +144,13 @@ impl Esn {
     }
     /// Sets the current state (length `units`).
     pub fn set_state(&mut self, x: &[f32]) -> Result<()> {
-        if x.len() != self.config.units {
-            return Err(LearnError::shape(
-                "Esn::set_state",
-                "state",
-                self.config.units,
-                x.len(),
-                "one value per unit",
-            ));
-        }
+        check_len(
+            "Esn::set_state",
+            "state",
+            self.config.units,
+            x.len(),
+            "one value per unit",
+        )?;
         self.state[..x.len()].copy_from_slice(x);
         Ok(())
     }
@@ -165,15 +161,13 @@ impl Esn {
 
     /// Advances one step with input `u` (length `inputs`) and returns the new state.
     pub fn step(&mut self, u: &[f64]) -> Result<&[f32]> {
-        if u.len() != self.config.inputs {
-            return Err(LearnError::shape(
-                "Esn::step",
-                "input",
-                self.config.inputs,
-                u.len(),
-                "one value per input",
-            ));
-        }
+        check_len(
+            "Esn::step",
+            "input",
+            self.config.inputs,
+            u.len(),
+            "one value per input",
+        )?;
         let n = self.config.units;
         let rows = self.row_count();
         let mut next = std::mem::take(&mut self.scratch);

@@ -195,19 +195,9 @@ impl Stats {
             count: self.count - other.count,
             gram: &self.gram - &other.gram,
             xy: &self.xy - &other.xy,
-            xsum: self
-                .xsum
-                .iter()
-                .zip(&other.xsum)
-                .map(|(a, b)| a - b)
-                .collect(),
-            ysum: self
-                .ysum
-                .iter()
-                .zip(&other.ysum)
-                .map(|(a, b)| a - b)
-                .collect(),
-            yy: self.yy.iter().zip(&other.yy).map(|(a, b)| a - b).collect(),
+            xsum: difference(&self.xsum, &other.xsum),
+            ysum: difference(&self.ysum, &other.ysum),
+            yy: difference(&self.yy, &other.yy),
         }
     }
 
@@ -281,6 +271,11 @@ impl Stats {
         }
         total
     }
+}
+
+/// `a − b`, entry by entry.
+fn difference(a: &[f64], b: &[f64]) -> Vec<f64> {
+    a.iter().zip(b).map(|(a, b)| a - b).collect()
 }
 
 fn check_inputs(object: &'static str, states: &States, targets: &[f64]) -> Result<usize> {
