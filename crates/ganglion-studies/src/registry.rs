@@ -166,19 +166,13 @@ pub fn timestamp(t: SystemTime) -> String {
 /// paper, and what is checked.
 pub fn format_list() -> String {
     let infos = list();
-    let w = infos.iter().map(|i| i.name.len()).max().unwrap_or(4).max(4);
-    let wq = infos
-        .iter()
-        .map(|i| i.quick_runtime.len())
-        .max()
-        .unwrap_or(5)
-        .max(5);
-    let wf = infos
-        .iter()
-        .map(|i| i.full_runtime.len())
-        .max()
-        .unwrap_or(4)
-        .max(4);
+    // A column's width: its longest entry, at least its header's.
+    let width = |len: fn(&StudyInfo) -> usize, header: usize| {
+        infos.iter().map(len).max().unwrap_or(header).max(header)
+    };
+    let w = width(|i| i.name.len(), 4);
+    let wq = width(|i| i.quick_runtime.len(), 5);
+    let wf = width(|i| i.full_runtime.len(), 4);
     let mut s = String::new();
     let _ = writeln!(
         s,
