@@ -99,6 +99,15 @@ impl Row {
         }
     }
 
+    /// As a union row: `m` patterns, our P_FP `p_fp` (from the effective a or s) and
+    /// `exact_union`, its average over the exact union-size distribution.
+    fn union(mut self, m: u64, p_fp: f64, exact_union: f64) -> Self {
+        self.pt.m = Some(m);
+        self.p_fp = Some(p_fp);
+        self.p_fp_exact_union = Some(exact_union);
+        self
+    }
+
     pub fn ours(&self) -> f64 {
         self.p_fp.or(self.p_fn).unwrap_or(f64::NAN)
     }
@@ -281,14 +290,12 @@ pub(super) fn formula_tables() -> Tables {
         for (k, &paper) in curve.iter().enumerate() {
             let m = k as u64 + 1;
             let s_eff = math::expected_union_size(n, 25, m).round() as u64;
-            let mut r = Row::fp("union_segment", n, 200, 25, 15);
-            r.pt.m = Some(m);
+            let mut r = Row::new("union_segment", Some(n), 200, 25, 15).union(
+                m,
+                math::p_false_positive(n, 200, s_eff, 15),
+                math::mixture(&dists[k], |u| math::p_false_positive(n, 200, u, 15)),
+            );
             r.s_effective = Some(s_eff);
-            r.p_fp = Some(math::p_false_positive(n, 200, s_eff, 15));
-            r.p_fn = None;
-            r.p_fp_exact_union = Some(math::mixture(&dists[k], |u| {
-                math::p_false_positive(n, 200, u, 15)
-            }));
             union_seg.push(r.with_paper(paper));
         }
     }
@@ -303,14 +310,12 @@ pub(super) fn formula_tables() -> Tables {
         for (k, &paper) in curve.iter().enumerate() {
             let m = k as u64 + 1;
             let a_eff = math::expected_union_size(n, 30, m);
-            let mut r = Row::fp("union_input", n, 30, 20, 10);
-            r.pt.m = Some(m);
+            let mut r = Row::new("union_input", Some(n), 30, 20, 10).union(
+                m,
+                math::p_false_positive_real_a(n, a_eff, 20, 10),
+                math::mixture(&dists[k], |u| math::p_false_positive(n, u, 20, 10)),
+            );
             r.a_effective = Some(a_eff);
-            r.p_fp = Some(math::p_false_positive_real_a(n, a_eff, 20, 10));
-            r.p_fn = None;
-            r.p_fp_exact_union = Some(math::mixture(&dists[k], |u| {
-                math::p_false_positive(n, u, 20, 10)
-            }));
             union_in.push(r.with_paper(paper));
         }
     }
