@@ -80,6 +80,16 @@ fn loss(s: &Snn, xs: &[Vec<u8>], ys: &[u8]) -> f64 {
 }
 
 /// A LIF layer that spikes readily: τm 20 ms, no refractoriness, 5 ms synapses.
+/// A layer that never reaches its threshold, with these synaptic time constants (ms).
+fn below_threshold(tau_syn_ex: f64, tau_syn_in: f64) -> LifParams {
+    LifParams {
+        v_th: 1000.0,
+        tau_syn_ex,
+        tau_syn_in,
+        ..Default::default()
+    }
+}
+
 fn plain_lif() -> LifParams {
     LifParams {
         tau_m: 20.0,
@@ -128,11 +138,8 @@ fn snn_output_weights_match_finite_differences() {
         ..Default::default()
     };
     let out = LifParams {
-        v_th: 1000.0,
-        tau_syn_ex: 2.0,
-        tau_syn_in: 6.0,
         tau_m: 15.0,
-        ..Default::default()
+        ..below_threshold(2.0, 6.0)
     };
     let mut s = snn(&[12, 9, 3], &[hidden, out], 30);
     s.layers[1].delay = 2;
@@ -156,13 +163,7 @@ fn snn_output_weights_match_finite_differences() {
 /// A single sub-threshold layer: ∂L/∂W_in through both synaptic channels and the membrane.
 #[test]
 fn snn_input_weights_below_threshold_match_finite_differences() {
-    let p = LifParams {
-        v_th: 1000.0,
-        tau_syn_ex: 2.0,
-        tau_syn_in: 8.0,
-        ..Default::default()
-    };
-    let s = snn(&[10, 4], &[p], 20);
+    let s = snn(&[10, 4], &[below_threshold(2.0, 8.0)], 20);
     let xs: Vec<Vec<u8>> = (0..3).map(|k| spikes(20, 10, 0.5, 10 + k)).collect();
     let ys = [3u8, 0, 1];
     let g = s.batch(&xs, &ys, true).grads.expect("grads");
