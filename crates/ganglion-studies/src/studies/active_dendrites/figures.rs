@@ -32,9 +32,44 @@ fn pts(
 }
 
 const RED: Rgb = Rgb(200, 30, 30);
+const GREY: Rgb = Rgb(90, 90, 90);
+
+/// Our P_FP curves `curves` of `rows` against `x` (the fourth dashed, named without
+/// `prefix`), then the paper's script values of all of them as grey dots (every
+/// `every`-th point).
+fn ours_and_paper(
+    mut panel: Panel,
+    rows: &[Row],
+    curves: &[&str],
+    prefix: &str,
+    x: impl Fn(&Row) -> f64 + Copy,
+    every: usize,
+) -> Panel {
+    for (k, t) in curves.iter().enumerate() {
+        let name = t.trim_start_matches(prefix);
+        let kind = if k == 3 {
+            SeriesKind::Dashed
+        } else {
+            SeriesKind::Line
+        };
+        panel = panel
+            .series(Series::new(name, kind, pts(rows, t, x, |r| r.p_fp)).color(PALETTE[k + 1]));
+    }
+    let paper: Vec<(f64, f64)> = curves
+        .iter()
+        .flat_map(|t| pts(rows, t, x, |r| r.paper))
+        .enumerate()
+        .filter(|(i, _)| i % every == 0)
+        .map(|(_, p)| p)
+        .collect();
+    panel.series(
+        Series::new("paper (script values)", SeriesKind::Scatter, paper)
+            .color(GREY)
+            .marker_size(3),
+    )
+}
 
 pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs, StudyError> {
-    let grey = Rgb(90, 90, 90);
     let red = RED;
     let (effect_n, effect_s, noise) = (&t.effect_n, &t.effect_s, &t.noise);
 
@@ -48,33 +83,13 @@ pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs,
         "effect_of_n a=256",
         "effect_of_n a=n/4",
     ];
-    for (k, t) in curves.iter().enumerate() {
-        let name = t.trim_start_matches("effect_of_n ");
-        let kind = if k == 3 {
-            SeriesKind::Dashed
-        } else {
-            SeriesKind::Line
-        };
-        panel = panel.series(
-            Series::new(
-                name,
-                kind,
-                pts(effect_n, t, |r| r.pt.n.unwrap_or(0) as f64, |r| r.p_fp),
-            )
-            .color(PALETTE[k + 1]),
-        );
-    }
-    let paper_n: Vec<(f64, f64)> = curves
-        .iter()
-        .flat_map(|t| pts(effect_n, t, |r| r.pt.n.unwrap_or(0) as f64, |r| r.paper))
-        .enumerate()
-        .filter(|(i, _)| i % 6 == 0)
-        .map(|(_, p)| p)
-        .collect();
-    panel = panel.series(
-        Series::new("paper (script values)", SeriesKind::Scatter, paper_n)
-            .color(grey)
-            .marker_size(3),
+    panel = ours_and_paper(
+        panel,
+        effect_n,
+        &curves,
+        "effect_of_n ",
+        |r| r.pt.n.unwrap_or(0) as f64,
+        6,
     );
     let fp_mc: Vec<&McRow> = mc_rows
         .iter()
@@ -127,26 +142,13 @@ pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs,
         "effect_of_s a=4000 n=16000",
         "subsample n=10000 a=300",
     ];
-    for (k, t) in curves.iter().enumerate() {
-        let name = t.trim_start_matches("effect_of_s ");
-        let kind = if k == 3 {
-            SeriesKind::Dashed
-        } else {
-            SeriesKind::Line
-        };
-        panel = panel.series(
-            Series::new(name, kind, pts(effect_s, t, |r| r.pt.s as f64, |r| r.p_fp))
-                .color(PALETTE[k + 1]),
-        );
-    }
-    let paper_s: Vec<(f64, f64)> = curves
-        .iter()
-        .flat_map(|t| pts(effect_s, t, |r| r.pt.s as f64, |r| r.paper))
-        .collect();
-    panel = panel.series(
-        Series::new("paper (script values)", SeriesKind::Scatter, paper_s)
-            .color(grey)
-            .marker_size(3),
+    panel = ours_and_paper(
+        panel,
+        effect_s,
+        &curves,
+        "effect_of_s ",
+        |r| r.pt.s as f64,
+        1,
     );
     let fig = Figure::new("Effect of the number of synapses s")
         .size(900, 620)
@@ -266,7 +268,7 @@ pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs,
             SeriesKind::Dashed,
             vec![(lo * 0.5, lo * 0.5), (1.0, 1.0)],
         )
-        .color(grey)
+        .color(GREY)
         .line_width(1),
     );
     for (k, kind) in [
