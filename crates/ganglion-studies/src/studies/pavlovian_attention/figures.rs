@@ -12,6 +12,13 @@ use crate::{StudyError, report, stats};
 
 const GREY: Rgb = Rgb(120, 120, 120);
 
+/// A grey dashed guide line (theory or threshold) through `points`.
+fn guide(name: &str, points: Vec<(f64, f64)>) -> Series {
+    Series::new(name, SeriesKind::Dashed, points)
+        .color(GREY)
+        .line_width(1)
+}
+
 /// Mean over seeds of `f` for the layers of one rule and `d_k`.
 fn mean_over_seeds(jobs: &[Job], rule: Rule, d: usize, f: impl Fn(&Job) -> f64) -> f64 {
     let v: Vec<f64> = jobs
@@ -96,24 +103,11 @@ pub(super) fn figures(
             );
     }
     panel = panel
-        .series(
-            Series::new(
-                "random keys: d_k / z²",
-                SeriesKind::Dashed,
-                line(&|d| d / z2),
-            )
-            .color(GREY)
-            .line_width(1),
-        )
-        .series(
-            Series::new(
-                "random keys: √(π d_k / 2)",
-                SeriesKind::Dashed,
-                line(&|d| (std::f64::consts::PI * d / 2.0).sqrt()),
-            )
-            .color(GREY)
-            .line_width(1),
-        );
+        .series(guide("random keys: d_k / z²", line(&|d| d / z2)))
+        .series(guide(
+            "random keys: √(π d_k / 2)",
+            line(&|d| (std::f64::consts::PI * d / 2.0).sqrt()),
+        ));
     let fig = Figure::new("Capacity of trained linear-attention layers (mean over seeds)")
         .size(900, 650)
         .panel(panel);
@@ -152,15 +146,10 @@ pub(super) fn figures(
             );
         }
     }
-    top = top.series(
-        Series::new(
-            "99 %",
-            SeriesKind::Dashed,
-            vec![(0.0, AVG_THRESHOLD), (0.7, AVG_THRESHOLD)],
-        )
-        .color(GREY)
-        .line_width(1),
-    );
+    top = top.series(guide(
+        "99 %",
+        vec![(0.0, AVG_THRESHOLD), (0.7, AVG_THRESHOLD)],
+    ));
     let mut bottom = Panel::new("(N − 1) / √d_k", "queries surviving adversarial US")
         .title("adversarial US, Hebbian")
         .legend(Legend::LowerLeft);
@@ -178,15 +167,10 @@ pub(super) fn figures(
             .line_width(1),
         );
     }
-    bottom = bottom.series(
-        Series::new(
-            "50 %",
-            SeriesKind::Dashed,
-            vec![(0.0, WORST_THRESHOLD), (2.6, WORST_THRESHOLD)],
-        )
-        .color(GREY)
-        .line_width(1),
-    );
+    bottom = bottom.series(guide(
+        "50 %",
+        vec![(0.0, WORST_THRESHOLD), (2.6, WORST_THRESHOLD)],
+    ));
     let fig =
         Figure::new("Retrieval versus stored pairs, rescaled by the predicted capacity (seed 0)")
             .size(900, 950)
