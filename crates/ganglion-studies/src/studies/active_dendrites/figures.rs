@@ -70,6 +70,9 @@ fn ours_and_paper(
 }
 
 pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs, StudyError> {
+    // Writes a figure as `dir/<stem>.svg` and `.png`; returns its Markdown.
+    let save =
+        |stem: &str, fig: &Figure, caption: &str| report::figure(NAME, dir, stem, fig, caption);
     let red = RED;
     let (effect_n, effect_s, noise) = (&t.effect_n, &t.effect_s, &t.noise);
 
@@ -123,9 +126,7 @@ pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs,
     let fig = Figure::new("Effect of n on false positives (s = 24, θ = 12)")
         .size(900, 620)
         .panel(panel);
-    let effect_n_md = report::figure(
-        NAME,
-        dir,
+    let effect_n_md = save(
         "effect_of_n",
         &fig,
         "P_FP versus n for a = 64, 128, 256 and a = n/4 (s = 24, θ = 12); lines ours, grey dots the authors' script values, black/red dots their and our simulations",
@@ -153,9 +154,7 @@ pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs,
     let fig = Figure::new("Effect of the number of synapses s")
         .size(900, 620)
         .panel(panel);
-    let effect_s_md = report::figure(
-        NAME,
-        dir,
+    let effect_s_md = save(
         "effect_of_s",
         &fig,
         "P_FP versus s with θ = s/2 for the populations of the paper's figure and the notebook's n = 10000, a = 300 sweep",
@@ -216,9 +215,7 @@ pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs,
     let fig = Figure::new("Robustness to noise (a = 128, s = 30)")
         .size(900, 620)
         .panel(panel);
-    let noise_md = report::figure(
-        NAME,
-        dir,
+    let noise_md = save(
         "noise",
         &fig,
         "P_FN versus the fraction of active cells replaced, θ = 8, 12, 16; lines ours, dots simulations",
@@ -245,9 +242,7 @@ pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs,
         .size(900, 1000)
         .panel(top)
         .panel(bottom);
-    let unions_md = report::figure(
-        NAME,
-        dir,
+    let unions_md = save(
         "unions",
         &fig,
         "P_FP versus the number of patterns in a union; solid: the paper's expected-size formula, dashed: averaged over the exact union-size distribution, dots: our simulation",
@@ -297,9 +292,7 @@ pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs,
     let fig = Figure::new("Monte-Carlo simulation versus closed form")
         .size(700, 650)
         .panel(panel);
-    let mc_md = report::figure(
-        NAME,
-        dir,
+    let mc_md = save(
         "mc_vs_formula",
         &fig,
         "simulated frequency versus formula for every simulated point",

@@ -27,6 +27,9 @@ pub(super) fn figures(
     ex: &[Run],
     grid: &[Run],
 ) -> Result<Vec<String>, StudyError> {
+    // Writes a figure as `dir/<stem>.svg` and `.png`; returns its Markdown.
+    let save =
+        |stem: &str, fig: &Figure, caption: &str| report::figure(NAME, dir, stem, fig, caption);
     let scale = &cfg.examples;
     let mut out = Vec::new();
     for (r, e) in ex.iter().zip(&EXAMPLES) {
@@ -95,9 +98,7 @@ pub(super) fn figures(
         .size(1000, 650)
         .panel(top)
         .panel(bottom);
-        out.push(report::figure(
-            NAME,
-            dir,
+        out.push(save(
             e.stem,
             &fig,
             &format!(
@@ -147,9 +148,7 @@ pub(super) fn figures(
     let fig = Figure::new("Power spectra of the population activity (Hann-windowed periodogram)")
         .size(1000, 600)
         .panel(panel);
-    out.push(report::figure(
-        NAME,
-        dir,
+    out.push(save(
         "spectra",
         &fig,
         "power spectra of the excitatory population activity of the four examples",
@@ -216,9 +215,7 @@ pub(super) fn figures(
         "Phase diagram: classified regime over g × ν_ext/ν_thr (large dots: grid, small: Fig. 8 examples)"
     };
     let fig = Figure::new(title).size(900, 650).panel(panel);
-    out.push(report::figure(
-        NAME,
-        dir,
+    out.push(save(
         "phase_diagram",
         &fig,
         "classified regime for every run; compare with the paper's Fig. 2 (D = 1.5 ms)",

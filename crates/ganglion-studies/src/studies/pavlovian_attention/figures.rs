@@ -37,6 +37,9 @@ pub(super) fn figures(
     block: &[BlockingRun],
     delta_theory: f64,
 ) -> Result<Vec<String>, StudyError> {
+    // Writes a figure as `dir/<stem>.svg` and `.png`; returns its Markdown.
+    let save =
+        |stem: &str, fig: &Figure, caption: &str| report::figure(NAME, dir, stem, fig, caption);
     let dims = &cfg.dims;
     let (d_lo, d_hi) = (
         dims[0] as f64 * 0.8,
@@ -111,9 +114,7 @@ pub(super) fn figures(
     let fig = Figure::new("Capacity of trained linear-attention layers (mean over seeds)")
         .size(900, 650)
         .panel(panel);
-    let cap = report::figure(
-        NAME,
-        dir,
+    let cap = save(
         "capacity",
         &fig,
         "capacity versus key dimension, log-log: dots measured, solid lines the Gaussian theory with each layer's measured crosstalk, dashed the random-key laws (slopes 1 and 1/2)",
@@ -176,9 +177,7 @@ pub(super) fn figures(
             .size(900, 950)
             .panel(top)
             .panel(bottom);
-    let retrieval = report::figure(
-        NAME,
-        dir,
+    let retrieval = save(
         "retrieval",
         &fig,
         "retrieval curves collapse when N is rescaled by d_k (random US) and by √d_k (adversarial US)",
@@ -210,9 +209,7 @@ pub(super) fn figures(
     let fig = Figure::new("Training the projections by gradient descent (seed 0)")
         .size(900, 600)
         .panel(panel);
-    let training = report::figure(
-        NAME,
-        dir,
+    let training = save(
         "training",
         &fig,
         "training loss of every seed-0 layer (solid Hebbian, dashed delta)",
@@ -257,9 +254,7 @@ pub(super) fn figures(
     let fig = Figure::new("Kamin blocking by the trained layers")
         .size(800, 550)
         .panel(panel);
-    let blocking = report::figure(
-        NAME,
-        dir,
+    let blocking = save(
         "blocking",
         &fig,
         "blocking index per stimulus set; dashed: Hebbian 0, delta the Rescorla–Wagner prediction at the learned β",
