@@ -410,20 +410,22 @@ fn results_do_not_depend_on_the_thread_count() {
     assert!(spk * 2 >= n, "only {spk} of {n} generated circuits spiked");
 }
 
-/// Why generated circuits are refused (run with `--ignored --nocapture` to tune the generator).
+/// The generator makes circuits the validator accepts (so the property above tests the
+/// engine, not the refusals); when it does not, the failure lists the validator's reasons.
 #[test]
-#[ignore = "diagnostic: prints the validator's reasons for refusing generated circuits"]
-fn refusal_reasons() {
+fn generated_circuits_are_mostly_valid() {
     let mut runner = TestRunner::new(ProptestConfig::default());
     let mut reasons = std::collections::BTreeMap::<String, usize>::new();
-    for _ in 0..500 {
+    let (n, mut refused) = (300, 0);
+    for _ in 0..n {
         let g = circuit_gen().new_tree(&mut runner).unwrap().current();
         if let Err(e) = validate_circuit(&build(&g)) {
+            refused += 1;
             for p in e.problems() {
                 let key: String = p.message.chars().take(200).collect();
                 *reasons.entry(key).or_default() += 1;
             }
         }
     }
-    eprintln!("{reasons:#?}");
+    assert!(refused * 10 <= n, "{refused} of {n} refused: {reasons:#?}");
 }
