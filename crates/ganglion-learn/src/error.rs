@@ -119,6 +119,25 @@ impl LearnError {
     }
 }
 
+/// Checks that the count `field` is at least 1 or returns [`LearnError::InvalidParameter`].
+pub(crate) fn check_nonzero(
+    object: &'static str,
+    field: &'static str,
+    v: usize,
+    hint: &str,
+) -> Result<()> {
+    if v == 0 {
+        return Err(LearnError::param(
+            object,
+            field,
+            0,
+            "must be at least 1",
+            hint,
+        ));
+    }
+    Ok(())
+}
+
 /// Checks that `what` has `expected` entries (it has `got`) or returns
 /// [`LearnError::ShapeMismatch`].
 pub(crate) fn check_len(

@@ -18,7 +18,7 @@
 //! chaotic neural networks", Neuron 63:544 (Fig. 2 and their published script): `N = 1000,
 //! p = 0.1, g = 1.5, α = 1, dt = 0.1 τ, learn_every = 2`.
 
-use crate::error::{LearnError, Result, check_range};
+use crate::error::{LearnError, Result, check_nonzero, check_range};
 use crate::readout::Rls;
 use crate::rng::{self, ids};
 use crate::sparse::CsrMatrix;
@@ -64,27 +64,11 @@ impl ForceConfig {
     /// Draws `J`, `w_f` and the initial state from `seed`.
     pub fn build(&self, seed: u64) -> Result<ForceNetwork> {
         const O: &str = "ForceConfig";
-        if self.units == 0 {
-            return Err(LearnError::param(
-                O,
-                "units",
-                0,
-                "must be at least 1",
-                "e.g. 1000",
-            ));
-        }
+        check_nonzero(O, "units", self.units, "e.g. 1000")?;
         check_range(O, "density", self.density, 1e-9, 1.0, "e.g. 0.1")?;
         check_range(O, "gain", self.gain, 0.0, 1e3, "g = 1.5 gives chaos")?;
         check_range(O, "dt", self.dt, 1e-9, 1.0, "in units of tau, e.g. 0.1")?;
-        if self.learn_every == 0 {
-            return Err(LearnError::param(
-                O,
-                "learn_every",
-                0,
-                "must be at least 1",
-                "e.g. 2",
-            ));
-        }
+        check_nonzero(O, "learn_every", self.learn_every, "e.g. 2")?;
         let n = self.units;
         let scale = self.gain / (self.density * n as f64).sqrt();
         let mut mask = rng::stream(seed, ids::RECURRENT);

@@ -2,7 +2,7 @@
 //! [`EsnConfig::validate`] and built into an [`Esn`] by [`EsnConfig::build`].
 
 use super::{Esn, random_orthogonal};
-use crate::error::{LearnError, Result, check_range};
+use crate::error::{LearnError, Result, check_nonzero, check_range};
 use crate::rng::{self, ids};
 use crate::sparse::{BlockedMatrix, CsrMatrix, SLICE};
 use crate::spectral;
@@ -138,24 +138,13 @@ impl EsnConfig {
     /// Checks every field, naming the first bad one.
     pub fn validate(&self) -> Result<()> {
         const O: &str = "EsnConfig";
-        if self.units == 0 {
-            return Err(LearnError::param(
-                O,
-                "units",
-                0,
-                "must be at least 1",
-                "use e.g. units = 100",
-            ));
-        }
-        if self.inputs == 0 {
-            return Err(LearnError::param(
-                O,
-                "inputs",
-                0,
-                "must be at least 1",
-                "use inputs = 1 for a scalar series",
-            ));
-        }
+        check_nonzero(O, "units", self.units, "use e.g. units = 100")?;
+        check_nonzero(
+            O,
+            "inputs",
+            self.inputs,
+            "use inputs = 1 for a scalar series",
+        )?;
         check_range(
             O,
             "density",
