@@ -9,137 +9,42 @@ use ganglion_model::*;
 use ganglion_sim::{Network, Results};
 use std::path::Path;
 
+/// The circuit as arrays of inline tables (one line per object; top-level keys come before
+/// the `[simulation]` table in TOML).
 const SPEC: &str = r#"
+population = [
+  { name = "in", size = 60, model = "poisson_source", params = { rate = "50 Hz" } },
+  { name = "exc", size = 50, model = "iaf_psc_exp_adapt", sign = "excitatory", params = { tau_m = "20 ms", E_L = "-60 mV", V_th = "-50 mV", V_reset = "-60 mV" }, homeostasis = { target = "8 Hz", tau = "200 ms", eta = "0.5 mV" } },
+  { name = "inh", size = 20, model = "iaf_psc_alpha", sign = "inhibitory", params = { E_L = "-60 mV", V_th = "-50 mV", V_reset = "-60 mV" } },
+  { name = "adex", size = 10, model = "aeif_psc_exp" },
+  { name = "izh", size = 10, model = "izhikevich" },
+  { name = "rate", size = 10, model = "rate_tanh" },
+]
+projection = [
+  { source = "in", target = "exc", connectivity = { rule = "fixed_probability", p = 0.3 }, weight = "150 pA", delay = { dist = "uniform", low = "0.5 ms", high = "3 ms" }, plasticity = { rule = "triplet", w_max = "200 pA" } },
+  { source = "in", target = "inh", connectivity = { rule = "fixed_probability", p = 0.3 }, weight = "60 pA", delay = "1 ms", plasticity = { rule = "scaling", w_max = "300 pA", rho0 = "10 Hz" } },
+  { source = "inh", target = "exc", connectivity = { rule = "fixed_probability", p = 0.3 }, weight = "-80 pA", delay = "1 ms", plasticity = { rule = "vogels", w_max = "500 pA", rho0 = "5 Hz", eta = "5 pA" } },
+  { source = "exc", target = "inh", connectivity = { rule = "fixed_probability", p = 0.2 }, weight = "40 pA", delay = "1.5 ms", plasticity = { rule = "three_factor", w_max = "100 pA", modulator = { population = "inh", tau = "20 ms" } } },
+  { source = "in", target = "adex", connectivity = { rule = "fixed_indegree", k = 10 }, weight = "150 pA", delay = "1 ms" },
+  { source = "in", target = "izh", connectivity = { rule = "fixed_indegree", k = 10 }, weight = "3 mV", delay = "1 ms" },
+  { source = "exc", target = "rate", connectivity = { rule = "fixed_indegree", k = 5 }, weight = 0.1, delay = "2 ms" },
+]
+input = [
+  { kind = "spike_times", target = "izh", times = ["12 ms", "55 ms", "160 ms", "240 ms"], weight = "10 mV" },
+  { kind = "current", target = "adex", amplitude = "800 pA" },
+]
+monitor = [
+  { kind = "spikes", population = "exc" },
+  { kind = "spikes", population = "izh" },
+  { kind = "state", population = "adex", variables = ["V_m", "w"], neurons = [0, 3, 7], every = "1 ms" },
+  { kind = "rate", population = "inh", bin = "5 ms" },
+  { kind = "weights", projection = "in→exc", count = 20, every = "10 ms" },
+]
+
 [simulation]
 dt = "0.1 ms"
 duration = "300 ms"
 seed = 5
-
-[[population]]
-name = "in"
-size = 60
-model = "poisson_source"
-params = { rate = "50 Hz" }
-
-[[population]]
-name = "exc"
-size = 50
-model = "iaf_psc_exp_adapt"
-sign = "excitatory"
-params = { tau_m = "20 ms", E_L = "-60 mV", V_th = "-50 mV", V_reset = "-60 mV" }
-homeostasis = { target = "8 Hz", tau = "200 ms", eta = "0.5 mV" }
-
-[[population]]
-name = "inh"
-size = 20
-model = "iaf_psc_alpha"
-sign = "inhibitory"
-params = { E_L = "-60 mV", V_th = "-50 mV", V_reset = "-60 mV" }
-
-[[population]]
-name = "adex"
-size = 10
-model = "aeif_psc_exp"
-
-[[population]]
-name = "izh"
-size = 10
-model = "izhikevich"
-
-[[population]]
-name = "rate"
-size = 10
-model = "rate_tanh"
-
-[[projection]]
-source = "in"
-target = "exc"
-connectivity = { rule = "fixed_probability", p = 0.3 }
-weight = "150 pA"
-delay = { dist = "uniform", low = "0.5 ms", high = "3 ms" }
-plasticity = { rule = "triplet", w_max = "200 pA" }
-
-[[projection]]
-source = "in"
-target = "inh"
-connectivity = { rule = "fixed_probability", p = 0.3 }
-weight = "60 pA"
-delay = "1 ms"
-plasticity = { rule = "scaling", w_max = "300 pA", rho0 = "10 Hz" }
-
-[[projection]]
-source = "inh"
-target = "exc"
-connectivity = { rule = "fixed_probability", p = 0.3 }
-weight = "-80 pA"
-delay = "1 ms"
-plasticity = { rule = "vogels", w_max = "500 pA", rho0 = "5 Hz", eta = "5 pA" }
-
-[[projection]]
-source = "exc"
-target = "inh"
-connectivity = { rule = "fixed_probability", p = 0.2 }
-weight = "40 pA"
-delay = "1.5 ms"
-plasticity = { rule = "three_factor", w_max = "100 pA", modulator = { population = "inh", tau = "20 ms" } }
-
-[[projection]]
-source = "in"
-target = "adex"
-connectivity = { rule = "fixed_indegree", k = 10 }
-weight = "150 pA"
-delay = "1 ms"
-
-[[projection]]
-source = "in"
-target = "izh"
-connectivity = { rule = "fixed_indegree", k = 10 }
-weight = "3 mV"
-delay = "1 ms"
-
-[[projection]]
-source = "exc"
-target = "rate"
-connectivity = { rule = "fixed_indegree", k = 5 }
-weight = 0.1
-delay = "2 ms"
-
-[[input]]
-kind = "spike_times"
-target = "izh"
-times = ["12 ms", "55 ms", "160 ms", "240 ms"]
-weight = "10 mV"
-
-[[input]]
-kind = "current"
-target = "adex"
-amplitude = "800 pA"
-
-[[monitor]]
-kind = "spikes"
-population = "exc"
-
-[[monitor]]
-kind = "spikes"
-population = "izh"
-
-[[monitor]]
-kind = "state"
-population = "adex"
-variables = ["V_m", "w"]
-neurons = [0, 3, 7]
-every = "1 ms"
-
-[[monitor]]
-kind = "rate"
-population = "inh"
-bin = "5 ms"
-
-[[monitor]]
-kind = "weights"
-projection = "in→exc"
-count = 20
-every = "10 ms"
 "#;
 
 fn resolved(threads: usize) -> Resolved {
