@@ -90,14 +90,20 @@ fn subthreshold_current_gives_no_spikes_and_the_analytic_plateau() {
     );
 }
 
+/// One input spike into neuron 0 of population `n` at `at`, of `weight`, after `delay`.
+fn one_spike(at: &str, weight: &str, delay: Option<&str>) -> Input {
+    let mut inp = Input::new("spike_times", "n");
+    inp.times = Some(vec![at.into()]);
+    inp.weight = Some(weight.into());
+    inp.delay = delay.map(Into::into);
+    inp
+}
+
 #[test]
 fn exponential_synaptic_current_gives_the_analytic_psp() {
     // One input spike of 100 pA at t = 10 ms (delay 1 ms → arrives 11 ms); the PSP of
     // iaf_psc_exp is w τs τm/(C(τm−τs)) (e^{−t/τm} − e^{−t/τs}).
-    let mut inp = Input::new("spike_times", "n");
-    inp.times = Some(vec!["10 ms".into()]);
-    inp.weight = Some("100 pA".into());
-    inp.delay = Some("1 ms".into());
+    let inp = one_spike("10 ms", "100 pA", Some("1 ms"));
     let c = Circuit::new(Simulation::new("0.1 ms", "60 ms"))
         .population(
             Population::new("n", 1, "iaf_psc_exp")
@@ -122,9 +128,7 @@ fn exponential_synaptic_current_gives_the_analytic_psp() {
 
 #[test]
 fn alpha_synaptic_current_peaks_at_tau_syn() {
-    let mut inp = Input::new("spike_times", "n");
-    inp.times = Some(vec!["5 ms".into()]);
-    inp.weight = Some("100 pA".into());
+    let inp = one_spike("5 ms", "100 pA", None);
     let c = Circuit::new(Simulation::new("0.1 ms", "40 ms"))
         .population(Population::new("n", 1, "iaf_psc_alpha").param("tau_syn_ex", "2 ms"))
         .input(inp)
@@ -149,10 +153,7 @@ fn alpha_synaptic_current_peaks_at_tau_syn() {
 fn delta_synapse_jumps_exactly_after_the_delay() {
     // A 30 mV jump (above the 15 mV gap to threshold) emitted at 10 ms with delay 2 ms makes
     // the neuron fire in the step ending at 12 ms.
-    let mut inp = Input::new("spike_times", "n");
-    inp.times = Some(vec!["10 ms".into()]);
-    inp.weight = Some("30 mV".into());
-    inp.delay = Some("2 ms".into());
+    let inp = one_spike("10 ms", "30 mV", Some("2 ms"));
     let c = Circuit::new(Simulation::new("0.1 ms", "30 ms"))
         .population(Population::new("n", 1, "iaf_psc_delta"))
         .input(inp)
