@@ -48,26 +48,6 @@ const KIND_FIELDS: &[(&str, &[&str])] = &[
     ("timeseries", &["neurons", "file", "unit", "step"]),
 ];
 
-/// Fields set on `inp` that its kind does not read, reported; false when there are any.
-fn fields_used(ctx: &mut Ctx, inp: &Input, o: &Obj) -> bool {
-    let Some((_, fields)) = KIND_FIELDS.iter().find(|(k, _)| *k == inp.kind) else {
-        return true; // an unknown kind is reported by the lookup
-    };
-    let set: Vec<String> = toml::Table::try_from(inp)
-        .map(|t| t.keys().cloned().collect())
-        .unwrap_or_default();
-    let mut ok = true;
-    for f in set
-        .iter()
-        .filter(|f| !["name", "kind", "target"].contains(&f.as_str()))
-        .filter(|f| !fields.contains(&f.as_str()))
-    {
-        super::foreign_field(ctx, o, f, (&inp.kind, "input"), fields, KIND_FIELDS);
-        ok = false;
-    }
-    ok
-}
-
 /// Problems of a `neurons = [...]` list of a population of `size`: empty, an index beyond
 /// it, or one listed twice (which would drive that neuron twice).
 pub(super) fn neuron_list(
@@ -123,7 +103,8 @@ pub(super) fn resolve_all(
         {
             continue;
         }
-        if !fields_used(ctx, inp, &o) {
+        let implicit = |f: &str| ["name", "kind", "target"].contains(&f);
+        if !super::fields_used(ctx, &o, inp, (&inp.kind, "input"), implicit, KIND_FIELDS) {
             continue;
         }
         let kind = tp.model.synapse;

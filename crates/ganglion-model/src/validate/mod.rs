@@ -467,9 +467,37 @@ fn name_hint<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>, labe
     models::did_you_mean(word, &all, label)
 }
 
+/// Fields set on `spec` (an input or monitor, `what`, of `kind`) that the kind does not
+/// read, each reported by [`foreign_field`]; false when there are any. `ignored` fields
+/// (read by every kind) are not checked; an unknown kind passes (the lookup reports it).
+pub(super) fn fields_used(
+    ctx: &mut Ctx,
+    o: &Obj,
+    spec: &impl serde::Serialize,
+    (kind, what): (&str, &str),
+    ignored: impl Fn(&str) -> bool,
+    table: &[(&str, &[&str])],
+) -> bool {
+    let Some((_, fields)) = table.iter().find(|(k, _)| *k == kind) else {
+        return true;
+    };
+    let set: Vec<String> = toml::Table::try_from(spec)
+        .map(|t| t.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut ok = true;
+    for f in set
+        .iter()
+        .filter(|f| !ignored(f) && !fields.contains(&f.as_str()))
+    {
+        foreign_field(ctx, o, f, (kind, what), fields, table);
+        ok = false;
+    }
+    ok
+}
+
 /// Report `field`, set on a `kind` input or monitor (`what`) that does not use it: the
 /// fields that kind takes and the kinds that take `field`, from the kind table `table`.
-pub(super) fn foreign_field(
+fn foreign_field(
     ctx: &mut Ctx,
     o: &Obj,
     field: &str,

@@ -36,25 +36,6 @@ const KIND_FIELDS: &[(&str, &[&str])] = &[
     ("weights", &["projection", "count", "every"]),
 ];
 
-/// Fields set on `m` that its kind does not read, reported; false when there are any.
-fn fields_used(ctx: &mut Ctx, m: &Monitor, o: &Obj) -> bool {
-    let Some((_, fields)) = KIND_FIELDS.iter().find(|(k, _)| *k == m.kind) else {
-        return true; // an unknown kind is reported by the lookup
-    };
-    let set: Vec<String> = toml::Table::try_from(m)
-        .map(|t| t.keys().cloned().collect())
-        .unwrap_or_default();
-    let mut ok = true;
-    for f in set.iter().filter(|f| f.as_str() != "kind") {
-        if fields.contains(&f.as_str()) || (f == "population" && m.population.is_empty()) {
-            continue;
-        }
-        super::foreign_field(ctx, o, f, (&m.kind, "monitor"), fields, KIND_FIELDS);
-        ok = false;
-    }
-    ok
-}
-
 /// Resolve every monitor.
 pub(super) fn resolve_all(
     ctx: &mut Ctx,
@@ -75,7 +56,12 @@ pub(super) fn resolve_all(
         };
         let resolved = ctx
             .lookup(MONITOR_KINDS, &m.kind, &o, "kind", "monitor kind", "kinds")
-            .filter(|_| fields_used(ctx, m, &o))
+            .filter(|_| {
+                // `population` is serialized even when empty (a weights monitor).
+                let implicit =
+                    |f: &str| f == "kind" || (f == "population" && m.population.is_empty());
+                super::fields_used(ctx, &o, m, (&m.kind, "monitor"), implicit, KIND_FIELDS)
+            })
             .and_then(|resolve| resolve(ctx, &env));
         out.extend(resolved);
     }
