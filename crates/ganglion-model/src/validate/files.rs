@@ -10,7 +10,7 @@
 
 use super::values::NUMBER_HINT;
 use super::{Ctx, Obj};
-use crate::npy::{self, NpyArray};
+use crate::npy;
 use crate::resolved::{Distribution, EdgeList};
 use crate::spec::{Connectivity, DistSpec};
 use crate::units::{Dim, RangeError, check_f32, number, show};
@@ -28,8 +28,8 @@ const TEXT_HINT: &str = "one row per line, cells separated by commas, tabs or sp
 /// the line of each row (for hints).
 #[derive(Debug)]
 pub(super) struct Table {
-    shape: Vec<usize>,
-    data: Vec<f64>,
+    pub(super) shape: Vec<usize>,
+    pub(super) data: Vec<f64>,
     lines: Option<Vec<usize>>,
 }
 
@@ -305,12 +305,14 @@ pub(super) fn read_npy(
     key: &str,
     prefix: &str,
     file: &str,
-) -> Option<NpyArray> {
+) -> Option<Table> {
     let t = read_table(ctx, o, key, prefix, file)?;
     let data = converted(ctx, o, key, prefix, file, &t, (0, 1), "value", Scale::PLAIN)?;
-    Some(NpyArray {
+    // Later hints about these values count rows as NumPy does, whatever the file's format.
+    Some(Table {
         shape: t.shape,
         data,
+        lines: None,
     })
 }
 
@@ -321,15 +323,10 @@ pub(super) fn scaled(
     o: &Obj,
     key: &str,
     file: &str,
-    a: &NpyArray,
+    t: &Table,
     scale: Scale,
 ) -> Option<Vec<f64>> {
-    let t = Table {
-        shape: a.shape.clone(),
-        data: a.data.clone(),
-        lines: None,
-    };
-    converted(ctx, o, key, "", file, &t, (0, 1), "value", scale)
+    converted(ctx, o, key, "", file, t, (0, 1), "value", scale)
 }
 
 /// Check that column `col` of a 2-D array read by [`read_npy`] holds neuron indices (whole
@@ -339,16 +336,11 @@ pub(super) fn check_indices(
     o: &Obj,
     key: &str,
     file: &str,
-    a: &NpyArray,
+    t: &Table,
     (col, what): (usize, &str),
     (n, population): (usize, &str),
 ) -> Option<()> {
-    let t = Table {
-        shape: a.shape.clone(),
-        data: a.data.clone(),
-        lines: None,
-    };
-    index_column(ctx, o, key, file, &t, (col, what), (n, population)).then_some(())
+    index_column(ctx, o, key, file, t, (col, what), (n, population)).then_some(())
 }
 
 /// See [`check_indices`]; false when a problem was reported.
