@@ -218,7 +218,8 @@ impl Network {
     }
 
     /// Run up to step `end` (at most the run's length); returns the seconds it took.
-    /// `progress(done, total)` counts from where this call started.
+    /// `progress(done, total)` reports steps of the whole run (so a run made of several calls,
+    /// or resumed from a checkpoint, shows one progress), about 200 times per run.
     pub fn run_until(
         &mut self,
         end: u64,
@@ -232,7 +233,7 @@ impl Network {
         let error: Mutex<Option<SimError>> = Mutex::new(None);
         let stop = AtomicBool::new(false);
         let barrier = SpinBarrier::new(self.parts.len());
-        let every = ((end - start) / 200).max(1);
+        let (total, every) = (self.steps, (self.steps / 200).max(1));
         let ctx = StepCtx {
             dt: self.dt,
             pops: &self.pops,
@@ -258,9 +259,9 @@ impl Network {
                 ctx.phase_b(part, t, parity);
                 if pi == 0
                     && let Some(cb) = progress
-                    && (t + 1 - start) % every == 0
+                    && (t + 1) % every == 0
                 {
-                    cb(t + 1 - start, end - start);
+                    cb(t + 1, total);
                 }
             }
             end
