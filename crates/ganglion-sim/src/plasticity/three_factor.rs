@@ -52,15 +52,14 @@ impl ThreeFactor {
         }
     }
 
-    /// The value of modulator source `m` (index `i`: 0 modulator, 1 gate) at step `t`.
+    /// The value of modulator source `m` at step `t`; `filtered` is its filter state (the
+    /// population's spikes this step: `spikes` of `size` neurons).
     fn value(
-        &mut self,
-        i: usize,
         m: &ModulatorSource,
+        filtered: &mut f64,
         t: u64,
         dt: f64,
-        spikes: [usize; 2],
-        sizes: [usize; 2],
+        (spikes, size): (usize, usize),
     ) -> f64 {
         match m {
             ModulatorSource::Series { values, step } => values
@@ -69,9 +68,9 @@ impl ThreeFactor {
                 .unwrap_or(0.0),
             ModulatorSource::Population { tau, offset, .. } => {
                 let d = (-dt / tau).exp();
-                let inst = spikes[i] as f64 / sizes[i].max(1) as f64 / (dt * 1e-3);
-                self.filtered[i] = self.filtered[i] * d + (1.0 - d) * inst;
-                self.filtered[i] - offset
+                let inst = spikes as f64 / size.max(1) as f64 / (dt * 1e-3);
+                *filtered = *filtered * d + (1.0 - d) * inst;
+                *filtered - offset
             }
         }
     }
@@ -120,10 +119,10 @@ impl TraceRule for ThreeFactor {
         eligibility: &mut [f32],
         b: &Bounds,
     ) {
-        let modulator = self.modulator.clone();
-        let m = self.value(0, &modulator, t, dt, spikes, sizes);
-        let g = match self.gate.clone() {
-            Some(gate) => self.value(1, &gate, t, dt, spikes, sizes),
+        let [f0, f1] = &mut self.filtered;
+        let m = Self::value(&self.modulator, f0, t, dt, (spikes[0], sizes[0]));
+        let g = match &self.gate {
+            Some(gate) => Self::value(gate, f1, t, dt, (spikes[1], sizes[1])),
             None => 1.0,
         };
         let factor = (self.rate * b.w_max as f64 * m * g * dt * 1e-3) as f32;
