@@ -35,13 +35,9 @@ pub struct PoissonSource {
 impl PoissonSource {
     /// Neurons `lo..lo+n` with step `dt` [ms] and the population's stream `key`.
     pub fn new(vals: &PopValues, lo: usize, n: usize, dt: f64, key: u64) -> PoissonSource {
+        let rate = &vals.params[crate::index_of(Params::INFO, "rate")];
         PoissonSource {
-            p: (lo..lo + n)
-                .map(|i| {
-                    let q = Params::from_values(&[vals.params[0].at(i)]);
-                    q.rate * dt * 1e-3
-                })
-                .collect(),
+            p: (lo..lo + n).map(|i| rate.at(i) * dt * 1e-3).collect(),
             keys: (lo..lo + n).map(|i| rng::derive(key, i as u64)).collect(),
         }
     }
