@@ -27,6 +27,11 @@ impl StateWriter {
     pub fn new() -> Self {
         Self::default()
     }
+    /// A checkpoint that starts with `prefix` (a file header written before the state, so the
+    /// whole file is built in one buffer).
+    pub fn with_prefix(prefix: Vec<u8>) -> Self {
+        StateWriter { buf: prefix }
+    }
     /// The bytes written so far.
     pub fn into_bytes(self) -> Vec<u8> {
         self.buf

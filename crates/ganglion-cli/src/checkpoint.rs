@@ -68,20 +68,34 @@ pub fn hash(bytes: &[u8]) -> String {
 pub fn save(dir: &Path, meta: &Meta, net: &Network) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let header = serde_json::to_vec_pretty(meta)?;
-    let mut w = StateWriter::new();
+    let mut prefix = Vec::with_capacity(MAGIC.len() + 8 + header.len());
+    prefix.extend_from_slice(MAGIC);
+    prefix.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    prefix.extend_from_slice(&header);
+    let mut w = StateWriter::with_prefix(prefix);
     net.save_state(&mut w);
-    let state = w.into_bytes();
-    let mut bytes = Vec::with_capacity(MAGIC.len() + 8 + header.len() + state.len());
-    bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&(header.len() as u64).to_le_bytes());
-    bytes.extend_from_slice(&header);
-    bytes.extend_from_slice(&state);
-    write_atomic(&dir.join(FILE), &bytes)?;
+    write_atomic(&dir.join(FILE), &w.into_bytes())?;
     Ok(())
 }
 
+/// A checkpoint read from disk: what was run, and the file's bytes with the engine state
+/// from `state_at` on (kept in place, not copied).
+pub struct Checkpoint {
+    /// The header.
+    pub meta: Meta,
+    bytes: Vec<u8>,
+    state_at: usize,
+}
+
+impl Checkpoint {
+    /// The engine state ([`Network::save_state`]'s bytes).
+    pub fn state(&self) -> &[u8] {
+        &self.bytes[self.state_at..]
+    }
+}
+
 /// Read the header and the engine state of the checkpoint in `dir`.
-pub fn read(dir: &Path) -> Result<(Meta, Vec<u8>)> {
+pub fn read(dir: &Path) -> Result<Checkpoint> {
     let path = dir.join(FILE);
     let meta = std::fs::symlink_metadata(&path).with_context(|| {
         format!(
@@ -107,7 +121,12 @@ pub fn read(dir: &Path) -> Result<(Meta, Vec<u8>)> {
         return Err(corrupt());
     }
     let meta: Meta = serde_json::from_slice(&rest[..len]).map_err(|_| corrupt())?;
-    Ok((meta, rest[len..].to_vec()))
+    let state_at = MAGIC.len() + 8 + len;
+    Ok(Checkpoint {
+        meta,
+        bytes,
+        state_at,
+    })
 }
 
 /// Load `state` into `net` (built from the same spec, seed and thread count).

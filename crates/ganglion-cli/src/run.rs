@@ -147,12 +147,19 @@ pub fn models() -> Result<ExitCode> {
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     let t_start = Instant::now();
-    // Hashed for checkpoints; only a regular file is read (validation says what else it is).
+    // Hashed only for checkpoints, and only a regular file is read (validation says what
+    // else it is).
     let spec_hash = match std::fs::metadata(&args.spec) {
-        Ok(m) if m.is_file() && m.len() <= 256 << 20 => checkpoint::hash(
-            &std::fs::read(&args.spec)
-                .with_context(|| format!("cannot read {}", args.spec.display()))?,
-        ),
+        Ok(m)
+            if (args.resume.is_some() || args.checkpoint_every.is_some())
+                && m.is_file()
+                && m.len() <= 256 << 20 =>
+        {
+            checkpoint::hash(
+                &std::fs::read(&args.spec)
+                    .with_context(|| format!("cannot read {}", args.spec.display()))?,
+            )
+        }
         _ => String::new(),
     };
     // A resumed run takes what was run from its checkpoint; flags given again must agree.
@@ -160,8 +167,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         Some(dir) if !spec_hash.is_empty() => Some(resume_meta(dir, &args, &spec_hash)?),
         _ => None,
     };
-    let overrides = match &resumed {
-        Some((m, _)) => Overrides {
+    let overrides = match resumed.as_ref().map(|c| &c.meta) {
+        Some(m) => Overrides {
             threads: Some(m.threads),
             seed: Some(m.seed),
             duration: m.duration.clone(),
@@ -175,12 +182,12 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let (r, notes) = prepare(&args.spec, &overrides)?;
     let dest = match (&args.out, &resumed) {
         (Some(o), _) => o.clone(),
-        (None, Some((m, _))) => m.out.clone(),
+        (None, Some(c)) => c.meta.out.clone(),
         (None, None) => PathBuf::from("runs").join(format!("{}-{}", r.name, timestamp())),
     };
     let every_steps = match (&args.checkpoint_every, &resumed) {
         (Some(text), _) => checkpoint_steps(text, r.dt)?,
-        (None, Some((m, _))) => m.every_steps,
+        (None, Some(c)) => c.meta.every_steps,
         (None, None) => 0,
     };
     let ckpt_dir = match &args.resume {
@@ -198,8 +205,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         step: 0,
         every_steps,
         out: dest.clone(),
-        simulate_s: resumed.as_ref().map_or(0.0, |(m, _)| m.simulate_s),
+        simulate_s: resumed.as_ref().map_or(0.0, |c| c.meta.simulate_s),
     };
+    let checkpointing = every_steps > 0 || resumed.is_some();
     // Check the destination and open the temporary folder now, before any work: a run that
     // cannot write its results refuses at once. `--force` never replaces the current folder,
     // the spec's folder or an ancestor of them, nor a folder without a manifest.
@@ -215,8 +223,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         &[spec_dir],
     )?;
     let mut net = Network::build(&r)?;
-    if let Some((_, state)) = &resumed {
-        checkpoint::restore(&mut net, state, &ckpt_dir)?;
+    if let Some(c) = &resumed {
+        checkpoint::restore(&mut net, c.state(), &ckpt_dir)?;
     }
 
     // Progress bar on stderr, shown only once the run has taken more than a second.
@@ -240,7 +248,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         });
         pb.set_position(done);
     };
-    let results = if every_steps > 0 || resumed.is_some() {
+    let results = if checkpointing {
         checkpoint::run(&mut net, &mut meta, &ckpt_dir, Some(&progress))
             .map(|sim_s| net.results(sim_s))
     } else {
@@ -255,7 +263,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     // On any error below, dropping `out` removes the temporary folder.
     let manifest = write_outputs(out.path(), &args, (&r, notes), &net, &results, t_write)?;
     let dest = out.commit()?;
-    if every_steps > 0 || resumed.is_some() {
+    if checkpointing {
         // The results are in place: the checkpoint has served its purpose.
         let _ = std::fs::remove_file(ckpt_dir.join(checkpoint::FILE));
         let _ = std::fs::remove_dir(&ckpt_dir);
@@ -279,8 +287,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
 
 /// The checkpoint in `dir` and its state, checked against this command: same spec text, and
 /// flags given again agree with what the checkpointed run used.
-fn resume_meta(dir: &Path, args: &RunArgs, spec_hash: &str) -> Result<(checkpoint::Meta, Vec<u8>)> {
-    let (m, state) = checkpoint::read(dir)?;
+fn resume_meta(dir: &Path, args: &RunArgs, spec_hash: &str) -> Result<checkpoint::Checkpoint> {
+    let c = checkpoint::read(dir)?;
+    let m = &c.meta;
     if m.spec_hash != spec_hash {
         anyhow::bail!(
             "--resume {}: the checkpoint was written for {} with other contents than {} has now\n  hint: resume with the spec the run started with",
@@ -313,7 +322,7 @@ fn resume_meta(dir: &Path, args: &RunArgs, spec_hash: &str) -> Result<(checkpoin
         args.duration.clone(),
         m.duration.clone().unwrap_or_else(|| "the spec's".into()),
     )?;
-    Ok((m, state))
+    Ok(c)
 }
 
 /// `--checkpoint-every TEXT` in whole steps of `dt` (at least one).
