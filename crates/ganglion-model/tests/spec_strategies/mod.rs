@@ -1,6 +1,5 @@
 //! Strategies for the property tests of `properties.rs`: spec-like TOML text, and a valid
 //! spec template whose slots are filled with defaults or near misses.
-#![allow(dead_code)]
 
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
