@@ -7,7 +7,7 @@
 //! say what it must, is an [`io::ErrorKind::InvalidData`] error that says what is wrong
 //! (quoting at most a few characters of the header, never the data).
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::path::Path;
 
 /// An array read from a `.npy` file, converted to f64.
@@ -34,10 +34,7 @@ fn excerpt(s: &str) -> String {
 
 /// Read a `.npy` file of any numeric dtype (f2 excluded) as f64.
 pub fn read(path: &Path) -> io::Result<NpyArray> {
-    let mut f = std::fs::File::open(path)?;
-    let mut buf = Vec::new();
-    f.read_to_end(&mut buf)?;
-    parse(&buf)
+    parse(&std::fs::read(path)?)
 }
 
 /// The magic string every `.npy` file starts with.
@@ -350,7 +347,8 @@ pub fn encode<T: NpyElement>(shape: &[usize], data: &[T]) -> Vec<u8> {
     header.push_str(&" ".repeat((64 - total % 64) % 64));
     header.push('\n');
     let mut out = Vec::with_capacity(10 + header.len() + std::mem::size_of_val(data));
-    out.extend_from_slice(b"\x93NUMPY\x01\x00");
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&[1, 0]);
     out.extend_from_slice(&(header.len() as u16).to_le_bytes());
     out.extend_from_slice(header.as_bytes());
     for &x in data {
@@ -361,9 +359,7 @@ pub fn encode<T: NpyElement>(shape: &[usize], data: &[T]) -> Vec<u8> {
 
 /// Write an array to `path` (directly; callers handle atomic renames of whole outputs).
 pub fn write<T: NpyElement>(path: &Path, shape: &[usize], data: &[T]) -> io::Result<()> {
-    let mut f = io::BufWriter::new(std::fs::File::create(path)?);
-    f.write_all(&encode(shape, data))?;
-    f.flush()
+    std::fs::write(path, encode(shape, data))
 }
 
 #[cfg(test)]
