@@ -171,7 +171,7 @@ pub fn validate_with(
         broken: Default::default(),
     };
     let mut sim = simulation::resolve(&mut ctx, &c.simulation);
-    let (populations, pops_ok) = population::resolve_all(&mut ctx, &c.populations);
+    let populations = population::resolve_all(&mut ctx, &c.populations);
     let neurons = populations
         .iter()
         .fold(0usize, |n, p| n.saturating_add(p.size));
@@ -187,8 +187,7 @@ pub fn validate_with(
         &inputs,
         &monitors,
     );
-    if !ctx.problems.is_empty() || !pops_ok {
-        debug_assert!(!ctx.problems.is_empty(), "a failure without a problem");
+    if !ctx.problems.is_empty() {
         return Err(ModelError::Invalid(ctx.problems));
     }
     let name = src

@@ -8,11 +8,10 @@ use crate::spec::{Homeostasis, Population};
 use crate::units::{Dim, show};
 use std::collections::HashSet;
 
-/// Resolve every population; the flag is false when one of them had a problem.
-pub(super) fn resolve_all(ctx: &mut Ctx, specs: &[Population]) -> (Vec<ResolvedPopulation>, bool) {
+/// Resolve every population (a failed one is reported, and left out or kept with defaults).
+pub(super) fn resolve_all(ctx: &mut Ctx, specs: &[Population]) -> Vec<ResolvedPopulation> {
     let mut names = HashSet::new();
     let mut pops = vec![];
-    let mut all_ok = true;
     for (i, p) in specs.iter().enumerate() {
         let o = Obj::new("population", i, format!("population \"{}\"", p.name));
         if p.name.trim().is_empty() {
@@ -52,20 +51,16 @@ pub(super) fn resolve_all(ctx: &mut Ctx, specs: &[Population]) -> (Vec<ResolvedP
             );
             // Not resolved: what refers to it is not reported again as "not defined".
             ctx.mark_broken("population", &p.name);
-            all_ok = false;
             continue;
         };
         if p.size == 0 || p.size > MAX_POPULATION {
             // Reported above; what refers to it would only fail again.
             ctx.mark_broken("population", &p.name);
-            all_ok = false;
             continue;
         }
-        let (pop, ok) = resolve(ctx, p, model, &o);
-        all_ok &= ok;
-        pops.push(pop);
+        pops.push(resolve(ctx, p, model, &o));
     }
-    (pops, all_ok)
+    pops
 }
 
 /// The index of population `name`, or a report naming the `role` it plays for `o` (none
@@ -93,8 +88,7 @@ fn resolve(
     p: &Population,
     model: &'static ModelInfo,
     o: &Obj,
-) -> (ResolvedPopulation, bool) {
-    let before = ctx.problems.len();
+) -> ResolvedPopulation {
     for key in p.params.keys().filter(|k| model.param(k).is_none()) {
         let msg = format!("model {} has no parameter \"{key}\"", model.name);
         let names = model.params.iter().map(|q| q.name);
@@ -137,7 +131,7 @@ fn resolve(
         .homeostasis
         .as_ref()
         .and_then(|h| homeostasis(ctx, h, model, p.size, o));
-    let pop = ResolvedPopulation {
+    ResolvedPopulation {
         name: p.name.clone(),
         size: p.size,
         model,
@@ -145,8 +139,7 @@ fn resolve(
         params,
         init,
         homeostasis,
-    };
-    (pop, ctx.problems.len() == before)
+    }
 }
 
 /// Range checks from the catalogue (every neuron's value, via the distribution's bounds),
