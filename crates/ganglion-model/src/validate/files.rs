@@ -167,8 +167,12 @@ fn converted(
     }
 }
 
-/// The bytes of a file named in the spec, or a report `{prefix}cannot read <path>: <why>`.
+/// The bytes of a file named in the spec, or a report `{prefix}cannot read <path>: <why>`
+/// (also for a folder or device, which is never read: see [`Ctx::readable`]).
 fn read_bytes(ctx: &mut Ctx, o: &Obj, key: &str, prefix: &str, file: &str) -> Option<Vec<u8>> {
+    if !ctx.readable(o, key, prefix, file) {
+        return None;
+    }
     let path = ctx.path(file);
     match std::fs::read(&path) {
         Ok(b) => Some(b),

@@ -389,7 +389,7 @@ impl Ctx<'_> {
     }
 
     /// A value or distribution as [`Ctx::distribution`], once a list file it names has been
-    /// found readable.
+    /// found readable (checked first, so a folder or device is the one problem reported).
     fn value(
         &mut self,
         v: &Value,

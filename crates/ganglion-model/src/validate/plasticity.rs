@@ -375,9 +375,6 @@ fn modulator(ctx: &mut Ctx, env: &Env, m: &Modulator, what: &str) -> Option<Modu
                 return None;
             }
             let prefix = format!("{what}: ");
-            if !ctx.readable(o, what, &prefix, file) {
-                return None;
-            }
             let a = super::files::read_npy(ctx, o, what, &prefix, file)?;
             if let Some(end) = ctx.run_end()
                 && (a.data.len() as f64) * step < end - 1e-9

@@ -254,11 +254,6 @@ fn one_to_one(ctx: &mut Ctx, env: &Env) -> Option<Rule> {
 
 fn edge_list(ctx: &mut Ctx, env: &Env) -> Option<Rule> {
     let sizes = (env.ns, env.nt);
-    if let Some(file) = &env.pr.connectivity.file
-        && !ctx.readable(env.o, "connectivity", "", file)
-    {
-        return None;
-    }
     let e = files::read_edge_list(
         ctx,
         &env.pr.connectivity,
