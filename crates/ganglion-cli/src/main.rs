@@ -1,7 +1,7 @@
 //! `ganglion`: build, simulate and analyse neural circuits from a TOML spec.
 
 mod checkpoint;
-mod output;
+
 mod panic;
 mod run;
 mod study;

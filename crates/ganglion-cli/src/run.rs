@@ -1,7 +1,6 @@
 //! `ganglion run`, `ganglion validate`, `ganglion models`.
 
 use crate::checkpoint;
-use crate::output::timestamp;
 use anyhow::{Context, Result};
 use clap::Args;
 use ganglion_base::files::{self, OutputDir, Replace};
@@ -183,7 +182,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let dest = match (&args.out, &resumed) {
         (Some(o), _) => o.clone(),
         (None, Some(c)) => c.meta.out.clone(),
-        (None, None) => PathBuf::from("runs").join(format!("{}-{}", r.name, timestamp())),
+        (None, None) => PathBuf::from("runs").join(format!(
+            "{}-{}",
+            r.name,
+            ganglion_studies::timestamp(std::time::SystemTime::now())
+        )),
     };
     let every_steps = match (&args.checkpoint_every, &resumed) {
         (Some(text), _) => checkpoint_steps(text, r.dt)?,
