@@ -466,6 +466,14 @@ fn name_hint<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>, labe
     models::did_you_mean(word, &all, label)
 }
 
+/// The fields set in `spec` (a plasticity, input or monitor), by their TOML names: what
+/// serialises, since every optional field is skipped when absent.
+pub(super) fn fields_set(spec: &impl serde::Serialize) -> Vec<String> {
+    toml::Table::try_from(spec)
+        .map(|t| t.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
 /// Fields set on `spec` (an input or monitor, `what`, of `kind`) that the kind does not
 /// read, each reported by [`foreign_field`]; false when there are any. `ignored` fields
 /// (read by every kind) are not checked; an unknown kind passes (the lookup reports it).
@@ -480,11 +488,8 @@ pub(super) fn fields_used(
     let Some((_, fields)) = table.iter().find(|(k, _)| *k == kind) else {
         return true;
     };
-    let set: Vec<String> = toml::Table::try_from(spec)
-        .map(|t| t.keys().cloned().collect())
-        .unwrap_or_default();
     let mut ok = true;
-    for f in set
+    for f in fields_set(spec)
         .iter()
         .filter(|f| !ignored(f) && !fields.contains(&f.as_str()))
     {

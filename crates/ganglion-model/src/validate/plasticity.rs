@@ -3,7 +3,7 @@
 //! belongs to another rule is a problem ("`tau_plus` is not a parameter of rule
 //! `vogels`"), so is a missing required one; nothing else names a rule.
 
-use super::{Ctx, NO_HINT, Obj, fmt_ms};
+use super::{Ctx, NO_HINT, Obj, fields_set, fmt_ms};
 use crate::resolved::{ModulatorSource, PlasticRule, ResolvedPlasticity, ResolvedPopulation};
 use crate::spec::{Modulator, Plasticity, Scalar};
 use crate::units::{Dim, show};
@@ -110,14 +110,6 @@ impl PlasticityRule {
     pub fn takes(&self, field: &str) -> bool {
         COMMON_FIELDS.contains(&field) || self.fields.contains(&field)
     }
-}
-
-/// The fields set in `pl`, by their TOML names (`rule` included): what serialises, since
-/// every optional field is skipped when absent.
-pub fn fields_set(pl: &Plasticity) -> Vec<String> {
-    toml::Table::try_from(pl)
-        .map(|t| t.keys().cloned().collect())
-        .unwrap_or_default()
 }
 
 /// What a rule sees besides its fields.
