@@ -43,6 +43,14 @@ pub enum Distribution {
     List(Arc<[f64]>),
 }
 
+/// Smallest and largest of `xs` (`(inf, -inf)` when empty).
+pub(crate) fn span(xs: &[f64]) -> (f64, f64) {
+    xs.iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        })
+}
+
 impl Distribution {
     /// Smallest and largest value the distribution can produce.
     pub fn bounds(&self) -> (f64, f64) {
@@ -56,11 +64,7 @@ impl Distribution {
             Distribution::LogNormal { min, max, .. } => {
                 (min.unwrap_or(0.0).max(0.0), max.unwrap_or(f64::INFINITY))
             }
-            Distribution::List(v) => v
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
-                    (a.min(x), b.max(x))
-                }),
+            Distribution::List(v) => span(v),
         }
     }
     /// The mean (exact for const/uniform/list, the unclipped mean otherwise).

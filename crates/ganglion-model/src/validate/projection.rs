@@ -298,14 +298,6 @@ fn expected_synapses(rule: &Rule, env: &Env) -> f64 {
     }
 }
 
-/// Smallest and largest of `xs`.
-fn span(xs: &[f64]) -> (f64, f64) {
-    xs.iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
-            (a.min(x), b.max(x))
-        })
-}
-
 /// A projection's delay in ms: at least dt (default one step), at most the engine's longest.
 fn delay(ctx: &mut Ctx, v: Option<&Value>, o: &Obj, count: Option<usize>) -> Option<Distribution> {
     let Some(v) = v else {
