@@ -25,7 +25,7 @@ pub fn splitmix64(z: u64) -> u64 {
 /// A key for a stream derived from a parent key and a label (object id, neuron index, …).
 #[inline]
 pub fn derive(parent: u64, label: u64) -> u64 {
-    mix64(parent ^ mix64(label.wrapping_add(GAMMA)))
+    mix64(parent ^ splitmix64(label))
 }
 
 /// Uniform in [0, 1) from 64 random bits (53-bit precision).
