@@ -308,13 +308,7 @@ fn delays_beyond_the_engines_limit_are_rejected_at_validation() {
         "source,target,weight,delay\n0,0,20,1.5\n1,2,20,9000\n",
     )
     .unwrap();
-    let m = error_of(&GOOD.replace(
-        "{ rule = \"fixed_probability\", p = 0.1 }",
-        &format!(
-            "{{ rule = \"edge_list\", file = \"{}\", weight_unit = \"pA\", delay_unit = \"ms\" }}",
-            edges.display()
-        ),
-    ));
+    let m = error_of(&edge_spec(&edges.display().to_string(), PA_MS));
     assert_all(
         &m,
         &["bad.toml:22", "edge-list delay 9000 ms is 90000 steps"],

@@ -9,19 +9,9 @@ use common::*;
 use ganglion_model::npy;
 use ganglion_model::*;
 
-/// GOOD with the projection's connectivity an edge list from `file` in pA and ms.
-fn edge_spec(file: &str) -> String {
-    GOOD.replace(
-        "{ rule = \"fixed_probability\", p = 0.1 }",
-        &format!(
-            "{{ rule = \"edge_list\", file = \"{file}\", weight_unit = \"pA\", delay_unit = \"ms\" }}"
-        ),
-    )
-}
-
 /// The error of an edge list `edges.csv` holding `text`.
 fn csv_error(text: &str) -> String {
-    let spec = edge_spec("edges.csv");
+    let spec = edge_spec("edges.csv", PA_MS);
     let m = error_files(&spec, &[("edges.csv", text.as_bytes())]);
     assert_all(
         &m,
@@ -118,7 +108,7 @@ fn empty_files_and_headers_without_rows() {
         &["edges.csv has only comments, no rows"],
     );
     // An empty .npy file, and a list file with a header only.
-    let spec = edge_spec("edges.npy");
+    let spec = edge_spec("edges.npy", PA_MS);
     let m = error_files(&spec, &[("edges.npy", b"")]);
     assert_all(&m, &["edges.npy: the file is empty"]);
     let m = error_files(&tau_spec("tau.csv"), &[("tau.csv", b"tau_m\n")]);
@@ -135,7 +125,7 @@ fn empty_files_and_headers_without_rows() {
 fn binary_files_that_are_not_npy_are_errors() {
     let m = csv_error("");
     assert!(m.contains("empty"));
-    let spec = edge_spec("edges.bin");
+    let spec = edge_spec("edges.bin", PA_MS);
     let m = error_files(&spec, &[("edges.bin", &[0xff, 0xfe, 0x00, 0x81, 0x92])]);
     assert_all(
         &m,
@@ -154,7 +144,7 @@ fn edge_lists_need_two_to_four_columns() {
     );
     let m = csv_error("0\n1\n");
     assert_all(&m, &["edges.csv has 1 column, but an edge list has 2 to 4"]);
-    let spec = edge_spec("edges.npy");
+    let spec = edge_spec("edges.npy", PA_MS);
     let a = npy::encode(&[6], &[0.0f64, 1.0, 2.0, 3.0, 4.0, 5.0]);
     let m = error_files(&spec, &[("edges.npy", &a)]);
     assert_all(&m, &["edges.npy has shape [6], expected (E, 2..4)"]);
@@ -187,7 +177,7 @@ fn npy_shape_and_body_must_agree() {
     assert_all(&m, &["(header 80 values, body 79 and 4 bytes)"]);
     // Edge lists too.
     let m = error_files(
-        &edge_spec("edges.npy"),
+        &edge_spec("edges.npy", PA_MS),
         &[("edges.npy", &f8_with_shape("(10, 3)", 20))],
     );
     assert_all(
@@ -240,7 +230,7 @@ fn npy_headers_that_are_truncated_or_not_read() {
     let body: Vec<u8> = data.iter().flat_map(|x| x.to_le_bytes()).collect();
     let h = "{'descr': '<f8', 'fortran_order': True, 'shape': (5, 4), }";
     let r = validate_files(
-        &edge_spec("edges.npy"),
+        &edge_spec("edges.npy", PA_MS),
         &[("edges.npy", &npy_raw(h, &body))],
     )
     .unwrap();

@@ -11,16 +11,6 @@ use ganglion_model::npy;
 use ganglion_model::*;
 use std::path::Path;
 
-/// GOOD with the projection's connectivity an edge list from `file`.
-fn edge_spec(file: &str, units: &str) -> String {
-    GOOD.replace(
-        "{ rule = \"fixed_probability\", p = 0.1 }",
-        &format!("{{ rule = \"edge_list\", file = \"{file}\"{units} }}"),
-    )
-}
-
-const PA_MS: &str = ", weight_unit = \"pA\", delay_unit = \"ms\"";
-
 /// An edge-list text file with `rows` good rows and `bad` as row `at` (1-based).
 fn edges(rows: usize, at: usize, bad: &str) -> Vec<u8> {
     let mut s = String::from("source,target,weight,delay\n");

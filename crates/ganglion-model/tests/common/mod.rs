@@ -36,6 +36,18 @@ kind = "spikes"
 population = "exc"
 "#;
 
+/// The units of an edge list's weight and delay columns, as [`edge_spec`] appends them.
+pub const PA_MS: &str = ", weight_unit = \"pA\", delay_unit = \"ms\"";
+
+/// GOOD with the projection's connectivity an edge list from `file`, with `units` (such as
+/// [`PA_MS`]) appended to it.
+pub fn edge_spec(file: &str, units: &str) -> String {
+    GOOD.replace(
+        "{ rule = \"fixed_probability\", p = 0.1 }",
+        &format!("{{ rule = \"edge_list\", file = \"{file}\"{units} }}"),
+    )
+}
+
 /// Write `spec` as `spec.toml` next to `files` in a temporary folder and validate it.
 pub fn validate_files<B: AsRef<[u8]>>(
     spec: &str,
