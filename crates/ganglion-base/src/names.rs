@@ -15,10 +15,11 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// A hint for an unknown name: `did you mean "x"?` when a candidate is close, otherwise
-/// `"<label>: a, b, c"` listing every candidate.
+/// `"<label>: a, b, c"` listing every candidate (`"<label>: none"` when there are none).
 pub fn did_you_mean(word: &str, candidates: &[&str], label: &str) -> String {
     match closest(word, candidates.iter().copied()) {
         Some(m) => format!("did you mean \"{m}\"?"),
+        None if candidates.is_empty() => format!("{label}: none"),
         None => format!("{label}: {}", candidates.join(", ")),
     }
 }

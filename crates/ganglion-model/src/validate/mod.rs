@@ -460,9 +460,6 @@ pub(crate) fn fmt_ms(x: f64) -> String {
 /// `did you mean "x"?` when a candidate is close to `word`, else `<label>: a, b, c`.
 fn name_hint<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>, label: &str) -> String {
     let all: Vec<&str> = candidates.into_iter().collect();
-    if all.is_empty() {
-        return format!("{label}: none");
-    }
     models::did_you_mean(word, &all, label)
 }
 
