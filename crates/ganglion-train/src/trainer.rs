@@ -261,10 +261,10 @@ impl Trainer {
 
     /// Project every parameter group onto its constraints.
     pub fn apply_constraints(&mut self) {
-        let cols: Vec<usize> = self.origins.iter().map(|o| o.shape.1).collect();
-        let cons = self.constraints.clone();
-        for ((p, c), n) in self.model.params_mut().into_iter().zip(&cons).zip(cols) {
-            c.apply(p, n);
+        // Disjoint field borrows: no copy of the constraints (masks) per training batch.
+        let params = self.model.params_mut();
+        for ((p, c), o) in params.into_iter().zip(&self.constraints).zip(&self.origins) {
+            c.apply(p, o.shape.1);
         }
     }
 
