@@ -100,8 +100,8 @@ pub fn write_sample_spec(
     steps: usize,
     path: &Path,
 ) -> Result<(), TrainError> {
-    let (mut c, _) = ganglion_model::load(trained).map_err(TrainError::Model)?;
-    let dt = ganglion_model::load_and_validate(trained)
+    let (mut c, src) = ganglion_model::load(trained).map_err(TrainError::Model)?;
+    let dt = ganglion_model::validate(&c, &src)
         .map_err(TrainError::Model)?
         .dt;
     let n = spikes.len() / steps.max(1);
