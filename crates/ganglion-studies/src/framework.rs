@@ -246,11 +246,7 @@ impl SeedStats {
     /// Statistics of `values`; NaN interval for fewer than two values (or any NaN value).
     pub fn new(values: &[f64]) -> Self {
         let n = values.len();
-        let mean = if n == 0 {
-            f64::NAN
-        } else {
-            values.iter().sum::<f64>() / n as f64
-        };
+        let mean = crate::stats::mean(values);
         let (sem, half) = if n < 2 {
             (f64::NAN, f64::NAN)
         } else {
