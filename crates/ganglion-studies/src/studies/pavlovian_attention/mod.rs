@@ -270,12 +270,12 @@ fn per_seed(cfg: &Config, jobs: &[Job]) -> PerSeed {
     let of = |s: usize, r: Rule| -> Vec<&Job> {
         jobs.iter().filter(|j| j.seed == s && j.rule == r).collect()
     };
-    let seeds = 0..cfg.seeds;
+    // Each seed's Hebbian and delta layers, selected once for all the columns.
+    let by_seed: Vec<(Vec<&Job>, Vec<&Job>)> = (0..cfg.seeds)
+        .map(|s| (of(s, Rule::Hebbian), of(s, Rule::Delta)))
+        .collect();
     let col = |f: &dyn Fn(&[&Job], &[&Job]) -> f64| -> Vec<f64> {
-        seeds
-            .clone()
-            .map(|s| f(&of(s, Rule::Hebbian), &of(s, Rule::Delta)))
-            .collect()
+        by_seed.iter().map(|(h, d)| f(h, d)).collect()
     };
     PerSeed {
         avg_exponent: col(&|h, _| exponent(h, |j| j.n_star_avg)),
