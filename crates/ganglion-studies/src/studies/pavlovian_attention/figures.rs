@@ -20,7 +20,7 @@ fn guide(name: &str, points: Vec<(f64, f64)>) -> Series {
 }
 
 /// Mean over seeds of `f` for the layers of one rule and `d_k`.
-fn mean_over_seeds(jobs: &[Job], rule: Rule, d: usize, f: impl Fn(&Job) -> f64) -> f64 {
+pub(super) fn mean_over_seeds(jobs: &[Job], rule: Rule, d: usize, f: impl Fn(&Job) -> f64) -> f64 {
     let v: Vec<f64> = jobs
         .iter()
         .filter(|j| j.rule == rule && j.d_k == d)

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use super::blocking::{self, BlockingRun};
 use super::capacity::{AVG_THRESHOLD, z99};
+use super::figures::mean_over_seeds;
 use super::layer::Rule;
 use super::{Config, D_V, EXPONENT_TOLERANCE, Job, PAIRS, SEED, VOCAB_PER_DK};
 use crate::report::{self, Table, num};
@@ -118,13 +119,7 @@ pub(super) fn report_text(
     ]);
     for rule in [Rule::Hebbian, Rule::Delta] {
         for &d in &cfg.dims {
-            let sel: Vec<&Job> = jobs
-                .iter()
-                .filter(|j| j.rule == rule && j.d_k == d)
-                .collect();
-            let m = |f: &dyn Fn(&Job) -> f64| {
-                stats::mean(&sel.iter().map(|j| f(j)).collect::<Vec<_>>())
-            };
+            let m = |f: &dyn Fn(&Job) -> f64| mean_over_seeds(jobs, rule, d, f);
             let opt = |v: f64| {
                 if v.is_nan() {
                     "-".to_string()
