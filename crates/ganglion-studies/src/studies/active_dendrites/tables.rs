@@ -465,22 +465,17 @@ pub(super) fn monte_carlo(mode: Mode) -> Vec<McRow> {
     let mut rows = Vec::new();
     for (i, (kind, [n, a, s, theta, x], sim)) in specs.into_iter().enumerate() {
         let seed = SEED ^ ((i as u64) << 32);
-        let (p, est, row_n, m, v) = match kind {
-            "false_positive" => {
-                let p = math::p_false_positive(n, a, s, theta);
-                (p, None, Some(n), None, 0)
-            }
-            "false_negative" => (math::p_false_negative(a, s, theta, x), None, None, None, x),
+        let (p, row_n, m, v) = match kind {
+            "false_positive" => (math::p_false_positive(n, a, s, theta), Some(n), None, 0),
+            "false_negative" => (math::p_false_negative(a, s, theta, x), None, None, x),
             "union_segment" => (
                 math::p_false_positive_union_segment(n, a, s, theta, x),
-                None,
                 Some(n),
                 Some(x),
                 0,
             ),
             _ => (
                 math::p_false_positive_union_input(n, a, s, theta, x),
-                None::<mc::McEstimate>,
                 Some(n),
                 Some(x),
                 0,
@@ -492,11 +487,11 @@ pub(super) fn monte_carlo(mode: Mode) -> Vec<McRow> {
         {
             continue;
         }
-        let est = est.unwrap_or_else(|| match kind {
+        let est = match kind {
             "false_positive" => mc::false_positive(n, a, s, theta, trials, seed),
             "false_negative" => mc::false_negative(a, s, theta, x, trials, seed),
             _ => mc::union(kind == "union_input", n, a, s, theta, x, trials, seed),
-        });
+        };
         let is_fn = kind == "false_negative";
         rows.push(McRow {
             kind,
