@@ -103,7 +103,6 @@ pub fn assert_outputs(dir: &Path, figures: &[&str]) -> serde_json::Value {
             }
         }
     }
-    let report = std::fs::read_to_string(dir.join("report.md")).expect("report");
     assert!(
         report.contains("| check | ours | expected | source | result | note |"),
         "report lacks the checks table with its source column"
