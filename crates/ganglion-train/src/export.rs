@@ -14,12 +14,13 @@ use std::path::{Path, PathBuf};
 /// Returns the spec's path. Relative file references of the original spec are not rewritten.
 pub fn write_trained_spec(spec: &Path, t: &Trainer, out_dir: &Path) -> Result<PathBuf, TrainError> {
     let (mut circuit, _src) = ganglion_model::load(spec).map_err(TrainError::Model)?;
-    let mut tc = t.clone();
-    let spiking = matches!(tc.model, Model::Snn(_));
-    let origins = tc.origins.clone();
-    let params = tc.model.params_mut();
+    // Only the model is copied (`params_mut` needs it mutable), not the optimiser's moments.
+    let mut model = t.model.clone();
+    let spiking = matches!(model, Model::Snn(_));
+    let params = model.params_mut();
     let mut new_projs = vec![];
-    let trained: std::collections::BTreeMap<usize, usize> = origins
+    let trained: std::collections::BTreeMap<usize, usize> = t
+        .origins
         .iter()
         .enumerate()
         .filter_map(|(g, o)| o.projection.map(|p| (p, g)))
