@@ -1,12 +1,213 @@
-//! Plasticity of a projection's weights. One table, [`PLASTICITY_RULES`], names each rule,
-//! the fields it reads and the ones it needs; a per-rule function resolves it. A field that
-//! belongs to another rule is a problem ("`tau_plus` is not a parameter of rule
-//! `vogels`"), so is a missing required one; nothing else names a rule.
+//! Plasticity of a projection's weights: the whole model side of every rule lives in this
+//! file — its spec fields ([`Plasticity`]), its validated form ([`PlasticRule`]), and its row
+//! in [`PLASTICITY_RULES`] (the fields it reads and needs) with the function that resolves it.
+//! A field that belongs to another rule is a problem ("`tau_plus` is not a parameter of rule
+//! `vogels`"), so is a missing required one; nothing else in validation names a rule.
 
 use super::{Ctx, NO_HINT, Obj, fields_set, fmt_ms};
-use crate::resolved::{ModulatorSource, PlasticRule, ResolvedPlasticity, ResolvedPopulation};
-use crate::spec::{Modulator, Plasticity, Scalar};
+use crate::resolved::{ModulatorSource, ResolvedPlasticity, ResolvedPopulation};
+use crate::spec::{Modulator, Scalar};
 use crate::units::{Dim, show};
+use serde::{Deserialize, Serialize};
+
+/// `plasticity = { rule = ..., ... }` on a projection.
+///
+/// Rules (amplitudes `A_*` are fractions of `w_max`; weights are bounded to [w_min, w_max] in
+/// magnitude, their sign fixed by the projection):
+/// - `stdp`: pair-based STDP with traces. On a post spike w += F₊(w)·x_pre, on a pre spike
+///   w −= F₋(w)·y_post; `mode = "additive"` (F₊ = A_plus·w_max, F₋ = A_minus·w_max) or
+///   `"multiplicative"` (soft bounds: F₊ = A_plus·(w_max − w), F₋ = A_minus·(w − w_min));
+///   `pairing = "all_to_all"` (traces add) or `"nearest"` (traces reset to 1).
+///   Defaults: tau_plus = tau_minus = 20 ms, A_plus = 0.01, A_minus = 0.0105, additive, all-to-all.
+/// - `triplet`: Pfister & Gerstner (2006) all-to-all triplet rule; defaults are their
+///   visual-cortex fit: tau_plus 16.8 ms, tau_minus 33.7 ms, tau_x 101 ms, tau_y 125 ms,
+///   A2_plus 5e-10, A3_plus 6.2e-3, A2_minus 7e-3, A3_minus 2.3e-4.
+/// - `three_factor`: pair-STDP coincidences (A_plus, A_minus, tau_plus, tau_minus) feed an
+///   eligibility trace e per synapse (decaying with `tau_e`); the weight changes only when
+///   the `modulator` M(t) (and optional `gate` G(t)) is non-zero: dw = rate·w_max·M·G·e·dt.
+/// - `power_law` (alias `stdp_pl_synapse_hom`): Morrison et al. (2007) as in NEST's
+///   hpc_benchmark: on a post spike w += λ·w^μ·x_pre, on a pre spike w −= λ·α·w·y_post
+///   (weights in the target's unit, clipped at w_min, w_max optional).
+/// - `scaling`: synaptic scaling: every `interval` (default 10 ms) the weights onto each
+///   neuron are multiplied by 1 + rate·(target − r)·interval, r its rate estimate (Hz,
+///   filtered with `tau`, default 1 s); `target` (a frequency) goes in `rho0`.
+/// - `vogels`: inhibitory STDP of Vogels et al. (2011): symmetric window of width `tau`
+///   (20 ms), on a pre spike w += eta·(y_post − α), on a post spike w += eta·x_pre, with
+///   α = 2·rho0·tau driving the target population to the rate `rho0`. `eta` in weight units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Plasticity {
+    /// The rule: a name in [`crate::validate::PLASTICITY_RULES`], which also lists the fields
+    /// each rule takes (a field of another rule is a validation problem).
+    pub rule: String,
+    /// Largest weight magnitude (weight units). Required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub w_max: Option<Scalar>,
+    /// Smallest weight magnitude (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub w_min: Option<Scalar>,
+    /// Potentiation trace time constant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau_plus: Option<Scalar>,
+    /// Depression trace time constant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau_minus: Option<Scalar>,
+    /// Potentiation amplitude (fraction of w_max).
+    #[serde(default, rename = "A_plus", skip_serializing_if = "Option::is_none")]
+    pub a_plus: Option<f64>,
+    /// Depression amplitude (fraction of w_max).
+    #[serde(default, rename = "A_minus", skip_serializing_if = "Option::is_none")]
+    pub a_minus: Option<f64>,
+    /// `additive` or `multiplicative`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// `all_to_all` or `nearest`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairing: Option<String>,
+    /// Triplet: slow presynaptic trace time constant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau_x: Option<Scalar>,
+    /// Triplet: slow postsynaptic trace time constant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau_y: Option<Scalar>,
+    /// Triplet amplitudes.
+    #[serde(default, rename = "A2_plus", skip_serializing_if = "Option::is_none")]
+    pub a2_plus: Option<f64>,
+    /// Triplet amplitudes.
+    #[serde(default, rename = "A3_plus", skip_serializing_if = "Option::is_none")]
+    pub a3_plus: Option<f64>,
+    /// Triplet amplitudes.
+    #[serde(default, rename = "A2_minus", skip_serializing_if = "Option::is_none")]
+    pub a2_minus: Option<f64>,
+    /// Triplet amplitudes.
+    #[serde(default, rename = "A3_minus", skip_serializing_if = "Option::is_none")]
+    pub a3_minus: Option<f64>,
+    /// Vogels: learning rate (weight units).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eta: Option<Scalar>,
+    /// Vogels: target rate of the postsynaptic population.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rho0: Option<Scalar>,
+    /// Vogels: trace time constant (default 20 ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau: Option<Scalar>,
+    /// Three-factor: eligibility trace time constant (default 200 ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau_e: Option<Scalar>,
+    /// Three-factor: learning rate in 1/s per unit of modulator × gate (dimensionless; the
+    /// weight moves by rate·w_max·M·G·e·dt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
+    /// Power-law STDP: learning rate λ.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lambda: Option<f64>,
+    /// Power-law STDP: depression/facilitation ratio α.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpha: Option<f64>,
+    /// Power-law STDP: weight-dependence exponent μ of facilitation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mu: Option<f64>,
+    /// Scaling: time between scalings (default 10 ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<Scalar>,
+    /// Three-factor: the modulator M(t) (reward or error).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modulator: Option<Modulator>,
+    /// Three-factor: an optional gating (attention) factor G(t), default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<Modulator>,
+}
+
+/// A plasticity rule in base units (times in ms, weights in the target's weight unit).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlasticRule {
+    /// Pair-based STDP.
+    Pair {
+        /// Potentiation trace τ₊.
+        tau_plus: f64,
+        /// Depression trace τ₋.
+        tau_minus: f64,
+        /// A₊ (fraction of w_max).
+        a_plus: f64,
+        /// A₋ (fraction of w_max).
+        a_minus: f64,
+        /// Soft bounds instead of additive updates.
+        multiplicative: bool,
+        /// Nearest-spike pairing instead of all-to-all.
+        nearest: bool,
+    },
+    /// Pfister & Gerstner (2006) triplet rule (all-to-all).
+    Triplet {
+        /// τ₊.
+        tau_plus: f64,
+        /// τ₋.
+        tau_minus: f64,
+        /// τ_x.
+        tau_x: f64,
+        /// τ_y.
+        tau_y: f64,
+        /// A₂⁺.
+        a2_plus: f64,
+        /// A₃⁺.
+        a3_plus: f64,
+        /// A₂⁻.
+        a2_minus: f64,
+        /// A₃⁻.
+        a3_minus: f64,
+    },
+    /// Eligibility trace × modulator (× gate).
+    ThreeFactor {
+        /// τ₊ of the presynaptic trace.
+        tau_plus: f64,
+        /// τ₋ of the postsynaptic trace.
+        tau_minus: f64,
+        /// A₊.
+        a_plus: f64,
+        /// A₋.
+        a_minus: f64,
+        /// Eligibility time constant.
+        tau_e: f64,
+        /// Learning rate [1/s].
+        rate: f64,
+        /// The modulator.
+        modulator: ModulatorSource,
+        /// The gate (None = 1).
+        gate: Option<ModulatorSource>,
+    },
+    /// Power-law STDP (Morrison et al. 2007).
+    PowerLaw {
+        /// τ₊.
+        tau_plus: f64,
+        /// τ₋.
+        tau_minus: f64,
+        /// λ.
+        lambda: f64,
+        /// α.
+        alpha: f64,
+        /// μ.
+        mu: f64,
+    },
+    /// Multiplicative synaptic scaling toward a target rate.
+    Scaling {
+        /// Target rate [Hz].
+        target: f64,
+        /// Rate-estimate time constant [ms].
+        tau: f64,
+        /// Scaling rate [1/(Hz·s)].
+        rate: f64,
+        /// Interval between scalings [steps].
+        interval: u64,
+    },
+    /// Vogels et al. (2011) inhibitory STDP.
+    Vogels {
+        /// Trace time constant.
+        tau: f64,
+        /// Learning rate (weight units).
+        eta: f64,
+        /// Depression offset α = 2·ρ₀·τ.
+        alpha: f64,
+    },
+}
 
 /// A plasticity rule: its name, the fields it reads and needs, and how it is resolved.
 #[derive(Debug)]
