@@ -2,7 +2,7 @@
 //! with exponential synaptic currents (NEST's `aeif_psc_exp`), integrated by RK4.
 
 use crate::kernel::{Derived, NeuronGroup, PopValues, StepIo, first_non_finite, init_col};
-use crate::{Dim, ModelInfo, StateDefault, SynapseKind, state};
+use crate::{ModelInfo, SynapseKind};
 
 crate::params! {
     /// `aeif_psc_exp` parameters (NEST 3 defaults).
@@ -30,32 +30,12 @@ pub const MODEL: ModelInfo = ModelInfo::spiking(
     "adaptive exponential IF (Brette & Gerstner 2005), exponential currents; RK4",
     SynapseKind::Current,
     Params::INFO,
-    &[
-        state(
-            "V_m",
-            Dim::Voltage,
-            StateDefault::Param("E_L"),
-            "membrane potential",
-        ),
-        state(
-            "w",
-            Dim::Current,
-            StateDefault::Const(0.0),
-            "adaptation current",
-        ),
-        state(
-            "I_syn_ex",
-            Dim::Current,
-            StateDefault::Const(0.0),
-            "excitatory synaptic current",
-        ),
-        state(
-            "I_syn_in",
-            Dim::Current,
-            StateDefault::Const(0.0),
-            "inhibitory synaptic current",
-        ),
-    ],
+    crate::states! {
+        "V_m", Voltage, Param("E_L"), "membrane potential";
+        "w", Current, Const(0.0), "adaptation current";
+        "I_syn_ex", Current, Const(0.0), "excitatory synaptic current";
+        "I_syn_in", Current, Const(0.0), "inhibitory synaptic current";
+    },
     |v, lo, n, dt, _| Box::new(AdEx::new(v, lo, n, dt)),
 )
 .with_threshold("V_th", "V_reset");

@@ -260,6 +260,29 @@ macro_rules! lif_params {
     };
 }
 
+/// A model's state variables, one line each: `name, Dim, default, doc;`, as a
+/// `&'static [StateInfo]` in declaration order (the order `get` and recordings index).
+///
+/// ```
+/// use ganglion_neurons::StateInfo;
+/// const STATE: &[StateInfo] = ganglion_neurons::states! {
+///     "V_m", Voltage, Param("E_L"), "membrane potential";
+///     "w", Current, Const(0.0), "adaptation current";
+/// };
+/// assert_eq!(STATE[1].name, "w");
+/// ```
+#[macro_export]
+macro_rules! states {
+    ($($name:literal, $dim:ident, $default:ident $(($arg:expr))?, $doc:literal;)*) => {
+        &[$($crate::StateInfo {
+            name: $name,
+            dim: $crate::Dim::$dim,
+            default: $crate::StateDefault::$default $(($arg))?,
+            doc: $doc,
+        },)*]
+    };
+}
+
 /// Shorthand for a [`StateInfo`].
 pub const fn state(
     name: &'static str,

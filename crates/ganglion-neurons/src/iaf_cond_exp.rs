@@ -13,7 +13,6 @@ use crate::kernel::{
 };
 use crate::refractory::{Refractory, lif_group_methods, ref_steps, refractory_at};
 use crate::simd::multiversion;
-use crate::{Dim, StateDefault, state};
 use crate::{ModelInfo, SynapseKind};
 
 crate::params! {
@@ -39,26 +38,11 @@ pub const MODEL: ModelInfo = ModelInfo::spiking(
     "LIF, exponential conductances (COBA); exponential integrator per step",
     SynapseKind::Conductance,
     Params::INFO,
-    &[
-        state(
-            "V_m",
-            Dim::Voltage,
-            StateDefault::Param("E_L"),
-            "membrane potential",
-        ),
-        state(
-            "g_ex",
-            Dim::Conductance,
-            StateDefault::Const(0.0),
-            "excitatory conductance",
-        ),
-        state(
-            "g_in",
-            Dim::Conductance,
-            StateDefault::Const(0.0),
-            "inhibitory conductance",
-        ),
-    ],
+    crate::states! {
+        "V_m", Voltage, Param("E_L"), "membrane potential";
+        "g_ex", Conductance, Const(0.0), "excitatory conductance";
+        "g_in", Conductance, Const(0.0), "inhibitory conductance";
+    },
     |v, lo, n, dt, _| Box::new(CondExp::new(v, lo, n, dt)),
 )
 .with_threshold("V_th", "V_reset");

@@ -11,7 +11,6 @@ use crate::kernel::{
 };
 use crate::refractory::{Refractory, lif_group_methods, ref_steps, refractory_at};
 use crate::simd::multiversion;
-use crate::{Dim, StateDefault, state};
 use crate::{ModelInfo, SynapseKind};
 
 crate::lif_params! {
@@ -25,12 +24,9 @@ pub const MODEL: ModelInfo = ModelInfo::spiking(
     "LIF, delta synapses (Brunel 2000 model A); exact integration",
     SynapseKind::Delta,
     Params::INFO,
-    &[state(
-        "V_m",
-        Dim::Voltage,
-        StateDefault::Param("E_L"),
-        "membrane potential",
-    )],
+    crate::states! {
+        "V_m", Voltage, Param("E_L"), "membrane potential";
+    },
     |v, lo, n, dt, _| Box::new(PscDelta::new(v, lo, n, dt)),
 )
 .with_threshold("V_th", "V_reset");

@@ -16,7 +16,7 @@ use crate::kernel::{
 use crate::propagators::propagator_32;
 use crate::refractory::{Refractory, lif_group_methods, ref_steps, refractory_at};
 use crate::simd::multiversion;
-use crate::{Dim, ModelInfo, StateDefault, StateInfo, SynapseKind, state};
+use crate::{ModelInfo, StateInfo, SynapseKind};
 
 crate::lif_params! {
     /// `iaf_psc_exp` parameters (also `iaf_psc_alpha`'s).
@@ -27,26 +27,11 @@ crate::lif_params! {
 }
 
 /// State of the current-based LIF models: V_m and the two synaptic currents.
-pub const PSC_STATE: &[StateInfo] = &[
-    state(
-        "V_m",
-        Dim::Voltage,
-        StateDefault::Param("E_L"),
-        "membrane potential",
-    ),
-    state(
-        "I_syn_ex",
-        Dim::Current,
-        StateDefault::Const(0.0),
-        "excitatory synaptic current",
-    ),
-    state(
-        "I_syn_in",
-        Dim::Current,
-        StateDefault::Const(0.0),
-        "inhibitory synaptic current",
-    ),
-];
+pub const PSC_STATE: &[StateInfo] = crate::states! {
+    "V_m", Voltage, Param("E_L"), "membrane potential";
+    "I_syn_ex", Current, Const(0.0), "excitatory synaptic current";
+    "I_syn_in", Current, Const(0.0), "inhibitory synaptic current";
+};
 
 /// The catalogue entry.
 pub const MODEL: ModelInfo = ModelInfo::spiking(

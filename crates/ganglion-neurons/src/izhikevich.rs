@@ -3,7 +3,7 @@
 
 use crate::aeif_psc_exp::substeps;
 use crate::kernel::{Derived, NeuronGroup, PopValues, StepIo, first_non_finite, init_col};
-use crate::{Dim, ModelInfo, StateDefault, SynapseKind, state};
+use crate::{ModelInfo, SynapseKind};
 
 crate::params! {
     /// `izhikevich` parameters (regular spiking defaults).
@@ -23,20 +23,10 @@ pub const MODEL: ModelInfo = ModelInfo::spiking(
     "Izhikevich (2003) with per-neuron a, b, c, d; delta synapses; RK4",
     SynapseKind::Delta,
     Params::INFO,
-    &[
-        state(
-            "V_m",
-            Dim::Voltage,
-            StateDefault::Const(-65.0),
-            "membrane potential",
-        ),
-        state(
-            "U_m",
-            Dim::Dimensionless,
-            StateDefault::Const(-13.0),
-            "recovery variable",
-        ),
-    ],
+    crate::states! {
+        "V_m", Voltage, Const(-65.0), "membrane potential";
+        "U_m", Dimensionless, Const(-13.0), "recovery variable";
+    },
     |v, lo, n, dt, _| Box::new(Izhikevich::new(v, lo, n, dt)),
 )
 .with_reset_below("c", "V_th");

@@ -4,7 +4,7 @@ use crate::kernel::{
     Derived, Lane, NeuronGroup, PopValues, StepIo, fast_exp, first_non_finite, init_col, with_lanes,
 };
 use crate::simd::multiversion;
-use crate::{Dim, ModelInfo, StateDefault, StateInfo, state};
+use crate::{ModelInfo, StateInfo};
 
 crate::params! {
     /// Rate-unit parameters.
@@ -15,20 +15,10 @@ crate::params! {
     }
 }
 
-const RATE_STATE: &[StateInfo] = &[
-    state(
-        "x",
-        Dim::Dimensionless,
-        StateDefault::Const(0.0),
-        "activation (leaky integral of input)",
-    ),
-    state(
-        "r",
-        Dim::Dimensionless,
-        StateDefault::Const(0.0),
-        "output rate r = f(gain · x)",
-    ),
-];
+const RATE_STATE: &[StateInfo] = crate::states! {
+    "x", Dimensionless, Const(0.0), "activation (leaky integral of input)";
+    "r", Dimensionless, Const(0.0), "output rate r = f(gain · x)";
+};
 
 /// The catalogue entry of the rate unit with transfer function `f`.
 const fn model(name: &'static str, summary: &'static str, build: crate::BuildFn) -> ModelInfo {
