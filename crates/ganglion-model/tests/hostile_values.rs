@@ -51,6 +51,22 @@ fn notes(text: &str) -> Vec<String> {
     }
 }
 
+/// A second population, `b`, as `HEAD` has `a`.
+const POPULATION_B: &str = "\n[[population]]\nname = \"b\"\nsize = 5\nmodel = \"iaf_psc_exp\"\n";
+
+/// A `[[projection]]` table from `source` to `target` with `connectivity` and weight 1 pA,
+/// then the lines `extra` (each ending in a newline).
+fn projection_by(source: &str, target: &str, connectivity: &str, extra: &str) -> String {
+    format!(
+        "\n[[projection]]\nsource = \"{source}\"\ntarget = \"{target}\"\nconnectivity = {connectivity}\nweight = \"1 pA\"\n{extra}"
+    )
+}
+
+/// An all-to-all [`projection_by`].
+fn projection(source: &str, target: &str, extra: &str) -> String {
+    projection_by(source, target, "{ rule = \"all_to_all\" }", extra)
+}
+
 fn has(haystack: &str, parts: &[&str]) {
     for p in parts {
         assert!(haystack.contains(p), "expected {p:?} in:\n{haystack}");
@@ -139,33 +155,19 @@ fn devices_and_folders_are_never_read_as_files() {
         std::os::unix::fs::symlink(target, d.join(name)).unwrap();
     }
     std::fs::create_dir(d.join("folder.csv")).unwrap();
-    let spec = format!(
-        r#"{HEAD}params = {{ tau_m = {{ file = "values.npy", unit = "ms" }} }}
-
-[[population]]
-name = "b"
-size = 5
-model = "iaf_psc_exp"
-
-[[projection]]
-source = "a"
-target = "b"
-connectivity = {{ rule = "edge_list", file = "edges.csv" }}
-weight = "1 pA"
-
-[[projection]]
-source = "b"
-target = "b"
-connectivity = {{ rule = "all_to_all" }}
-weight = "1 pA"
-plasticity = {{ rule = "three_factor", w_max = "5 pA", modulator = {{ file = "reward.npy" }} }}
-
-[[projection]]
-source = "b"
-target = "a"
-connectivity = {{ rule = "edge_list", file = "folder.csv" }}
-weight = "1 pA"
-
+    let edges = |file: &str| format!("{{ rule = \"edge_list\", file = \"{file}\" }}");
+    let spec = [
+        HEAD,
+        "params = { tau_m = { file = \"values.npy\", unit = \"ms\" } }\n",
+        POPULATION_B,
+        &projection_by("a", "b", &edges("edges.csv"), ""),
+        &projection(
+            "b",
+            "b",
+            "plasticity = { rule = \"three_factor\", w_max = \"5 pA\", modulator = { file = \"reward.npy\" } }\n",
+        ),
+        &projection_by("b", "a", &edges("folder.csv"), ""),
+        r#"
 [[input]]
 kind = "timeseries"
 target = "a"
@@ -177,8 +179,9 @@ kind = "spike_times"
 target = "b"
 file = "spikes.npy"
 weight = "1 pA"
-"#
-    );
+"#,
+    ]
+    .concat();
     let e = within_20s(move || check_in(&d, &spec, &Overrides::default()).unwrap_err());
     has(
         &e,
@@ -296,11 +299,8 @@ fn monitor_intervals_counts_and_neurons_are_never_quietly_changed() {
 
 #[test]
 fn weight_bounds_of_the_wrong_sign_and_zero_time_constants_are_errors() {
-    let plastic = |pl: &str| {
-        format!(
-            "{HEAD}\n[[projection]]\nsource = \"a\"\ntarget = \"a\"\nconnectivity = {{ rule = \"all_to_all\" }}\nweight = \"1 pA\"\nplasticity = {pl}\n"
-        )
-    };
+    let plastic =
+        |pl: &str| HEAD.to_string() + &projection("a", "a", &format!("plasticity = {pl}\n"));
     has(
         &error(&plastic("{ rule = \"stdp\", w_max = \"-5 pA\" }")),
         &[
@@ -518,42 +518,15 @@ fn flag_problems_name_the_flag_not_a_line() {
 
 #[test]
 fn an_unknown_model_is_one_problem_not_one_per_reference() {
-    let spec = r#"[simulation]
-dt = "0.1 ms"
-duration = "10 ms"
-
-[[population]]
-name = "a"
-size = 5
-model = "iaf_psc_expp"
-params = { tau_mmm = "5 ms" }
-homeostasis = { target = "5 Hz" }
-
-[[population]]
-name = "b"
-size = 5
-model = "iaf_psc_exp"
-
-[[projection]]
-source = "b"
-target = "a"
-connectivity = { rule = "all_to_all" }
-weight = "1 pA"
-
-[[projection]]
-source = "a"
-target = "b"
-connectivity = { rule = "all_to_all" }
-weight = "1 pA"
-plasticity = { rule = "three_factor", w_max = "5 pA", modulator = { population = "a" } }
-
-[[projection]]
-source = "b"
-target = "b"
-connectivity = { rule = "all_to_all" }
-weight = "1 pA"
-plasticity = { rule = "three_factor", w_max = "5 pA", modulator = { population = "a" } }
-
+    let plastic = "plasticity = { rule = \"three_factor\", w_max = \"5 pA\", modulator = { population = \"a\" } }\n";
+    let spec = [
+        &HEAD.replace("iaf_psc_exp", "iaf_psc_expp"),
+        "params = { tau_mmm = \"5 ms\" }\nhomeostasis = { target = \"5 Hz\" }\n",
+        POPULATION_B,
+        &projection("b", "a", ""),
+        &projection("a", "b", plastic),
+        &projection("b", "b", plastic),
+        r#"
 [[input]]
 kind = "poisson"
 target = "a"
@@ -567,8 +540,10 @@ population = "a"
 [[monitor]]
 kind = "weights"
 projection = "a→b"
-"#;
-    let e = error(spec);
+"#,
+    ]
+    .concat();
+    let e = error(&spec);
     has(
         &e,
         &["the spec has 1 problem:", "unknown model \"iaf_psc_expp\""],
@@ -601,9 +576,9 @@ projection = "a→b"
         &["the spec has 1 problem:", "weight \"1 mV\" is a voltage"],
     );
     // A bad dt is one problem, not one more per delay compared with it.
-    let e = error(&format!(
-        "{}\n[[projection]]\nsource = \"a\"\ntarget = \"a\"\nconnectivity = {{ rule = \"all_to_all\" }}\nweight = \"1 pA\"\ndelay = \"0.05 ms\"\n",
-        HEAD.replace("\"0.1 ms\"", "\"0.01 mss\"")
-    ));
+    let e = error(
+        &(HEAD.replace("\"0.1 ms\"", "\"0.01 mss\"")
+            + &projection("a", "a", "delay = \"0.05 ms\"\n")),
+    );
     has(&e, &["the spec has 1 problem:", "dt \"0.01 mss\""]);
 }
