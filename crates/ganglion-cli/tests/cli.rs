@@ -8,6 +8,13 @@ fn ganglion() -> Command {
     Command::new(env!("CARGO_BIN_EXE_ganglion"))
 }
 
+/// `ganglion run <spec> <args…> --out <out>`.
+fn run_into(spec: impl AsRef<std::ffi::OsStr>, args: &[&str], out: &Path) -> Command {
+    let mut cmd = ganglion();
+    cmd.arg("run").arg(spec).args(args).arg("--out").arg(out);
+    cmd
+}
+
 fn example(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../examples")
@@ -20,21 +27,13 @@ fn example(name: &str) -> String {
 fn run_writes_recordings_plots_and_manifest() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("cuba");
-    let o = ganglion()
-        .args([
-            "run",
-            &example("cuba.toml"),
-            "--duration",
-            "200 ms",
-            "--threads",
-            "2",
-            "--seed",
-            "3",
-        ])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = run_into(
+        example("cuba.toml"),
+        &["--duration", "200 ms", "--threads", "2", "--seed", "3"],
+        &out,
+    )
+    .output()
+    .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -71,25 +70,17 @@ fn run_writes_recordings_plots_and_manifest() {
         assert!(out.join(f).metadata().unwrap().len() > 0, "{f}");
     }
     // Running again into the same folder is refused unless --force.
-    let again = ganglion()
-        .args(["run", &example("cuba.toml"), "--duration", "50 ms"])
-        .arg("--out")
-        .arg(&out)
+    let again = run_into(example("cuba.toml"), &["--duration", "50 ms"], &out)
         .output()
         .unwrap();
     assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("--force"));
-    let forced = ganglion()
-        .args([
-            "run",
-            &example("cuba.toml"),
-            "--duration",
-            "50 ms",
-            "--force",
-        ])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let forced = run_into(
+        example("cuba.toml"),
+        &["--duration", "50 ms", "--force"],
+        &out,
+    )
+    .output()
+    .unwrap();
     assert!(forced.status.success());
     // No temporary folder is left behind.
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
@@ -109,13 +100,7 @@ fn bad_spec_fails_with_a_located_message_and_writes_nothing() {
         .replacen("tau_m = \"20 ms\"", "tau_m = \"-20 ms\"", 1);
     std::fs::write(&spec, text).unwrap();
     let out = dir.path().join("out");
-    let o = ganglion()
-        .arg("run")
-        .arg(&spec)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = run_into(&spec, &[], &out).output().unwrap();
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -301,14 +286,7 @@ fn force_onto_the_current_folder_holding_the_spec_is_refused_and_deletes_nothing
     std::fs::write(dir.path().join("manifest.json"), "{}").unwrap();
     let err = refused_untouched(
         dir.path(),
-        ganglion().current_dir(dir.path()).args([
-            "run",
-            "tiny.toml",
-            "--out",
-            ".",
-            "--force",
-            "--no-plots",
-        ]),
+        run_into("tiny.toml", &["--force", "--no-plots"], Path::new(".")).current_dir(dir.path()),
     );
     assert!(err.contains("--force would delete"), "{err}");
 }
@@ -326,12 +304,7 @@ fn force_onto_the_spec_folder_or_its_ancestor_is_refused() {
     for target in [specs.clone(), root.path().join("project")] {
         let err = refused_untouched(
             root.path(),
-            ganglion()
-                .current_dir(elsewhere.path())
-                .arg("run")
-                .arg(&spec)
-                .args(["--force", "--no-plots", "--out"])
-                .arg(&target),
+            run_into(&spec, &["--force", "--no-plots"], &target).current_dir(elsewhere.path()),
         );
         assert!(err.contains("--force would delete"), "{err}");
         if target != specs {
@@ -349,11 +322,7 @@ fn force_onto_a_folder_ganglion_did_not_write_is_refused() {
     std::fs::write(papers.join("thesis.tex"), "years of work").unwrap();
     let err = refused_untouched(
         root.path(),
-        ganglion()
-            .arg("run")
-            .arg(&spec)
-            .args(["--force", "--no-plots", "--out"])
-            .arg(&papers),
+        &mut run_into(&spec, &["--force", "--no-plots"], &papers),
     );
     assert!(
         err.contains("not a folder Ganglion wrote") && err.contains("manifest.json"),
@@ -368,12 +337,8 @@ fn an_existing_file_as_out_is_refused_before_simulating() {
     let file = root.path().join("results");
     std::fs::write(&file, "not a folder").unwrap();
     for force in [false, true] {
-        let mut cmd = ganglion();
-        cmd.arg("run")
-            .arg(&spec)
-            // Hours of simulated time: only a refusal before simulating returns quickly.
-            .args(["--duration", "20000 s", "--no-plots", "--out"])
-            .arg(&file);
+        // Hours of simulated time: only a refusal before simulating returns quickly.
+        let mut cmd = run_into(&spec, &["--duration", "20000 s", "--no-plots"], &file);
         if force {
             cmd.arg("--force");
         }
@@ -391,11 +356,7 @@ fn an_out_below_a_regular_file_is_refused_and_leaves_nothing() {
     let target = root.path().join("blocker/sub/run");
     let err = refused_untouched(
         root.path(),
-        ganglion()
-            .arg("run")
-            .arg(&spec)
-            .args(["--duration", "20000 s", "--no-plots", "--out"])
-            .arg(&target),
+        &mut run_into(&spec, &["--duration", "20000 s", "--no-plots"], &target),
     );
     assert!(err.contains("blocker"), "the message names the path: {err}");
     assert_eq!(
@@ -410,21 +371,11 @@ fn a_second_run_into_existing_results_is_refused_and_they_stay_byte_identical() 
     let root = tempfile::tempdir().unwrap();
     let spec = tiny_spec(root.path());
     let out = root.path().join("run");
-    let first = ganglion()
-        .arg("run")
-        .arg(&spec)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let first = run_into(&spec, &[], &out).output().unwrap();
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(out.join("manifest.json").is_file());
     let before = snapshot(&out);
-    let second = ganglion()
-        .arg("run")
-        .arg(&spec)
-        .args(["--seed", "2", "--no-plots", "--out"])
-        .arg(&out)
+    let second = run_into(&spec, &["--seed", "2", "--no-plots"], &out)
         .output()
         .unwrap();
     assert!(!second.status.success());
@@ -444,20 +395,10 @@ fn force_replaces_earlier_results_and_leaves_no_siblings() {
     let root = tempfile::tempdir().unwrap();
     let spec = tiny_spec(root.path());
     let out = root.path().join("run");
-    let first = ganglion()
-        .arg("run")
-        .arg(&spec)
-        .args(["--seed", "1", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
+    let first = run_into(&spec, &["--seed", "1"], &out).output().unwrap();
     assert!(first.status.success(), "{}", stderr(&first));
     std::fs::write(out.join("stale.txt"), "from before").unwrap();
-    let forced = ganglion()
-        .arg("run")
-        .arg(&spec)
-        .args(["--seed", "7", "--no-plots", "--force", "--out"])
-        .arg(&out)
+    let forced = run_into(&spec, &["--seed", "7", "--no-plots", "--force"], &out)
         .output()
         .unwrap();
     assert!(forced.status.success(), "{}", stderr(&forced));
