@@ -167,6 +167,18 @@ fn delta_synapse_jumps_exactly_after_the_delay() {
     );
 }
 
+/// One classical Runge–Kutta step of size `h` of the system (x, y)' = f(x, y).
+fn rk4_step(f: impl Fn(f64, f64) -> (f64, f64), x: f64, y: f64, h: f64) -> (f64, f64) {
+    let (k1, l1) = f(x, y);
+    let (k2, l2) = f(x + 0.5 * h * k1, y + 0.5 * h * l1);
+    let (k3, l3) = f(x + 0.5 * h * k2, y + 0.5 * h * l2);
+    let (k4, l4) = f(x + h * k3, y + h * l3);
+    (
+        x + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4),
+        y + h / 6.0 * (l1 + 2.0 * l2 + 2.0 * l3 + l4),
+    )
+}
+
 /// Izhikevich reference: RK4 in f64 with h = 1e-4 ms and the same reset rule.
 fn izhikevich_reference(a: f64, b: f64, c: f64, d: f64, i_on: f64, t_end: f64) -> Vec<f64> {
     let h = 1e-4;
@@ -177,12 +189,7 @@ fn izhikevich_reference(a: f64, b: f64, c: f64, d: f64, i_on: f64, t_end: f64) -
         let t = k as f64 * h;
         let input = if t >= i_on { 10.0 } else { 0.0 };
         let f = |v: f64, u: f64| (0.04 * v * v + 5.0 * v + 140.0 - u + input, a * (b * v - u));
-        let (k1v, k1u) = f(v, u);
-        let (k2v, k2u) = f(v + 0.5 * h * k1v, u + 0.5 * h * k1u);
-        let (k3v, k3u) = f(v + 0.5 * h * k2v, u + 0.5 * h * k2u);
-        let (k4v, k4u) = f(v + h * k3v, u + h * k3u);
-        v += h / 6.0 * (k1v + 2.0 * k2v + 2.0 * k3v + k4v);
-        u += h / 6.0 * (k1u + 2.0 * k2u + 2.0 * k3u + k4u);
+        (v, u) = rk4_step(f, v, u, h);
         if v >= 30.0 {
             spikes.push(t + h);
             v = c;
@@ -190,6 +197,22 @@ fn izhikevich_reference(a: f64, b: f64, c: f64, d: f64, i_on: f64, t_end: f64) -
         }
     }
     spikes
+}
+
+/// `ours` has as many spikes as `reference`, each within 0.15 ms of it: spikes are reported
+/// at the end of the 0.1 ms step in which V crossed its peak. `name` names the case.
+fn assert_spikes_match(name: &str, ours: &[f64], reference: &[f64]) {
+    assert_eq!(
+        ours.len(),
+        reference.len(),
+        "{name}: {ours:?} vs reference {reference:?}"
+    );
+    for (a, b) in ours.iter().zip(reference) {
+        assert!(
+            (a - b).abs() <= 0.15,
+            "{name}: spike at {a} ms vs reference {b} ms"
+        );
+    }
 }
 
 #[test]
@@ -232,14 +255,17 @@ fn izhikevich_patterns_match_a_fine_step_reference() {
         .monitor(Monitor::spikes("n"));
     let res = run(&c);
     let sp = &res.spikes[0];
-    for (k, s) in sets.iter().enumerate() {
-        let ours: Vec<f64> = sp
-            .times_ms
+    // The spike times of neuron `k`.
+    let times_of = |k: usize| -> Vec<f64> {
+        sp.times_ms
             .iter()
             .zip(&sp.senders)
             .filter(|(_, n)| **n as usize == k)
             .map(|(&t, _)| t)
-            .collect();
+            .collect()
+    };
+    for (k, s) in sets.iter().enumerate() {
+        let ours = times_of(k);
         // The input switches on at the start of the step after 10 ms in the engine; the
         // reference switches at 10 ms exactly, as the engine's current does.
         let reference = izhikevich_reference(s.1, s.2, s.3, s.4, 10.0, 200.0);
@@ -247,33 +273,11 @@ fn izhikevich_patterns_match_a_fine_step_reference() {
         // one and just after it in the other does not count.
         let ours: Vec<f64> = ours.into_iter().filter(|&t| t < 195.0).collect();
         let reference: Vec<f64> = reference.into_iter().filter(|&t| t < 195.0).collect();
-        assert_eq!(
-            ours.len(),
-            reference.len(),
-            "{}: {ours:?} vs reference {reference:?}",
-            s.0
-        );
-        for (a, b) in ours.iter().zip(&reference) {
-            // Spikes are reported at the end of the 0.1 ms step in which V crossed 30 mV.
-            assert!(
-                (a - b).abs() <= 0.15,
-                "{}: spike at {a} ms vs reference {b} ms",
-                s.0
-            );
-        }
+        assert_spikes_match(s.0, &ours, &reference);
     }
     // The patterns: RS adapts (first ISI shorter than last), FS fires fastest, CH and IB
     // start with a burst (first ISI < 10 ms).
-    let isis = |k: usize| -> Vec<f64> {
-        let t: Vec<f64> = sp
-            .times_ms
-            .iter()
-            .zip(&sp.senders)
-            .filter(|(_, n)| **n as usize == k)
-            .map(|(&t, _)| t)
-            .collect();
-        t.windows(2).map(|w| w[1] - w[0]).collect()
-    };
+    let isis = |k: usize| -> Vec<f64> { times_of(k).windows(2).map(|w| w[1] - w[0]).collect() };
     let (rs, fs, ch, ib) = (isis(0), isis(1), isis(2), isis(3));
     assert!(rs[0] < *rs.last().unwrap() * 0.8, "RS adapts: {rs:?}");
     assert!(fs.len() > rs.len(), "FS fires faster than RS");
@@ -311,22 +315,14 @@ fn adex_matches_a_fine_step_reference() {
                 (a * (vv - el) - w) / tw,
             )
         };
-        let (k1, l1) = f(v, w);
-        let (k2, l2) = f(v + 0.5 * h * k1, w + 0.5 * h * l1);
-        let (k3, l3) = f(v + 0.5 * h * k2, w + 0.5 * h * l2);
-        let (k4, l4) = f(v + h * k3, w + h * l3);
-        v += h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4);
-        w += h / 6.0 * (l1 + 2.0 * l2 + 2.0 * l3 + l4);
+        (v, w) = rk4_step(f, v, w, h);
         if v >= vpeak {
             reference.push((k + 1) as f64 * h);
             v = vr;
             w += b;
         }
     }
-    assert_eq!(ours.len(), reference.len(), "{ours:?} vs {reference:?}");
-    for (a, b) in ours.iter().zip(&reference) {
-        assert!((a - b).abs() <= 0.15, "spike at {a} vs reference {b}");
-    }
+    assert_spikes_match("AdEx", &ours, &reference);
     // Spike-frequency adaptation: ISIs grow.
     assert!(ours[2] - ours[1] < ours[ours.len() - 1] - ours[ours.len() - 2]);
 }
