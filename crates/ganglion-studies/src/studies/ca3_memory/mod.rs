@@ -378,7 +378,6 @@ impl Study for Ca3Memory {
 /// sPyMem's, forgetting, recall by content, and the stored weights.
 fn checks(all: &[Bench], runs: &[BenchRun]) -> Vec<Check> {
     let ops: Vec<&OpResult> = runs.iter().flat_map(|r| r.ops.iter()).collect();
-    let count = |v: &[&OpResult]| v.iter().filter(|o| o.correct()).count() as f64;
     let mut checks = Vec::new();
     let consistent = all
         .iter()
@@ -398,11 +397,9 @@ fn checks(all: &[Bench], runs: &[BenchRun]) -> Vec<Check> {
     for r in runs {
         let short = r.bench.name.split('_').next().unwrap_or("?");
         let ours = r.bench.spymem_spikes.is_none();
-        let v: Vec<&OpResult> = r.ops.iter().collect();
-        checks.push(Check::new(
+        checks.push(all_correct(
             format!("bench{short}_correct_ops"),
-            count(&v),
-            Expect::equals(r.ops.len() as f64),
+            &r.ops,
             if ours { Source::Theory } else { Source::Paper },
             format!(
                 "{}: operations whose output equals the ideal memory bit for bit ({})",
@@ -479,22 +476,15 @@ fn checks(all: &[Bench], runs: &[BenchRun]) -> Vec<Check> {
             }
         }
     }
-    checks.push(Check::new(
+    checks.push(all_correct(
         "recalls_after_overwrite_correct",
-        count(&after_overwrite),
-        Expect::equals(after_overwrite.len() as f64),
+        after_overwrite,
         Source::Paper,
         "recalls (by cue or by content) after a cue was re-learnt return the new content only: the old bits are forgotten in both directions (sPyMem: learning a cue again forgets its old content)",
     ));
-    let by_content: Vec<&OpResult> = ops
-        .iter()
-        .copied()
-        .filter(|o| o.kind == OpKind::RecallContent)
-        .collect();
-    checks.push(Check::new(
+    checks.push(all_correct(
         "recall_by_content_correct",
-        count(&by_content),
-        Expect::equals(by_content.len() as f64),
+        ops.iter().copied().filter(|o| o.kind == OpKind::RecallContent),
         Source::Paper,
         "a content fragment returns itself and every cue whose stored content shares a bit with it (sPyMem's documented semantics)",
     ));
@@ -518,6 +508,28 @@ fn checks(all: &[Bench], runs: &[BenchRun]) -> Vec<Check> {
         "plastic weights after each bench: ≥ 3 nA exactly where the ideal store has a bit (both directions, 100 per bench)",
     ));
     checks
+}
+
+/// A check that every one of `ops` gave the ideal memory's output bit for bit: the count
+/// of correct operations must equal the count of operations.
+fn all_correct<'a>(
+    name: impl Into<String>,
+    ops: impl IntoIterator<Item = &'a OpResult>,
+    source: Source,
+    note: impl Into<String>,
+) -> Check {
+    let (mut correct, mut all) = (0usize, 0usize);
+    for o in ops {
+        all += 1;
+        correct += usize::from(o.correct());
+    }
+    Check::new(
+        name,
+        correct as f64,
+        Expect::equals(all as f64),
+        source,
+        note,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
