@@ -56,13 +56,27 @@ fn edge_list_weights_and_delays_must_be_finite() {
             "row 17 is line 18 of edges.csv",
         ],
     );
-    let m = error_files(&spec, &[("edges.csv", edges(5, 2, "3,4,20,NaN"))]);
-    assert_all(&m, &["edges.csv row 2: delay NaN is not a finite number"]);
-    let m = error_files(&spec, &[("edges.csv", edges(5, 3, "3,4,-inf,1"))]);
-    assert_all(&m, &["edges.csv row 3: weight -inf is not a finite number"]);
-    // 1e400 does not fit even an f64.
-    let m = error_files(&spec, &[("edges.csv", edges(5, 4, "3,4,1e400,1"))]);
-    assert_all(&m, &["edges.csv row 4: weight inf is not a finite number"]);
+    for (at_row, bad, want) in [
+        (
+            2,
+            "3,4,20,NaN",
+            "edges.csv row 2: delay NaN is not a finite number",
+        ),
+        (
+            3,
+            "3,4,-inf,1",
+            "edges.csv row 3: weight -inf is not a finite number",
+        ),
+        // 1e400 does not fit even an f64.
+        (
+            4,
+            "3,4,1e400,1",
+            "edges.csv row 4: weight inf is not a finite number",
+        ),
+    ] {
+        let m = error_files(&spec, &[("edges.csv", edges(5, at_row, bad))]);
+        assert_all(&m, &[want]);
+    }
     // Several bad rows: the first is named, the rest counted.
     let text = "0,1,nan,1\n1,2,20,1\n2,3,nan,1\n3,4,nan,1\n";
     let m = error_files(&spec, &[("edges.csv", text.as_bytes())]);
@@ -153,137 +167,162 @@ fn edge_list_indices_must_be_whole_and_in_range() {
 
 #[test]
 fn spec_quantities_must_fit_f32() {
-    let spec = GOOD.replace("weight = \"20 pA\"", "weight = \"1e300 pA\"");
-    let m = error_in_file(&spec);
-    assert_all(
-        &m,
-        &[
-            at(&spec, "weight =").as_str(),
-            "projection \"exc→inh\"",
-            "weight \"1e300 pA\" is beyond ±3.4e38",
-            "hint: numbers must be finite and within ±3.4e38",
-        ],
-    );
-    let m = error_in_file(&GOOD.replace("weight = \"20 pA\"", "weight = \"1e400 pA\""));
-    assert_all(&m, &["weight \"1e400 pA\" is not a finite number"]);
-    // Finite as written, infinite in the base unit.
-    let m = error_in_file(&GOOD.replace("weight = \"20 pA\"", "weight = \"1e305 A\""));
-    assert_all(&m, &["weight \"1e305 A\" is not a finite number"]);
-    // Beyond f32 only in the base unit.
-    let m = error_in_file(&GOOD.replace("weight = \"20 pA\"", "weight = \"1e30 A\""));
-    assert_all(&m, &["weight \"1e30 A\" (1e42 pA) is beyond ±3.4e38"]);
-    let spec = GOOD.replace("tau_m = \"20 ms\"", "tau_m = \"1e39 ms\"");
-    let m = error_in_file(&spec);
-    assert_all(
-        &m,
-        &[
-            at(&spec, "tau_m =").as_str(),
-            "population \"exc\"",
-            "tau_m \"1e39 ms\" is beyond",
-        ],
-    );
-    let m = error_in_file(&GOOD.replace("tau_m = \"20 ms\"", "tau_m = \"1e-50 ms\""));
-    assert_all(&m, &["tau_m \"1e-50 ms\" is closer to zero than 1.2e-38"]);
-    let spec = GOOD.replace("delay = \"1 ms\"", "delay = \"1e39 ms\"");
-    let m = error_in_file(&spec);
-    assert_all(
-        &m,
-        &[at(&spec, "delay =").as_str(), "delay \"1e39 ms\" is beyond"],
-    );
-    let spec = GOOD.replace("dt = \"0.1 ms\"", "dt = \"1e-40 ms\"");
-    let m = error_in_file(&spec);
-    assert_all(
-        &m,
-        &[
-            at(&spec, "dt =").as_str(),
-            "dt \"1e-40 ms\" is closer to zero",
-        ],
-    );
-    let spec = GOOD.replace("duration = \"100 ms\"", "duration = \"1e39 ms\"");
-    let m = error_in_file(&spec);
-    assert_all(
-        &m,
-        &[
-            at(&spec, "duration =").as_str(),
-            "duration \"1e39 ms\" is beyond",
-        ],
-    );
-    // TOML's own inf and nan.
-    let m = error_in_file(&GOOD.replace("V_th = \"-50 mV\"", "V_th = nan"));
-    assert_all(&m, &["V_th NaN is not a finite number"]);
-    let spec = GOOD.replace("p = 0.1", "p = inf");
-    let m = error_in_file(&spec);
-    assert_all(&m, &[at(&spec, "connectivity =").as_str(), "inf"]);
+    // (a line of GOOD, what replaces it, what the error says besides the line it names)
+    for (from, to, parts) in [
+        (
+            "weight = \"20 pA\"",
+            "weight = \"1e300 pA\"",
+            &[
+                "projection \"exc→inh\"",
+                "weight \"1e300 pA\" is beyond ±3.4e38",
+                "hint: numbers must be finite and within ±3.4e38",
+            ][..],
+        ),
+        (
+            "weight = \"20 pA\"",
+            "weight = \"1e400 pA\"",
+            &["weight \"1e400 pA\" is not a finite number"],
+        ),
+        // Finite as written, infinite in the base unit.
+        (
+            "weight = \"20 pA\"",
+            "weight = \"1e305 A\"",
+            &["weight \"1e305 A\" is not a finite number"],
+        ),
+        // Beyond f32 only in the base unit.
+        (
+            "weight = \"20 pA\"",
+            "weight = \"1e30 A\"",
+            &["weight \"1e30 A\" (1e42 pA) is beyond ±3.4e38"],
+        ),
+        (
+            "tau_m = \"20 ms\"",
+            "tau_m = \"1e39 ms\"",
+            &["population \"exc\"", "tau_m \"1e39 ms\" is beyond"],
+        ),
+        (
+            "tau_m = \"20 ms\"",
+            "tau_m = \"1e-50 ms\"",
+            &["tau_m \"1e-50 ms\" is closer to zero than 1.2e-38"],
+        ),
+        (
+            "delay = \"1 ms\"",
+            "delay = \"1e39 ms\"",
+            &["delay \"1e39 ms\" is beyond"],
+        ),
+        (
+            "dt = \"0.1 ms\"",
+            "dt = \"1e-40 ms\"",
+            &["dt \"1e-40 ms\" is closer to zero"],
+        ),
+        (
+            "duration = \"100 ms\"",
+            "duration = \"1e39 ms\"",
+            &["duration \"1e39 ms\" is beyond"],
+        ),
+        // TOML's own inf and nan.
+        (
+            "V_th = \"-50 mV\"",
+            "V_th = nan",
+            &["V_th NaN is not a finite number"],
+        ),
+        ("p = 0.1", "p = inf", &["inf"]),
+    ] {
+        let spec = GOOD.replace(from, to);
+        let m = error_in_file(&spec);
+        assert_all(&m, &[at(&spec, to).as_str()]);
+        assert_all(&m, parts);
+    }
 }
 
 #[test]
 fn input_quantities_must_fit_f32() {
-    let input = |body: &str| format!("{GOOD}\n[[input]]\ntarget = \"exc\"\n{body}\n");
-    let spec = input("kind = \"poisson\"\nrate = \"1e39 Hz\"\nweight = \"10 pA\"");
-    let m = error_in_file(&spec);
-    assert_all(
-        &m,
-        &[
-            at(&spec, "rate =").as_str(),
-            "input",
-            "rate \"1e39 Hz\" is beyond",
-        ],
-    );
-    let m = error_in_file(&input(
-        "kind = \"step_current\"\ntimes = [\"0 ms\", \"10 ms\"]\namplitudes = [\"1 pA\", \"1e300 pA\"]",
-    ));
-    assert_all(&m, &["amplitude \"1e300 pA\" is beyond"]);
-    let m = error_in_file(&input(
-        "kind = \"spike_times\"\ntimes = [\"1 ms\", \"1e39 ms\"]\nweight = \"10 pA\"",
-    ));
-    assert_all(&m, &["spike time \"1e39 ms\" is beyond"]);
-    let m = error_in_file(&input(
-        "kind = \"current\"\namplitude = \"10 pA\"\nstart = \"1e-300 ms\"",
-    ));
-    assert_all(&m, &["start \"1e-300 ms\" is closer to zero"]);
+    // (the input's fields, the line the error names, what it says)
+    for (body, line, parts) in [
+        (
+            "kind = \"poisson\"\nrate = \"1e39 Hz\"\nweight = \"10 pA\"",
+            "rate =",
+            &["input", "rate \"1e39 Hz\" is beyond"][..],
+        ),
+        (
+            "kind = \"step_current\"\ntimes = [\"0 ms\", \"10 ms\"]\namplitudes = [\"1 pA\", \"1e300 pA\"]",
+            "amplitudes =",
+            &["amplitude \"1e300 pA\" is beyond"],
+        ),
+        (
+            "kind = \"spike_times\"\ntimes = [\"1 ms\", \"1e39 ms\"]\nweight = \"10 pA\"",
+            "times =",
+            &["spike time \"1e39 ms\" is beyond"],
+        ),
+        (
+            "kind = \"current\"\namplitude = \"10 pA\"\nstart = \"1e-300 ms\"",
+            "start =",
+            &["start \"1e-300 ms\" is closer to zero"],
+        ),
+    ] {
+        let spec = format!("{GOOD}\n[[input]]\ntarget = \"exc\"\n{body}\n");
+        let m = error_in_file(&spec);
+        assert_all(&m, &[at(&spec, line).as_str()]);
+        assert_all(&m, parts);
+    }
 }
 
 #[test]
 fn distribution_bounds_must_fit_f32_and_draw_within_it() {
-    let w = |d: &str| error_in_file(&GOOD.replace("weight = \"20 pA\"", &format!("weight = {d}")));
-    let m = w("{ dist = \"normal\", mean = \"20 pA\", std = \"1e300 pA\" }");
-    assert_all(
-        &m,
-        &["spec.toml:23", "weight.std \"1e300 pA\" is beyond ±3.4e38"],
-    );
-    let m = w("{ dist = \"normal\", mean = \"1e39 pA\", std = \"1 pA\" }");
-    assert_all(&m, &["weight.mean \"1e39 pA\" is beyond"]);
-    let m = w("{ dist = \"uniform\", low = \"0 pA\", high = \"inf pA\" }");
-    assert_all(&m, &["weight.high \"inf pA\": \"inf pA\" is not a number"]);
-    let m = w("{ dist = \"uniform\", low = \"0 pA\", high = \"1e500 pA\" }");
-    assert_all(&m, &["weight.high \"1e500 pA\" is not a finite number"]);
-    let m = w("{ dist = \"normal\", mean = \"0 pA\", std = \"1 pA\", max = \"1e39 pA\" }");
-    assert_all(&m, &["weight.max \"1e39 pA\" is beyond"]);
-    let m = w("{ dist = \"normal\", mean = \"0 pA\", std = \"1 pA\", min = nan }");
-    assert_all(&m, &["weight.min NaN is not a finite number"]);
-    // Each bound fits, but the draws do not.
-    let m = w("{ dist = \"normal\", mean = \"20 pA\", std = \"1e38 pA\" }");
-    assert_all(
-        &m,
-        &[
-            "weight: a normal with mean 20 pA and std 1e38 pA draws values up to 1e39 pA, beyond ±3.4e38",
-            "hint: use a smaller std, or bound the draws with min and max",
-        ],
-    );
+    let with_weight = |d: &str| GOOD.replace("weight = \"20 pA\"", &format!("weight = {d}"));
+    // (the weight's distribution, what the error on the weight's line says)
+    for (dist, parts) in [
+        (
+            "{ dist = \"normal\", mean = \"20 pA\", std = \"1e300 pA\" }",
+            &["weight.std \"1e300 pA\" is beyond ±3.4e38"][..],
+        ),
+        (
+            "{ dist = \"normal\", mean = \"1e39 pA\", std = \"1 pA\" }",
+            &["weight.mean \"1e39 pA\" is beyond"],
+        ),
+        (
+            "{ dist = \"uniform\", low = \"0 pA\", high = \"inf pA\" }",
+            &["weight.high \"inf pA\": \"inf pA\" is not a number"],
+        ),
+        (
+            "{ dist = \"uniform\", low = \"0 pA\", high = \"1e500 pA\" }",
+            &["weight.high \"1e500 pA\" is not a finite number"],
+        ),
+        (
+            "{ dist = \"normal\", mean = \"0 pA\", std = \"1 pA\", max = \"1e39 pA\" }",
+            &["weight.max \"1e39 pA\" is beyond"],
+        ),
+        (
+            "{ dist = \"normal\", mean = \"0 pA\", std = \"1 pA\", min = nan }",
+            &["weight.min NaN is not a finite number"],
+        ),
+        // Each bound fits, but the draws do not.
+        (
+            "{ dist = \"normal\", mean = \"20 pA\", std = \"1e38 pA\" }",
+            &[
+                "weight: a normal with mean 20 pA and std 1e38 pA draws values up to 1e39 pA, beyond ±3.4e38",
+                "hint: use a smaller std, or bound the draws with min and max",
+            ],
+        ),
+        (
+            "{ dist = \"lognormal\", mean = \"1e30 pA\", std = \"1e35 pA\" }",
+            &["weight: a lognormal with mean 1e30 pA and std 1e35 pA draws values up to"],
+        ),
+        (
+            "{ dist = \"lognormal\", mean = \"1e-30 pA\", std = \"1e-10 pA\" }",
+            &["closer to zero than 1.2e-38"],
+        ),
+    ] {
+        let m = error_in_file(&with_weight(dist));
+        assert_all(&m, &["spec.toml:23"]);
+        assert_all(&m, parts);
+    }
     // Bounded draws are fine.
-    let ok = GOOD.replace(
-        "weight = \"20 pA\"",
-        "weight = { dist = \"normal\", mean = \"20 pA\", std = \"1e38 pA\", min = \"0 pA\", max = \"100 pA\" }",
+    let ok = with_weight(
+        "{ dist = \"normal\", mean = \"20 pA\", std = \"1e38 pA\", min = \"0 pA\", max = \"100 pA\" }",
     );
     let c = parse_str(&ok, Path::new("ok.toml")).unwrap();
     assert!(validate(&c, &Source::default()).is_ok());
-    let m = w("{ dist = \"lognormal\", mean = \"1e30 pA\", std = \"1e35 pA\" }");
-    assert_all(
-        &m,
-        &["weight: a lognormal with mean 1e30 pA and std 1e35 pA draws values up to"],
-    );
-    let m = w("{ dist = \"lognormal\", mean = \"1e-30 pA\", std = \"1e-10 pA\" }");
-    assert_all(&m, &["closer to zero than 1.2e-38"]);
 }
 
 #[test]
@@ -384,20 +423,27 @@ fn spike_time_files_are_checked_by_row() {
             "spikes.npy row 2, column 2: value NaN is not a finite number",
         ],
     );
-    let m = error_files(&spec, &[("spikes.npy", ev([1.0, 1e39]))]);
-    assert_all(
-        &m,
-        &["spikes.npy row 2, column 2: value 1e39 is beyond ±3.4e38"],
-    );
-    let m = error_files(&spec, &[("spikes.npy", ev([-1.0, 5.0]))]);
-    assert_all(&m, &["spikes.npy row 2: neuron -1 is not a neuron index"]);
-    let m = error_files(&spec, &[("spikes.npy", ev([1.5, 5.0]))]);
-    assert_all(&m, &["spikes.npy row 2: neuron 1.5 is not a neuron index"]);
-    let m = error_files(&spec, &[("spikes.npy", ev([80.0, 5.0]))]);
-    assert_all(
-        &m,
-        &["spikes.npy row 2: neuron 80 is out of range (\"exc\" has 80 neurons, 0 to 79)"],
-    );
+    for (bad, want) in [
+        (
+            [1.0, 1e39],
+            "spikes.npy row 2, column 2: value 1e39 is beyond ±3.4e38",
+        ),
+        (
+            [-1.0, 5.0],
+            "spikes.npy row 2: neuron -1 is not a neuron index",
+        ),
+        (
+            [1.5, 5.0],
+            "spikes.npy row 2: neuron 1.5 is not a neuron index",
+        ),
+        (
+            [80.0, 5.0],
+            "spikes.npy row 2: neuron 80 is out of range (\"exc\" has 80 neurons, 0 to 79)",
+        ),
+    ] {
+        let m = error_files(&spec, &[("spikes.npy", ev(bad))]);
+        assert_all(&m, &[want]);
+    }
     // A text file of spikes is read and checked the same way.
     let spec_csv = spec.replace("spikes.npy", "spikes.csv");
     let m = error_files(
