@@ -60,27 +60,45 @@ fn ragged_rows_are_errors() {
             "hint: one row per line",
         ],
     );
-    let m = csv_error("source,target,weight\n0,1,5\n1,2,5\n2,3,5,1\n");
-    assert_all(&m, &["edges.csv: row 3 has 4 columns, row 1 has 3"]);
-    let m = csv_error("source,target,weight,delay\n0,1,5\n");
-    assert_all(&m, &["edges.csv: row 1 has 3 columns, the header has 4"]);
-    // Tab- and space-separated files too.
-    let m = csv_error("0\t1\t5\n1\t2\n");
-    assert_all(&m, &["edges.csv: row 2 has 2 columns, row 1 has 3"]);
-    let m = csv_error("0 1 5 1\n1 2 5\n");
-    assert_all(&m, &["edges.csv: row 2 has 3 columns, row 1 has 4"]);
+    for (csv, want) in [
+        (
+            "source,target,weight\n0,1,5\n1,2,5\n2,3,5,1\n",
+            "edges.csv: row 3 has 4 columns, row 1 has 3",
+        ),
+        (
+            "source,target,weight,delay\n0,1,5\n",
+            "edges.csv: row 1 has 3 columns, the header has 4",
+        ),
+        // Tab- and space-separated files too.
+        (
+            "0\t1\t5\n1\t2\n",
+            "edges.csv: row 2 has 2 columns, row 1 has 3",
+        ),
+        (
+            "0 1 5 1\n1 2 5\n",
+            "edges.csv: row 2 has 3 columns, row 1 has 4",
+        ),
+    ] {
+        assert_all(&csv_error(csv), &[want]);
+    }
 }
 
 #[test]
 fn cells_must_be_numbers() {
-    let m = csv_error("source,target,weight\n0,1,5\n1,2,5\n2,3,5\n3,abc,5\n");
-    assert_all(&m, &["edges.csv row 4, column 2 is not a number"]);
-    let m = csv_error("0,,5\n");
-    assert_all(&m, &["edges.csv row 1, column 2 is empty"]);
-    let m = csv_error("0,1,5,\n");
-    assert_all(&m, &["edges.csv row 1, column 4 is empty"]);
-    let m = csv_error("0,1,5\n1;2;5\n");
-    assert_all(&m, &["edges.csv row 2, column 1 is not a number"]);
+    for (csv, want) in [
+        (
+            "source,target,weight\n0,1,5\n1,2,5\n2,3,5\n3,abc,5\n",
+            "edges.csv row 4, column 2 is not a number",
+        ),
+        ("0,,5\n", "edges.csv row 1, column 2 is empty"),
+        ("0,1,5,\n", "edges.csv row 1, column 4 is empty"),
+        (
+            "0,1,5\n1;2;5\n",
+            "edges.csv row 2, column 1 is not a number",
+        ),
+    ] {
+        assert_all(&csv_error(csv), &[want]);
+    }
     // The file's contents are never quoted: only the row and column are named.
     let long = "x".repeat(5000);
     let m = csv_error(&format!(
@@ -97,16 +115,17 @@ fn cells_must_be_numbers() {
 
 #[test]
 fn empty_files_and_headers_without_rows() {
-    assert_all(&csv_error(""), &["edges.csv is empty"]);
-    assert_all(&csv_error("\n  \n"), &["edges.csv is empty"]);
-    assert_all(
-        &csv_error("source,target,weight\n"),
-        &["edges.csv has a header but no rows"],
-    );
-    assert_all(
-        &csv_error("# just a comment\n"),
-        &["edges.csv has only comments, no rows"],
-    );
+    for (csv, want) in [
+        ("", "edges.csv is empty"),
+        ("\n  \n", "edges.csv is empty"),
+        (
+            "source,target,weight\n",
+            "edges.csv has a header but no rows",
+        ),
+        ("# just a comment\n", "edges.csv has only comments, no rows"),
+    ] {
+        assert_all(&csv_error(csv), &[want]);
+    }
     // An empty .npy file, and a list file with a header only.
     let spec = edge_spec("edges.npy", PA_MS);
     let m = error_files(&spec, &[("edges.npy", b"")]);
@@ -200,26 +219,40 @@ fn npy_headers_that_are_truncated_or_not_read() {
         let h = format!("{{'descr': {descr}, 'fortran_order': {order}, 'shape': {shape}, }}");
         error_files(&spec, &[("tau.npy", &npy_raw(&h, &body))])
     };
-    let m = with("'<c16'", "False", "(40,)");
-    assert_all(&m, &["tau.npy: dtype <c16 is complex"]);
-    let m = with("'<U8'", "False", "(80,)");
-    assert_all(&m, &["tau.npy: unsupported dtype <U8"]);
-    let m = with("'<f2'", "False", "(320,)");
-    assert_all(&m, &["tau.npy: dtype <f2 (float16) is not supported"]);
-    let m = with("[('a', '<f8')]", "False", "(80,)");
-    assert_all(&m, &["structured dtypes"]);
-    let m = with("'<f8'", "True", "(2, 4, 10)");
-    assert_all(&m, &["Fortran-ordered arrays of more than 2 dimensions"]);
-    let m = with("'<f8'", "False", "(eighty,)");
-    assert_all(&m, &["tau.npy: shape (eighty,) is not a tuple of sizes"]);
+    for (descr, order, shape, want) in [
+        ("'<c16'", "False", "(40,)", "tau.npy: dtype <c16 is complex"),
+        ("'<U8'", "False", "(80,)", "tau.npy: unsupported dtype <U8"),
+        (
+            "'<f2'",
+            "False",
+            "(320,)",
+            "tau.npy: dtype <f2 (float16) is not supported",
+        ),
+        ("[('a', '<f8')]", "False", "(80,)", "structured dtypes"),
+        (
+            "'<f8'",
+            "True",
+            "(2, 4, 10)",
+            "Fortran-ordered arrays of more than 2 dimensions",
+        ),
+        (
+            "'<f8'",
+            "False",
+            "(eighty,)",
+            "tau.npy: shape (eighty,) is not a tuple of sizes",
+        ),
+        // A list must be one value per element, not a matrix of the same size.
+        (
+            "'<f8'",
+            "False",
+            "(40, 2)",
+            "tau_m: tau.npy has shape [40, 2], but a list is one value per element (80)",
+        ),
+    ] {
+        assert_all(&with(descr, order, shape), &[want]);
+    }
     let m = error_files(&spec, &[("tau.npy", &npy_raw("{'descr': '<f8'}", &body))]);
     assert_all(&m, &["tau.npy: the header has no 'fortran_order'"]);
-    // A list must be one value per element, not a matrix of the same size.
-    let m = with("'<f8'", "False", "(40, 2)");
-    assert_all(
-        &m,
-        &["tau_m: tau.npy has shape [40, 2], but a list is one value per element (80)"],
-    );
     // A Fortran-ordered matrix is read in its true order.
     let mut data = vec![];
     for c in 0..4 {
