@@ -243,58 +243,58 @@ fn monitor_intervals_counts_and_neurons_are_never_quietly_changed() {
             "{HEAD}\n[[monitor]]\nkind = \"state\"\npopulation = \"a\"\nvariables = [\"V_m\"]\n{extra}\n"
         )
     };
-    let n = notes(&state("count = 2\nevery = \"0.25 ms\""));
-    one_note(
-        &n,
-        &[
+    // (the monitor, its one notice)
+    for (spec, note) in [
+        (
+            state("count = 2\nevery = \"0.25 ms\""),
             "monitor #1 (state of \"a\"): every 0.25 ms is not a whole number of steps of dt 0.1 ms: it is rounded to 3 steps = 0.3 ms",
-        ],
-    );
-    has(
-        &error(&state("count = 2\nevery = \"0.06 ms\"")),
-        &["every 0.06 ms is shorter than dt 0.1 ms"],
-    );
-    let n = notes(&state("count = 2\nevery = \"20 ms\""));
-    one_note(
-        &n,
-        &["every 20 ms is longer than the run (10 ms): nothing is recorded"],
-    );
-    has(
-        &error(&state("count = 50")),
-        &[
-            "count = 50 is larger than population \"a\", which has 5",
-            "count = 5 or less",
-        ],
-    );
-    has(&error(&state("count = 0")), &["count = 0 records nothing"]);
-    has(
-        &error(&state("count = 2\nneurons = [0]")),
-        &["`neurons` or `count`, not both"],
-    );
-    has(
-        &error(&state("neurons = [0, 5]")),
-        &["neuron 5 does not exist (size 5)"],
-    );
-    has(
-        &error(&state("neurons = [1, 1]")),
-        &["neuron 1 is listed twice"],
-    );
-    has(&error(&state("neurons = []")), &["`neurons` is empty"]);
-    let spikes = format!("{HEAD}\n[[monitor]]\nkind = \"spikes\"\npopulation = \"a\"\ncount = 6\n");
-    has(
-        &error(&spikes),
-        &["count = 6 is larger than population \"a\""],
-    );
-    // A field of another kind would be ignored.
-    let rate =
-        format!("{HEAD}\n[[monitor]]\nkind = \"rate\"\npopulation = \"a\"\nevery = \"1 ms\"\n");
-    has(
-        &error(&rate),
-        &[
-            "`every` is not used by a rate monitor",
-            "a rate monitor takes: population, bin",
-        ],
-    );
+        ),
+        (
+            state("count = 2\nevery = \"20 ms\""),
+            "every 20 ms is longer than the run (10 ms): nothing is recorded",
+        ),
+    ] {
+        one_note(&notes(&spec), &[note]);
+    }
+    // (the monitor, what its error says)
+    for (spec, parts) in [
+        (
+            state("count = 2\nevery = \"0.06 ms\""),
+            &["every 0.06 ms is shorter than dt 0.1 ms"][..],
+        ),
+        (
+            state("count = 50"),
+            &[
+                "count = 50 is larger than population \"a\", which has 5",
+                "count = 5 or less",
+            ],
+        ),
+        (state("count = 0"), &["count = 0 records nothing"]),
+        (
+            state("count = 2\nneurons = [0]"),
+            &["`neurons` or `count`, not both"],
+        ),
+        (
+            state("neurons = [0, 5]"),
+            &["neuron 5 does not exist (size 5)"],
+        ),
+        (state("neurons = [1, 1]"), &["neuron 1 is listed twice"]),
+        (state("neurons = []"), &["`neurons` is empty"]),
+        (
+            format!("{HEAD}\n[[monitor]]\nkind = \"spikes\"\npopulation = \"a\"\ncount = 6\n"),
+            &["count = 6 is larger than population \"a\""],
+        ),
+        // A field of another kind would be ignored.
+        (
+            format!("{HEAD}\n[[monitor]]\nkind = \"rate\"\npopulation = \"a\"\nevery = \"1 ms\"\n"),
+            &[
+                "`every` is not used by a rate monitor",
+                "a rate monitor takes: population, bin",
+            ],
+        ),
+    ] {
+        has(&error(&spec), parts);
+    }
 }
 
 #[test]
@@ -342,94 +342,82 @@ fn inputs_out_of_range_off_the_grid_or_after_the_run_are_errors_or_notices() {
             "kind = \"spike_times\"\nneurons = [0, 1]\ntimes = {times}\nweight = \"1 pA\""
         ))
     };
-    has(
-        &error(&input(
-            "kind = \"current\"\namplitude = \"1 pA\"\nneurons = [0, 9]",
-        )),
-        &["neuron 9 does not exist in \"a\" (size 5)"],
-    );
-    has(
-        &error(&input(
-            "kind = \"current\"\namplitude = \"1 pA\"\nneurons = [2, 2]",
-        )),
-        &["neuron 2 is listed twice"],
-    );
-    let n = notes(&spikes("[\"1 ms\", \"12 ms\"]"));
-    one_note(
-        &n,
-        &[
-            "2 of 4 spikes are at or after the end of the run (10 ms) and never delivered (the first at 12 ms)",
-        ],
-    );
-    let n = notes(&spikes("[\"1.05 ms\"]"));
-    one_note(
-        &n,
-        &["2 of 2 spikes are at times off the grid of dt 0.1 ms, rounded to the nearest step"],
-    );
     // Step currents: switch times off the grid, after the run, negative, on one step.
     let step = |times: &str| {
         input(&format!(
             "kind = \"step_current\"\ntimes = {times}\namplitudes = [\"0 pA\", \"100 pA\"]"
         ))
     };
-    let n = notes(&step("[\"0 ms\", \"2.04 ms\"]"));
-    one_note(
-        &n,
-        &[
+    // (the input, its one notice)
+    for (spec, note) in [
+        (
+            spikes("[\"1 ms\", \"12 ms\"]"),
+            "2 of 4 spikes are at or after the end of the run (10 ms) and never delivered (the first at 12 ms)",
+        ),
+        (
+            spikes("[\"1.05 ms\"]"),
+            "2 of 2 spikes are at times off the grid of dt 0.1 ms, rounded to the nearest step",
+        ),
+        (
+            step("[\"0 ms\", \"2.04 ms\"]"),
             "switch time 2.04 ms is not a whole number of steps of dt 0.1 ms: it is rounded to step 20 (2 ms)",
-        ],
-    );
-    let n = notes(&step("[\"0 ms\", \"20 ms\"]"));
-    one_note(
-        &n,
-        &["switch time 20 ms is at or after the end of the run (10 ms): it never takes effect"],
-    );
-    has(
-        &error(&step("[\"-1 ms\", \"2 ms\"]")),
-        &["switch time -1 ms is negative"],
-    );
-    has(
-        &error(&step("[\"1 ms\", \"1.01 ms\"]")),
-        &["fall on the same step of dt 0.1 ms, so amplitude 0 pA never applies"],
-    );
-    // A current that starts off the grid, or after the run.
-    let n = notes(&input(
-        "kind = \"current\"\namplitude = \"1 pA\"\nstart = \"20 ms\"",
-    ));
-    one_note(
-        &n,
-        &["start 20 ms is at or after the end of the run (10 ms)"],
-    );
-    has(
-        &error(&input(
-            "kind = \"current\"\namplitude = \"1 pA\"\nstart = \"-2 ms\"",
-        )),
-        &["start -2 ms is negative"],
-    );
-    // A field another kind reads would be ignored.
-    has(
-        &error(&input(
-            "kind = \"poisson\"\nrate = \"5 Hz\"\nweight = \"1 pA\"\namplitude = \"1 pA\"",
-        )),
-        &[
-            "`amplitude` is not used by a poisson input",
-            "`amplitude` belongs to current",
-        ],
-    );
-    has(
-        &error(&input(
-            "kind = \"spike_times\"\nfile = \"s.npy\"\ntimes = [\"1 ms\"]\nweight = \"1 pA\"",
-        )),
-        &["takes `file` or `times`, not both"],
-    );
-    // A constant delay off the grid is rounded, and said so.
-    let n = notes(&input(
-        "kind = \"poisson\"\nrate = \"5 Hz\"\nweight = \"1 pA\"\ndelay = \"1.05 ms\"",
-    ));
-    one_note(
-        &n,
-        &["delay 1.05 ms is not a whole number of steps of dt 0.1 ms: it is rounded to"],
-    );
+        ),
+        (
+            step("[\"0 ms\", \"20 ms\"]"),
+            "switch time 20 ms is at or after the end of the run (10 ms): it never takes effect",
+        ),
+        // A current that starts after the run.
+        (
+            input("kind = \"current\"\namplitude = \"1 pA\"\nstart = \"20 ms\""),
+            "start 20 ms is at or after the end of the run (10 ms)",
+        ),
+        // A constant delay off the grid is rounded, and said so.
+        (
+            input("kind = \"poisson\"\nrate = \"5 Hz\"\nweight = \"1 pA\"\ndelay = \"1.05 ms\""),
+            "delay 1.05 ms is not a whole number of steps of dt 0.1 ms: it is rounded to",
+        ),
+    ] {
+        one_note(&notes(&spec), &[note]);
+    }
+    // (the input, what its error says)
+    for (spec, parts) in [
+        (
+            input("kind = \"current\"\namplitude = \"1 pA\"\nneurons = [0, 9]"),
+            &["neuron 9 does not exist in \"a\" (size 5)"][..],
+        ),
+        (
+            input("kind = \"current\"\namplitude = \"1 pA\"\nneurons = [2, 2]"),
+            &["neuron 2 is listed twice"],
+        ),
+        (
+            step("[\"-1 ms\", \"2 ms\"]"),
+            &["switch time -1 ms is negative"],
+        ),
+        (
+            step("[\"1 ms\", \"1.01 ms\"]"),
+            &["fall on the same step of dt 0.1 ms, so amplitude 0 pA never applies"],
+        ),
+        (
+            input("kind = \"current\"\namplitude = \"1 pA\"\nstart = \"-2 ms\""),
+            &["start -2 ms is negative"],
+        ),
+        // A field another kind reads would be ignored.
+        (
+            input("kind = \"poisson\"\nrate = \"5 Hz\"\nweight = \"1 pA\"\namplitude = \"1 pA\""),
+            &[
+                "`amplitude` is not used by a poisson input",
+                "`amplitude` belongs to current",
+            ],
+        ),
+        (
+            input(
+                "kind = \"spike_times\"\nfile = \"s.npy\"\ntimes = [\"1 ms\"]\nweight = \"1 pA\"",
+            ),
+            &["takes `file` or `times`, not both"],
+        ),
+    ] {
+        has(&error(&spec), parts);
+    }
 }
 
 #[test]
