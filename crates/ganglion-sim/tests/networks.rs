@@ -13,6 +13,13 @@ fn example(name: &str) -> (Circuit, Source) {
     load(&path).unwrap()
 }
 
+/// `spec` written as `dir/spec.toml` (beside the files it reads), loaded and validated.
+fn load_in(dir: &Path, spec: &str) -> Resolved {
+    let path = dir.join("spec.toml");
+    std::fs::write(&path, spec).unwrap();
+    load_and_validate(&path).unwrap()
+}
+
 fn run(c: &Circuit) -> Results {
     let r = validate_circuit(c).unwrap_or_else(|e| panic!("{e}"));
     Network::build(&r).unwrap().run(None).unwrap()
@@ -241,9 +248,7 @@ connectivity = { rule = "edge_list", file = "edges.npy" }
 weight = "2 pA"
 delay = "0.5 ms"
 "#;
-    let path = dir.path().join("spec.toml");
-    std::fs::write(&path, spec).unwrap();
-    let r = load_and_validate(&path).unwrap();
+    let r = load_in(dir.path(), spec);
     let net = Network::build(&r).unwrap();
     assert_eq!(
         net.synapses_of(0),
@@ -320,9 +325,7 @@ population = "a"
 kind = "spikes"
 population = "b"
 "#;
-    let path = dir.path().join("spec.toml");
-    std::fs::write(&path, spec).unwrap();
-    let r = load_and_validate(&path).unwrap();
+    let r = load_in(dir.path(), spec);
     let res = Network::build(&r).unwrap().run(None).unwrap();
     let a = &res.spikes[0];
     assert!(a.times_ms.iter().zip(&a.senders).all(|(&t, &n)| if n == 0 {
