@@ -113,9 +113,14 @@ pub fn models() -> Result<ExitCode> {
     let name_width = MODELS.iter().map(|m| m.name.len()).max().unwrap_or(0);
     for m in MODELS {
         writeln!(out, "{:<width$} {}", m.name, m.summary, width = name_width)?;
+        let gap = match (m.gap_junctions, m.spiking) {
+            (false, _) => "",
+            (true, true) => "; gap junctions in nS",
+            (true, false) => "; gap junctions (dimensionless)",
+        };
         writeln!(
             out,
-            "  weights in {}",
+            "  weights in {}{gap}",
             match m.synapse.weight_dim().base_unit() {
                 "" => "dimensionless units",
                 u => u,

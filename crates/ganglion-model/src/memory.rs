@@ -31,6 +31,10 @@ pub const PLASTIC_INDEX_BYTES: usize = 2 * size_of::<u32>();
 pub const ELIGIBILITY_BYTES: usize = size_of::<f32>();
 /// Bytes of one plasticity trace value (`f32`); two per source and two per target neuron.
 pub const TRACE_BYTES: usize = size_of::<f32>();
+/// Bytes of one gap junction's end in the engine (neighbour's population, partition and
+/// offset, conductance); each coupled pair holds two, plus one published potential (`f32`)
+/// per coupled neuron and board parity.
+pub const GAP_EDGE_BYTES: usize = 3 * size_of::<u32>() + size_of::<f32>();
 /// Receptor channels of a ring buffer.
 pub const RING_CHANNELS: usize = 2;
 /// Bytes of one ring-buffer cell (`f32`).
@@ -167,6 +171,11 @@ pub fn estimate(
             b.plastic_bytes += syn * per_synapse as f64
                 + (nt + parts) * ROW_PTR_BYTES as f64
                 + 2.0 * (ns * parts + nt) * TRACE_BYTES as f64;
+        }
+        if p.electrical {
+            b.synapse_bytes += 2.0 * syn * GAP_EDGE_BYTES as f64
+                + 2.0 * (ns + nt) * size_of::<f32>() as f64
+                + (ns + nt + 2.0 * parts) * size_of::<u32>() as f64;
         }
         if let Rule::EdgeList(e) = &p.rule {
             let columns = 2 * size_of::<u32>()

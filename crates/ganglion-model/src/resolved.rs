@@ -187,6 +187,9 @@ pub struct ResolvedProjection {
     pub expected_synapses: f64,
     /// Plasticity of the weights, if any.
     pub plasticity: Option<ResolvedPlasticity>,
+    /// A gap junction: `weight` is a conductance coupling each generated pair both ways
+    /// (no delay, no spikes delivered).
+    pub electrical: bool,
 }
 
 pub use crate::validate::plasticity::PlasticRule;

@@ -336,8 +336,15 @@ pub struct Projection {
     pub target: String,
     /// Connection rule.
     pub connectivity: Connectivity,
-    /// Synaptic weight: pA (current models), nS (conductance), mV (delta, Izhikevich),
-    /// dimensionless (rate units). Ignored for edge lists that carry weights.
+    /// `chemical` (default: spikes or rates delivered after `delay`) or `gap_junction` (alias
+    /// `electrical`): a symmetric electrical synapse, I = g·(V_j − V_i) into both neurons of
+    /// every generated pair, with no delay, receptor or plasticity; `weight` is the
+    /// conductance g (nS; dimensionless for rate units, which couple their activations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synapse: Option<String>,
+    /// Synaptic weight: pA (current models), nS (conductance models and gap junctions), mV
+    /// (delta, Izhikevich), dimensionless (rate units). Ignored for edge lists that carry
+    /// weights.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<Value>,
     /// Transmission delay (default: one time step).
@@ -393,6 +400,7 @@ impl Projection {
             source: source.into(),
             target: target.into(),
             connectivity,
+            synapse: None,
             weight: None,
             delay: None,
             receptor: None,
@@ -409,6 +417,12 @@ impl Projection {
     /// Set the delay.
     pub fn delay(mut self, d: impl Into<Value>) -> Self {
         self.delay = Some(d.into());
+        self
+    }
+    /// Make it a gap junction (`synapse = "gap_junction"`) of conductance `g`.
+    pub fn gap_junction(mut self, g: impl Into<Value>) -> Self {
+        self.synapse = Some("gap_junction".into());
+        self.weight = Some(g.into());
         self
     }
     /// Set the receptor.

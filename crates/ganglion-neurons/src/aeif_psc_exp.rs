@@ -38,7 +38,8 @@ pub const MODEL: ModelInfo = ModelInfo::spiking(
     },
     |v, lo, n, dt, _| Box::new(AdEx::new(v, lo, n, dt)),
 )
-.with_threshold("V_th", "V_reset");
+.with_threshold("V_th", "V_reset")
+.with_gap_junctions();
 
 /// `(substeps, substep)`: the fewest substeps of at most `max_sub` that tile `h` [ms].
 pub fn substeps(h: f64, max_sub: f64) -> (usize, f64) {

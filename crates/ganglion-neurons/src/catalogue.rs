@@ -112,6 +112,10 @@ pub struct ModelInfo {
     pub reset_below: Option<(&'static str, &'static str)>,
     /// Whether `ganglion train` has a differentiable twin of this model.
     pub differentiable: bool,
+    /// Whether the model takes gap-junction (electrical synapse) currents: its first state
+    /// variable is the coupled potential (mV; the activation of a rate unit) and its external
+    /// current lane is in conductance × potential (nS·mV = pA; dimensionless for rate units).
+    pub gap_junctions: bool,
     /// The kernel's constructor.
     pub build: BuildFn,
 }
@@ -136,6 +140,7 @@ impl ModelInfo {
             threshold: None,
             reset_below: None,
             differentiable: false,
+            gap_junctions: false,
             build,
         }
     }
@@ -176,6 +181,14 @@ impl ModelInfo {
     pub const fn with_twin(self) -> Self {
         ModelInfo {
             differentiable: true,
+            ..self
+        }
+    }
+
+    /// The model takes gap-junction currents (see [`Self::gap_junctions`]).
+    pub const fn with_gap_junctions(self) -> Self {
+        ModelInfo {
+            gap_junctions: true,
             ..self
         }
     }

@@ -45,7 +45,8 @@ pub const MODEL: ModelInfo = ModelInfo::spiking(
     },
     |v, lo, n, dt, _| Box::new(CondExp::new(v, lo, n, dt)),
 )
-.with_threshold("V_th", "V_reset");
+.with_threshold("V_th", "V_reset")
+.with_gap_junctions();
 
 /// One partition of `iaf_cond_exp` neurons.
 #[derive(Debug, Clone)]

@@ -24,7 +24,8 @@ pub const MODEL: ModelInfo = ModelInfo::spiking(
     PSC_STATE,
     |v, lo, n, dt, _| Box::new(PscAlpha::new(v, lo, n, dt)),
 )
-.with_threshold("V_th", "V_reset");
+.with_threshold("V_th", "V_reset")
+.with_gap_junctions();
 
 /// One partition of `iaf_psc_alpha` neurons.
 #[derive(Debug, Clone)]

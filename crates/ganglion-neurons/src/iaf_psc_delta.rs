@@ -29,7 +29,8 @@ pub const MODEL: ModelInfo = ModelInfo::spiking(
     },
     |v, lo, n, dt, _| Box::new(PscDelta::new(v, lo, n, dt)),
 )
-.with_threshold("V_th", "V_reset");
+.with_threshold("V_th", "V_reset")
+.with_gap_junctions();
 
 /// One partition of `iaf_psc_delta` neurons.
 #[derive(Debug, Clone)]

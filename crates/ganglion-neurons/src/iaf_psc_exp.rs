@@ -43,7 +43,8 @@ pub const MODEL: ModelInfo = ModelInfo::spiking(
     |v, lo, n, dt, _| Box::new(PscExp::new(v, lo, n, dt)),
 )
 .with_threshold("V_th", "V_reset")
-.with_twin();
+.with_twin()
+.with_gap_junctions();
 
 /// One partition of `iaf_psc_exp` neurons.
 #[derive(Debug, Clone)]

@@ -54,7 +54,8 @@ pub const MODEL: ModelInfo = ModelInfo::spiking(
     STATE,
     |v, lo, n, dt, _| Box::new(PscExpAdapt::new(v, lo, n, dt)),
 )
-.with_threshold("V_th", "V_reset");
+.with_threshold("V_th", "V_reset")
+.with_gap_junctions();
 
 /// One partition of `iaf_psc_exp_adapt` neurons.
 #[derive(Debug, Clone)]

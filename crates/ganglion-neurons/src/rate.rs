@@ -22,7 +22,7 @@ const RATE_STATE: &[StateInfo] = crate::states! {
 
 /// The catalogue entry of the rate unit with transfer function `f`.
 const fn model(name: &'static str, summary: &'static str, build: crate::BuildFn) -> ModelInfo {
-    ModelInfo::rate_unit(name, summary, Params::INFO, RATE_STATE, build)
+    ModelInfo::rate_unit(name, summary, Params::INFO, RATE_STATE, build).with_gap_junctions()
 }
 
 /// `rate_tanh`.

@@ -20,6 +20,7 @@
 pub mod connect;
 mod delivery;
 mod exchange;
+mod gap;
 mod homeostasis;
 mod inputs;
 mod lower;

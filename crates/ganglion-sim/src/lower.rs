@@ -105,6 +105,19 @@ impl Network {
             slots[inp.target] = slots[inp.target].max(d + 1);
         }
 
+        // Gap junctions: both ends of every generated pair, onto each (partition, population).
+        let electrical: Vec<(usize, usize, Vec<&Csr>)> = r
+            .projections
+            .iter()
+            .enumerate()
+            .filter(|(_, pr)| pr.electrical)
+            .map(|(j, pr)| {
+                let c = csrs[j].iter().map(|c| c.as_ref().expect("built")).collect();
+                (pr.source, pr.target, c)
+            })
+            .collect();
+        let mut gaps = crate::gap::lower(&electrical, &pop_ranges);
+
         let mut parts = Vec::with_capacity(parts_n);
         for p in 0..parts_n {
             let pops: Vec<PopPart> = r
@@ -114,6 +127,7 @@ impl Network {
                 .map(|(pi, pop)| {
                     let (lo, hi) = pop_ranges[pi][p];
                     let n = hi - lo;
+                    let gap = gaps[p][pi].take();
                     PopPart {
                         lo,
                         n,
@@ -127,15 +141,17 @@ impl Network {
                         ring: vec![0.0; 2 * slots[pi] * n],
                         slots: slots[pi],
                         i_ext: vec![0.0; n],
-                        has_currents: r.inputs.iter().any(|i| {
-                            i.target == pi
-                                && matches!(
-                                    i.kind,
-                                    InputKind::Current { .. }
-                                        | InputKind::StepCurrent { .. }
-                                        | InputKind::TimeSeries { .. }
-                                )
-                        }),
+                        has_currents: gap.is_some()
+                            || r.inputs.iter().any(|i| {
+                                i.target == pi
+                                    && matches!(
+                                        i.kind,
+                                        InputKind::Current { .. }
+                                            | InputKind::StepCurrent { .. }
+                                            | InputKind::TimeSeries { .. }
+                                    )
+                            }),
+                        gap,
                         homeo: pop.homeostasis.as_ref().map(|h| {
                             Homeostasis::new(
                                 h,
@@ -169,6 +185,7 @@ impl Network {
                             r.populations[pr.target].model.spiking,
                             r.populations[pr.source].model.spiking,
                         ),
+                        electrical: pr.electrical,
                         csr,
                         plastic,
                     }
@@ -235,11 +252,18 @@ impl Network {
             .flat_map(|p| p.projs.iter())
             .map(|p| p.csr.len() as u64)
             .sum();
-        let synapse_bytes: u64 = parts
+        let gap_bytes: u64 = parts
             .iter()
-            .flat_map(|p| p.projs.iter())
-            .map(|p| p.csr.bytes() as u64)
+            .flat_map(|p| p.pops.iter())
+            .filter_map(|pp| pp.gap.as_ref())
+            .map(|g| g.bytes() as u64)
             .sum();
+        let synapse_bytes: u64 = gap_bytes
+            + parts
+                .iter()
+                .flat_map(|p| p.projs.iter())
+                .map(|p| p.csr.bytes() as u64)
+                .sum::<u64>();
         Ok(Network {
             dt,
             steps: r.steps,

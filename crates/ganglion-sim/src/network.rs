@@ -48,6 +48,9 @@ pub(crate) struct PopPart {
     pub(crate) has_currents: bool,
     /// Intrinsic plasticity (adapting thresholds), if the population has it.
     pub(crate) homeo: Option<Homeostasis>,
+    /// Gap junctions onto these neurons, if the population takes part in any (it then
+    /// publishes its potentials every step).
+    pub(crate) gap: Option<crate::gap::GapIn>,
     pub(crate) spiked: Vec<u8>,
     pub(crate) spike_count: u64,
 }
@@ -65,6 +68,9 @@ pub(crate) struct ProjPart {
     pub(crate) source: usize,
     pub(crate) target: usize,
     pub(crate) channel: usize,
+    /// A gap junction: its synapses couple potentials (see [`crate::gap`]), no spikes are
+    /// delivered.
+    pub(crate) electrical: bool,
     pub(crate) csr: Csr,
     pub(crate) plastic: Option<Box<dyn crate::plasticity::Plastic>>,
 }
@@ -229,6 +235,21 @@ impl Network {
         let (start, end) = (self.t, end.min(self.steps));
         if start >= end {
             return Ok(0.0);
+        }
+        // Gap junctions read the potentials of the step before `start`: publish them from
+        // the state now (a fresh network, the end of the last call, or a loaded checkpoint).
+        let previous = ((start + 1) % 2) as usize;
+        for (pi, part) in self.parts.iter_mut().enumerate() {
+            for (k, pp) in part
+                .pops
+                .iter()
+                .enumerate()
+                .filter(|(_, pp)| pp.gap.is_some())
+            {
+                let idx = self.boards.idx(previous, pi, k);
+                let board = self.boards.cells[idx].get_mut();
+                crate::schedule::publish_voltages(&mut board.voltages, &*pp.group, pp.n);
+            }
         }
         let error: Mutex<Option<SimError>> = Mutex::new(None);
         let stop = AtomicBool::new(false);

@@ -4,7 +4,9 @@
 //! ## Phases of step t
 //! Phase A (each partition on its own data):
 //! 1. **inputs** — Poisson and spike-time inputs write into the ring-buffer slots where they
-//!    arrive; current inputs fill this step's external current; plasticity traces decay;
+//!    arrive; current inputs fill this step's external current, gap junctions add theirs
+//!    from the potentials every partition published at the end of step t − 1 (see
+//!    [`crate::gap`]); plasticity traces decay;
 //! 2. **delivery** — each neuron reads its ring-buffer slot for step t (channel 0 excitatory,
 //!    channel 1 inhibitory), which is then cleared;
 //! 3. **neuron update** — the model's kernel advances the state by dt;
@@ -13,7 +15,8 @@
 //! 5. **homeostasis** — adapting thresholds follow each neuron's rate error;
 //! 6. **plasticity (post)** — each postsynaptic spike updates the synapses onto it; synaptic
 //!    scaling rescales at its interval;
-//! 7. **recording** — spikes, state samples, rate bins and weight samples.
+//! 7. **recording** — spikes, state samples, rate bins and weight samples; populations with
+//!    gap junctions publish their potentials for step t + 1.
 //!
 //! Barrier. Phase B (each partition reads every partition's spike lists, writes its own):
 //! 8. **neuromodulation** — three-factor rules turn eligibility into weight;
@@ -29,7 +32,7 @@ use crate::SimError;
 use crate::delivery::{collect_spikes, deliver, deliver_spikes, prefetch_row};
 use crate::exchange::Boards;
 use crate::inputs::apply_input;
-use crate::models::StepIo;
+use crate::models::{NeuronGroup, StepIo};
 use crate::network::Part;
 use crate::record::PopMeta;
 
@@ -55,6 +58,17 @@ impl StepCtx<'_> {
         }
         for inp in part.inputs.iter_mut() {
             apply_input(inp, &mut part.pops, t);
+        }
+        let previous = 1 - parity;
+        for (k, pp) in part.pops.iter_mut().enumerate() {
+            if let Some(gap) = &pp.gap {
+                // SAFETY: phase A of step t reads the cells step t − 1 wrote (parity
+                // (t − 1) % 2), read-only until the barrier of step t (see `Boards`).
+                let v = |pop: usize, q: usize| unsafe {
+                    self.boards.read(previous, q, pop).voltages.as_slice()
+                };
+                gap.add_currents(v(k, pi), v, &mut pp.i_ext);
+            }
         }
         for pj in part.projs.iter_mut() {
             if let Some(pl) = pj.plastic.as_mut() {
@@ -96,7 +110,11 @@ impl StepCtx<'_> {
                 // the core's cache and are read in phase B: start loading them now, so that
                 // their memory latency overlaps the rest of phase A instead of stalling the
                 // delivery loop row after row.
-                for pj in part.projs.iter().filter(|pj| pj.source == k) {
+                for pj in part
+                    .projs
+                    .iter()
+                    .filter(|pj| pj.source == k && !pj.electrical)
+                {
                     for &s in &board.spikes {
                         prefetch_row(&pj.csr, s as usize);
                     }
@@ -122,6 +140,9 @@ impl StepCtx<'_> {
             }
             // 5. Recording.
             part.rec.record(k, t, &board.spikes, pp.lo, &*pp.group);
+            if pp.gap.is_some() {
+                publish_voltages(&mut board.voltages, &*pp.group, pp.n);
+            }
         }
         let projs = &part.projs;
         part.rec.record_weights(t, |j| &projs[j].csr.w);
@@ -154,7 +175,7 @@ impl StepCtx<'_> {
             }
             let tp = &mut part.pops[pj.target];
             let n = tp.n;
-            if n == 0 || (pj.csr.is_empty() && pj.plastic.is_none()) {
+            if n == 0 || pj.electrical || (pj.csr.is_empty() && pj.plastic.is_none()) {
                 continue;
             }
             let slots = tp.slots;
@@ -190,4 +211,10 @@ impl StepCtx<'_> {
     pub(crate) fn rate_lo(&self, q: usize, pop: usize) -> usize {
         self.pops[pop].size * q / self.nparts
     }
+}
+
+/// Publish the coupled potential (state variable 0) of a population's `n` neurons.
+pub(crate) fn publish_voltages(out: &mut Vec<f32>, group: &dyn NeuronGroup, n: usize) {
+    out.clear();
+    out.extend((0..n).map(|i| group.get(0, i)));
 }

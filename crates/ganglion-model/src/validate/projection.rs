@@ -80,7 +80,8 @@ fn resolve(
 ) -> Option<ResolvedProjection> {
     let (sp, tp) = (&pops[s], &pops[t]);
     let kind = tp.model.synapse;
-    if !sp.model.spiking && tp.model.spiking {
+    let electrical = synapse(ctx, pr, sp, tp, o)?;
+    if !electrical && !sp.model.spiking && tp.model.spiking {
         let msg = format!(
             "rate population \"{}\" cannot project onto spiking population \"{}\"",
             sp.name, tp.name
@@ -95,7 +96,11 @@ fn resolve(
         ns: sp.size,
         nt: tp.size,
         self_proj: s == t,
-        wdim: kind.weight_dim(),
+        wdim: match electrical {
+            true if tp.model.spiking => Dim::Conductance,
+            true => Dim::Dimensionless,
+            false => kind.weight_dim(),
+        },
     };
     let rule = connectivity(ctx, &env);
     let count = match &rule {
@@ -120,6 +125,9 @@ fn resolve(
         edge_list_delays(ctx, ds, o);
     }
     let (rule, weight, delay) = (rule?, weight?, delay?);
+    if electrical {
+        return gap_junction(ctx, pr, o, &env, (rule, weight, delay), name, (s, t));
+    }
     // Receptor and Dale's law.
     let wbounds = match &rule {
         Rule::EdgeList(e) if pr.weight.is_none() => e.weight.as_deref().map_or((0.0, 0.0), span),
@@ -157,6 +165,145 @@ fn resolve(
         autapses: pr.autapses,
         multapses: pr.multapses,
         expected_synapses,
+        electrical: false,
+    })
+}
+
+/// Whether the projection is a gap junction (`synapse = "gap_junction"`), checking that both
+/// populations' models take gap-junction currents and are of one kind (spiking or rate).
+fn synapse(
+    ctx: &mut Ctx,
+    pr: &Projection,
+    sp: &ResolvedPopulation,
+    tp: &ResolvedPopulation,
+    o: &Obj,
+) -> Option<bool> {
+    match pr.synapse.as_deref() {
+        None | Some("chemical") => return Some(false),
+        Some("gap_junction" | "electrical") => {}
+        Some(other) => {
+            let msg = format!("unknown synapse \"{other}\"");
+            let names = ["chemical", "gap_junction"].into_iter();
+            ctx.unknown(o, "synapse", msg, other, names, "synapses");
+            return None;
+        }
+    }
+    for p in [sp, tp] {
+        if !p.model.gap_junctions {
+            let msg = format!(
+                "model \"{}\" of population \"{}\" does not take gap-junction currents",
+                p.model.name, p.name
+            );
+            let able: Vec<&str> = crate::MODELS
+                .iter()
+                .filter(|m| m.gap_junctions)
+                .map(|m| m.name)
+                .collect();
+            ctx.report(
+                o,
+                "synapse",
+                msg,
+                format!("models that do: {}", able.join(", ")),
+            );
+            return None;
+        }
+    }
+    if sp.model.spiking != tp.model.spiking {
+        let msg = format!(
+            "a gap junction couples like with like: \"{}\" is {} and \"{}\" is {}",
+            sp.name,
+            kind_word(sp),
+            tp.name,
+            kind_word(tp)
+        );
+        let hint = "couple spiking populations with each other, rate populations with each other";
+        ctx.report(o, "synapse", msg, hint);
+        return None;
+    }
+    Some(true)
+}
+
+fn kind_word(p: &ResolvedPopulation) -> &'static str {
+    if p.model.spiking {
+        "spiking"
+    } else {
+        "a rate population"
+    }
+}
+
+/// The rest of a gap junction: no delay, receptor or plasticity; non-negative conductances.
+fn gap_junction(
+    ctx: &mut Ctx,
+    pr: &Projection,
+    o: &Obj,
+    env: &Env,
+    (rule, weight, delay): (Rule, Distribution, Distribution),
+    name: String,
+    (s, t): (usize, usize),
+) -> Option<ResolvedProjection> {
+    let before = ctx.problems.len();
+    let not_here = [
+        (
+            "delay",
+            pr.delay.is_some(),
+            "a gap junction acts within the step, without delay",
+        ),
+        (
+            "receptor",
+            pr.receptor.is_some(),
+            "a gap junction has no receptor: its current follows the potential difference",
+        ),
+        (
+            "plasticity",
+            pr.plasticity.is_some(),
+            "gap-junction conductances are not plastic",
+        ),
+    ];
+    for (key, set, why) in not_here {
+        if set {
+            let msg = format!("`{key}` does not apply to a gap junction");
+            ctx.report(o, key, msg, format!("{why}; remove `{key}`"));
+        }
+    }
+    if let Rule::EdgeList(e) = &rule
+        && e.delay.is_some()
+    {
+        let msg = "the edge list's delay column does not apply to a gap junction";
+        ctx.report(
+            o,
+            "connectivity",
+            msg,
+            "drop the delay column or use a chemical synapse",
+        );
+    }
+    let wbounds = match &rule {
+        Rule::EdgeList(e) if pr.weight.is_none() => e.weight.as_deref().map_or((0.0, 0.0), span),
+        _ => weight.bounds(),
+    };
+    if wbounds.0 < 0.0 {
+        let msg = format!(
+            "gap-junction conductance {} is negative",
+            show(wbounds.0, env.wdim)
+        );
+        ctx.report(o, "weight", msg, "a conductance is at least 0");
+    }
+    if ctx.problems.len() > before {
+        return None;
+    }
+    let expected_synapses = expected_synapses(&rule, env);
+    Some(ResolvedProjection {
+        plasticity: None,
+        name,
+        source: s,
+        target: t,
+        rule,
+        weight,
+        delay,
+        receptor: Receptor::Excitatory,
+        autapses: pr.autapses,
+        multapses: pr.multapses,
+        expected_synapses,
+        electrical: true,
     })
 }
 
