@@ -19,6 +19,18 @@ fn guide(name: &str, points: Vec<(f64, f64)>) -> Series {
         .line_width(1)
 }
 
+/// A thin curve of the `k`-th layer of a seed (by `d_k`), in that layer's colour.
+fn layer_curve(
+    name: impl Into<String>,
+    kind: SeriesKind,
+    k: usize,
+    points: Vec<(f64, f64)>,
+) -> Series {
+    Series::new(name, kind, points)
+        .color(PALETTE[(k + 1) % PALETTE.len()])
+        .line_width(1)
+}
+
 /// Mean over seeds of `f` for the layers of one rule and `d_k`.
 pub(super) fn mean_over_seeds(jobs: &[Job], rule: Rule, d: usize, f: impl Fn(&Job) -> f64) -> f64 {
     let v: Vec<f64> = jobs
@@ -130,21 +142,18 @@ pub(super) fn figures(
         (Rule::Delta, SeriesKind::Dashed),
     ] {
         for (k, j) in seed0(rule).enumerate() {
-            top = top.series(
-                Series::new(
-                    if rule == Rule::Hebbian {
-                        format!("d_k = {}", j.d_k)
-                    } else {
-                        String::new()
-                    },
-                    kind,
-                    (2..j.curve_avg.len())
-                        .map(|n| ((n - 1) as f64 / j.d_k as f64, j.curve_avg[n]))
-                        .collect(),
-                )
-                .color(PALETTE[(k + 1) % PALETTE.len()])
-                .line_width(1),
-            );
+            top = top.series(layer_curve(
+                if rule == Rule::Hebbian {
+                    format!("d_k = {}", j.d_k)
+                } else {
+                    String::new()
+                },
+                kind,
+                k,
+                (2..j.curve_avg.len())
+                    .map(|n| ((n - 1) as f64 / j.d_k as f64, j.curve_avg[n]))
+                    .collect(),
+            ));
         }
     }
     top = top.series(guide(
@@ -156,17 +165,14 @@ pub(super) fn figures(
         .legend(Legend::LowerLeft);
     for (k, j) in seed0(Rule::Hebbian).enumerate() {
         let sq = (j.d_k as f64).sqrt();
-        bottom = bottom.series(
-            Series::new(
-                format!("d_k = {}", j.d_k),
-                SeriesKind::Line,
-                (2..j.curve_worst.len())
-                    .map(|n| ((n - 1) as f64 / sq, j.curve_worst[n]))
-                    .collect(),
-            )
-            .color(PALETTE[(k + 1) % PALETTE.len()])
-            .line_width(1),
-        );
+        bottom = bottom.series(layer_curve(
+            format!("d_k = {}", j.d_k),
+            SeriesKind::Line,
+            k,
+            (2..j.curve_worst.len())
+                .map(|n| ((n - 1) as f64 / sq, j.curve_worst[n]))
+                .collect(),
+        ));
     }
     bottom = bottom.series(guide(
         "50 %",
@@ -195,15 +201,12 @@ pub(super) fn figures(
         (Rule::Delta, SeriesKind::Dashed),
     ] {
         for (k, j) in seed0(rule).enumerate() {
-            panel = panel.series(
-                Series::new(
-                    format!("{} d_k = {}", rule.label(), j.d_k),
-                    kind,
-                    j.training.iter().map(|p| (p.step as f64, p.loss)).collect(),
-                )
-                .color(PALETTE[(k + 1) % PALETTE.len()])
-                .line_width(1),
-            );
+            panel = panel.series(layer_curve(
+                format!("{} d_k = {}", rule.label(), j.d_k),
+                kind,
+                k,
+                j.training.iter().map(|p| (p.step as f64, p.loss)).collect(),
+            ));
         }
     }
     let fig = Figure::new("Training the projections by gradient descent (seed 0)")
