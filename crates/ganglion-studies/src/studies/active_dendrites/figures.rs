@@ -34,6 +34,20 @@ fn pts(
 const RED: Rgb = Rgb(200, 30, 30);
 const GREY: Rgb = Rgb(90, 90, 90);
 
+/// The paper's simulated values as black dots of `px` pixels.
+fn paper_dots(name: &str, points: Vec<(f64, f64)>, px: u32) -> Series {
+    Series::new(name, SeriesKind::Scatter, points)
+        .color(Rgb(0, 0, 0))
+        .marker_size(px)
+}
+
+/// Our simulated values as red dots of `px` pixels.
+fn our_dots(name: &str, points: Vec<(f64, f64)>, px: u32) -> Series {
+    Series::new(name, SeriesKind::Scatter, points)
+        .color(RED)
+        .marker_size(px)
+}
+
 /// Our P_FP curves `curves` of `rows` against `x` (the fourth dashed, named without
 /// `prefix`), then the paper's script values of all of them as grey dots (every
 /// `every`-th point).
@@ -73,7 +87,6 @@ pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs,
     // Writes a figure as `dir/<stem>.svg` and `.png`; returns its Markdown.
     let save =
         |stem: &str, fig: &Figure, caption: &str| report::figure(NAME, dir, stem, fig, caption);
-    let red = RED;
     let (effect_n, effect_s, noise) = (&t.effect_n, &t.effect_s, &t.noise);
 
     // Effect of n.
@@ -99,30 +112,22 @@ pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs,
         .filter(|r| r.kind == "false_positive")
         .collect();
     panel = panel
-        .series(
-            Series::new(
-                "paper simulation",
-                SeriesKind::Scatter,
-                fp_mc
-                    .iter()
-                    .filter_map(|r| r.paper_simulated.map(|p| (r.pt.n.unwrap_or(0) as f64, p)))
-                    .collect(),
-            )
-            .color(Rgb(0, 0, 0))
-            .marker_size(6),
-        )
-        .series(
-            Series::new(
-                "our simulation",
-                SeriesKind::Scatter,
-                fp_mc
-                    .iter()
-                    .map(|r| (r.pt.n.unwrap_or(0) as f64, r.p_mc))
-                    .collect(),
-            )
-            .color(red)
-            .marker_size(4),
-        );
+        .series(paper_dots(
+            "paper simulation",
+            fp_mc
+                .iter()
+                .filter_map(|r| r.paper_simulated.map(|p| (r.pt.n.unwrap_or(0) as f64, p)))
+                .collect(),
+            6,
+        ))
+        .series(our_dots(
+            "our simulation",
+            fp_mc
+                .iter()
+                .map(|r| (r.pt.n.unwrap_or(0) as f64, r.p_mc))
+                .collect(),
+            4,
+        ));
     let fig = Figure::new("Effect of n on false positives (s = 24, θ = 12)")
         .size(900, 620)
         .panel(panel);
@@ -189,28 +194,20 @@ pub(super) fn figures(dir: &Path, t: &Tables, mc_rows: &[McRow]) -> Result<Figs,
             })
             .map(|(r, &sim)| (r.pt.noise, sim))
             .collect();
-        panel = panel.series(
-            Series::new(
-                if k == 0 { "paper simulation" } else { "" },
-                SeriesKind::Scatter,
-                paper_sim,
-            )
-            .color(Rgb(0, 0, 0))
-            .marker_size(5),
-        );
-        panel = panel.series(
-            Series::new(
-                if k == 0 { "our simulation" } else { "" },
-                SeriesKind::Scatter,
-                fn_mc
-                    .iter()
-                    .filter(|r| r.pt.theta == *theta)
-                    .map(|r| (r.pt.noise, r.p_mc))
-                    .collect(),
-            )
-            .color(red)
-            .marker_size(3),
-        );
+        panel = panel.series(paper_dots(
+            if k == 0 { "paper simulation" } else { "" },
+            paper_sim,
+            5,
+        ));
+        panel = panel.series(our_dots(
+            if k == 0 { "our simulation" } else { "" },
+            fn_mc
+                .iter()
+                .filter(|r| r.pt.theta == *theta)
+                .map(|r| (r.pt.noise, r.p_mc))
+                .collect(),
+            3,
+        ));
     }
     let fig = Figure::new("Robustness to noise (a = 128, s = 30)")
         .size(900, 620)
@@ -335,17 +332,13 @@ fn union_panel(panel: Panel, rows: &[Row], ns: &[u64], mc_rows: &[McRow], kind: 
                 .line_width(1),
             );
     }
-    panel.series(
-        Series::new(
-            "our simulation",
-            SeriesKind::Scatter,
-            mc_rows
-                .iter()
-                .filter(|r| r.kind == kind)
-                .map(|r| (r.pt.m.unwrap_or(0) as f64, r.p_mc))
-                .collect(),
-        )
-        .color(RED)
-        .marker_size(4),
-    )
+    panel.series(our_dots(
+        "our simulation",
+        mc_rows
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| (r.pt.m.unwrap_or(0) as f64, r.p_mc))
+            .collect(),
+        4,
+    ))
 }
