@@ -1,6 +1,7 @@
 //! `ganglion`: build, simulate and analyse neural circuits from a TOML spec.
 
 mod checkpoint;
+mod connectome;
 
 mod panic;
 mod run;
@@ -42,6 +43,9 @@ enum Command {
     Reservoir(study::ReservoirArgs),
     /// Train a circuit by gradient descent (surrogate-gradient BPTT) and write the trained spec.
     Train(train::TrainArgs),
+    /// C. elegans connectomes: `connectome stats FILE`, `connectome spec FILE --out worm.toml`.
+    #[command(subcommand)]
+    Connectome(connectome::ConnectomeCommand),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
         Command::Study(cmd) => study::study(cmd),
         Command::Reservoir(a) => study::reservoir(a),
         Command::Train(a) => train::train(a),
+        Command::Connectome(c) => connectome::connectome(c),
     };
     match result {
         Ok(code) => code,

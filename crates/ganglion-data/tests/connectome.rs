@@ -7,7 +7,9 @@ use ganglion_data::connectome::{CellClass, Connectome};
 use std::path::Path;
 
 fn fetched(file: &str) -> Option<Connectome> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/cect").join(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/cect")
+        .join(file);
     if !path.is_file() {
         eprintln!("skipped: data/cect/{file} not fetched (scripts/fetch-data.sh cect)");
         return None;
@@ -56,6 +58,9 @@ fn the_touch_circuit_is_where_the_literature_puts_it_if_present() {
     assert!(c.weight("chemical", "AVAL", "DA5").unwrap() > 0.0);
     let neurons = c.neurons_only(true);
     let s = neurons.stats();
-    assert_eq!(s.nodes, 302, "all 302 neurons are in Cook 2019's hermaphrodite");
+    assert_eq!(
+        s.nodes, 302,
+        "all 302 neurons are in Cook 2019's hermaphrodite"
+    );
     assert_eq!(s.neurons[&CellClass::Sensory], 83);
 }

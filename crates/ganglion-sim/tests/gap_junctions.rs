@@ -236,3 +236,42 @@ fn a_run_resumed_from_a_checkpoint_couples_as_if_uninterrupted() {
     assert_eq!(whole.spikes[0].times_ms, resumed.spikes[0].times_ms);
     assert_eq!(whole.states[0].values, resumed.states[0].values);
 }
+
+/// Two rate units (τ = 10 ms, dt = 0.5 ms) coupled by g: the coupling's difference mode
+/// moves by p − 2gG per step (p = e^(−dt/τ), G = 1 − p), so it grows once 2gG ≥ 1 + p.
+fn rate_pair(g: f64) -> Circuit {
+    let unit = |name: &str| Population::new(name, 1, "rate_linear").param("tau", "10 ms");
+    Circuit::new(Simulation::new("0.5 ms", "200 ms"))
+        .population(unit("a"))
+        .population(unit("b"))
+        .projection(Projection::new("a", "b", Connectivity::one_to_one()).gap_junction(g))
+        .input(Input::current("a", 1.0))
+        .monitor(Monitor::state("a", &["x"], &[0]))
+}
+
+#[test]
+fn validation_refuses_an_unstable_coupling_where_the_engine_would_diverge() {
+    let p = (-0.05f64).exp();
+    let bound = (1.0 + p) / (2.0 * (1.0 - p));
+    // Below the bound the engine settles where theory says; validation accepts it.
+    let below = run(&rate_pair(0.95 * bound), 1);
+    let g = 0.95 * bound;
+    let x = *below.states[0].values.last().unwrap() as f64;
+    assert!((x - (1.0 + g) / (1.0 + 2.0 * g)).abs() < 1e-3, "x_a = {x}");
+    // Above it validation names the neuron and the way out.
+    let e = problems(&rate_pair(1.05 * bound));
+    assert!(
+        e.contains("gap junctions onto neuron 0 of population \"a\" sum to"),
+        "{e}"
+    );
+    assert!(e.contains("reduce dt"), "{e}");
+    // And the engine, made to run it anyway, does diverge: the bound is where it says.
+    let mut r = validate_circuit(&rate_pair(0.95 * bound)).unwrap();
+    r.projections[0].weight = Distribution::Const(1.05 * bound);
+    let res = Network::build(&r).unwrap().run(None);
+    let grew = match res {
+        Err(_) => true,
+        Ok(res) => res.states[0].values.iter().any(|v| v.abs() > 1e3),
+    };
+    assert!(grew, "the coupling past the bound should grow");
+}

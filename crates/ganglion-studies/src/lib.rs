@@ -49,6 +49,7 @@ mod registry;
 pub mod report;
 mod stats;
 pub mod studies;
+pub mod worm;
 
 pub use error::StudyError;
 pub use framework::{

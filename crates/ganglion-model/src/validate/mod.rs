@@ -12,6 +12,7 @@
 //! `<label>: a, b, c` listing every candidate.
 
 mod files;
+mod gap_junction;
 mod input;
 mod memory;
 mod monitor;

@@ -1,7 +1,7 @@
 //! `[[projection]]`: connectivity, weights, delays (at least dt, at most the engine's
 //! longest), receptors and Dale's law; plasticity is in [`super::plasticity`].
 
-use super::{Ctx, Obj, files, fmt_ms, plasticity, population};
+use super::{Ctx, Obj, files, fmt_ms, gap_junction, plasticity, population};
 use crate::memory::{self, MAX_DELAY_STEPS};
 use crate::resolved::*;
 use crate::spec::{Projection, Sign, Value};
@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 /// What a connection rule sees of its projection.
-struct Env<'a> {
+pub(super) struct Env<'a> {
     pr: &'a Projection,
     o: &'a Obj,
     /// Source and target sizes.
@@ -20,7 +20,7 @@ struct Env<'a> {
     /// Source and target are the same population.
     self_proj: bool,
     /// The weight dimension of the target's synapses.
-    wdim: Dim,
+    pub(super) wdim: Dim,
 }
 
 type Connect = fn(&mut Ctx, &Env) -> Option<Rule>;
@@ -42,6 +42,7 @@ pub(super) fn resolve_all(
     pops: &[ResolvedPopulation],
 ) -> Vec<ResolvedProjection> {
     let mut out = vec![];
+    let mut objs = vec![];
     let mut names = HashSet::new();
     for (i, pr) in specs.iter().enumerate() {
         let name = pr.display_name();
@@ -61,11 +62,15 @@ pub(super) fn resolve_all(
             _ => None,
         };
         match resolved {
-            Some(p) => out.push(p),
+            Some(p) => {
+                out.push(p);
+                objs.push(o);
+            }
             // Its problems are reported: a monitor of it is not "not defined".
             None => ctx.mark_broken("projection", &name),
         }
     }
+    gap_junction::check_stability(ctx, &out, &objs, pops);
     out
 }
 
@@ -80,7 +85,7 @@ fn resolve(
 ) -> Option<ResolvedProjection> {
     let (sp, tp) = (&pops[s], &pops[t]);
     let kind = tp.model.synapse;
-    let electrical = synapse(ctx, pr, sp, tp, o)?;
+    let electrical = gap_junction::is_gap_junction(ctx, pr, sp, tp, o)?;
     if !electrical && !sp.model.spiking && tp.model.spiking {
         let msg = format!(
             "rate population \"{}\" cannot project onto spiking population \"{}\"",
@@ -126,7 +131,7 @@ fn resolve(
     }
     let (rule, weight, delay) = (rule?, weight?, delay?);
     if electrical {
-        return gap_junction(ctx, pr, o, &env, (rule, weight, delay), name, (s, t));
+        return gap_junction::resolve(ctx, pr, o, &env, (rule, weight, delay), name, (s, t));
     }
     // Receptor and Dale's law.
     let wbounds = match &rule {
@@ -166,144 +171,6 @@ fn resolve(
         multapses: pr.multapses,
         expected_synapses,
         electrical: false,
-    })
-}
-
-/// Whether the projection is a gap junction (`synapse = "gap_junction"`), checking that both
-/// populations' models take gap-junction currents and are of one kind (spiking or rate).
-fn synapse(
-    ctx: &mut Ctx,
-    pr: &Projection,
-    sp: &ResolvedPopulation,
-    tp: &ResolvedPopulation,
-    o: &Obj,
-) -> Option<bool> {
-    match pr.synapse.as_deref() {
-        None | Some("chemical") => return Some(false),
-        Some("gap_junction" | "electrical") => {}
-        Some(other) => {
-            let msg = format!("unknown synapse \"{other}\"");
-            let names = ["chemical", "gap_junction"].into_iter();
-            ctx.unknown(o, "synapse", msg, other, names, "synapses");
-            return None;
-        }
-    }
-    for p in [sp, tp] {
-        if !p.model.gap_junctions {
-            let msg = format!(
-                "model \"{}\" of population \"{}\" does not take gap-junction currents",
-                p.model.name, p.name
-            );
-            let able: Vec<&str> = crate::MODELS
-                .iter()
-                .filter(|m| m.gap_junctions)
-                .map(|m| m.name)
-                .collect();
-            ctx.report(
-                o,
-                "synapse",
-                msg,
-                format!("models that do: {}", able.join(", ")),
-            );
-            return None;
-        }
-    }
-    if sp.model.spiking != tp.model.spiking {
-        let msg = format!(
-            "a gap junction couples like with like: \"{}\" is {} and \"{}\" is {}",
-            sp.name,
-            kind_word(sp),
-            tp.name,
-            kind_word(tp)
-        );
-        let hint = "couple spiking populations with each other, rate populations with each other";
-        ctx.report(o, "synapse", msg, hint);
-        return None;
-    }
-    Some(true)
-}
-
-fn kind_word(p: &ResolvedPopulation) -> &'static str {
-    if p.model.spiking {
-        "spiking"
-    } else {
-        "a rate population"
-    }
-}
-
-/// The rest of a gap junction: no delay, receptor or plasticity; non-negative conductances.
-fn gap_junction(
-    ctx: &mut Ctx,
-    pr: &Projection,
-    o: &Obj,
-    env: &Env,
-    (rule, weight, delay): (Rule, Distribution, Distribution),
-    name: String,
-    (s, t): (usize, usize),
-) -> Option<ResolvedProjection> {
-    let before = ctx.problems.len();
-    let not_here = [
-        (
-            "delay",
-            pr.delay.is_some(),
-            "a gap junction acts within the step, without delay",
-        ),
-        (
-            "receptor",
-            pr.receptor.is_some(),
-            "a gap junction has no receptor: its current follows the potential difference",
-        ),
-        (
-            "plasticity",
-            pr.plasticity.is_some(),
-            "gap-junction conductances are not plastic",
-        ),
-    ];
-    for (key, set, why) in not_here {
-        if set {
-            let msg = format!("`{key}` does not apply to a gap junction");
-            ctx.report(o, key, msg, format!("{why}; remove `{key}`"));
-        }
-    }
-    if let Rule::EdgeList(e) = &rule
-        && e.delay.is_some()
-    {
-        let msg = "the edge list's delay column does not apply to a gap junction";
-        ctx.report(
-            o,
-            "connectivity",
-            msg,
-            "drop the delay column or use a chemical synapse",
-        );
-    }
-    let wbounds = match &rule {
-        Rule::EdgeList(e) if pr.weight.is_none() => e.weight.as_deref().map_or((0.0, 0.0), span),
-        _ => weight.bounds(),
-    };
-    if wbounds.0 < 0.0 {
-        let msg = format!(
-            "gap-junction conductance {} is negative",
-            show(wbounds.0, env.wdim)
-        );
-        ctx.report(o, "weight", msg, "a conductance is at least 0");
-    }
-    if ctx.problems.len() > before {
-        return None;
-    }
-    let expected_synapses = expected_synapses(&rule, env);
-    Some(ResolvedProjection {
-        plasticity: None,
-        name,
-        source: s,
-        target: t,
-        rule,
-        weight,
-        delay,
-        receptor: Receptor::Excitatory,
-        autapses: pr.autapses,
-        multapses: pr.multapses,
-        expected_synapses,
-        electrical: true,
     })
 }
 
@@ -433,7 +300,7 @@ fn all_to_all_count(env: &Env) -> usize {
 }
 
 /// The expected number of synapses (for the memory estimate).
-fn expected_synapses(rule: &Rule, env: &Env) -> f64 {
+pub(super) fn expected_synapses(rule: &Rule, env: &Env) -> f64 {
     let (ns, nt) = (env.ns as f64, env.nt as f64);
     match rule {
         Rule::AllToAll => all_to_all_count(env) as f64,
