@@ -39,6 +39,10 @@ pub enum ConnectomeCommand {
         /// Keep the pharyngeal neurons.
         #[arg(long)]
         pharynx: bool,
+        /// Neurons whose chemical synapses are inhibitory besides the 26 GABAergic ones
+        /// (comma-separated names, e.g. ALML,ALMR,AVM,PLML,PLMR,PVM).
+        #[arg(long, value_delimiter = ',')]
+        inhibitory: Vec<String>,
         /// Time step.
         #[arg(long, default_value = "0.1 ms")]
         dt: String,
@@ -63,16 +67,20 @@ pub fn connectome(cmd: ConnectomeCommand) -> Result<ExitCode> {
             chemical,
             gap,
             pharynx,
+            inhibitory,
             dt,
             duration,
             out,
             force,
         } => {
+            let mut all = WormOptions::gabaergic();
+            all.extend(inhibitory);
             let o = WormOptions {
                 model,
                 chemical,
                 gap,
                 pharynx,
+                inhibitory: all,
                 dt,
                 duration,
             };

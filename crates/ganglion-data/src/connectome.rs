@@ -51,6 +51,11 @@ pub fn is_pharyngeal(name: &str) -> bool {
     neuron(name).is_some_and(|n| n.2)
 }
 
+/// The names of the hermaphrodite's 302 neurons, sorted.
+pub fn neuron_names() -> impl Iterator<Item = &'static str> {
+    crate::celegans_cells::HERMAPHRODITE_NEURONS.iter().map(|n| n.0)
+}
+
 fn neuron(name: &str) -> Option<&'static (&'static str, CellClass, bool)> {
     let table = crate::celegans_cells::HERMAPHRODITE_NEURONS;
     table

@@ -38,6 +38,9 @@
 //! * [`studies::ca3_memory`] — Casanueva-Morato et al. (2023), sPyMem's
 //!   spiking CA3 content-addressable memory (learn, recall by cue or by
 //!   content fragment, forget by overwrite) on the engine with STDP.
+//! * [`studies::celegans_touch`] — Chalfie et al. (1985), the touch circuit of
+//!   C. elegans on the White 1986, Varshney 2011 and Cook 2019 connectomes
+//!   (gap junctions and signed chemical synapses; needs `data/cect`).
 //! * [`studies::pavlovian_attention`] — Qiao (2025), linear attention as a
 //!   Hebbian associative memory: trained linear-attention layers, their
 //!   average-case O(d_k) and worst-case O(√d_k) capacity, the delta

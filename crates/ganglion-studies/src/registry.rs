@@ -9,7 +9,7 @@ use ganglion_base::files::{FilesError, OutputDir, Replace};
 
 use crate::studies::{
     active_dendrites::ActiveDendrites, brunel_2000::Brunel2000, ca3_memory::Ca3Memory,
-    pavlovian_attention::PavlovianAttention,
+    celegans_touch::CelegansTouch, pavlovian_attention::PavlovianAttention,
 };
 use crate::{Mode, Study, StudyError, StudyInfo, StudyOutcome};
 
@@ -19,6 +19,7 @@ fn registry() -> Vec<&'static dyn Study> {
         &ActiveDendrites,
         &Brunel2000,
         &Ca3Memory,
+        &CelegansTouch,
         &PavlovianAttention,
     ]
 }

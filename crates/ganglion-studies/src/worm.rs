@@ -1,10 +1,11 @@
 //! A C. elegans connectome as a runnable circuit: one population of its neurons (in the
 //! connectome's order), its chemical synapses as one edge list (weight = synapse count ×
-//! `chemical`, negative from the 26 GABAergic neurons, positive from all others) and its gap
-//! junctions as another (`synapse = "gap_junction"`, conductance = junction count × `gap`,
-//! each pair once). Used by `ganglion connectome spec` and the `celegans-touch` study.
+//! `chemical`, negative from the neurons taken as inhibitory — by default the 26 GABAergic
+//! ones — positive from all others) and its gap junctions as another (`synapse =
+//! "gap_junction"`, conductance = junction count × `gap`, each pair once). Used by
+//! `ganglion connectome spec` and the `celegans-touch` study.
 
-use ganglion_data::connectome::{Connectome, GABAERGIC, class_of};
+use ganglion_data::connectome::{Connectome, GABAERGIC, class_of, neuron_names};
 use ganglion_model::{Circuit, Connectivity, Monitor, Population, Projection, Simulation};
 
 /// How to turn a connectome into a circuit.
@@ -18,6 +19,8 @@ pub struct WormOptions {
     pub gap: String,
     /// Keep the pharyngeal neurons (the pharynx connects to the rest only through RIP).
     pub pharynx: bool,
+    /// Neurons whose chemical synapses are inhibitory (negative weights).
+    pub inhibitory: Vec<String>,
     /// Time step and duration (`"0.1 ms"`, `"1000 ms"`).
     pub dt: String,
     /// Simulated time.
@@ -33,6 +36,13 @@ pub struct WormCircuit {
     pub neurons: Vec<String>,
     /// `(file name, CSV text)`: the chemical and electrical edge lists and the neuron table.
     pub files: Vec<(String, String)>,
+}
+
+impl WormOptions {
+    /// The GABAergic neurons, as [`WormOptions::inhibitory`]'s default.
+    pub fn gabaergic() -> Vec<String> {
+        GABAERGIC.iter().map(|s| s.to_string()).collect()
+    }
 }
 
 /// Population name of the worm's neurons.
@@ -56,6 +66,11 @@ pub fn circuit(
     o: &WormOptions,
     path: impl Fn(&str) -> String,
 ) -> Result<WormCircuit, String> {
+    if let Some(bad) = o.inhibitory.iter().find(|n| class_of(n).is_none()) {
+        let names: Vec<&str> = neuron_names().collect();
+        let hint = ganglion_base::names::did_you_mean(bad, &names, "neurons");
+        return Err(format!("\"{bad}\" is not a C. elegans neuron; {hint}"));
+    }
     let worm = conn.neurons_only(o.pharynx);
     let n = worm.nodes.len();
     if n == 0 {
@@ -74,17 +89,17 @@ pub fn circuit(
             &(0..n as u32).collect::<Vec<_>>(),
         ));
     let mut files = vec![];
-    let mut table = String::from("index,name,class,gabaergic\n");
+    let mut table = String::from("index,name,class,inhibitory\n");
     for (i, name) in worm.nodes.iter().enumerate() {
         let class = class_of(name).map_or("other".into(), |c| format!("{c:?}").to_lowercase());
-        let gaba = GABAERGIC.contains(&name.as_str());
-        table.push_str(&format!("{i},{name},{class},{gaba}\n"));
+        let inhibitory = o.inhibitory.contains(name);
+        table.push_str(&format!("{i},{name},{class},{inhibitory}\n"));
     }
     files.push(("neurons.csv".to_string(), table));
     if let Some(layer) = worm.layer("chemical") {
         let mut csv = String::from("source,target,weight\n");
         for (i, j, count) in worm.edges(layer) {
-            let sign = if GABAERGIC.contains(&worm.nodes[i].as_str()) {
+            let sign = if o.inhibitory.contains(&worm.nodes[i]) {
                 -1.0
             } else {
                 1.0
@@ -149,6 +164,7 @@ mod tests {
             chemical: "2 pA".into(),
             gap: "0.5 nS".into(),
             pharynx: false,
+            inhibitory: WormOptions::gabaergic(),
             dt: "0.1 ms".into(),
             duration: "10 ms".into(),
         };
@@ -176,10 +192,21 @@ mod tests {
             chemical: "two pA".into(),
             gap: "0.1".into(),
             pharynx: true,
+            inhibitory: vec![],
             dt: "0.1 ms".into(),
             duration: "10 ms".into(),
         };
         let e = circuit(&toy(), &o, |f| f.to_string()).unwrap_err();
         assert!(e.contains("\"two pA\" is not a number"), "{e}");
+        let o = WormOptions {
+            chemical: "0.1".into(),
+            inhibitory: vec!["ALMX".into()],
+            ..o
+        };
+        let e = circuit(&toy(), &o, |f| f.to_string()).unwrap_err();
+        assert!(
+            e.contains("\"ALMX\" is not a C. elegans neuron; did you mean \"ALML\"?"),
+            "{e}"
+        );
     }
 }
