@@ -39,7 +39,6 @@ import time
 T_SCRIPT = time.time()
 
 import argparse  # noqa: E402
-import json  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
 import sys  # noqa: E402
@@ -264,19 +263,12 @@ def main():
         shutil.rmtree(tmpdir, ignore_errors=True)
     t_end = time.time()
     t0 = args.t0 if args.t0 is not None else (netdefs.proc_start_time() or T_SCRIPT)
-    out = {
-        "system": "brian2", "version": b2.__version__, "mode": args.mode, "network": net,
-        "threads": args.threads, "seed": args.seed, "duration_ms": duration, "dt_ms": P["dt"],
-        "import_s": t_import1 - t_import0,
-        "build_s": build_s, "sim_s": sim_s, "total_s": t_end - t0,
-        "spikes": spikes, "rate_hz": spikes / N / (duration / 1000.0),
-        "neurons": N, "synapses": n_syn,
-        "populations": stats,
-        "peak_rss_mb": netdefs.peak_rss_mb(),
-        "rss_mb": {"before_create": rss_before, "after_connect": rss_built, "after_simulate": rss_after},
-        "brian2_timers": timers,
-    }
-    print(json.dumps(out), flush=True)
+    netdefs.print_result(
+        "brian2", b2.__version__, args.mode, net, args, duration, P["dt"],
+        {"import_s": t_import1 - t_import0, "build_s": build_s, "sim_s": sim_s, "total_s": t_end - t0},
+        (spikes, N, n_syn), stats, (rss_before, rss_built, rss_after),
+        brian2_timers=timers,
+    )
 
 
 if __name__ == "__main__":

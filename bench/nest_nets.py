@@ -26,7 +26,6 @@ import time
 T_SCRIPT = time.time()
 
 import argparse  # noqa: E402
-import json  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 
@@ -193,20 +192,16 @@ def main():
     sim_loop = float(ks.get("time_simulate", t_sim1 - t_build1))
     t_end = time.time()
     t0 = args.t0 if args.t0 is not None else (netdefs.proc_start_time() or T_SCRIPT)
-    out = {
-        "system": "nest", "version": nest.__version__, "mode": "nest", "network": net,
-        "threads": args.threads, "seed": args.seed, "duration_ms": duration, "dt_ms": P["dt"],
-        "import_s": t_import1 - t_import0,
-        "build_s": (t_build1 - t_build0) + (t_sim1 - t_build1) - sim_loop,
-        "sim_s": sim_loop, "sim_wall_s": t_sim1 - t_build1, "total_s": t_end - t0,
-        "spikes": spikes, "rate_hz": spikes / N / (duration / 1000.0),
-        "neurons": N, "synapses": n_syn,
-        "populations": stats,
-        "peak_rss_mb": netdefs.peak_rss_mb(),
-        "rss_mb": {"before_create": rss_before, "after_connect": rss_built, "after_simulate": rss_after},
-        "nest_kernel_s": kernel_times,
-    }
-    print(json.dumps(out), flush=True)
+    netdefs.print_result(
+        "nest", nest.__version__, "nest", net, args, duration, P["dt"],
+        {
+            "import_s": t_import1 - t_import0,
+            "build_s": (t_build1 - t_build0) + (t_sim1 - t_build1) - sim_loop,
+            "sim_s": sim_loop, "sim_wall_s": t_sim1 - t_build1, "total_s": t_end - t0,
+        },
+        (spikes, N, n_syn), stats, (rss_before, rss_built, rss_after),
+        nest_kernel_s=kernel_times,
+    )
 
 
 if __name__ == "__main__":

@@ -196,3 +196,24 @@ def current_rss_mb():
     except OSError:
         pass
     return None
+
+
+def print_result(system, version, mode, net, args, duration, dt, timings, counts, stats, rss, **extra):
+    """Print the one JSON line a bench script reports (the fields `run.py` reads).
+
+    `timings` holds import_s, build_s, sim_s and total_s (and any others); `counts` is
+    (spikes, neurons, synapses); `rss` the resident sizes at the three measuring points."""
+    import json
+    spikes, n, n_syn = counts
+    out = {
+        "system": system, "version": version, "mode": mode, "network": net,
+        "threads": args.threads, "seed": args.seed, "duration_ms": duration, "dt_ms": dt,
+        **timings,
+        "spikes": spikes, "rate_hz": spikes / n / (duration / 1000.0),
+        "neurons": n, "synapses": n_syn,
+        "populations": stats,
+        "peak_rss_mb": peak_rss_mb(),
+        "rss_mb": dict(zip(("before_create", "after_connect", "after_simulate"), rss)),
+        **extra,
+    }
+    print(json.dumps(out), flush=True)
