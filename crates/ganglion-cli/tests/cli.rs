@@ -196,6 +196,13 @@ population = "neurons"
     spec
 }
 
+/// A temporary folder holding only [`tiny_spec`], and the spec's path.
+fn tiny_project() -> (tempfile::TempDir, std::path::PathBuf) {
+    let root = tempfile::tempdir().unwrap();
+    let spec = tiny_spec(root.path());
+    (root, spec)
+}
+
 /// Every file under `dir` (relative path → contents), recursively.
 fn snapshot(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
     let mut out = std::collections::BTreeMap::new();
@@ -315,8 +322,7 @@ fn force_onto_the_spec_folder_or_its_ancestor_is_refused() {
 
 #[test]
 fn force_onto_a_folder_ganglion_did_not_write_is_refused() {
-    let root = tempfile::tempdir().unwrap();
-    let spec = tiny_spec(root.path());
+    let (root, spec) = tiny_project();
     let papers = root.path().join("papers");
     std::fs::create_dir(&papers).unwrap();
     std::fs::write(papers.join("thesis.tex"), "years of work").unwrap();
@@ -332,8 +338,7 @@ fn force_onto_a_folder_ganglion_did_not_write_is_refused() {
 
 #[test]
 fn an_existing_file_as_out_is_refused_before_simulating() {
-    let root = tempfile::tempdir().unwrap();
-    let spec = tiny_spec(root.path());
+    let (root, spec) = tiny_project();
     let file = root.path().join("results");
     std::fs::write(&file, "not a folder").unwrap();
     for force in [false, true] {
@@ -350,8 +355,7 @@ fn an_existing_file_as_out_is_refused_before_simulating() {
 
 #[test]
 fn an_out_below_a_regular_file_is_refused_and_leaves_nothing() {
-    let root = tempfile::tempdir().unwrap();
-    let spec = tiny_spec(root.path());
+    let (root, spec) = tiny_project();
     std::fs::write(root.path().join("blocker"), "a file").unwrap();
     let target = root.path().join("blocker/sub/run");
     let err = refused_untouched(
@@ -368,8 +372,7 @@ fn an_out_below_a_regular_file_is_refused_and_leaves_nothing() {
 
 #[test]
 fn a_second_run_into_existing_results_is_refused_and_they_stay_byte_identical() {
-    let root = tempfile::tempdir().unwrap();
-    let spec = tiny_spec(root.path());
+    let (root, spec) = tiny_project();
     let out = root.path().join("run");
     let first = run_into(&spec, &[], &out).output().unwrap();
     assert!(first.status.success(), "{}", stderr(&first));
@@ -392,8 +395,7 @@ fn a_second_run_into_existing_results_is_refused_and_they_stay_byte_identical() 
 
 #[test]
 fn force_replaces_earlier_results_and_leaves_no_siblings() {
-    let root = tempfile::tempdir().unwrap();
-    let spec = tiny_spec(root.path());
+    let (root, spec) = tiny_project();
     let out = root.path().join("run");
     let first = run_into(&spec, &["--seed", "1"], &out).output().unwrap();
     assert!(first.status.success(), "{}", stderr(&first));
