@@ -44,27 +44,38 @@ fn unknown_parameter_suggests_the_closest() {
 
 #[test]
 fn wrong_or_missing_units() {
-    let m = error_of(&GOOD.replace("tau_m = \"20 ms\"", "tau_m = \"20 mV\""));
-    assert_all(
-        &m,
-        &[
-            "bad.toml:11",
-            "tau_m \"20 mV\" is a voltage, but it must be a time",
-            "\"20 ms\"",
-        ],
-    );
-    let m = error_of(&GOOD.replace("tau_m = \"20 ms\"", "tau_m = 20.0"));
-    assert_all(&m, &["tau_m 20 has no unit, but it is a time"]);
-    let m = error_of(&GOOD.replace("tau_m = \"20 ms\"", "tau_m = \"20 fortnights\""));
-    assert_all(&m, &["unknown unit \"fortnights\""]);
-    let m = error_of(&GOOD.replace("weight = \"20 pA\"", "weight = \"20 nS\""));
-    assert_all(
-        &m,
-        &[
-            "bad.toml:23",
-            "weight \"20 nS\" is a conductance, but it must be a current",
-        ],
-    );
+    // (a line of GOOD, what replaces it, what the error says)
+    for (from, to, parts) in [
+        (
+            "tau_m = \"20 ms\"",
+            "tau_m = \"20 mV\"",
+            &[
+                "bad.toml:11",
+                "tau_m \"20 mV\" is a voltage, but it must be a time",
+                "\"20 ms\"",
+            ][..],
+        ),
+        (
+            "tau_m = \"20 ms\"",
+            "tau_m = 20.0",
+            &["tau_m 20 has no unit, but it is a time"],
+        ),
+        (
+            "tau_m = \"20 ms\"",
+            "tau_m = \"20 fortnights\"",
+            &["unknown unit \"fortnights\""],
+        ),
+        (
+            "weight = \"20 pA\"",
+            "weight = \"20 nS\"",
+            &[
+                "bad.toml:23",
+                "weight \"20 nS\" is a conductance, but it must be a current",
+            ],
+        ),
+    ] {
+        assert_all(&error_of(&GOOD.replace(from, to)), parts);
+    }
 }
 
 #[test]
@@ -207,25 +218,27 @@ fn all_problems_are_reported_at_once() {
 
 #[test]
 fn bad_inputs_and_monitors() {
-    let with = |extra: &str| error_of(&format!("{GOOD}\n{extra}"));
-    assert_all(
-        &with("[[input]]\nkind = \"poisson\"\ntarget = \"exc\"\nweight = \"1 pA\""),
-        &["a poisson input needs `rate`"],
-    );
-    assert_all(
-        &with("[[input]]\nkind = \"poison\"\ntarget = \"exc\""),
-        &["unknown input kind \"poison\"", "did you mean \"poisson\""],
-    );
-    assert_all(
-        &with(
-            "[[monitor]]\nkind = \"state\"\npopulation = \"exc\"\nvariables = [\"V\"]\nneurons = [0]",
+    // (a table added to GOOD, what the error says)
+    for (extra, parts) in [
+        (
+            "[[input]]\nkind = \"poisson\"\ntarget = \"exc\"\nweight = \"1 pA\"",
+            &["a poisson input needs `rate`"][..],
         ),
-        &["no state variable \"V\"", "V_m"],
-    );
-    assert_all(
-        &with("[[monitor]]\nkind = \"spikes\"\npopulation = \"exc\"\nneurons = [80]"),
-        &["neuron 80 does not exist (size 80)"],
-    );
+        (
+            "[[input]]\nkind = \"poison\"\ntarget = \"exc\"",
+            &["unknown input kind \"poison\"", "did you mean \"poisson\""],
+        ),
+        (
+            "[[monitor]]\nkind = \"state\"\npopulation = \"exc\"\nvariables = [\"V\"]\nneurons = [0]",
+            &["no state variable \"V\"", "V_m"],
+        ),
+        (
+            "[[monitor]]\nkind = \"spikes\"\npopulation = \"exc\"\nneurons = [80]",
+            &["neuron 80 does not exist (size 80)"],
+        ),
+    ] {
+        assert_all(&error_of(&format!("{GOOD}\n{extra}")), parts);
+    }
 }
 
 #[test]
