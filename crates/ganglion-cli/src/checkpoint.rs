@@ -26,7 +26,8 @@ pub struct Meta {
     pub ganglion_version: String,
     /// The spec file as given on the command line.
     pub spec: PathBuf,
-    /// FNV-1a hash of the spec's text: a resumed run must use the same spec.
+    /// FNV-1a hash of the spec's text and of every data file it names ([`spec_hash`]): a
+    /// resumed run must use the same spec and the same data.
     pub spec_hash: String,
     /// Master seed.
     pub seed: u64,
@@ -62,6 +63,46 @@ pub fn hash(bytes: &[u8]) -> String {
         h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
     }
     format!("{h:016x}")
+}
+
+/// The hash a checkpoint keeps of what was run: the spec's text, then each data file the spec
+/// names (every `file = "..."`, wherever it stands: edge lists, value lists, inputs,
+/// modulators), by name and contents, in the spec's order. A file that cannot be read counts
+/// by its name and the reason, so that validation, not the hash, reports it.
+pub fn spec_hash(spec: &Path, text: &[u8]) -> String {
+    let mut all = text.to_vec();
+    if let Ok((circuit, src)) = ganglion_model::load(spec) {
+        let mut files = vec![];
+        if let Ok(v) = serde_json::to_value(&circuit) {
+            collect_files(&v, &mut files);
+        }
+        for f in files {
+            all.extend_from_slice(b"\0file\0");
+            all.extend_from_slice(f.as_bytes());
+            all.push(0);
+            match std::fs::read(src.base_dir().join(&f)) {
+                Ok(bytes) => all.extend_from_slice(&bytes),
+                Err(e) => all.extend_from_slice(e.to_string().as_bytes()),
+            }
+        }
+    }
+    hash(&all)
+}
+
+/// Every string under a `"file"` key of `v`, in order.
+fn collect_files(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                match (k.as_str(), x) {
+                    ("file", serde_json::Value::String(f)) => out.push(f.clone()),
+                    _ => collect_files(x, out),
+                }
+            }
+        }
+        serde_json::Value::Array(xs) => xs.iter().for_each(|x| collect_files(x, out)),
+        _ => {}
+    }
 }
 
 /// Write `net`'s state with `meta` into `dir` (created if needed), atomically.
@@ -170,5 +211,31 @@ mod tests {
         );
         assert_eq!(hash(b""), "cbf29ce484222325");
         assert_ne!(hash(b"a"), hash(b"b"));
+    }
+
+    #[test]
+    fn the_spec_hash_covers_the_data_files_it_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = dir.path().join("s.toml");
+        let text = "[simulation]\ndt = \"0.1 ms\"\nduration = \"1 ms\"\n\n\
+            [[population]]\nname = \"a\"\nsize = 2\nmodel = \"iaf_psc_exp\"\n\n\
+            [[projection]]\nsource = \"a\"\ntarget = \"a\"\nweight = \"1 pA\"\n\
+            connectivity = { rule = \"edge_list\", file = \"e.csv\" }\n";
+        std::fs::write(&spec, text).unwrap();
+        std::fs::write(dir.path().join("e.csv"), "source,target\n0,1\n").unwrap();
+        let before = spec_hash(&spec, text.as_bytes());
+        assert_eq!(before, spec_hash(&spec, text.as_bytes()));
+        std::fs::write(dir.path().join("e.csv"), "source,target\n1,0\n").unwrap();
+        assert_ne!(
+            before,
+            spec_hash(&spec, text.as_bytes()),
+            "an edited edge list"
+        );
+        std::fs::remove_file(dir.path().join("e.csv")).unwrap();
+        assert_ne!(
+            before,
+            spec_hash(&spec, text.as_bytes()),
+            "a missing edge list"
+        );
     }
 }

@@ -159,7 +159,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
                 && m.is_file()
                 && m.len() <= 256 << 20 =>
         {
-            checkpoint::hash(
+            checkpoint::spec_hash(
+                &args.spec,
                 &std::fs::read(&args.spec)
                     .with_context(|| format!("cannot read {}", args.spec.display()))?,
             )
@@ -300,7 +301,7 @@ fn resume_meta(dir: &Path, args: &RunArgs, spec_hash: &str) -> Result<checkpoint
     let m = &c.meta;
     if m.spec_hash != spec_hash {
         anyhow::bail!(
-            "--resume {}: the checkpoint was written for {} with other contents than {} has now\n  hint: resume with the spec the run started with",
+            "--resume {}: the checkpoint was written for {} with other contents than {} and its data files have now\n  hint: resume with the spec and data the run started with",
             dir.display(),
             m.spec.display(),
             args.spec.display()

@@ -42,7 +42,8 @@ pub struct Source {
 }
 
 impl Source {
-    fn base_dir(&self) -> PathBuf {
+    /// The folder that relative data-file names in the spec are read from (the spec's own).
+    pub fn base_dir(&self) -> PathBuf {
         self.file
             .as_ref()
             .and_then(|f| f.parent().map(Path::to_path_buf))

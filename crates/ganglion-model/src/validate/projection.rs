@@ -392,10 +392,13 @@ fn delay_within_limit(ctx: &mut Ctx, o: &Obj, key: &str, what: &str, hi: f64) ->
     if !hi.is_finite() {
         let msg = format!(
             "{what} has no upper bound, but delays are at most {MAX_DELAY_STEPS} steps ({} at dt {})",
-            ms(longest),
-            ms(dt)
+            fmt_ms(longest),
+            fmt_ms(dt)
         );
-        let hint = format!("add max = \"{}\" to the delay distribution", ms(longest));
+        let hint = format!(
+            "add max = \"{}\" to the delay distribution",
+            fmt_ms(longest)
+        );
         ctx.report(o, key, msg, hint);
         return false;
     }
@@ -406,23 +409,19 @@ fn delay_within_limit(ctx: &mut Ctx, o: &Obj, key: &str, what: &str, hi: f64) ->
     let msg = format!(
         "{what} {} is {steps} steps of dt {}, more than the {MAX_DELAY_STEPS} steps delays can span",
         show(hi, Dim::Time),
-        ms(dt)
+        fmt_ms(dt)
     );
     let min_dt = ((hi / (max + 0.5)) * 1e6).ceil() / 1e6;
     let hint = format!(
         "use a delay of at most {} at this dt, or a dt of at least {}",
-        ms(longest),
-        ms(min_dt)
+        fmt_ms(longest),
+        fmt_ms(min_dt)
     );
     ctx.report(o, key, msg, hint);
     false
 }
 
 /// `x` ms, rounded to a millionth.
-fn ms(x: f64) -> String {
-    format!("{} ms", (x * 1e6).round() / 1e6)
-}
-
 /// The receptor of a projection or input: explicit, else from the source's sign, else from
 /// the weight's sign; checked against the weights' signs for the target's synapse kind.
 #[allow(clippy::too_many_arguments)]
