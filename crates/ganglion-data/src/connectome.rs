@@ -53,7 +53,9 @@ pub fn is_pharyngeal(name: &str) -> bool {
 
 /// The names of the hermaphrodite's 302 neurons, sorted.
 pub fn neuron_names() -> impl Iterator<Item = &'static str> {
-    crate::celegans_cells::HERMAPHRODITE_NEURONS.iter().map(|n| n.0)
+    crate::celegans_cells::HERMAPHRODITE_NEURONS
+        .iter()
+        .map(|n| n.0)
 }
 
 fn neuron(name: &str) -> Option<&'static (&'static str, CellClass, bool)> {
