@@ -167,6 +167,7 @@ fn listing() {
             "active-dendrites",
             "brunel-2000",
             "ca3-memory",
+            "celegans-touch",
             "pavlovian-attention"
         ]
     );
