@@ -263,15 +263,9 @@ pub fn measure(times: &[f64], senders: &[u32], n: usize, t0: f64, t1: f64) -> Ru
     let (cv_isi, cv_neurons) = mean_cv(&per_neuron);
     let synchrony = synchrony(&counts);
     let spectrum = spectrum(&counts, BIN_MS);
-    let f_peak_hz = spectrum
-        .iter()
-        .fold((f64::NAN, f64::NEG_INFINITY), |(fb, pb), &(f, p)| {
-            if p > pb { (f, p) } else { (fb, pb) }
-        })
-        .0;
-    let norm = spectrum.iter().map(|p| p.1).fold(0.0, f64::max);
     // A flat (e.g. silent) activity has no peak.
-    let f_peak_hz = if norm > 0.0 { f_peak_hz } else { f64::NAN };
+    let f_peak_hz = ganglion_analysis::spectrum::peak(&spectrum).map_or(f64::NAN, |p| p.0);
+    let norm = spectrum.iter().map(|p| p.1).fold(0.0, f64::max);
     let spectrum = spectrum
         .into_iter()
         .map(|(f, p)| (f, if norm > 0.0 { p / norm } else { 0.0 }))
@@ -306,62 +300,16 @@ pub fn mean_cv(per_neuron: &[Vec<f64>]) -> (f64, usize) {
     (cv.unwrap_or(f64::NAN), k)
 }
 
-/// Synchrony of the population activity: the standard deviation of the
-/// population spike count per bin in excess of the Poisson expectation for
-/// independent neurons, relative to its mean,
-/// `sqrt(max(Var c − E c, 0)) / E c`.
-///
-/// It is the relative modulation depth of the population rate with the
-/// finite-size shot noise removed, so it does not grow with the number of
-/// neurons recorded: 0 for independent Poisson neurons, ≈ 0.71 for a
-/// sinusoidally modulated rate `ν(1 + sin ωt)`, > 1 for volleys.
-pub fn synchrony(counts: &[f64]) -> f64 {
-    if counts.is_empty() {
-        return f64::NAN;
-    }
-    let n = counts.len() as f64;
-    let m = counts.iter().sum::<f64>() / n;
-    if m <= 0.0 {
-        return 0.0;
-    }
-    let v = counts.iter().map(|c| (c - m) * (c - m)).sum::<f64>() / n;
-    (v - m).max(0.0).sqrt() / m
-}
+/// Synchrony of the population activity (see
+/// [`ganglion_analysis::spikes::synchrony`]): the standard deviation of the
+/// population spike count per bin in excess of the Poisson expectation,
+/// relative to its mean.
+pub use ganglion_analysis::spikes::synchrony;
 
 /// Hann-windowed periodogram of the mean-removed series `x` (sampled every
 /// `bin_ms`) at 1 Hz steps from [`F_MIN_HZ`] to just below Nyquist.
 pub fn spectrum(x: &[f64], bin_ms: f64) -> Vec<(f64, f64)> {
-    let n = x.len();
-    if n < 4 {
-        return Vec::new();
-    }
-    let mean = x.iter().sum::<f64>() / n as f64;
-    let w: Vec<f64> = (0..n)
-        .map(|k| {
-            let h = 0.5 - 0.5 * (std::f64::consts::TAU * k as f64 / (n - 1) as f64).cos();
-            h * (x[k] - mean)
-        })
-        .collect();
-    let dt_s = bin_ms / 1000.0;
-    let nyquist = 0.5 / dt_s;
-    let mut out = Vec::new();
-    let mut f = F_MIN_HZ;
-    while f < nyquist - 0.5 {
-        // Goertzel-style rotation: one complex multiply per sample.
-        let (s, c) = (std::f64::consts::TAU * f * dt_s).sin_cos();
-        let (mut re, mut im) = (0.0, 0.0);
-        let (mut cr, mut ci) = (1.0f64, 0.0f64);
-        for &v in &w {
-            re += v * cr;
-            im -= v * ci;
-            let nr = cr * c - ci * s;
-            ci = cr * s + ci * c;
-            cr = nr;
-        }
-        out.push((f, re * re + im * im));
-        f += 1.0;
-    }
-    out
+    ganglion_analysis::spectrum::periodogram(x, bin_ms, F_MIN_HZ, 1.0)
 }
 
 /// `exp(u²) (1 + erf u)`, the integrand of the Siegert formula.
