@@ -41,6 +41,9 @@
 //! * [`studies::celegans_touch`] — Chalfie et al. (1985), the touch circuit of
 //!   C. elegans on the White 1986, Varshney 2011 and Cook 2019 connectomes
 //!   (gap junctions and signed chemical synapses; needs `data/cect`).
+//! * [`studies::nested_oscillations`] — theta–gamma nesting in a spiking E/I
+//!   (PING) network, phase–amplitude coupling measured as Tort et al. (2010)
+//!   do, against surrogates and a constant-drive control.
 //! * [`studies::pavlovian_attention`] — Qiao (2025), linear attention as a
 //!   Hebbian associative memory: trained linear-attention layers, their
 //!   average-case O(d_k) and worst-case O(√d_k) capacity, the delta

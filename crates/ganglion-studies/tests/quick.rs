@@ -159,6 +159,26 @@ fn force_replaces_only_a_study_folder() {
 }
 
 #[test]
+fn nested_oscillations_quick() {
+    let (outcome, metrics) = run_quick("nested-oscillations", &["spectra", "amplitude_by_phase"]);
+    let runs = metrics["tables"]["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 2);
+    // The same mean drive gives the same rates: only its time course differs.
+    let rate = |k: usize| runs[k]["rate_e_hz"].as_f64().unwrap();
+    assert!(
+        (rate(0) - rate(1)).abs() < 0.1 * rate(0),
+        "{} vs {}",
+        rate(0),
+        rate(1)
+    );
+    assert_eq!(
+        runs[1]["amplitude_by_phase"].as_array().map(Vec::len),
+        Some(18)
+    );
+    assert!(check(&outcome, "theta_pac_surrogate_z").value >= 3.0);
+}
+
+#[test]
 fn listing() {
     let names: Vec<_> = list().iter().map(|i| i.name).collect();
     assert_eq!(
@@ -168,6 +188,7 @@ fn listing() {
             "brunel-2000",
             "ca3-memory",
             "celegans-touch",
+            "nested-oscillations",
             "pavlovian-attention"
         ]
     );

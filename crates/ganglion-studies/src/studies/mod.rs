@@ -4,4 +4,5 @@ pub mod active_dendrites;
 pub mod brunel_2000;
 pub mod ca3_memory;
 pub mod celegans_touch;
+pub mod nested_oscillations;
 pub mod pavlovian_attention;
