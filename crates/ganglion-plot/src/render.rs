@@ -238,6 +238,16 @@ fn axis_range(fixed: Option<(f64, f64)>, scale: Scale, values: &[f64]) -> (f64, 
     }
 }
 
+/// `v`, or 0 where it is 0 but for rounding: tick positions are sums of float steps, so a
+/// tick meant to be 0 can arrive as -2.2e-16 and would be labelled so.
+fn snap_zero(v: f64, axis: &std::ops::Range<f64>) -> f64 {
+    if v.abs() < 1e-9 * (axis.end - axis.start).abs() {
+        0.0
+    } else {
+        v
+    }
+}
+
 /// Tick label text: whole decades as `1e-12` on log axes (where `v` is the
 /// exponent), compact decimals or scientific notation on linear ones.
 fn tick_label(v: f64, scale: Scale) -> String {
@@ -344,14 +354,15 @@ fn draw_panel_in<DB: DrawingBackend>(
     if let Some(t) = &panel.title {
         builder.caption(t, ("sans-serif", 17));
     }
+    let (xr, yr) = (x.clone(), y.clone());
     let mut chart = builder.build_cartesian_2d(x, y).map_err(err)?;
     // Fewer ticks on short panels so labels do not collide.
     let (w_px, h_px) = chart.plotting_area().dim_in_pixel();
     let y_ticks = (h_px / 45).clamp(2, 12) as usize;
     let x_ticks = (w_px / 80).clamp(2, 12) as usize;
     let (xs, ys) = (panel.x.scale, panel.y.scale);
-    let x_fmt = move |v: &f64| tick_label(*v, xs);
-    let y_fmt = move |v: &f64| tick_label(*v, ys);
+    let x_fmt = move |v: &f64| tick_label(snap_zero(*v, &xr), xs);
+    let y_fmt = move |v: &f64| tick_label(snap_zero(*v, &yr), ys);
     chart
         .configure_mesh()
         .x_desc(panel.x.label.as_str())
@@ -449,6 +460,11 @@ mod tests {
         assert_eq!(tick_label(0.25, Scale::Linear), "0.25");
         assert_eq!(tick_label(2000.0, Scale::Linear), "2000");
         assert_eq!(tick_label(2.5e-5, Scale::Linear), "2.5e-5");
+        assert_eq!(
+            tick_label(snap_zero(-2.2e-16, &(-1.1..1.1)), Scale::Linear),
+            "0"
+        );
+        assert_eq!(snap_zero(2.5e-5, &(0.0..1e-4)), 2.5e-5);
     }
 
     #[test]
