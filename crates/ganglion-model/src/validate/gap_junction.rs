@@ -2,7 +2,7 @@
 //! junction cannot have (delay, receptor, plasticity, negative conductances), and whether the
 //! explicit coupling the engine uses is stable at this dt.
 
-use super::projection::{Env, expected_synapses};
+use super::projection::Env;
 use super::{Ctx, Obj};
 use crate::resolved::*;
 use crate::spec::Projection;
@@ -70,16 +70,16 @@ fn kind_word(p: &ResolvedPopulation) -> &'static str {
     }
 }
 
-/// The rest of a gap junction: no delay, receptor or plasticity; non-negative conductances.
-pub(super) fn resolve(
+/// The rest of a gap junction: no delay, receptor or plasticity; non-negative conductances
+/// (`wbounds`, the weights' range). `None` after reporting what is wrong.
+pub(super) fn check(
     ctx: &mut Ctx,
     pr: &Projection,
     o: &Obj,
     env: &Env,
-    (rule, weight, delay): (Rule, Distribution, Distribution),
-    name: String,
-    (s, t): (usize, usize),
-) -> Option<ResolvedProjection> {
+    rule: &Rule,
+    wbounds: (f64, f64),
+) -> Option<()> {
     let before = ctx.problems.len();
     let not_here = [
         (
@@ -104,7 +104,7 @@ pub(super) fn resolve(
             ctx.report(o, key, msg, format!("{why}; remove `{key}`"));
         }
     }
-    if let Rule::EdgeList(e) = &rule
+    if let Rule::EdgeList(e) = rule
         && e.delay.is_some()
     {
         let msg = "the edge list's delay column does not apply to a gap junction";
@@ -115,10 +115,6 @@ pub(super) fn resolve(
             "drop the delay column or use a chemical synapse",
         );
     }
-    let wbounds = match &rule {
-        Rule::EdgeList(e) if pr.weight.is_none() => e.weight.as_deref().map_or((0.0, 0.0), span),
-        _ => weight.bounds(),
-    };
     if wbounds.0 < 0.0 {
         let msg = format!(
             "gap-junction conductance {} is negative",
@@ -126,24 +122,7 @@ pub(super) fn resolve(
         );
         ctx.report(o, "weight", msg, "a conductance is at least 0");
     }
-    if ctx.problems.len() > before {
-        return None;
-    }
-    let expected_synapses = expected_synapses(&rule, env);
-    Some(ResolvedProjection {
-        plasticity: None,
-        name,
-        source: s,
-        target: t,
-        rule,
-        weight,
-        delay,
-        receptor: Receptor::Excitatory,
-        autapses: pr.autapses,
-        multapses: pr.multapses,
-        expected_synapses,
-        electrical: true,
-    })
+    (ctx.problems.len() == before).then_some(())
 }
 
 /// The engine couples explicitly (each step uses the previous step's potentials), which is

@@ -130,32 +130,35 @@ fn resolve(
         edge_list_delays(ctx, ds, o);
     }
     let (rule, weight, delay) = (rule?, weight?, delay?);
-    if electrical {
-        return gap_junction::resolve(ctx, pr, o, &env, (rule, weight, delay), name, (s, t));
-    }
-    // Receptor and Dale's law.
     let wbounds = match &rule {
         Rule::EdgeList(e) if pr.weight.is_none() => e.weight.as_deref().map_or((0.0, 0.0), span),
         _ => weight.bounds(),
     };
-    let receptor = receptor(
-        ctx,
-        pr.receptor.as_deref(),
-        sp.sign,
-        wbounds,
-        weight.mean(),
-        kind,
-        o,
-    )?;
-    check_dale(ctx, sp, kind, receptor, wbounds, o);
-    let plasticity = match &pr.plasticity {
-        None => None,
-        Some(_) if !sp.model.spiking || !tp.model.spiking => {
-            let msg = "plasticity needs spiking source and target populations";
-            ctx.report(o, "plasticity", msg, "rate rules live in ganglion-learn");
-            return None;
-        }
-        Some(pl) => Some(plasticity::resolve(ctx, pl, env.wdim, o, pops)?),
+    let (receptor, plasticity) = if electrical {
+        gap_junction::check(ctx, pr, o, &env, &rule, wbounds)?;
+        (Receptor::Excitatory, None)
+    } else {
+        // Receptor and Dale's law.
+        let r = receptor(
+            ctx,
+            pr.receptor.as_deref(),
+            sp.sign,
+            wbounds,
+            weight.mean(),
+            kind,
+            o,
+        )?;
+        check_dale(ctx, sp, kind, r, wbounds, o);
+        let plasticity = match &pr.plasticity {
+            None => None,
+            Some(_) if !sp.model.spiking || !tp.model.spiking => {
+                let msg = "plasticity needs spiking source and target populations";
+                ctx.report(o, "plasticity", msg, "rate rules live in ganglion-learn");
+                return None;
+            }
+            Some(pl) => Some(plasticity::resolve(ctx, pl, env.wdim, o, pops)?),
+        };
+        (r, plasticity)
     };
     let expected_synapses = expected_synapses(&rule, &env);
     Some(ResolvedProjection {
@@ -170,7 +173,7 @@ fn resolve(
         autapses: pr.autapses,
         multapses: pr.multapses,
         expected_synapses,
-        electrical: false,
+        electrical,
     })
 }
 
@@ -300,7 +303,7 @@ fn all_to_all_count(env: &Env) -> usize {
 }
 
 /// The expected number of synapses (for the memory estimate).
-pub(super) fn expected_synapses(rule: &Rule, env: &Env) -> f64 {
+fn expected_synapses(rule: &Rule, env: &Env) -> f64 {
     let (ns, nt) = (env.ns as f64, env.nt as f64);
     match rule {
         Rule::AllToAll => all_to_all_count(env) as f64,
