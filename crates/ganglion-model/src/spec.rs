@@ -45,31 +45,22 @@ impl std::fmt::Display for Scalar {
 #[serde(deny_unknown_fields)]
 pub struct DistSpec {
     /// `uniform`, `normal` or `lognormal`; omit when `file` is given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dist: Option<String>,
     /// Lower bound of `uniform`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub low: Option<Scalar>,
     /// Upper bound of `uniform`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub high: Option<Scalar>,
     /// Mean of `normal` or `lognormal`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mean: Option<Scalar>,
     /// Standard deviation of `normal` or `lognormal`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub std: Option<Scalar>,
     /// Lower clip of `normal` (values below are redrawn).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<Scalar>,
     /// Upper clip of `normal` (values above are redrawn).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<Scalar>,
     /// A `.npy` file with one value per element, relative to the spec file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
     /// Unit of the values in `file` (e.g. `"mV"`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
 
@@ -139,7 +130,6 @@ pub struct Simulation {
     pub threads: usize,
     /// Refuse to build when the estimated memory exceeds this (default: the machine's
     /// available memory), e.g. `"8 GiB"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_limit: Option<Scalar>,
 }
 
@@ -184,7 +174,6 @@ pub struct Population {
     /// Neuron model name (see [`crate::models::MODELS`]).
     pub model: String,
     /// Optional Dale's-law sign.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign: Option<Sign>,
     /// Model parameters; omitted ones take the model's default.
     #[serde(default)]
@@ -193,7 +182,6 @@ pub struct Population {
     #[serde(default)]
     pub init: BTreeMap<String, Value>,
     /// Optional intrinsic plasticity: each neuron's threshold adapts toward a target rate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub homeostasis: Option<Homeostasis>,
 }
 
@@ -209,10 +197,8 @@ pub struct Homeostasis {
     /// Target rate per neuron.
     pub target: Value,
     /// Rate-estimate time constant (default 1 s).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau: Option<Scalar>,
     /// Threshold change per Hz of error per second (default 0.1 mV).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eta: Option<Scalar>,
 }
 
@@ -258,19 +244,14 @@ pub struct Connectivity {
     /// The connection rule.
     pub rule: String,
     /// Connection probability for `fixed_probability`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p: Option<f64>,
     /// In- or out-degree for `fixed_indegree` / `fixed_outdegree`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub k: Option<u64>,
     /// Edge-list file for `edge_list`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
     /// Unit of the edge list's weight column.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight_unit: Option<String>,
     /// Unit of the edge list's delay column.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_unit: Option<String>,
 }
 
@@ -328,7 +309,6 @@ impl Connectivity {
 #[serde(deny_unknown_fields)]
 pub struct Projection {
     /// Optional name (default `"source→target"`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Source population.
     pub source: String,
@@ -340,18 +320,14 @@ pub struct Projection {
     /// `electrical`): a symmetric electrical synapse, I = g·(V_j − V_i) into both neurons of
     /// every generated pair, with no delay, receptor or plasticity; `weight` is the
     /// conductance g (nS; dimensionless for rate units, which couple their activations).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synapse: Option<String>,
     /// Synaptic weight: pA (current models), nS (conductance models and gap junctions), mV
     /// (delta, Izhikevich), dimensionless (rate units). Ignored for edge lists that carry
     /// weights.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<Value>,
     /// Transmission delay (default: one time step).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay: Option<Value>,
     /// `excitatory` or `inhibitory` (default: from the source's sign, else the weight's sign).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receptor: Option<String>,
     /// Allow a neuron to connect to itself when source == target (default false).
     #[serde(default)]
@@ -360,7 +336,6 @@ pub struct Projection {
     #[serde(default)]
     pub multapses: bool,
     /// Optional synaptic plasticity of this projection's weights.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plasticity: Option<Plasticity>,
 }
 
@@ -376,19 +351,14 @@ pub use crate::validate::plasticity::Plasticity;
 #[serde(deny_unknown_fields)]
 pub struct Modulator {
     /// `.npy` file with one value per sample.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
     /// Sample interval of `file` (default dt).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<Scalar>,
     /// A population whose activity is the signal.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub population: Option<String>,
     /// Filter time constant of the population rate (default 50 ms).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau: Option<Scalar>,
     /// Subtracted from the population rate [Hz] (a baseline), default 0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<f64>,
 }
 
@@ -452,50 +422,36 @@ impl Projection {
 #[serde(deny_unknown_fields)]
 pub struct Input {
     /// Optional name (default `"<kind>→<target>"`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The kind of input (see above).
     pub kind: String,
     /// Target population.
     pub target: String,
     /// Subset of target neurons (default: all).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub neurons: Option<Vec<u32>>,
     /// Poisson rate per neuron.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate: Option<Value>,
     /// Spike weight (units as for projections).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<Value>,
     /// Spike delay (default one step).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay: Option<Scalar>,
     /// Receptor for spikes (default by the weight's sign).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receptor: Option<String>,
     /// Current amplitude (value or per-neuron distribution).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amplitude: Option<Value>,
     /// Start of a current (default 0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<Scalar>,
     /// End of a current (default: end of the run).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<Scalar>,
     /// Spike times (`spike_times`) or switch times (`step_current`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub times: Option<Vec<Scalar>>,
     /// Amplitudes of a `step_current`, one per switch time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amplitudes: Option<Vec<Scalar>>,
     /// A `.npy` file (`timeseries`, `spike_times`), relative to the spec.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
     /// Unit of a `timeseries` file's values.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// Sample interval of a `timeseries` (default: dt).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<Scalar>,
 }
 
@@ -559,22 +515,16 @@ pub struct Monitor {
     #[serde(default)]
     pub population: String,
     /// The recorded projection (`weights` only): its `name` or `"source→target"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub projection: Option<String>,
     /// Recorded neurons (default: all for spikes; required for state unless `count`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub neurons: Option<Vec<u32>>,
     /// Record the first `count` neurons.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
     /// State variables (for `state`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variables: Option<Vec<String>>,
     /// Sampling interval for `state` (default: dt).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub every: Option<Scalar>,
     /// Bin width for `rate` (default 1 ms).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bin: Option<Scalar>,
 }
 

@@ -41,80 +41,61 @@ pub struct Plasticity {
     /// each rule takes (a field of another rule is a validation problem).
     pub rule: String,
     /// Largest weight magnitude (weight units). Required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub w_max: Option<Scalar>,
     /// Smallest weight magnitude (default 0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub w_min: Option<Scalar>,
     /// Potentiation trace time constant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau_plus: Option<Scalar>,
     /// Depression trace time constant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau_minus: Option<Scalar>,
     /// Potentiation amplitude (fraction of w_max).
-    #[serde(default, rename = "A_plus", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "A_plus")]
     pub a_plus: Option<f64>,
     /// Depression amplitude (fraction of w_max).
-    #[serde(default, rename = "A_minus", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "A_minus")]
     pub a_minus: Option<f64>,
     /// `additive` or `multiplicative`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
     /// `all_to_all` or `nearest`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pairing: Option<String>,
     /// Triplet: slow presynaptic trace time constant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau_x: Option<Scalar>,
     /// Triplet: slow postsynaptic trace time constant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau_y: Option<Scalar>,
     /// Triplet amplitudes.
-    #[serde(default, rename = "A2_plus", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "A2_plus")]
     pub a2_plus: Option<f64>,
     /// Triplet amplitudes.
-    #[serde(default, rename = "A3_plus", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "A3_plus")]
     pub a3_plus: Option<f64>,
     /// Triplet amplitudes.
-    #[serde(default, rename = "A2_minus", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "A2_minus")]
     pub a2_minus: Option<f64>,
     /// Triplet amplitudes.
-    #[serde(default, rename = "A3_minus", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "A3_minus")]
     pub a3_minus: Option<f64>,
     /// Vogels: learning rate (weight units).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eta: Option<Scalar>,
     /// Vogels: target rate of the postsynaptic population.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rho0: Option<Scalar>,
     /// Vogels: trace time constant (default 20 ms).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau: Option<Scalar>,
     /// Three-factor: eligibility trace time constant (default 200 ms).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau_e: Option<Scalar>,
     /// Three-factor: learning rate in 1/s per unit of modulator × gate (dimensionless; the
     /// weight moves by rate·w_max·M·G·e·dt).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate: Option<f64>,
     /// Power-law STDP: learning rate λ.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lambda: Option<f64>,
     /// Power-law STDP: depression/facilitation ratio α.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alpha: Option<f64>,
     /// Power-law STDP: weight-dependence exponent μ of facilitation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mu: Option<f64>,
     /// Scaling: time between scalings (default 10 ms).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<Scalar>,
     /// Three-factor: the modulator M(t) (reward or error).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modulator: Option<Modulator>,
     /// Three-factor: an optional gating (attention) factor G(t), default 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gate: Option<Modulator>,
 }
 
@@ -686,5 +667,20 @@ mod tests {
             PlasticityRule::find("stdp_pl_synapse_hom").map(|r| r.name),
             Some("power_law")
         );
+    }
+
+    #[test]
+    fn unset_fields_are_left_out_of_toml_and_read_back_as_unset() {
+        let p = Plasticity {
+            rule: "stdp".into(),
+            w_max: Some("5 pA".into()),
+            a_plus: Some(0.02),
+            ..Default::default()
+        };
+        let text = toml::to_string(&p).unwrap();
+        assert_eq!(text, "rule = \"stdp\"\nw_max = \"5 pA\"\nA_plus = 0.02\n");
+        assert_eq!(toml::from_str::<Plasticity>(&text).unwrap(), p);
+        let e = toml::from_str::<Plasticity>("w_max = \"5 pA\"").unwrap_err();
+        assert!(e.to_string().contains("missing field `rule`"), "{e}");
     }
 }
