@@ -270,6 +270,23 @@ macro_rules! lif_params {
                 $($rest)*
             }
         }
+        impl $name {
+            /// The derived constants every LIF model shares, at step `h` [ms], in this
+            /// order (see [`crate::refractory::LIF_CONSTANTS`]): the voltage a constant
+            /// current moves V by over one step [mV/pA] (τm/C_m·(1 − e^(−h/τm))), E_L,
+            /// V_th − E_L, V_reset − E_L, I_e, and t_ref in steps.
+            pub fn lif_constants(&self, h: f64) -> [f64; $crate::refractory::LIF_CONSTANTS] {
+                let p = (-h / self.tau_m).exp();
+                [
+                    self.tau_m / self.c_m * (1.0 - p),
+                    self.e_l,
+                    self.v_th - self.e_l,
+                    self.v_reset - self.e_l,
+                    self.i_e,
+                    $crate::refractory::ref_steps(self.t_ref, h),
+                ]
+            }
+        }
     };
 }
 

@@ -11,7 +11,7 @@ use crate::kernel::{
     Derived, Lane, NeuronGroup, PopValues, StepIo, first_non_finite, init_col, with_lanes,
 };
 use crate::propagators::{propagator_31, propagator_32};
-use crate::refractory::{Refractory, lif_group_methods, ref_steps, refractory_at};
+use crate::refractory::{Refractory, concat, lif_group_methods, refractory_at};
 use crate::simd::multiversion;
 use crate::{ModelInfo, SynapseKind};
 
@@ -54,23 +54,23 @@ const A_P11I: usize = 5;
 const A_P21I: usize = 6;
 const A_P31I: usize = 7;
 const A_P32I: usize = 8;
-const A_P30: usize = 9;
-const A_EL: usize = 10;
-const A_VTH: usize = 11;
-const A_VRESET: usize = 12;
-const A_IE: usize = 13;
-const A_REF: usize = 14;
-const A_EPSCE: usize = 15;
-const A_EPSCI: usize = 16;
+const A_EPSCE: usize = 9;
+const A_EPSCI: usize = 10;
+// Then `lif_constants`.
+const A_P30: usize = 11;
+const A_EL: usize = 12;
+const A_VTH: usize = 13;
+const A_VRESET: usize = 14;
+const A_IE: usize = 15;
+const A_REF: usize = 16;
 
 impl PscAlpha {
     /// Neurons `lo..lo+n` with step `h` [ms].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> PscAlpha {
         let k = Derived::build(&vals.params, lo, n, |p| {
             let q = Params::from_values(p);
-            let p33 = (-h / q.tau_m).exp();
-            [
-                p33,
+            let head = [
+                (-h / q.tau_m).exp(),
                 (-h / q.tau_syn_ex).exp(),
                 h * (-h / q.tau_syn_ex).exp(),
                 propagator_31(q.tau_syn_ex, q.tau_m, q.c_m, h),
@@ -79,15 +79,10 @@ impl PscAlpha {
                 h * (-h / q.tau_syn_in).exp(),
                 propagator_31(q.tau_syn_in, q.tau_m, q.c_m, h),
                 propagator_32(q.tau_syn_in, q.tau_m, q.c_m, h),
-                q.tau_m / q.c_m * (1.0 - p33),
-                q.e_l,
-                q.v_th - q.e_l,
-                q.v_reset - q.e_l,
-                q.i_e,
-                ref_steps(q.t_ref, h),
                 std::f64::consts::E / q.tau_syn_ex,
                 std::f64::consts::E / q.tau_syn_in,
-            ]
+            ];
+            concat(head, q.lif_constants(h))
         });
         let el = &vals.params[crate::index_of(Params::INFO, "E_L")];
         PscAlpha {

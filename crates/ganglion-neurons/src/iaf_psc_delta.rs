@@ -9,7 +9,7 @@
 use crate::kernel::{
     Derived, Lane, NeuronGroup, PopValues, StepIo, first_non_finite, init_col, with_lanes,
 };
-use crate::refractory::{Refractory, lif_group_methods, ref_steps, refractory_at};
+use crate::refractory::{Refractory, concat, lif_group_methods, refractory_at};
 use crate::simd::multiversion;
 use crate::{ModelInfo, SynapseKind};
 
@@ -55,16 +55,7 @@ impl PscDelta {
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> PscDelta {
         let k = Derived::build(&vals.params, lo, n, |p| {
             let q = Params::from_values(p);
-            let p33 = (-h / q.tau_m).exp();
-            [
-                p33,
-                q.tau_m / q.c_m * (1.0 - p33),
-                q.e_l,
-                q.v_th - q.e_l,
-                q.v_reset - q.e_l,
-                q.i_e,
-                ref_steps(q.t_ref, h),
-            ]
+            concat([(-h / q.tau_m).exp()], q.lif_constants(h))
         });
         let el = &vals.params[crate::index_of(Params::INFO, "E_L")];
         PscDelta {

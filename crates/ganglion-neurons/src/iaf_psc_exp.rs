@@ -14,7 +14,7 @@ use crate::kernel::{
     Derived, Lane, NeuronGroup, PopValues, StepIo, first_non_finite, init_col, with_lanes,
 };
 use crate::propagators::propagator_32;
-use crate::refractory::{Refractory, lif_group_methods, ref_steps, refractory_at};
+use crate::refractory::{Refractory, concat, lif_group_methods, refractory_at};
 use crate::simd::multiversion;
 use crate::{ModelInfo, StateInfo, SynapseKind};
 
@@ -76,20 +76,14 @@ pub(crate) const REF: usize = 10; // t_ref in steps
 /// The derived constants of one neuron with parameters `q` at step `h` [ms] (also the first
 /// eleven of `iaf_psc_exp_adapt`'s).
 pub(crate) fn constants(q: &Params, h: f64) -> [f64; 11] {
-    let p22 = (-h / q.tau_m).exp();
-    [
-        p22,
+    let head = [
+        (-h / q.tau_m).exp(),
         (-h / q.tau_syn_ex).exp(),
         (-h / q.tau_syn_in).exp(),
         propagator_32(q.tau_syn_ex, q.tau_m, q.c_m, h),
         propagator_32(q.tau_syn_in, q.tau_m, q.c_m, h),
-        q.tau_m / q.c_m * (1.0 - p22),
-        q.e_l,
-        q.v_th - q.e_l,
-        q.v_reset - q.e_l,
-        q.i_e,
-        ref_steps(q.t_ref, h),
-    ]
+    ];
+    concat(head, q.lif_constants(h))
 }
 
 impl PscExp {

@@ -14,6 +14,22 @@ pub fn ref_steps(t_ref: f64, h: f64) -> f64 {
     (t_ref / h).round()
 }
 
+/// How many constants `lif_params!`'s `lif_constants` derives (drive per pA, E_L, V_th − E_L,
+/// V_reset − E_L, I_e, refractory steps).
+pub const LIF_CONSTANTS: usize = 6;
+
+/// `head` followed by `tail`, as one array of `N = A + B` derived constants (checked).
+pub fn concat<const A: usize, const B: usize, const N: usize>(
+    head: [f64; A],
+    tail: [f64; B],
+) -> [f64; N] {
+    assert_eq!(A + B, N, "derived constants: {A} + {B} is not {N}");
+    let mut out = [0.0; N];
+    out[..A].copy_from_slice(&head);
+    out[A..].copy_from_slice(&tail);
+    out
+}
+
 /// Refractory state of a LIF partition: per neuron, the step index (mod 2³²) up to which it
 /// is refractory, exclusive. Kernels only read it (refractory at step t iff `until − t`, as a
 /// wrapped i32, is positive), so the step loop stores nothing for it: a stored counter cost

@@ -62,16 +62,16 @@ pub struct Plasticity {
     pub tau_x: Option<Scalar>,
     /// Triplet: slow postsynaptic trace time constant.
     pub tau_y: Option<Scalar>,
-    /// Triplet amplitudes.
+    /// Triplet: pair potentiation A₂⁺ (post spike × presynaptic r₁).
     #[serde(rename = "A2_plus")]
     pub a2_plus: Option<f64>,
-    /// Triplet amplitudes.
+    /// Triplet: triplet potentiation A₃⁺ (post spike × r₁ × postsynaptic o₂).
     #[serde(rename = "A3_plus")]
     pub a3_plus: Option<f64>,
-    /// Triplet amplitudes.
+    /// Triplet: pair depression A₂⁻ (pre spike × postsynaptic o₁).
     #[serde(rename = "A2_minus")]
     pub a2_minus: Option<f64>,
-    /// Triplet amplitudes.
+    /// Triplet: triplet depression A₃⁻ (pre spike × o₁ × presynaptic r₂).
     #[serde(rename = "A3_minus")]
     pub a3_minus: Option<f64>,
     /// Vogels: learning rate (weight units).
