@@ -7,6 +7,7 @@ use super::{Ctx, Obj};
 use crate::resolved::*;
 use crate::spec::Projection;
 use crate::units::show;
+use std::collections::HashMap;
 
 /// Whether the projection is a gap junction (`synapse = "gap_junction"`), checking that both
 /// populations' models take gap-junction currents and are of one kind (spiking or rate).
@@ -139,7 +140,11 @@ pub(super) fn check_stability(
     objs: &[Obj],
     pops: &[ResolvedPopulation],
 ) {
-    let mut sums: Vec<Vec<f64>> = pops.iter().map(|p| vec![0.0; p.size]).collect();
+    // Per population: a conductance every neuron gets (random rules, by expectation; one-to-one
+    // counted for all, an upper bound) plus per-neuron sums from edge lists, kept sparse so
+    // that validation allocates nothing per neuron of a population it has not yet sized.
+    let mut uniform = vec![0.0; pops.len()];
+    let mut listed: Vec<HashMap<u32, f64>> = vec![HashMap::new(); pops.len()];
     let mut first: Vec<Option<usize>> = vec![None; pops.len()];
     for (j, pr) in projections.iter().enumerate().filter(|(_, p)| p.electrical) {
         let (s, t) = (pr.source, pr.target);
@@ -150,22 +155,18 @@ pub(super) fn check_stability(
             Rule::EdgeList(e) => {
                 for k in 0..e.source.len() {
                     let w = e.weight.as_ref().map_or(g, |w| w[k]);
-                    sums[s][e.source[k] as usize] += w;
-                    sums[t][e.target[k] as usize] += w;
+                    *listed[s].entry(e.source[k]).or_default() += w;
+                    *listed[t].entry(e.target[k]).or_default() += w;
                 }
             }
             Rule::OneToOne => {
-                let n = pops[s].size.min(pops[t].size);
-                sums[s][..n].iter_mut().for_each(|x| *x += g);
-                sums[t][..n].iter_mut().for_each(|x| *x += g);
+                uniform[s] += g;
+                uniform[t] += g;
             }
             _ => {
                 let total = pr.expected_synapses * g;
-                for (k, side) in [(s, pops[s].size), (t, pops[t].size)] {
-                    sums[k]
-                        .iter_mut()
-                        .for_each(|x| *x += total / side.max(1) as f64);
-                }
+                uniform[s] += total / pops[s].size.max(1) as f64;
+                uniform[t] += total / pops[t].size.max(1) as f64;
             }
         }
     }
@@ -173,9 +174,11 @@ pub(super) fn check_stability(
         let (Some(j), Some((gain, leak, per))) = (first[k], step_response(pop, ctx.dt)) else {
             continue;
         };
-        let Some((i, &sum)) = sums[k].iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)) else {
-            continue;
-        };
+        let (i, extra) = listed[k]
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
+            .map_or((0, 0.0), |(&i, &x)| (i, x));
+        let sum = uniform[k] + extra;
         if 2.0 * sum * gain < 1.0 + leak {
             continue;
         }
