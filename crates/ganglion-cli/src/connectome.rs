@@ -152,7 +152,8 @@ fn spec(file: &Path, o: &WormOptions, out: &Path, force: bool) -> Result<ExitCod
     let header = format!(
         "# {} as a circuit: {} neurons ({}), written by `ganglion connectome spec`.\n\
          # Chemical weight per contact {}, gap-junction conductance per junction {}.\n\
-         # Neuron i of population \"worm\" is row i of {}.\n\n",
+         # Neuron i of population \"worm\" is row i of {}; drive some with an [[input]]\n\
+         # that names them, e.g. kind = \"current\", target = \"worm\", neurons = [i, j].\n\n",
         file.display(),
         w.neurons.len(),
         if o.pharynx {

@@ -176,10 +176,10 @@ pub struct Population {
     /// Optional Dale's-law sign.
     pub sign: Option<Sign>,
     /// Model parameters; omitted ones take the model's default.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub params: BTreeMap<String, Value>,
     /// Initial state; omitted variables take the model's default.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub init: BTreeMap<String, Value>,
     /// Optional intrinsic plasticity: each neuron's threshold adapts toward a target rate.
     pub homeostasis: Option<Homeostasis>,
@@ -579,16 +579,16 @@ pub struct Circuit {
     /// Time step, duration, seed, threads.
     pub simulation: Simulation,
     /// `[[population]]` tables.
-    #[serde(default, rename = "population")]
+    #[serde(default, rename = "population", skip_serializing_if = "Vec::is_empty")]
     pub populations: Vec<Population>,
     /// `[[projection]]` tables.
-    #[serde(default, rename = "projection")]
+    #[serde(default, rename = "projection", skip_serializing_if = "Vec::is_empty")]
     pub projections: Vec<Projection>,
     /// `[[input]]` tables.
-    #[serde(default, rename = "input")]
+    #[serde(default, rename = "input", skip_serializing_if = "Vec::is_empty")]
     pub inputs: Vec<Input>,
     /// `[[monitor]]` tables.
-    #[serde(default, rename = "monitor")]
+    #[serde(default, rename = "monitor", skip_serializing_if = "Vec::is_empty")]
     pub monitors: Vec<Monitor>,
 }
 
