@@ -390,8 +390,8 @@ impl Study for CelegansTouch {
             name: NAME,
             paper: "Chalfie et al. (1985) J Neurosci 5:956, the touch circuit of C. elegans, on the White 1986, Varshney 2011 and Cook 2019 connectomes",
             checks: "engine steady state = linear solve (theory); touch cells' gap junctions favour AVD (anterior) / PVC (posterior) (paper); command interneurons AVA (anterior) / AVB (posterior) with inhibitory touch synapses (paper), reversed when they are excitatory (self-consistency); full: a (g, c) grid",
-            quick_runtime: "~2 s",
-            full_runtime: "~4 s",
+            quick_runtime: "~0.3 s",
+            full_runtime: "~0.4 s",
         }
     }
 

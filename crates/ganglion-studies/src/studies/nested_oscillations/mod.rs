@@ -249,8 +249,8 @@ impl Study for NestedOscillations {
             name: NAME,
             paper: "Theta–gamma nesting in a spiking E/I (PING) network, measured as in Tort et al. (2010); PAPERS.md row 18",
             checks: "gamma rhythm under constant drive (theory: PING); theta–gamma phase–amplitude coupling under theta drive, against time-shift surrogates and against the constant drive (self-consistency); gamma strongest in the depolarising half of the theta cycle",
-            quick_runtime: "~2 s",
-            full_runtime: "~8 s",
+            quick_runtime: "~0.7 s",
+            full_runtime: "~3 s",
         }
     }
 
