@@ -10,7 +10,9 @@
 //! - [`signal`]: zero-phase band-pass filtering and the analytic signal (amplitude, phase);
 //! - [`coupling`]: phase-locking value (between signals, or of spikes to a signal's phase)
 //!   and phase–amplitude coupling (Tort et al. 2010 modulation index, Canolty et al. 2006
-//!   mean vector length).
+//!   mean vector length);
+//! - [`encoding`]: ridge encoding models with a cross-validated α per target, prediction
+//!   correlations and split-half (Spearman–Brown) noise ceilings.
 //!
 //! ```
 //! use ganglion_analysis::{spikes, spectrum};
@@ -28,6 +30,7 @@
 //! ```
 
 pub mod coupling;
+pub mod encoding;
 pub mod signal;
 pub mod spectrum;
 pub mod spikes;

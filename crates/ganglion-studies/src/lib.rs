@@ -41,6 +41,9 @@
 //! * [`studies::celegans_touch`] — Chalfie et al. (1985), the touch circuit of
 //!   C. elegans on the White 1986, Varshney 2011 and Cook 2019 connectomes
 //!   (gap junctions and signed chemical synapses; needs `data/cect`).
+//! * [`studies::encoding_models`] — ridge encoding models with a cross-validated
+//!   α per voxel, split-half noise ceilings and the ridge vs least-squares
+//!   readout, on synthetic voxels of known SNR (PAPERS.md row 25).
 //! * [`studies::nested_oscillations`] — theta–gamma nesting in a spiking E/I
 //!   (PING) network, phase–amplitude coupling measured as Tort et al. (2010)
 //!   do, against surrogates and a constant-drive control.

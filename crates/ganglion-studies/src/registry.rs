@@ -9,8 +9,8 @@ use ganglion_base::files::{FilesError, OutputDir, Replace};
 
 use crate::studies::{
     active_dendrites::ActiveDendrites, brunel_2000::Brunel2000, ca3_memory::Ca3Memory,
-    celegans_touch::CelegansTouch, nested_oscillations::NestedOscillations,
-    pavlovian_attention::PavlovianAttention,
+    celegans_touch::CelegansTouch, encoding_models::EncodingModels,
+    nested_oscillations::NestedOscillations, pavlovian_attention::PavlovianAttention,
 };
 use crate::{Mode, Study, StudyError, StudyInfo, StudyOutcome};
 
@@ -21,6 +21,7 @@ fn registry() -> Vec<&'static dyn Study> {
         &Brunel2000,
         &Ca3Memory,
         &CelegansTouch,
+        &EncodingModels,
         &NestedOscillations,
         &PavlovianAttention,
     ]

@@ -159,6 +159,20 @@ fn force_replaces_only_a_study_folder() {
 }
 
 #[test]
+fn encoding_models_quick() {
+    let (outcome, metrics) = run_quick("encoding-models", &["ceilings"]);
+    // 60 voxels at each of the two feature counts, each with its true and estimated ceiling.
+    let voxels = metrics["tables"]["voxels"].as_array().expect("voxels");
+    assert_eq!(voxels.len(), 120);
+    assert!(
+        voxels
+            .iter()
+            .all(|v| v["true_ceiling"].as_f64().unwrap() > 0.0)
+    );
+    assert!(check(&outcome, "test_correlation_over_true_ceiling").value > 0.9);
+}
+
+#[test]
 fn nested_oscillations_quick() {
     let (outcome, metrics) = run_quick("nested-oscillations", &["spectra", "amplitude_by_phase"]);
     let runs = metrics["tables"]["runs"].as_array().expect("runs");
@@ -188,6 +202,7 @@ fn listing() {
             "brunel-2000",
             "ca3-memory",
             "celegans-touch",
+            "encoding-models",
             "nested-oscillations",
             "pavlovian-attention"
         ]

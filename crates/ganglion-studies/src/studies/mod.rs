@@ -4,5 +4,6 @@ pub mod active_dendrites;
 pub mod brunel_2000;
 pub mod ca3_memory;
 pub mod celegans_touch;
+pub mod encoding_models;
 pub mod nested_oscillations;
 pub mod pavlovian_attention;
