@@ -11,6 +11,8 @@
 //! - [`coupling`]: phase-locking value (between signals, or of spikes to a signal's phase)
 //!   and phase–amplitude coupling (Tort et al. 2010 modulation index, Canolty et al. 2006
 //!   mean vector length);
+//! - [`graphs`]: correlation graphs, proportional thresholds, degree and triangle
+//!   participation, PCA and a Fisher LDA for group classification;
 //! - [`encoding`]: ridge encoding models with a cross-validated α per target, prediction
 //!   correlations and split-half (Spearman–Brown) noise ceilings.
 //!
@@ -31,6 +33,7 @@
 
 pub mod coupling;
 pub mod encoding;
+pub mod graphs;
 pub mod signal;
 pub mod spectrum;
 pub mod spikes;

@@ -47,6 +47,9 @@
 //! * [`studies::nested_oscillations`] — theta–gamma nesting in a spiking E/I
 //!   (PING) network, phase–amplitude coupling measured as Tort et al. (2010)
 //!   do, against surrogates and a constant-drive control.
+//! * [`studies::network_features`] — correlation graphs, degree and triangle
+//!   maps, PCA → LDA on synthetic groups with a planted difference (PAPERS.md
+//!   row 24).
 //! * [`studies::pavlovian_attention`] — Qiao (2025), linear attention as a
 //!   Hebbian associative memory: trained linear-attention layers, their
 //!   average-case O(d_k) and worst-case O(√d_k) capacity, the delta

@@ -10,7 +10,8 @@ use ganglion_base::files::{FilesError, OutputDir, Replace};
 use crate::studies::{
     active_dendrites::ActiveDendrites, brunel_2000::Brunel2000, ca3_memory::Ca3Memory,
     celegans_touch::CelegansTouch, encoding_models::EncodingModels,
-    nested_oscillations::NestedOscillations, pavlovian_attention::PavlovianAttention,
+    nested_oscillations::NestedOscillations, network_features::NetworkFeatures,
+    pavlovian_attention::PavlovianAttention,
 };
 use crate::{Mode, Study, StudyError, StudyInfo, StudyOutcome};
 
@@ -23,6 +24,7 @@ fn registry() -> Vec<&'static dyn Study> {
         &CelegansTouch,
         &EncodingModels,
         &NestedOscillations,
+        &NetworkFeatures,
         &PavlovianAttention,
     ]
 }

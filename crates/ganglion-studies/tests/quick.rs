@@ -193,6 +193,24 @@ fn nested_oscillations_quick() {
 }
 
 #[test]
+fn network_features_quick() {
+    let (outcome, metrics) = run_quick("network-features", &["node_t_maps"]);
+    let results = metrics["tables"]["results"].as_array().expect("results");
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[0]["degree_t"].as_array().map(Vec::len), Some(30));
+    let (planted, null) = (
+        check(&outcome, "planted_difference_cv_accuracy"),
+        check(&outcome, "null_cv_accuracy"),
+    );
+    assert!(
+        planted.value > null.value + 0.2,
+        "{} vs {}",
+        planted.value,
+        null.value
+    );
+}
+
+#[test]
 fn listing() {
     let names: Vec<_> = list().iter().map(|i| i.name).collect();
     assert_eq!(
@@ -204,6 +222,7 @@ fn listing() {
             "celegans-touch",
             "encoding-models",
             "nested-oscillations",
+            "network-features",
             "pavlovian-attention"
         ]
     );

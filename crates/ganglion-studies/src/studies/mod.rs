@@ -6,4 +6,5 @@ pub mod ca3_memory;
 pub mod celegans_touch;
 pub mod encoding_models;
 pub mod nested_oscillations;
+pub mod network_features;
 pub mod pavlovian_attention;
