@@ -141,6 +141,43 @@ pub fn write(dir: &Path, text: &str) -> Result<(), StudyError> {
     std::fs::write(&path, text).map_err(StudyError::io(path))
 }
 
+/// Writes `report.md` and returns the study's output: its checks and its named tables (for
+/// `metrics.json`), each serialised with the study named in any error.
+pub fn finish(
+    study: &str,
+    dir: &Path,
+    text: &str,
+    checks: Vec<crate::Check>,
+    tables: &[(&str, &dyn erased::Table)],
+) -> Result<crate::StudyOutput, StudyError> {
+    write(dir, text)?;
+    let mut map = serde_json::Map::new();
+    for (name, table) in tables {
+        map.insert((*name).into(), table.to_json(study)?);
+    }
+    Ok(crate::StudyOutput {
+        checks,
+        tables: map,
+    })
+}
+
+/// Object-safe serialisation, so that tables of different row types can be passed together.
+pub mod erased {
+    use crate::StudyError;
+
+    /// Anything serialisable, as a `metrics.json` table.
+    pub trait Table {
+        /// The table as JSON.
+        fn to_json(&self, study: &str) -> Result<serde_json::Value, StudyError>;
+    }
+
+    impl<T: serde::Serialize + ?Sized> Table for T {
+        fn to_json(&self, study: &str) -> Result<serde_json::Value, StudyError> {
+            super::to_json(study, self)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

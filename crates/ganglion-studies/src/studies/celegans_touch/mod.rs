@@ -42,7 +42,7 @@ use ganglion_plot::{Figure, Legend, Panel};
 use ganglion_sim::Network;
 use serde::Serialize;
 
-use crate::report::{self, Table, num, to_json};
+use crate::report::{self, Table, num};
 use crate::worm::{self, WormOptions};
 use crate::{Check, Expect, Mode, Source, Study, StudyError, StudyInfo, StudyOutput};
 
@@ -429,11 +429,13 @@ impl Study for CelegansTouch {
             &fig,
             started.elapsed().as_secs_f64(),
         );
-        report::write(dir, &text)?;
-        let mut tables = serde_json::Map::new();
-        tables.insert("runs".into(), to_json(NAME, &rows)?);
-        tables.insert("grid".into(), to_json(NAME, &grid)?);
-        Ok(StudyOutput { checks, tables })
+        report::finish(
+            NAME,
+            dir,
+            &text,
+            checks,
+            &[("runs", &rows), ("grid", &grid)],
+        )
     }
 }
 

@@ -26,7 +26,7 @@ use ganglion_base::rng::{Stream, derive};
 use ganglion_plot::{Figure, Panel};
 use serde::Serialize;
 
-use crate::report::{self, Table, num, to_json};
+use crate::report::{self, Table, num};
 use crate::{Check, Expect, Mode, Source, Study, StudyError, StudyInfo, StudyOutput};
 
 /// The `encoding-models` study (see the module docs).
@@ -57,11 +57,6 @@ struct Voxel {
     r_ols: f64,
 }
 
-fn gauss(s: &mut Stream) -> f64 {
-    let (u, v) = (1.0 - s.uniform(), s.uniform());
-    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-}
-
 /// The α grid (in units of the centred Gram matrix: sums over stimuli).
 fn alphas() -> Vec<f64> {
     (-2..=5)
@@ -73,10 +68,8 @@ fn experiment(d: Design, seed: u64) -> Vec<Voxel> {
     let (p, v) = (d.features, d.voxels);
     let mut s = Stream::new(derive(seed, p as u64));
     let n = N_TRAIN + N_TEST;
-    let x: Vec<f64> = (0..n * p).map(|_| gauss(&mut s)).collect();
-    let w: Vec<f64> = (0..v * p)
-        .map(|_| gauss(&mut s) / (p as f64).sqrt())
-        .collect();
+    let x: Vec<f64> = (0..n * p).map(|_| s.normal()).collect();
+    let w: Vec<f64> = (0..v * p).map(|_| s.normal() / (p as f64).sqrt()).collect();
     let signal: Vec<f64> = (0..n * v)
         .map(|i| {
             let (st, k) = (i / v, i % v);
@@ -89,7 +82,7 @@ fn experiment(d: Design, seed: u64) -> Vec<Voxel> {
     let repeats: Vec<Vec<f64>> = (0..REPEATS)
         .map(|_| {
             (0..n * v)
-                .map(|i| signal[i] + gauss(&mut s) / snr[i % v].sqrt())
+                .map(|i| signal[i] + s.normal() / snr[i % v].sqrt())
                 .collect()
         })
         .collect();
@@ -177,10 +170,13 @@ impl Study for EncodingModels {
             &fig,
             started.elapsed().as_secs_f64(),
         );
-        report::write(dir, &text)?;
-        let mut tables = serde_json::Map::new();
-        tables.insert("voxels".into(), to_json(NAME, &[few, many].concat())?);
-        Ok(StudyOutput { checks, tables })
+        report::finish(
+            NAME,
+            dir,
+            &text,
+            checks,
+            &[("voxels", &[few, many].concat())],
+        )
     }
 }
 

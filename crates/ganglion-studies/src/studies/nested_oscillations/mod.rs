@@ -32,7 +32,7 @@ use ganglion_plot::{Figure, Panel};
 use ganglion_sim::Network;
 use serde::Serialize;
 
-use crate::report::{self, Table, num, to_json};
+use crate::report::{self, Table, num};
 use crate::{Check, Expect, Mode, Source, Study, StudyError, StudyInfo, StudyOutput};
 
 /// The `nested-oscillations` study (see the module docs).
@@ -275,10 +275,7 @@ impl Study for NestedOscillations {
             &figs,
             started.elapsed().as_secs_f64(),
         );
-        report::write(dir, &text)?;
-        let mut tables = serde_json::Map::new();
-        tables.insert("runs".into(), to_json(NAME, &[&flat, &theta])?);
-        Ok(StudyOutput { checks, tables })
+        report::finish(NAME, dir, &text, checks, &[("runs", &[&flat, &theta])])
     }
 }
 

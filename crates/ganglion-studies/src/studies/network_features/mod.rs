@@ -24,7 +24,7 @@ use ganglion_base::rng::{Stream, derive};
 use ganglion_plot::{Figure, Panel};
 use serde::Serialize;
 
-use crate::report::{self, Table, num, to_json};
+use crate::report::{self, Table, num};
 use crate::{Check, Expect, Mode, Source, Study, StudyError, StudyInfo, StudyOutput};
 
 /// The `network-features` study (see the module docs).
@@ -42,21 +42,16 @@ const COMPONENTS: usize = 10;
 const FOLDS: usize = 5;
 const SEED: u64 = 24;
 
-fn gauss(s: &mut Stream) -> f64 {
-    let (u, v) = (1.0 - s.uniform(), s.uniform());
-    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-}
-
 /// One subject's node features (degree, then triangles), with the planted loading `delta`.
 fn subject(delta: f64, key: u64) -> Vec<f64> {
     let mut s = Stream::new(key);
     let mut ts = vec![0.0; SAMPLES * NODES];
     for t in 0..SAMPLES {
-        let modules: Vec<f64> = (0..NODES / MODULE).map(|_| gauss(&mut s)).collect();
-        let extra = gauss(&mut s);
+        let modules: Vec<f64> = (0..NODES / MODULE).map(|_| s.normal()).collect();
+        let extra = s.normal();
         for i in 0..NODES {
             let planted = if i < PLANTED { delta * extra } else { 0.0 };
-            ts[t * NODES + i] = LOADING * modules[i / MODULE] + planted + gauss(&mut s);
+            ts[t * NODES + i] = LOADING * modules[i / MODULE] + planted + s.normal();
         }
     }
     let adj = threshold_proportional(&correlation_matrix(&ts, NODES), NODES, DENSITY);
@@ -147,10 +142,7 @@ impl Study for NetworkFeatures {
             &fig,
             started.elapsed().as_secs_f64(),
         );
-        report::write(dir, &text)?;
-        let mut tables = serde_json::Map::new();
-        tables.insert("results".into(), to_json(NAME, &[&planted, &null])?);
-        Ok(StudyOutput { checks, tables })
+        report::finish(NAME, dir, &text, checks, &[("results", &[&planted, &null])])
     }
 }
 
