@@ -109,6 +109,11 @@ pub fn status(mode: crate::Mode, checks: &[Check]) -> String {
     )
 }
 
+/// The top of a report: its `# title` line and the status line, as a string to append to.
+pub fn header(title: &str, mode: crate::Mode, checks: &[Check]) -> String {
+    format!("# {title}\n\n{}\n\n", status(mode, checks))
+}
+
 /// A serialisable table as JSON for `metrics.json`, with the study named in the error.
 pub fn to_json<T: serde::Serialize + ?Sized>(
     study: &str,

@@ -629,12 +629,11 @@ fn report_text(
     fig: &str,
     elapsed: f64,
 ) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "# celegans-touch — Chalfie et al. (1985), the touch circuit of C. elegans, on its connectomes\n"
+    let mut s = report::header(
+        "celegans-touch — Chalfie et al. (1985), the touch circuit of C. elegans, on its connectomes",
+        mode,
+        checks,
     );
-    let _ = writeln!(s, "{}\n", report::status(mode, checks));
     let _ = writeln!(
         s,
         "## What the paper shows\n\nKilling cells with a laser and reading White et al.'s serial-section wiring, \

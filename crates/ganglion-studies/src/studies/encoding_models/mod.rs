@@ -258,12 +258,11 @@ fn report_text(
     fig: &str,
     elapsed: f64,
 ) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "# encoding-models — ridge encoding, noise ceilings and readouts on synthetic voxels\n"
+    let mut s = report::header(
+        "encoding-models — ridge encoding, noise ceilings and readouts on synthetic voxels",
+        mode,
+        checks,
     );
-    let _ = writeln!(s, "{}\n", report::status(mode, checks));
     let _ = writeln!(
         s,
         "## What is reproduced\n\nThe brain-encoding papers of PAPERS.md row 25 share one method: a linear (ridge) map \

@@ -369,12 +369,11 @@ fn report_text(
     figs: &[String],
     elapsed: f64,
 ) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "# nested-oscillations — theta–gamma nesting in a spiking E/I network\n"
+    let mut s = report::header(
+        "nested-oscillations — theta–gamma nesting in a spiking E/I network",
+        mode,
+        checks,
     );
-    let _ = writeln!(s, "{}\n", report::status(mode, checks));
     let _ = writeln!(
         s,
         "## What is reproduced\n\nThe perspectives of PAPERS.md row 18 ask for circuits whose rhythms nest: a slow \

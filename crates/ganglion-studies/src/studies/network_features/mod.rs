@@ -237,12 +237,11 @@ fn report_text(
     fig: &str,
     elapsed: f64,
 ) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "# network-features — correlation-graph features and PCA → LDA on planted groups\n"
+    let mut s = report::header(
+        "network-features — correlation-graph features and PCA → LDA on planted groups",
+        mode,
+        checks,
     );
-    let _ = writeln!(s, "{}\n", report::status(mode, checks));
     let _ = writeln!(
         s,
         "## What is reproduced\n\nThe pipeline of the ADHD network-features paper (PAPERS.md row 24): per subject, the \
