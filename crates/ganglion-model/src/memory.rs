@@ -159,8 +159,11 @@ pub fn estimate(
         let syn = p.expected_synapses;
         let rows = (ns + 1.0) * parts;
         b.synapses += syn;
+        // An electrical projection's pairs live only as junction ends (two per pair); its
+        // matrix stays empty.
+        let csr_synapses = if p.electrical { 0.0 } else { syn };
         b.synapse_bytes +=
-            rows * ROW_PTR_BYTES as f64 + syn * bytes_per_synapse(delays_vary(p)) as f64;
+            rows * ROW_PTR_BYTES as f64 + csr_synapses * bytes_per_synapse(delays_vary(p)) as f64;
         b.build_bytes = b.build_bytes.max(2.0 * rows * ROW_PTR_BYTES as f64);
         if let Some(pl) = &p.plasticity {
             let per_synapse = PLASTIC_INDEX_BYTES

@@ -35,6 +35,15 @@ pub struct Csr {
 }
 
 impl Csr {
+    /// No synapses from any of `n_src` sources.
+    pub fn empty(n_src: usize) -> Csr {
+        Csr {
+            row_ptr: vec![0; n_src + 1],
+            tgt: vec![],
+            w: vec![],
+            delay: Delays::Const(1),
+        }
+    }
     /// Number of synapses.
     pub fn len(&self) -> usize {
         self.tgt.len()

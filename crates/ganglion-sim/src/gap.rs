@@ -34,6 +34,11 @@ pub(crate) struct GapIn {
 }
 
 impl GapIn {
+    /// Number of junction ends held (each coupled pair has two, one per neuron).
+    pub(crate) fn len(&self) -> usize {
+        self.edges.len()
+    }
+
     /// Bytes held.
     pub(crate) fn bytes(&self) -> usize {
         self.row.len() * size_of::<u32>() + self.edges.len() * GAP_EDGE_BYTES

@@ -117,6 +117,24 @@ impl Network {
             })
             .collect();
         let mut gaps = crate::gap::lower(&electrical, &pop_ranges);
+        let gap_pairs: u64 = gaps
+            .iter()
+            .flatten()
+            .flatten()
+            .map(|g| g.len() as u64)
+            .sum::<u64>()
+            / 2;
+        // The junctions now live in `gaps`: an electrical projection keeps an empty matrix,
+        // so delivery and prefetching pass over it like any projection without synapses.
+        for (j, pr) in r
+            .projections
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.electrical)
+        {
+            let ns = r.populations[pr.source].size;
+            csrs[j].iter_mut().for_each(|c| *c = Some(Csr::empty(ns)));
+        }
 
         let mut parts = Vec::with_capacity(parts_n);
         for p in 0..parts_n {
@@ -185,7 +203,6 @@ impl Network {
                             r.populations[pr.target].model.spiking,
                             r.populations[pr.source].model.spiking,
                         ),
-                        electrical: pr.electrical,
                         csr,
                         plastic,
                     }
@@ -247,11 +264,12 @@ impl Network {
             parts: parts_n,
             pops: npops,
         };
-        let synapses: u64 = parts
-            .iter()
-            .flat_map(|p| p.projs.iter())
-            .map(|p| p.csr.len() as u64)
-            .sum();
+        let synapses: u64 = gap_pairs
+            + parts
+                .iter()
+                .flat_map(|p| p.projs.iter())
+                .map(|p| p.csr.len() as u64)
+                .sum::<u64>();
         let gap_bytes: u64 = parts
             .iter()
             .flat_map(|p| p.pops.iter())

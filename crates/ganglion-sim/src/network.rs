@@ -68,9 +68,6 @@ pub(crate) struct ProjPart {
     pub(crate) source: usize,
     pub(crate) target: usize,
     pub(crate) channel: usize,
-    /// A gap junction: its synapses couple potentials (see [`crate::gap`]), no spikes are
-    /// delivered.
-    pub(crate) electrical: bool,
     pub(crate) csr: Csr,
     pub(crate) plastic: Option<Box<dyn crate::plasticity::Plastic>>,
 }

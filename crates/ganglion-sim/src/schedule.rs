@@ -110,11 +110,7 @@ impl StepCtx<'_> {
                 // the core's cache and are read in phase B: start loading them now, so that
                 // their memory latency overlaps the rest of phase A instead of stalling the
                 // delivery loop row after row.
-                for pj in part
-                    .projs
-                    .iter()
-                    .filter(|pj| pj.source == k && !pj.electrical)
-                {
+                for pj in part.projs.iter().filter(|pj| pj.source == k) {
                     for &s in &board.spikes {
                         prefetch_row(&pj.csr, s as usize);
                     }
@@ -175,7 +171,7 @@ impl StepCtx<'_> {
             }
             let tp = &mut part.pops[pj.target];
             let n = tp.n;
-            if n == 0 || pj.electrical || (pj.csr.is_empty() && pj.plastic.is_none()) {
+            if n == 0 || (pj.csr.is_empty() && pj.plastic.is_none()) {
                 continue;
             }
             let slots = tp.slots;
