@@ -76,14 +76,22 @@ pub(crate) const REF: usize = 10; // t_ref in steps
 /// The derived constants of one neuron with parameters `q` at step `h` [ms] (also the first
 /// eleven of `iaf_psc_exp_adapt`'s).
 pub(crate) fn constants(q: &Params, h: f64) -> [f64; 11] {
-    let head = [
-        (-h / q.tau_m).exp(),
-        (-h / q.tau_syn_ex).exp(),
-        (-h / q.tau_syn_in).exp(),
-        propagator_32(q.tau_syn_ex, q.tau_m, q.c_m, h),
-        propagator_32(q.tau_syn_in, q.tau_m, q.c_m, h),
-    ];
-    concat(head, q.lif_constants(h))
+    concat(
+        propagators(q.tau_m, q.c_m, (q.tau_syn_ex, q.tau_syn_in), h),
+        q.lif_constants(h),
+    )
+}
+
+/// The first five constants (V → V, I_ex → I_ex, I_in → I_in, I_ex → V, I_in → V) of a
+/// current-based LIF with membrane `tau_m`, `c_m` and synaptic time constants `tau_syn`.
+pub(crate) fn propagators(tau_m: f64, c_m: f64, (ex, inh): (f64, f64), h: f64) -> [f64; 5] {
+    [
+        (-h / tau_m).exp(),
+        (-h / ex).exp(),
+        (-h / inh).exp(),
+        propagator_32(ex, tau_m, c_m, h),
+        propagator_32(inh, tau_m, c_m, h),
+    ]
 }
 
 impl PscExp {

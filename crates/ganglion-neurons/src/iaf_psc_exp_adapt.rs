@@ -13,14 +13,14 @@
 //! the currents and w decay, this step's input is added, and a spike (V ≥ V_th) resets V and
 //! adds b to w.
 
-use crate::iaf_psc_exp::PSC_STATE;
+use crate::iaf_psc_exp::{PSC_STATE, propagators};
 use crate::kernel::{
     Derived, Lane, NeuronGroup, PopValues, StepIo, first_non_finite, init_col, with_lanes,
 };
 use crate::propagators::propagator_32;
-use crate::refractory::{Refractory, lif_group_methods, refractory_at};
+use crate::refractory::{Refractory, concat, lif_group_methods, refractory_at};
 use crate::simd::multiversion;
-use crate::{Dim, ModelInfo, StateDefault, StateInfo, SynapseKind, state};
+use crate::{ModelInfo, StateInfo, SynapseKind};
 
 crate::lif_params! {
     /// `iaf_psc_exp_adapt` parameters: `iaf_psc_exp`'s and the adaptation current's.
@@ -33,17 +33,10 @@ crate::lif_params! {
 }
 
 /// State: `iaf_psc_exp`'s and the adaptation current `w`.
-const STATE: &[StateInfo] = &[
-    PSC_STATE[0],
-    PSC_STATE[1],
-    PSC_STATE[2],
-    state(
-        "w",
-        Dim::Current,
-        StateDefault::Const(0.0),
-        "adaptation current",
-    ),
-];
+const STATE: &[StateInfo] = &[PSC_STATE[0], PSC_STATE[1], PSC_STATE[2], ADAPTATION[0]];
+const ADAPTATION: &[StateInfo] = crate::states! {
+    "w", Current, Const(0.0), "adaptation current";
+};
 
 /// The catalogue entry.
 pub const MODEL: ModelInfo = ModelInfo::spiking(
@@ -84,23 +77,14 @@ impl PscExpAdapt {
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> PscExpAdapt {
         let k = Derived::build(&vals.params, lo, n, |p| {
             let q = Params::from_values(p);
-            let lif = crate::iaf_psc_exp::Params {
-                c_m: q.c_m,
-                tau_m: q.tau_m,
-                e_l: q.e_l,
-                v_th: q.v_th,
-                v_reset: q.v_reset,
-                t_ref: q.t_ref,
-                i_e: q.i_e,
-                tau_syn_ex: q.tau_syn_ex,
-                tau_syn_in: q.tau_syn_in,
-            };
-            let mut d = [0.0; 14];
-            d[..11].copy_from_slice(&crate::iaf_psc_exp::constants(&lif, h));
-            d[P11W] = (-h / q.tau_w).exp();
-            d[P21W] = -propagator_32(q.tau_w, q.tau_m, q.c_m, h);
-            d[B] = q.b;
-            d
+            let syn = (q.tau_syn_ex, q.tau_syn_in);
+            let lif: [f64; 11] = concat(propagators(q.tau_m, q.c_m, syn, h), q.lif_constants(h));
+            let w = [
+                (-h / q.tau_w).exp(),
+                -propagator_32(q.tau_w, q.tau_m, q.c_m, h),
+                q.b,
+            ];
+            concat(lif, w)
         });
         let el = &vals.params[crate::index_of(Params::INFO, "E_L")];
         PscExpAdapt {
