@@ -5,8 +5,7 @@
 //! Matrices are row-major `Vec<f64>`: `x` is stimuli × features, `y` stimuli × targets.
 //! Features and responses are centred on the training data; the intercept is not penalised.
 
-use faer::linalg::solvers::Solve;
-use faer::{Mat, Side};
+use faer::Mat;
 
 /// Pearson correlation of two equally long series (NaN when either is constant).
 pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
@@ -95,10 +94,7 @@ fn solve(m: &Moments, alpha: f64) -> Mat<f64> {
         };
         g + if i == j { alpha } else { 0.0 }
     });
-    match a.llt(Side::Lower) {
-        Ok(llt) => llt.solve(&m.xy),
-        Err(_) => a.lblt(Side::Lower).solve(&m.xy),
-    }
+    crate::linalg::solve_symmetric(&a, &m.xy)
 }
 
 /// Fit ridge regression of every target on `x` (n × p) → `y` (n × t), choosing each target's

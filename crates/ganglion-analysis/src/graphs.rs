@@ -5,8 +5,7 @@
 //! Matrices are row-major `Vec<f64>`; time series are samples × nodes.
 
 use crate::encoding::pearson;
-use faer::linalg::solvers::Solve;
-use faer::{Mat, Side};
+use faer::Mat;
 
 /// Pearson correlation matrix (n × n) of `ts` (samples × n nodes).
 pub fn correlation_matrix(ts: &[f64], n: usize) -> Vec<f64> {
@@ -172,10 +171,7 @@ impl Lda {
         let tr = (0..d).map(|i| s[(i, i)]).sum::<f64>() / d.max(1) as f64;
         (0..d).for_each(|i| s[(i, i)] += ridge * tr.max(f64::MIN_POSITIVE));
         let diff = Mat::<f64>::from_fn(d, 1, |i, _| m1[i] - m0[i]);
-        let w = match s.llt(Side::Lower) {
-            Ok(l) => l.solve(&diff),
-            Err(_) => s.lblt(Side::Lower).solve(&diff),
-        };
+        let w = crate::linalg::solve_symmetric(&s, &diff);
         let w: Vec<f64> = (0..d).map(|i| w[(i, 0)]).collect();
         let proj = |m: &[f64]| m.iter().zip(&w).map(|(a, b)| a * b).sum::<f64>();
         let c = 0.5 * (proj(&m0) + proj(&m1));

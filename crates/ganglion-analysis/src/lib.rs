@@ -13,6 +13,7 @@
 //!   mean vector length);
 //! - [`graphs`]: correlation graphs, proportional thresholds, degree and triangle
 //!   participation, PCA and a Fisher LDA for group classification;
+//! - [`linalg`]: the dense solves they share (faer);
 //! - [`encoding`]: ridge encoding models with a cross-validated α per target, prediction
 //!   correlations and split-half (Spearman–Brown) noise ceilings.
 //!
@@ -34,6 +35,7 @@
 pub mod coupling;
 pub mod encoding;
 pub mod graphs;
+pub mod linalg;
 pub mod signal;
 pub mod spectrum;
 pub mod spikes;
