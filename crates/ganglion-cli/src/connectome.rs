@@ -77,7 +77,7 @@ pub fn connectome(cmd: ConnectomeCommand) -> Result<ExitCode> {
             all.extend(inhibitory);
             let o = WormOptions {
                 model,
-                chemical,
+                chemical: Some(chemical),
                 gap,
                 pharynx,
                 inhibitory: all,
@@ -161,7 +161,7 @@ fn spec(file: &Path, o: &WormOptions, out: &Path, force: bool) -> Result<ExitCod
         } else {
             "somatic"
         },
-        o.chemical,
+        o.chemical.as_deref().unwrap_or("none"),
         o.gap,
         name("neurons.csv"),
     );

@@ -13,8 +13,9 @@ use ganglion_model::{Circuit, Connectivity, Monitor, Population, Projection, Sim
 pub struct WormOptions {
     /// Neuron model of every neuron (a spiking model with gap junctions, or a rate unit).
     pub model: String,
-    /// Chemical weight per synaptic contact, in the model's weight unit (`"2 pA"`, `0.01`).
-    pub chemical: String,
+    /// Chemical weight per synaptic contact, in the model's weight unit (`"2 pA"`, `0.01`);
+    /// `None` leaves the chemical synapses out (gap junctions only).
+    pub chemical: Option<String>,
     /// Gap-junction conductance per junction (`"0.5 nS"`; dimensionless for rate units).
     pub gap: String,
     /// Keep the pharyngeal neurons (the pharynx connects to the rest only through RIP).
@@ -48,15 +49,15 @@ impl WormOptions {
 /// Population name of the worm's neurons.
 pub const POPULATION: &str = "worm";
 
-/// A value with the unit of `amount` (`"2 pA"` → 2 × count pA; `"0.01"` → dimensionless).
-fn scaled(amount: &str, count: f64) -> Result<(f64, Option<String>), String> {
+/// The number and unit of `amount` (`"2 pA"` → (2, pA); `"0.01"` → (0.01, none)).
+fn scale(amount: &str) -> Result<(f64, Option<String>), String> {
     let s = amount.trim();
     let (num, unit) = s.split_once(' ').unwrap_or((s, ""));
     let x: f64 = num
         .parse()
         .map_err(|_| format!("\"{amount}\" is not a number with an optional unit"))?;
     let unit = unit.trim();
-    Ok((x * count, (!unit.is_empty()).then(|| unit.to_string())))
+    Ok((x, (!unit.is_empty()).then(|| unit.to_string())))
 }
 
 /// The circuit of `conn`'s neurons (muscles and other cells dropped); `path(file)` names
@@ -79,8 +80,13 @@ pub fn circuit(
             conn.name
         ));
     }
-    let (_, wunit) = scaled(&o.chemical, 1.0)?;
-    let (_, gunit) = scaled(&o.gap, 1.0)?;
+    let chemical = o.chemical.as_deref().map(scale).transpose()?;
+    let (g_per, gunit) = scale(&o.gap)?;
+    let inhibitory: Vec<bool> = worm
+        .nodes
+        .iter()
+        .map(|n| o.inhibitory.contains(n))
+        .collect();
     let mut c = Circuit::new(Simulation::new(&o.dt, &o.duration))
         .population(Population::new(POPULATION, n, &o.model))
         .monitor(Monitor::state(
@@ -92,20 +98,14 @@ pub fn circuit(
     let mut table = String::from("index,name,class,inhibitory\n");
     for (i, name) in worm.nodes.iter().enumerate() {
         let class = class_of(name).map_or("other".into(), |c| format!("{c:?}").to_lowercase());
-        let inhibitory = o.inhibitory.contains(name);
-        table.push_str(&format!("{i},{name},{class},{inhibitory}\n"));
+        table.push_str(&format!("{i},{name},{class},{}\n", inhibitory[i]));
     }
     files.push(("neurons.csv".to_string(), table));
-    if let Some(layer) = worm.layer("chemical") {
+    if let (Some(layer), Some((w_per, wunit))) = (worm.layer("chemical"), chemical) {
         let mut csv = String::from("source,target,weight\n");
         for (i, j, count) in worm.edges(layer) {
-            let sign = if o.inhibitory.contains(&worm.nodes[i]) {
-                -1.0
-            } else {
-                1.0
-            };
-            let (w, _) = scaled(&o.chemical, sign * count)?;
-            csv.push_str(&format!("{i},{j},{w}\n"));
+            let sign = if inhibitory[i] { -1.0 } else { 1.0 };
+            csv.push_str(&format!("{i},{j},{}\n", w_per * (sign * count)));
         }
         let mut conn = Connectivity::edge_list(&path("chemical.csv"));
         conn.weight_unit = wunit;
@@ -120,8 +120,7 @@ pub fn circuit(
         for (i, j, _) in worm.edges(layer).into_iter().filter(|e| e.0 < e.1) {
             // Each junction once; a file that is not symmetric gives the pair the mean.
             let both = (layer.weights[i * n + j] + layer.weights[j * n + i]) / 2.0;
-            let (g, _) = scaled(&o.gap, both)?;
-            csv.push_str(&format!("{i},{j},{g}\n"));
+            csv.push_str(&format!("{i},{j},{}\n", g_per * both));
         }
         let mut conn = Connectivity::edge_list(&path("gap_junctions.csv"));
         conn.weight_unit = gunit;
@@ -161,7 +160,7 @@ mod tests {
     fn chemical_signs_follow_gaba_and_junctions_appear_once() {
         let o = WormOptions {
             model: "iaf_psc_exp".into(),
-            chemical: "2 pA".into(),
+            chemical: Some("2 pA".into()),
             gap: "0.5 nS".into(),
             pharynx: false,
             inhibitory: WormOptions::gabaergic(),
@@ -189,7 +188,7 @@ mod tests {
     fn a_bad_amount_is_named() {
         let o = WormOptions {
             model: "rate_tanh".into(),
-            chemical: "two pA".into(),
+            chemical: Some("two pA".into()),
             gap: "0.1".into(),
             pharynx: true,
             inhibitory: vec![],
@@ -199,7 +198,7 @@ mod tests {
         let e = circuit(&toy(), &o, |f| f.to_string()).unwrap_err();
         assert!(e.contains("\"two pA\" is not a number"), "{e}");
         let o = WormOptions {
-            chemical: "0.1".into(),
+            chemical: Some("0.1".into()),
             inhibitory: vec!["ALMX".into()],
             ..o
         };

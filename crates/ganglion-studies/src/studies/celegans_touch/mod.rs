@@ -36,6 +36,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use ganglion_analysis::linalg::solve_general;
 use ganglion_data::connectome::{Connectome, GABAERGIC};
 use ganglion_model::{Input, validate_circuit};
 use ganglion_plot::{Figure, Legend, Panel};
@@ -59,6 +60,8 @@ const DATASETS: [(&str, &str, bool); 3] = [
 ];
 const ANTERIOR: [&str; 3] = ["ALML", "ALMR", "AVM"];
 const POSTERIOR: [&str; 3] = ["PLML", "PLMR", "PVM"];
+/// The two stimuli, in the order of every `[_; 2]` result.
+const STIMULI: [(&str, [&str; 3]); 2] = [("anterior", ANTERIOR), ("posterior", POSTERIOR)];
 /// Electrical and chemical weight per mean contact.
 const G: f64 = 0.01;
 const C: f64 = 0.005;
@@ -115,11 +118,13 @@ impl Worm {
             .map_err(|e| study_err(format!("{e}")))?
             .neurons_only(false);
         let mean = |kind: &str| {
-            let w = &conn
+            let nz: Vec<f64> = conn
                 .layer(kind)
-                .map(|l| l.weights.clone())
-                .unwrap_or_default();
-            let nz: Vec<f64> = w.iter().copied().filter(|x| *x > 0.0).collect();
+                .map_or(&[][..], |l| &l.weights[..])
+                .iter()
+                .copied()
+                .filter(|x| *x > 0.0)
+                .collect();
             nz.iter().sum::<f64>() / nz.len().max(1) as f64
         };
         let (mean_cs, mean_gj) = (mean("chemical"), mean("electrical"));
@@ -153,10 +158,12 @@ impl Worm {
         names
     }
 
-    /// The linear steady state: (I + L − Wᵀ)x = b, from the connectome matrices.
-    fn linear(&self, variant: Variant, g: f64, c: f64, stim: &[&str]) -> Vec<f64> {
+    /// The linear steady states (I + L − Wᵀ)x = b under each stimulus of `STIMULI`, from the
+    /// connectome matrices (one factorisation for both).
+    fn linear(&self, variant: Variant, g: f64, c: f64) -> [Vec<f64>; 2] {
         let n = self.conn.nodes.len();
-        let inhibitory = Worm::inhibitory(variant);
+        let names = Worm::inhibitory(variant);
+        let inhibitory: Vec<bool> = self.conn.nodes.iter().map(|n| names.contains(n)).collect();
         let mut a = vec![0.0; n * n];
         (0..n).for_each(|i| a[i * n + i] = 1.0);
         if let Some(gj) = self.conn.layer("electrical") {
@@ -176,33 +183,28 @@ impl Worm {
             && let Some(cs) = self.conn.layer("chemical")
         {
             for pre in 0..n {
-                let sign = if inhibitory.contains(&self.conn.nodes[pre]) {
-                    -1.0
-                } else {
-                    1.0
-                };
+                let sign = if inhibitory[pre] { -1.0 } else { 1.0 };
                 for post in 0..n {
                     a[post * n + pre] -= sign * cs.weights[pre * n + post] * c / self.mean_cs;
                 }
             }
         }
-        let mut b = vec![0.0; n];
-        stim.iter()
-            .filter_map(|s| self.index(s))
-            .for_each(|i| b[i] = 1.0);
-        solve(a, b)
+        let mut b = vec![0.0; n * 2];
+        for (k, (_, stim)) in STIMULI.iter().enumerate() {
+            stim.iter()
+                .filter_map(|s| self.index(s))
+                .for_each(|i| b[i * 2 + k] = 1.0);
+        }
+        let x = solve_general(&a, n, &b, 2);
+        [0, 1].map(|k| (0..n).map(|i| x[i * 2 + k]).collect())
     }
 
-    /// The engine's activations after `T_MS`.
-    fn simulate(
-        &self,
-        variant: Variant,
-        stim: &[&str],
-        dir: &Path,
-    ) -> Result<Vec<f64>, StudyError> {
+    /// The engine's activations after `T_MS` under each stimulus of `STIMULI`: one circuit
+    /// (and one set of edge-list files) per variant.
+    fn simulate(&self, variant: Variant, dir: &Path) -> Result<[Vec<f64>; 2], StudyError> {
         let o = WormOptions {
             model: "rate_linear".into(),
-            chemical: format!("{}", C / self.mean_cs),
+            chemical: (variant != Variant::Electrical).then(|| format!("{}", C / self.mean_cs)),
             gap: format!("{}", G / self.mean_gj),
             pharynx: false,
             inhibitory: Worm::inhibitory(variant),
@@ -210,39 +212,35 @@ impl Worm {
             duration: format!("{T_MS} ms"),
         };
         let tag = format!("{}_{:?}", self.label.replace(' ', "_"), variant).to_lowercase();
-        let path = |f: &str| {
-            dir.join(format!("{tag}_{f}"))
-                .to_string_lossy()
-                .into_owned()
-        };
-        let mut w = worm::circuit(&self.conn, &o, path).map_err(study_err)?;
+        let file = |f: &str| dir.join(format!("{tag}_{f}"));
+        let w = worm::circuit(&self.conn, &o, |f| file(f).to_string_lossy().into_owned())
+            .map_err(study_err)?;
         for (f, text) in &w.files {
-            let p = dir.join(format!("{tag}_{f}"));
-            std::fs::write(&p, text).map_err(StudyError::io(p))?;
+            std::fs::write(file(f), text).map_err(StudyError::io(file(f)))?;
         }
-        if variant == Variant::Electrical {
-            w.circuit
-                .projections
-                .retain(|p| p.name.as_deref() != Some("chemical"));
-        }
-        let mut input = Input::current(worm::POPULATION, 1.0);
-        input.neurons = Some(
-            stim.iter()
-                .filter_map(|s| self.index(s))
-                .map(|i| i as u32)
-                .collect(),
-        );
-        let c = w.circuit.input(input);
-        let r = validate_circuit(&c).map_err(|e| study_err(format!("{e}")))?;
-        let res = Network::build(&r)
-            .and_then(|mut net| net.run(None))
-            .map_err(|e| study_err(format!("{e}")))?;
-        let st = &res.states[0];
-        let n = st.neurons.len();
-        Ok(st.values[st.values.len() - n..]
-            .iter()
-            .map(|&v| v as f64)
-            .collect())
+        let run = |stim: &[&str]| -> Result<Vec<f64>, StudyError> {
+            let mut input = Input::current(worm::POPULATION, 1.0);
+            let neurons = stim.iter().filter_map(|s| self.index(s)).map(|i| i as u32);
+            input.neurons = Some(neurons.collect());
+            let c = w.circuit.clone().input(input);
+            let r = validate_circuit(&c).map_err(|e| study_err(format!("{e}")))?;
+            let res = Network::build(&r)
+                .and_then(|mut net| net.run(None))
+                .map_err(|e| study_err(format!("{e}")))?;
+            let st = &res.states[0];
+            let n = st.neurons.len();
+            Ok(st.values[st.values.len() - n..]
+                .iter()
+                .map(|&v| v as f64)
+                .collect())
+        };
+        Ok([run(&STIMULI[0].1)?, run(&STIMULI[1].1)?])
+    }
+
+    /// Mean activation of the left/right pair `p` (`"AVA"` → AVAL, AVAR).
+    fn pair(&self, x: &[f64], p: &str) -> f64 {
+        let (l, r) = (format!("{p}L"), format!("{p}R"));
+        self.mean(x, |n| n == l || n == r)
     }
 }
 
@@ -251,39 +249,6 @@ fn study_err(message: impl Into<String>) -> StudyError {
         study: NAME.into(),
         message: message.into(),
     }
-}
-
-/// Solve the dense system `a x = b` (row-major n×n) by Gaussian elimination with partial
-/// pivoting.
-fn solve(mut a: Vec<f64>, mut b: Vec<f64>) -> Vec<f64> {
-    let n = b.len();
-    for k in 0..n {
-        let p = (k..n)
-            .max_by(|&i, &j| a[i * n + k].abs().total_cmp(&a[j * n + k].abs()))
-            .unwrap_or(k);
-        if p != k {
-            for j in 0..n {
-                a.swap(k * n + j, p * n + j);
-            }
-            b.swap(k, p);
-        }
-        let d = a[k * n + k];
-        for i in k + 1..n {
-            let f = a[i * n + k] / d;
-            if f != 0.0 {
-                for j in k..n {
-                    a[i * n + j] -= f * a[k * n + j];
-                }
-                b[i] -= f * b[k];
-            }
-        }
-    }
-    let mut x = vec![0.0; n];
-    for k in (0..n).rev() {
-        let s: f64 = (k + 1..n).map(|j| a[k * n + j] * x[j]).sum();
-        x[k] = (b[k] - s) / a[k * n + k];
-    }
-    x
 }
 
 /// (a − b)/(|a| + |b|): +1 all for a, −1 all for b.
@@ -310,7 +275,7 @@ fn is_b_type(n: &str) -> bool {
 }
 
 fn row(w: &Worm, variant: Variant, stimulus: &'static str, x: &[f64], lin: &[f64]) -> Row {
-    let pair = |p: &str| w.mean(x, |n| n == format!("{p}L") || n == format!("{p}R"));
+    let pair = |p: &str| w.pair(x, p);
     let scale = lin.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     let err = x
         .iter()
@@ -354,36 +319,6 @@ fn first_with_data(candidates: impl IntoIterator<Item = PathBuf>) -> Result<Path
         })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn missing_data_names_the_fetch_command() {
-        let empty = std::env::temp_dir().join("ganglion-no-cect-here");
-        let e = first_with_data([empty]).unwrap_err().to_string();
-        assert!(e.contains("scripts/fetch-data.sh cect"), "{e}");
-    }
-
-    #[test]
-    fn the_dense_solver_solves() {
-        // [[2, 1], [4, 3]] x = [3, 7] → x = [1, 1]; pivoting swaps the rows.
-        let x = solve(vec![2.0, 1.0, 4.0, 3.0], vec![3.0, 7.0]);
-        assert!(
-            (x[0] - 1.0).abs() < 1e-12 && (x[1] - 1.0).abs() < 1e-12,
-            "{x:?}"
-        );
-    }
-
-    #[test]
-    fn selectivity_and_motor_classes() {
-        assert_eq!(selectivity(3.0, 1.0), 0.5);
-        assert_eq!(selectivity(-1.0, 1.0), -1.0);
-        assert!(is_a_type("VA12") && is_a_type("DA1") && !is_a_type("VAL") && !is_a_type("VB1"));
-        assert!(is_b_type("DB7") && !is_b_type("DB"));
-    }
-}
-
 impl Study for CelegansTouch {
     fn info(&self) -> StudyInfo {
         StudyInfo {
@@ -407,10 +342,10 @@ impl Study for CelegansTouch {
         let mut rows = vec![];
         for w in &worms {
             for variant in VARIANTS {
-                for (stimulus, stim) in [("anterior", &ANTERIOR), ("posterior", &POSTERIOR)] {
-                    let x = w.simulate(variant, stim, &circuits)?;
-                    let lin = w.linear(variant, G, C, stim);
-                    rows.push(row(w, variant, stimulus, &x, &lin));
+                let x = w.simulate(variant, &circuits)?;
+                let lin = w.linear(variant, G, C);
+                for (k, (stimulus, _)) in STIMULI.iter().enumerate() {
+                    rows.push(row(w, variant, stimulus, &x[k], &lin[k]));
                 }
             }
         }
@@ -455,13 +390,9 @@ fn grid(worms: &[Worm]) -> Vec<GridPoint> {
     for w in worms {
         for g in GRID_G {
             for c in GRID_C {
-                let si = |stim: &[&str]| {
-                    let x = w.linear(Variant::Full, g, c, stim);
-                    let pair =
-                        |p: &str| w.mean(&x, |n| n == format!("{p}L") || n == format!("{p}R"));
-                    selectivity(pair("AVA"), pair("AVB"))
-                };
-                let (a, p) = (si(&ANTERIOR), si(&POSTERIOR));
+                let x = w.linear(Variant::Full, g, c);
+                let si = |x: &[f64]| selectivity(w.pair(x, "AVA"), w.pair(x, "AVB"));
+                let (a, p) = (si(&x[0]), si(&x[1]));
                 out.push(GridPoint {
                     dataset: w.label,
                     g,
@@ -743,4 +674,24 @@ fn report_text(
     );
     let _ = writeln!(s, "Run time {elapsed:.1} s.");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_data_names_the_fetch_command() {
+        let empty = std::env::temp_dir().join("ganglion-no-cect-here");
+        let e = first_with_data([empty]).unwrap_err().to_string();
+        assert!(e.contains("scripts/fetch-data.sh cect"), "{e}");
+    }
+
+    #[test]
+    fn selectivity_and_motor_classes() {
+        assert_eq!(selectivity(3.0, 1.0), 0.5);
+        assert_eq!(selectivity(-1.0, 1.0), -1.0);
+        assert!(is_a_type("VA12") && is_a_type("DA1") && !is_a_type("VAL") && !is_a_type("VB1"));
+        assert!(is_b_type("DB7") && !is_b_type("DB"));
+    }
 }
