@@ -29,20 +29,8 @@ pub fn spike_phases(spikes_ms: &[f64], phase: &[f64], t0_ms: f64, dt_ms: f64) ->
 /// divergence from the uniform one over log(n_bins): 0 when the amplitude does not depend on
 /// the phase, 1 when it is all in one bin. For A(φ) = 1 + χ cos φ it is ≈ χ²/(4 ln N).
 pub fn modulation_index(phase: &[f64], amplitude: &[f64], n_bins: usize) -> f64 {
-    let n_bins = n_bins.max(2);
-    let mut sum = vec![0.0; n_bins];
-    let mut count = vec![0usize; n_bins];
-    for (&p, &a) in phase.iter().zip(amplitude) {
-        let u = (p + std::f64::consts::PI).rem_euclid(std::f64::consts::TAU);
-        let b = ((u / std::f64::consts::TAU * n_bins as f64) as usize).min(n_bins - 1);
-        sum[b] += a;
-        count[b] += 1;
-    }
-    let means: Vec<f64> = sum
-        .iter()
-        .zip(&count)
-        .map(|(s, &c)| if c > 0 { s / c as f64 } else { 0.0 })
-        .collect();
+    let means = amplitude_by_phase(phase, amplitude, n_bins);
+    let n_bins = means.len();
     let total: f64 = means.iter().sum();
     if total <= 0.0 {
         return f64::NAN;
@@ -55,6 +43,24 @@ pub fn modulation_index(phase: &[f64], amplitude: &[f64], n_bins: usize) -> f64 
         .map(|p| p * (p * n_bins as f64).ln())
         .sum();
     kl / log_n
+}
+
+/// The mean amplitude in each of `n_bins` (at least 2) equal phase bins from −π to π (0 for
+/// a bin no sample falls in): the distribution the modulation index measures.
+pub fn amplitude_by_phase(phase: &[f64], amplitude: &[f64], n_bins: usize) -> Vec<f64> {
+    let n_bins = n_bins.max(2);
+    let mut sum = vec![0.0; n_bins];
+    let mut count = vec![0usize; n_bins];
+    for (&p, &a) in phase.iter().zip(amplitude) {
+        let u = (p + std::f64::consts::PI).rem_euclid(std::f64::consts::TAU);
+        let b = ((u / std::f64::consts::TAU * n_bins as f64) as usize).min(n_bins - 1);
+        sum[b] += a;
+        count[b] += 1;
+    }
+    sum.iter()
+        .zip(&count)
+        .map(|(s, &c)| if c > 0 { s / c as f64 } else { 0.0 })
+        .collect()
 }
 
 /// Canolty et al.'s (2006) mean vector length |mean A·e^{iφ}| / mean A: how strongly the

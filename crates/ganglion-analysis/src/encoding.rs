@@ -111,7 +111,8 @@ pub fn ridge_cv(
     let n = x.len() / p.max(1);
     let folds = folds.clamp(2, n.max(2));
     let mut score = vec![vec![0.0; t]; alphas.len()];
-    for f in 0..folds {
+    // With one α there is nothing to choose: no folds.
+    for f in (0..folds).filter(|_| alphas.len() > 1) {
         let (lo, hi) = (f * n / folds, (f + 1) * n / folds);
         let train: Vec<usize> = (0..n).filter(|s| *s < lo || *s >= hi).collect();
         let m = moments(x, y, (p, t), &train);

@@ -133,6 +133,19 @@ pub fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
 }
 
+/// Median of the finite values of `v` (the mean of the middle two for an even count); NaN
+/// when there are none.
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.retain(|x| x.is_finite());
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[m],
+        _ => 0.5 * (v[m - 1] + v[m]),
+    }
+}
+
 /// Runs `f(i)` for `i in 0..n` on up to `available_parallelism` threads and
 /// returns the results in index order. `f` must derive its randomness from
 /// `i` (see [`stream`]) so results do not depend on the thread count.

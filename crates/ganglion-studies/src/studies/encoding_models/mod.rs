@@ -27,6 +27,7 @@ use ganglion_plot::{Figure, Panel};
 use serde::Serialize;
 
 use crate::report::{self, Table, num};
+use crate::stats::median;
 use crate::{Check, Expect, Mode, Source, Study, StudyError, StudyInfo, StudyOutput};
 
 /// The `encoding-models` study (see the module docs).
@@ -113,20 +114,6 @@ fn experiment(d: Design, seed: u64) -> Vec<Voxel> {
             }
         })
         .collect()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.retain(|x| x.is_finite());
-    v.sort_by(f64::total_cmp);
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    let m = v.len() / 2;
-    if v.len() % 2 == 1 {
-        v[m]
-    } else {
-        0.5 * (v[m - 1] + v[m])
-    }
 }
 
 impl Study for EncodingModels {

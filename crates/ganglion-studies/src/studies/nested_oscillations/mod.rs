@@ -177,9 +177,7 @@ fn measure(drive: &'static str, x: &[f64], rate_e_hz: f64, rate_i_hz: f64) -> Ru
         .filter(|&(f, _)| (25.0..=100.0).contains(&f))
         .collect();
     let (gamma_hz, peak) = fundamental(&band).unwrap_or((f64::NAN, 0.0));
-    let mut powers: Vec<f64> = band.iter().map(|b| b.1).collect();
-    powers.sort_by(f64::total_cmp);
-    let median = powers.get(powers.len() / 2).copied().unwrap_or(0.0);
+    let median = crate::stats::median(band.iter().map(|b| b.1).collect());
     let gamma_peak_ratio = if median > 0.0 { peak / median } else { 0.0 };
     let (_, phase) = signal::analytic(&signal::bandpass(x, BIN_MS, (4.0, 8.0), 1.0));
     let (amp, _) = signal::analytic(&signal::bandpass(
@@ -205,19 +203,7 @@ fn measure(drive: &'static str, x: &[f64], rate_e_hz: f64, rate_i_hz: f64) -> Ru
     let sd = (surrogates.iter().map(|s| (s - m) * (s - m)).sum::<f64>() / (SURROGATES - 1) as f64)
         .sqrt();
     let bins = 18;
-    let mut sum = vec![0.0; bins];
-    let mut n = vec![0usize; bins];
-    for (&p, &a) in ph.iter().zip(am) {
-        let b = (((p + std::f64::consts::PI) / std::f64::consts::TAU * bins as f64) as usize)
-            .min(bins - 1);
-        sum[b] += a;
-        n[b] += 1;
-    }
-    let amplitude_by_phase: Vec<f64> = sum
-        .iter()
-        .zip(&n)
-        .map(|(s, &c)| s / c.max(1) as f64)
-        .collect();
+    let amplitude_by_phase = coupling::amplitude_by_phase(ph, am, bins);
     let best = (0..bins)
         .max_by(|&a, &b| amplitude_by_phase[a].total_cmp(&amplitude_by_phase[b]))
         .unwrap_or(0);
