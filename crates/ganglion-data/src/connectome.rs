@@ -76,6 +76,27 @@ pub const GABAERGIC: &[&str] = &[
     "VD1", "VD10", "VD11", "VD12", "VD13", "VD2", "VD3", "VD4", "VD5", "VD6", "VD7", "VD8", "VD9",
 ];
 
+/// Number of canonical neuron slots: the hermaphrodite's 302 neurons less CANL and CANR,
+/// which make no chemical synapses or gap junctions (Simeon et al. 2024, "Homogenized C. elegans
+/// neural activity and connectivity data", arXiv:2411.12091: "the worm's 300 neurons").
+pub const SLOTS: usize = 300;
+
+/// The names of the [`SLOTS`] canonical neuron slots, sorted (slot `i` is `slot_names()[i]`).
+pub fn slot_names() -> Vec<&'static str> {
+    neuron_names()
+        .filter(|n| class_of(n) != Some(CellClass::Unknown))
+        .collect()
+}
+
+/// A connectome on the canonical slots (see [`Connectome::homogenized`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Homogenized {
+    /// [`SLOTS`] nodes in slot order, every layer SLOTS × SLOTS.
+    pub connectome: Connectome,
+    /// Whether the dataset has slot `i`'s neuron.
+    pub present: Vec<bool>,
+}
+
 /// One connection type: an N×N matrix, row = presynaptic, column = postsynaptic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layer {
@@ -179,10 +200,21 @@ impl Connectome {
                 ));
             }
             let weights: Vec<f64> = rows.into_iter().flatten().collect();
-            if let Some(k) = weights.iter().position(|w| !w.is_finite() || *w < 0.0) {
+            // Synapse and junction counts are non-negative; other types (the functional atlas's
+            // signal-propagation amplitudes) may be signed.
+            let counts = layer_kind(&lname).is_some();
+            if let Some(k) = weights
+                .iter()
+                .position(|w| !w.is_finite() || (counts && *w < 0.0))
+            {
                 let (pre, post) = (&raw.nodes[k / n], &raw.nodes[k % n]);
+                let what = if counts {
+                    "non-negative number"
+                } else {
+                    "finite number"
+                };
                 return Err(format!(
-                    "connections \"{lname}\" {pre} → {post}: weight {} is not a non-negative number",
+                    "connections \"{lname}\" {pre} → {post}: weight {} is not a {what}",
                     weights[k]
                 ));
             }
@@ -247,6 +279,49 @@ impl Connectome {
                         .collect(),
                 })
                 .collect(),
+        }
+    }
+
+    /// The connectome on the [`SLOTS`] canonical neuron slots ([`slot_names`]): every layer
+    /// as a 300 × 300 matrix in slot order, zero rows and columns for neurons the dataset
+    /// lacks, and the mask of those it has. Cells that are not slot neurons (muscles, glia,
+    /// CANL/CANR, male-specific cells) are dropped with their connections (Simeon et al. 2024).
+    pub fn homogenized(&self) -> Homogenized {
+        let slots = slot_names();
+        let at: Vec<Option<usize>> = self
+            .nodes
+            .iter()
+            .map(|name| slots.binary_search(&name.as_str()).ok())
+            .collect();
+        let mut present = vec![false; SLOTS];
+        at.iter().flatten().for_each(|&s| present[s] = true);
+        let n = self.nodes.len();
+        let layers = self
+            .layers
+            .iter()
+            .map(|l| {
+                let mut weights = vec![0.0; SLOTS * SLOTS];
+                for (i, si) in at.iter().enumerate() {
+                    let Some(si) = si else { continue };
+                    for (j, sj) in at.iter().enumerate() {
+                        if let Some(sj) = sj {
+                            weights[si * SLOTS + sj] = l.weights[i * n + j];
+                        }
+                    }
+                }
+                Layer {
+                    name: l.name.clone(),
+                    weights,
+                }
+            })
+            .collect();
+        Homogenized {
+            connectome: Connectome {
+                name: self.name.clone(),
+                nodes: slots.iter().map(|s| s.to_string()).collect(),
+                layers,
+            },
+            present,
         }
     }
 
@@ -318,6 +393,36 @@ mod tests {
         );
         let e = Connectome::from_json("x", "[1, 2]").unwrap_err();
         assert!(e.contains("not a connectome"), "{e}");
+    }
+
+    #[test]
+    fn functional_layers_may_be_signed_but_counts_may_not() {
+        let json =
+            r#"{"nodes": ["AVAL", "AVAR"], "connections": {"Functional": [[0, -0.5], [1, 0]]}}"#;
+        let c = Connectome::from_json("f", json).unwrap();
+        assert_eq!(c.weight("Functional", "AVAL", "AVAR"), Some(-0.5));
+    }
+
+    #[test]
+    fn homogenized_puts_neurons_on_the_300_slots() {
+        let slots = slot_names();
+        assert_eq!(slots.len(), SLOTS);
+        assert!(!slots.contains(&"CANL") && slots.windows(2).all(|w| w[0] < w[1]));
+        let json = r#"{"nodes": ["VA5", "MDL01", "AVAL", "CANL"],
+          "connections": {"Generic_CS": [[0, 0, 2, 0], [0, 0, 0, 0], [7, 5, 0, 1], [0, 0, 0, 0]],
+                          "Generic_GJ": [[0, 0, 3, 0], [0, 0, 0, 0], [3, 0, 0, 0], [0, 0, 0, 0]]}}"#;
+        let h = Connectome::from_json("t", json).unwrap().homogenized();
+        let c = &h.connectome;
+        assert_eq!(c.nodes.len(), SLOTS);
+        assert_eq!(h.present.iter().filter(|p| **p).count(), 2);
+        assert!(h.present[slots.binary_search(&"AVAL").unwrap()]);
+        assert_eq!(c.weight("chemical", "AVAL", "VA5"), Some(7.0));
+        assert_eq!(c.weight("chemical", "VA5", "AVAL"), Some(2.0));
+        assert_eq!(c.weight("electrical", "VA5", "AVAL"), Some(3.0));
+        // The muscle and CANL are dropped with their connections; the rest is kept exactly.
+        let total = |l: &Layer| l.weights.iter().sum::<f64>();
+        assert_eq!(c.layers.iter().map(total).collect::<Vec<_>>(), [9.0, 6.0]);
+        assert_eq!(c.weight("chemical", "DD1", "AVAL"), Some(0.0));
     }
 
     #[test]
