@@ -18,7 +18,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install -q "${pkgs[@]}"
 "$venv/bin/python" - <<'PY'
-import importlib
-for m in ["numpy", "scipy", "sklearn", "tensorly", "rsatoolbox", "networkx", "skimage"]:
-    print(f"{m} {importlib.import_module(m).__version__}")
+from importlib.metadata import version
+for p in ["numpy", "scipy", "scikit-learn", "tensorly", "rsatoolbox", "networkx", "scikit-image"]:
+    print(f"{p} {version(p)}")
 PY
