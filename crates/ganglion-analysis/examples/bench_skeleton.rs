@@ -37,12 +37,12 @@ fn main() {
     let shape_text = std::fs::read_to_string(format!("{dir}/shape.txt")).expect("shape.txt");
     let s: Vec<usize> = shape_text
         .split_whitespace()
-        .map(|v| v.parse().unwrap())
+        .map(|v| v.parse().expect("shape: three counts"))
         .collect();
     let shape = [s[0], s[1], s[2]];
     let gt = Volume::new(shape, read_u32(&format!("{dir}/gt.u32"))).expect("gt volume");
     let pred = Volume::new(shape, read_u32(&format!("{dir}/pred.u32"))).expect("pred volume");
-    let fg = Volume::new(shape, gt.data().iter().map(|&l| l > 0).collect()).unwrap();
+    let fg = Volume::new(shape, gt.data().iter().map(|&l| l > 0).collect()).expect("mask");
 
     let mut t_skel = Vec::new();
     let mut skel = None;
@@ -58,7 +58,7 @@ fn main() {
         eval = Some(skeleton::evaluate(&gt, &pred, &Options::default()).expect("evaluate"));
         t_eval.push(t.elapsed().as_secs_f64());
     }
-    let (skel, e) = (skel.unwrap(), eval.unwrap());
+    let (skel, e) = (skel.expect("runs >= 1"), eval.expect("runs >= 1"));
     let mut out = String::new();
     let idx: Vec<String> = (0..skel.len())
         .filter(|&i| skel.data()[i])

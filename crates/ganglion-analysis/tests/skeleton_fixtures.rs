@@ -18,7 +18,7 @@ fn read(name: &str) -> HashMap<String, Vec<String>> {
     text.lines()
         .map(|l| {
             let mut it = l.split_whitespace().map(str::to_string);
-            (it.next().unwrap(), it.collect())
+            (it.next().expect("a key per line"), it.collect())
         })
         .collect()
 }
@@ -27,7 +27,10 @@ fn nums<T: std::str::FromStr>(f: &HashMap<String, Vec<String>>, key: &str) -> Ve
 where
     T::Err: std::fmt::Debug,
 {
-    f[key].iter().map(|v| v.parse().unwrap()).collect()
+    f[key]
+        .iter()
+        .map(|v| v.parse().expect("a number"))
+        .collect()
 }
 
 fn volume(f: &HashMap<String, Vec<String>>, key: &str) -> Volume<u32> {
@@ -42,9 +45,13 @@ fn volume(f: &HashMap<String, Vec<String>>, key: &str) -> Volume<u32> {
 
 fn names(prefix: &str) -> Vec<String> {
     let mut n: Vec<String> = std::fs::read_dir(dir())
-        .unwrap()
+        .expect("fixture directory")
         .filter_map(|e| {
-            let name = e.unwrap().file_name().into_string().unwrap();
+            let name = e
+                .expect("dir entry")
+                .file_name()
+                .into_string()
+                .expect("utf-8 name");
             name.strip_prefix(prefix)
                 .and_then(|r| r.strip_suffix(".txt"))
                 .map(|r| format!("{prefix}{r}"))
@@ -65,7 +72,7 @@ fn skeletons_equal_scikit_image() {
             labels.shape(),
             labels.data().iter().map(|&l| l > 0).collect(),
         )
-        .unwrap();
+        .expect("mask volume");
         let s = skeleton::skeletonize(&mask);
         let got: Vec<usize> = (0..s.len()).filter(|&i| s.data()[i]).collect();
         let want: Vec<usize> = nums(&f, "skeleton");
@@ -80,7 +87,7 @@ fn metrics_equal_the_reference_code() {
     for name in cases {
         let f = read(&name);
         let (gt, pred) = (volume(&f, "gt"), volume(&f, "pred"));
-        let e = skeleton::evaluate(&gt, &pred, &Options::default()).unwrap();
+        let e = skeleton::evaluate(&gt, &pred, &Options::default()).expect("evaluate");
         assert_eq!(e.n_gt(), nums::<usize>(&f, "num_gt")[0], "{name}");
         assert_eq!(e.n_pred(), nums::<usize>(&f, "num_pred")[0], "{name}");
         for (key, got) in [

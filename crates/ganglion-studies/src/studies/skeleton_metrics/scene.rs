@@ -71,7 +71,7 @@ fn clip(p: [f64; 3], shape: [usize; 3]) -> [f64; 3] {
 /// One neuron-like instance: a persistent random-walk trunk of 5 segments (radius 1.5) with
 /// two straight side branches (radius 1.2) from interior trunk points.
 fn neuron(shape: [usize; 3], s: &mut Stream) -> Vec<usize> {
-    let step = 0.16 * shape.iter().copied().min().unwrap() as f64;
+    let step = 0.16 * shape.iter().copied().min().unwrap_or(0) as f64;
     let start = [0, 1, 2].map(|k| (0.15 + 0.7 * s.uniform()) * shape[k] as f64);
     let mut dir = unit(s);
     let mut trunk = vec![clip(start, shape)];
@@ -188,7 +188,7 @@ pub fn predict(
             let v = coords.iter().map(|c| c[k]);
             v.clone().max().unwrap_or(0) - v.min().unwrap_or(0)
         };
-        let axis = (0..3).max_by_key(|&k| extent(k)).unwrap();
+        let axis = (0..3).max_by_key(|&k| extent(k)).unwrap_or(0);
         let mut along: Vec<usize> = coords.iter().map(|c| c[axis]).collect();
         along.sort_unstable();
         let cut = along[along.len() / 2];
@@ -234,7 +234,7 @@ pub fn predict(
             .for_each(|v| *v = 0);
     }
     let mut forbidden = sc.forbidden.clone();
-    let min_len = 0.3 * shape.iter().copied().min().unwrap() as f64;
+    let min_len = 0.3 * shape.iter().copied().min().unwrap_or(0) as f64;
     let mut placed = 0;
     for _ in 0..200 * plan.spurious.max(1) {
         if placed == plan.spurious {
