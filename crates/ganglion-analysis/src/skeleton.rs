@@ -49,6 +49,26 @@
 //!
 //! Not covered: the reference's multi-channel (overlapping instances) input, its "partly
 //! labelled" mode and its optional removal of small components before evaluation.
+//!
+//! ```
+//! use ganglion_analysis::skeleton::{Options, Volume, evaluate};
+//! // Two straight 3×3 tubes along x; the prediction gives both one label (a false merge).
+//! let mut gt = Volume::filled([10, 10, 20], 0u32);
+//! for x in 2..18 {
+//!     for d in 0..3 {
+//!         for e in 0..3 {
+//!             gt.set(1 + d, 1 + e, x, 1);
+//!             gt.set(6 + d, 6 + e, x, 2);
+//!         }
+//!     }
+//! }
+//! let merged = Volume::new(gt.shape(), gt.data().iter().map(|&l| u32::from(l > 0)).collect())?;
+//! let e = evaluate(&gt, &merged, &Options::default())?;
+//! assert_eq!((e.false_merges, e.false_splits), (1, 0));
+//! assert_eq!(e.coverage, 0.5); // the merged label is assigned to one of the two tubes
+//! assert_eq!(evaluate(&gt, &gt, &Options::default())?.av_f1, 1.0);
+//! # Ok::<(), ganglion_analysis::skeleton::SkeletonError>(())
+//! ```
 
 use std::fmt;
 
@@ -1053,6 +1073,10 @@ mod tests {
         let d = vec![0.0, 0.0, 0.0, 0.0, 0.9, 0.8, 0.0, 0.85, 0.2];
         assert_eq!(greedy_match(&d, 2, 2, 0.1), vec![(1, 1), (2, 2)]);
         assert_eq!(greedy_match(&d, 2, 2, 0.5), vec![(1, 1)]);
+        // Strictly above the threshold, compared in float32 as the reference does.
+        let tie = vec![0.0, 0.0, 0.0, 0.5];
+        assert!(greedy_match(&tie, 1, 1, 0.5).is_empty());
+        assert_eq!(greedy_match(&tie, 1, 1, 0.4999999), vec![(1, 1)]);
     }
 
     #[test]
