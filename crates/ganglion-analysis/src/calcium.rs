@@ -27,7 +27,7 @@ fn fail<T>(msg: String) -> Result<T, CalciumError> {
 
 /// The number of samples of a `data` with `n` columns, or an error naming `what`.
 fn rows(data: &[f64], n: usize, what: &str) -> Result<usize, CalciumError> {
-    if n == 0 || data.len() % n != 0 {
+    if n == 0 || !data.len().is_multiple_of(n) {
         return fail(format!(
             "{what}: {} values do not make rows of {n} neurons; pass time × neurons, row-major",
             data.len()

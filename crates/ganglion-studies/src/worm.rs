@@ -5,6 +5,8 @@
 //! "gap_junction"`, conductance = junction count × `gap`, each pair once). Used by
 //! `ganglion connectome spec` and the `celegans-touch` study.
 
+use std::path::{Path, PathBuf};
+
 use ganglion_data::connectome::{Connectome, GABAERGIC, class_of, neuron_names};
 use ganglion_model::{Circuit, Connectivity, Monitor, Population, Projection, Simulation};
 
@@ -44,6 +46,34 @@ impl WormOptions {
     pub fn gabaergic() -> Vec<String> {
         GABAERGIC.iter().map(|s| s.to_string()).collect()
     }
+}
+
+/// The folder holding the connectome files `files` (`cect` JSON, as `scripts/fetch-data.sh
+/// cect` unpacks them): `$GANGLION_DATA/cect`, `data/cect` under the current folder, or the
+/// repository's `data/cect`; the error says how to fetch them.
+pub fn cect_dir(files: &[&str]) -> Result<PathBuf, String> {
+    let candidates = [
+        std::env::var_os("GANGLION_DATA").map(|d| PathBuf::from(d).join("cect")),
+        Some(PathBuf::from("data/cect")),
+        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/cect")),
+    ];
+    first_with(candidates.into_iter().flatten(), files)
+}
+
+fn first_with(
+    candidates: impl IntoIterator<Item = PathBuf>,
+    files: &[&str],
+) -> Result<PathBuf, String> {
+    candidates
+        .into_iter()
+        .find(|d| files.iter().all(|f| d.join(f).is_file()))
+        .ok_or_else(|| {
+            format!(
+                "the C. elegans connectomes ({}) are not in data/cect\n  hint: fetch them with \
+                 scripts/fetch-data.sh cect (or set GANGLION_DATA to the folder holding cect/)",
+                files.join(", ")
+            )
+        })
 }
 
 /// Population name of the worm's neurons.
@@ -182,6 +212,14 @@ mod tests {
         assert_eq!(p[0].connectivity.weight_unit.as_deref(), Some("pA"));
         assert_eq!(p[1].synapse.as_deref(), Some("gap_junction"));
         assert_eq!(p[1].connectivity.weight_unit.as_deref(), Some("nS"));
+    }
+
+    #[test]
+    fn missing_data_names_the_fetch_command() {
+        let empty = std::env::temp_dir().join("ganglion-no-cect-here");
+        let e = first_with([empty], &["White_whole.json"]).unwrap_err();
+        assert!(e.contains("scripts/fetch-data.sh cect"), "{e}");
+        assert!(e.contains("(White_whole.json)"), "{e}");
     }
 
     #[test]

@@ -33,7 +33,7 @@
 //! Cook 2019 (see the report).
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use ganglion_analysis::linalg::solve_general;
@@ -295,30 +295,6 @@ fn row(w: &Worm, variant: Variant, stimulus: &'static str, x: &[f64], lin: &[f64
     }
 }
 
-/// Where the connectome files are: `$GANGLION_DATA/cect`, `data/cect` under the current
-/// folder, or the repository's `data/cect`.
-fn data_dir() -> Result<PathBuf, StudyError> {
-    let candidates = [
-        std::env::var_os("GANGLION_DATA").map(|d| PathBuf::from(d).join("cect")),
-        Some(PathBuf::from("data/cect")),
-        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/cect")),
-    ];
-    first_with_data(candidates.into_iter().flatten())
-}
-
-/// The first folder that holds the connectomes, or the error that says how to fetch them.
-fn first_with_data(candidates: impl IntoIterator<Item = PathBuf>) -> Result<PathBuf, StudyError> {
-    candidates
-        .into_iter()
-        .find(|d| DATASETS.iter().all(|f| d.join(f.0).is_file()))
-        .ok_or_else(|| {
-            study_err(
-                "the C. elegans connectomes are not in data/cect\n  hint: fetch them with \
-                 scripts/fetch-data.sh cect (or set GANGLION_DATA to the folder holding cect/)",
-            )
-        })
-}
-
 impl Study for CelegansTouch {
     fn info(&self) -> StudyInfo {
         StudyInfo {
@@ -332,7 +308,8 @@ impl Study for CelegansTouch {
 
     fn run(&self, mode: Mode, dir: &Path) -> Result<StudyOutput, StudyError> {
         let started = Instant::now();
-        let data = data_dir()?;
+        let files = DATASETS.map(|d| d.0);
+        let data = worm::cect_dir(&files).map_err(study_err)?;
         let circuits = dir.join("circuits");
         std::fs::create_dir_all(&circuits).map_err(StudyError::io(&circuits))?;
         let worms = DATASETS
@@ -679,13 +656,6 @@ fn report_text(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn missing_data_names_the_fetch_command() {
-        let empty = std::env::temp_dir().join("ganglion-no-cect-here");
-        let e = first_with_data([empty]).unwrap_err().to_string();
-        assert!(e.contains("scripts/fetch-data.sh cect"), "{e}");
-    }
 
     #[test]
     fn selectivity_and_motor_classes() {
