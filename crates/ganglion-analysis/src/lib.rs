@@ -4,6 +4,8 @@
 //! plain slices: spike times and senders, sampled signals), so that they serve simulations,
 //! calcium imaging and electrophysiology alike.
 //!
+//! - [`calcium`]: calcium-imaging preprocessing as Simeon et al. (2024) homogenise worm
+//!   recordings (standardise, Gaussian smoothing, resampling, neuron slots);
 //! - [`spikes`]: spike trains — rates, ISI coefficient of variation, Fano factor, population
 //!   counts and the synchrony of the population activity;
 //! - [`spectrum`]: Hann-windowed periodograms and their peak;
@@ -15,7 +17,9 @@
 //!   participation, PCA and a Fisher LDA for group classification;
 //! - [`linalg`]: the dense solves they share (faer);
 //! - [`encoding`]: ridge encoding models with a cross-validated α per target, prediction
-//!   correlations and split-half (Spearman–Brown) noise ceilings.
+//!   correlations and split-half (Spearman–Brown) noise ceilings;
+//! - [`skeleton`]: 3-D label volumes, Lee 1994 skeletonisation and the FISBe skeleton-based
+//!   instance-segmentation metrics (clDice, avF1, coverage, false splits and merges).
 //!
 //! ```
 //! use ganglion_analysis::{spikes, spectrum};
@@ -32,11 +36,13 @@
 //! assert_eq!(spectrum::peak(&p).map(|(f, _)| f), Some(8.0));
 //! ```
 
+pub mod calcium;
 pub mod coupling;
 pub mod encoding;
 pub mod graphs;
 pub mod linalg;
 pub mod signal;
+pub mod skeleton;
 pub mod spectrum;
 pub mod spikes;
 

@@ -9,9 +9,9 @@ use ganglion_base::files::{FilesError, OutputDir, Replace};
 
 use crate::studies::{
     active_dendrites::ActiveDendrites, brunel_2000::Brunel2000, ca3_memory::Ca3Memory,
-    celegans_touch::CelegansTouch, encoding_models::EncodingModels,
+    celegans_data::CelegansData, celegans_touch::CelegansTouch, encoding_models::EncodingModels,
     nested_oscillations::NestedOscillations, network_features::NetworkFeatures,
-    pavlovian_attention::PavlovianAttention,
+    pavlovian_attention::PavlovianAttention, skeleton_metrics::SkeletonMetrics,
 };
 use crate::{Mode, Study, StudyError, StudyInfo, StudyOutcome};
 
@@ -21,11 +21,13 @@ fn registry() -> Vec<&'static dyn Study> {
         &ActiveDendrites,
         &Brunel2000,
         &Ca3Memory,
+        &CelegansData,
         &CelegansTouch,
         &EncodingModels,
         &NestedOscillations,
         &NetworkFeatures,
         &PavlovianAttention,
+        &SkeletonMetrics,
     ]
 }
 

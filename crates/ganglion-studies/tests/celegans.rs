@@ -1,5 +1,5 @@
-//! The `celegans-touch` study in quick mode, when `scripts/fetch-data.sh cect` has fetched the
-//! connectomes (skipped otherwise, with a note; CI fetches them).
+//! The `celegans-touch` and `celegans-data` studies in quick mode, when `scripts/fetch-data.sh
+//! cect` has fetched the connectomes (skipped otherwise, with a note; CI fetches them).
 
 mod common;
 
@@ -37,5 +37,49 @@ fn celegans_touch_quick_if_present() {
         )
         .value
             < -0.5
+    );
+}
+
+#[test]
+fn celegans_data_quick_if_present() {
+    if !fetched() {
+        return;
+    }
+    let (outcome, metrics) = run_quick("celegans-data", &["connectomes", "activity"]);
+    let t = &metrics["tables"];
+    // Twelve datasets on the slots; the whole-animal reconstructions cover all 300.
+    let sets = t["datasets"].as_array().expect("datasets");
+    assert_eq!(sets.len(), 12);
+    let row = |name: &str| sets.iter().find(|d| d["dataset"] == name).expect(name);
+    assert_eq!(row("Cook 2019")["slots_present"], 300);
+    assert_eq!(
+        row("Cook 2019")["dropped"],
+        173,
+        "muscles, other cells, CANL/R"
+    );
+    assert!(row("Randi 2023 (functional)")["functional_pairs"].as_u64() > Some(1000));
+    // 11 anatomical datasets → 55 pairs compared.
+    assert_eq!(t["pairs"].as_array().map(Vec::len), Some(55));
+    // Four worms at the four labs' rates, each with 90 identified and 30 unidentified neurons.
+    let worms = t["worms"].as_array().expect("worms");
+    let rates: Vec<f64> = worms
+        .iter()
+        .map(|w| w["rate_hz"].as_f64().unwrap())
+        .collect();
+    assert_eq!(rates, [1.0, 1.7, 2.9, 6.0]);
+    assert!(
+        worms
+            .iter()
+            .all(|w| w["identified"] == 90 && w["unidentified"] == 30)
+    );
+    // Faster labs keep more of each trace.
+    let r: Vec<f64> = worms
+        .iter()
+        .map(|w| w["trace_r"].as_f64().unwrap())
+        .collect();
+    assert!(r.windows(2).all(|p| p[0] < p[1]), "{r:?}");
+    assert_eq!(
+        check(&outcome, "witvliet_synapses_grow_with_age").value,
+        1.0
     );
 }

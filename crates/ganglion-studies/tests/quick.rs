@@ -219,11 +219,13 @@ fn listing() {
             "active-dendrites",
             "brunel-2000",
             "ca3-memory",
+            "celegans-data",
             "celegans-touch",
             "encoding-models",
             "nested-oscillations",
             "network-features",
-            "pavlovian-attention"
+            "pavlovian-attention",
+            "skeleton-metrics"
         ]
     );
     let table = format_list();

@@ -3,8 +3,10 @@
 pub mod active_dendrites;
 pub mod brunel_2000;
 pub mod ca3_memory;
+pub mod celegans_data;
 pub mod celegans_touch;
 pub mod encoding_models;
 pub mod nested_oscillations;
 pub mod network_features;
 pub mod pavlovian_attention;
+pub mod skeleton_metrics;
