@@ -81,9 +81,9 @@ fn means(x: &[f64], d: usize) -> Vec<f64> {
 }
 
 /// Principal components of `x` (rows × d): the mean and the first `k` unit-length directions
-/// (d each, by decreasing variance), found by power iteration with deflation on the
-/// covariance (300 iterations each; enough for the well-separated leading components group
-/// features have).
+/// (d each, by decreasing variance; components of zero variance are left out), from the
+/// eigendecomposition of the covariance (faer). Each direction's sign is fixed so that its
+/// largest-magnitude entry is positive, so that equal data give equal projections.
 pub fn pca(x: &[f64], d: usize, k: usize) -> (Vec<f64>, Vec<Vec<f64>>) {
     let rows = x.len() / d.max(1);
     let m = means(x, d);
@@ -91,36 +91,32 @@ pub fn pca(x: &[f64], d: usize, k: usize) -> (Vec<f64>, Vec<Vec<f64>>) {
     for r in 0..rows {
         for i in 0..d {
             let a = x[r * d + i] - m[i];
-            for j in 0..d {
+            for j in 0..=i {
                 cov[i * d + j] += a * (x[r * d + j] - m[j]) / rows.max(1) as f64;
             }
         }
     }
-    let mut comps: Vec<Vec<f64>> = vec![];
-    for c in 0..k.min(d) {
-        let mut v: Vec<f64> = (0..d)
-            .map(|i| 1.0 + ((i * 7 + c * 13) % 11) as f64 / 11.0)
-            .collect();
-        let mut lambda = 0.0;
-        for _ in 0..300 {
-            let mut w: Vec<f64> = (0..d)
-                .map(|i| (0..d).map(|j| cov[i * d + j] * v[j]).sum())
-                .collect();
-            for u in &comps {
-                let dot: f64 = w.iter().zip(u).map(|(a, b)| a * b).sum();
-                w.iter_mut().zip(u).for_each(|(a, b)| *a -= dot * b);
+    let Some((values, vectors)) = crate::linalg::symmetric_eigen(&cov, d) else {
+        return (m, vec![]);
+    };
+    // Eigenvalues below rounding of the total variance are zero-variance directions.
+    let floor = 1e-12 * values.iter().map(|v| v.abs()).sum::<f64>();
+    let comps = values
+        .iter()
+        .zip(vectors)
+        .take(k.min(d))
+        .take_while(|(v, _)| **v > floor)
+        .map(|(_, mut u)| {
+            let big = u
+                .iter()
+                .copied()
+                .fold(0.0, |a: f64, b| if b.abs() > a.abs() { b } else { a });
+            if big < 0.0 {
+                u.iter_mut().for_each(|x| *x = -*x);
             }
-            lambda = w.iter().map(|a| a * a).sum::<f64>().sqrt();
-            if lambda == 0.0 {
-                break;
-            }
-            v = w.iter().map(|a| a / lambda).collect();
-        }
-        if lambda == 0.0 {
-            break;
-        }
-        comps.push(v);
-    }
+            u
+        })
+        .collect();
     (m, comps)
 }
 

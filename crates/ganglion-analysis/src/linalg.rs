@@ -1,5 +1,6 @@
-//! Dense linear solves on faer, shared by the analysis methods: symmetric positive
-//! (semi-)definite systems (normal equations, scatter matrices) and general square ones.
+//! Dense linear algebra on faer, shared by the analysis methods: solves of symmetric positive
+//! (semi-)definite systems (normal equations, scatter matrices) and general square ones, and
+//! the eigendecomposition of symmetric matrices (covariances).
 
 use faer::linalg::solvers::Solve;
 use faer::{Mat, Side};
@@ -26,6 +27,25 @@ pub fn solve_general(a: &[f64], n: usize, b: &[f64], k: usize) -> Vec<f64> {
         .collect()
 }
 
+/// Eigenvalues (decreasing) and unit eigenvectors (`vectors[k]`, d each) of a symmetric
+/// `a` (d × d, row-major; its lower triangle is read), or `None` for a matrix with a
+/// non-finite entry or one whose iteration does not converge.
+pub fn symmetric_eigen(a: &[f64], d: usize) -> Option<(Vec<f64>, Vec<Vec<f64>>)> {
+    if a.iter().any(|x| !x.is_finite()) {
+        return None;
+    }
+    let m = Mat::<f64>::from_fn(d, d, |i, j| a[i * d + j]);
+    let evd = m.self_adjoint_eigen(Side::Lower).ok()?;
+    let (u, s) = (evd.U(), evd.S().column_vector());
+    // faer returns them in increasing order.
+    let values = (0..d).rev().map(|k| s[k]).collect();
+    let vectors = (0..d)
+        .rev()
+        .map(|k| (0..d).map(|i| u[(i, k)]).collect())
+        .collect();
+    Some((values, vectors))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,5 +63,16 @@ mod tests {
         let b = Mat::<f64>::from_fn(2, 1, |i, _| [1.0, 2.0][i]);
         let x = solve_symmetric(&a, &b);
         assert!((x[(0, 0)] - 1.0 / 11.0).abs() < 1e-12 && (x[(1, 0)] - 7.0 / 11.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn symmetric_eigen_orders_by_decreasing_value() {
+        // [[2, 1], [1, 2]]: 3 along (1, 1)/√2, 1 along (1, −1)/√2.
+        let (values, vectors) = symmetric_eigen(&[2.0, 1.0, 1.0, 2.0], 2).unwrap();
+        assert!((values[0] - 3.0).abs() < 1e-12 && (values[1] - 1.0).abs() < 1e-12);
+        let h = std::f64::consts::FRAC_1_SQRT_2;
+        assert!((vectors[0][0].abs() - h).abs() < 1e-12 && vectors[0][0] * vectors[0][1] > 0.0);
+        assert!(vectors[1][0] * vectors[1][1] < 0.0);
+        assert!(symmetric_eigen(&[f64::NAN, 0.0, 0.0, 1.0], 2).is_none());
     }
 }
