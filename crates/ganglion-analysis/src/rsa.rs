@@ -20,7 +20,8 @@
 //! Where rsatoolbox 0.3.2 (and its master branch as of 2026) departs from the definition in
 //! the paper, we follow the paper and say so on the function: see [`geotopological`].
 
-use faer::Mat;
+use faer::linalg::matmul::triangular::{self, BlockStructure};
+use faer::{Accum, Mat, Par};
 use std::fmt;
 
 /// What was wrong with an input; the message names the object, the value and the fix.
@@ -96,7 +97,8 @@ pub fn square(rdm: &[f64]) -> Result<(Vec<f64>, usize), RsaError> {
 fn check_finite(name: &str, v: &[f64]) -> Result<(), RsaError> {
     match v.iter().position(|x| !x.is_finite()) {
         Some(k) => Err(RsaError::Degenerate(format!(
-            "{name}[{k}] = {}; RSA needs finite values — drop or impute the missing entries first",
+            "{name}[{k}] = {}; this needs finite values — drop or impute missing entries, and \
+             rank-transform geodesic RDMs (infinite for disconnected pairs) before comparing",
             v[k]
         ))),
         None => Ok(()),
@@ -114,14 +116,27 @@ fn check_patterns(patterns: &[f64], n: usize, p: usize) -> Result<(), RsaError> 
     check_finite("patterns", patterns)
 }
 
-/// Row-major Gram matrix `X Xᵀ` (n × n) of the row-major `n × p` matrix `x`.
+/// Row-major Gram matrix `X Xᵀ` (n × n) of the row-major `n × p` matrix `x`. Only the lower
+/// triangle is multiplied (half the flops of a full product) and mirrored.
 fn gram(x: &[f64], n: usize, p: usize) -> Vec<f64> {
     let m = Mat::<f64>::from_fn(n, p, |i, j| x[i * p + j]);
-    let g = &m * m.transpose();
+    let mut g = Mat::<f64>::zeros(n, n);
+    triangular::matmul(
+        g.as_mut(),
+        BlockStructure::TriangularLower,
+        Accum::Replace,
+        m.as_ref(),
+        BlockStructure::Rectangular,
+        m.transpose(),
+        BlockStructure::Rectangular,
+        1.0,
+        Par::Seq,
+    );
     let mut out = vec![0.0; n * n];
     for i in 0..n {
-        for j in 0..n {
+        for j in 0..=i {
             out[i * n + j] = g[(i, j)];
+            out[j * n + i] = g[(i, j)];
         }
     }
     out
@@ -237,16 +252,16 @@ pub fn quantile(v: &[f64], q: f64) -> Result<f64, RsaError> {
         ));
     }
     check_finite("values", v)?;
+    // Two order statistics by selection (O(len)), as numpy partitions instead of sorting.
     let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
     let pos = q * (s.len() - 1) as f64;
     let lo = pos.floor() as usize;
     let t = pos - lo as f64;
-    if lo + 1 >= s.len() {
-        return Ok(s[lo]);
+    let (_, &mut a, right) = s.select_nth_unstable_by(lo, f64::total_cmp);
+    if right.is_empty() {
+        return Ok(a);
     }
-    let (a, b) = (s[lo], s[lo + 1]);
-    // numpy's _lerp: interpolate from the nearer end, for symmetric rounding.
+    let b = right.iter().copied().fold(f64::INFINITY, f64::min);
     Ok(if t >= 0.5 {
         b - (b - a) * (1.0 - t)
     } else {
