@@ -6,6 +6,7 @@
 //! `DIR/rust_<name>.f64` (each output) and `DIR/rust_times.json` (median seconds per
 //! operation over REPS runs).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 use ganglion_analysis::rsa::{self, Comparison, Measure};
 use std::time::Instant;
 

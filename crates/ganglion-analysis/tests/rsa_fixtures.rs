@@ -2,6 +2,7 @@
 //! comparisons) and a numpy transcription of Kornblith et al. (2019) (CKA), written by
 //! `bench/analysis/rsa_fixtures.py`. Agreement to 1e-10.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the report
 use ganglion_analysis::rsa::{self, Comparison, Hsic, Kernel, Measure};
 use std::collections::BTreeMap;
 
