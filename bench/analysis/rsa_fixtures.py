@@ -2,7 +2,7 @@
 
 Writes small JSON files into crates/ganglion-analysis/tests/fixtures/rsa/: inputs and
 rsatoolbox's outputs for every RDM measure, transform and comparison that the Rust module
-implements, plus CKA values from a direct numpy transcription of Kornblith et al. (2019)'s
+implements (including crossnobis RDMs), plus CKA values from a direct numpy transcription of Kornblith et al. (2019)'s
 formulas (rsatoolbox has no CKA). Infinite values (disconnected geodesics) are written as null.
 
 Run:  bench/analysis/.venv/bin/python bench/analysis/rsa_fixtures.py
@@ -139,6 +139,24 @@ def main():
     cka["rbf_fraction"] = 0.5
     with open(os.path.join(OUT, "cka.json"), "w") as f:
         json.dump(cka, f)
+
+    # 5. Crossnobis RDMs: 3 folds of 8 conditions x 5 channels, identity and a full precision.
+    rng = np.random.default_rng(20232)
+    k, nc, pc = 3, 8, 5
+    signal = rng.standard_normal((nc, pc))
+    folds = np.stack([signal + 0.7 * rng.standard_normal((nc, pc)) for _ in range(k)])
+    q = rng.standard_normal((pc, pc))
+    prec = q @ q.T / pc + np.eye(pc)
+    ds = Dataset(folds.reshape(k * nc, pc).copy(),
+                 obs_descriptors={"conds": np.tile(np.arange(nc), k),
+                                  "runs": np.repeat(np.arange(k), nc)})
+    cn = {"k": k, "n": nc, "p": pc, "folds": vec(folds), "precision": vec(prec),
+          "identity": vec(calc_rdm(ds, method="crossnobis", descriptor="conds",
+                                   cv_descriptor="runs").get_vectors()[0]),
+          "with_precision": vec(calc_rdm(ds, method="crossnobis", descriptor="conds",
+                                         cv_descriptor="runs", noise=prec).get_vectors()[0])}
+    with open(os.path.join(OUT, "crossnobis.json"), "w") as f:
+        json.dump(cn, f)
 
     with open(os.path.join(OUT, "VERSIONS"), "w") as f:
         f.write(f"rsatoolbox {importlib.metadata.version('rsatoolbox')}\n"

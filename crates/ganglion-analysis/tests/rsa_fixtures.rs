@@ -265,3 +265,23 @@ fn cka_matches_the_numpy_formulas() {
         assert_close(key, &[ours], &[f.get("values").get(key).num()]);
     }
 }
+
+#[test]
+fn crossnobis_matches_rsatoolbox() {
+    let f = fixture("crossnobis.json");
+    let (k, n, p) = (
+        f.get("k").num() as usize,
+        f.get("n").num() as usize,
+        f.get("p").num() as usize,
+    );
+    let folds = f.get("folds").nums();
+    let prec = f.get("precision").nums();
+    let ours = rsa::crossnobis(&folds, k, n, p, None).unwrap();
+    assert_close("crossnobis, identity", &ours, &f.get("identity").nums());
+    let ours = rsa::crossnobis(&folds, k, n, p, Some(&prec)).unwrap();
+    assert_close(
+        "crossnobis, precision",
+        &ours,
+        &f.get("with_precision").nums(),
+    );
+}
