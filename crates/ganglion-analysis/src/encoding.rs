@@ -5,7 +5,7 @@
 //! Matrices are row-major `Vec<f64>`: `x` is stimuli × features, `y` stimuli × targets.
 //! Features and responses are centred on the training data; the intercept is not penalised.
 
-use faer::Mat;
+use faer::{Mat, Side};
 
 /// Pearson correlation of two equally long series (NaN when either is constant).
 pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
@@ -51,15 +51,18 @@ impl RidgeFit {
     }
 }
 
-/// Centred Gram matrix XᵀX and cross products XᵀY of the rows `rows`, with the means.
-struct Moments {
-    gram: Mat<f64>,
-    xy: Mat<f64>,
+/// The centred training data of one fold in the eigenbasis of its Gram matrix:
+/// `XᵀX = V Λ Vᵀ` and `Z = Vᵀ XᵀY`, so that the ridge weights for any α are
+/// `V diag(1/(λ + α)) Z` — one eigendecomposition serves the whole α grid.
+struct Spectral {
+    v: Mat<f64>,
+    lambda: Vec<f64>,
+    z: Mat<f64>,
     mx: Vec<f64>,
     my: Vec<f64>,
 }
 
-fn moments(x: &[f64], y: &[f64], (p, t): (usize, usize), rows: &[usize]) -> Moments {
+fn spectral(x: &[f64], y: &[f64], (p, t): (usize, usize), rows: &[usize]) -> Spectral {
     let c = rows.len().max(1) as f64;
     let mut mx = vec![0.0; p];
     let mut my = vec![0.0; t];
@@ -67,39 +70,48 @@ fn moments(x: &[f64], y: &[f64], (p, t): (usize, usize), rows: &[usize]) -> Mome
         (0..p).for_each(|f| mx[f] += x[s * p + f] / c);
         (0..t).for_each(|k| my[k] += y[s * t + k] / c);
     }
-    let mut gram = Mat::<f64>::zeros(p, p);
-    let mut xy = Mat::<f64>::zeros(p, t);
-    for &s in rows {
-        let xs: Vec<f64> = (0..p).map(|f| x[s * p + f] - mx[f]).collect();
-        for i in 0..p {
-            for j in 0..=i {
-                gram[(i, j)] += xs[i] * xs[j];
-            }
-            for k in 0..t {
-                xy[(i, k)] += xs[i] * (y[s * t + k] - my[k]);
-            }
-        }
+    let xc = Mat::<f64>::from_fn(rows.len(), p, |i, f| x[rows[i] * p + f] - mx[f]);
+    let yc = Mat::<f64>::from_fn(rows.len(), t, |i, k| y[rows[i] * t + k] - my[k]);
+    let gram = xc.transpose() * &xc;
+    let evd = gram
+        .self_adjoint_eigen(Side::Lower)
+        .expect("ridge_cv: the eigendecomposition of a finite Gram matrix converges");
+    let v = evd.U().to_owned();
+    let s = evd.S().column_vector();
+    let lambda = (0..p).map(|j| s[j]).collect();
+    let z = v.transpose() * (xc.transpose() * &yc);
+    Spectral {
+        v,
+        lambda,
+        z,
+        mx,
+        my,
     }
-    Moments { gram, xy, mx, my }
 }
 
-/// Ridge weights (p × t) for one α from centred moments.
-fn solve(m: &Moments, alpha: f64) -> Mat<f64> {
-    let p = m.gram.nrows();
-    let a = Mat::<f64>::from_fn(p, p, |i, j| {
-        let g = if j <= i {
-            m.gram[(i, j)]
-        } else {
-            m.gram[(j, i)]
-        };
-        g + if i == j { alpha } else { 0.0 }
-    });
-    crate::linalg::solve_symmetric(&a, &m.xy)
+impl Spectral {
+    /// `diag(1/(λ + α)) Z`: the ridge weights for α in the eigenbasis (p × t).
+    fn shrunk(&self, alpha: f64) -> Mat<f64> {
+        Mat::<f64>::from_fn(self.z.nrows(), self.z.ncols(), |j, k| {
+            self.z[(j, k)] / (self.lambda[j] + alpha)
+        })
+    }
 }
 
 /// Fit ridge regression of every target on `x` (n × p) → `y` (n × t), choosing each target's
-/// α from `alphas` by `folds`-fold cross-validation (contiguous folds; the α whose held-out
-/// predictions correlate best with the target), then refitting on all rows.
+/// α from `alphas` by `folds`-fold cross-validation (contiguous folds: fold f holds rows
+/// `f·n/folds .. (f+1)·n/folds`; score = the Pearson correlation of held-out predictions
+/// with the target, averaged over folds, NaN counted as 0; the first best α on ties), then
+/// refitting on all rows with that α.
+///
+/// Each fit minimises `|Yc − Xc W|² + α|W|²` on the rows' centred data (the intercept is not
+/// penalised; α is in the units of the Gram matrix, a sum over stimuli) — scikit-learn's
+/// `Ridge(alpha, fit_intercept=True)`. All α of a fold share one eigendecomposition of
+/// `XcᵀXc`.
+///
+/// # Panics
+/// If `p` or `t` is 0, the lengths of `x` and `y` are not `n·p` and `n·t` for the same n,
+/// `alphas` is empty or holds a negative or non-finite value, or the data are not finite.
 pub fn ridge_cv(
     x: &[f64],
     y: &[f64],
@@ -108,49 +120,71 @@ pub fn ridge_cv(
     alphas: &[f64],
     folds: usize,
 ) -> RidgeFit {
-    let n = x.len() / p.max(1);
+    assert!(
+        p > 0 && t > 0 && x.len() % p == 0 && y.len() == x.len() / p * t,
+        "ridge_cv: x has {} values and y {} for p = {p} features and t = {t} targets; need \
+         x = n*p and y = n*t (row-major stimuli x features / targets)",
+        x.len(),
+        y.len()
+    );
+    assert!(
+        !alphas.is_empty() && alphas.iter().all(|a| *a >= 0.0 && a.is_finite()),
+        "ridge_cv: alphas = {alphas:?}; give at least one finite α >= 0"
+    );
+    assert!(
+        x.iter().chain(y).all(|v| v.is_finite()),
+        "ridge_cv: x or y holds NaN or inf; remove or impute them first"
+    );
+    let n = x.len() / p;
     let folds = folds.clamp(2, n.max(2));
     let mut score = vec![vec![0.0; t]; alphas.len()];
     // With one α there is nothing to choose: no folds.
     for f in (0..folds).filter(|_| alphas.len() > 1) {
         let (lo, hi) = (f * n / folds, (f + 1) * n / folds);
         let train: Vec<usize> = (0..n).filter(|s| *s < lo || *s >= hi).collect();
-        let m = moments(x, y, (p, t), &train);
-        for (a, &alpha) in alphas.iter().enumerate() {
-            let w = solve(&m, alpha);
+        let sp = spectral(x, y, (p, t), &train);
+        // Held-out rows, centred on the training means, in the eigenbasis.
+        let xt = Mat::<f64>::from_fn(hi - lo, p, |i, j| x[(lo + i) * p + j] - sp.mx[j]);
+        let a = &xt * &sp.v;
+        for (ai, &alpha) in alphas.iter().enumerate() {
+            let pred = &a * sp.shrunk(alpha);
             for k in 0..t {
-                let (mut pred, mut obs) = (vec![], vec![]);
-                for s in lo..hi {
-                    let v: f64 = (0..p).map(|j| (x[s * p + j] - m.mx[j]) * w[(j, k)]).sum();
-                    pred.push(v + m.my[k]);
-                    obs.push(y[s * t + k]);
-                }
-                let r = pearson(&pred, &obs);
-                score[a][k] += if r.is_finite() { r } else { 0.0 } / folds as f64;
+                let pk: Vec<f64> = (0..hi - lo).map(|i| pred[(i, k)] + sp.my[k]).collect();
+                let obs: Vec<f64> = (lo..hi).map(|s| y[s * t + k]).collect();
+                let r = pearson(&pk, &obs);
+                score[ai][k] += if r.is_finite() { r } else { 0.0 } / folds as f64;
             }
         }
     }
     let all: Vec<usize> = (0..n).collect();
-    let m = moments(x, y, (p, t), &all);
+    let sp = spectral(x, y, (p, t), &all);
     let mut fit = RidgeFit {
         features: p,
         weights: vec![0.0; t * p],
         intercept: vec![0.0; t],
         alpha: vec![0.0; t],
     };
-    let mut cache: Vec<Option<Mat<f64>>> = vec![None; alphas.len()];
-    for k in 0..t {
-        let best = (0..alphas.len())
-            .max_by(|&a, &b| score[a][k].total_cmp(&score[b][k]))
-            .unwrap_or(0);
-        let w = cache[best].get_or_insert_with(|| solve(&m, alphas[best]));
-        fit.alpha[k] = alphas[best];
-        let mut c = m.my[k];
-        for j in 0..p {
-            fit.weights[k * p + j] = w[(j, k)];
-            c -= w[(j, k)] * m.mx[j];
+    let best: Vec<usize> = (0..t)
+        .map(|k| (0..alphas.len()).fold(0, |b, a| if score[a][k] > score[b][k] { a } else { b }))
+        .collect();
+    for (ai, &alpha) in alphas.iter().enumerate() {
+        let targets: Vec<usize> = (0..t).filter(|&k| best[k] == ai).collect();
+        if targets.is_empty() {
+            continue;
         }
-        fit.intercept[k] = c;
+        let zs = Mat::<f64>::from_fn(p, targets.len(), |j, i| {
+            sp.z[(j, targets[i])] / (sp.lambda[j] + alpha)
+        });
+        let w = &sp.v * zs;
+        for (i, &k) in targets.iter().enumerate() {
+            fit.alpha[k] = alpha;
+            let mut c = sp.my[k];
+            for j in 0..p {
+                fit.weights[k * p + j] = w[(j, i)];
+                c -= w[(j, i)] * sp.mx[j];
+            }
+            fit.intercept[k] = c;
+        }
     }
     fit
 }
@@ -216,6 +250,47 @@ mod tests {
         assert!(fit.intercept.iter().all(|c| (c - 1.5).abs() < 1e-6));
         let pred = fit.predict(&x);
         assert!(pred.iter().zip(&y).all(|(a, b)| (a - b).abs() < 1e-6));
+    }
+
+    #[test]
+    fn weights_solve_the_penalised_normal_equations() {
+        // p > n/2 and a large α: the eigenbasis solution equals (XcᵀXc + αI)⁻¹ XcᵀYc.
+        let mut rng = Rng(7);
+        let (n, p, t, alpha) = (30, 12, 2, 7.5);
+        let x: Vec<f64> = (0..n * p).map(|_| gauss(&mut rng)).collect();
+        let y: Vec<f64> = (0..n * t).map(|_| gauss(&mut rng)).collect();
+        let fit = ridge_cv(&x, &y, p, t, &[alpha], 5);
+        let mx: Vec<f64> = (0..p)
+            .map(|j| (0..n).map(|s| x[s * p + j]).sum::<f64>() / n as f64)
+            .collect();
+        let my: Vec<f64> = (0..t)
+            .map(|k| (0..n).map(|s| y[s * t + k]).sum::<f64>() / n as f64)
+            .collect();
+        let a = Mat::<f64>::from_fn(p, p, |i, j| {
+            (0..n)
+                .map(|s| (x[s * p + i] - mx[i]) * (x[s * p + j] - mx[j]))
+                .sum::<f64>()
+                + if i == j { alpha } else { 0.0 }
+        });
+        let b = Mat::<f64>::from_fn(p, t, |i, k| {
+            (0..n)
+                .map(|s| (x[s * p + i] - mx[i]) * (y[s * t + k] - my[k]))
+                .sum::<f64>()
+        });
+        let w = crate::linalg::solve_symmetric(&a, &b);
+        for k in 0..t {
+            for j in 0..p {
+                assert!((fit.weights[k * p + j] - w[(j, k)]).abs() < 1e-10);
+            }
+            let c = my[k] - (0..p).map(|j| w[(j, k)] * mx[j]).sum::<f64>();
+            assert!((fit.intercept[k] - c).abs() < 1e-10);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "ridge_cv: x has 5 values")]
+    fn ridge_cv_rejects_mismatched_shapes() {
+        ridge_cv(&[0.0; 5], &[0.0; 2], 2, 1, &[1.0], 2);
     }
 
     #[test]
