@@ -13,20 +13,34 @@
 //!   differences, ẋ_i(t);
 //! - each derivative is scaled by its root mean square over the whole recording, σ_i, so that
 //!   neurons of different brightness weigh alike;
-//! - a_ij(t) = max(0, ẋ_i(t) ẋ_j(t)) / (σ_i σ_j): positive when both traces rise together or
-//!   fall together, zero when they move in opposite directions or either is still. The
-//!   rectification is the non-linearity: anti-correlated pairs get no affinity (rather than a
-//!   negative one), which keeps the tensor non-negative for NTF;
+//! - [`Coactivity::Concordant`]: a_ij(t) = max(0, ẋ_i(t) ẋ_j(t)) / (σ_i σ_j), positive when
+//!   both traces rise together or fall together, zero when they move in opposite directions
+//!   or either is still. The rectification is the non-linearity: anti-correlated pairs get
+//!   no affinity (rather than a negative one), which keeps the tensor non-negative for NTF;
+//! - [`Coactivity::Rising`]: a_ij(t) = max(0, ẋ_i(t)) max(0, ẋ_j(t)) / (σ_i σ_j), only joint
+//!   rises count. A calcium indicator's decay is passive (the indicator's kinetics, not
+//!   input), so two neurons decaying at once after unrelated events say nothing about an
+//!   interaction; counting only co-activation removes that chance-level affinity;
 //! - a window's affinity is the mean of a_ij(t) over its samples.
 //!
-//! For two independent Gaussian derivative signals E[a_ij] = 1/π ≈ 0.318 (the mean of
-//! max(0, uv) = ½ E|u| E|v| = ½ · 2/π for independent standard normals u, v), and for
-//! identical ones a_ij = 1 on average.
+//! For two independent Gaussian derivative signals E[a_ij] = 1/π ≈ 0.318 for `Concordant`
+//! (max(0, uv) has mean ½ E|u| E|v| = ½ · 2/π for independent standard normals u, v) and
+//! 1/(2π) for `Rising` ((E max(0, u))² = (1/√(2π))²); for identical signals a_ij averages 1
+//! and ½ respectively.
 //!
 //! Layout: traces are samples × neurons row-major (`x[t·n + i]`); pair p enumerates i < j in
 //! row order (0,1), (0,2), …, (1,2), … (see [`pair_index`]); the output is windows × pairs.
 
 use std::fmt;
+
+/// Which joint changes of two traces count as affinity (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coactivity {
+    /// max(0, ẋ_i ẋ_j): rising together or falling together.
+    Concordant,
+    /// max(0, ẋ_i) max(0, ẋ_j): rising together only.
+    Rising,
+}
 
 /// Why affinities could not be computed.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,15 +169,16 @@ fn scaled_derivatives(x: &[f64], n: usize, half_width: usize) -> Vec<f64> {
 /// `x` (samples × `n` neurons, row-major; the sampling step does not matter after the RMS
 /// scaling), in consecutive non-overlapping windows of `window` samples (a last partial
 /// window is dropped), after smoothing with a moving average of half-width `half_width`
-/// samples (0: none). Returns windows × n(n − 1)/2 pairs, row-major.
+/// samples (0: none), counting the joint changes `kind`. Returns windows × n(n − 1)/2 pairs,
+/// row-major.
 ///
 /// ```
-/// use ganglion_analysis::affinity::{window_affinities, pair_index};
+/// use ganglion_analysis::affinity::{Coactivity, window_affinities, pair_index};
 /// // Neurons 0 and 1 rise and fall together, neuron 2 does the opposite.
 /// let x: Vec<f64> = (0..100)
 ///     .flat_map(|t| { let s = (t as f64 * 0.3).sin(); [s, 2.0 * s, -s] })
 ///     .collect();
-/// let a = window_affinities(&x, 3, 100, 0).unwrap();
+/// let a = window_affinities(&x, 3, 100, 0, Coactivity::Concordant).unwrap();
 /// assert!((a[pair_index(0, 1, 3)] - 1.0).abs() < 0.05); // mean of max(0, u²)/E[u²] = 1
 /// assert_eq!(a[pair_index(0, 2, 3)], 0.0);
 /// ```
@@ -172,6 +187,7 @@ pub fn window_affinities(
     n: usize,
     window: usize,
     half_width: usize,
+    kind: Coactivity,
 ) -> Result<Vec<f64>, AffinityError> {
     if n < 2 || x.len() % n != 0 || x.is_empty() {
         return Err(AffinityError::Shape {
@@ -189,7 +205,10 @@ pub fn window_affinities(
     if let Some(p) = x.iter().position(|v| !v.is_finite()) {
         return Err(AffinityError::NonFinite { t: p / n, i: p % n });
     }
-    let d = scaled_derivatives(x, n, half_width);
+    let mut d = scaled_derivatives(x, n, half_width);
+    if kind == Coactivity::Rising {
+        d.iter_mut().for_each(|v| *v = v.max(0.0));
+    }
     let n_win = t_len / window;
     let np = n_pairs(n);
     let mut out = vec![0.0; n_win * np];
@@ -218,6 +237,7 @@ pub fn window_affinities(
 mod tests {
     use super::*;
     use crate::testing::Rng;
+    use Coactivity::Concordant as C;
 
     fn normal(rng: &mut Rng) -> f64 {
         (-2.0 * (1.0 - rng.uniform()).ln()).sqrt() * (std::f64::consts::TAU * rng.uniform()).cos()
@@ -250,14 +270,23 @@ mod tests {
         // ẋ0 = (1, 1, 0, −1), ẋ1 = (1, 0.5, 0.5, 1); RMS σ0 = √(3/4), σ1 = √(2.5/4).
         // Products: (1, 0.5, 0, −1) → rectified sum 1.5 over 4 samples = 0.375.
         let x = [0.0, 0.0, 1.0, 1.0, 2.0, 1.0, 1.0, 2.0];
-        let a = window_affinities(&x, 2, 4, 0).unwrap();
+        let a = window_affinities(&x, 2, 4, 0, C).unwrap();
         let want = 0.375 / ((0.75f64).sqrt() * (0.625f64).sqrt());
         assert!((a[0] - want).abs() < 1e-12, "{} vs {want}", a[0]);
         // Two windows of 2 samples: (1 + 0.5)/2 and 0/2.
-        let a = window_affinities(&x, 2, 2, 0).unwrap();
+        let a = window_affinities(&x, 2, 2, 0, C).unwrap();
         let s = (0.75f64).sqrt() * (0.625f64).sqrt();
         assert!((a[0] - 0.75 / s).abs() < 1e-12);
         assert_eq!(a[1], 0.0);
+        // Rising only: products of positive parts (1·1, 1·0.5, 0, 0) → 1.5/4 as well here,
+        // since the one falling sample (ẋ0 = −1) met a rising one.
+        let a = window_affinities(&x, 2, 4, 0, Coactivity::Rising).unwrap();
+        assert!((a[0] - want).abs() < 1e-12);
+        // Both falling counts for Concordant only.
+        let y = [2.0, 2.0, 1.0, 1.0, 0.0, 0.0];
+        let c = window_affinities(&y, 2, 3, 0, C).unwrap();
+        let r = window_affinities(&y, 2, 3, 0, Coactivity::Rising).unwrap();
+        assert!((c[0] - 1.0).abs() < 1e-12 && r[0] == 0.0, "{c:?} {r:?}");
     }
 
     #[test]
@@ -271,25 +300,30 @@ mod tests {
                 x[t * n + i] = x[(t - 1) * n + i] + normal(&mut rng);
             }
         }
-        let a = window_affinities(&x, n, t_len, 0).unwrap();
+        let a = window_affinities(&x, n, t_len, 0, C).unwrap();
         // Central differences of a random walk are (ε_t + ε_{t+1})/2: still Gaussian and
         // independent across neurons, so E max(0, uv) / (σσ) = ½ E|u| E|v| = 1/π.
         for v in a {
             assert!((v - std::f64::consts::FRAC_1_PI).abs() < 0.01, "{v}");
+        }
+        // Rising only: (E max(0, u))² = 1/(2π).
+        let a = window_affinities(&x, n, t_len, 0, Coactivity::Rising).unwrap();
+        for v in a {
+            assert!((v - 0.5 * std::f64::consts::FRAC_1_PI).abs() < 0.006, "{v}");
         }
     }
 
     #[test]
     fn bad_inputs_are_errors() {
         assert!(matches!(
-            window_affinities(&[0.0; 5], 2, 1, 0),
+            window_affinities(&[0.0; 5], 2, 1, 0, C),
             Err(AffinityError::Shape { neurons: 2, len: 5 })
         ));
         assert!(matches!(
-            window_affinities(&[0.0; 4], 1, 1, 0),
+            window_affinities(&[0.0; 4], 1, 1, 0, C),
             Err(AffinityError::Shape { .. })
         ));
-        let e = window_affinities(&[0.0; 6], 2, 4, 0).unwrap_err();
+        let e = window_affinities(&[0.0; 6], 2, 4, 0, C).unwrap_err();
         assert_eq!(
             e,
             AffinityError::Window {
@@ -298,7 +332,7 @@ mod tests {
             }
         );
         assert!(e.to_string().contains("1 ≤ window ≤ samples"));
-        let e = window_affinities(&[0.0, 1.0, f64::NAN, 0.0], 2, 1, 0).unwrap_err();
+        let e = window_affinities(&[0.0, 1.0, f64::NAN, 0.0], 2, 1, 0, C).unwrap_err();
         assert_eq!(e, AffinityError::NonFinite { t: 1, i: 0 });
     }
 }

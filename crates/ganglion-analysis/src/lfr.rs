@@ -9,7 +9,8 @@
 //! 1. Degrees k_i from a continuous power law ∝ k^−τ1 on [k_min, k_max], rounded; k_min is
 //!    solved (bisection) so that the law's mean is ⟨k⟩.
 //! 2. Community sizes from a power law ∝ s^−τ2 on [s_min, s_max], drawn until they cover N and
-//!    then trimmed to sum to N exactly.
+//!    then trimmed to sum to N exactly; redrawn while the largest community cannot hold the
+//!    node with the most internal links (step 3).
 //! 3. Internal degrees k_i^in = (1 − μ) k_i, rounded stochastically (so μ holds on average);
 //!    each node goes to a random community with room and size > k_i^in, nodes with the largest
 //!    internal degree first; a node finding no room evicts a random member, which is placed
@@ -320,36 +321,6 @@ pub fn lfr(p: &LfrParams) -> Result<LfrGraph, LfrError> {
                 .clamp(1, p.max_degree)
         })
         .collect();
-    // Community sizes.
-    let (smin, smax) = (p.min_community as f64, p.max_community as f64);
-    let mut sizes: Vec<usize> = Vec::new();
-    while sizes.iter().sum::<usize>() < n {
-        let s = power_law_sample(smin - 0.5, smax + 0.5, p.tau2, rng.uniform()).round() as usize;
-        sizes.push(s.clamp(p.min_community, p.max_community));
-    }
-    // Trim (or, after dropping a community, grow) sizes at random until they sum to n.
-    for _ in 0..10 * n {
-        let total: usize = sizes.iter().sum();
-        if total == n {
-            break;
-        }
-        let (cands, step): (Vec<usize>, isize) = if total > n {
-            let c = (0..sizes.len()).filter(|&c| sizes[c] > p.min_community);
-            (c.collect(), -1)
-        } else {
-            let c = (0..sizes.len()).filter(|&c| sizes[c] < p.max_community);
-            (c.collect(), 1)
-        };
-        if cands.is_empty() {
-            if total > n && sizes.len() > 1 {
-                sizes.pop();
-                continue;
-            }
-            break;
-        }
-        let c = cands[rng.below(cands.len())];
-        sizes[c] = sizes[c].wrapping_add_signed(step);
-    }
     // Internal degrees, rounded stochastically.
     let mut kin: Vec<usize> = deg
         .iter()
@@ -357,6 +328,51 @@ pub fn lfr(p: &LfrParams) -> Result<LfrGraph, LfrError> {
         .collect();
     for (i, v) in kin.iter_mut().enumerate() {
         *v = (*v).min(deg[i]);
+    }
+    // Community sizes, redrawn (up to 100 times) until the largest can hold the node with
+    // the most internal links.
+    let max_kin = kin.iter().copied().max().unwrap_or(0);
+    let mut sizes: Vec<usize> = Vec::new();
+    for _ in 0..100 {
+        let (smin, smax) = (p.min_community as f64, p.max_community as f64);
+        sizes.clear();
+        while sizes.iter().sum::<usize>() < n {
+            let s =
+                power_law_sample(smin - 0.5, smax + 0.5, p.tau2, rng.uniform()).round() as usize;
+            sizes.push(s.clamp(p.min_community, p.max_community));
+        }
+        // Trim (or, after dropping a community, grow) sizes at random until they sum to n.
+        for _ in 0..10 * n {
+            let total: usize = sizes.iter().sum();
+            if total == n {
+                break;
+            }
+            let (cands, step): (Vec<usize>, isize) = if total > n {
+                let c = (0..sizes.len()).filter(|&c| sizes[c] > p.min_community);
+                (c.collect(), -1)
+            } else {
+                let c = (0..sizes.len()).filter(|&c| sizes[c] < p.max_community);
+                (c.collect(), 1)
+            };
+            if cands.is_empty() {
+                if total > n && sizes.len() > 1 {
+                    sizes.pop();
+                    continue;
+                }
+                break;
+            }
+            let c = cands[rng.below(cands.len())];
+            sizes[c] = sizes[c].wrapping_add_signed(step);
+        }
+        if sizes.iter().copied().max().unwrap_or(0) > max_kin {
+            break;
+        }
+    }
+    if sizes.iter().sum::<usize>() != n {
+        return Err(LfrError::Assignment(format!(
+            "community sizes in [{}, {}] cannot cover n = {} exactly; widen the size range",
+            p.min_community, p.max_community, p.n
+        )));
     }
     let biggest = *sizes.iter().max().expect("communities");
     if let Some(i) = (0..n).find(|&i| kin[i] >= biggest) {
