@@ -16,6 +16,8 @@
 //! - [`graphs`]: correlation graphs, proportional thresholds, degree and triangle
 //!   participation, PCA and a Fisher LDA for group classification;
 //! - [`linalg`]: the dense solves they share (faer);
+//! - [`rsa`]: RDMs, rank/geo-topological/geodesic transforms and RDM comparisons
+//!   (rsatoolbox conventions), nearest-centroid identification, and linear/RBF CKA;
 //! - [`encoding`]: ridge encoding models with a cross-validated α per target, prediction
 //!   correlations and split-half (Spearman–Brown) noise ceilings;
 //! - [`skeleton`]: 3-D label volumes, Lee 1994 skeletonisation and the FISBe skeleton-based
@@ -41,6 +43,7 @@ pub mod coupling;
 pub mod encoding;
 pub mod graphs;
 pub mod linalg;
+pub mod rsa;
 pub mod signal;
 pub mod skeleton;
 pub mod spectrum;

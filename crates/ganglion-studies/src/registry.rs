@@ -12,6 +12,7 @@ use crate::studies::{
     celegans_data::CelegansData, celegans_touch::CelegansTouch, encoding_models::EncodingModels,
     nested_oscillations::NestedOscillations, network_features::NetworkFeatures,
     pavlovian_attention::PavlovianAttention, skeleton_metrics::SkeletonMetrics,
+    topological_rsa::TopologicalRsa,
 };
 use crate::{Mode, Study, StudyError, StudyInfo, StudyOutcome};
 
@@ -28,6 +29,7 @@ fn registry() -> Vec<&'static dyn Study> {
         &NetworkFeatures,
         &PavlovianAttention,
         &SkeletonMetrics,
+        &TopologicalRsa,
     ]
 }
 

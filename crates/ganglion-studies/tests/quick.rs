@@ -225,7 +225,8 @@ fn listing() {
             "nested-oscillations",
             "network-features",
             "pavlovian-attention",
-            "skeleton-metrics"
+            "skeleton-metrics",
+            "topological-rsa"
         ]
     );
     let table = format_list();

@@ -10,3 +10,4 @@ pub mod nested_oscillations;
 pub mod network_features;
 pub mod pavlovian_attention;
 pub mod skeleton_metrics;
+pub mod topological_rsa;
