@@ -121,7 +121,7 @@ pub fn ridge_cv(
     folds: usize,
 ) -> RidgeFit {
     assert!(
-        p > 0 && t > 0 && x.len() % p == 0 && y.len() == x.len() / p * t,
+        p > 0 && t > 0 && x.len().is_multiple_of(p) && y.len() == x.len() / p * t,
         "ridge_cv: x has {} values and y {} for p = {p} features and t = {t} targets; need \
          x = n*p and y = n*t (row-major stimuli x features / targets)",
         x.len(),

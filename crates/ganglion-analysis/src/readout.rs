@@ -187,7 +187,7 @@ impl FactorisedFit {
     /// `p` as fitted): stimuli × targets, row-major.
     pub fn predict(&self, f: &[f64]) -> Result<Vec<f64>, ReadoutError> {
         let (c, p, t) = (self.channels, self.positions, self.bias.len());
-        if f.is_empty() || f.len() % (c * p) != 0 {
+        if f.is_empty() || !f.len().is_multiple_of(c * p) {
             return Err(ReadoutError::Shape(format!(
                 "FactorisedFit::predict: feature map has {} values, not a multiple of c*p = \
                  {c}*{p}",
@@ -614,7 +614,7 @@ pub fn fit_attention(
     const WHO: &str = "fit_attention";
     check_inputs(WHO, f, shape, y, t)?;
     let MapShape { n, c, p } = shape;
-    if positional.len() % p != 0 {
+    if !positional.len().is_multiple_of(p) {
         return Err(ReadoutError::Shape(format!(
             "{WHO}: positional code has {} values, not a multiple of p = {p} (row-major code \
              dimensions x positions)",
@@ -716,7 +716,7 @@ impl AttentionFit {
     /// channels × positions): stimuli × targets × positions, row-major; each row sums to 1.
     pub fn attention(&self, f: &[f64]) -> Result<Vec<f64>, ReadoutError> {
         let (c, p, t, d) = (self.channels, self.positions, self.bias.len(), self.key_dim);
-        if f.is_empty() || f.len() % (c * p) != 0 {
+        if f.is_empty() || !f.len().is_multiple_of(c * p) {
             return Err(ReadoutError::Shape(format!(
                 "AttentionFit: feature map has {} values, not a multiple of c*p = {c}*{p}",
                 f.len()
@@ -816,8 +816,8 @@ mod tests {
                 .iter()
                 .fold(0.0f64, |a, &v| if v.abs() > a.abs() { v } else { a });
             let s = norm * peak.signum();
-            for q in 0..p {
-                let (got, want) = (fit.mask[k * p + q], mk[q] / s);
+            for (q, mq) in mk.iter().enumerate() {
+                let (got, want) = (fit.mask[k * p + q], mq / s);
                 assert!((got - want).abs() < 1e-6, "mask {k},{q}: {got} vs {want}");
             }
             for ch in 0..c {
@@ -945,16 +945,15 @@ mod tests {
         ];
         let grads = [&g.key, &g.query, &g.weights, &g.bias];
         for (field, grad) in fields.iter().zip(grads) {
-            for i in 0..grad.len() {
+            for (i, gi) in grad.iter().enumerate() {
                 let mut plus = clone_params(&th);
                 field(&mut plus)[i] += h;
                 let mut minus = clone_params(&th);
                 field(&mut minus)[i] -= h;
                 let num = (total(&plus) - total(&minus)) / (2.0 * h);
                 assert!(
-                    (num - grad[i]).abs() < 1e-6 * (1.0 + num.abs()),
-                    "param {i}: numeric {num} vs analytic {}",
-                    grad[i]
+                    (num - gi).abs() < 1e-6 * (1.0 + num.abs()),
+                    "param {i}: numeric {num} vs analytic {gi}"
                 );
             }
         }

@@ -352,7 +352,7 @@ fn readout_figure(dir: &Path, small: &Condition, large: &Condition) -> Result<St
         .y_range(-0.1, 1.0)
         .scatter("ridge, 80 stimuli", pts(small))
         .scatter(
-            &format!("ridge, {} stimuli", large.voxels[0].n_train),
+            format!("ridge, {} stimuli", large.voxels[0].n_train),
             pts(large),
         )
         .scatter("attention (one-position fields)", att)

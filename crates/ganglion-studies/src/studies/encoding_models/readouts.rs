@@ -43,10 +43,12 @@ pub struct ReadoutVoxel {
     pub mask_peak: usize,
     /// Test correlation a perfect model reaches (the signal against the data).
     pub true_ceiling: f64,
-    /// Test correlations of the three readouts (attention only on one-position fields with
-    /// many stimuli; NaN elsewhere).
+    /// Test correlation of full ridge on the C·P map values.
     pub r_ridge: f64,
+    /// Test correlation of the factorised readout.
     pub r_factorised: f64,
+    /// Test correlation of the attention readout (fitted only on one-position fields with
+    /// many stimuli; NaN, i.e. null in JSON, elsewhere).
     pub r_attention: f64,
 }
 
@@ -65,7 +67,9 @@ pub struct Geometry {
 
 /// One run: voxels and geometries for one training-set size.
 pub struct Condition {
+    /// One row per voxel.
     pub voxels: Vec<ReadoutVoxel>,
+    /// One row per readout (ridge, factorised).
     pub geometry: Vec<Geometry>,
 }
 
