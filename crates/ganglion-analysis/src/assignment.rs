@@ -44,7 +44,6 @@ pub fn min_cost(cost: &[f64], rows: usize, cols: usize) -> Vec<(usize, usize)> {
         return pairs;
     }
     let (n, m) = (rows, cols);
-    let a = |i: usize, j: usize| cost[(i - 1) * m + (j - 1)];
     // 1-based, with column 0 a virtual column that holds the row being inserted.
     let mut u = vec![0.0; n + 1];
     let mut v = vec![0.0; m + 1];
@@ -59,9 +58,10 @@ pub fn min_cost(cost: &[f64], rows: usize, cols: usize) -> Vec<(usize, usize)> {
             used[j0] = true;
             let i0 = row_of[j0];
             let (mut delta, mut j1) = (f64::INFINITY, 0);
+            let (row, ui) = (&cost[(i0 - 1) * m..i0 * m], u[i0]);
             for j in 1..=m {
                 if !used[j] {
-                    let cur = a(i0, j) - u[i0] - v[j];
+                    let cur = row[j - 1] - ui - v[j];
                     if cur < minv[j] {
                         minv[j] = cur;
                         way[j] = j0;

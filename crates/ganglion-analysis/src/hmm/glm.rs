@@ -42,14 +42,18 @@
 //!    coordinate ascent);
 //! 3. the one-hot prior is fitted deterministically. The strength gets a half-normal prior of
 //!    scale s_m (learned: s_m² = mean m² over present connections). For every weight the data
-//!    term is approximated by a quadratic in that weight alone (others fixed) at the current
-//!    fit, −½ h (w − u)², with u the one-dimensional Newton optimum and h the curvature; the
+//!    term of its row is expanded to second order at the current fit (all N sources, absent
+//!    ones at 0) and profiled over the other weights and the bias, −½ h (w − u)², with u the
+//!    weight at the joint Newton optimum and h = 1/(H⁻¹)_{jj} its profile precision; the
 //!    strength is then integrated out in closed form, giving each class's evidence
 //!    E_none = 1, E_exc = 2/(s_m √P) Φ(m*√P) exp(½ P m*²) with P = h + 1/s_m², m* = h u / P,
 //!    and E_inh the same with u → −u (a Laplace approximation of p(data | class)). The class
-//!    posterior is q_c ∝ p_c E_c; the shared prior is its mean over states with one
-//!    pseudo-count per class, p_c = (Σ_k q_{k,c} + 1) / (K + 3); each state keeps the class of
-//!    highest posterior under the new prior (the paper's "hard" one-hot at evaluation), and its
+//!    posterior is q_c ∝ p_c E_c. The shared prior p_{n←n'} is updated to its posterior mean
+//!    under a Dirichlet hyperprior whose mean is the population's class frequencies
+//!    p̄_c = mean over all weights of q_c (learned: the network's sparsity) and whose
+//!    concentration is 2, p_c = (Σ_k q_{k,c} + 2 p̄_c) / (K + 2) (the paper learns p by
+//!    gradient ascent with no hyperprior; with K = 5 states the per-connection evidence alone
+//!    is thin). Each state keeps the class of highest posterior under the new prior (the paper's "hard" one-hot at evaluation), and its
 //!    strengths are refitted by Newton on the present connections with the sign of their class.
 //!
 //! The first M-step is the naive one for all priors (from the same initial segmentation), so
@@ -165,7 +169,7 @@ pub fn exp_basis(decay: f64, window: usize, span: f64) -> Vec<f64> {
 /// `spikes` is T × `n`, the result T × `n`. `basis[0]` weighs the previous bin.
 pub fn history(spikes: &[f64], n: usize, basis: &[f64]) -> Vec<f64> {
     assert!(
-        n > 0 && spikes.len() % n == 0,
+        n > 0 && spikes.len().is_multiple_of(n),
         "hmm::glm::history: spikes has {} entries, not a multiple of n = {n} neurons",
         spikes.len()
     );
@@ -225,10 +229,10 @@ impl HmmGlm {
             );
             for s in 0..k {
                 let mut lp = 0.0;
-                for i in 0..n {
+                for (i, &xi) in x.iter().enumerate() {
                     let w = &self.weights[(s * n + i) * n..(s * n + i + 1) * n];
                     let eta = self.bias[s * n + i] + dot(w, h);
-                    lp += self.emission.log_prob(x[i], eta);
+                    lp += self.emission.log_prob(xi, eta);
                 }
                 out[t * k + s] = lp;
             }
@@ -330,7 +334,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 
 fn check_sequence(seq: Sequence, n: usize) -> usize {
     assert!(
-        seq.spikes.len() == seq.history.len() && seq.spikes.len() % n == 0,
+        seq.spikes.len() == seq.history.len() && seq.spikes.len().is_multiple_of(n),
         "hmm::glm: a sequence has {} spike and {} history entries; both must be T × N with N = {n}",
         seq.spikes.len(),
         seq.history.len()
@@ -370,6 +374,9 @@ pub struct FitOptions {
     pub init_block: usize,
     /// Seed of the initial segmentation.
     pub seed: u64,
+    /// Number of random initial segmentations tried (each by a short naive fit, the one of
+    /// highest likelihood kept); 0 or 1 uses the segmentation of `seed` alone.
+    pub restarts: usize,
 }
 
 /// Connection classes, as in the paper: inhibitory, none, excitatory.
@@ -395,6 +402,10 @@ pub struct Fit {
     pub prior_mean: Vec<f64>,
     /// One-hot only: the learned strength scale s_m; else NaN.
     pub strength_scale: f64,
+    /// K × N × N: the Fisher information of each weight with the rest of its row profiled
+    /// out, 1/(H⁻¹)_{jj} with H = Σ_t γ_{t,k} A″(η) z_t z_tᵀ (z_t = [1, h_t]) at the fit, so that
+    /// w √information is its Wald z-score.
+    pub information: Vec<f64>,
 }
 
 /// Classes of continuous weights: sign(w) where |w| > `threshold`, else none.
@@ -440,8 +451,22 @@ struct RowPrior<'a> {
 /// Fits an HMM-GLM by EM (see the module docs). `seqs` are the training sequences of `n`
 /// neurons; Bernoulli emissions need 0/1 spikes, Poisson ones non-negative integer counts.
 pub fn fit(seqs: &[Sequence], n: usize, opt: &FitOptions) -> Fit {
-    let k = opt.states;
-    assert!(k > 0, "hmm::glm::fit: states must be positive");
+    let data = concat(seqs, n, opt);
+    let seed = best_of_restarts(&data, opt);
+    em(&data, &FitOptions { seed, ..*opt })
+}
+
+/// The initial-segmentation seed that [`fit`] uses with `opt.restarts` > 1: of the
+/// segmentations seeded by `opt.seed`'s restarts, the one whose short naive EM reaches the
+/// highest likelihood. Fitting with that seed and `restarts: 1` is the same fit; it lets the
+/// restarts be shared by fits with different priors.
+pub fn best_restart(seqs: &[Sequence], n: usize, opt: &FitOptions) -> u64 {
+    best_of_restarts(&concat(seqs, n, opt), opt)
+}
+
+/// Validates and concatenates the sequences.
+fn concat(seqs: &[Sequence], n: usize, opt: &FitOptions) -> Data {
+    assert!(opt.states > 0, "hmm::glm::fit: states must be positive");
     assert!(!seqs.is_empty(), "hmm::glm::fit: no sequences");
     let mut data = Data {
         n,
@@ -466,14 +491,48 @@ pub fn fit(seqs: &[Sequence], n: usize, opt: &FitOptions) -> Fit {
         data.h.extend_from_slice(s.history);
         data.bounds.push(data.x.len() / n);
     }
-    let rows = data.x.len() / n;
     if let Prior::Gaussian { std } = opt.prior {
         assert!(
             std > 0.0 && std.is_finite(),
             "hmm::glm::fit: Gaussian prior std = {std} must be positive"
         );
     }
+    data
+}
 
+/// Restarts: short naive fits from several segmentations; the best one's seed.
+fn best_of_restarts(data: &Data, opt: &FitOptions) -> u64 {
+    let mut seed = opt.seed;
+    if opt.restarts > 1 {
+        let mut best = f64::NEG_INFINITY;
+        for r in 0..opt.restarts {
+            let trial = FitOptions {
+                prior: Prior::Naive,
+                iterations: RESTART_ITERATIONS.min(opt.iterations).max(1),
+                seed: splitmix(opt.seed.wrapping_add(r as u64)),
+                ..*opt
+            };
+            let ll = em(data, &trial)
+                .log_likelihood
+                .last()
+                .copied()
+                .unwrap_or(f64::NEG_INFINITY);
+            if ll > best {
+                best = ll;
+                seed = trial.seed;
+            }
+        }
+    }
+    seed
+}
+
+/// EM iterations of each restart's naive fit.
+const RESTART_ITERATIONS: usize = 5;
+
+/// The EM of [`fit`] from the segmentation of `opt.seed`.
+fn em(data: &Data, opt: &FitOptions) -> Fit {
+    let (k, n) = (opt.states, data.n);
+    let rows = data.x.len() / n;
     // Random initial segmentation in blocks.
     let mut rng = opt.seed ^ 0x5DEE_CE66_D1CE_4E5B;
     let mut gamma = vec![0.0; rows * k];
@@ -548,7 +607,7 @@ pub fn fit(seqs: &[Sequence], n: usize, opt: &FitOptions) -> Fit {
                             centre: &zeros,
                             sign: &free,
                         };
-                        newton(&data, &gamma, k, s, i, &mut model, &rp, opt.newton_steps);
+                        newton(data, &gamma, k, s, i, &mut model, &rp, opt.newton_steps);
                     }
                 }
             }
@@ -564,12 +623,11 @@ pub fn fit(seqs: &[Sequence], n: usize, opt: &FitOptions) -> Fit {
                             centre: &prior_mean[i * n..(i + 1) * n],
                             sign: &free,
                         };
-                        newton(&data, &gamma, k, s, i, &mut model, &rp, opt.newton_steps);
+                        newton(data, &gamma, k, s, i, &mut model, &rp, opt.newton_steps);
                     }
                 }
-                for ij in 0..n * n {
-                    prior_mean[ij] =
-                        (0..k).map(|s| model.weights[s * n * n + ij]).sum::<f64>() / k as f64;
+                for (ij, m) in prior_mean.iter_mut().enumerate() {
+                    *m = (0..k).map(|s| model.weights[s * n * n + ij]).sum::<f64>() / k as f64;
                 }
             }
             (Prior::OneHot, false) => {
@@ -584,7 +642,7 @@ pub fn fit(seqs: &[Sequence], n: usize, opt: &FitOptions) -> Fit {
                             centre: &zeros,
                             sign: &sign,
                         };
-                        newton(&data, &gamma, k, s, i, &mut model, &rp, opt.newton_steps);
+                        newton(data, &gamma, k, s, i, &mut model, &rp, opt.newton_steps);
                     }
                 }
             }
@@ -597,7 +655,7 @@ pub fn fit(seqs: &[Sequence], n: usize, opt: &FitOptions) -> Fit {
                 class_prior = vec![1.0 / 3.0; n * n * 3];
             }
             update_classes(
-                &data,
+                data,
                 &gamma,
                 &mut model,
                 &mut classes,
@@ -631,8 +689,8 @@ pub fn fit(seqs: &[Sequence], n: usize, opt: &FitOptions) -> Fit {
             for (a, b) in xi.iter_mut().zip(&post.xi_sum) {
                 *a += b;
             }
-            for s in 0..k {
-                gamma0[s] += post.gamma[s];
+            for (g0, g) in gamma0.iter_mut().zip(&post.gamma) {
+                *g0 += g;
             }
         }
         trace.push(ll);
@@ -640,6 +698,7 @@ pub fn fit(seqs: &[Sequence], n: usize, opt: &FitOptions) -> Fit {
     if opt.prior != Prior::OneHot {
         classes = classify(&model.weights, 0.0);
     }
+    let information = curvatures(data, &gamma, &model).1;
     Fit {
         model,
         log_likelihood: trace,
@@ -647,6 +706,7 @@ pub fn fit(seqs: &[Sequence], n: usize, opt: &FitOptions) -> Fit {
         class_prior,
         prior_mean,
         strength_scale: scale,
+        information,
     }
 }
 
@@ -835,6 +895,70 @@ pub(crate) fn ln_evidence_ratio(u: f64, h: f64, scale: f64, sign: f64) -> f64 {
         + 0.5 * prec * m * m
 }
 
+/// Per weight (K × N × N), from the quadratic expansion of the data term of its row (bias and
+/// all N sources, absent ones at 0) at the current fit: u, the weight's value at the joint
+/// optimum of that quadratic (one full Newton step), and its profile curvature
+/// 1 / (H⁻¹)_{jj} — the precision of the weight with the other weights re-optimised (the
+/// Fisher information for a Wald test).
+fn curvatures(data: &Data, gamma: &[f64], model: &HmmGlm) -> (Vec<f64>, Vec<f64>) {
+    let (k, n) = (model.states, data.n);
+    let em = model.emission;
+    let p = n + 1;
+    let mut u = vec![0.0; k * n * n];
+    let mut curv = vec![0.0; k * n * n];
+    let mut z = vec![0.0; p];
+    for s in 0..k {
+        for i in 0..n {
+            let wrow = (s * n + i) * n;
+            let w = &model.weights[wrow..wrow + n];
+            let mut g = vec![0.0; p];
+            let mut hess = vec![0.0; p * p];
+            for t in 0..data.x.len() / n {
+                let gt = gamma[t * k + s];
+                if gt <= GAMMA_MIN {
+                    continue;
+                }
+                z[0] = 1.0;
+                z[1..].copy_from_slice(&data.h[t * n..(t + 1) * n]);
+                let eta = model.bias[s * n + i] + dot(w, &z[1..]);
+                let (mu, var) = em.mean_var(eta);
+                let r = gt * (data.x[t * n + i] - mu);
+                let v = gt * var;
+                for a in 0..p {
+                    g[a] += r * z[a];
+                    let vz = v * z[a];
+                    if vz != 0.0 {
+                        for c in 0..=a {
+                            hess[a * p + c] += vz * z[c];
+                        }
+                    }
+                }
+            }
+            let tr: f64 = (0..p).map(|a| hess[a * p + a]).sum::<f64>() / p as f64;
+            let damp = 1e-9 * tr.max(1e-12);
+            let m = Mat::<f64>::from_fn(p, p, |a, c| {
+                let v = if c <= a {
+                    hess[a * p + c]
+                } else {
+                    hess[c * p + a]
+                };
+                v + if a == c { damp } else { 0.0 }
+            });
+            let inv = crate::linalg::solve_symmetric(&m, &Mat::<f64>::identity(p, p));
+            for j in 0..n {
+                let step: f64 = (0..p).map(|c| inv[(j + 1, c)] * g[c]).sum();
+                u[wrow + j] = w[j] + step;
+                let var_j = inv[(j + 1, j + 1)];
+                curv[wrow + j] = if var_j > 0.0 { 1.0 / var_j } else { 0.0 };
+            }
+        }
+    }
+    (u, curv)
+}
+
+/// Pseudo-observations of the population's class frequencies in each connection's prior.
+const CLASS_CONCENTRATION: f64 = 2.0;
+
 /// The one-hot class update of every (state, target, source) weight, the shared class prior
 /// and the newly (de)activated weights (see the module docs).
 fn update_classes(
@@ -846,41 +970,7 @@ fn update_classes(
     scale: f64,
 ) {
     let (k, n) = (model.states, data.n);
-    let em = model.emission;
-    // Per weight: the one-dimensional optimum u and curvature h of the data term.
-    let mut u = vec![0.0; k * n * n];
-    let mut curv = vec![0.0; k * n * n];
-    for s in 0..k {
-        for i in 0..n {
-            let wrow = (s * n + i) * n;
-            let mut g = vec![0.0; n];
-            let mut hh = vec![0.0; n];
-            let w = &model.weights[wrow..wrow + n];
-            for t in 0..data.x.len() / n {
-                let gt = gamma[t * k + s];
-                if gt <= GAMMA_MIN {
-                    continue;
-                }
-                let h = &data.h[t * n..(t + 1) * n];
-                let eta = model.bias[s * n + i] + dot(w, h);
-                let (mu, var) = em.mean_var(eta);
-                let r = gt * (data.x[t * n + i] - mu);
-                let v = gt * var;
-                for j in 0..n {
-                    g[j] += r * h[j];
-                    hh[j] += v * h[j] * h[j];
-                }
-            }
-            for j in 0..n {
-                curv[wrow + j] = hh[j];
-                u[wrow + j] = if hh[j] > 0.0 {
-                    w[j] + g[j] / hh[j]
-                } else {
-                    w[j]
-                };
-            }
-        }
-    }
+    let (u, curv) = curvatures(data, gamma, model);
     let lev = |idx: usize| {
         [
             ln_evidence_ratio(u[idx], curv[idx], scale, -1.0),
@@ -888,24 +978,30 @@ fn update_classes(
             ln_evidence_ratio(u[idx], curv[idx], scale, 1.0),
         ]
     };
+    // Class posteriors under the current prior, and the population's class frequencies.
+    let mut q = vec![0.0; k * n * n * 3];
+    let mut population = [0.0; 3];
     for ij in 0..n * n {
-        let prior = [
-            class_prior[ij * 3],
-            class_prior[ij * 3 + 1],
-            class_prior[ij * 3 + 2],
-        ];
-        let mut counts = [1.0; 3];
         for s in 0..k {
-            let e = lev(s * n * n + ij);
-            let l: Vec<f64> = (0..3).map(|c| prior[c].ln() + e[c]).collect();
+            let idx = s * n * n + ij;
+            let e = lev(idx);
+            let l: Vec<f64> = (0..3)
+                .map(|c| class_prior[ij * 3 + c].ln() + e[c])
+                .collect();
             let z = log_sum_exp(&l);
             for c in 0..3 {
-                counts[c] += (l[c] - z).exp();
+                q[idx * 3 + c] = (l[c] - z).exp();
+                population[c] += q[idx * 3 + c] / (k * n * n) as f64;
             }
         }
-        let total = k as f64 + 3.0;
+    }
+    for ij in 0..n * n {
+        // Posterior mean of p_{n←n'} under a Dirichlet hyperprior of mean `population` and
+        // concentration CLASS_CONCENTRATION.
         for c in 0..3 {
-            class_prior[ij * 3 + c] = counts[c] / total;
+            let count: f64 = (0..k).map(|s| q[(s * n * n + ij) * 3 + c]).sum();
+            class_prior[ij * 3 + c] =
+                (count + CLASS_CONCENTRATION * population[c]) / (k as f64 + CLASS_CONCENTRATION);
         }
         for s in 0..k {
             let idx = s * n * n + ij;
@@ -1109,6 +1205,7 @@ mod tests {
                     newton_steps: 2,
                     init_block: 50,
                     seed: 1,
+                    restarts: 1,
                 },
             );
             for w in fit.log_likelihood.windows(2) {
@@ -1140,6 +1237,7 @@ mod tests {
             newton_steps: 3,
             init_block: 100,
             seed: 5,
+            restarts: 3,
         };
         for prior in [Prior::Naive, Prior::Gaussian { std: 1.0 }, Prior::OneHot] {
             let f = fit(&seqs, n, &opts(prior));
@@ -1198,6 +1296,7 @@ mod tests {
                 newton_steps: 1,
                 init_block: 10,
                 seed: 0,
+                restarts: 1,
             },
         );
     }
