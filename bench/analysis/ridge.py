@@ -130,6 +130,8 @@ Chosen α (value: targets): {spread}.
 Why faster: scikit-learn refactorises `XᵀX + αI` for every α of every fold (and recomputes `XᵀX`); `ridge_cv` eigendecomposes each fold's centred Gram matrix once, `XᵀX = VΛVᵀ`, and gets every α's held-out predictions as `(X_test V) diag(1/(λ+α)) VᵀXᵀY` — one matrix product per α.
 
 Run times (s): Python {', '.join(f'{v:.3f}' for v in py_times)}; Rust {r_times[1]}.
+
+Caveat: the machine's 2 cores were shared with other jobs (compilers) while this ran, so both sides' times are inflated and spread (see the run times above); the Rust runs come first, then the Python runs, not interleaved. The ratio is indicative, the agreement exact.
 """)
 
 

@@ -473,11 +473,12 @@ fn keys_of(fs: &[f64], pos: &[f64], key: &[f64], dm: &AttnDims) -> Vec<f64> {
     let mut out = vec![0.0; p * d];
     for j in 0..d {
         let kr = &key[j * (c + e)..(j + 1) * (c + e)];
-        for (ch, &kv) in kr[..c].iter().enumerate() {
+        // Zero entries (all but one per row of a fixed identity key) are skipped.
+        for (ch, &kv) in kr[..c].iter().enumerate().filter(|(_, kv)| **kv != 0.0) {
             let row = &fs[ch * p..(ch + 1) * p];
             (0..p).for_each(|q| out[q * d + j] += kv * row[q]);
         }
-        for (i, &kv) in kr[c..].iter().enumerate() {
+        for (i, &kv) in kr[c..].iter().enumerate().filter(|(_, kv)| **kv != 0.0) {
             let row = &pos[i * p..(i + 1) * p];
             (0..p).for_each(|q| out[q * d + j] += kv * row[q]);
         }
