@@ -189,7 +189,7 @@ pub fn window_affinities(
     half_width: usize,
     kind: Coactivity,
 ) -> Result<Vec<f64>, AffinityError> {
-    if n < 2 || x.len() % n != 0 || x.is_empty() {
+    if n < 2 || !x.len().is_multiple_of(n) || x.is_empty() {
         return Err(AffinityError::Shape {
             neurons: n,
             len: x.len(),

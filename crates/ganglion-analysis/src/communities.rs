@@ -324,14 +324,14 @@ impl State {
         let (na, nc) = (self.size[a], self.size[c]);
         let (na2, nc2) = (na - 1.0, nc + 1.0);
         let mut d = xlnx(na2) + xlnx(nc2) - xlnx(na) - xlnx(nc);
-        for t in 0..b {
+        for (t, &kt) in k.iter().enumerate() {
             if t == a || t == c {
                 continue;
             }
             let nt = self.size[t];
             let (sat, sct) = (self.s[a * b + t], self.s[c * b + t]);
-            d += pair_ll(na2 * nt, sat.sub(k[t]), md) - pair_ll(na * nt, sat, md);
-            d += pair_ll(nc2 * nt, sct.add(k[t]), md) - pair_ll(nc * nt, sct, md);
+            d += pair_ll(na2 * nt, sat.sub(kt), md) - pair_ll(na * nt, sat, md);
+            d += pair_ll(nc2 * nt, sct.add(kt), md) - pair_ll(nc * nt, sct, md);
         }
         let (saa, scc, sac) = (self.s[a * b + a], self.s[c * b + c], self.s[a * b + c]);
         d += pair_ll(na2 * (na2 - 1.0) / 2.0, saa.sub(k[a]), md)
@@ -344,18 +344,18 @@ impl State {
 
     fn apply(&mut self, a: usize, c: usize, k: &[Stat]) {
         let b = self.b;
-        for t in 0..b {
+        for (t, &kt) in k.iter().enumerate() {
             if t != a {
-                self.s[a * b + t] = self.s[a * b + t].sub(k[t]);
+                self.s[a * b + t] = self.s[a * b + t].sub(kt);
                 self.s[t * b + a] = self.s[a * b + t];
             }
         }
         self.s[a * b + a] = self.s[a * b + a].sub(k[a]);
         self.size[a] -= 1.0;
         // The node now belongs to no block: its edges to a are plain links to block a.
-        for t in 0..b {
+        for (t, &kt) in k.iter().enumerate() {
             if t != c {
-                self.s[c * b + t] = self.s[c * b + t].add(k[t]);
+                self.s[c * b + t] = self.s[c * b + t].add(kt);
                 self.s[t * b + c] = self.s[c * b + t];
             }
         }
@@ -554,8 +554,8 @@ fn fit_one(w: &[f64], n: usize, opts: &SbmOptions, weights: WeightModel) -> SbmF
     // Parameters per block pair: the weight model's (rate; or mean and variance) plus the
     // edge probability unless every pair is an edge.
     let per_pair = if md.normal { 2.0 } else { 1.0 } + if complete { 0.0 } else { 1.0 };
-    for b in 1..=bmax {
-        let (l, _) = best_per_b[b].as_ref().expect("every B fitted");
+    for (b, fitted) in best_per_b.iter().enumerate().skip(1) {
+        let (l, _) = fitted.as_ref().expect("every B fitted");
         let p = per_pair * (b * (b + 1) / 2) as f64;
         let v = l - 0.5 * p * n_pairs.ln() - 0.5 * (b as f64 - 1.0) * (n as f64).ln();
         icl.push(v);

@@ -363,7 +363,7 @@ pub fn non_negative_parafac_hals(
     // Unit-norm columns, the scale collected in the weights.
     let mut weights = vec![1.0; r];
     for fm in f.iter_mut() {
-        for q in 0..r {
+        for (q, wq) in weights.iter_mut().enumerate() {
             let norm = fm
                 .iter()
                 .skip(q)
@@ -371,7 +371,7 @@ pub fn non_negative_parafac_hals(
                 .map(|v| v * v)
                 .sum::<f64>()
                 .sqrt();
-            weights[q] *= norm;
+            *wq *= norm;
             if norm > 0.0 {
                 fm.iter_mut().skip(q).step_by(r).for_each(|v| *v /= norm);
             }
@@ -430,39 +430,44 @@ pub fn match_components(
                 .product()
         })
         .collect();
-    let mut best = (f64::NEG_INFINITY, Vec::new());
-    let mut perm = Vec::with_capacity(r_truth);
-    let mut used = vec![false; r_found];
-    fn search(
-        p: usize,
+    /// Depth-first search over injective assignments of truth's components.
+    struct Search<'a> {
         r_truth: usize,
         r_found: usize,
-        score: &[f64],
-        acc: f64,
-        perm: &mut Vec<usize>,
-        used: &mut [bool],
-        best: &mut (f64, Vec<usize>),
-    ) {
-        if p == r_truth {
-            if acc > best.0 {
-                *best = (acc, perm.clone());
+        score: &'a [f64],
+        perm: Vec<usize>,
+        used: Vec<bool>,
+        best: (f64, Vec<usize>),
+    }
+    impl Search<'_> {
+        fn go(&mut self, p: usize, acc: f64) {
+            if p == self.r_truth {
+                if acc > self.best.0 {
+                    self.best = (acc, self.perm.clone());
+                }
+                return;
             }
-            return;
-        }
-        for q in 0..r_found {
-            if !used[q] {
-                used[q] = true;
-                perm.push(q);
-                let s = acc + score[p * r_found + q];
-                search(p + 1, r_truth, r_found, score, s, perm, used, best);
-                perm.pop();
-                used[q] = false;
+            for q in 0..self.r_found {
+                if !self.used[q] {
+                    self.used[q] = true;
+                    self.perm.push(q);
+                    self.go(p + 1, acc + self.score[p * self.r_found + q]);
+                    self.perm.pop();
+                    self.used[q] = false;
+                }
             }
         }
     }
-    search(
-        0, r_truth, r_found, &score, 0.0, &mut perm, &mut used, &mut best,
-    );
+    let mut search = Search {
+        r_truth,
+        r_found,
+        score: &score,
+        perm: Vec::with_capacity(r_truth),
+        used: vec![false; r_found],
+        best: (f64::NEG_INFINITY, Vec::new()),
+    };
+    search.go(0, 0.0);
+    let best = search.best;
     Ok((best.0 / r_truth as f64, best.1))
 }
 
