@@ -585,7 +585,7 @@ fn report_text(
     let _ = writeln!(
         s,
         "## Planted dynamic communities\n\n{}\n{}\nThe static control (one SBM of the affinity pooled over all windows \
-         and animals) finds {} blocks.\n",
+         and animals) finds {} block(s).\n",
         figs[0],
         t.render(),
         dy.static_blocks
