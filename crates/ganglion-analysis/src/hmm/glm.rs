@@ -165,7 +165,7 @@ pub fn exp_basis(decay: f64, window: usize, span: f64) -> Vec<f64> {
     raw.iter().map(|v| v / s).collect()
 }
 
-/// The filtered spike history h_{t,j} = Σ_l basis[l] · x_{t−1−l, j} (zero before the start):
+/// The filtered spike history h_{t,j} = Σ_l `basis[l]` · x_{t−1−l, j} (zero before the start):
 /// `spikes` is T × `n`, the result T × `n`. `basis[0]` weighs the previous bin.
 pub fn history(spikes: &[f64], n: usize, basis: &[f64]) -> Vec<f64> {
     assert!(
