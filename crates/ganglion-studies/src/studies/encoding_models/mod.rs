@@ -140,7 +140,7 @@ impl Study for EncodingModels {
             paper: "Brain encoding models (PAPERS.md row 25): ridge encoding with cross-validated α per voxel, noise ceilings, factorised and attention readouts, RSA/CKA, on synthetic voxels of known truth",
             checks: "split-half noise ceiling vs the true one; test correlation reaches the ceiling; CV α of noisy over clean voxels; ridge beats least squares with many features; factorised beats full ridge with few stimuli, masks find the planted fields, attention matches factorised, RSA/CKA favour the better readout (theory)",
             quick_runtime: "~3 s",
-            full_runtime: "~30 s",
+            full_runtime: "~15 s",
         }
     }
 
