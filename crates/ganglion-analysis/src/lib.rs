@@ -15,11 +15,18 @@
 //!   mean vector length);
 //! - [`graphs`]: correlation graphs, proportional thresholds, degree and triangle
 //!   participation, PCA and a Fisher LDA for group classification;
-//! - [`linalg`]: the dense solves they share (faer);
+//! - [`linalg`]: the dense solves and symmetric eigendecompositions they share (faer);
+//! - [`assignment`] and [`hmm`]: the Hungarian algorithm and label matching; HMM
+//!   forward–backward and Viterbi, and the HMM-GLM of Li et al. (2024) with naive, Gaussian
+//!   and one-hot weight priors;
 //! - [`rsa`]: RDMs, rank/geo-topological/geodesic transforms and RDM comparisons
 //!   (rsatoolbox conventions), nearest-centroid identification, and linear/RBF CKA;
 //! - [`encoding`]: ridge encoding models with a cross-validated α per target, prediction
 //!   correlations and split-half (Spearman–Brown) noise ceilings;
+//! - [`readout`]: factorised (Klindt et al. 2017) and attention readouts from feature maps;
+//! - [`affinity`], [`tensor`], [`communities`], [`lfr`]: the dynamic functional connectome
+//!   (Dyballa et al. 2024) — rectified co-derivative affinities, non-negative CP (HALS), a
+//!   weighted stochastic block model with NMI, and LFR benchmark graphs;
 //! - [`skeleton`]: 3-D label volumes, Lee 1994 skeletonisation and the FISBe skeleton-based
 //!   instance-segmentation metrics (clDice, avF1, coverage, false splits and merges).
 //!
@@ -38,16 +45,23 @@
 //! assert_eq!(spectrum::peak(&p).map(|(f, _)| f), Some(8.0));
 //! ```
 
+pub mod affinity;
+pub mod assignment;
 pub mod calcium;
+pub mod communities;
 pub mod coupling;
 pub mod encoding;
 pub mod graphs;
+pub mod hmm;
+pub mod lfr;
 pub mod linalg;
+pub mod readout;
 pub mod rsa;
 pub mod signal;
 pub mod skeleton;
 pub mod spectrum;
 pub mod spikes;
+pub mod tensor;
 
 #[cfg(test)]
 pub(crate) mod testing {

@@ -9,7 +9,8 @@ use ganglion_base::files::{FilesError, OutputDir, Replace};
 
 use crate::studies::{
     active_dendrites::ActiveDendrites, brunel_2000::Brunel2000, ca3_memory::Ca3Memory,
-    celegans_data::CelegansData, celegans_touch::CelegansTouch, encoding_models::EncodingModels,
+    celegans_data::CelegansData, celegans_touch::CelegansTouch,
+    dynamic_connectome::DynamicConnectome, encoding_models::EncodingModels, hmm_glm::HmmGlmStudy,
     nested_oscillations::NestedOscillations, network_features::NetworkFeatures,
     pavlovian_attention::PavlovianAttention, skeleton_metrics::SkeletonMetrics,
     topological_rsa::TopologicalRsa,
@@ -24,7 +25,9 @@ fn registry() -> Vec<&'static dyn Study> {
         &Ca3Memory,
         &CelegansData,
         &CelegansTouch,
+        &DynamicConnectome,
         &EncodingModels,
+        &HmmGlmStudy,
         &NestedOscillations,
         &NetworkFeatures,
         &PavlovianAttention,

@@ -160,7 +160,7 @@ fn force_replaces_only_a_study_folder() {
 
 #[test]
 fn encoding_models_quick() {
-    let (outcome, metrics) = run_quick("encoding-models", &["ceilings"]);
+    let (outcome, metrics) = run_quick("encoding-models", &["ceilings", "readouts"]);
     // 60 voxels at each of the two feature counts, each with its true and estimated ceiling.
     let voxels = metrics["tables"]["voxels"].as_array().expect("voxels");
     assert_eq!(voxels.len(), 120);
@@ -170,6 +170,28 @@ fn encoding_models_quick() {
             .all(|v| v["true_ceiling"].as_f64().unwrap() > 0.0)
     );
     assert!(check(&outcome, "test_correlation_over_true_ceiling").value > 0.9);
+    // Readouts: 20 voxels (10 one-position, 10 Gaussian fields) at 80 and 400 stimuli;
+    // attention fitted on the one-position voxels at 400 only.
+    let rv = metrics["tables"]["readout_voxels"]
+        .as_array()
+        .expect("readout_voxels");
+    assert_eq!(rv.len(), 40);
+    let with_attention = rv.iter().filter(|v| v["r_attention"].is_f64()).count();
+    assert_eq!(with_attention, 10);
+    assert_eq!(
+        metrics["tables"]["geometry"].as_array().map(Vec::len),
+        Some(4)
+    );
+    assert!(check(&outcome, "factorised_minus_ridge_r_few_stimuli").value > 0.1);
+    assert!(check(&outcome, "mask_peak_at_planted_position_fraction").value >= 0.9);
+    assert!(
+        check(&outcome, "attention_minus_factorised_r_one_position")
+            .value
+            .abs()
+            < 0.05
+    );
+    assert!(check(&outcome, "rsa_factorised_minus_ridge_few_stimuli").value > 0.0);
+    assert!(check(&outcome, "cka_factorised_minus_ridge_few_stimuli").value > 0.0);
 }
 
 #[test]
@@ -221,7 +243,9 @@ fn listing() {
             "ca3-memory",
             "celegans-data",
             "celegans-touch",
+            "dynamic-connectome",
             "encoding-models",
+            "hmm-glm",
             "nested-oscillations",
             "network-features",
             "pavlovian-attention",
