@@ -220,11 +220,6 @@ mod tests {
     use super::*;
     use crate::testing::Rng;
 
-    fn gauss(rng: &mut Rng) -> f64 {
-        let (u, v) = (1.0 - rng.uniform(), rng.uniform());
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
-
     #[test]
     fn pearson_basics() {
         assert!((pearson(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.0]) - 1.0).abs() < 1e-12);
@@ -236,8 +231,8 @@ mod tests {
     fn noiseless_targets_are_recovered_with_the_smallest_alpha() {
         let mut rng = Rng(5);
         let (n, p, t) = (200, 5, 3);
-        let x: Vec<f64> = (0..n * p).map(|_| gauss(&mut rng)).collect();
-        let w: Vec<f64> = (0..t * p).map(|_| gauss(&mut rng)).collect();
+        let x: Vec<f64> = (0..n * p).map(|_| rng.normal()).collect();
+        let w: Vec<f64> = (0..t * p).map(|_| rng.normal()).collect();
         let y: Vec<f64> = (0..n)
             .flat_map(|s| (0..t).map(move |k| (s, k)))
             .map(|(s, k)| 1.5 + (0..p).map(|j| x[s * p + j] * w[k * p + j]).sum::<f64>())
@@ -257,8 +252,8 @@ mod tests {
         // p > n/2 and a large α: the eigenbasis solution equals (XcᵀXc + αI)⁻¹ XcᵀYc.
         let mut rng = Rng(7);
         let (n, p, t, alpha) = (30, 12, 2, 7.5);
-        let x: Vec<f64> = (0..n * p).map(|_| gauss(&mut rng)).collect();
-        let y: Vec<f64> = (0..n * t).map(|_| gauss(&mut rng)).collect();
+        let x: Vec<f64> = (0..n * p).map(|_| rng.normal()).collect();
+        let y: Vec<f64> = (0..n * t).map(|_| rng.normal()).collect();
         let fit = ridge_cv(&x, &y, p, t, &[alpha], 5);
         let mx: Vec<f64> = (0..p)
             .map(|j| (0..n).map(|s| x[s * p + j]).sum::<f64>() / n as f64)
@@ -299,9 +294,9 @@ mod tests {
         // is 1/(1 + 1/4) = 0.8, its ceiling sqrt(0.8) = 0.894.
         let mut rng = Rng(9);
         let (n, t) = (4000, 2);
-        let s: Vec<f64> = (0..n * t).map(|_| gauss(&mut rng)).collect();
+        let s: Vec<f64> = (0..n * t).map(|_| rng.normal()).collect();
         let repeats: Vec<Vec<f64>> = (0..4)
-            .map(|_| s.iter().map(|v| v + gauss(&mut rng)).collect())
+            .map(|_| s.iter().map(|v| v + rng.normal()).collect())
             .collect();
         for c in noise_ceiling(&repeats, t) {
             assert!((c - 0.8f64.sqrt()).abs() < 0.01, "{c}");

@@ -15,7 +15,8 @@
 //!   mean vector length);
 //! - [`graphs`]: correlation graphs, proportional thresholds, degree and triangle
 //!   participation, PCA and a Fisher LDA for group classification;
-//! - [`linalg`]: the dense solves and symmetric eigendecompositions they share (faer);
+//! - [`linalg`]: the dense solves and symmetric eigendecompositions they share (faer), and
+//!   [`special`]: the error function and the normal CDF;
 //! - [`assignment`] and [`hmm`]: the Hungarian algorithm and label matching; HMM
 //!   forward–backward and Viterbi, and the HMM-GLM of Li et al. (2024) with naive, Gaussian
 //!   and one-hot weight priors;
@@ -59,6 +60,7 @@ pub mod readout;
 pub mod rsa;
 pub mod signal;
 pub mod skeleton;
+pub mod special;
 pub mod spectrum;
 pub mod spikes;
 pub mod tensor;
@@ -74,6 +76,11 @@ pub(crate) mod testing {
             z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
             z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
             ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+        }
+        /// A standard normal deviate (Box–Muller).
+        pub fn normal(&mut self) -> f64 {
+            let (u, v) = (1.0 - self.uniform(), self.uniform());
+            (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
         }
     }
 }

@@ -778,18 +778,13 @@ mod tests {
     use super::*;
     use crate::testing::Rng;
 
-    fn gauss(rng: &mut Rng) -> f64 {
-        let (u, v) = (1.0 - rng.uniform(), rng.uniform());
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
-
     #[test]
     fn factorised_recovers_planted_mask_and_weights() {
         let mut rng = Rng(3);
         let (n, c, p, t) = (300, 4, 9, 3);
-        let f: Vec<f64> = (0..n * c * p).map(|_| gauss(&mut rng)).collect();
-        let m: Vec<f64> = (0..t * p).map(|_| gauss(&mut rng)).collect();
-        let w: Vec<f64> = (0..t * c).map(|_| gauss(&mut rng)).collect();
+        let f: Vec<f64> = (0..n * c * p).map(|_| rng.normal()).collect();
+        let m: Vec<f64> = (0..t * p).map(|_| rng.normal()).collect();
+        let w: Vec<f64> = (0..t * c).map(|_| rng.normal()).collect();
         let truth = FactorisedFit {
             channels: c,
             positions: p,
@@ -838,14 +833,14 @@ mod tests {
     fn positive_l1_mask_is_sparse_and_non_negative() {
         let mut rng = Rng(8);
         let (n, c, p) = (200, 3, 16);
-        let f: Vec<f64> = (0..n * c * p).map(|_| gauss(&mut rng)).collect();
+        let f: Vec<f64> = (0..n * c * p).map(|_| rng.normal()).collect();
         // One-position receptive field at position 5.
         let y: Vec<f64> = (0..n)
             .map(|s| {
                 (0..c)
                     .map(|ch| [1.0, -2.0, 0.5][ch] * f[(s * c + ch) * p + 5])
                     .sum::<f64>()
-                    + 0.1 * gauss(&mut rng)
+                    + 0.1 * rng.normal()
             })
             .collect();
         let opts = FactorisedOptions {
@@ -867,12 +862,12 @@ mod tests {
 
     fn planted_attention(n: usize, c: usize, p: usize, t: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
         let mut rng = Rng(11);
-        let f: Vec<f64> = (0..n * c * p).map(|_| gauss(&mut rng)).collect();
+        let f: Vec<f64> = (0..n * c * p).map(|_| rng.normal()).collect();
         // One-hot positional code; target k reads position 2k with weights w_k.
         let pos: Vec<f64> = (0..p * p)
             .map(|i| if i / p == i % p { 1.0 } else { 0.0 })
             .collect();
-        let w: Vec<f64> = (0..t * c).map(|_| gauss(&mut rng)).collect();
+        let w: Vec<f64> = (0..t * c).map(|_| rng.normal()).collect();
         let y: Vec<f64> = (0..n * t)
             .map(|i| {
                 let (s, k) = (i / t, i % t);
@@ -915,10 +910,10 @@ mod tests {
         let d = 3;
         let dm = AttnDims { c, p, e, d, t };
         let th = AttnParams {
-            key: (0..d * (c + e)).map(|_| gauss(&mut rng)).collect(),
-            query: (0..t * d).map(|_| gauss(&mut rng)).collect(),
-            weights: (0..t * c).map(|_| gauss(&mut rng)).collect(),
-            bias: (0..t).map(|_| gauss(&mut rng)).collect(),
+            key: (0..d * (c + e)).map(|_| rng.normal()).collect(),
+            query: (0..t * d).map(|_| rng.normal()).collect(),
+            weights: (0..t * c).map(|_| rng.normal()).collect(),
+            bias: (0..t).map(|_| rng.normal()).collect(),
         };
         let l2 = 0.3;
         let total = |th: &AttnParams| {

@@ -775,11 +775,6 @@ mod tests {
     use super::*;
     use crate::testing::Rng;
 
-    fn gauss(rng: &mut Rng) -> f64 {
-        let (u, v) = (1.0 - rng.uniform(), rng.uniform());
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
-
     #[test]
     fn rdm_by_hand() {
         // Three conditions in two channels: (0,0), (3,4), (0,1).
@@ -822,7 +817,7 @@ mod tests {
         let (k, n, p) = (40, 3, 50);
         let signal = [0.0, 1.0, 2.0];
         let folds: Vec<f64> = (0..k * n * p)
-            .map(|i| signal[(i / p) % n] + gauss(&mut rng))
+            .map(|i| signal[(i / p) % n] + rng.normal())
             .collect();
         let d = crossnobis(&folds, k, n, p, None).unwrap();
         let want = [1.0, 4.0, 1.0];
@@ -967,8 +962,8 @@ mod tests {
 
         let (n, p, q) = (30, 5, 4);
         let mut rng = Rng(3);
-        let a: Vec<f64> = (0..n * p).map(|_| gauss(&mut rng)).collect();
-        let b: Vec<f64> = (0..n * q).map(|_| gauss(&mut rng)).collect();
+        let a: Vec<f64> = (0..n * p).map(|_| rng.normal()).collect();
+        let b: Vec<f64> = (0..n * q).map(|_| rng.normal()).collect();
         // A rotation in the plane of features 0 and 1 and a scale by 3.
         let (cs, sn) = (0.6, 0.8);
         let mut r = a.clone();

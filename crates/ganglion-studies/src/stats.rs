@@ -59,48 +59,7 @@ pub fn ols(x: &[f64], y: &[f64]) -> (f64, f64) {
     (my - slope * mx, slope)
 }
 
-/// Standard normal CDF (erfc-based, |error| < 1.2e-7).
-pub fn normal_cdf(x: f64) -> f64 {
-    0.5 * erfc(-x / std::f64::consts::SQRT_2)
-}
-
-/// Inverse of the standard normal CDF for `p` in (0, 1) (bisection on
-/// [`normal_cdf`]; used a handful of times, so speed does not matter).
-pub fn normal_quantile(p: f64) -> f64 {
-    let (mut lo, mut hi) = (-40.0f64, 40.0f64);
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if normal_cdf(mid) < p {
-            lo = mid
-        } else {
-            hi = mid
-        }
-    }
-    0.5 * (lo + hi)
-}
-
-/// Complementary error function (Numerical Recipes' Chebyshev fit,
-/// relative error < 1.2e-7).
-fn erfc(x: f64) -> f64 {
-    let z = x.abs();
-    let r = erfcx_pos(z) * (-z * z).exp();
-    if x >= 0.0 { r } else { 2.0 - r }
-}
-
-/// Scaled complementary error function `exp(z²) erfc(z)` for `z ≥ 0` (the
-/// same fit with the Gaussian factor left out, so it does not underflow).
-pub fn erfcx_pos(z: f64) -> f64 {
-    let t = 1.0 / (1.0 + 0.5 * z);
-    t * (-1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
-        .exp()
-}
+pub use ganglion_analysis::special::{erfcx_pos, normal_cdf, normal_quantile};
 
 /// The 0.975 quantile of Student's t distribution with `df` degrees of
 /// freedom (the half-width factor of a two-sided 95 % interval): tabulated
@@ -212,12 +171,6 @@ mod tests {
         let y: Vec<f64> = x.iter().map(|v| 0.5 + 2.0 * v).collect();
         let (a, b) = ols(&x, &y);
         assert!((a - 0.5).abs() < 1e-12 && (b - 2.0).abs() < 1e-12);
-    }
-
-    #[test]
-    fn normal_cdf_and_quantile() {
-        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
-        assert!((normal_quantile(0.99) - 2.326_347_874).abs() < 1e-6);
     }
 
     #[test]

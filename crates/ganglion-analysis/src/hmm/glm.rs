@@ -66,6 +66,7 @@
 use faer::Mat;
 
 use super::{Posterior, forward_backward, log_sum_exp, viterbi};
+use crate::special::ln_normal_cdf;
 
 /// The emission distribution of each neuron's count, with its canonical link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -855,31 +856,6 @@ fn newton(
     model.bias[s * n + i] = b;
     for (a, &j) in rp.active.iter().enumerate() {
         model.weights[wrow + j] = w[a];
-    }
-}
-
-/// log Φ(z), the standard normal CDF, accurate to ~1e-7 relative for all z (the erfc
-/// Chebyshev fit of Numerical Recipes §6.2, kept in log space for the far left tail).
-pub(crate) fn ln_normal_cdf(z: f64) -> f64 {
-    // ln erfc(x) for x ≥ 0.
-    let ln_erfc = |x: f64| {
-        let t = 1.0 / (1.0 + 0.5 * x);
-        let poly = -1.265_512_23
-            + t * (1.000_023_68
-                + t * (0.374_091_96
-                    + t * (0.096_784_18
-                        + t * (-0.186_288_06
-                            + t * (0.278_868_07
-                                + t * (-1.135_203_98
-                                    + t * (1.488_515_87
-                                        + t * (-0.822_152_23 + t * 0.170_872_77))))))));
-        t.ln() - x * x + poly
-    };
-    let x = z / std::f64::consts::SQRT_2;
-    if x < 0.0 {
-        0.5f64.ln() + ln_erfc(-x)
-    } else {
-        (-0.5 * ln_erfc(x).exp()).ln_1p()
     }
 }
 
