@@ -57,6 +57,8 @@ impl RidgeFit {
 struct Spectral {
     v: Mat<f64>,
     lambda: Vec<f64>,
+    /// λ + α at or below this is a null direction (rounding level of the largest λ).
+    cutoff: f64,
     z: Mat<f64>,
     mx: Vec<f64>,
     my: Vec<f64>,
@@ -78,11 +80,18 @@ fn spectral(x: &[f64], y: &[f64], (p, t): (usize, usize), rows: &[usize]) -> Spe
         .expect("ridge_cv: the eigendecomposition of a finite Gram matrix converges");
     let v = evd.U().to_owned();
     let s = evd.S().column_vector();
-    let lambda = (0..p).map(|j| s[j]).collect();
+    // A rank-deficient Gram matrix (p ≥ n, collinear features) has eigenvalues that are
+    // rounding noise of either sign: clamp them to 0, and treat λ + α below the rounding
+    // level as a null direction (the pseudo-inverse, as numpy's `pinv` and scikit-learn's SVD
+    // solver do), so that α = 0 gives the minimum-norm least-squares fit instead of inf/NaN.
+    let lambda: Vec<f64> = (0..p).map(|j| s[j].max(0.0)).collect();
+    let top = lambda.iter().copied().fold(0.0, f64::max);
+    let cutoff = top * p.max(rows.len()) as f64 * f64::EPSILON;
     let z = v.transpose() * (xc.transpose() * &yc);
     Spectral {
         v,
         lambda,
+        cutoff,
         z,
         mx,
         my,
@@ -90,10 +99,16 @@ fn spectral(x: &[f64], y: &[f64], (p, t): (usize, usize), rows: &[usize]) -> Spe
 }
 
 impl Spectral {
+    /// `1/(λ_j + α)`, or 0 in a null direction.
+    fn gain(&self, j: usize, alpha: f64) -> f64 {
+        let d = self.lambda[j] + alpha;
+        if d > self.cutoff { 1.0 / d } else { 0.0 }
+    }
+
     /// `diag(1/(λ + α)) Z`: the ridge weights for α in the eigenbasis (p × t).
     fn shrunk(&self, alpha: f64) -> Mat<f64> {
         Mat::<f64>::from_fn(self.z.nrows(), self.z.ncols(), |j, k| {
-            self.z[(j, k)] / (self.lambda[j] + alpha)
+            self.z[(j, k)] * self.gain(j, alpha)
         })
     }
 }
@@ -173,7 +188,7 @@ pub fn ridge_cv(
             continue;
         }
         let zs = Mat::<f64>::from_fn(p, targets.len(), |j, i| {
-            sp.z[(j, targets[i])] / (sp.lambda[j] + alpha)
+            sp.z[(j, targets[i])] * sp.gain(j, alpha)
         });
         let w = &sp.v * zs;
         for (i, &k) in targets.iter().enumerate() {
@@ -280,6 +295,23 @@ mod tests {
             let c = my[k] - (0..p).map(|j| w[(j, k)] * mx[j]).sum::<f64>();
             assert!((fit.intercept[k] - c).abs() < 1e-10);
         }
+    }
+
+    #[test]
+    fn unregularised_fit_with_more_features_than_stimuli_interpolates() {
+        // p = 12 > n = 6, α = 0: the minimum-norm least-squares fit, which reproduces the
+        // training targets exactly (finite weights, no division by rounding noise).
+        let mut rng = Rng(5);
+        let (n, p) = (6, 12);
+        let x: Vec<f64> = (0..n * p).map(|_| rng.normal()).collect();
+        let y: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+        let fit = ridge_cv(&x, &y, p, 1, &[0.0], 2);
+        assert!(fit.weights.iter().all(|w| w.is_finite()));
+        let pred = fit.predict(&x);
+        assert!(
+            pred.iter().zip(&y).all(|(a, b)| (a - b).abs() < 1e-8),
+            "{pred:?} vs {y:?}"
+        );
     }
 
     #[test]

@@ -10,12 +10,13 @@ use super::study_err;
 use crate::StudyError;
 
 /// `(file in data/cect, label, Witvliet et al. 2021 developmental stage)`: the EM
-/// reconstructions of White et al. 1986, its revision by Varshney et al. 2011, Cook et al.
-/// 2019's re-annotation of White's series, Witvliet et al. 2021's eight animals from birth to
-/// adulthood, and Randi et al. 2023's signal-propagation (functional) atlas — the connectome
-/// sources of Simeon et al. 2024.
+/// reconstructions of White et al. 1986 (cect's whole-animal `White_whole` file, which carries
+/// Varshney et al.'s revision: the two differ in 6 of the entries between shared neurons), its
+/// revision by Varshney et al. 2011, Cook et al. 2019's re-annotation of White's series,
+/// Witvliet et al. 2021's eight animals from birth to adulthood, and Randi et al. 2023's
+/// signal-propagation (functional) atlas — the connectome sources of Simeon et al. 2024.
 pub(super) const DATASETS: [(&str, &str, Option<u32>); 12] = [
-    ("White_whole.json", "White 1986", None),
+    ("White_whole.json", "White 1986 (cect)", None),
     ("VarshneyDataReader.json", "Varshney 2011", None),
     ("Cook2019HermReader.json", "Cook 2019", None),
     ("WitvlietDataReader1.json", "Witvliet 2021 #1", Some(1)),

@@ -638,7 +638,8 @@ fn report_text(
          - **Graded linear units, not a biophysical model.** The claims checked are directions of preference, \
          which a linear model of the wiring can show; no time courses or magnitudes are compared.\n\
          - **Robustness is held on White's reconstruction, reported on Cook's.** The paper's circuit was read \
-         from White et al.'s series (here White 1986 and its revision Varshney 2011); over the full-mode (g, c) \
+         from White et al.'s series (here cect's `White_whole` file and Varshney 2011's revision; the two agree on \
+         all but 6 of the entries between the neurons both have, so they are one reconstruction, not two); over the full-mode (g, c) \
          grid the command-level selectivity must hold at every point there. Cook et al. (2019) re-annotated the \
          series with contact sizes in other units (mean gap-junction weight {:.1} against {:.1} for White) and are \
          checked at the main parameters only; {}\n\

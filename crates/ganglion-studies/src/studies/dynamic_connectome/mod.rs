@@ -20,12 +20,14 @@
 //! communities.
 //!
 //! **Checks.** (theory, planted truth) every motif's communities are recovered from its
-//! factor (min NMI ≥ 0.85: at most one misplaced neuron of 30 in three communities of ten
-//! gives 0.90, two give < 0.85); the temporal and animal factors match the planted time
-//! courses and gains (cosine ≥ 0.95 and ≥ 0.9); the NTF error never rises; the pooled static
-//! graph recovers the motifs worse (mean NMI lower by ≥ 0.2, since a single partition cannot
-//! match three different ones). LFR (theory): NMI ≥ 0.9 well inside the detectable regime
-//! (μ ≤ 0.3) and ≤ 0.3 at μ = 0.8, beyond the Kesten–Stigum detectability bound.
+//! factor (min NMI ≥ 0.85: one misplaced neuron in three communities of ten gives 0.90, in
+//! two communities of fifteen 0.82 — that motif must be exact); the temporal factors match
+//! the planted time courses (cosine ≥ 0.95) and the animal factors the planted gains (mean
+//! Pearson r ≥ 0.8); the NTF error never rises. The pooled static graph's NMI is reported,
+//! not checked (three nearly independent partitions cannot all match one, so the comparison
+//! would follow from the first check). LFR (theory): NMI ≥ 0.9 well inside the detectable
+//! regime (μ ≤ 0.3) and ≤ 0.3 at μ = 0.8, beyond the (approximate, for LFR) Kesten–Stigum
+//! bound.
 //!
 //! Full mode: `cargo run --release -- study run dynamic-connectome --full`.
 
@@ -397,8 +399,6 @@ fn checks(dy: &Dynamic, rows: &[LfrRow]) -> Vec<Check> {
         .windows(2)
         .map(|w| w[1] - w[0])
         .fold(f64::NEG_INFINITY, f64::max);
-    let dyn_mean = mean(m.iter().map(|x| x.nmi));
-    let static_mean = mean(m.iter().map(|x| x.static_nmi));
     let sweep = |pred: &dyn Fn(f64) -> bool| {
         mean(
             rows.iter()
@@ -419,7 +419,7 @@ fn checks(dy: &Dynamic, rows: &[LfrRow]) -> Vec<Check> {
             min_of(&|x| x.nmi),
             Expect::at_least(0.85),
             Source::Theory,
-            "smallest NMI between the SBM communities of an NTF pair factor and its planted motif's partition (three motifs): one misplaced neuron of 30 in three communities of ten gives NMI 0.90, two give < 0.85",
+            "smallest NMI between the SBM communities of an NTF pair factor and its planted motif's partition (three motifs): for the two motifs of three communities of ten, one misplaced neuron gives NMI 0.90 and two give < 0.85; for the motif of two communities of fifteen one misplaced neuron already gives 0.82, so that motif must be recovered exactly",
         ),
         Check::new(
             "min_temporal_factor_cosine",
@@ -443,17 +443,6 @@ fn checks(dy: &Dynamic, rows: &[LfrRow]) -> Vec<Check> {
             "largest increase of the relative NTF error between iterations: each HALS column update is an exact minimisation, so the error never rises",
         ),
         Check::new(
-            "dynamic_minus_static_mean_nmi",
-            dyn_mean - static_mean,
-            Expect::at_least(0.2),
-            Source::SelfConsistency,
-            format!(
-                "mean NMI per motif from the NTF factors ({}) minus that of one SBM partition of the affinity pooled over windows and animals ({}): a static graph mixes the three motifs, so no single partition matches them all — the paper's motivation for factorising in time",
-                num(dyn_mean),
-                num(static_mean)
-            ),
-        ),
-        Check::new(
             "lfr_nmi_low_mixing",
             low,
             Expect::at_least(0.9),
@@ -469,7 +458,7 @@ fn checks(dy: &Dynamic, rows: &[LfrRow]) -> Vec<Check> {
             Expect::at_most(0.3),
             Source::Theory,
             format!(
-                "mean NMI at μ = μ_w = 0.8, beyond the Kesten–Stigum bound (≈ {}): no method can recover the planted communities there, so the NMI must collapse (finite-size fluctuations keep it above 0)",
+                "mean NMI at μ = μ_w = 0.8, well beyond the Kesten–Stigum bound (≈ {}; exact for sparse SBMs with equal groups and Poisson degrees, approximate for LFR's power-law degrees and unequal communities), past which no known efficient method recovers the planted communities, so the NMI must collapse (finite-size fluctuations keep it above 0)",
                 num(ks)
             ),
         ),

@@ -481,7 +481,7 @@ fn checks(r: &Run, fx: &[Fixture]) -> Vec<Check> {
             ),
         ),
         Check::new(
-            "merge_sweep_av_f1_non_decreases",
+            "merge_sweep_av_f1_steps_not_falling",
             increases as f64,
             Expect::equals(0.0),
             Source::Theory,
