@@ -334,7 +334,7 @@ fn figure_connectomes(
         dir,
         "connectomes",
         &fig,
-        "Top: Witvliet et al. 2021's eight animals, birth to adult. Bottom: agreement of each anatomical dataset with White 1986 and with Cook 2019.",
+        "Top: Witvliet et al. 2021's eight animals, birth to adult. Bottom: agreement of each anatomical dataset with White 1986 (the cect file, which carries Varshney's revision) and with Cook 2019.",
     )
 }
 
@@ -495,8 +495,8 @@ fn report_text(
     let _ = writeln!(
         s,
         "\nWitvliet 2021: chemical synapses among the slots grow {}-fold from dataset 1 to \
-         dataset 8 (paper: synapse number rises through development; we compare the ordering, \
-         not a fold change). Two adults of the same study (#7, #8) share about half of their \
+         dataset 8 (Witvliet et al.: synapse number rises through development; we compare the \
+         ordering, not a fold change). Two adults of the same study (#7, #8) share about half of their \
          connections — the variability between animals that Witvliet et al. report, and the \
          reason Cook 2019 agrees more with White 1986 (same micrographs) than with any \
          Witvliet animal.\n",
