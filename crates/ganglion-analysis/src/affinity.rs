@@ -23,7 +23,7 @@
 //!   interaction; counting only co-activation removes that chance-level affinity;
 //! - a window's affinity is the mean of a_ij(t) over its samples.
 //!
-//! For two independent Gaussian derivative signals E[a_ij] = 1/π ≈ 0.318 for `Concordant`
+//! For two independent Gaussian derivative signals E\[a_ij\] = 1/π ≈ 0.318 for `Concordant`
 //! (max(0, uv) has mean ½ E|u| E|v| = ½ · 2/π for independent standard normals u, v) and
 //! 1/(2π) for `Rising` ((E max(0, u))² = (1/√(2π))²); for identical signals a_ij averages 1
 //! and ½ respectively.

@@ -61,21 +61,21 @@ pub struct LfrWeights {
 /// LFR parameters (the names of the reference program's flags in brackets).
 #[derive(Debug, Clone)]
 pub struct LfrParams {
-    /// Number of nodes [N].
+    /// Number of nodes \[N\].
     pub n: usize,
-    /// Mean degree [k].
+    /// Mean degree \[k\].
     pub avg_degree: f64,
-    /// Largest degree [maxk].
+    /// Largest degree \[maxk\].
     pub max_degree: usize,
-    /// Degree exponent τ1 [t1] (> 1).
+    /// Degree exponent τ1 \[t1\] (> 1).
     pub tau1: f64,
-    /// Community-size exponent τ2 [t2] (> 0).
+    /// Community-size exponent τ2 \[t2\] (> 0).
     pub tau2: f64,
-    /// Topological mixing μ [mut], in [0, 1].
+    /// Topological mixing μ \[mut\], in [0, 1].
     pub mu: f64,
-    /// Smallest community [minc].
+    /// Smallest community \[minc\].
     pub min_community: usize,
-    /// Largest community [maxc].
+    /// Largest community \[maxc\].
     pub max_community: usize,
     /// Weights, if any.
     pub weights: Option<LfrWeights>,

@@ -41,8 +41,8 @@
 //! - Coverage C: each predicted instance is assigned to the row of its largest clPrecision
 //!   (first on ties, background included); the coverage of `g` is the sum of `R[g][p]` over
 //!   the predictions assigned to it; C is the mean over gt instances. S = (avF1 + C) / 2.
-//! - False splits FS = Σ_g max(0, #{p : R[g][p] > 0.05} − 1); false merges
-//!   FM = Σ_p max(0, #{g : R[g][p] > 0.1} − 1) (many-to-many matching on clRecall; with one
+//! - False splits FS = Σ_g max(0, #{p : R\[g\]\[p\] > 0.05} − 1); false merges
+//!   FM = Σ_p max(0, #{g : R\[g\]\[p\] > 0.1} − 1) (many-to-many matching on clRecall; with one
 //!   label per voxel no instances overlap, so the reference's "consumption" variant reduces
 //!   to this thresholding).
 //! - TP₀.₅ and the mean clDice of the matched pairs at t = 0.5 (FISBe's "clDiceTP").

@@ -2,7 +2,7 @@
 //! variability, and the synchrony of the population activity. Times in ms, rates in Hz.
 
 /// The spike times of each of `n` neurons inside `[t0, t1)` ms, sorted, from parallel
-/// `times` [ms] and `senders` (0-based; senders ≥ n are ignored).
+/// `times` \[ms\] and `senders` (0-based; senders ≥ n are ignored).
 pub fn trains(times: &[f64], senders: &[u32], n: usize, (t0, t1): (f64, f64)) -> Vec<Vec<f64>> {
     let mut out = vec![Vec::new(); n];
     for (&t, &i) in times.iter().zip(senders) {
@@ -14,7 +14,7 @@ pub fn trains(times: &[f64], senders: &[u32], n: usize, (t0, t1): (f64, f64)) ->
     out
 }
 
-/// Each train's rate [Hz] over a window of `window_ms`.
+/// Each train's rate \[Hz\] over a window of `window_ms`.
 pub fn rates_hz(trains: &[Vec<f64>], window_ms: f64) -> Vec<f64> {
     trains
         .iter()

@@ -42,15 +42,15 @@ pub struct LsmConfig {
     pub p_connect: f64,
     /// Fraction of neurons receiving the input. Default 0.3.
     pub input_density: f64,
-    /// Input current per unit of input [pA] (Izhikevich: mV/ms). Default 300 (LIF), 6 (Izh.).
+    /// Input current per unit of input \[pA\] (Izhikevich: mV/ms). Default 300 (LIF), 6 (Izh.).
     pub input_gain: f64,
-    /// Constant background current [pA] keeping the liquid active. Default 350 (LIF), 4 (Izh.).
+    /// Constant background current \[pA\] keeping the liquid active. Default 350 (LIF), 4 (Izh.).
     pub bias: f64,
-    /// Duration of one input sample [ms]. Default 10.
+    /// Duration of one input sample \[ms\]. Default 10.
     pub sample_ms: f64,
-    /// Time step [ms]. Default 0.5.
+    /// Time step \[ms\]. Default 0.5.
     pub dt_ms: f64,
-    /// Spike-train filter time constant for the states [ms]. Default 20.
+    /// Spike-train filter time constant for the states \[ms\]. Default 20.
     pub tau_filter_ms: f64,
     /// Seed. Default 0.
     pub seed: u64,

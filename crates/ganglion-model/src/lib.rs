@@ -2,7 +2,7 @@
 //!
 //! The declarative circuit spec: populations of neuron models, projections with connection
 //! rules, weights and delays (values or distributions), inputs and monitors. Values carry
-//! units as strings and are checked once by [`validate`], which resolves the spec into plain
+//! units as strings and are checked once by [`validate()`], which resolves the spec into plain
 //! floats in NEST's unit system (ms, mV, pA, nS, pF, Hz). No engine code lives here.
 //!
 //! ```

@@ -53,7 +53,7 @@ pub const FINAL_WEIGHT_BYTES: usize = 88;
 /// Plastic projections with more synapses than this do not have their final weights written
 /// unless asked (`--all-weights`).
 pub const FINAL_WEIGHTS_LIMIT: f64 = 1e7;
-/// The firing rate [Hz] assumed for recorded spiking neurons other than Poisson sources (whose
+/// The firing rate \[Hz\] assumed for recorded spiking neurons other than Poisson sources (whose
 /// own rate is used) when estimating spike-recording memory: a bound above what cortical
 /// models sustain, stated in every memory message.
 pub const SPIKE_RATE_BOUND_HZ: f64 = 100.0;
@@ -210,7 +210,7 @@ pub fn estimate(
     b
 }
 
-/// Bytes monitor `m` holds at the end of a run of `steps` steps of `dt` [ms].
+/// Bytes monitor `m` holds at the end of a run of `steps` steps of `dt` \[ms\].
 pub fn recording_bytes(
     m: &ResolvedMonitor,
     pops: &[ResolvedPopulation],

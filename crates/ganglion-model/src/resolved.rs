@@ -147,11 +147,11 @@ pub struct ResolvedPopulation {
 /// Validated intrinsic plasticity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedHomeostasis {
-    /// Target rate per neuron [Hz].
+    /// Target rate per neuron \[Hz\].
     pub target: Distribution,
-    /// Rate-estimate time constant [ms].
+    /// Rate-estimate time constant \[ms\].
     pub tau: f64,
-    /// Threshold change per Hz·s [mV].
+    /// Threshold change per Hz·s \[mV\].
     pub eta: f64,
 }
 
@@ -201,16 +201,16 @@ pub enum ModulatorSource {
     Series {
         /// Values.
         values: Arc<[f64]>,
-        /// Sample interval [ms].
+        /// Sample interval \[ms\].
         step: f64,
     },
-    /// Low-pass filtered rate [Hz] of a population minus an offset.
+    /// Low-pass filtered rate \[Hz\] of a population minus an offset.
     Population {
         /// Population index.
         population: usize,
-        /// Filter time constant [ms].
+        /// Filter time constant \[ms\].
         tau: f64,
-        /// Baseline subtracted [Hz].
+        /// Baseline subtracted \[Hz\].
         offset: f64,
     },
 }

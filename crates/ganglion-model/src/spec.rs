@@ -1,6 +1,6 @@
 //! The circuit spec as written by users: TOML tables, or the same structs built in Rust.
 //!
-//! Nothing here is checked yet: [`crate::validate`] turns a [`Circuit`] into a
+//! Nothing here is checked yet: [`crate::validate()`] turns a [`Circuit`] into a
 //! [`crate::Resolved`] circuit with units converted and every reference checked.
 
 use serde::{Deserialize, Serialize};
@@ -358,7 +358,7 @@ pub struct Modulator {
     pub population: Option<String>,
     /// Filter time constant of the population rate (default 50 ms).
     pub tau: Option<Scalar>,
-    /// Subtracted from the population rate [Hz] (a baseline), default 0.
+    /// Subtracted from the population rate \[Hz\] (a baseline), default 0.
     pub offset: Option<f64>,
 }
 

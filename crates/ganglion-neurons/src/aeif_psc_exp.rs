@@ -41,7 +41,7 @@ pub const MODEL: ModelInfo = ModelInfo::spiking(
 .with_threshold("V_th", "V_reset")
 .with_gap_junctions();
 
-/// `(substeps, substep)`: the fewest substeps of at most `max_sub` that tile `h` [ms].
+/// `(substeps, substep)`: the fewest substeps of at most `max_sub` that tile `h` \[ms\].
 pub fn substeps(h: f64, max_sub: f64) -> (usize, f64) {
     let n = (h / max_sub).ceil().max(1.0) as usize;
     (n, h / n as f64)
@@ -66,7 +66,7 @@ pub struct AdEx {
 }
 
 impl AdEx {
-    /// Neurons `lo..lo+n` with step `h` [ms].
+    /// Neurons `lo..lo+n` with step `h` \[ms\].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> AdEx {
         let (nsub, hsub) = substeps(h, 0.01);
         let k = Derived::build(&vals.params, lo, n, |p| {

@@ -84,7 +84,7 @@ pub struct StateInfo {
 }
 
 /// Builds one partition's neurons `lo..lo+n` of a population from its parameter and
-/// initial-state values, with time step `dt` [ms] and the population's random-stream `key`.
+/// initial-state values, with time step `dt` \[ms\] and the population's random-stream `key`.
 pub type BuildFn =
     fn(values: &PopValues, lo: usize, n: usize, dt: f64, key: u64) -> Box<dyn NeuronGroup>;
 
@@ -271,7 +271,7 @@ macro_rules! lif_params {
             }
         }
         impl $name {
-            /// The derived constants every LIF model shares, at step `h` [ms], in this
+            /// The derived constants every LIF model shares, at step `h` \[ms\], in this
             /// order (see [`crate::refractory::LIF_CONSTANTS`]): the voltage a constant
             /// current moves V by over one step [mV/pA] (τm/C_m·(1 − e^(−h/τm))), E_L,
             /// V_th − E_L, V_reset − E_L, I_e, and t_ref in steps.

@@ -75,7 +75,7 @@ const C_PGI: usize = 9;
 const C_REF: usize = 10;
 
 impl CondExp {
-    /// Neurons `lo..lo+n` with step `h` [ms].
+    /// Neurons `lo..lo+n` with step `h` \[ms\].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> CondExp {
         let k = Derived::build(&vals.params, lo, n, |p| {
             let q = Params::from_values(p);

@@ -65,7 +65,7 @@ const A_IE: usize = 15;
 const A_REF: usize = 16;
 
 impl PscAlpha {
-    /// Neurons `lo..lo+n` with step `h` [ms].
+    /// Neurons `lo..lo+n` with step `h` \[ms\].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> PscAlpha {
         let k = Derived::build(&vals.params, lo, n, |p| {
             let q = Params::from_values(p);

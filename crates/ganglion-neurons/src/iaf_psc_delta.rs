@@ -51,7 +51,7 @@ const D_IE: usize = 5;
 const D_REF: usize = 6;
 
 impl PscDelta {
-    /// Neurons `lo..lo+n` with step `h` [ms].
+    /// Neurons `lo..lo+n` with step `h` \[ms\].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> PscDelta {
         let k = Derived::build(&vals.params, lo, n, |p| {
             let q = Params::from_values(p);

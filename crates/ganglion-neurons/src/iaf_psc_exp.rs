@@ -95,7 +95,7 @@ pub(crate) fn propagators(tau_m: f64, c_m: f64, (ex, inh): (f64, f64), h: f64) -
 }
 
 impl PscExp {
-    /// Neurons `lo..lo+n` with step `h` [ms].
+    /// Neurons `lo..lo+n` with step `h` \[ms\].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> PscExp {
         let k = Derived::build(&vals.params, lo, n, |p| {
             constants(&Params::from_values(p), h)

@@ -73,7 +73,7 @@ const P21W: usize = 12; // w → V [mV/pA], negative: w hyperpolarises
 const B: usize = 13; // b [pA]
 
 impl PscExpAdapt {
-    /// Neurons `lo..lo+n` with step `h` [ms].
+    /// Neurons `lo..lo+n` with step `h` \[ms\].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> PscExpAdapt {
         let k = Derived::build(&vals.params, lo, n, |p| {
             let q = Params::from_values(p);

@@ -48,7 +48,7 @@ pub struct Izhikevich {
 }
 
 impl Izhikevich {
-    /// Neurons `lo..lo+n` with step `h` [ms].
+    /// Neurons `lo..lo+n` with step `h` \[ms\].
     pub fn new(vals: &PopValues, lo: usize, n: usize, h: f64) -> Izhikevich {
         let (nsub, hsub) = substeps(h, 0.025);
         let k = Derived::build(&vals.params, lo, n, |p| {

@@ -246,7 +246,7 @@ pub trait NeuronGroup: Send + Sync + std::fmt::Debug {
     fn step(&mut self, io: StepIo) -> Option<usize>;
 
     /// Called after [`step`](Self::step) with the step's spikes (global ids, partition
-    /// starting at `lo`), for models that keep a refractory bound (see [`crate::Refractory`]).
+    /// starting at `lo`), for models that keep a refractory bound (see [`crate::refractory::Refractory`]).
     fn mark_spikes(&mut self, _spikes: &[u32], _lo: u32, _step: u64) {}
 
     /// State variable `var` (catalogue order) of local neuron `i`, in base units.

@@ -33,7 +33,7 @@ pub struct PoissonSource {
 }
 
 impl PoissonSource {
-    /// Neurons `lo..lo+n` with step `dt` [ms] and the population's stream `key`.
+    /// Neurons `lo..lo+n` with step `dt` \[ms\] and the population's stream `key`.
     pub fn new(vals: &PopValues, lo: usize, n: usize, dt: f64, key: u64) -> PoissonSource {
         let rate = &vals.params[crate::index_of(Params::INFO, "rate")];
         PoissonSource {

@@ -79,7 +79,7 @@ pub struct Rate {
 }
 
 impl Rate {
-    /// Neurons `lo..lo+n` with transfer function `f` and step `h` [ms].
+    /// Neurons `lo..lo+n` with transfer function `f` and step `h` \[ms\].
     pub fn new(f: Transfer, vals: &PopValues, lo: usize, n: usize, h: f64) -> Rate {
         let k = Derived::build(&vals.params, lo, n, |p| {
             let q = Params::from_values(p);

@@ -9,7 +9,7 @@
 
 use crate::kernel::Derived;
 
-/// A refractory period `t_ref` [ms] in whole steps of `h` [ms].
+/// A refractory period `t_ref` \[ms\] in whole steps of `h` \[ms\].
 pub fn ref_steps(t_ref: f64, h: f64) -> f64 {
     (t_ref / h).round()
 }

@@ -82,7 +82,7 @@ pub struct ProjectionGen<'a> {
     pub nt: usize,
     /// Whether source and target are the same population.
     pub same_pop: bool,
-    /// Time step [ms].
+    /// Time step \[ms\].
     pub dt: f64,
 }
 

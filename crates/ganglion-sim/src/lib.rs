@@ -50,7 +50,7 @@ pub enum SimError {
         neuron: usize,
         /// Step index.
         step: u64,
-        /// Time at the end of that step [ms].
+        /// Time at the end of that step \[ms\].
         time_ms: f64,
     },
     /// The network could not be built.

@@ -1,5 +1,5 @@
-//! A built network: its partitions and the run loop. Lowering is in [`crate::lower`], the
-//! step schedule in [`crate::schedule`], delivery in [`crate::delivery`].
+//! A built network: its partitions and the run loop. Lowering is in `lower`, the
+//! step schedule in `schedule`, delivery in `delivery`.
 //!
 //! ## Parallelism
 //! Every population is split into `threads` contiguous partitions; partition p owns neurons
@@ -142,7 +142,7 @@ impl Network {
     pub fn populations(&self) -> &[PopMeta] {
         &self.pops
     }
-    /// Target rates [Hz] of a population's intrinsic plasticity, per neuron (None without).
+    /// Target rates \[Hz\] of a population's intrinsic plasticity, per neuron (None without).
     pub fn homeostasis_targets(&self, pop: usize) -> Option<Vec<f32>> {
         let mut out = vec![];
         for part in &self.parts {

@@ -241,7 +241,7 @@ impl PartRecorder {
 pub struct SpikeData {
     /// Population name.
     pub population: String,
-    /// Spike times [ms], ascending (end of the step in which the threshold was crossed).
+    /// Spike times \[ms\], ascending (end of the step in which the threshold was crossed).
     pub times_ms: Vec<f64>,
     /// Neuron index within the population, parallel to `times_ms`.
     pub senders: Vec<u32>,
@@ -258,7 +258,7 @@ pub struct StateData {
     pub variable: String,
     /// Recorded neurons (columns).
     pub neurons: Vec<u32>,
-    /// Sample times [ms].
+    /// Sample times \[ms\].
     pub times_ms: Vec<f64>,
     /// Values (base units), row-major: sample × neuron.
     pub values: Vec<f32>,
@@ -269,9 +269,9 @@ pub struct StateData {
 pub struct RateData {
     /// Population name.
     pub population: String,
-    /// Bin width [ms].
+    /// Bin width \[ms\].
     pub bin_ms: f64,
-    /// Rate per neuron in each bin [Hz].
+    /// Rate per neuron in each bin \[Hz\].
     pub rates_hz: Vec<f64>,
 }
 
@@ -284,7 +284,7 @@ pub struct WeightData {
     pub sources: Vec<u32>,
     /// Target neuron of each recorded synapse.
     pub targets: Vec<u32>,
-    /// Sample times [ms].
+    /// Sample times \[ms\].
     pub times_ms: Vec<f64>,
     /// Weights (the target's weight unit), row-major: sample × synapse.
     pub values: Vec<f32>,
@@ -301,7 +301,7 @@ pub struct PopSummary {
     pub model: String,
     /// Spikes emitted during the run.
     pub spike_count: u64,
-    /// Mean rate per neuron [Hz].
+    /// Mean rate per neuron \[Hz\].
     pub mean_rate_hz: f64,
     /// Mean coefficient of variation of inter-spike intervals over neurons with ≥ 3 recorded
     /// spikes (None without a spike monitor or such neurons).
@@ -311,9 +311,9 @@ pub struct PopSummary {
 /// Everything a run produced.
 #[derive(Debug, Clone, Serialize)]
 pub struct Results {
-    /// Time step [ms].
+    /// Time step \[ms\].
     pub dt_ms: f64,
-    /// Simulated time [ms].
+    /// Simulated time \[ms\].
     pub duration_ms: f64,
     /// Spike monitors.
     pub spikes: Vec<SpikeData>,

@@ -97,7 +97,7 @@ impl Source {
     }
 }
 
-/// What a check expects of its value. See the [module docs](self) for how
+/// What a check expects of its value. See the `framework` module docs for how
 /// each kind is applied to a multi-seed confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

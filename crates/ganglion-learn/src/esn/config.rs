@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 /// Unit activation function `f`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum Activation {
-    /// `tanh` (a rational approximation with ≤ 2e-7 absolute error, see [`fast_tanh`]).
+    /// `tanh` (a rational approximation with ≤ 2e-7 absolute error, see [`fast_tanh`](super::fast_tanh)).
     #[default]
     Tanh,
     /// The identity: a linear reservoir (memory-capacity studies).

@@ -170,13 +170,13 @@ pub enum PlasticRule {
     },
     /// Multiplicative synaptic scaling toward a target rate.
     Scaling {
-        /// Target rate [Hz].
+        /// Target rate \[Hz\].
         target: f64,
-        /// Rate-estimate time constant [ms].
+        /// Rate-estimate time constant \[ms\].
         tau: f64,
         /// Scaling rate [1/(Hz·s)].
         rate: f64,
-        /// Interval between scalings [steps].
+        /// Interval between scalings \[steps\].
         interval: u64,
     },
     /// Vogels et al. (2011) inhibitory STDP.

@@ -6,7 +6,7 @@
 //! postsynaptic traces of its own targets, plus an index of the synapses onto each target.
 //! So plasticity, like delivery, touches only partition-owned memory.
 //!
-//! Order within step t (see [`crate::schedule`]): all traces decay by one step; after the
+//! Order within step t (see `schedule`): all traces decay by one step; after the
 //! neuron update, every postsynaptic spike potentiates its incoming synapses with the
 //! presynaptic traces (pre spikes up to t − 1), then bumps the postsynaptic traces; during
 //! propagation every presynaptic spike depresses its synapses with the postsynaptic traces
@@ -70,7 +70,7 @@ pub trait Plastic: Send + Sync + std::fmt::Debug {
 }
 
 /// The plasticity of `p` for `csr` (targets local to the partition, `n_local` of them,
-/// `n_src` sources), time step `dt` [ms].
+/// `n_src` sources), time step `dt` \[ms\].
 pub fn new(
     p: &ResolvedPlasticity,
     csr: &Csr,

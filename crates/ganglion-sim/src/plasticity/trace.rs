@@ -92,7 +92,7 @@ pub trait TraceRule: Send + Sync + std::fmt::Debug + 'static {
     /// weight is then changed by [`modulate`](Self::modulate)).
     const ELIGIBILITY: bool = false;
 
-    /// Time constants [ms] of the (presynaptic fast, presynaptic slow, postsynaptic fast,
+    /// Time constants \[ms\] of the (presynaptic fast, presynaptic slow, postsynaptic fast,
     /// postsynaptic slow) traces; `None` for a trace the rule does not use.
     fn taus(&self) -> [Option<f64>; 4];
 
@@ -156,7 +156,7 @@ pub struct TraceLearner<R: TraceRule> {
 }
 
 impl<R: TraceRule> TraceLearner<R> {
-    /// The learner of `rule` for `n_src` sources and `n_local` local targets, step `dt` [ms].
+    /// The learner of `rule` for `n_src` sources and `n_local` local targets, step `dt` \[ms\].
     pub fn new(
         rule: R,
         b: Bounds,

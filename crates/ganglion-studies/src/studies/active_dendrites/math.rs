@@ -90,7 +90,7 @@ fn ln_pmf_step(n: u64, k: u64, d: u64, b: u64) -> f64 {
 /// the number of marked items among `draws` items drawn without replacement
 /// from `population`. Returns `-inf` when the event is impossible.
 ///
-/// The first term comes from [`ln_hypergeometric_pmf_at`], the next ones by
+/// The first term comes from `ln_hypergeometric_pmf_at`, the next ones by
 /// the exact ratio recurrence, and the sum by log-sum-exp. Cost
 /// `O(min(marked, draws))`; relative error ~1e-14 for populations up to ~1e6.
 pub fn ln_hypergeometric_upper_tail(population: u64, marked: u64, draws: u64, k_min: u64) -> f64 {

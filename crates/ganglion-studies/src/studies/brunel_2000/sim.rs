@@ -10,19 +10,19 @@ use crate::stats::erfcx_pos;
 
 use super::NAME;
 
-/// Membrane time constant τ [ms].
+/// Membrane time constant τ \[ms\].
 pub const TAU_MS: f64 = 20.0;
-/// Threshold θ [mV] (rest at 0 mV).
+/// Threshold θ \[mV\] (rest at 0 mV).
 pub const THETA_MV: f64 = 20.0;
-/// Reset V_r [mV].
+/// Reset V_r \[mV\].
 pub const V_RESET_MV: f64 = 10.0;
-/// Absolute refractory period τ_rp [ms].
+/// Absolute refractory period τ_rp \[ms\].
 pub const T_REF_MS: f64 = 2.0;
-/// Transmission delay D [ms].
+/// Transmission delay D \[ms\].
 pub const DELAY_MS: f64 = 1.5;
-/// Integration step [ms].
+/// Integration step \[ms\].
 pub const DT_MS: f64 = 0.1;
-/// Width of the population-activity bins used for synchrony and spectra [ms].
+/// Width of the population-activity bins used for synchrony and spectra \[ms\].
 pub const BIN_MS: f64 = 0.5;
 /// Fraction of inhibitory neurons and of inhibitory inputs, γ = C_I / C_E.
 pub const GAMMA: f64 = 0.25;
@@ -35,16 +35,16 @@ pub struct Scale {
     pub n_e: usize,
     /// Excitatory in-degree C_E (C_I = C_E / 4, C_ext = C_E).
     pub c_e: u64,
-    /// Excitatory efficacy J [mV]; inhibitory −gJ.
+    /// Excitatory efficacy J \[mV\]; inhibitory −gJ.
     pub j_mv: f64,
-    /// Simulated time [ms].
+    /// Simulated time \[ms\].
     pub t_ms: f64,
-    /// Initial transient excluded from every measure [ms].
+    /// Initial transient excluded from every measure \[ms\].
     pub transient_ms: f64,
 }
 
 impl Scale {
-    /// ν_thr = θ / (J C_E τ) [Hz]: the external rate that brings the mean
+    /// ν_thr = θ / (J C_E τ) \[Hz\]: the external rate that brings the mean
     /// input to threshold without feedback.
     pub fn nu_thr_hz(&self) -> f64 {
         THETA_MV / (self.j_mv * self.c_e as f64 * TAU_MS) * 1000.0
@@ -155,9 +155,9 @@ pub const CV_THRESHOLD: f64 = 0.2;
 /// population to count as regular (a few active neurons in a quiet network
 /// are not "regular firing").
 pub const CV_MIN_FRACTION: f64 = 0.5;
-/// Oscillation frequency separating slow from fast global oscillations [Hz].
+/// Oscillation frequency separating slow from fast global oscillations \[Hz\].
 pub const F_SPLIT_HZ: f64 = 80.0;
-/// Mean rate below which the network counts as quiescent [Hz].
+/// Mean rate below which the network counts as quiescent \[Hz\].
 pub const QUIESCENT_HZ: f64 = 0.1;
 /// Spectral peaks are searched in `[F_MIN_HZ, 1 / (2 BIN_MS))`.
 pub const F_MIN_HZ: f64 = 5.0;
@@ -190,7 +190,7 @@ pub fn classify(rate_hz: f64, synchrony: f64, cv: f64, cv_fraction: f64, f_peak_
 pub struct Run {
     pub g: f64,
     pub eta: f64,
-    /// Mean excitatory rate after the transient [Hz].
+    /// Mean excitatory rate after the transient \[Hz\].
     pub rate_hz: f64,
     /// Mean CV of ISIs over excitatory neurons with ≥ 3 spikes after the transient.
     pub cv_isi: f64,
@@ -198,16 +198,16 @@ pub struct Run {
     pub cv_neurons: usize,
     /// See [`synchrony`].
     pub synchrony: f64,
-    /// Peak of the power spectrum of the population activity [Hz].
+    /// Peak of the power spectrum of the population activity \[Hz\].
     pub f_peak_hz: f64,
     pub regime: Regime,
-    /// Excitatory population activity in [`BIN_MS`] bins after the transient [Hz].
+    /// Excitatory population activity in [`BIN_MS`] bins after the transient \[Hz\].
     pub activity_hz: Vec<f64>,
     /// `(f [Hz], power)` of the population activity (normalised to max 1).
     pub spectrum: Vec<(f64, f64)>,
-    /// Spikes of the first raster neurons: (time [ms], neuron).
+    /// Spikes of the first raster neurons: (time \[ms\], neuron).
     pub raster: Vec<(f64, u32)>,
-    /// Wall time of build + run [s].
+    /// Wall time of build + run \[s\].
     pub wall_s: f64,
 }
 
@@ -321,7 +321,7 @@ fn siegert_integrand(u: f64) -> f64 {
     }
 }
 
-/// Stationary rate [Hz] of a leaky integrate-and-fire neuron with Gaussian
+/// Stationary rate \[Hz\] of a leaky integrate-and-fire neuron with Gaussian
 /// white-noise input of mean `mu` and s.d. `sigma` (mV): Brunel (2000) Eq. 21,
 /// `1/ν = τ_rp + τ √π ∫_{(V_r−μ)/σ}^{(θ−μ)/σ} e^{u²}(1 + erf u) du`.
 pub fn siegert_hz(mu: f64, sigma: f64) -> f64 {

@@ -33,7 +33,7 @@ impl OpKind {
 pub struct Op {
     /// Kind.
     pub kind: OpKind,
-    /// Start [ms].
+    /// Start \[ms\].
     pub t0: u32,
     /// Cue neurons stimulated (one for learn / recall by cue, none for recall by content).
     pub cue: Vec<usize>,
@@ -52,7 +52,7 @@ pub struct Bench {
     pub name: &'static str,
     /// Operations in time order.
     pub ops: Vec<Op>,
-    /// Simulated time [ms].
+    /// Simulated time \[ms\].
     pub sim_ms: u32,
     /// sPyMem's spike lists (5 cue lists then 10 content lists), for the
     /// consistency check of the operation list; `None` for our own bench.
@@ -332,7 +332,7 @@ pub fn expected(ops: &[Op]) -> Vec<Pattern> {
 /// +6 (documented); recall by content — fragment at +5 (`contCue → mergeCont
 /// → OL`, 1 + 3 + 1), cues at +6 (`contCue → contCond → contCont → cueCont →
 /// mergeCue → OL`, 1 + 1 + 1 + 1 + 1 + 1), derived from the same delays.
-/// Returns (cue latency, content latency) [ms].
+/// Returns (cue latency, content latency) \[ms\].
 pub fn paper_latency(kind: OpKind) -> (f64, f64) {
     match kind {
         OpKind::Learn => (5.0, 5.0),

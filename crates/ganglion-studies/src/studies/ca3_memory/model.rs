@@ -50,14 +50,14 @@ pub enum Timing {
 }
 
 impl Timing {
-    /// Time step [ms].
+    /// Time step \[ms\].
     pub fn dt(self) -> f64 {
         match self {
             Timing::Matched => 0.5,
             Timing::Literal => 1.0,
         }
     }
-    /// Engine refractory period [ms] for sPyMem's `tau_refrac` [ms]. On
+    /// Engine refractory period \[ms\] for sPyMem's `tau_refrac` \[ms\]. On
     /// SpiNNaker a neuron that spiked in step t skips the update of step
     /// t + 1, and the input that arrived in that step has decayed away
     /// (e^{−1/0.3}) by step t + 2. With matched timing an arrival acts one
@@ -70,7 +70,7 @@ impl Timing {
             Timing::Literal => tau_refrac,
         }
     }
-    /// Engine delay [ms] for an sPyMem delay `d` [ms].
+    /// Engine delay \[ms\] for an sPyMem delay `d` \[ms\].
     pub fn delay(self, d: f64) -> f64 {
         match self {
             Timing::Matched => d - 0.5,
@@ -91,15 +91,15 @@ pub enum StdpTiming {
 /// STDP parameters of the two plastic projections, in Ganglion's terms.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stdp {
-    /// τ₊ [ms].
+    /// τ₊ \[ms\].
     pub tau_plus: f64,
-    /// τ₋ [ms].
+    /// τ₋ \[ms\].
     pub tau_minus: f64,
     /// A₊ as a fraction of w_max.
     pub a_plus: f64,
     /// A₋ as a fraction of w_max.
     pub a_minus: f64,
-    /// w_max [nA].
+    /// w_max \[nA\].
     pub w_max: f64,
 }
 
@@ -316,7 +316,7 @@ pub const OFFSET_MS: f64 = 2.0;
 /// projections take their presynaptic spikes from the population that fires
 /// exactly 1 ms before the sPyMem source, with the delay lengthened by 1 ms
 /// (arrival times unchanged): `in[cue] → contCue` (2 ms) stands for
-/// `cueCue → contCue` (1 ms) — cueCue's only input is in[cue], 1:1, always
+/// `cueCue → contCue` (1 ms) — cueCue's only input is in\[cue\], 1:1, always
 /// suprathreshold, same refractoriness — and `contCond → cueCont` (2 ms) for
 /// `contCont → cueCont` (1 ms) — contCont's only input is contCond, 1:1.
 /// This gives Ganglion's emission-time STDP the Δt that sPyNNaker measures
@@ -464,16 +464,16 @@ pub fn circuit(
     Ok(c)
 }
 
-/// Spikes of one run: per population (times [ms], neuron ids).
+/// Spikes of one run: per population (times \[ms\], neuron ids).
 #[derive(Debug, Clone)]
 pub struct Run {
     /// Per population in [`populations`] order.
     pub spikes: Vec<(Vec<f64>, Vec<u32>)>,
-    /// Final weights of cueCue→contCue (CUES × BITS, row = cue) [nA].
+    /// Final weights of cueCue→contCue (CUES × BITS, row = cue) \[nA\].
     pub w_cue_cont: Vec<Vec<f64>>,
-    /// Final weights of contCont→cueCont (BITS × CUES, row = bit) [nA].
+    /// Final weights of contCont→cueCont (BITS × CUES, row = bit) \[nA\].
     pub w_cont_cue: Vec<Vec<f64>>,
-    /// Build + simulate wall time [s].
+    /// Build + simulate wall time \[s\].
     pub wall_s: f64,
 }
 
@@ -536,12 +536,12 @@ pub fn run(
 pub struct Decoded {
     /// The pattern the operation returned (see [`decode`]).
     pub pattern: Pattern,
-    /// First cue-part output spike after t0 [ms] (NaN if none).
+    /// First cue-part output spike after t0 \[ms\] (NaN if none).
     pub cue_latency: f64,
-    /// First content-part output spike after t0 [ms] (NaN if none).
+    /// First content-part output spike after t0 \[ms\] (NaN if none).
     pub content_latency: f64,
     /// Output spikes in the window that are not part of `pattern`'s read-out
-    /// instants (learning only), as (latency [ms], output neuron).
+    /// instants (learning only), as (latency \[ms\], output neuron).
     pub other: Vec<(f64, usize)>,
 }
 

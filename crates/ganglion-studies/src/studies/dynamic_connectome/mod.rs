@@ -5,7 +5,7 @@
 //! stochastic-block-model community detection in each factor — checked where the truth is
 //! known: planted, time-varying communities, and LFR benchmark graphs.
 //!
-//! **Data.** [`data`]: several animals whose neurons belong to communities that change over
+//! **Data.** `data`: several animals whose neurons belong to communities that change over
 //! time windows (three planted motifs with overlapping trapezoidal time courses and
 //! per-animal gains), driven by shared calcium events, integrated with a GCaMP-like
 //! exponential decay and observed in noise. The paper's C. elegans NeuroPAL recordings cannot
