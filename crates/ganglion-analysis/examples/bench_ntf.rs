@@ -13,21 +13,11 @@
 //! The stopping rule is tensorly's with `tol = 1e-300`: run up to `iterations`, stop early
 //! only when the error stops changing at all (a fixed point), as the script asks tensorly to.
 
+mod common;
+
+use common::{read_f64, write_f64};
 use ganglion_analysis::tensor::{Init, NtfOptions, non_negative_parafac_hals};
 use std::time::Instant;
-
-fn read_f64(path: &str) -> Vec<f64> {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    bytes
-        .chunks_exact(8)
-        .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")))
-        .collect()
-}
-
-fn write_f64(path: &str, v: &[f64]) {
-    let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
-    std::fs::write(path, bytes).unwrap_or_else(|e| panic!("{path}: {e}"));
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -7,22 +7,12 @@
 //!
 //!     cargo run --release -p ganglion-analysis --example bench_ridge -- <dir> [runs]
 
+mod common;
+
+use common::{read_f64, write_f64};
 use std::time::Instant;
 
 use ganglion_analysis::encoding::ridge_cv;
-
-fn read_f64(path: &str) -> Vec<f64> {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
-    bytes
-        .chunks_exact(8)
-        .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
-        .collect()
-}
-
-fn write_f64(path: &str, v: &[f64]) {
-    let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
-    std::fs::write(path, bytes).unwrap_or_else(|e| panic!("cannot write {path}: {e}"));
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

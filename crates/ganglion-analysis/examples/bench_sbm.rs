@@ -14,22 +14,12 @@
 //!   `DIR/rust_results.json` (`{NAME: {"time": median seconds, "blocks": B, "nmi": NMI with
 //!   the planted partition}}`).
 
+mod common;
+
+use common::{read_f64, write_f64};
 use ganglion_analysis::communities::{SbmOptions, WeightModel, fit_sbm, nmi};
 use ganglion_analysis::lfr::{LfrParams, LfrWeights, lfr};
 use std::time::Instant;
-
-fn read_f64(path: &str) -> Vec<f64> {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    bytes
-        .chunks_exact(8)
-        .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")))
-        .collect()
-}
-
-fn write_f64(path: &str, v: &[f64]) {
-    let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
-    std::fs::write(path, bytes).unwrap_or_else(|e| panic!("{path}: {e}"));
-}
 
 fn arg<T: std::str::FromStr>(args: &[String], i: usize, what: &str) -> T {
     args.get(i)
