@@ -237,8 +237,8 @@ fn pair_of(p: usize, n: usize) -> (usize, usize) {
 }
 
 /// The Kesten–Stigum bound on μ for q equal communities and mean degree c: communities are
-/// detectable by known efficient methods (for equal groups and Poisson degrees) only while c_in − c_out > q √c, i.e.
-/// μ < (1 − 1/√c)(q − 1)/q (Decelle et al. 2011, Phys. Rev. E 84:066106).
+/// detectable by known efficient methods (for equal groups and Poisson degrees) only while
+/// c_in − c_out > q √c, i.e. μ < (1 − 1/√c)(q − 1)/q (Decelle et al. 2011, Phys. Rev. E 84:066106).
 fn kesten_stigum_mu(q: usize, c: f64) -> f64 {
     (1.0 - 1.0 / c.sqrt()) * (q as f64 - 1.0) / q as f64
 }
