@@ -796,16 +796,7 @@ fn newton(
             let eta = b + z[1..].iter().zip(&w).map(|(a, c)| a * c).sum::<f64>();
             let (mu, var) = em.mean_var(eta);
             let r = gt * (data.x[t * n + i] - mu);
-            let v = gt * var;
-            for a in 0..p {
-                g[a] += r * z[a];
-                let vz = v * z[a];
-                if vz != 0.0 {
-                    for c in 0..=a {
-                        hess[a * p + c] += vz * z[c];
-                    }
-                }
-            }
+            accumulate(&mut g, &mut hess, &z, r, gt * var);
         }
         for a in 1..p {
             g[a] -= rp.lambda * (w[a - 1] - rp.centre[rp.active[a - 1]]);
@@ -899,16 +890,7 @@ fn curvatures(data: &Data, gamma: &[f64], model: &HmmGlm) -> (Vec<f64>, Vec<f64>
                 let eta = model.bias[s * n + i] + dot(w, &z[1..]);
                 let (mu, var) = em.mean_var(eta);
                 let r = gt * (data.x[t * n + i] - mu);
-                let v = gt * var;
-                for a in 0..p {
-                    g[a] += r * z[a];
-                    let vz = v * z[a];
-                    if vz != 0.0 {
-                        for c in 0..=a {
-                            hess[a * p + c] += vz * z[c];
-                        }
-                    }
-                }
+                accumulate(&mut g, &mut hess, &z, r, gt * var);
             }
             let tr: f64 = (0..p).map(|a| hess[a * p + a]).sum::<f64>() / p as f64;
             let damp = 1e-9 * tr.max(1e-12);
@@ -1000,6 +982,21 @@ fn update_classes(
                     _ => 0.0,
                 };
                 classes[idx] = new;
+            }
+        }
+    }
+}
+
+/// Adds one weighted row `z` (residual `r`, variance weight `v`) to the gradient `g` and to the
+/// lower triangle of the Hessian `hess` (p × p, row-major) of a GLM's log-likelihood.
+fn accumulate(g: &mut [f64], hess: &mut [f64], z: &[f64], r: f64, v: f64) {
+    let p = z.len();
+    for a in 0..p {
+        g[a] += r * z[a];
+        let vz = v * z[a];
+        if vz != 0.0 {
+            for c in 0..=a {
+                hess[a * p + c] += vz * z[c];
             }
         }
     }
