@@ -1,0 +1,23 @@
+//! Ganglion's embodied environments: real MuJoCo physics, loaded at run time, and the
+//! DeepMind Control Suite swimmer built on it.
+//!
+//! - [`mujoco`]: the C library `libmujoco.so.4.0.0` opened with `libloading` (from
+//!   `$GANGLION_MUJOCO` or `data/mujoco/`, which `scripts/fetch-data.sh mujoco` fills), and a
+//!   small safe wrapper: [`mujoco::Model`] (compiled MJCF), [`mujoco::Simulation`] (one
+//!   `mjData`: step, reset, forward, full-state save/restore, the arrays a task reads). The
+//!   workspace builds and tests without the library; code that needs it gets
+//!   [`mujoco::MujocoError::NotFound`] with the fetch command.
+//! - [`swimmer`]: dm_control's n-link swimmer — the model generated from its template, its
+//!   observations, its tolerance-shaped reward, its random episode starts, its 30 ms control
+//!   step and 1000-step episodes.
+//! - [`rewards`]: dm_control's `tolerance` and its sigmoids.
+//! - [`random`]: NumPy's `RandomState` (MT19937), so that seeded episode starts match
+//!   dm_control's.
+//! - [`rollout`]: open-loop travelling waves, episodes with trajectories, and parallel batches
+//!   with steps per second.
+
+pub mod mujoco;
+pub mod random;
+pub mod rewards;
+pub mod rollout;
+pub mod swimmer;
