@@ -220,11 +220,14 @@ fn open() -> Result<Api, MujocoError> {
     let path = match tried.iter().find(|p| p.is_file()) {
         Some(p) => p.clone(),
         None => {
-            let searched = tried
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ");
+            let searched = match std::env::var_os("GANGLION_MUJOCO") {
+                Some(p) => format!("GANGLION_MUJOCO={}", Path::new(&p).display()),
+                None => tried
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
             return Err(MujocoError::NotFound { searched });
         }
     };

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""The MuJoCo swimmer side by side: `ganglion env rollout` against DeepMind Control's own
+swimmer (dm_control.suite.swimmer, dm-control 1.0.50 on mujoco 3.17.0), and the speed of
+`ganglion env bench` against the official `mujoco` Python bindings stepping the same XML.
+
+Agreement: for each case, the same start (all joints 0 at rest and the target at (X, Y), or
+dm_control's random start from RandomState(seed)), the same open-loop wave
+u_j(t) = A sin(2 pi t / P - j F) for 1000 control steps; the reward sum and the nose's (x, y)
+after every control step must agree to 1e-3 (asserted).
+
+Speed: control steps (15 physics steps each) per second on one core, median of --repeats runs
+of --episodes episodes of 1000 steps, interleaved: ganglion (full environment step:
+observation and reward every step), the `mujoco` bindings (set ctrl, mj_step(m, d, 15): the
+physics alone, no observation or reward), and dm_control's Environment.step.
+
+    bench/envs/setup.sh && cargo build --release -p ganglion-cli
+    bench/envs/.venv/bin/python bench/envs/swimmer_rollout.py [--repeats 5] [--episodes 4]
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+
+# dm_control imports GLFW for rendering, which warns without a display; nothing is rendered.
+warnings.filterwarnings("ignore", module="glfw")
+
+import numpy as np
+import mujoco
+from dm_control.suite import swimmer
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def wave(t, n, amp, period, phase):
+    j = np.arange(n)
+    return amp * np.sin(2 * np.pi * t / period - j * phase)
+
+
+def dm_rollout(links, steps, amp, period, phase, target=None, seed=None):
+    """dm_control's own swimmer; target=(x, y) starts from all joints 0, else RandomState(seed)."""
+    env = swimmer.swimmer(n_links=links, random=seed if seed is not None else 0)
+    env.reset()
+    physics = env.physics
+    if target is not None:
+        # As `--init zero`: the model's reference pose at rest, the target moved (and its
+        # light, as Swimmer.initialize_episode does).
+        with physics.reset_context():
+            physics.data.qpos[:] = 0
+            physics.data.qvel[:] = 0
+            physics.named.model.geom_pos["target", "x"] = target[0]
+            physics.named.model.geom_pos["target", "y"] = target[1]
+            physics.named.model.light_pos["target_light", "x"] = target[0]
+            physics.named.model.light_pos["target_light", "y"] = target[1]
+    rewards, nose = [], []
+    for t in range(steps):
+        ts = env.step(wave(t, links - 1, amp, period, phase))
+        rewards.append(ts.reward)
+        nose.append(physics.named.data.geom_xpos["nose"][:2].copy())
+    return float(np.sum(rewards)), np.array(nose)
+
+
+def ganglion(exe, *args):
+    out = subprocess.run([exe, *args], check=True, capture_output=True, text=True, cwd=ROOT)
+    return json.loads(out.stdout)
+
+
+def ganglion_rollout(exe, links, steps, amp, period, phase, target=None, seed=None):
+    args = ["env", "rollout", "--links", str(links), "--steps", str(steps),
+            "--control", f"sine:amp={amp},period={period},phase={phase}", "--json"]
+    if target is not None:
+        args += ["--init", "zero", f"--target={target[0]},{target[1]}"]
+    else:
+        args += ["--init", "random", "--seed", str(seed)]
+    v = ganglion(exe, *args)
+    return v["reward_sum"], np.array(v["nose_xy"])
+
+
+def bindings_steps_per_second(xml, links, episodes, steps, amp, period, phase):
+    m = mujoco.MjModel.from_xml_string(xml)
+    d = mujoco.MjData(m)
+    n = links - 1
+    controls = [wave(t, n, amp, period, phase) for t in range(steps)]
+    t0 = time.perf_counter()
+    for _ in range(episodes):
+        mujoco.mj_resetData(m, d)
+        for t in range(steps):
+            d.ctrl[:] = controls[t]
+            mujoco.mj_step(m, d, 15)
+    return episodes * steps / (time.perf_counter() - t0)
+
+
+def dm_steps_per_second(links, episodes, steps, amp, period, phase):
+    env = swimmer.swimmer(n_links=links, random=0)
+    n = links - 1
+    controls = [wave(t, n, amp, period, phase) for t in range(steps)]
+    t0 = time.perf_counter()
+    for _ in range(episodes):
+        env.reset()
+        for t in range(steps):
+            env.step(controls[t])
+    return episodes * steps / (time.perf_counter() - t0)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ganglion", default=os.path.join(ROOT, "target", "release", "ganglion"))
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--episodes", type=int, default=4)
+    ap.add_argument("--links", type=int, default=6)
+    a = ap.parse_args()
+    exe = a.ganglion
+    steps = 1000
+
+    print("## Agreement with dm_control (1000 control steps each)\n")
+    print("| links | start | control (A, P, F) | reward sum dm_control | reward sum ganglion "
+          "| abs diff | max nose diff [m] |")
+    print("|---|---|---|---|---|---|---|")
+    cases = [
+        (6, dict(target=(1.0, 1.0)), (1.0, 60, 1.5)),
+        (6, dict(target=(0.0, -1.5)), (1.0, 60, 1.5)),
+        (4, dict(target=(-0.5, 0.8)), (0.7, 30, 0.8)),
+        (10, dict(target=(1.0, -1.0)), (1.0, 60, 0.6)),
+        (6, dict(seed=3), (1.0, 60, 1.5)),
+        (15, dict(seed=7), (0.8, 45, 0.4)),
+    ]
+    worst = 0.0
+    for links, start, (amp, period, phase) in cases:
+        r_dm, nose_dm = dm_rollout(links, steps, amp, period, phase, **start)
+        r_g, nose_g = ganglion_rollout(exe, links, steps, amp, period, phase, **start)
+        assert nose_g.shape == nose_dm.shape, (nose_g.shape, nose_dm.shape)
+        dr = abs(r_dm - r_g)
+        dn = float(np.max(np.abs(nose_dm - nose_g)))
+        worst = max(worst, dr, dn)
+        label = f"target {start['target']}" if "target" in start else f"RandomState({start['seed']})"
+        print(f"| {links} | {label} | {amp}, {period}, {phase} | {r_dm:.6f} | {r_g:.6f} "
+              f"| {dr:.2e} | {dn:.2e} |")
+        assert dr < 1e-3 and dn < 1e-3, f"disagreement: reward {dr}, nose {dn}"
+    print(f"\nworst difference {worst:.2e} (asserted < 1e-3)\n")
+
+    links, amp, period, phase = a.links, 1.0, 60, 1.5
+    xml = subprocess.run([exe, "env", "xml", "--links", str(links)], check=True,
+                         capture_output=True, text=True).stdout
+    runs = {"ganglion": [], "mujoco bindings": [], "dm_control": []}
+    for _ in range(a.repeats):
+        v = ganglion(exe, "env", "bench", "--links", str(links), "--episodes", str(a.episodes),
+                     "--steps", str(steps), "--threads", "1",
+                     "--control", f"sine:amp={amp},period={period},phase={phase}", "--json")
+        runs["ganglion"].append(v["steps_per_second_per_thread"])
+        runs["mujoco bindings"].append(
+            bindings_steps_per_second(xml, links, a.episodes, steps, amp, period, phase))
+        runs["dm_control"].append(dm_steps_per_second(links, a.episodes, steps, amp, period, phase))
+    med = {k: statistics.median(v) for k, v in runs.items()}
+    print(f"## Speed, {links}-link swimmer, one core ({a.repeats} runs of {a.episodes} x {steps} "
+          f"control steps, 15 physics steps each)\n")
+    print(f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+          f"mujoco {mujoco.__version__} (bindings), libmujoco 4.0.0 (ganglion)\n")
+    print("| implementation | what one step does | control steps/s (median) | runs | ganglion / this |")
+    print("|---|---|---|---|---|")
+    what = {
+        "ganglion": "ctrl, 15 physics steps, observation, reward",
+        "mujoco bindings": "ctrl, mj_step(m, d, 15) (no observation or reward)",
+        "dm_control": "Environment.step (ctrl, 15 steps, observation, reward)",
+    }
+    for k, v in runs.items():
+        print(f"| {k} | {what[k]} | {med[k]:.0f} | {', '.join(f'{x:.0f}' for x in v)} "
+              f"| {med['ganglion'] / med[k]:.2f} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
