@@ -11,7 +11,9 @@ after every control step must agree to 1e-3 (asserted).
 Speed: control steps (15 physics steps each) per second on one core, median of --repeats runs
 of --episodes episodes of 1000 steps, interleaved: ganglion (full environment step:
 observation and reward every step), the `mujoco` bindings (set ctrl, mj_step(m, d, 15): the
-physics alone, no observation or reward), and dm_control's Environment.step.
+physics alone, no observation or reward) both on mujoco 3.17.0 and on 4.0.0 (bench/envs/
+.venv-mj4: the very libmujoco.so.4.0.0 that ganglion loads), and dm_control's
+Environment.step.
 
     bench/envs/setup.sh && cargo build --release -p ganglion-cli
     bench/envs/.venv/bin/python bench/envs/swimmer_rollout.py [--repeats 5] [--episodes 4]
@@ -31,7 +33,6 @@ warnings.filterwarnings("ignore", module="glfw")
 
 import numpy as np
 import mujoco
-from dm_control.suite import swimmer
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -43,6 +44,7 @@ def wave(t, n, amp, period, phase):
 
 def dm_rollout(links, steps, amp, period, phase, target=None, seed=None):
     """dm_control's own swimmer; target=(x, y) starts from all joints 0, else RandomState(seed)."""
+    from dm_control.suite import swimmer
     env = swimmer.swimmer(n_links=links, random=seed if seed is not None else 0)
     env.reset()
     physics = env.physics
@@ -94,7 +96,39 @@ def bindings_steps_per_second(xml, links, episodes, steps, amp, period, phase):
     return episodes * steps / (time.perf_counter() - t0)
 
 
+def bindings_env_steps_per_second(xml, links, episodes, steps, amp, period, phase):
+    """The bindings driven as a full environment step, as one would without dm_control:
+    dm_control's stepping (mj_step2, mj_step x 14, mj_step1) plus the swimmer's observation
+    and reward computed with numpy."""
+    m = mujoco.MjModel.from_xml_string(xml)
+    d = mujoco.MjData(m)
+    n = links - 1
+    nose = mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_GEOM, "nose")
+    target = mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_GEOM, "target")
+    head = mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_BODY, "head")
+    size = m.geom_size[target, 0]
+    controls = [wave(t, n, amp, period, phase) for t in range(steps)]
+    t0 = time.perf_counter()
+    total = 0.0
+    for _ in range(episodes):
+        mujoco.mj_resetData(m, d)
+        mujoco.mj_forward(m, d)
+        for t in range(steps):
+            d.ctrl[:] = controls[t]
+            mujoco.mj_step2(m, d)
+            mujoco.mj_step(m, d, 14)
+            mujoco.mj_step1(m, d)
+            to_target = (d.geom_xpos[target] - d.geom_xpos[nose]).dot(d.xmat[head].reshape(3, 3))[:2]
+            obs = np.concatenate([d.qpos[3:], to_target, d.sensordata[12:].reshape(-1, 6)[:, [0, 1, 5]].ravel()])
+            dist = np.linalg.norm(to_target)
+            x = max(dist - size, 0.0) / (5 * size)
+            total += 1.0 if dist <= size else 1.0 / (9.0 * x * x + 1.0)
+    assert obs.shape == (n + 2 + 3 * links,)
+    return episodes * steps / (time.perf_counter() - t0)
+
+
 def dm_steps_per_second(links, episodes, steps, amp, period, phase):
+    from dm_control.suite import swimmer
     env = swimmer.swimmer(n_links=links, random=0)
     n = links - 1
     controls = [wave(t, n, amp, period, phase) for t in range(steps)]
@@ -112,7 +146,16 @@ def main():
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--episodes", type=int, default=4)
     ap.add_argument("--links", type=int, default=6)
+    ap.add_argument("--bindings-only", metavar="XML",
+                    help="only time the bindings of this interpreter on XML and print steps/s "
+                         "(how the 4.0.0 bindings in .venv-mj4 are timed)")
     a = ap.parse_args()
+    if a.bindings_only:
+        with open(a.bindings_only) as f:
+            xml = f.read()
+        print(json.dumps([bindings_steps_per_second(xml, a.links, a.episodes, 1000, 1.0, 60, 1.5),
+                          bindings_env_steps_per_second(xml, a.links, a.episodes, 1000, 1.0, 60, 1.5)]))
+        return
     exe = a.ganglion
     steps = 1000
 
@@ -145,7 +188,17 @@ def main():
     links, amp, period, phase = a.links, 1.0, 60, 1.5
     xml = subprocess.run([exe, "env", "xml", "--links", str(links)], check=True,
                          capture_output=True, text=True).stdout
-    runs = {"ganglion": [], "mujoco bindings": [], "dm_control": []}
+    mj4 = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".venv-mj4", "bin", "python")
+    xml_path = os.path.join(ROOT, "target", f"swimmer{links}.xml")
+    with open(xml_path, "w") as f:
+        f.write(xml)
+    runs = {"ganglion": [], "mujoco bindings": [], "mujoco 4.0.0 bindings": [],
+            "mujoco bindings + numpy task": [], "mujoco 4.0.0 bindings + numpy task": [],
+            "dm_control": []}
+    if not os.path.exists(mj4):
+        print(f"(no {mj4}: run bench/envs/setup.sh to time the 4.0.0 bindings)")
+        del runs["mujoco 4.0.0 bindings"]
+        del runs["mujoco 4.0.0 bindings + numpy task"]
     for _ in range(a.repeats):
         v = ganglion(exe, "env", "bench", "--links", str(links), "--episodes", str(a.episodes),
                      "--steps", str(steps), "--threads", "1",
@@ -153,6 +206,15 @@ def main():
         runs["ganglion"].append(v["steps_per_second_per_thread"])
         runs["mujoco bindings"].append(
             bindings_steps_per_second(xml, links, a.episodes, steps, amp, period, phase))
+        runs["mujoco bindings + numpy task"].append(
+            bindings_env_steps_per_second(xml, links, a.episodes, steps, amp, period, phase))
+        if "mujoco 4.0.0 bindings" in runs:
+            out = subprocess.run([mj4, __file__, "--bindings-only", xml_path, "--links", str(links),
+                                  "--episodes", str(a.episodes)],
+                                 check=True, capture_output=True, text=True)
+            raw, task = json.loads(out.stdout)
+            runs["mujoco 4.0.0 bindings"].append(raw)
+            runs["mujoco 4.0.0 bindings + numpy task"].append(task)
         runs["dm_control"].append(dm_steps_per_second(links, a.episodes, steps, amp, period, phase))
     med = {k: statistics.median(v) for k, v in runs.items()}
     print(f"## Speed, {links}-link swimmer, one core ({a.repeats} runs of {a.episodes} x {steps} "
@@ -163,7 +225,10 @@ def main():
     print("|---|---|---|---|---|")
     what = {
         "ganglion": "ctrl, 15 physics steps, observation, reward",
-        "mujoco bindings": "ctrl, mj_step(m, d, 15) (no observation or reward)",
+        "mujoco bindings": f"ctrl, mj_step(m, d, 15) (no observation or reward), mujoco {mujoco.__version__}",
+        "mujoco 4.0.0 bindings": "the same on mujoco 4.0.0 (ganglion's libmujoco)",
+        "mujoco bindings + numpy task": f"ctrl, mj_step2 + mj_step(m, d, 14) + mj_step1, observation and reward in numpy, mujoco {mujoco.__version__}",
+        "mujoco 4.0.0 bindings + numpy task": "the same on mujoco 4.0.0",
         "dm_control": "Environment.step (ctrl, 15 steps, observation, reward)",
     }
     for k, v in runs.items():
