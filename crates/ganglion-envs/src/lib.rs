@@ -15,8 +15,12 @@
 //!   dm_control's.
 //! - [`rollout`]: open-loop travelling waves, episodes with trajectories, and parallel batches
 //!   with steps per second.
+//! - [`ncap`]: the C. elegans-inspired swimming circuit NCAP (Bhattasali, Zador & Engel 2022)
+//!   as a swimmer policy: head oscillator, B-neuron chain, antagonistic muscles, four shared
+//!   sign-constrained weights (or per-joint, or unconstrained variants).
 
 pub mod mujoco;
+pub mod ncap;
 pub mod random;
 pub mod rewards;
 pub mod rollout;

@@ -386,3 +386,33 @@ fn parallel_batch_matches_serial_and_reports_throughput() {
     let serial = run_episode(&mut env, &starts[2], 100, &wave).expect("serial");
     assert_eq!(serial, one.episodes[2]);
 }
+
+#[test]
+fn ncap_swims_from_its_initial_weights_and_transfers_across_lengths() {
+    if !have_mujoco() {
+        return;
+    }
+    use ganglion_envs::ncap::{Ncap, NcapConfig};
+    // The paper's claim that the architecture alone swims: the constant initial weights
+    // (excitatory 1, inhibitory -1), no learning, head facing the target 3 m ahead.
+    let mut gains = Vec::new();
+    for links in [6, 10, 12] {
+        let mut env = Swimmer::new(links).expect("env");
+        let ncap = Ncap::new(NcapConfig::paper(links - 1), 0);
+        let start = Start::Pose {
+            joints: vec![],
+            heading: 0.0,
+            target: [0.0, -3.0],
+        };
+        let ep = run_episode(&mut env, &start, 500, &ncap).expect("episode");
+        let end = ep.nose_xy.last().expect("steps");
+        gains.push((links, -(end[1] + 0.06), ep.reward_sum()));
+    }
+    eprintln!("NCAP (initial weights), 500 steps: (links, forward m, reward) {gains:?}");
+    for (links, forward, _) in &gains {
+        assert!(
+            *forward > 0.3,
+            "{links} links: NCAP moved {forward} m forward"
+        );
+    }
+}
