@@ -2,11 +2,15 @@
 //! to compare step for step with dm_control, throughput of parallel rollouts, and the
 //! generated model.
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::{Subcommand, ValueEnum};
-use ganglion_envs::rollout::{SineWave, Start, run_batch, run_episode};
+use ganglion_base::files::write_atomic;
+use ganglion_envs::draw::{frame_svg, kymograph_svg};
+use ganglion_envs::rollout::{Episode, SineWave, Start, run_batch, run_episode_with};
 use ganglion_envs::swimmer::{Swimmer, swimmer_xml};
+use ganglion_plot::{Figure, Panel};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// `ganglion env ...`
@@ -38,6 +42,13 @@ pub enum EnvCommand {
         /// Print `{"reward_sum": ..., "nose_xy": [[x, y], ...]}`.
         #[arg(long)]
         json: bool,
+        /// Write figures into this folder (created if missing): trajectory.svg/.png (nose
+        /// position over time and its path) and kymograph.svg (joint angles over time).
+        #[arg(long)]
+        plot: Option<PathBuf>,
+        /// With --plot, also draw the body every K control steps as frame_NNNN.svg.
+        #[arg(long, requires = "plot")]
+        frames: Option<usize>,
     },
     /// Time batched rollouts (one MuJoCo simulation per thread, dm_control's random starts
     /// with seeds 0..episodes) and print control steps per second.
@@ -88,8 +99,13 @@ pub fn env(cmd: EnvCommand) -> Result<ExitCode> {
             target,
             control,
             json,
+            plot,
+            frames,
         } => {
             let wave = SineWave::parse(&control).map_err(anyhow::Error::msg)?;
+            if frames == Some(0) {
+                bail!("--frames must be at least 1 (draw the body every K control steps)");
+            }
             let start = match init {
                 Init::Zero => Start::Pose {
                     joints: vec![],
@@ -99,7 +115,37 @@ pub fn env(cmd: EnvCommand) -> Result<ExitCode> {
                 Init::Random => Start::Seed(seed),
             };
             let mut env = Swimmer::new(links)?;
-            let ep = run_episode(&mut env, &start, steps, &wave)?;
+            if let Some(dir) = &plot {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+            }
+            // Frames are drawn as the episode runs (the body is not kept in the Episode).
+            let mut drawn = Vec::new();
+            let mut each = |t: usize, env: &Swimmer| {
+                if let (Some(k), Some(dir)) = (frames, &plot)
+                    && t % k == k - 1
+                {
+                    let nose = env.nose_xy();
+                    let svg = frame_svg(
+                        &env.joint_points(),
+                        nose,
+                        env.target(),
+                        env.target_size(),
+                        [nose[0], nose[1]],
+                        1.0,
+                        &format!("control step {} (t = {:.2} s)", t + 1, env.sim().time()),
+                    );
+                    drawn.push((dir.join(format!("frame_{:04}.svg", t + 1)), svg));
+                }
+            };
+            let ep = run_episode_with(&mut env, &start, steps, &wave, &mut each)?;
+            for (path, svg) in &drawn {
+                write_atomic(path, svg.as_bytes())
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            if let Some(dir) = &plot {
+                figures(dir, &ep, links, &control)?;
+            }
             let mut out = std::io::stdout().lock();
             if json {
                 // Field order as the issue specifies it (serde_json's map would sort the keys).
@@ -180,6 +226,46 @@ pub fn env(cmd: EnvCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// trajectory.svg/.png and kymograph.svg of an episode in `dir`.
+fn figures(dir: &Path, ep: &Episode, links: usize, control: &str) -> Result<()> {
+    let t = |i: usize| (i + 1) as f64 * 0.03;
+    let x: Vec<(f64, f64)> = ep
+        .nose_xy
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (t(i), p[0]))
+        .collect();
+    let y: Vec<(f64, f64)> = ep
+        .nose_xy
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (t(i), p[1]))
+        .collect();
+    let path: Vec<(f64, f64)> = ep.nose_xy.iter().map(|p| (p[0], p[1])).collect();
+    let fig = Figure::new(format!("{links}-link swimmer, {control}"))
+        .panel(
+            Panel::new("time [s]", "nose position [m]")
+                .line("x", x)
+                .line("y", y),
+        )
+        .panel(
+            Panel::new("x [m]", "y [m]")
+                .title("nose path")
+                .line("nose", path),
+        );
+    ganglion_plot::save(&fig, dir.join("trajectory"))?;
+    let limit = 2.0 * std::f64::consts::PI / links as f64;
+    let svg = kymograph_svg(
+        &ep.joints,
+        links - 1,
+        limit,
+        &format!("joint angles, {links}-link swimmer, {control}"),
+    );
+    let path = dir.join("kymograph.svg");
+    write_atomic(&path, svg.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
 }
 
 /// `"X,Y"` → \[X, Y\].

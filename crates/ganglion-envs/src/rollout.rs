@@ -131,6 +131,18 @@ pub fn run_episode(
     steps: usize,
     policy: &dyn Policy,
 ) -> Result<Episode, SwimmerError> {
+    run_episode_with(env, start, steps, policy, &mut |_, _| {})
+}
+
+/// As [`run_episode`], calling `each(t, env)` after control step `t` (0-based), for drawing
+/// frames or recording more than [`Episode`] keeps.
+pub fn run_episode_with(
+    env: &mut Swimmer,
+    start: &Start,
+    steps: usize,
+    policy: &dyn Policy,
+    each: &mut dyn FnMut(usize, &Swimmer),
+) -> Result<Episode, SwimmerError> {
     let mut obs = match start {
         Start::Seed(s) => env.reset(*s),
         Start::Pose {
@@ -153,6 +165,7 @@ pub fn run_episode(
         ep.rewards.push(r);
         ep.nose_xy.push(env.nose_xy());
         ep.joints.extend_from_slice(&obs.joints);
+        each(t, env);
     }
     if env.unstable_count() > 0 {
         return Err(SwimmerError::Check(format!(
