@@ -1,6 +1,7 @@
 //! NumPy's legacy `RandomState` (the Mersenne Twister MT19937 of Matsumoto & Nishimura 1998,
-//! ACM TOMACS 8:3), as far as dm_control's episode initialisation uses it: integer seeding,
-//! `rand()` and `uniform(low, high)`.
+//! ACM TOMACS 8:3), as far as dm_control's episode initialisation and evolution strategies use
+//! it: integer seeding, `rand()`, `uniform(low, high)` and `randn()` (NumPy's polar
+//! Box–Muller, which keeps the second normal of each pair for the next call).
 //!
 //! dm_control tasks draw their initial states from `np.random.RandomState(seed)`; drawing the
 //! same numbers in the same order here makes `Swimmer::reset(seed)` start the episode that
@@ -10,10 +11,11 @@ const N: usize = 624;
 const M: usize = 397;
 
 /// MT19937 with NumPy's seeding and 53-bit doubles.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct RandomState {
     key: [u32; N],
     pos: usize,
+    gauss: Option<f64>,
 }
 
 impl RandomState {
@@ -27,7 +29,11 @@ impl RandomState {
                 .wrapping_mul(prev ^ (prev >> 30))
                 .wrapping_add(i as u32);
         }
-        RandomState { key, pos: N }
+        RandomState {
+            key,
+            pos: N,
+            gauss: None,
+        }
     }
 
     fn regenerate(&mut self) {
@@ -66,6 +72,28 @@ impl RandomState {
     pub fn uniform(&mut self, low: f64, high: f64) -> f64 {
         low + (high - low) * self.rand()
     }
+
+    /// `randn()`: a standard normal by NumPy's legacy polar method (`legacy_gauss`).
+    pub fn randn(&mut self) -> f64 {
+        if let Some(g) = self.gauss.take() {
+            return g;
+        }
+        loop {
+            let x1 = 2.0 * self.rand() - 1.0;
+            let x2 = 2.0 * self.rand() - 1.0;
+            let r2 = x1 * x1 + x2 * x2;
+            if r2 < 1.0 && r2 != 0.0 {
+                let f = (-2.0 * r2.ln() / r2).sqrt();
+                self.gauss = Some(f * x1);
+                return f * x2;
+            }
+        }
+    }
+
+    /// `normal(loc, scale)`: `loc + scale·randn()`.
+    pub fn normal(&mut self, loc: f64, scale: f64) -> f64 {
+        loc + scale * self.randn()
+    }
 }
 
 #[cfg(test)]
@@ -92,6 +120,24 @@ mod tests {
         assert_eq!(r.rand(), 0.7151893663724195);
         assert_eq!(r.rand(), 0.6027633760716439);
         assert_eq!(RandomState::new(42).rand(), 0.3745401188473625);
+    }
+
+    #[test]
+    fn numpy_normals() {
+        // np.random.RandomState(0).randn(3); RandomState(5).normal(0, 0.02, size=3).
+        let mut r = RandomState::new(0);
+        assert_eq!(r.randn(), 1.764052345967664);
+        assert_eq!(r.randn(), 0.4001572083672233);
+        assert_eq!(r.randn(), 0.9787379841057392);
+        let mut r = RandomState::new(5);
+        let want = [
+            0.008824549737700828,
+            -0.006617403037881753,
+            0.0486154237401556,
+        ];
+        for w in want {
+            assert_eq!(r.normal(0.0, 0.02), w);
+        }
     }
 
     #[test]
