@@ -29,12 +29,13 @@ pub enum EnvCommand {
         /// start drawn from RandomState(--seed), target included).
         #[arg(long, value_enum, default_value_t = Init::Zero)]
         init: Init,
-        /// Seed of the random start (with --init random).
-        #[arg(long, default_value_t = 0)]
-        seed: u32,
-        /// Target centre `X,Y` in metres (with --init zero).
-        #[arg(long, default_value = "1,1", allow_hyphen_values = true)]
-        target: String,
+        /// Seed of the random start (with --init random; default 0).
+        #[arg(long)]
+        seed: Option<u32>,
+        /// Target centre `X,Y` in metres (with --init zero; default 1,1, dm_control's
+        /// template position).
+        #[arg(long, allow_hyphen_values = true)]
+        target: Option<String>,
         /// Control u_j(t) = A·sin(2π·t/P − j·F) for actuator j (0 nearest the head) at
         /// control step t: `sine:amp=A,period=P,phase=F` (P in control steps, F in radians).
         #[arg(long, default_value = "sine:amp=1,period=60,phase=1.5")]
@@ -107,12 +108,25 @@ pub fn env(cmd: EnvCommand) -> Result<ExitCode> {
                 bail!("--frames must be at least 1 (draw the body every K control steps)");
             }
             let start = match init {
-                Init::Zero => Start::Pose {
-                    joints: vec![],
-                    heading: 0.0,
-                    target: parse_xy(&target)?,
-                },
-                Init::Random => Start::Seed(seed),
+                Init::Zero => {
+                    if seed.is_some() {
+                        bail!("--seed draws a random start: use it with --init random");
+                    }
+                    Start::Pose {
+                        joints: vec![],
+                        heading: 0.0,
+                        target: parse_xy(target.as_deref().unwrap_or("1,1"))?,
+                    }
+                }
+                Init::Random => {
+                    if target.is_some() {
+                        bail!(
+                            "--init random draws the target too (as dm_control does); give \
+                             --target with --init zero"
+                        );
+                    }
+                    Start::Seed(seed.unwrap_or(0))
+                }
             };
             let mut env = Swimmer::new(links)?;
             if let Some(dir) = &plot {
