@@ -416,3 +416,41 @@ fn ncap_swims_from_its_initial_weights_and_transfers_across_lengths() {
         );
     }
 }
+
+#[test]
+fn evolution_strategies_improve_ncap_on_the_swimmer() {
+    if !have_mujoco() {
+        return;
+    }
+    use ganglion_envs::es::{Es, EsConfig};
+    use ganglion_envs::ncap::{Ncap, NcapConfig};
+    let proto = Swimmer::new(6).expect("env");
+    let base = Ncap::new(NcapConfig::paper(5), 0);
+    // Return of 600 control steps from dm_control's start for RandomState(0).
+    let fitness = |p: &[f64]| -> f64 {
+        let mut env = proto.clone();
+        let mut c = base.clone();
+        c.set_params(p);
+        run_episode(&mut env, &Start::Seed(0), 600, &c)
+            .expect("episode")
+            .reward_sum()
+    };
+    let cfg = EsConfig {
+        population: 8,
+        sigma: 0.05,
+        lr: 0.05,
+        threads: 2,
+        ..EsConfig::ncap_repo()
+    };
+    let mut es = Es::new(base.params().to_vec(), cfg);
+    let before = fitness(es.theta());
+    for _ in 0..3 {
+        es.step(&fitness);
+    }
+    let after = fitness(es.theta());
+    eprintln!("NCAP return over 600 steps: {before:.2} -> {after:.2} after 3 ES generations");
+    assert!(
+        after > before,
+        "ES did not improve NCAP: {before} -> {after}"
+    );
+}
