@@ -377,16 +377,59 @@ impl<'a> Run<'a> {
     }
 }
 
-/// `out[n, m] = x[n, k] · w[m, k]ᵀ` (all row-major), with faer's parallel f32 GEMM.
+/// `out[n, m] = x[n, k] · w[m, k]ᵀ` (all row-major), with faer's f32 GEMM.
 pub fn matmul_t(x: &[f32], n: usize, k: usize, w: &[f32], m: usize, out: &mut [f32]) {
-    assert!(
-        x.len() == n * k && w.len() == m * k && out.len() == n * m,
-        "matmul_t shapes"
-    );
-    let lhs = MatRef::from_row_major_slice(x, n, k);
-    let rhs = MatRef::from_row_major_slice(w, m, k).transpose();
-    let dst = MatMut::from_row_major_slice_mut(out, n, m);
-    matmul(dst, Accum::Replace, lhs, rhs, 1.0f32, Par::rayon(0));
+    matmul_t_many(x, n, k, &mut [(w, m, out)]);
+}
+
+/// Several products of one input, `out_i[n, m_i] = x[n, k] · w_i[m_i, k]ᵀ` (all row-major).
+///
+/// With enough rows, the rows are split into one block per thread and each block runs
+/// faer's sequential kernel for every product: one fork-join for all the products instead
+/// of faer's internal synchronisation per product, which on few cores costs more than the
+/// arithmetic of these mid-sized matrices. With few rows (the last position only, one short
+/// prompt) faer parallelises inside each product.
+pub fn matmul_t_many(x: &[f32], n: usize, k: usize, prods: &mut [(&[f32], usize, &mut [f32])]) {
+    for (w, m, out) in prods.iter() {
+        assert!(
+            x.len() == n * k && w.len() == m * k && out.len() == n * m,
+            "matmul_t: x {} (n {n}, k {k}), w {} (m {m}), out {}",
+            x.len(),
+            w.len(),
+            out.len()
+        );
+    }
+    let threads = rayon::current_num_threads();
+    let gemm = |x: &[f32], rows: usize, w: &[f32], m: usize, out: &mut [f32], par: Par| {
+        let lhs = MatRef::from_row_major_slice(x, rows, k);
+        let rhs = MatRef::from_row_major_slice(w, m, k).transpose();
+        let dst = MatMut::from_row_major_slice_mut(out, rows, m);
+        matmul(dst, Accum::Replace, lhs, rhs, 1.0f32, par);
+    };
+    if threads == 1 || n < 16 * threads {
+        for (w, m, out) in prods.iter_mut() {
+            gemm(x, n, w, *m, out, Par::rayon(0));
+        }
+        return;
+    }
+    let rows = n.div_ceil(threads);
+    // Split every output into the same row blocks, then hand block i of all of them to
+    // one task.
+    let mut blocks: Vec<Vec<(&[f32], usize, &mut [f32])>> =
+        (0..n.div_ceil(rows)).map(|_| Vec::new()).collect();
+    for (w, m, out) in prods.iter_mut() {
+        for (b, chunk) in out.chunks_mut(rows * *m).enumerate() {
+            blocks[b].push((*w, *m, chunk));
+        }
+    }
+    blocks.into_par_iter().enumerate().for_each(|(b, list)| {
+        let r0 = b * rows;
+        let r = rows.min(n - r0);
+        let xs = &x[r0 * k..(r0 + r) * k];
+        for (w, m, out) in list {
+            gemm(xs, r, w, m, out, Par::Seq);
+        }
+    });
 }
 
 /// RMSNorm of each row of `x` (`[rows, d]`): `out = x / scale · w`; returns the scales
@@ -623,9 +666,16 @@ impl Model {
             let mut q = vec![0f32; n * dq];
             let mut k = vec![0f32; n * dkv];
             let mut v = vec![0f32; n * dkv];
-            matmul_t(&normed, n, d, &w.w_q, dq, &mut q);
-            matmul_t(&normed, n, d, &w.w_k, dkv, &mut k);
-            matmul_t(&normed, n, d, &w.w_v, dkv, &mut v);
+            matmul_t_many(
+                &normed,
+                n,
+                d,
+                &mut [
+                    (&w.w_q, dq, &mut q),
+                    (&w.w_k, dkv, &mut k),
+                    (&w.w_v, dkv, &mut v),
+                ],
+            );
             run.at(HookPoint::Q(l), &[b, p, c.n_heads, c.d_head], &mut q);
             run.at(HookPoint::K(l), &[b, p, c.n_kv_heads, c.d_head], &mut k);
             run.at(HookPoint::V(l), &[b, p, c.n_kv_heads, c.d_head], &mut v);
@@ -653,8 +703,12 @@ impl Model {
             let mlp_shape = [b, p, c.d_mlp];
             let mut gate = vec![0f32; n * c.d_mlp];
             let mut up = vec![0f32; n * c.d_mlp];
-            matmul_t(&normed, n, d, &w.w_gate, c.d_mlp, &mut gate);
-            matmul_t(&normed, n, d, &w.w_up, c.d_mlp, &mut up);
+            matmul_t_many(
+                &normed,
+                n,
+                d,
+                &mut [(&w.w_gate, c.d_mlp, &mut gate), (&w.w_up, c.d_mlp, &mut up)],
+            );
             run.at(HookPoint::MlpPre(l), &mlp_shape, &mut gate);
             run.at(HookPoint::MlpPreLinear(l), &mlp_shape, &mut up);
             gate.par_chunks_mut(4096)
@@ -817,4 +871,43 @@ fn attention_mix(pattern: &[f32], v: &[f32], b: usize, p: usize, c: &Config) -> 
         }
     });
     z
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(x: &[f32], n: usize, k: usize, w: &[f32], m: usize) -> Vec<f32> {
+        let mut out = vec![0f32; n * m];
+        for i in 0..n {
+            for j in 0..m {
+                out[i * m + j] = (0..k)
+                    .map(|e| x[i * k + e] as f64 * w[j * k + e] as f64)
+                    .sum::<f64>() as f32;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn matmul_t_many_matches_the_definition() {
+        // Sizes on both sides of the row-split threshold, with a ragged last block.
+        for n in [1, 5, 31, 1001] {
+            let k = 7;
+            let x: Vec<f32> = (0..n * k)
+                .map(|i| ((i * 37 % 11) as f32 - 5.0) * 0.25)
+                .collect();
+            let w1: Vec<f32> = (0..5 * k)
+                .map(|i| ((i * 13 % 7) as f32 - 3.0) * 0.5)
+                .collect();
+            let w2: Vec<f32> = (0..3 * k)
+                .map(|i| ((i * 5 % 9) as f32 - 4.0) * 0.125)
+                .collect();
+            let (mut o1, mut o2) = (vec![f32::NAN; n * 5], vec![f32::NAN; n * 3]);
+            matmul_t_many(&x, n, k, &mut [(&w1, 5, &mut o1), (&w2, 3, &mut o2)]);
+            // Small integers times powers of two: exact in f32.
+            assert_eq!(o1, naive(&x, n, k, &w1, 5), "n = {n}");
+            assert_eq!(o2, naive(&x, n, k, &w2, 3), "n = {n}");
+        }
+    }
 }
