@@ -18,12 +18,14 @@
 //! - [`draw`]: an episode's joint angles as a kymograph and frames of the body, as SVG.
 //! - [`es`]: OpenAI-style evolution strategies (antithetic sampling, centred-rank fitness
 //!   shaping, Adam), parallel over the population, as the NCAP repository trains.
+//! - [`mlp`]: the MLP policy NCAP is compared with (tanh hidden layers, flat parameters).
 //! - [`ncap`]: the C. elegans-inspired swimming circuit NCAP (Bhattasali, Zador & Engel 2022)
 //!   as a swimmer policy: head oscillator, B-neuron chain, antagonistic muscles, four shared
 //!   sign-constrained weights (or per-joint, or unconstrained variants).
 
 pub mod draw;
 pub mod es;
+pub mod mlp;
 pub mod mujoco;
 pub mod ncap;
 pub mod random;

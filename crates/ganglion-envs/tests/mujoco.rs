@@ -454,3 +454,25 @@ fn evolution_strategies_improve_ncap_on_the_swimmer() {
         "ES did not improve NCAP: {before} -> {after}"
     );
 }
+
+#[test]
+fn mlp_policy_drives_the_swimmer_from_the_flat_observation() {
+    if !have_mujoco() {
+        return;
+    }
+    use ganglion_envs::mlp::Mlp;
+    use ganglion_envs::rollout::Policy;
+    let mut env = Swimmer::new(6).expect("env");
+    let mlp = Mlp::for_swimmer(6, &[64, 64], 1);
+    let obs = env.reset(2);
+    let mut a = vec![0.0; 5];
+    mlp.act(0, &obs, &mut a);
+    let mut b = vec![0.0; 5];
+    mlp.forward(&obs.flat(), &mut b);
+    assert_eq!(a, b);
+    let ep = run_episode(&mut env, &Start::Seed(2), 50, &mlp).expect("episode");
+    assert!(ep.rewards.iter().all(|r| (0.0..=1.0).contains(r)));
+    let other = Mlp::for_swimmer(6, &[64, 64], 2);
+    let ep2 = run_episode(&mut env, &Start::Seed(2), 50, &other).expect("episode");
+    assert_ne!(ep.nose_xy, ep2.nose_xy);
+}
