@@ -382,6 +382,9 @@ pub fn matmul_t(x: &[f32], n: usize, k: usize, w: &[f32], m: usize, out: &mut [f
     matmul_t_many(x, n, k, &mut [(w, m, out)]);
 }
 
+/// One product of [`matmul_t_many`]: weight `[m, k]`, `m`, output `[n, m]`.
+pub type Product<'a> = (&'a [f32], usize, &'a mut [f32]);
+
 /// Several products of one input, `out_i[n, m_i] = x[n, k] · w_i[m_i, k]ᵀ` (all row-major).
 ///
 /// With enough rows, the rows are split into one block per thread and each block runs
@@ -389,7 +392,7 @@ pub fn matmul_t(x: &[f32], n: usize, k: usize, w: &[f32], m: usize, out: &mut [f
 /// of faer's internal synchronisation per product, which on few cores costs more than the
 /// arithmetic of these mid-sized matrices. With few rows (the last position only, one short
 /// prompt) faer parallelises inside each product.
-pub fn matmul_t_many(x: &[f32], n: usize, k: usize, prods: &mut [(&[f32], usize, &mut [f32])]) {
+pub fn matmul_t_many(x: &[f32], n: usize, k: usize, prods: &mut [Product]) {
     for (w, m, out) in prods.iter() {
         assert!(
             x.len() == n * k && w.len() == m * k && out.len() == n * m,
@@ -415,8 +418,7 @@ pub fn matmul_t_many(x: &[f32], n: usize, k: usize, prods: &mut [(&[f32], usize,
     let rows = n.div_ceil(threads);
     // Split every output into the same row blocks, then hand block i of all of them to
     // one task.
-    let mut blocks: Vec<Vec<(&[f32], usize, &mut [f32])>> =
-        (0..n.div_ceil(rows)).map(|_| Vec::new()).collect();
+    let mut blocks: Vec<Vec<Product>> = (0..n.div_ceil(rows)).map(|_| Vec::new()).collect();
     for (w, m, out) in prods.iter_mut() {
         for (b, chunk) in out.chunks_mut(rows * *m).enumerate() {
             blocks[b].push((*w, *m, chunk));
