@@ -12,12 +12,18 @@
 //! - [`model`]: the llama forward pass in `f32` (RMSNorm, RoPE, grouped-query attention,
 //!   SwiGLU) with hook points `blocks.{l}.hook_resid_pre`, `blocks.{l}.attn.hook_z`, … and
 //!   the run-with-cache / run-with-hooks APIs;
-//! - [`ablate`]: logit differences over prompt sets, with zero- or mean-ablated heads.
+//! - [`ablate`]: logit differences over prompt sets, with zero- or mean-ablated heads;
+//! - [`attribution`]: direct logit attribution of the logit difference per head, MLP and
+//!   the embedding (final-norm scale frozen at its value in the run);
+//! - [`patching`]: activation patching clean → corrupted by layer and position
+//!   (residual stream, attention and MLP outputs) and by head (all positions or each).
 //!
 //! The model of the issue is SmolLM2-135M-Instruct (Q4_1 GGUF), fetched by
 //! `scripts/fetch-data.sh smollm2` into `data/smollm2/`.
 
 pub mod ablate;
+pub mod attribution;
 pub mod gguf;
 pub mod model;
+pub mod patching;
 pub mod tokenizer;

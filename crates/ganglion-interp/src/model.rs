@@ -320,6 +320,7 @@ pub struct Run<'a> {
     /// Unembed only the last position (logits `[batch, 1, vocab]`): the pass's most
     /// expensive matrix product shrinks by the prompt length.
     pub last_logits_only: bool,
+    start: Option<(usize, Activation)>,
 }
 
 impl<'a> Run<'a> {
@@ -343,6 +344,15 @@ impl<'a> Run<'a> {
     /// Compute logits at the last position only.
     pub fn last_only(mut self) -> Self {
         self.last_logits_only = true;
+        self
+    }
+
+    /// Start the pass at block `layer` with this `blocks.{layer}.hook_resid_pre`
+    /// (`[batch, pos, d_model]`, e.g. cached from an earlier run) instead of embedding the
+    /// tokens (TransformerLens's `start_at_layer`): patching sweeps skip the blocks a patch
+    /// cannot change. The tokens still give the batch its shape.
+    pub fn start_at_layer(mut self, layer: usize, resid_pre: Activation) -> Self {
+        self.start = Some((layer, resid_pre));
         self
     }
 
@@ -650,15 +660,37 @@ impl Model {
         let c = &self.cfg;
         let (d, n) = (c.d_model, b * p);
         let (dq, dkv) = (c.n_heads * c.d_head, c.n_kv_heads * c.d_head);
-        let mut x = vec![0f32; n * d];
-        for (row, &id) in x.chunks_mut(d).zip(batch.iter().flatten()) {
-            row.copy_from_slice(&self.embed[id as usize * d..(id as usize + 1) * d]);
-        }
         let resid_shape = [b, p, d];
-        run.at(HookPoint::Embed, &resid_shape, &mut x);
+        let (first, mut x) = match run.start.take() {
+            Some((layer, resid)) => {
+                if layer >= c.n_layers || resid.shape != resid_shape || resid.data.len() != n * d {
+                    return Err(ModelError::Input(format!(
+                        "start_at_layer({layer}) with a residual of shape {:?}: needs a layer in 0..{} and shape {resid_shape:?}",
+                        resid.shape, c.n_layers
+                    )));
+                }
+                if let Some((point, _)) = run.hooks.iter().find(|(q, _)| {
+                    q.layer().is_none_or(|l| l < layer)
+                        && !matches!(q, HookPoint::LnFinalScale | HookPoint::Logits)
+                }) {
+                    return Err(ModelError::Input(format!(
+                        "a hook on {point} would never run: the pass starts at layer {layer}"
+                    )));
+                }
+                (layer, resid.data)
+            }
+            None => {
+                let mut x = vec![0f32; n * d];
+                for (row, &id) in x.chunks_mut(d).zip(batch.iter().flatten()) {
+                    row.copy_from_slice(&self.embed[id as usize * d..(id as usize + 1) * d]);
+                }
+                run.at(HookPoint::Embed, &resid_shape, &mut x);
+                (0, x)
+            }
+        };
         let (cos, sin) = rope_tables(p, c.d_head, c.rope_base);
         let mut normed = vec![0f32; n * d];
-        for (l, w) in self.layers.iter().enumerate() {
+        for (l, w) in self.layers.iter().enumerate().skip(first) {
             run.at(HookPoint::ResidPre(l), &resid_shape, &mut x);
             let mut scale = rms_norm(&x, &w.ln1, c.eps, &mut normed);
             run.at(HookPoint::Ln1Scale(l), &[b, p, 1], &mut scale);

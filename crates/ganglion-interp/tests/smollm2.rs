@@ -77,4 +77,17 @@ fn paris_is_the_top_next_token() {
         .map(|(i, _)| i as u32)
         .expect("non-empty");
     assert_eq!(tok.decode(&[top]), " Paris");
+
+    // Direct logit attribution of " Paris" over " London" sums to the logit difference.
+    let ids = vec![tok.encode("The capital of France is")];
+    let (paris, london) = (tok.encode(" Paris")[0], tok.encode(" London")[0]);
+    let a = ganglion_interp::attribution::logit_diff_attribution(&m, &ids, &[paris], &[london])
+        .expect("attribution");
+    let sum = a.embed[0] + (0..30).map(|l| a.attn_layer(0, l) + a.mlps[l]).sum::<f32>();
+    assert!(a.logit_diff[0] > 0.0);
+    assert!(
+        (sum - a.logit_diff[0]).abs() < 1e-3 * a.logit_diff[0].abs(),
+        "{sum} vs {}",
+        a.logit_diff[0]
+    );
 }

@@ -1,0 +1,235 @@
+//! Activation patching (Meng et al. 2022, causal tracing; Wang et al. 2023; TransformerLens's
+//! `patching` module): run the corrupted prompts with one activation taken from the clean
+//! run, and measure how much of the clean behaviour comes back.
+//!
+//! The metric is the mean over the batch of `logit(correct) − logit(incorrect)` at the last
+//! position (the answers of the clean prompts). Each cell of a sweep reports the patched
+//! metric; [`Patching::normalised`] gives `(patched − corrupted) / (clean − corrupted)`:
+//! 0 means the patch restores nothing, 1 everything. Clean and corrupted prompts are paired
+//! and must all have one token length. A patch at block `l` cannot change the residual
+//! stream before it, so each patched pass starts at block `l` from the corrupted run's
+//! cached `hook_resid_pre` ([`Run::start_at_layer`]).
+
+use crate::model::{Activation, HookPoint, Model, ModelError, Run};
+
+/// What a layer/position sweep patches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// `blocks.{l}.hook_resid_pre`.
+    ResidPre,
+    /// `blocks.{l}.hook_attn_out`.
+    AttnOut,
+    /// `blocks.{l}.hook_mlp_out`.
+    MlpOut,
+}
+
+/// A patching sweep's results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Patching {
+    /// The metric on the clean prompts.
+    pub clean: f64,
+    /// The metric on the corrupted prompts.
+    pub corrupted: f64,
+    /// The patched metric per cell, row-major with shape [`Patching::shape`].
+    pub patched: Vec<f64>,
+    /// `[n_layers, pos]` for layer/position sweeps, `[n_layers, n_heads]` for heads at all
+    /// positions, `[n_layers, n_heads, pos]` for heads by position.
+    pub shape: Vec<usize>,
+}
+
+impl Patching {
+    /// `(patched − corrupted) / (clean − corrupted)` per cell (NaN when clean equals
+    /// corrupted).
+    pub fn normalised(&self) -> Vec<f64> {
+        let gap = self.clean - self.corrupted;
+        self.patched
+            .iter()
+            .map(|p| {
+                if gap == 0.0 {
+                    f64::NAN
+                } else {
+                    (p - self.corrupted) / gap
+                }
+            })
+            .collect()
+    }
+}
+
+/// Paired prompts and the answers that define the metric.
+pub struct Pairs<'a> {
+    /// Clean prompts' token ids.
+    pub clean: &'a [Vec<u32>],
+    /// Corrupted prompts' token ids, paired with `clean`, same lengths.
+    pub corrupted: &'a [Vec<u32>],
+    /// Correct answer per pair.
+    pub correct: &'a [u32],
+    /// Incorrect answer per pair.
+    pub incorrect: &'a [u32],
+}
+
+impl Pairs<'_> {
+    fn check(&self, model: &Model) -> Result<(usize, usize), ModelError> {
+        let (b, p) = model.check_batch(self.clean)?;
+        let (b2, p2) = model.check_batch(self.corrupted)?;
+        if (b, p) != (b2, p2) || self.correct.len() != b || self.incorrect.len() != b {
+            return Err(ModelError::Input(format!(
+                "patching needs paired prompts of one length: {b} clean of {p} tokens, {b2} corrupted of {p2} tokens, {} correct and {} incorrect answers",
+                self.correct.len(),
+                self.incorrect.len()
+            )));
+        }
+        if let Some(&bad) = self
+            .correct
+            .iter()
+            .chain(self.incorrect)
+            .find(|&&t| t as usize >= model.cfg.d_vocab)
+        {
+            return Err(ModelError::Input(format!(
+                "answer token {bad} is outside the vocabulary"
+            )));
+        }
+        Ok((b, p))
+    }
+
+    fn metric(&self, logits: &Activation) -> f64 {
+        let v = logits.shape[2];
+        let q = logits.shape[1];
+        let b = logits.shape[0];
+        (0..b)
+            .map(|i| {
+                let row = &logits.data[(i * q + q - 1) * v..(i * q + q) * v];
+                (row[self.correct[i] as usize] - row[self.incorrect[i] as usize]) as f64
+            })
+            .sum::<f64>()
+            / b as f64
+    }
+}
+
+/// Replace position `t` (or all positions when `None`) of head `h` — or of the whole row
+/// when `h` is `None` — in `dst` by `src`; both `[batch, pos, width]` with `width =
+/// heads · d_head` or `d_model`.
+fn copy_slot(
+    dst: &mut [f32],
+    src: &[f32],
+    p: usize,
+    width: usize,
+    t: Option<usize>,
+    head: Option<(usize, usize)>,
+) {
+    for (r, (d, s)) in dst.chunks_mut(width).zip(src.chunks(width)).enumerate() {
+        if t.is_some_and(|t| r % p != t) {
+            continue;
+        }
+        match head {
+            Some((h, dh)) => d[h * dh..(h + 1) * dh].copy_from_slice(&s[h * dh..(h + 1) * dh]),
+            None => d.copy_from_slice(s),
+        }
+    }
+}
+
+fn caches(
+    model: &Model,
+    pairs: &Pairs,
+    points: &[HookPoint],
+) -> Result<(f64, f64, Run<'static>, Run<'static>), ModelError> {
+    let nl = model.cfg.n_layers;
+    let mut clean = Run::new().cache(points).last_only();
+    let clean_metric = pairs.metric(&model.run(pairs.clean, &mut clean)?);
+    let resid: Vec<HookPoint> = (0..nl).map(HookPoint::ResidPre).collect();
+    let mut corrupt = Run::new().cache(&resid).last_only();
+    let corrupt_metric = pairs.metric(&model.run(pairs.corrupted, &mut corrupt)?);
+    Ok((clean_metric, corrupt_metric, clean, corrupt))
+}
+
+/// Patch `target` at every (layer, position): shape `[n_layers, pos]`.
+pub fn patch_by_layer_position(
+    model: &Model,
+    pairs: &Pairs,
+    target: Target,
+) -> Result<Patching, ModelError> {
+    let (_, p) = pairs.check(model)?;
+    let nl = model.cfg.n_layers;
+    let d = model.cfg.d_model;
+    let point = |l| match target {
+        Target::ResidPre => HookPoint::ResidPre(l),
+        Target::AttnOut => HookPoint::AttnOut(l),
+        Target::MlpOut => HookPoint::MlpOut(l),
+    };
+    let points: Vec<HookPoint> = (0..nl).map(point).collect();
+    let (clean_m, corrupt_m, clean, corrupt) = caches(model, pairs, &points)?;
+    let mut patched = Vec::with_capacity(nl * p);
+    for l in 0..nl {
+        let src = &clean.cache[&point(l)].data;
+        let start = corrupt.cache[&HookPoint::ResidPre(l)].clone();
+        for t in 0..p {
+            let logits = if target == Target::ResidPre {
+                let mut resid = start.clone();
+                copy_slot(&mut resid.data, src, p, d, Some(t), None);
+                model.run(
+                    pairs.corrupted,
+                    &mut Run::new().last_only().start_at_layer(l, resid),
+                )?
+            } else {
+                let mut run = Run::new()
+                    .last_only()
+                    .start_at_layer(l, start.clone())
+                    .hook(point(l), |a| {
+                        copy_slot(&mut a.data, src, p, d, Some(t), None)
+                    });
+                model.run(pairs.corrupted, &mut run)?
+            };
+            patched.push(pairs.metric(&logits));
+        }
+    }
+    Ok(Patching {
+        clean: clean_m,
+        corrupted: corrupt_m,
+        patched,
+        shape: vec![nl, p],
+    })
+}
+
+/// Patch each head's output `z` (`blocks.{l}.attn.hook_z[:, :, h, :]`) at all positions
+/// (shape `[n_layers, n_heads]`) or position by position (`[n_layers, n_heads, pos]`).
+pub fn patch_heads(
+    model: &Model,
+    pairs: &Pairs,
+    by_position: bool,
+) -> Result<Patching, ModelError> {
+    let (_, p) = pairs.check(model)?;
+    let c = &model.cfg;
+    let (nl, nh, dh) = (c.n_layers, c.n_heads, c.d_head);
+    let points: Vec<HookPoint> = (0..nl).map(HookPoint::Z).collect();
+    let (clean_m, corrupt_m, clean, corrupt) = caches(model, pairs, &points)?;
+    let positions: Vec<Option<usize>> = if by_position {
+        (0..p).map(Some).collect()
+    } else {
+        vec![None]
+    };
+    let mut patched = Vec::with_capacity(nl * nh * positions.len());
+    for l in 0..nl {
+        let src = &clean.cache[&HookPoint::Z(l)].data;
+        let start = &corrupt.cache[&HookPoint::ResidPre(l)];
+        for h in 0..nh {
+            for &t in &positions {
+                let mut run = Run::new()
+                    .last_only()
+                    .start_at_layer(l, start.clone())
+                    .hook(HookPoint::Z(l), |a| {
+                        copy_slot(&mut a.data, src, p, nh * dh, t, Some((h, dh)))
+                    });
+                patched.push(pairs.metric(&model.run(pairs.corrupted, &mut run)?));
+            }
+        }
+    }
+    let mut shape = vec![nl, nh];
+    if by_position {
+        shape.push(p);
+    }
+    Ok(Patching {
+        clean: clean_m,
+        corrupted: corrupt_m,
+        patched,
+        shape,
+    })
+}

@@ -1,0 +1,172 @@
+//! Activation patching on the tiny random llama: sweep cells against the same patch done
+//! by hand with a hook from the first layer (no `start_at_layer`), and the cases whose
+//! answer is known: positions before the prompts differ restore nothing, and patching the
+//! whole differing position at layer 0 restores everything.
+
+mod common;
+
+use common::*;
+use ganglion_interp::model::{HookPoint, Model, Run};
+use ganglion_interp::patching::{Pairs, Target, patch_by_layer_position, patch_heads};
+
+fn model() -> Model {
+    Model::from_gguf(&gguf(&weights(9))).expect("tiny model")
+}
+
+const CLEAN: [[u32; 5]; 2] = [[3, 50, 7, 9, 200], [1, 2, 3, 4, 5]];
+// The pairs differ at position 2 only.
+const CORRUPT: [[u32; 5]; 2] = [[3, 50, 8, 9, 200], [1, 2, 30, 4, 5]];
+
+fn metric(m: &Model, ids: &[Vec<u32>], run: &mut Run) -> f64 {
+    let l = m.run(ids, run).expect("run");
+    let q = l.shape[1];
+    (0..ids.len())
+        .map(|b| {
+            let row = &l.data[(b * q + q - 1) * vocab()..(b * q + q) * vocab()];
+            (row[258] - row[256]) as f64
+        })
+        .sum::<f64>()
+        / ids.len() as f64
+}
+
+#[test]
+fn layer_position_sweeps() {
+    let m = model();
+    let clean: Vec<Vec<u32>> = CLEAN.iter().map(|r| r.to_vec()).collect();
+    let corrupt: Vec<Vec<u32>> = CORRUPT.iter().map(|r| r.to_vec()).collect();
+    let pairs = Pairs {
+        clean: &clean,
+        corrupted: &corrupt,
+        correct: &[258, 258],
+        incorrect: &[256, 256],
+    };
+    let r = patch_by_layer_position(&m, &pairs, Target::ResidPre).expect("resid sweep");
+    assert_eq!(r.shape, [L, 5]);
+    assert!((r.clean - metric(&m, &clean, &mut Run::new())).abs() < 1e-6);
+    assert!((r.corrupted - metric(&m, &corrupt, &mut Run::new())).abs() < 1e-6);
+    let norm = r.normalised();
+    for l in 0..L {
+        for t in [0, 1] {
+            assert!(
+                (r.patched[l * 5 + t] - r.corrupted).abs() < 1e-6,
+                "layer {l} position {t}"
+            );
+        }
+    }
+    // At layer 0 the residual at position 2 is the token's embedding: patching it makes the
+    // corrupted run the clean one.
+    assert!((norm[2] - 1.0).abs() < 1e-5, "{}", norm[2]);
+    // Every cell against a hook on the full pass.
+    for target in [Target::ResidPre, Target::AttnOut, Target::MlpOut] {
+        let r = patch_by_layer_position(&m, &pairs, target).expect("sweep");
+        for l in 0..L {
+            let point = match target {
+                Target::ResidPre => HookPoint::ResidPre(l),
+                Target::AttnOut => HookPoint::AttnOut(l),
+                Target::MlpOut => HookPoint::MlpOut(l),
+            };
+            let (_, cache) = m.run_with_cache(&clean, &[point]).expect("clean cache");
+            let src = cache[&point].data.clone();
+            for t in 0..5 {
+                let mut run = Run::new().hook(point, |a| {
+                    for b in 0..2 {
+                        let o = (b * 5 + t) * D;
+                        a.data[o..o + D].copy_from_slice(&src[o..o + D]);
+                    }
+                });
+                let want = metric(&m, &corrupt, &mut run);
+                assert!(
+                    (r.patched[l * 5 + t] - want).abs() < 1e-5,
+                    "{target:?} layer {l} position {t}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn head_sweeps() {
+    let m = model();
+    let clean: Vec<Vec<u32>> = CLEAN.iter().map(|r| r.to_vec()).collect();
+    let corrupt: Vec<Vec<u32>> = CORRUPT.iter().map(|r| r.to_vec()).collect();
+    let pairs = Pairs {
+        clean: &clean,
+        corrupted: &corrupt,
+        correct: &[258, 258],
+        incorrect: &[256, 256],
+    };
+    let all = patch_heads(&m, &pairs, false).expect("heads");
+    let by_pos = patch_heads(&m, &pairs, true).expect("heads by position");
+    assert_eq!(
+        (all.shape.clone(), by_pos.shape.clone()),
+        (vec![L, H], vec![L, H, 5])
+    );
+    let (_, cache) = m
+        .run_with_cache(&clean, &[HookPoint::Z(0), HookPoint::Z(1)])
+        .expect("clean");
+    for l in 0..L {
+        let src = cache[&HookPoint::Z(l)].data.clone();
+        for h in 0..H {
+            let mut run = Run::new().hook(HookPoint::Z(l), |a| {
+                for r in 0..10 {
+                    let o = (r * H + h) * DH;
+                    a.data[o..o + DH].copy_from_slice(&src[o..o + DH]);
+                }
+            });
+            let want = metric(&m, &corrupt, &mut run);
+            assert!((all.patched[l * H + h] - want).abs() < 1e-5, "L{l}H{h}");
+            // z at positions 0 and 1 is the same in both runs.
+            for t in [0, 1] {
+                assert!((by_pos.patched[(l * H + h) * 5 + t] - all.corrupted).abs() < 1e-6);
+            }
+        }
+    }
+    let e = patch_heads(
+        &m,
+        &Pairs {
+            clean: &clean,
+            corrupted: &corrupt[..1],
+            correct: &[258, 258],
+            incorrect: &[256, 256],
+        },
+        false,
+    )
+    .expect_err("unpaired");
+    assert!(
+        e.to_string()
+            .contains("patching needs paired prompts of one length"),
+        "{e}"
+    );
+}
+
+#[test]
+fn start_at_layer_checks_its_input() {
+    let m = model();
+    let ids = vec![CLEAN[0].to_vec()];
+    let (_, cache) = m
+        .run_with_cache(&ids, &[HookPoint::ResidPre(1)])
+        .expect("cache");
+    let resid = cache[&HookPoint::ResidPre(1)].clone();
+    let full = m.forward(&ids).expect("full");
+    let resumed = m
+        .run(&ids, &mut Run::new().start_at_layer(1, resid.clone()))
+        .expect("resumed");
+    assert_eq!(full, resumed);
+    let e = m.run(
+        &ids,
+        &mut Run::new()
+            .start_at_layer(1, resid.clone())
+            .hook(HookPoint::Z(0), |_| {}),
+    );
+    assert!(
+        e.expect_err("early hook")
+            .to_string()
+            .contains("would never run")
+    );
+    let e = m.run(&ids, &mut Run::new().start_at_layer(2, resid));
+    assert!(
+        e.expect_err("layer")
+            .to_string()
+            .contains("start_at_layer(2)")
+    );
+}
