@@ -8,8 +8,8 @@
 //!   τ2 = 1, communities of 20–50 nodes, β = 1.5, μ_w = μ) and writes `DIR/NAME_edges.f64`
 //!   (little-endian f64 triples i, j, w per edge, i < j) and `DIR/NAME_truth.f64` (planted
 //!   community per node, length N); prints `{"communities": …, "mixing": …}`.
-//! - `fit DIR REPS RESTARTS NAME:MAX_BLOCKS …`: for each graph reads those two files, fits
-//!   the SBM REPS times (seed 1 each time, so every run gives the same partition and only the
+//! - `fit DIR REPS RESTARTS NAME:MAX_BLOCKS[:plain|dc|best] …`: for each graph reads those two
+//!   files, fits the SBM (edge model plain (default), degree-corrected or the better by ICL) REPS times (seed 1 each time, so every run gives the same partition and only the
 //!   time varies), writes `DIR/rust_NAME_blocks.f64` (block per node) and
 //!   `DIR/rust_results.json` (`{NAME: {"time": median seconds, "blocks": B, "nmi": NMI with
 //!   the planted partition}}`).
@@ -17,7 +17,7 @@
 mod common;
 
 use common::{read_f64, write_f64};
-use ganglion_analysis::communities::{SbmOptions, WeightModel, fit_sbm, nmi};
+use ganglion_analysis::communities::{EdgeModel, SbmOptions, WeightModel, fit_sbm, nmi};
 use ganglion_analysis::lfr::{LfrParams, LfrWeights, lfr};
 use std::time::Instant;
 
@@ -67,9 +67,17 @@ fn fit(args: &[String]) {
     let restarts: usize = arg(args, 4, "RESTARTS");
     let mut out = vec![];
     for job in &args[5..] {
-        let (name, maxb) = job
-            .split_once(':')
-            .unwrap_or_else(|| panic!("job {job}: write NAME:MAX_BLOCKS"));
+        let mut parts = job.split(':');
+        let (name, maxb) = match (parts.next(), parts.next()) {
+            (Some(name), Some(maxb)) => (name, maxb),
+            _ => panic!("job {job}: write NAME:MAX_BLOCKS[:plain|dc|best]"),
+        };
+        let edges = match parts.next() {
+            None | Some("plain") => EdgeModel::Bernoulli,
+            Some("dc") => EdgeModel::DegreeCorrected,
+            Some("best") => EdgeModel::Best,
+            Some(x) => panic!("job {job}: edge model {x} is not plain, dc or best"),
+        };
         let max_blocks: usize = maxb
             .parse()
             .unwrap_or_else(|_| panic!("job {job}: MAX_BLOCKS is not an integer"));
@@ -89,6 +97,7 @@ fn fit(args: &[String]) {
             restarts,
             seed: 1,
             weights: WeightModel::Exponential,
+            edges,
         };
         let mut times = vec![];
         let mut fitted = None;
@@ -103,14 +112,17 @@ fn fit(args: &[String]) {
         let blocks: Vec<f64> = f.blocks.iter().map(|&b| b as f64).collect();
         write_f64(&format!("{dir}/rust_{name}_blocks.f64"), &blocks);
         out.push(format!(
-            "\"{name}\": {{\"time\": {}, \"blocks\": {}, \"nmi\": {}}}",
+            "\"{name}\": {{\"time\": {}, \"blocks\": {}, \"edges\": \"{:?}\", \"nmi\": {}}}",
             times[times.len() / 2],
             f.n_blocks,
+            f.edges,
             nmi(&f.blocks, &truth)
         ));
         eprintln!(
-            "{name}: B = {}, {:.3} s",
+            "{name}: B = {} ({:?} edges), NMI {:.3}, {:.3} s",
             f.n_blocks,
+            f.edges,
+            nmi(&f.blocks, &truth),
             times[times.len() / 2]
         );
     }
@@ -127,7 +139,7 @@ fn main() {
         Some("lfr") => gen_lfr(&args),
         Some("fit") => fit(&args),
         _ => panic!(
-            "usage: bench_sbm lfr DIR NAME N MU SEED | fit DIR REPS RESTARTS NAME:MAX_BLOCKS …"
+            "usage: bench_sbm lfr DIR NAME N MU SEED | fit DIR REPS RESTARTS NAME:MAX_BLOCKS[:plain|dc|best] …"
         ),
     }
 }
