@@ -21,6 +21,11 @@
 //!   rises count. A calcium indicator's decay is passive (the indicator's kinetics, not
 //!   input), so two neurons decaying at once after unrelated events say nothing about an
 //!   interaction; counting only co-activation removes that chance-level affinity;
+//! - [`Coactivity::RisingAboveChance`]: the `Rising` affinity minus what the two neurons'
+//!   activity alone predicts, max(0, ⟨r_i r_j⟩ − ⟨r_i⟩⟨r_j⟩) with r = max(0, ẋ)/σ and ⟨·⟩ the
+//!   window mean — the covariance of the rectified derivatives, 0 in expectation for
+//!   independent neurons however active each is (the `Rising` chance level 1/(2π) above
+//!   varies with activity, so it differs between windows and animals);
 //! - a window's affinity is the mean of a_ij(t) over its samples.
 //!
 //! For two independent Gaussian derivative signals E\[a_ij\] = 1/π ≈ 0.318 for `Concordant`
@@ -40,6 +45,11 @@ pub enum Coactivity {
     Concordant,
     /// max(0, ẋ_i) max(0, ẋ_j): rising together only.
     Rising,
+    /// Rising together beyond chance: the window's mean of max(0, ẋ_i) max(0, ẋ_j) minus the
+    /// product of the two neurons' window means of max(0, ẋ), floored at 0 — the covariance
+    /// of the rectified derivatives, which is 0 in expectation for independent neurons
+    /// however active each is.
+    RisingAboveChance,
 }
 
 /// Why affinities could not be computed.
@@ -206,7 +216,7 @@ pub fn window_affinities(
         return Err(AffinityError::NonFinite { t: p / n, i: p % n });
     }
     let mut d = scaled_derivatives(x, n, half_width);
-    if kind == Coactivity::Rising {
+    if kind != Coactivity::Concordant {
         d.iter_mut().for_each(|v| *v = v.max(0.0));
     }
     let n_win = t_len / window;
@@ -229,6 +239,23 @@ pub fn window_affinities(
             }
         }
         acc.iter_mut().for_each(|v| *v /= window as f64);
+        if kind == Coactivity::RisingAboveChance {
+            let mean: Vec<f64> = (0..n)
+                .map(|i| {
+                    (w * window..(w + 1) * window)
+                        .map(|t| d[t * n + i])
+                        .sum::<f64>()
+                        / window as f64
+                })
+                .collect();
+            let mut p = 0;
+            for i in 0..n {
+                for j in (i + 1)..n {
+                    acc[p] = (acc[p] - mean[i] * mean[j]).max(0.0);
+                    p += 1;
+                }
+            }
+        }
     }
     Ok(out)
 }
@@ -287,6 +314,17 @@ mod tests {
         let c = window_affinities(&y, 2, 3, 0, C).unwrap();
         let r = window_affinities(&y, 2, 3, 0, Coactivity::Rising).unwrap();
         assert!((c[0] - 1.0).abs() < 1e-12 && r[0] == 0.0, "{c:?} {r:?}");
+        // Beyond chance, first example: rectified scaled derivatives r0 = (1, 1, 0, 0)/σ0,
+        // r1 = (1, .5, .5, 1)/σ1; mean product 1.5/4, means 2/4 and 3/4 → 0.375 − 0.375 = 0:
+        // these two rise together no more than their activity alone predicts.
+        let a = window_affinities(&x, 2, 4, 0, Coactivity::RisingAboveChance).unwrap();
+        assert!(a[0].abs() < 1e-12, "{a:?}");
+        // Rising at the same samples and still otherwise: x0 = x1 = (0, 0, 1, 1, 1, 1).
+        // ẋ = (0, .5, .5, 0, 0, 0), σ² = .5/6; mean product .5/6 / σ² = 1, means (1/6)/σ each:
+        // 1 − (1/36)/σ² = 1 − 1/3 = 2/3.
+        let z = [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0];
+        let a = window_affinities(&z, 2, 6, 0, Coactivity::RisingAboveChance).unwrap();
+        assert!((a[0] - 2.0 / 3.0).abs() < 1e-12, "{a:?}");
     }
 
     #[test]
@@ -310,6 +348,12 @@ mod tests {
         let a = window_affinities(&x, n, t_len, 0, Coactivity::Rising).unwrap();
         for v in a {
             assert!((v - 0.5 * std::f64::consts::FRAC_1_PI).abs() < 0.006, "{v}");
+        }
+        // Beyond chance: independent neurons have affinity 0 in expectation (floored at 0,
+        // so small and non-negative here).
+        let a = window_affinities(&x, n, t_len, 0, Coactivity::RisingAboveChance).unwrap();
+        for v in a {
+            assert!((0.0..0.004).contains(&v), "{v}");
         }
     }
 
