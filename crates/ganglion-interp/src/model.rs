@@ -528,6 +528,14 @@ impl Model {
                 f.source_name
             )));
         }
+        if let Some(kind) = f.get("llama.rope.scaling.type").and_then(|v| v.as_str())
+            && kind != "none"
+        {
+            return Err(ModelError::Unsupported(format!(
+                "{}: RoPE scaling {kind:?} is not supported (only plain RoPE)",
+                f.source_name
+            )));
+        }
         let embed_info =
             f.tensor_info("token_embd.weight")
                 .ok_or_else(|| GgufError::MissingTensor {
@@ -689,7 +697,12 @@ impl Model {
             }
         };
         let (cos, sin) = rope_tables(p, c.d_head, c.rope_base);
+        // Buffers reused by every block (each product overwrites its output): fresh large
+        // allocations per block cost page faults comparable to the small products.
         let mut normed = vec![0f32; n * d];
+        let (mut q, mut k, mut v) = (vec![0f32; n * dq], vec![0f32; n * dkv], vec![0f32; n * dkv]);
+        let (mut attn_out, mut mlp_out) = (vec![0f32; n * d], vec![0f32; n * d]);
+        let (mut gate, mut up) = (vec![0f32; n * c.d_mlp], vec![0f32; n * c.d_mlp]);
         for (l, w) in self.layers.iter().enumerate().skip(first) {
             run.at(HookPoint::ResidPre(l), &resid_shape, &mut x);
             let mut scale = rms_norm(&x, &w.ln1, c.eps, &mut normed);
@@ -697,9 +710,6 @@ impl Model {
             if run.wants(HookPoint::Ln1Scale(l)) {
                 apply_scale(&x, &scale, &w.ln1, &mut normed);
             }
-            let mut q = vec![0f32; n * dq];
-            let mut k = vec![0f32; n * dkv];
-            let mut v = vec![0f32; n * dkv];
             matmul_t_many(
                 &normed,
                 n,
@@ -724,7 +734,6 @@ impl Model {
             run.at(HookPoint::Pattern(l), &pat_shape, &mut pattern);
             let mut z = attention_mix(&pattern, &v, b, p, c);
             run.at(HookPoint::Z(l), &[b, p, c.n_heads, c.d_head], &mut z);
-            let mut attn_out = vec![0f32; n * d];
             matmul_t(&z, n, dq, &w.w_o, d, &mut attn_out);
             run.at(HookPoint::AttnOut(l), &resid_shape, &mut attn_out);
             add_in_place(&mut x, &attn_out);
@@ -735,8 +744,6 @@ impl Model {
                 apply_scale(&x, &scale, &w.ln2, &mut normed);
             }
             let mlp_shape = [b, p, c.d_mlp];
-            let mut gate = vec![0f32; n * c.d_mlp];
-            let mut up = vec![0f32; n * c.d_mlp];
             matmul_t_many(
                 &normed,
                 n,
@@ -752,10 +759,8 @@ impl Model {
                         *g = *g / (1.0 + (-*g).exp()) * u;
                     }
                 });
-            let mut post = gate;
-            run.at(HookPoint::MlpPost(l), &mlp_shape, &mut post);
-            let mut mlp_out = vec![0f32; n * d];
-            matmul_t(&post, n, c.d_mlp, &w.w_down, d, &mut mlp_out);
+            run.at(HookPoint::MlpPost(l), &mlp_shape, &mut gate);
+            matmul_t(&gate, n, c.d_mlp, &w.w_down, d, &mut mlp_out);
             run.at(HookPoint::MlpOut(l), &resid_shape, &mut mlp_out);
             add_in_place(&mut x, &mlp_out);
             run.at(HookPoint::ResidPost(l), &resid_shape, &mut x);

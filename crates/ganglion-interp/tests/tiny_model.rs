@@ -273,6 +273,16 @@ fn bad_input_is_reported() {
     let e = Model::from_gguf(&f).expect_err("arch");
     assert!(msg(e).contains("architecture \"gpt2\" is not supported"));
 
+    let scaled = gguf_with(
+        &w,
+        &[(
+            "llama.rope.scaling.type",
+            ganglion_interp::gguf::Value::String("linear".into()),
+        )],
+    );
+    let e = Model::from_gguf(&scaled).expect_err("rope scaling");
+    assert!(msg(e).contains("RoPE scaling \"linear\" is not supported"));
+
     // A weight of the wrong shape names the tensor and both shapes.
     let mut w2 = weights(3);
     for t in &mut w2.tensors {

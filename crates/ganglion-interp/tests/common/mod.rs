@@ -104,7 +104,15 @@ pub fn weights(seed: u64) -> Weights {
 /// The tiny model as a GGUF file: F32 weights, tied embeddings, a byte vocabulary with
 /// three merges (" M", "ar", " Mar") so that multi-byte answers exist.
 pub fn gguf(w: &Weights) -> GgufFile {
+    gguf_with(w, &[])
+}
+
+/// [`gguf`] with extra metadata appended.
+pub fn gguf_with(w: &Weights, extra: &[(&str, Value)]) -> GgufFile {
     let mut g = GgufWriter::new();
+    for (k, v) in extra {
+        g.meta(k, v.clone());
+    }
     g.meta("general.architecture", Value::String("llama".into()))
         .meta("llama.block_count", Value::U32(L as u32))
         .meta("llama.context_length", Value::U32(64))
