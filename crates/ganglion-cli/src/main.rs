@@ -2,6 +2,8 @@
 
 mod checkpoint;
 mod connectome;
+mod env;
+mod interp;
 
 mod panic;
 mod run;
@@ -46,6 +48,12 @@ enum Command {
     /// C. elegans connectomes: `connectome stats FILE`, `connectome spec FILE --out worm.toml`.
     #[command(subcommand)]
     Connectome(connectome::ConnectomeCommand),
+    /// MuJoCo environments: `env rollout` (one swimmer episode), `env bench`, `env xml`.
+    #[command(subcommand)]
+    Env(env::EnvCommand),
+    /// Transformer circuits on a GGUF language model: `interp logit-diff`.
+    #[command(subcommand)]
+    Interp(interp::InterpCommand),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +67,8 @@ fn main() -> ExitCode {
         Command::Reservoir(a) => study::reservoir(a),
         Command::Train(a) => train::train(a),
         Command::Connectome(c) => connectome::connectome(c),
+        Command::Env(c) => env::env(c),
+        Command::Interp(c) => interp::interp(c),
     };
     match result {
         Ok(code) => code,
