@@ -1,12 +1,31 @@
-//! `ganglion interp logit-diff`: circuit measurements on a GGUF language model.
+//! `ganglion interp logit-diff|attribute|patch`: circuit measurements on a GGUF language
+//! model.
 
-use anyhow::{Context, Result};
-use clap::Subcommand;
-use ganglion_interp::ablate::{Ablation, Head, logit_diff, read_prompts};
+use anyhow::{Context, Result, bail};
+use clap::{Subcommand, ValueEnum};
+use ganglion_base::files::{OutputDir, Replace, write_atomic};
+use ganglion_interp::ablate::{Ablation, Head, Prompt, logit_diff, read_prompts, tokenise};
+use ganglion_interp::attribution::logit_diff_attribution;
 use ganglion_interp::model::Model;
+use ganglion_interp::patching::{
+    Pairs, Patching, Target, patch_by_layer, patch_by_layer_position, patch_heads,
+};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// What `interp patch` sweeps.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum PatchBy {
+    /// Each head's output z at all positions: [layers, heads].
+    Head,
+    /// Each layer's attention and MLP output at all positions: [layers] each.
+    Layer,
+    /// The residual stream before each layer at each position: [layers, positions].
+    Position,
+}
 
 /// `ganglion interp ...`
 #[derive(Subcommand)]
@@ -33,10 +52,124 @@ pub enum InterpCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Direct logit attribution of the logit difference at the last position, per head,
+    /// MLP and the embedding, averaged over the prompts (final-norm scale frozen at each
+    /// prompt's value, so the parts sum to the logit difference).
+    Attribute {
+        /// A llama GGUF model.
+        #[arg(long)]
+        model: PathBuf,
+        /// JSON lines as for logit-diff.
+        #[arg(long)]
+        prompts: PathBuf,
+        /// Print the JSON instead of a summary.
+        #[arg(long)]
+        json: bool,
+        /// Also write attribution.json into this folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace an existing results folder written by this command.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Activation patching: run the corrupted prompts with one activation from the clean
+    /// run; reports the mean logit difference per patch and its normalised recovery
+    /// (patched − corrupted) / (clean − corrupted).
+    Patch {
+        /// A llama GGUF model.
+        #[arg(long)]
+        model: PathBuf,
+        /// Clean prompts with their answers (JSON lines as for logit-diff).
+        #[arg(long)]
+        prompts: PathBuf,
+        /// Corrupted prompts, one {"prompt": ...} a line, paired line by line with
+        /// --prompts and of the same token length.
+        #[arg(long)]
+        corrupted: PathBuf,
+        /// What to patch.
+        #[arg(long, value_enum)]
+        by: PatchBy,
+        /// Print the JSON instead of a summary.
+        #[arg(long)]
+        json: bool,
+        /// Also write patching.json into this folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace an existing results folder written by this command.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 pub fn interp(cmd: InterpCommand) -> Result<ExitCode> {
     match cmd {
+        InterpCommand::Attribute {
+            model,
+            prompts,
+            json,
+            out,
+            force,
+        } => {
+            let dir = open_out(out.as_deref(), force, "attribution.json")?;
+            let set = read_prompts(&prompts)?;
+            let m = Model::load(&model)?;
+            let v = attribute(&m, &set, &model)?;
+            finish(dir, "attribution.json", &v, json, || {
+                let heads = v["heads_mean"].as_array().map_or(0, Vec::len);
+                format!(
+                    "{} prompts: mean logit diff {:.4}; embed {:.4}; attention layers {}; MLP layers {}; head grid {} layers",
+                    set.len(),
+                    v["mean_logit_diff"].as_f64().unwrap_or(f64::NAN),
+                    v["embed_mean"].as_f64().unwrap_or(f64::NAN),
+                    short(&v["attn_layers_mean"]),
+                    short(&v["mlp_layers_mean"]),
+                    heads
+                )
+            })
+        }
+        InterpCommand::Patch {
+            model,
+            prompts,
+            corrupted,
+            by,
+            json,
+            out,
+            force,
+        } => {
+            let dir = open_out(out.as_deref(), force, "patching.json")?;
+            let set = read_prompts(&prompts)?;
+            let bad = read_corrupted(&corrupted)?;
+            if bad.len() != set.len() {
+                bail!(
+                    "{} has {} prompts but {} has {}; they are paired line by line",
+                    prompts.display(),
+                    set.len(),
+                    corrupted.display(),
+                    bad.len()
+                );
+            }
+            let m = Model::load(&model)?;
+            let v = patch(&m, &set, &bad, by, &model)?;
+            finish(dir, "patching.json", &v, json, || {
+                format!(
+                    "{} pairs: clean logit diff {:.4}, corrupted {:.4}; {}",
+                    set.len(),
+                    v["clean_logit_diff"].as_f64().unwrap_or(f64::NAN),
+                    v["corrupted_logit_diff"].as_f64().unwrap_or(f64::NAN),
+                    v["results"]
+                        .as_object()
+                        .map(|o| o
+                            .iter()
+                            .map(|(k, r)| format!(
+                                "{k}: best normalised recovery {:.3}",
+                                best(&r["normalised"])
+                            ))
+                            .collect::<Vec<_>>()
+                            .join("; "))
+                        .unwrap_or_default()
+                )
+            })
+        }
         InterpCommand::LogitDiff {
             model,
             prompts,
@@ -102,4 +235,237 @@ pub fn interp(cmd: InterpCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn open_out(out: Option<&Path>, force: bool, marker: &'static str) -> Result<Option<OutputDir>> {
+    out.map(|dest| {
+        OutputDir::create(
+            dest,
+            if force {
+                Replace::Force
+            } else {
+                Replace::Never
+            },
+            marker,
+            &[],
+        )
+        .with_context(|| format!("--out {}", dest.display()))
+    })
+    .transpose()
+}
+
+fn finish(
+    dir: Option<OutputDir>,
+    file: &str,
+    v: &Value,
+    json: bool,
+    summary: impl Fn() -> String,
+) -> Result<ExitCode> {
+    let text = serde_json::to_string_pretty(v)?;
+    if let Some(dir) = dir {
+        write_atomic(&dir.path().join(file), text.as_bytes())?;
+        let dest = dir.commit()?;
+        eprintln!("wrote {}", dest.join(file).display());
+    }
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{text}")?;
+    } else {
+        writeln!(out, "{}", summary())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn short(v: &Value) -> String {
+    let xs: Vec<String> = v
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| format!("{:.2}", x.as_f64().unwrap_or(f64::NAN)))
+                .collect()
+        })
+        .unwrap_or_default();
+    format!("[{}]", xs.join(", "))
+}
+
+fn best(v: &Value) -> f64 {
+    fn walk(v: &Value, m: &mut f64) {
+        match v {
+            Value::Array(a) => a.iter().for_each(|x| walk(x, m)),
+            Value::Number(n) => *m = m.max(n.as_f64().unwrap_or(f64::NEG_INFINITY)),
+            _ => {}
+        }
+    }
+    let mut m = f64::NEG_INFINITY;
+    walk(v, &mut m);
+    m
+}
+
+#[derive(serde::Deserialize)]
+struct Corrupted {
+    prompt: String,
+}
+
+fn read_corrupted(path: &Path) -> Result<Vec<String>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str::<Corrupted>(l)
+                .map(|c| c.prompt)
+                .with_context(|| {
+                    format!(
+                        "{}:{}: each line must be {{\"prompt\": ...}}",
+                        path.display(),
+                        i + 1
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Prompt indices grouped by token length.
+fn by_length(ids: &[Vec<u32>]) -> BTreeMap<usize, Vec<usize>> {
+    let mut g: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (i, t) in ids.iter().enumerate() {
+        g.entry(t.len()).or_default().push(i);
+    }
+    g
+}
+
+fn attribute(m: &Model, set: &[Prompt], model: &Path) -> Result<Value> {
+    let t = tokenise(m, set)?;
+    let c = &m.cfg;
+    let (nl, nh, n) = (c.n_layers, c.n_heads, set.len() as f64);
+    let mut heads = vec![0f64; nl * nh];
+    let (mut attn, mut mlp) = (vec![0f64; nl], vec![0f64; nl]);
+    let mut embed = 0f64;
+    let mut per_prompt = vec![Value::Null; set.len()];
+    for idx in by_length(&t.ids).into_values() {
+        let ids: Vec<Vec<u32>> = idx.iter().map(|&i| t.ids[i].clone()).collect();
+        let correct: Vec<u32> = idx.iter().map(|&i| t.correct[i]).collect();
+        let incorrect: Vec<u32> = idx.iter().map(|&i| t.incorrect[i]).collect();
+        let a = logit_diff_attribution(m, &ids, &correct, &incorrect)?;
+        for (k, &i) in idx.iter().enumerate() {
+            embed += a.embed[k] as f64 / n;
+            let mut sum = a.embed[k] as f64;
+            for l in 0..nl {
+                for h in 0..nh {
+                    heads[l * nh + h] += a.head(k, l, h) as f64 / n;
+                }
+                attn[l] += a.attn_layer(k, l) as f64 / n;
+                mlp[l] += a.mlps[k * nl + l] as f64 / n;
+                sum += a.attn_layer(k, l) as f64 + a.mlps[k * nl + l] as f64;
+            }
+            per_prompt[i] = json!({
+                "prompt": set[i].prompt,
+                "correct": set[i].correct,
+                "incorrect": set[i].incorrect,
+                "logit_diff": a.logit_diff[k],
+                "attribution_sum": sum,
+            });
+        }
+    }
+    let grid: Vec<Vec<f64>> = heads.chunks(nh).map(<[f64]>::to_vec).collect();
+    let mean = per_prompt
+        .iter()
+        .map(|p| p["logit_diff"].as_f64().unwrap_or(f64::NAN))
+        .sum::<f64>()
+        / n;
+    Ok(json!({
+        "model": model.display().to_string(),
+        "prompts": set.len(),
+        "position": "last",
+        "final_norm": "the final RMSNorm scale is frozen at its value in each prompt's run, so attributions are linear in the components and embed + attention + MLP sum to the logit difference",
+        "mean_logit_diff": mean,
+        "embed_mean": embed,
+        "attn_layers_mean": attn,
+        "mlp_layers_mean": mlp,
+        "heads_mean": grid,
+        "per_prompt": per_prompt,
+    }))
+}
+
+fn grid_json(p: &Patching) -> Value {
+    fn nest(v: &[f64], shape: &[usize]) -> Value {
+        if shape.len() <= 1 {
+            return json!(
+                v.iter()
+                    .map(|x| if x.is_finite() { json!(x) } else { Value::Null })
+                    .collect::<Vec<_>>()
+            );
+        }
+        let step = shape[1..].iter().product::<usize>();
+        Value::Array(v.chunks(step).map(|c| nest(c, &shape[1..])).collect())
+    }
+    json!({
+        "shape": p.shape,
+        "patched_logit_diff": nest(&p.patched, &p.shape),
+        "normalised": nest(&p.normalised(), &p.shape),
+    })
+}
+
+fn patch(m: &Model, set: &[Prompt], bad: &[String], by: PatchBy, model: &Path) -> Result<Value> {
+    let t = tokenise(m, set)?;
+    let tok = m.tokenizer()?;
+    let mut corrupt = Vec::with_capacity(bad.len());
+    for (i, b) in bad.iter().enumerate() {
+        let mut ids = Vec::new();
+        if tok.add_bos
+            && let Some(x) = tok.bos
+        {
+            ids.push(x);
+        }
+        ids.extend(tok.encode(b));
+        if ids.len() != t.ids[i].len() {
+            bail!(
+                "pair {i}: the clean prompt has {} tokens and the corrupted one {} ({:?} vs {b:?}); patching needs equal lengths",
+                t.ids[i].len(),
+                ids.len(),
+                set[i].prompt
+            );
+        }
+        corrupt.push(ids);
+    }
+    let lens: Vec<usize> = by_length(&t.ids).into_keys().collect();
+    if lens.len() > 1 {
+        bail!(
+            "patching averages over prompts of one token length, but the prompts have lengths {lens:?}; use one template"
+        );
+    }
+    let pairs = Pairs {
+        clean: &t.ids,
+        corrupted: &corrupt,
+        correct: &t.correct,
+        incorrect: &t.incorrect,
+    };
+    let (by_name, results, first) = match by {
+        PatchBy::Head => {
+            let r = patch_heads(m, &pairs, false)?;
+            let v = json!({"head_z": grid_json(&r)});
+            ("head", v, r)
+        }
+        PatchBy::Layer => {
+            let a = patch_by_layer(m, &pairs, Target::AttnOut)?;
+            let b = patch_by_layer(m, &pairs, Target::MlpOut)?;
+            let v = json!({"attn_out": grid_json(&a), "mlp_out": grid_json(&b)});
+            ("layer", v, a)
+        }
+        PatchBy::Position => {
+            let r = patch_by_layer_position(m, &pairs, Target::ResidPre)?;
+            let v = json!({"resid_pre": grid_json(&r)});
+            ("position", v, r)
+        }
+    };
+    Ok(json!({
+        "model": model.display().to_string(),
+        "pairs": set.len(),
+        "by": by_name,
+        "metric": "mean over pairs of logit(correct) - logit(incorrect) at the last position",
+        "clean_logit_diff": first.clean,
+        "corrupted_logit_diff": first.corrupted,
+        "results": results,
+    }))
 }

@@ -32,8 +32,9 @@ pub struct Patching {
     pub corrupted: f64,
     /// The patched metric per cell, row-major with shape [`Patching::shape`].
     pub patched: Vec<f64>,
-    /// `[n_layers, pos]` for layer/position sweeps, `[n_layers, n_heads]` for heads at all
-    /// positions, `[n_layers, n_heads, pos]` for heads by position.
+    /// `[n_layers, pos]` for layer/position sweeps, `[n_layers]` for layers at all
+    /// positions, `[n_layers, n_heads]` for heads at all positions, `[n_layers, n_heads,
+    /// pos]` for heads by position.
     pub shape: Vec<usize>,
 }
 
@@ -147,6 +148,24 @@ pub fn patch_by_layer_position(
     pairs: &Pairs,
     target: Target,
 ) -> Result<Patching, ModelError> {
+    sweep_layers(model, pairs, target, true)
+}
+
+/// Patch `target` at every layer, all positions at once: shape `[n_layers]`.
+pub fn patch_by_layer(
+    model: &Model,
+    pairs: &Pairs,
+    target: Target,
+) -> Result<Patching, ModelError> {
+    sweep_layers(model, pairs, target, false)
+}
+
+fn sweep_layers(
+    model: &Model,
+    pairs: &Pairs,
+    target: Target,
+    by_position: bool,
+) -> Result<Patching, ModelError> {
     let (_, p) = pairs.check(model)?;
     let nl = model.cfg.n_layers;
     let d = model.cfg.d_model;
@@ -157,14 +176,19 @@ pub fn patch_by_layer_position(
     };
     let points: Vec<HookPoint> = (0..nl).map(point).collect();
     let (clean_m, corrupt_m, clean, corrupt) = caches(model, pairs, &points)?;
-    let mut patched = Vec::with_capacity(nl * p);
+    let positions: Vec<Option<usize>> = if by_position {
+        (0..p).map(Some).collect()
+    } else {
+        vec![None]
+    };
+    let mut patched = Vec::with_capacity(nl * positions.len());
     for l in 0..nl {
         let src = &clean.cache[&point(l)].data;
         let start = corrupt.cache[&HookPoint::ResidPre(l)].clone();
-        for t in 0..p {
+        for &t in &positions {
             let logits = if target == Target::ResidPre {
                 let mut resid = start.clone();
-                copy_slot(&mut resid.data, src, p, d, Some(t), None);
+                copy_slot(&mut resid.data, src, p, d, t, None);
                 model.run(
                     pairs.corrupted,
                     &mut Run::new().last_only().start_at_layer(l, resid),
@@ -173,19 +197,21 @@ pub fn patch_by_layer_position(
                 let mut run = Run::new()
                     .last_only()
                     .start_at_layer(l, start.clone())
-                    .hook(point(l), |a| {
-                        copy_slot(&mut a.data, src, p, d, Some(t), None)
-                    });
+                    .hook(point(l), |a| copy_slot(&mut a.data, src, p, d, t, None));
                 model.run(pairs.corrupted, &mut run)?
             };
             patched.push(pairs.metric(&logits));
         }
     }
+    let mut shape = vec![nl];
+    if by_position {
+        shape.push(p);
+    }
     Ok(Patching {
         clean: clean_m,
         corrupted: corrupt_m,
         patched,
-        shape: vec![nl, p],
+        shape,
     })
 }
 

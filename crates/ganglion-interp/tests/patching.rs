@@ -7,7 +7,9 @@ mod common;
 
 use common::*;
 use ganglion_interp::model::{HookPoint, Model, Run};
-use ganglion_interp::patching::{Pairs, Target, patch_by_layer_position, patch_heads};
+use ganglion_interp::patching::{
+    Pairs, Target, patch_by_layer, patch_by_layer_position, patch_heads,
+};
 
 fn model() -> Model {
     Model::from_gguf(&gguf(&weights(9))).expect("tiny model")
@@ -80,6 +82,43 @@ fn layer_position_sweeps() {
                     "{target:?} layer {l} position {t}"
                 );
             }
+        }
+    }
+}
+
+#[test]
+fn layer_sweeps_at_all_positions() {
+    let m = model();
+    let clean: Vec<Vec<u32>> = CLEAN.iter().map(|r| r.to_vec()).collect();
+    let corrupt: Vec<Vec<u32>> = CORRUPT.iter().map(|r| r.to_vec()).collect();
+    let pairs = Pairs {
+        clean: &clean,
+        corrupted: &corrupt,
+        correct: &[258, 258],
+        incorrect: &[256, 256],
+    };
+    // The whole residual stream before a block carries everything: every layer restores all.
+    let r = patch_by_layer(&m, &pairs, Target::ResidPre).expect("resid");
+    assert_eq!(r.shape, [L]);
+    for v in r.normalised() {
+        assert!((v - 1.0).abs() < 1e-5, "{v}");
+    }
+    for target in [Target::AttnOut, Target::MlpOut] {
+        let r = patch_by_layer(&m, &pairs, target).expect("sweep");
+        for l in 0..L {
+            let point = if target == Target::AttnOut {
+                HookPoint::AttnOut(l)
+            } else {
+                HookPoint::MlpOut(l)
+            };
+            let (_, cache) = m.run_with_cache(&clean, &[point]).expect("clean cache");
+            let src = cache[&point].data.clone();
+            let want = metric(
+                &m,
+                &corrupt,
+                &mut Run::new().hook(point, |a| a.data.copy_from_slice(&src)),
+            );
+            assert!((r.patched[l] - want).abs() < 1e-5, "{target:?} layer {l}");
         }
     }
 }
