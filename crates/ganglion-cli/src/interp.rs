@@ -4,7 +4,7 @@
 use anyhow::{Context, Result, bail};
 use clap::{Subcommand, ValueEnum};
 use ganglion_base::files::{OutputDir, Replace, write_atomic};
-use ganglion_interp::ablate::{Ablation, Head, Prompt, logit_diff, read_prompts, tokenise};
+use ganglion_interp::ablate::{Ablation, Component, Prompt, logit_diff, read_prompts, tokenise};
 use ganglion_interp::attribution::logit_diff_attribution;
 use ganglion_interp::model::Model;
 use ganglion_interp::patching::{
@@ -41,7 +41,8 @@ pub enum InterpCommand {
         /// line; answers must be single tokens.
         #[arg(long)]
         prompts: PathBuf,
-        /// Heads to ablate, L<layer>H<head> counted from 0 (e.g. L23H3,L29H1).
+        /// Heads (L<layer>H<head>) and MLP neurons (L<layer>N<neuron>) to ablate, counted
+        /// from 0 (e.g. L23H3,L29H1,L5N100).
         #[arg(long, value_delimiter = ',')]
         ablate: Vec<String>,
         /// zero: replace the heads' z by 0; mean: by its mean over the prompts at each
@@ -179,7 +180,7 @@ pub fn interp(cmd: InterpCommand) -> Result<ExitCode> {
         } => {
             let heads = ablate
                 .iter()
-                .map(|s| s.parse::<Head>())
+                .map(|s| s.parse::<Component>())
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(anyhow::Error::msg)
                 .context("--ablate")?;
@@ -195,7 +196,7 @@ pub fn interp(cmd: InterpCommand) -> Result<ExitCode> {
                 let v = serde_json::json!({
                     "model": model.display().to_string(),
                     "prompts": set.len(),
-                    "ablate": heads.iter().map(Head::to_string).collect::<Vec<_>>(),
+                    "ablate": heads.iter().map(Component::to_string).collect::<Vec<_>>(),
                     "ablation": ablation.to_string(),
                     "mean_logit_diff": r.mean_logit_diff,
                     "accuracy": r.accuracy,
@@ -221,7 +222,7 @@ pub fn interp(cmd: InterpCommand) -> Result<ExitCode> {
                 let what = if heads.is_empty() {
                     "clean".to_string()
                 } else {
-                    let names: Vec<String> = heads.iter().map(Head::to_string).collect();
+                    let names: Vec<String> = heads.iter().map(Component::to_string).collect();
                     format!("{ablation}-ablated {}", names.join(","))
                 };
                 writeln!(

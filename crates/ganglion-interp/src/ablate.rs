@@ -1,13 +1,14 @@
-//! Logit differences over a prompt set, with attention heads ablated.
+//! Logit differences over a prompt set, with attention heads or MLP neurons ablated.
 //!
 //! The logit difference `logit(correct) − logit(incorrect)` at a prompt's last position is
 //! the standard behavioural measure of circuit studies (Wang et al. 2023, indirect-object
 //! identification); accuracy is the fraction of prompts where it is positive. A head is
 //! ablated by replacing its output `z` (`blocks.{l}.attn.hook_z[:, :, h, :]`, before
-//! `W_O`) at every position: by zero, or by its mean over the prompt set at that position
-//! (mean-ablation; the means come from a clean run, so ablations in early layers do not
-//! change the means used in later ones). Layers and heads count from 0, as in
-//! TransformerLens.
+//! `W_O`) at every position; an MLP neuron by replacing its activation
+//! (`blocks.{l}.mlp.hook_post[:, :, n]`, before `W_down`). The replacement is zero, or the
+//! value's mean over the prompt set at that position (mean-ablation; the means come from a
+//! clean run, so ablations in early layers do not change the means used in later ones).
+//! Layers, heads and neurons count from 0, as in TransformerLens.
 
 use crate::model::{HookPoint, Model, ModelError, Run};
 use std::collections::BTreeMap;
@@ -88,7 +89,92 @@ impl FromStr for Head {
     }
 }
 
-/// How an ablated head's `z` is replaced.
+/// An MLP neuron, written `L{layer}N{index}` (`L5N100`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Neuron {
+    /// Layer, from 0.
+    pub layer: usize,
+    /// Neuron within the layer's MLP hidden layer, from 0.
+    pub index: usize,
+}
+
+impl fmt::Display for Neuron {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "L{}N{}", self.layer, self.index)
+    }
+}
+
+/// Something to ablate: a head or an MLP neuron.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Component {
+    /// An attention head's `z`.
+    Head(Head),
+    /// An MLP neuron's activation.
+    Neuron(Neuron),
+}
+
+impl From<Head> for Component {
+    fn from(h: Head) -> Component {
+        Component::Head(h)
+    }
+}
+
+impl From<Neuron> for Component {
+    fn from(n: Neuron) -> Component {
+        Component::Neuron(n)
+    }
+}
+
+impl fmt::Display for Component {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Component::Head(h) => h.fmt(f),
+            Component::Neuron(n) => n.fmt(f),
+        }
+    }
+}
+
+impl FromStr for Component {
+    type Err = String;
+
+    /// `L23H3` (a head) or `L5N100` (a neuron), counted from 0.
+    fn from_str(s: &str) -> Result<Component, String> {
+        let bad = || {
+            format!(
+                "{s:?} is neither a head nor a neuron; write L<layer>H<head> (e.g. L23H3) or L<layer>N<neuron> (e.g. L5N100), counted from 0"
+            )
+        };
+        if let Ok(h) = s.parse::<Head>() {
+            return Ok(Component::Head(h));
+        }
+        let t = s.trim();
+        let rest = t.strip_prefix(['L', 'l']).ok_or_else(bad)?;
+        let (l, n) = rest.split_once(['N', 'n']).ok_or_else(bad)?;
+        Ok(Component::Neuron(Neuron {
+            layer: l.parse().map_err(|_| bad())?,
+            index: n.parse().map_err(|_| bad())?,
+        }))
+    }
+}
+
+impl Component {
+    /// The hook point it lives at, that activation's last-axis width, and its slice there
+    /// (offset, length).
+    fn slot(&self, model: &Model) -> (HookPoint, usize, usize, usize) {
+        let c = &model.cfg;
+        match *self {
+            Component::Head(h) => (
+                HookPoint::Z(h.layer),
+                c.n_heads * c.d_head,
+                h.head * c.d_head,
+                c.d_head,
+            ),
+            Component::Neuron(n) => (HookPoint::MlpPost(n.layer), c.d_mlp, n.index, 1),
+        }
+    }
+}
+
+/// How an ablated head's `z` (or neuron's activation) is replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ablation {
     /// By zero.
@@ -201,15 +287,26 @@ pub fn tokenise(model: &Model, prompts: &[Prompt]) -> Result<Tokenised, ModelErr
     Ok(t)
 }
 
-/// Check heads against the model's layers and heads.
-pub fn check_heads(model: &Model, heads: &[Head]) -> Result<(), ModelError> {
+/// Check heads and neurons against the model's layers, heads and MLP width.
+pub fn check_components(model: &Model, components: &[Component]) -> Result<(), ModelError> {
     let c = &model.cfg;
-    for h in heads {
-        if h.layer >= c.n_layers || h.head >= c.n_heads {
+    for comp in components {
+        let ok = match *comp {
+            Component::Head(h) => h.layer < c.n_layers && h.head < c.n_heads,
+            Component::Neuron(n) => n.layer < c.n_layers && n.index < c.d_mlp,
+        };
+        if !ok {
+            let what = match comp {
+                Component::Head(_) => format!("heads 0..={} per layer", c.n_heads - 1),
+                Component::Neuron(_) => format!("MLP neurons 0..={} per layer", c.d_mlp - 1),
+            };
             return Err(ModelError::Input(format!(
-                "head {h} is out of range: the model has layers 0..={} and heads 0..={} per layer",
-                c.n_layers - 1,
-                c.n_heads - 1
+                "{} {comp} is out of range: the model has layers 0..={} and {what}",
+                match comp {
+                    Component::Head(_) => "head",
+                    Component::Neuron(_) => "neuron",
+                },
+                c.n_layers - 1
             )));
         }
     }
@@ -228,27 +325,27 @@ fn batches(ids: &[Vec<u32>]) -> Vec<Vec<usize>> {
         .collect()
 }
 
-/// Per-position means of the heads' `z` over all prompts (which must have one length):
-/// for each ablated layer, `[pos, n_heads, d_head]`.
-fn mean_z(
+/// Per-position means over all prompts (which must have one length) of the activations at
+/// `points` (each with its last-axis width): `[pos, width]` each.
+fn mean_acts(
     model: &Model,
     ids: &[Vec<u32>],
-    layers: &[usize],
-) -> Result<BTreeMap<usize, Vec<f32>>, ModelError> {
-    let c = &model.cfg;
+    points: &BTreeMap<HookPoint, usize>,
+) -> Result<BTreeMap<HookPoint, Vec<f32>>, ModelError> {
     let p = ids[0].len();
-    let width = p * c.n_heads * c.d_head;
-    let mut sums: BTreeMap<usize, Vec<f64>> =
-        layers.iter().map(|&l| (l, vec![0f64; width])).collect();
-    let points: Vec<HookPoint> = layers.iter().map(|&l| HookPoint::Z(l)).collect();
+    let mut sums: BTreeMap<HookPoint, Vec<f64>> = points
+        .iter()
+        .map(|(&pt, &w)| (pt, vec![0f64; p * w]))
+        .collect();
+    let keep: Vec<HookPoint> = points.keys().copied().collect();
     for chunk in batches(ids) {
         let batch: Vec<Vec<u32>> = chunk.iter().map(|&i| ids[i].clone()).collect();
-        let mut run = Run::new().cache(&points).last_only();
+        let mut run = Run::new().cache(&keep).last_only();
         model.run(&batch, &mut run)?;
-        for (&l, sum) in sums.iter_mut() {
-            let z = &run.cache[&HookPoint::Z(l)];
-            for row in z.data.chunks(width) {
-                for (s, v) in sum.iter_mut().zip(row) {
+        for (pt, sum) in sums.iter_mut() {
+            let a = &run.cache[pt];
+            for prompt in a.data.chunks(sum.len()) {
+                for (s, v) in sum.iter_mut().zip(prompt) {
                     *s += *v as f64;
                 }
             }
@@ -257,55 +354,61 @@ fn mean_z(
     let n = ids.len() as f64;
     Ok(sums
         .into_iter()
-        .map(|(l, s)| (l, s.into_iter().map(|v| (v / n) as f32).collect()))
+        .map(|(pt, s)| (pt, s.into_iter().map(|v| (v / n) as f32).collect()))
         .collect())
 }
 
-/// Logit differences of `prompts` with `heads` ablated (none: the clean model).
+/// Logit differences of `prompts` with `components` (heads, neurons) ablated (none: the
+/// clean model).
 ///
 /// Prompts of different token lengths run in separate batches; mean-ablation needs them
 /// all of one length (the mean is taken position by position).
 pub fn logit_diff(
     model: &Model,
     prompts: &[Prompt],
-    heads: &[Head],
+    components: &[Component],
     ablation: Ablation,
 ) -> Result<LogitDiff, ModelError> {
-    check_heads(model, heads)?;
+    check_components(model, components)?;
     let t = tokenise(model, prompts)?;
-    let c = &model.cfg;
-    let mut by_layer: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for h in heads {
-        by_layer.entry(h.layer).or_default().push(h.head);
+    let v = model.cfg.d_vocab;
+    // Per hook point: the activation's width and the slices to replace.
+    let mut slots: BTreeMap<HookPoint, (usize, Vec<(usize, usize)>)> = BTreeMap::new();
+    for comp in components {
+        let (pt, width, off, len) = comp.slot(model);
+        slots
+            .entry(pt)
+            .or_insert((width, Vec::new()))
+            .1
+            .push((off, len));
     }
-    let means = if ablation == Ablation::Mean && !heads.is_empty() {
+    let means = if ablation == Ablation::Mean && !components.is_empty() {
         let lens: std::collections::BTreeSet<usize> = t.ids.iter().map(Vec::len).collect();
         if lens.len() > 1 {
             return Err(ModelError::Input(format!(
                 "mean-ablation needs prompts of one token length (the mean is taken per position), but they have lengths {lens:?}; use --ablation zero or prompts from one template"
             )));
         }
-        let layers: Vec<usize> = by_layer.keys().copied().collect();
-        Some(mean_z(model, &t.ids, &layers)?)
+        let widths = slots.iter().map(|(&pt, (w, _))| (pt, *w)).collect();
+        Some(mean_acts(model, &t.ids, &widths)?)
     } else {
         None
     };
-    let (nh, dh, v) = (c.n_heads, c.d_head, c.d_vocab);
     let mut per_prompt: Vec<Option<PromptResult>> = vec![None; prompts.len()];
     for chunk in batches(&t.ids) {
         let batch: Vec<Vec<u32>> = chunk.iter().map(|&i| t.ids[i].clone()).collect();
         let mut run = Run::new().last_only();
-        for (&l, hs) in &by_layer {
-            let mean = means.as_ref().map(|m| m[&l].as_slice());
-            let hs = hs.clone();
-            run = run.hook(HookPoint::Z(l), move |z| {
-                let p = z.shape[1];
-                for (r, row) in z.data.chunks_mut(nh * dh).enumerate() {
+        for (&pt, (width, list)) in &slots {
+            let mean = means.as_ref().map(|m| m[&pt].as_slice());
+            let (width, list) = (*width, list.clone());
+            run = run.hook(pt, move |a| {
+                let p = a.shape[1];
+                for (r, row) in a.data.chunks_mut(width).enumerate() {
                     let pos = r % p;
-                    for &h in &hs {
-                        let dst = &mut row[h * dh..(h + 1) * dh];
+                    for &(off, len) in &list {
+                        let dst = &mut row[off..off + len];
                         match mean {
-                            Some(m) => dst.copy_from_slice(&m[(pos * nh + h) * dh..][..dh]),
+                            Some(m) => dst.copy_from_slice(&m[pos * width + off..][..len]),
                             None => dst.fill(0.0),
                         }
                     }

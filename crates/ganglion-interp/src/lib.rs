@@ -12,7 +12,8 @@
 //! - [`model`]: the llama forward pass in `f32` (RMSNorm, RoPE, grouped-query attention,
 //!   SwiGLU) with hook points `blocks.{l}.hook_resid_pre`, `blocks.{l}.attn.hook_z`, … and
 //!   the run-with-cache / run-with-hooks APIs;
-//! - [`ablate`]: logit differences over prompt sets, with zero- or mean-ablated heads;
+//! - [`ablate`]: logit differences over prompt sets, with zero- or mean-ablated heads and
+//!   MLP neurons;
 //! - [`attribution`]: direct logit attribution of the logit difference per head, MLP and
 //!   the embedding (final-norm scale frozen at its value in the run);
 //! - [`patching`]: activation patching clean → corrupted by layer and position

@@ -4,11 +4,17 @@
 mod common;
 
 use common::*;
-use ganglion_interp::ablate::{Ablation, Head, Prompt, logit_diff, read_prompts};
+use ganglion_interp::ablate::{
+    Ablation, Component, Head, Neuron, Prompt, logit_diff, read_prompts,
+};
 use ganglion_interp::model::{HookPoint, Model, Run};
 
 fn model() -> Model {
     Model::from_gguf(&gguf(&weights(3))).expect("tiny model")
+}
+
+fn hd(layer: usize, head: usize) -> Component {
+    Component::Head(Head { layer, head })
 }
 
 fn prompt(p: &str) -> Prompt {
@@ -51,17 +57,27 @@ fn clean_logit_diff_is_the_last_position_difference() {
 fn zero_ablation_equals_zeroed_output_weights() {
     let m = model();
     let prompts = vec![prompt("abcd"), prompt("wxyz"), prompt("hi")];
-    let heads = [
-        Head { layer: 0, head: 1 },
-        Head { layer: 1, head: 3 },
-        Head { layer: 1, head: 0 },
-    ];
-    let r = logit_diff(&m, &prompts, &heads, Ablation::Zero).expect("ablated");
+    let heads = [(0, 1), (1, 3), (1, 0)];
+    let neurons = [(0, 5), (1, 23)];
+    let mut comps: Vec<Component> = heads.iter().map(|&(l, h)| hd(l, h)).collect();
+    comps.extend(
+        neurons
+            .iter()
+            .map(|&(layer, index)| Component::Neuron(Neuron { layer, index })),
+    );
+    let r = logit_diff(&m, &prompts, &comps, Ablation::Zero).expect("ablated");
+    // The same ablations as weight edits: a head's columns of W_O, a neuron's column of
+    // W_down set to zero.
     let mut m2 = m.clone();
-    for h in heads {
-        let wo = &mut m2.layers[h.layer].w_o;
+    for (l, h) in heads {
+        let wo = &mut m2.layers[l].w_o;
         for o in 0..D {
-            wo[o * H * DH + h.head * DH..][..DH].fill(0.0);
+            wo[o * H * DH + h * DH..][..DH].fill(0.0);
+        }
+    }
+    for (l, n) in neurons {
+        for o in 0..D {
+            m2.layers[l].w_down[o * FF + n] = 0.0;
         }
     }
     let want = logit_diff(&m2, &prompts, &[], Ablation::Zero).expect("edited");
@@ -82,9 +98,12 @@ fn mean_ablation_is_the_per_position_batch_mean() {
     let m = model();
     // Identical prompts: the mean is each prompt's own z, so nothing changes.
     let same = vec![prompt("abcd"); 3];
-    let head = [Head { layer: 1, head: 2 }];
+    let head = [hd(1, 2)];
     let clean = logit_diff(&m, &same, &[], Ablation::Mean).expect("clean");
     let r = logit_diff(&m, &same, &head, Ablation::Mean).expect("mean of identical prompts");
+    assert!((clean.mean_logit_diff - r.mean_logit_diff).abs() < 1e-5);
+    let neuron = [Component::Neuron(Neuron { layer: 0, index: 3 })];
+    let r = logit_diff(&m, &same, &neuron, Ablation::Mean).expect("neuron mean, identical prompts");
     assert!((clean.mean_logit_diff - r.mean_logit_diff).abs() < 1e-5);
     // Different prompts of one length: equal to replacing z by the mean computed by hand.
     let prompts = vec![prompt("abcd"), prompt("wxyz"), prompt("pqrs")];
@@ -132,30 +151,18 @@ fn bad_input_is_reported() {
             .contains("the correct answer \" Mars\" is 2 tokens"),
         "{e}"
     );
-    let e = logit_diff(
-        &m,
-        &[prompt("abc")],
-        &[Head { layer: 2, head: 0 }],
-        Ablation::Zero,
-    )
-    .expect_err("layer");
+    let e = logit_diff(&m, &[prompt("abc")], &[hd(2, 0)], Ablation::Zero).expect_err("layer");
     assert!(
         e.to_string()
             .contains("head L2H0 is out of range: the model has layers 0..=1 and heads 0..=3"),
         "{e}"
     );
-    let e = logit_diff(
-        &m,
-        &[prompt("abc")],
-        &[Head { layer: 0, head: 4 }],
-        Ablation::Zero,
-    )
-    .expect_err("head");
+    let e = logit_diff(&m, &[prompt("abc")], &[hd(0, 4)], Ablation::Zero).expect_err("head");
     assert!(e.to_string().contains("head L0H4 is out of range"), "{e}");
     let e = logit_diff(
         &m,
         &[prompt("abc"), prompt("abcdef")],
-        &[Head { layer: 0, head: 0 }],
+        &[hd(0, 0)],
         Ablation::Mean,
     )
     .expect_err("lengths");
