@@ -22,12 +22,15 @@
 //! - [`ncap`]: the C. elegans-inspired swimming circuit NCAP (Bhattasali, Zador & Engel 2022)
 //!   as a swimmer policy: head oscillator, B-neuron chain, antagonistic muscles, four shared
 //!   sign-constrained weights (or per-joint, or unconstrained variants).
+//! - [`ppo`]: proximal policy optimisation (Gaussian policy, GAE, clipped surrogate, Adam)
+//!   with hand-written gradients, for MLP and NCAP actors; a point-mass test task.
 
 pub mod draw;
 pub mod es;
 pub mod mlp;
 pub mod mujoco;
 pub mod ncap;
+pub mod ppo;
 pub mod random;
 pub mod rewards;
 pub mod rollout;

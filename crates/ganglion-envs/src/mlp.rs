@@ -110,6 +110,87 @@ impl Mlp {
     }
 }
 
+impl Mlp {
+    /// Every layer's activations for input `x`: `acts[0]` is `x`, `acts[l]` the output of
+    /// layer l (tanh for hidden layers, linear for the last), for [`Mlp::backward`].
+    pub fn activations(&self, x: &[f64]) -> Vec<Vec<f64>> {
+        assert_eq!(
+            x.len(),
+            self.sizes[0],
+            "MLP {:?} given {} inputs",
+            self.sizes,
+            x.len()
+        );
+        let last = self.sizes.len() - 1;
+        let mut acts = Vec::with_capacity(self.sizes.len());
+        acts.push(x.to_vec());
+        let mut off = 0;
+        for (l, w) in self.sizes.windows(2).enumerate() {
+            let (n_in, n_out) = (w[0], w[1]);
+            let weights = &self.params[off..off + n_in * n_out];
+            let bias = &self.params[off + n_in * n_out..off + n_in * n_out + n_out];
+            off += n_in * n_out + n_out;
+            let a = &acts[l];
+            let mut z: Vec<f64> = weights
+                .chunks_exact(n_in)
+                .zip(bias)
+                .map(|(row, b)| b + row.iter().zip(a).map(|(wi, ai)| wi * ai).sum::<f64>())
+                .collect();
+            if l + 1 < last {
+                z.iter_mut().for_each(|v| *v = v.tanh());
+            }
+            acts.push(z);
+        }
+        acts
+    }
+
+    /// Backpropagation: adds to `grad` (length of [`Mlp::params`], same layout) the gradient
+    /// of a scalar loss whose derivative with respect to the network's output is `dout`,
+    /// given the activations `acts` of the input ([`Mlp::activations`]). Returns the
+    /// derivative with respect to the input.
+    pub fn backward(&self, acts: &[Vec<f64>], dout: &[f64], grad: &mut [f64]) -> Vec<f64> {
+        let last = self.sizes.len() - 1;
+        assert!(
+            acts.len() == self.sizes.len()
+                && dout.len() == self.sizes[last]
+                && grad.len() == self.params.len(),
+            "MLP {:?} backward given {} activation layers, {} output derivatives, {} gradient slots",
+            self.sizes,
+            acts.len(),
+            dout.len(),
+            grad.len()
+        );
+        let mut delta = dout.to_vec();
+        let mut off = self.params.len();
+        for l in (0..last).rev() {
+            let (n_in, n_out) = (self.sizes[l], self.sizes[l + 1]);
+            off -= n_in * n_out + n_out;
+            let a_in = &acts[l];
+            let (gw, gb) = grad[off..off + n_in * n_out + n_out].split_at_mut(n_in * n_out);
+            let weights = &self.params[off..off + n_in * n_out];
+            let mut d_in = vec![0.0; n_in];
+            for o in 0..n_out {
+                let d = delta[o];
+                gb[o] += d;
+                let row = &mut gw[o * n_in..(o + 1) * n_in];
+                let wrow = &weights[o * n_in..(o + 1) * n_in];
+                for i in 0..n_in {
+                    row[i] += d * a_in[i];
+                    d_in[i] += d * wrow[i];
+                }
+            }
+            if l > 0 {
+                // a_in = tanh(z): d tanh / dz = 1 − a².
+                for (d, a) in d_in.iter_mut().zip(a_in) {
+                    *d *= 1.0 - a * a;
+                }
+            }
+            delta = d_in;
+        }
+        delta
+    }
+}
+
 /// The MLP acting on dm_control's flat observation.
 impl Policy for Mlp {
     fn act(&self, _t: usize, obs: &Observation, action: &mut [f64]) {
@@ -140,6 +221,49 @@ mod tests {
         let h0 = (0.3f64 - 0.8 + 0.1).tanh();
         let h1 = (-0.3f64 - 0.2 - 0.2).tanh();
         assert!((y[0] - (3.0 * h0 - h1 + 0.5)).abs() < 1e-15, "{y:?}");
+    }
+
+    #[test]
+    fn backward_matches_finite_differences() {
+        let m = Mlp::new(&[3, 5, 4, 2], 11);
+        let x = [0.3, -0.8, 1.2];
+        // Loss L = c · out, so dL/dout = c.
+        let c = [0.7, -1.3];
+        let loss = |m: &Mlp, x: &[f64]| {
+            let mut y = [0.0; 2];
+            m.forward(x, &mut y);
+            y[0] * c[0] + y[1] * c[1]
+        };
+        let acts = m.activations(&x);
+        let mut y = [0.0; 2];
+        m.forward(&x, &mut y);
+        assert_eq!(acts[3], y.to_vec());
+        let mut grad = vec![0.0; m.params().len()];
+        let dx = m.backward(&acts, &c, &mut grad);
+        let h = 1e-6;
+        for k in 0..m.params().len() {
+            let mut p = m.params().to_vec();
+            p[k] += h;
+            let mut mp = m.clone();
+            mp.set_params(&p);
+            p[k] -= 2.0 * h;
+            let mut mm = m.clone();
+            mm.set_params(&p);
+            let fd = (loss(&mp, &x) - loss(&mm, &x)) / (2.0 * h);
+            assert!(
+                (fd - grad[k]).abs() < 1e-8,
+                "param {k}: {fd} vs {}",
+                grad[k]
+            );
+        }
+        for i in 0..3 {
+            let mut xp = x;
+            xp[i] += h;
+            let mut xm = x;
+            xm[i] -= h;
+            let fd = (loss(&m, &xp) - loss(&m, &xm)) / (2.0 * h);
+            assert!((fd - dx[i]).abs() < 1e-8, "input {i}: {fd} vs {}", dx[i]);
+        }
     }
 
     #[test]
