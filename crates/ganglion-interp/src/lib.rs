@@ -17,7 +17,8 @@
 //! - [`attribution`]: direct logit attribution of the logit difference per head, MLP and
 //!   the embedding (final-norm scale frozen at its value in the run);
 //! - [`patching`]: activation patching clean → corrupted by layer and position
-//!   (residual stream, attention and MLP outputs) and by head (all positions or each).
+//!   (residual stream, attention and MLP outputs), by head (all positions or each), and
+//!   path patching from sender heads to receiver heads' q, k or v.
 //!
 //! The model of the issue is SmolLM2-135M-Instruct (Q4_1 GGUF), fetched by
 //! `scripts/fetch-data.sh smollm2` into `data/smollm2/`.

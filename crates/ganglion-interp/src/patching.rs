@@ -8,7 +8,8 @@
 //! 0 means the patch restores nothing, 1 everything. Clean and corrupted prompts are paired
 //! and must all have one token length. A patch at block `l` cannot change the residual
 //! stream before it, so each patched pass starts at block `l` from the corrupted run's
-//! cached `hook_resid_pre` ([`Run::start_at_layer`]).
+//! cached `hook_resid_pre` ([`Run::start_at_layer`]). [`path_patch_heads`] restricts a
+//! sender head's effect to the path through chosen receiver heads' inputs.
 
 use crate::model::{Activation, HookPoint, Model, ModelError, Run};
 
@@ -257,5 +258,128 @@ pub fn patch_heads(
         corrupted: corrupt_m,
         patched,
         shape,
+    })
+}
+
+/// Which input of a receiver head path patching replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Qkv {
+    /// Its query (`attn.hook_q`, before RoPE).
+    Q,
+    /// Its key (`attn.hook_k`): with grouped-query attention, its key/value head's, which
+    /// the other query heads of the group share.
+    K,
+    /// Its value (`attn.hook_v`), shared likewise.
+    V,
+}
+
+/// Path patching (Wang et al. 2023, §3 and appendix B; TransformerLens's IOI demo): the
+/// effect of each sender head on the logit difference through the `input` of the
+/// `receivers` only. For each sender head `s`:
+///
+/// 1. run the clean prompts with every head's `z` frozen to its clean value except `s`,
+///    whose `z` comes from the corrupted run (MLPs are recomputed), and keep the receivers'
+///    `input` (q, k or v);
+/// 2. run the clean prompts with the receivers' `input` replaced by those values.
+///
+/// The cell is the metric of pass 2, shape `[n_layers, n_heads]`; a sender at or after the
+/// last receiver's layer cannot reach it and gets the clean metric exactly. The usual
+/// summary is `(patched − clean) / (clean − corrupted)`, negative for senders the
+/// behaviour needs ([`Patching::normalised`] is `(patched − corrupted) / (clean −
+/// corrupted)`, that minus 1).
+pub fn path_patch_heads(
+    model: &Model,
+    pairs: &Pairs,
+    receivers: &[(usize, usize)],
+    input: Qkv,
+) -> Result<Patching, ModelError> {
+    let (_, p) = pairs.check(model)?;
+    let c = &model.cfg;
+    let (nl, nh, nkv, dh) = (c.n_layers, c.n_heads, c.n_kv_heads, c.d_head);
+    let rep = nh / nkv;
+    if receivers.is_empty() {
+        return Err(ModelError::Input(
+            "path patching needs at least one receiver head".into(),
+        ));
+    }
+    if let Some(&(l, h)) = receivers.iter().find(|&&(l, h)| l >= nl || h >= nh) {
+        return Err(ModelError::Input(format!(
+            "receiver L{l}H{h} is out of range: the model has layers 0..={} and heads 0..={}",
+            nl - 1,
+            nh - 1
+        )));
+    }
+    // A receiver's slot in the input: its own query head, or its key/value head.
+    let (width, per_slot) = match input {
+        Qkv::Q => (nh * dh, 1),
+        Qkv::K | Qkv::V => (nkv * dh, rep),
+    };
+    let point = |l: usize| match input {
+        Qkv::Q => HookPoint::Q(l),
+        Qkv::K => HookPoint::K(l),
+        Qkv::V => HookPoint::V(l),
+    };
+    let mut recv_layers: Vec<usize> = receivers.iter().map(|r| r.0).collect();
+    recv_layers.sort_unstable();
+    recv_layers.dedup();
+    let (first_r, last_r) = (recv_layers[0], recv_layers[recv_layers.len() - 1]);
+    let z_points: Vec<HookPoint> = (0..nl).map(HookPoint::Z).collect();
+    let mut keep = z_points.clone();
+    keep.extend((0..nl).map(HookPoint::ResidPre));
+    let mut clean = Run::new().cache(&keep).last_only();
+    let clean_m = pairs.metric(&model.run(pairs.clean, &mut clean)?);
+    let mut corrupt = Run::new().cache(&z_points).last_only();
+    let corrupt_m = pairs.metric(&model.run(pairs.corrupted, &mut corrupt)?);
+    let zc = |l: usize| &clean.cache[&HookPoint::Z(l)].data;
+    let recv_points: Vec<HookPoint> = recv_layers.iter().map(|&l| point(l)).collect();
+    let mut patched = Vec::with_capacity(nl * nh);
+    for sl in 0..nl {
+        for sh in 0..nh {
+            if sl >= last_r {
+                patched.push(clean_m);
+                continue;
+            }
+            // Pass 1: from the sender's layer, heads frozen to clean, the sender corrupted.
+            let mut run = Run::new()
+                .last_only()
+                .cache(&recv_points)
+                .start_at_layer(sl, clean.cache[&HookPoint::ResidPre(sl)].clone());
+            for l in sl..last_r {
+                let src = zc(l);
+                let bad = &corrupt.cache[&HookPoint::Z(l)].data;
+                run = run.hook(HookPoint::Z(l), move |a| {
+                    a.data.copy_from_slice(src);
+                    if l == sl {
+                        copy_slot(&mut a.data, bad, p, nh * dh, None, Some((sh, dh)));
+                    }
+                });
+            }
+            model.run(pairs.clean, &mut run)?;
+            let inputs = run.cache;
+            // Pass 2: the clean run with only the receivers' inputs replaced.
+            let mut run = Run::new()
+                .last_only()
+                .start_at_layer(first_r, clean.cache[&HookPoint::ResidPre(first_r)].clone());
+            for &rl in &recv_layers {
+                let src = &inputs[&point(rl)].data;
+                let heads: Vec<usize> = receivers
+                    .iter()
+                    .filter(|r| r.0 == rl)
+                    .map(|r| r.1 / per_slot)
+                    .collect();
+                run = run.hook(point(rl), move |a| {
+                    for &g in &heads {
+                        copy_slot(&mut a.data, src, p, width, None, Some((g, dh)));
+                    }
+                });
+            }
+            patched.push(pairs.metric(&model.run(pairs.clean, &mut run)?));
+        }
+    }
+    Ok(Patching {
+        clean: clean_m,
+        corrupted: corrupt_m,
+        patched,
+        shape: vec![nl, nh],
     })
 }

@@ -8,7 +8,7 @@ mod common;
 use common::*;
 use ganglion_interp::model::{HookPoint, Model, Run};
 use ganglion_interp::patching::{
-    Pairs, Target, patch_by_layer, patch_by_layer_position, patch_heads,
+    Pairs, Qkv, Target, patch_by_layer, patch_by_layer_position, patch_heads, path_patch_heads,
 };
 
 fn model() -> Model {
@@ -207,5 +207,96 @@ fn start_at_layer_checks_its_input() {
         e.expect_err("layer")
             .to_string()
             .contains("start_at_layer(2)")
+    );
+}
+
+#[test]
+fn path_patching_against_the_two_passes_by_hand() {
+    // Three layers, so that a head between sender and receiver is frozen.
+    let m = Model::from_gguf(&gguf(&weights_layers(11, 3))).expect("3-layer model");
+    let clean: Vec<Vec<u32>> = CLEAN.iter().map(|r| r.to_vec()).collect();
+    let corrupt: Vec<Vec<u32>> = CORRUPT.iter().map(|r| r.to_vec()).collect();
+    let pairs = Pairs {
+        clean: &clean,
+        corrupted: &corrupt,
+        correct: &[258, 258],
+        incorrect: &[256, 256],
+    };
+    let receivers = [(2, 1), (2, 2)];
+    for input in [Qkv::Q, Qkv::K, Qkv::V] {
+        let r = path_patch_heads(&m, &pairs, &receivers, input).expect("path patching");
+        assert_eq!(r.shape, [3, H]);
+        // Senders in the receivers' layer cannot reach them.
+        for h in 0..H {
+            assert_eq!(r.patched[2 * H + h], r.clean);
+        }
+        let all_z: Vec<HookPoint> = (0..3).map(HookPoint::Z).collect();
+        let (_, zc) = m.run_with_cache(&clean, &all_z).expect("clean");
+        let (_, zx) = m.run_with_cache(&corrupt, &all_z).expect("corrupt");
+        let point = match input {
+            Qkv::Q => HookPoint::Q(2),
+            Qkv::K => HookPoint::K(2),
+            Qkv::V => HookPoint::V(2),
+        };
+        for (sl, sh) in [(0, 0), (0, 3), (1, 2)] {
+            // Pass 1 from layer 0: every z clean except the sender's, corrupted.
+            let mut run = Run::new().cache(&[point]);
+            for l in 0..2 {
+                let (c, x) = (
+                    zc[&HookPoint::Z(l)].data.clone(),
+                    zx[&HookPoint::Z(l)].data.clone(),
+                );
+                run = run.hook(HookPoint::Z(l), move |a| {
+                    a.data.copy_from_slice(&c);
+                    if l == sl {
+                        for row in 0..10 {
+                            let o = (row * H + sh) * DH;
+                            a.data[o..o + DH].copy_from_slice(&x[o..o + DH]);
+                        }
+                    }
+                });
+            }
+            m.run(&clean, &mut run).expect("pass 1");
+            let got = run.cache[&point].data.clone();
+            // Pass 2: the receivers' slots (query heads 1 and 2, or key/value heads 0 and 1).
+            let (width, slots) = match input {
+                Qkv::Q => (H * DH, vec![1, 2]),
+                _ => (KV * DH, vec![0, 1]),
+            };
+            let mut run = Run::new().hook(point, |a| {
+                for row in 0..10 {
+                    for &g in &slots {
+                        let o = row * width + g * DH;
+                        a.data[o..o + DH].copy_from_slice(&got[o..o + DH]);
+                    }
+                }
+            });
+            let want = metric(&m, &clean, &mut run);
+            let cell = r.patched[sl * H + sh];
+            assert!(
+                (cell - want).abs() < 1e-5,
+                "{input:?} sender L{sl}H{sh}: {cell} vs {want}"
+            );
+        }
+        assert!(
+            r.patched[..2 * H]
+                .iter()
+                .any(|&v| (v - r.clean).abs() > 1e-4),
+            "{input:?}: no sender matters"
+        );
+    }
+    // Identical clean and corrupted prompts: nothing changes anywhere.
+    let same = Pairs {
+        clean: &clean,
+        corrupted: &clean,
+        correct: &[258, 258],
+        incorrect: &[256, 256],
+    };
+    let r = path_patch_heads(&m, &same, &receivers, Qkv::V).expect("same");
+    assert!(r.patched.iter().all(|&v| (v - r.clean).abs() < 1e-6));
+    let e = path_patch_heads(&m, &pairs, &[(3, 0)], Qkv::Q).expect_err("receiver");
+    assert!(
+        e.to_string().contains("receiver L3H0 is out of range"),
+        "{e}"
     );
 }

@@ -37,6 +37,13 @@ pub struct Weights {
 }
 
 impl Weights {
+    pub fn n_layers(&self) -> usize {
+        self.tensors
+            .iter()
+            .filter(|t| t.0.ends_with("attn_norm.weight"))
+            .count()
+    }
+
     pub fn get(&self, name: &str) -> &[f32] {
         &self
             .tensors
@@ -52,13 +59,18 @@ pub fn vocab() -> usize {
 }
 
 pub fn weights(seed: u64) -> Weights {
+    weights_layers(seed, L)
+}
+
+/// Weights of a tiny model with `n_layers` blocks ([`reference_logits`] assumes [`L`]).
+pub fn weights_layers(seed: u64, n_layers: usize) -> Weights {
     let v = vocab();
     let mut t = vec![(
         "token_embd.weight".to_string(),
         vec![v, D],
         rand_vec(seed, v * D, 1.0),
     )];
-    for l in 0..L {
+    for l in 0..n_layers {
         let s = seed + 100 * (l as u64 + 1);
         let mut add = |name: &str, shape: Vec<usize>, data: Vec<f32>| {
             t.push((format!("blk.{l}.{name}.weight"), shape, data));
@@ -114,7 +126,7 @@ pub fn gguf_with(w: &Weights, extra: &[(&str, Value)]) -> GgufFile {
         g.meta(k, v.clone());
     }
     g.meta("general.architecture", Value::String("llama".into()))
-        .meta("llama.block_count", Value::U32(L as u32))
+        .meta("llama.block_count", Value::U32(w.n_layers() as u32))
         .meta("llama.context_length", Value::U32(64))
         .meta("llama.embedding_length", Value::U32(D as u32))
         .meta("llama.feed_forward_length", Value::U32(FF as u32))
