@@ -51,9 +51,10 @@ PLANTED = [
 ]
 # name, N, mu, seed
 LFR = [("lfr300_mu0.1", 300, 0.1, 11), ("lfr300_mu0.3", 300, 0.3, 13),
-       ("lfr300_mu0.5", 300, 0.5, 15)]
+       ("lfr300_mu0.5", 300, 0.5, 15), ("lfr1000_mu0.3", 1000, 0.3, 17)]
 MAX_BLOCKS_PLANTED = 12
-MAX_BLOCKS_LFR = 16
+# LFR: at most N / (smallest community, 20 nodes) communities exist.
+MAX_BLOCKS_LFR_NODES_PER_BLOCK = 20
 RESTARTS = 4
 
 
@@ -159,7 +160,8 @@ def main():
                                  cwd=ROOT, check=True, capture_output=True, text=True)
             info = json.loads(out.stdout)
             desc = (f"LFR N = {n}, μ = μ_w = {mu:g} (realised μ {info['mixing']:.2f})")
-            graphs.append((name, n, info["communities"], MAX_BLOCKS_LFR, False, desc))
+            graphs.append((name, n, info["communities"], n // MAX_BLOCKS_LFR_NODES_PER_BLOCK,
+                           False, desc))
         jobs = [f"{g[0]}:{g[3]}" for g in graphs]
         subprocess.run(cargo + ["fit", d, str(args.reps), str(RESTARTS)] + jobs, cwd=ROOT,
                        check=True)
