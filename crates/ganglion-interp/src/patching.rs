@@ -322,7 +322,7 @@ pub fn path_patch_heads(
     let mut recv_layers: Vec<usize> = receivers.iter().map(|r| r.0).collect();
     recv_layers.sort_unstable();
     recv_layers.dedup();
-    let (first_r, last_r) = (recv_layers[0], recv_layers[recv_layers.len() - 1]);
+    let last_r = recv_layers[recv_layers.len() - 1];
     let z_points: Vec<HookPoint> = (0..nl).map(HookPoint::Z).collect();
     let mut keep = z_points.clone();
     keep.extend((0..nl).map(HookPoint::ResidPre));
@@ -356,11 +356,14 @@ pub fn path_patch_heads(
             }
             model.run(pairs.clean, &mut run)?;
             let inputs = run.cache;
-            // Pass 2: the clean run with only the receivers' inputs replaced.
+            // Pass 2: the clean run with only the receivers' inputs replaced; receivers at
+            // or before the sender's layer keep their clean inputs.
+            let later: Vec<usize> = recv_layers.iter().copied().filter(|&rl| rl > sl).collect();
+            let from = later[0];
             let mut run = Run::new()
                 .last_only()
-                .start_at_layer(first_r, clean.cache[&HookPoint::ResidPre(first_r)].clone());
-            for &rl in &recv_layers {
+                .start_at_layer(from, clean.cache[&HookPoint::ResidPre(from)].clone());
+            for &rl in &later {
                 let src = &inputs[&point(rl)].data;
                 let heads: Vec<usize> = receivers
                     .iter()

@@ -285,6 +285,42 @@ fn path_patching_against_the_two_passes_by_hand() {
             "{input:?}: no sender matters"
         );
     }
+    // Receivers in two layers: a sender between them reaches only the later one.
+    let r = path_patch_heads(&m, &pairs, &[(1, 0), (2, 3)], Qkv::Q).expect("two layers");
+    let (_, zc) = m
+        .run_with_cache(&clean, &[HookPoint::Z(1)])
+        .expect("clean z");
+    let (_, zx) = m
+        .run_with_cache(&corrupt, &[HookPoint::Z(1)])
+        .expect("corrupt z");
+    let (c, x) = (
+        zc[&HookPoint::Z(1)].data.clone(),
+        zx[&HookPoint::Z(1)].data.clone(),
+    );
+    let mut run = Run::new()
+        .cache(&[HookPoint::Q(2)])
+        .hook(HookPoint::Z(1), move |a| {
+            a.data.copy_from_slice(&c);
+            for row in 0..10 {
+                let o = (row * H + 2) * DH;
+                a.data[o..o + DH].copy_from_slice(&x[o..o + DH]);
+            }
+        });
+    m.run(&clean, &mut run).expect("pass 1");
+    let got = run.cache[&HookPoint::Q(2)].data.clone();
+    let mut run = Run::new().hook(HookPoint::Q(2), |a| {
+        for row in 0..10 {
+            let o = (row * H + 3) * DH;
+            a.data[o..o + DH].copy_from_slice(&got[o..o + DH]);
+        }
+    });
+    let want = metric(&m, &clean, &mut run);
+    assert!(
+        (r.patched[H + 2] - want).abs() < 1e-5,
+        "{} vs {want}",
+        r.patched[H + 2]
+    );
+
     // Identical clean and corrupted prompts: nothing changes anywhere.
     let same = Pairs {
         clean: &clean,
