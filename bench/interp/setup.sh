@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
 # Create bench/interp/.venv for the ganglion-interp checks: numpy (the independent reference
-# forward), gguf (llama.cpp's own Python GGUF reader and dequantiser), tokenizers (Hugging
-# Face's BPE implementation, the tokenizer oracle) and transformers (its GGUF tokenizer
-# loader, a second oracle). Idempotent: re-running only installs what is missing. Prints the
-# versions.
+# forward), gguf (llama.cpp's own Python GGUF reader and dequantiser) and tokenizers (Hugging
+# Face's BPE implementation, the tokenizer oracle; see oracle.py for why not transformers).
+# Idempotent: re-running only installs what is missing. Prints the versions.
 #
 #   bench/interp/setup.sh
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 venv="$here/.venv"
 py="${PYTHON:-python3}"
-pkgs=("numpy>=2,<2.4" "gguf" "tokenizers" "transformers" "sentencepiece")
+pkgs=("numpy>=2,<2.4" "gguf" "tokenizers")
 if [ ! -x "$venv/bin/python" ]; then
     echo "creating $venv"
     "$py" -m venv "$venv"
@@ -19,6 +18,6 @@ fi
 "$venv/bin/pip" install -q "${pkgs[@]}"
 "$venv/bin/python" - <<'PY'
 from importlib.metadata import version
-for p in ["numpy", "gguf", "tokenizers", "transformers"]:
+for p in ["numpy", "gguf", "tokenizers"]:
     print(f"{p} {version(p)}")
 PY
