@@ -157,9 +157,13 @@ fn spec_from_dict(d: &Bound<'_, PyAny>) -> PyResult<(Spec, Source)> {
         )));
     }
     let value = to_toml(d, "")?;
+    Ok((spec_from_value(&value, "spec dict")?, Source::default()))
+}
+
+/// A circuit from its TOML value; errors start with `what`.
+fn spec_from_value(value: &toml::Value, what: &str) -> PyResult<Spec> {
     // Through TOML text, so that a type error has a line, which names the key.
-    let text =
-        toml::to_string(&value).map_err(|e| SpecError::new_err(format!("spec dict: {e}")))?;
+    let text = toml::to_string(value).map_err(|e| SpecError::new_err(format!("{what}: {e}")))?;
     let spec = match ganglion_model::parse_str(&text, Path::new("<dict>")) {
         Ok(s) => s,
         Err(ModelError::Syntax { line, message, .. }) => {
@@ -170,13 +174,13 @@ fn spec_from_dict(d: &Bound<'_, PyAny>) -> PyResult<(Spec, Source)> {
                 format!("{at}: ")
             };
             return Err(SpecError::new_err(format!(
-                "spec dict: {at}{}",
+                "{what}: {at}{}",
                 message.trim_end()
             )));
         }
-        Err(e) => return Err(SpecError::new_err(format!("spec dict: {e}"))),
+        Err(e) => return Err(SpecError::new_err(format!("{what}: {e}"))),
     };
-    Ok((spec, Source::default()))
+    Ok(spec)
 }
 
 /// A path, a dict or a `Circuit` as (circuit, source).
@@ -385,6 +389,48 @@ impl Circuit {
     fn to_toml(&self) -> PyResult<String> {
         toml::to_string(&self.spec)
             .map_err(|e| PyValueError::new_err(format!("cannot write the spec as TOML: {e}")))
+    }
+
+    /// A new circuit with some spec values replaced: ``values`` maps paths to values, e.g.
+    /// ``{"input.0.rate": "2 kHz", "projection.exc→inh.weight": "30 pA",
+    /// "population.exc.params.tau_m": "15 ms", "simulation.seed": 3}``. A path is
+    /// ``simulation.KEY`` or ``SECTION.WHICH.KEY[.SUBKEY]`` with SECTION one of population,
+    /// projection, input, monitor and WHICH an index or a name (``source→target`` for an
+    /// unnamed projection, ``->`` accepted). The new circuit keeps the spec file, so data
+    /// files and messages still refer to it; it is validated (``SpecError`` otherwise).
+    fn replace(&self, py: Python<'_>, values: &Bound<'_, PyDict>) -> PyResult<Circuit> {
+        let mut v = toml::Value::try_from(&self.spec)
+            .map_err(|e| PyValueError::new_err(format!("cannot convert the spec: {e}")))?;
+        for (k, x) in values.iter() {
+            let path: String = k.extract().map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "replace: key {} is not a path string such as \"input.0.rate\"",
+                    k.repr().map(|r| r.to_string()).unwrap_or_default()
+                ))
+            })?;
+            let x = to_toml(&x, &path)?;
+            crate::set_path(&mut v, &path, x)
+                .map_err(|e| SpecError::new_err(format!("replace: {e}")))?;
+        }
+        let spec = spec_from_value(&v, "replace")?;
+        Circuit::new(py, spec, self.source.clone())
+    }
+
+    /// Run the circuit at every point of a grid of spec values and return a
+    /// ``ganglion.sweep.Sweep`` (see ``ganglion.sweep.sweep``): ``grid`` maps paths (as in
+    /// ``replace``) to lists of values; keywords ``duration``, ``threads`` (per point),
+    /// ``seed``, ``workers`` (points at once) and ``progress``. Each point builds its own
+    /// network; points run in parallel threads with the GIL released.
+    #[pyo3(signature = (grid, **kwargs))]
+    fn sweep<'py>(
+        slf: &Bound<'py, Self>,
+        grid: &Bound<'py, PyAny>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        py.import("ganglion.sweep")?
+            .getattr("sweep")?
+            .call((slf, grid), kwargs)
     }
 
     /// What ``ganglion validate`` reports, as a dict (see ``ganglion.validate``).

@@ -281,3 +281,87 @@ def test_ctrl_c_interrupts_a_run(cuba_path):
     assert p.returncode == 3, (out, err)
     assert out.startswith("interrupted after")
     assert waited < 5.0, waited
+
+
+def test_replace_by_name_and_index(cuba_path):
+    net = ganglion.load(cuba_path)
+    a = net.replace({"projection.exc→inh.weight": "30 pA", "population.exc.params.tau_m": "15 ms"})
+    b = net.replace({"projection.1.weight": "30 pA", "population.0.params.tau_m": "15 ms"})
+    c = net.replace({"projection.exc->inh.weight": "30 pA"}).replace(
+        {"population.exc.params.tau_m": "15 ms"})
+    assert a.to_dict() == b.to_dict() == c.to_dict()
+    d = a.to_dict()
+    assert d["projection"][1]["weight"] == "30 pA"
+    assert d["population"][0]["params"]["tau_m"] == "15 ms"
+    assert d["population"][1]["params"]["tau_m"] == "20 ms"  # the other population unchanged
+    assert a.path == str(cuba_path)  # keeps the file: messages still point into it
+    with pytest.raises(ganglion.SpecError, match=r"cuba\.toml:27: population \"exc\": tau_m"):
+        net.replace({"population.exc.params.tau_m": "5 mV"})
+    with pytest.raises(ganglion.SpecError, match=r'no projection named "x→y"; the projection entries are: 0 "exc→exc"'):
+        net.replace({"projection.x→y.weight": "1 pA"})
+    with pytest.raises(ganglion.SpecError, match="give simulation.KEY"):
+        net.replace({"rate": "1 Hz"})
+    # A changed weight changes the run; the same change gives the same spikes.
+    r1, r2 = a.run(duration="100 ms"), b.run(duration="100 ms")
+    np.testing.assert_array_equal(r1.spikes["inh"].times_ms, r2.spikes["inh"].times_ms)
+    r0 = net.run(duration="100 ms")
+    assert not np.array_equal(r0.spikes["inh"].senders, r1.spikes["inh"].senders)
+
+
+def test_sweep_points_equal_single_runs(tmp_path):
+    net = ganglion.Circuit.from_dict(small_circuit())
+    grid = {"input.0.rate": ["4000 Hz", "8000 Hz", "16000 Hz"], "simulation.seed": [1, 2]}
+    seen = []
+    sw = net.sweep(grid, duration="50 ms", workers=2, progress=lambda d, n: seen.append((d, n)))
+    assert len(sw) == 6 and sw.shape == (3, 2)
+    assert seen[-1] == (6, 6)
+    assert sw.points[1] == {"input.0.rate": "4000 Hz", "simulation.seed": 2}  # last varies fastest
+    serial = ganglion.sweep(net, grid, duration="50 ms", workers=1)
+    for values, res, res1 in zip(sw.points, sw.results, serial.results):
+        single = net.replace(values).run(duration="50 ms")
+        np.testing.assert_array_equal(res.spikes["exc"].times_ms, single.spikes["exc"].times_ms)
+        np.testing.assert_array_equal(res.spikes["exc"].senders, res1.spikes["exc"].senders)
+    rates = sw.statistic("exc.rate_hz")
+    assert rates.shape == (3, 2)
+    assert np.all(rates[2] > rates[0]), "more drive, more spikes"
+    table = sw.table()
+    assert table[3]["exc.spikes"] == len(sw.results[3].spikes["exc"].times_ms)
+    assert table[3]["exc.rate_hz"] == rates[1, 1]
+    sw.to_csv(tmp_path / "t.csv")
+    lines = (tmp_path / "t.csv").read_text().splitlines()
+    assert lines[0].startswith("point,input.0.rate,simulation.seed,exc.spikes,exc.rate_hz")
+    assert len(lines) == 7
+    with pytest.raises(KeyError, match="no statistic 'x'"):
+        sw.statistic("x")
+
+
+def test_sweep_bad_input():
+    net = ganglion.Circuit.from_dict(small_circuit())
+    with pytest.raises(ganglion.SpecError, match=r"(?s)sweep point 1 .*unknown unit") as e:
+        net.sweep({"input.0.rate": ["1 kHz", "1 kHzz"]})
+    assert e.value.problems[0]["object"].startswith("input")
+    with pytest.raises(TypeError, match="a list of values"):
+        net.sweep({"input.0.rate": "1 kHz"})
+    with pytest.raises(ValueError, match="no values"):
+        net.sweep({"input.0.rate": []})
+    with pytest.raises(TypeError, match="grid: a dict"):
+        net.sweep([1])
+    with pytest.raises(ValueError, match="workers=0"):
+        net.sweep({"input.0.rate": ["1 kHz"]}, workers=0)
+
+
+def test_python_example_is_cuba_and_runs(cuba_path, tmp_path):
+    import importlib.util
+
+    path = EXAMPLES / "python" / "cuba.py"
+    spec = importlib.util.spec_from_file_location("cuba_example", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    # The example's dict is the network of examples/cuba.toml but for the state monitor.
+    from_file = ganglion.load(cuba_path).to_dict()
+    from_file["monitor"] = [m for m in from_file["monitor"] if m["kind"] != "state"]
+    assert ganglion.Circuit.from_dict(mod.cuba()).to_dict() == from_file
+    out = subprocess.run([sys.executable, str(path), "--out", str(tmp_path / "r.png")],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "sweep of 18 points" in out.stdout

@@ -24,6 +24,7 @@ from ._ganglion import (
     models,
     validate,
 )
+from .sweep import Sweep, sweep
 
 __all__ = [
     "Circuit",
@@ -33,9 +34,11 @@ __all__ = [
     "SpecError",
     "SpikeTrain",
     "StateTrace",
+    "Sweep",
     "WeightTrace",
     "__version__",
     "load",
     "models",
+    "sweep",
     "validate",
 ]

@@ -1,10 +1,12 @@
 """Type stubs of the compiled extension `ganglion._ganglion` (re-exported by `ganglion`)."""
 
 import os
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import numpy.typing as npt
+
+from .sweep import Sweep
 
 __version__: str
 
@@ -76,6 +78,31 @@ class Circuit:
 
     def to_toml(self) -> str:
         """The spec as TOML text."""
+
+    def replace(self, values: Dict[str, Any]) -> Circuit:
+        """A new, validated circuit with some spec values replaced.
+
+        values maps paths to values: "simulation.KEY" or "SECTION.WHICH.KEY[.SUBKEY]" with
+        SECTION one of population, projection, input, monitor and WHICH an index or a name
+        ("source→target" for an unnamed projection, "->" accepted), e.g.
+        {"input.0.rate": "2 kHz", "projection.exc→inh.weight": "30 pA"}. The new circuit
+        keeps the spec file (data files, messages). Raises SpecError.
+        """
+
+    def sweep(
+        self,
+        grid: Dict[str, Sequence[Any]],
+        *,
+        duration: Optional[str] = None,
+        threads: Optional[int] = 1,
+        seed: Optional[int] = None,
+        workers: Optional[int] = None,
+        progress: Optional[Callable[[int, int], Any]] = None,
+    ) -> Sweep:
+        """Run the circuit at every point of a grid of spec values (see ganglion.sweep.sweep).
+
+        Each point builds its own network; points run in parallel threads.
+        """
 
     def summary(self) -> Dict[str, Any]:
         """What ``ganglion validate`` reports, as a dict (see ``validate``)."""

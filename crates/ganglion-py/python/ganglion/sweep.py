@@ -1,0 +1,128 @@
+"""Parameter sweeps: run a circuit at every point of a grid of spec values, in one process.
+
+``net.sweep({"input.0.rate": ["1 kHz", "2 kHz"], "projection.exc→inh.weight": ["10 pA",
+"20 pA"]})`` runs the 4 points of the grid (the cartesian product, the last path varying
+fastest) and returns a :class:`Sweep` with each point's values, its :class:`Results`, a table
+of summary statistics and statistics shaped as the grid.
+
+Every point is validated before any runs (a bad value fails at once, naming the point). Each
+point builds its own network (``Circuit.replace`` then ``run``): the engine cannot yet change
+values of a built network in place. Points run in parallel threads, each engine run with the
+GIL released, so ``workers`` points use ``workers × threads`` cores.
+"""
+
+import csv
+import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+
+class Sweep:
+    """The outcome of a sweep.
+
+    ``axes``: list of (path, values) in grid order; ``points``: for each point a dict
+    path → value; ``results``: the :class:`Results` of each point, in the same order (the
+    last path varies fastest).
+    """
+
+    def __init__(self, axes, points, results):
+        self.axes = axes
+        self.points = points
+        self.results = results
+
+    @property
+    def shape(self):
+        """The grid's shape: the number of values of each path."""
+        return tuple(len(v) for _, v in self.axes)
+
+    def table(self):
+        """One dict per point: ``point`` (index), each path's value, and per population
+        ``<pop>.spikes``, ``<pop>.rate_hz`` and ``<pop>.cv_isi`` (None without two spikes in
+        any neuron)."""
+        rows = []
+        for i, (values, res) in enumerate(zip(self.points, self.results)):
+            row = {"point": i}
+            row.update(values)
+            for p in res.populations:
+                row[f"{p['name']}.spikes"] = p["spike_count"]
+                row[f"{p['name']}.rate_hz"] = p["mean_rate_hz"]
+                row[f"{p['name']}.cv_isi"] = p["cv_isi"]
+            rows.append(row)
+        return rows
+
+    def statistic(self, name):
+        """A column of :meth:`table` (e.g. ``"exc.rate_hz"``) as a float array shaped as the
+        grid (NaN where the value is None)."""
+        rows = self.table()
+        if rows and name not in rows[0]:
+            raise KeyError(f"no statistic {name!r}; the table has: {', '.join(rows[0])}")
+        vals = [np.nan if r[name] is None else float(r[name]) for r in rows]
+        return np.array(vals, dtype=np.float64).reshape(self.shape)
+
+    def to_csv(self, path):
+        """Write :meth:`table` as CSV."""
+        rows = self.table()
+        with open(path, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["point"])
+            w.writeheader()
+            w.writerows(rows)
+
+    def __len__(self):
+        return len(self.points)
+
+    def __repr__(self):
+        return f"<ganglion.Sweep {len(self)} points over {[p for p, _ in self.axes]}>"
+
+
+def sweep(circuit, grid, *, duration=None, threads=1, seed=None, workers=None, progress=None):
+    """Run ``circuit`` at every point of ``grid``.
+
+    grid: dict path → list of values (paths as in ``Circuit.replace``: ``"input.0.rate"``,
+    ``"projection.exc→inh.weight"``, ``"population.exc.params.tau_m"``, ``"simulation.seed"``).
+    duration, threads, seed: as in ``Circuit.run``, for every point (threads per point).
+    workers: points run at once (default: the number of cores divided by threads, at least 1).
+    progress(done_points, total_points) is called as points finish.
+    """
+    if not isinstance(grid, dict) or not grid:
+        raise TypeError("grid: a dict of path → list of values, e.g. {\"input.0.rate\": [\"1 kHz\", \"2 kHz\"]}")
+    axes = []
+    for path, values in grid.items():
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise TypeError(f"grid[{path!r}]: a list of values, not {values!r}")
+        values = list(values.tolist() if hasattr(values, "tolist") else values)
+        if not values:
+            raise ValueError(f"grid[{path!r}]: no values")
+        axes.append((path, values))
+    points = [dict(zip([p for p, _ in axes], combo))
+              for combo in itertools.product(*[v for _, v in axes])]
+    # Validate every point before running any.
+    circuits = []
+    for i, values in enumerate(points):
+        try:
+            circuits.append(circuit.replace(values))
+        except Exception as e:
+            err = type(e)(f"sweep point {i} {values}: {e}")
+            if hasattr(e, "problems"):
+                err.problems = e.problems
+            raise err from e
+    threads = 1 if threads is None else threads
+    if workers is None:
+        workers = max(1, (os.cpu_count() or 1) // max(1, threads))
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers={workers!r}: a positive integer")
+
+    def one(c):
+        return c.run(duration=duration, threads=threads, seed=seed)
+
+    results = [None] * len(circuits)
+    with ThreadPoolExecutor(max_workers=min(workers, len(circuits))) as pool:
+        futures = {pool.submit(one, c): i for i, c in enumerate(circuits)}
+        done = 0
+        for fut in futures:
+            results[futures[fut]] = fut.result()
+            done += 1
+            if progress is not None:
+                progress(done, len(circuits))
+    return Sweep(axes, points, results)
