@@ -24,6 +24,8 @@
 //!   sign-constrained weights (or per-joint, or unconstrained variants).
 //! - [`ppo`]: proximal policy optimisation (Gaussian policy, GAE, clipped surrogate, Adam)
 //!   with hand-written gradients, for MLP and NCAP actors; a point-mass test task.
+//! - [`swim`]: the NCAP paper's swim-forward task on the swimmer (reward for forward speed,
+//!   target hidden), as a PPO environment and for parallel episode returns.
 
 pub mod draw;
 pub mod es;
@@ -34,4 +36,5 @@ pub mod ppo;
 pub mod random;
 pub mod rewards;
 pub mod rollout;
+pub mod swim;
 pub mod swimmer;
