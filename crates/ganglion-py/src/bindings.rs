@@ -512,11 +512,16 @@ impl Circuit {
             chunk = next_chunk(net.step() - before, secs);
         }
         let res = net.results(sim_s);
-        let m = manifest(self.source.file.as_deref(), &r, &net, &res, &notes);
+        let mut notes = notes;
         let final_weights = PyDict::new(py);
         for j in net.plastic_projections() {
+            let name = &net.projection_names()[j];
             let count = net.synapse_count_of(j);
             if count as f64 > ganglion_model::memory::FINAL_WEIGHTS_LIMIT && !all_weights {
+                // As `ganglion run` says it, with the keyword for the flag.
+                notes.push(format!(
+                    "final weights of \"{name}\" not returned ({count} synapses); pass all_weights=True or record a subset with a weights monitor"
+                ));
                 continue;
             }
             let syn = net.synapses_of(j);
@@ -525,8 +530,9 @@ impl Circuit {
                 .flat_map(|&(s, t, w, d)| [s as f64, t as f64, w as f64, d])
                 .collect();
             let arr = PyArray1::from_vec(py, flat).reshape([syn.len(), 4])?;
-            final_weights.set_item(&net.projection_names()[j], arr)?;
+            final_weights.set_item(name, arr)?;
         }
+        let m = manifest(self.source.file.as_deref(), &r, &net, &res, &notes);
         Results::new(py, res, from_json(py, &m)?, final_weights)
     }
 }
