@@ -9,7 +9,9 @@ u_j(t) = A sin(2 pi t / P - j F) for 1000 control steps; the reward sum and the 
 after every control step must agree to 1e-3 (asserted).
 
 Speed: control steps (15 physics steps each) per second on one core, median of --repeats runs
-of --episodes episodes of 1000 steps, interleaved: ganglion (full environment step:
+of --episodes episodes of 1000 steps, interleaved, every loop on the same trajectory (each
+episode from mj_resetData's reference state, target at (1, 1); `ganglion env bench --init zero`,
+checked by the final nose position): ganglion (full environment step:
 observation and reward every step), the `mujoco` bindings (set ctrl, mj_step(m, d, 15): the
 physics alone, no observation or reward) both on mujoco 3.17.0 and on 4.0.0 (bench/envs/
 .venv-mj4: the very libmujoco.so.4.0.0 that ganglion loads), and dm_control's
@@ -49,21 +51,31 @@ def dm_rollout(links, steps, amp, period, phase, target=None, seed=None):
     env.reset()
     physics = env.physics
     if target is not None:
-        # As `--init zero`: the model's reference pose at rest, the target moved (and its
-        # light, as Swimmer.initialize_episode does).
-        with physics.reset_context():
-            physics.data.qpos[:] = 0
-            physics.data.qvel[:] = 0
-            physics.named.model.geom_pos["target", "x"] = target[0]
-            physics.named.model.geom_pos["target", "y"] = target[1]
-            physics.named.model.light_pos["target_light", "x"] = target[0]
-            physics.named.model.light_pos["target_light", "y"] = target[1]
+        zero_start(physics, target)
     rewards, nose = [], []
     for t in range(steps):
         ts = env.step(wave(t, links - 1, amp, period, phase))
         rewards.append(ts.reward)
         nose.append(physics.named.data.geom_xpos["nose"][:2].copy())
     return float(np.sum(rewards)), np.array(nose)
+
+
+def golden():
+    """Full-precision dm_control values that tests/mujoco.rs asserts (`--golden`)."""
+    from dm_control.suite import swimmer
+    for links, start, (amp, period, phase) in [(6, dict(target=(0.0, -1.5)), (1.0, 60, 1.5)),
+                                               (6, dict(seed=3), (1.0, 60, 1.5))]:
+        r, nose = dm_rollout(links, 1000, amp, period, phase, **start)
+        print(f"rollout links={links} {start} amp={amp} period={period} phase={phase}: "
+              f"reward_sum={r!r} final_nose=[{float(nose[-1][0])!r}, {float(nose[-1][1])!r}]")
+    env = swimmer.swimmer(n_links=5, random=3)
+    ts = env.reset()
+    physics = env.physics
+    flat = np.concatenate([np.asarray(v, dtype=float).ravel() for v in ts.observation.values()])
+    print("observation keys: " + ", ".join(ts.observation))
+    print("reset(3), 5 links: qpos=" + repr([float(x) for x in physics.data.qpos]))
+    print("target=" + repr([float(x) for x in physics.named.model.geom_pos["target"][:2]]))
+    print("flat_observation=" + repr([float(x) for x in flat]))
 
 
 def ganglion(exe, *args):
@@ -82,6 +94,23 @@ def ganglion_rollout(exe, links, steps, amp, period, phase, target=None, seed=No
     return v["reward_sum"], np.array(v["nose_xy"])
 
 
+def nose_xy(m, d):
+    g = mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_GEOM, "nose")
+    return [float(d.geom_xpos[g][0]), float(d.geom_xpos[g][1])]
+
+
+def zero_start(physics, target=(1.0, 1.0)):
+    """As `--init zero`: the model's reference pose at rest, the target (and its light, as
+    Swimmer.initialize_episode does) at `target`: what mj_resetData gives the bindings."""
+    with physics.reset_context():
+        physics.data.qpos[:] = 0
+        physics.data.qvel[:] = 0
+        physics.named.model.geom_pos["target", "x"] = target[0]
+        physics.named.model.geom_pos["target", "y"] = target[1]
+        physics.named.model.light_pos["target_light", "x"] = target[0]
+        physics.named.model.light_pos["target_light", "y"] = target[1]
+
+
 def bindings_steps_per_second(xml, links, episodes, steps, amp, period, phase):
     m = mujoco.MjModel.from_xml_string(xml)
     d = mujoco.MjData(m)
@@ -93,7 +122,10 @@ def bindings_steps_per_second(xml, links, episodes, steps, amp, period, phase):
         for t in range(steps):
             d.ctrl[:] = controls[t]
             mujoco.mj_step(m, d, 15)
-    return episodes * steps / (time.perf_counter() - t0)
+    rate = episodes * steps / (time.perf_counter() - t0)
+    # Untimed: positions of the final state (mj_step leaves geom_xpos one step behind).
+    mujoco.mj_kinematics(m, d)
+    return rate, nose_xy(m, d)
 
 
 def bindings_env_steps_per_second(xml, links, episodes, steps, amp, period, phase):
@@ -124,7 +156,7 @@ def bindings_env_steps_per_second(xml, links, episodes, steps, amp, period, phas
             x = max(dist - size, 0.0) / (5 * size)
             total += 1.0 if dist <= size else 1.0 / (9.0 * x * x + 1.0)
     assert obs.shape == (n + 2 + 3 * links,)
-    return episodes * steps / (time.perf_counter() - t0)
+    return episodes * steps / (time.perf_counter() - t0), nose_xy(m, d)
 
 
 def dm_steps_per_second(links, episodes, steps, amp, period, phase):
@@ -134,10 +166,13 @@ def dm_steps_per_second(links, episodes, steps, amp, period, phase):
     controls = [wave(t, n, amp, period, phase) for t in range(steps)]
     t0 = time.perf_counter()
     for _ in range(episodes):
+        # The same start as the other loops (mj_resetData's reference state, target at (1, 1)).
         env.reset()
+        zero_start(env.physics)
         for t in range(steps):
             env.step(controls[t])
-    return episodes * steps / (time.perf_counter() - t0)
+    rate = episodes * steps / (time.perf_counter() - t0)
+    return rate, [float(x) for x in env.physics.named.data.geom_xpos["nose"][:2]]
 
 
 def main():
@@ -149,12 +184,18 @@ def main():
     ap.add_argument("--bindings-only", metavar="XML",
                     help="only time the bindings of this interpreter on XML and print steps/s "
                          "(how the 4.0.0 bindings in .venv-mj4 are timed)")
+    ap.add_argument("--golden", action="store_true",
+                    help="print the dm_control values tests/mujoco.rs asserts, and stop")
     a = ap.parse_args()
+    if a.golden:
+        golden()
+        return
     if a.bindings_only:
         with open(a.bindings_only) as f:
             xml = f.read()
-        print(json.dumps([bindings_steps_per_second(xml, a.links, a.episodes, 1000, 1.0, 60, 1.5),
-                          bindings_env_steps_per_second(xml, a.links, a.episodes, 1000, 1.0, 60, 1.5)]))
+        raw, nose_raw = bindings_steps_per_second(xml, a.links, a.episodes, 1000, 1.0, 60, 1.5)
+        task, nose_task = bindings_env_steps_per_second(xml, a.links, a.episodes, 1000, 1.0, 60, 1.5)
+        print(json.dumps([raw, task, nose_raw, nose_task]))
         return
     exe = a.ganglion
     steps = 1000
@@ -199,28 +240,47 @@ def main():
         print(f"(no {mj4}: run bench/envs/setup.sh to time the 4.0.0 bindings)")
         del runs["mujoco 4.0.0 bindings"]
         del runs["mujoco 4.0.0 bindings + numpy task"]
+    # Every implementation runs the same trajectory: each episode from the model's reference
+    # state (mj_resetData: joints 0, at rest, target at (1, 1)) under the same wave. The nose
+    # after the last step is checked against `ganglion env rollout` of that start.
+    ctrl = f"sine:amp={amp},period={period},phase={phase}"
+    want = ganglion(exe, "env", "rollout", "--links", str(links), "--steps", str(steps),
+                    "--init", "zero", "--target=1,1", "--control", ctrl, "--json")["nose_xy"][-1]
+    noses = {}
+    load = []
     for _ in range(a.repeats):
+        load.append(os.getloadavg()[0])
         v = ganglion(exe, "env", "bench", "--links", str(links), "--episodes", str(a.episodes),
-                     "--steps", str(steps), "--threads", "1",
-                     "--control", f"sine:amp={amp},period={period},phase={phase}", "--json")
+                     "--steps", str(steps), "--threads", "1", "--init", "zero",
+                     "--control", ctrl, "--json")
         runs["ganglion"].append(v["steps_per_second_per_thread"])
-        runs["mujoco bindings"].append(
-            bindings_steps_per_second(xml, links, a.episodes, steps, amp, period, phase))
-        runs["mujoco bindings + numpy task"].append(
-            bindings_env_steps_per_second(xml, links, a.episodes, steps, amp, period, phase))
+        rate, noses["mujoco bindings"] = bindings_steps_per_second(
+            xml, links, a.episodes, steps, amp, period, phase)
+        runs["mujoco bindings"].append(rate)
+        rate, noses["mujoco bindings + numpy task"] = bindings_env_steps_per_second(
+            xml, links, a.episodes, steps, amp, period, phase)
+        runs["mujoco bindings + numpy task"].append(rate)
         if "mujoco 4.0.0 bindings" in runs:
             out = subprocess.run([mj4, __file__, "--bindings-only", xml_path, "--links", str(links),
                                   "--episodes", str(a.episodes)],
                                  check=True, capture_output=True, text=True)
-            raw, task = json.loads(out.stdout)
+            raw, task, noses["mujoco 4.0.0 bindings"], noses["mujoco 4.0.0 bindings + numpy task"] = \
+                json.loads(out.stdout)
             runs["mujoco 4.0.0 bindings"].append(raw)
             runs["mujoco 4.0.0 bindings + numpy task"].append(task)
-        runs["dm_control"].append(dm_steps_per_second(links, a.episodes, steps, amp, period, phase))
+        rate, noses["dm_control"] = dm_steps_per_second(links, a.episodes, steps, amp, period, phase)
+        runs["dm_control"].append(rate)
+    same = max(max(abs(n[0] - want[0]), abs(n[1] - want[1])) for n in noses.values())
+    assert same < 1e-6, f"the timed loops did not run ganglion's trajectory: {noses} vs {want}"
     med = {k: statistics.median(v) for k, v in runs.items()}
     print(f"## Speed, {links}-link swimmer, one core ({a.repeats} runs of {a.episodes} x {steps} "
           f"control steps, 15 physics steps each)\n")
     print(f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, "
           f"mujoco {mujoco.__version__} (bindings), libmujoco 4.0.0 (ganglion)\n")
+    print(f"All loops run the same trajectory (each episode from mj_resetData's reference state, "
+          f"target at (1, 1)): final nose within {same:.1e} m of ganglion's {want}. "
+          f"Load average (1 min) at the start of each repeat: "
+          f"{', '.join(f'{x:.1f}' for x in load)}.\n")
     print("| implementation | what one step does | control steps/s (median) | runs | ganglion / this |")
     print("|---|---|---|---|---|")
     what = {
@@ -229,7 +289,7 @@ def main():
         "mujoco 4.0.0 bindings": "the same on mujoco 4.0.0 (ganglion's libmujoco)",
         "mujoco bindings + numpy task": f"ctrl, mj_step2 + mj_step(m, d, 14) + mj_step1, observation and reward in numpy, mujoco {mujoco.__version__}",
         "mujoco 4.0.0 bindings + numpy task": "the same on mujoco 4.0.0",
-        "dm_control": "Environment.step (ctrl, 15 steps, observation, reward)",
+        "dm_control": "Environment.step (ctrl, 15 steps, observation, reward); start set as the others'",
     }
     for k, v in runs.items():
         print(f"| {k} | {what[k]} | {med[k]:.0f} | {', '.join(f'{x:.0f}' for x in v)} "

@@ -7,7 +7,7 @@ use clap::{Subcommand, ValueEnum};
 use ganglion_base::files::write_atomic;
 use ganglion_envs::draw::{frame_svg, kymograph_svg};
 use ganglion_envs::rollout::{Episode, SineWave, Start, run_batch, run_episode_with};
-use ganglion_envs::swimmer::{Swimmer, swimmer_xml};
+use ganglion_envs::swimmer::{CONTROL_TIMESTEP, Swimmer, joint_limit, swimmer_xml};
 use ganglion_plot::{Figure, Panel};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -51,12 +51,17 @@ pub enum EnvCommand {
         #[arg(long, requires = "plot")]
         frames: Option<usize>,
     },
-    /// Time batched rollouts (one MuJoCo simulation per thread, dm_control's random starts
-    /// with seeds 0..episodes) and print control steps per second.
+    /// Time batched rollouts (one MuJoCo simulation per thread) and print control steps per
+    /// second.
     Bench {
         /// Number of links (≥ 3).
         #[arg(long, default_value_t = 6)]
         links: usize,
+        /// Starts: `random` (dm_control's random starts, seeds 0..episodes) or `zero` (every
+        /// episode from the model's reference state, as `mj_resetData` leaves it: all joints
+        /// 0, at rest, heading 0, the target at (1, 1); what a bare bindings loop runs).
+        #[arg(long, value_enum, default_value_t = Init::Random)]
+        init: Init,
         /// Episodes.
         #[arg(long, default_value_t = 8)]
         episodes: usize,
@@ -190,6 +195,7 @@ pub fn env(cmd: EnvCommand) -> Result<ExitCode> {
         }
         EnvCommand::Bench {
             links,
+            init,
             episodes,
             steps,
             threads,
@@ -204,12 +210,23 @@ pub fn env(cmd: EnvCommand) -> Result<ExitCode> {
                 );
             }
             let proto = Swimmer::new(links)?;
-            let starts: Vec<Start> = (0..episodes as u32).map(Start::Seed).collect();
+            let starts: Vec<Start> = match init {
+                Init::Random => (0..episodes as u32).map(Start::Seed).collect(),
+                Init::Zero => vec![
+                    Start::Pose {
+                        joints: vec![],
+                        heading: 0.0,
+                        target: [1.0, 1.0],
+                    };
+                    episodes
+                ],
+            };
             let b = run_batch(&proto, &starts, steps, threads, &wave)?;
             let mut out = std::io::stdout().lock();
             if json {
                 let v = serde_json::json!({
                     "links": links,
+                    "init": if matches!(init, Init::Zero) { "zero" } else { "random" },
                     "episodes": episodes,
                     "steps": steps,
                     "threads": b.threads,
@@ -244,7 +261,7 @@ pub fn env(cmd: EnvCommand) -> Result<ExitCode> {
 
 /// trajectory.svg/.png and kymograph.svg of an episode in `dir`.
 fn figures(dir: &Path, ep: &Episode, links: usize, control: &str) -> Result<()> {
-    let t = |i: usize| (i + 1) as f64 * 0.03;
+    let t = |i: usize| (i + 1) as f64 * CONTROL_TIMESTEP;
     let x: Vec<(f64, f64)> = ep
         .nose_xy
         .iter()
@@ -270,7 +287,7 @@ fn figures(dir: &Path, ep: &Episode, links: usize, control: &str) -> Result<()> 
                 .line("nose", path),
         );
     ganglion_plot::save(&fig, dir.join("trajectory"))?;
-    let limit = 2.0 * std::f64::consts::PI / links as f64;
+    let limit = joint_limit(links);
     let svg = kymograph_svg(
         &ep.joints,
         links - 1,

@@ -69,7 +69,7 @@ pub fn kymograph_svg(joints: &[f64], n_joints: usize, limit: f64, title: &str) -
 }
 
 /// One frame of the swimmer seen from above: the body as a polyline through `points` (the
-/// joint positions head to tail, x, y \[m\]), the nose, and the target circle; the view is
+/// link ends head to tail, x, y \[m\], as [`crate::swimmer::Swimmer::joint_points`] gives them), the nose, and the target circle; the view is
 /// centred on `centre` with half-width `half` \[m\].
 pub fn frame_svg(
     points: &[[f64; 2]],

@@ -48,11 +48,21 @@ impl EsConfig {
 }
 
 /// estorch's `rank_transformation`: the rank of each fitness (0 = lowest) mapped linearly to
-/// \[−0.5, 0.5\]. Ties are ranked in index order.
+/// \[−0.5, 0.5\]. Ties are ranked in index order. A NaN fitness (a failed evaluation) ranks
+/// below every number, −∞ included, so that it pushes the parameters away rather than
+/// towards it (`f64::total_cmp` alone would rank a positive NaN first).
 pub fn centered_ranks(fitness: &[f64]) -> Vec<f64> {
     let n = fitness.len();
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| fitness[a].total_cmp(&fitness[b]).then(a.cmp(&b)));
+    // NaNs map to −∞ with a flag below it; equal keys keep index order.
+    let key = |i: usize| {
+        let f = fitness[i];
+        (!f.is_nan(), if f.is_nan() { f64::NEG_INFINITY } else { f })
+    };
+    order.sort_by(|&a, &b| {
+        let ((fa, va), (fb, vb)) = (key(a), key(b));
+        fa.cmp(&fb).then(va.total_cmp(&vb)).then(a.cmp(&b))
+    });
     let mut out = vec![0.0; n];
     if n == 1 {
         return out;
@@ -155,8 +165,8 @@ impl Es {
         &self.theta
     }
 
-    /// One generation: evaluates the population with `fitness` (higher is better) and
-    /// updates the parameters.
+    /// One generation: evaluates the population with `fitness` (higher is better; NaN counts as
+    /// the worst, see [`centered_ranks`]) and updates the parameters.
     pub fn step(&mut self, fitness: &(dyn Fn(&[f64]) -> f64 + Sync)) -> Generation {
         let n = self.theta.len();
         let half = self.config.population / 2;
@@ -214,6 +224,11 @@ mod tests {
             assert!((a - b).abs() < 1e-15, "{r:?}");
         }
         assert_eq!(centered_ranks(&[2.0, 2.0]), vec![-0.5, 0.5]);
+        // NaN (either sign) ranks lowest, below −∞; NaNs tie in index order.
+        assert_eq!(
+            centered_ranks(&[f64::NAN, 1.0, f64::NEG_INFINITY, -f64::NAN, f64::INFINITY]),
+            vec![-0.5, 0.25, 0.0, -0.25, 0.5]
+        );
     }
 
     #[test]

@@ -27,9 +27,12 @@
 //! - [`swim`]: the NCAP paper's swim-forward task on the swimmer (reward for forward speed,
 //!   target hidden), as a PPO environment and for parallel episode returns.
 
+#![deny(unsafe_code)]
+
 pub mod draw;
 pub mod es;
 pub mod mlp;
+#[allow(unsafe_code)] // the FFI layer: all of the crate's unsafe code
 pub mod mujoco;
 pub mod ncap;
 pub mod ppo;

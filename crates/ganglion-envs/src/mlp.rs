@@ -91,26 +91,33 @@ impl Mlp {
         );
         let mut a = x.to_vec();
         let mut off = 0;
-        for (l, w) in self.sizes.windows(2).enumerate() {
-            let (n_in, n_out) = (w[0], w[1]);
-            let weights = &self.params[off..off + n_in * n_out];
-            let bias = &self.params[off + n_in * n_out..off + n_in * n_out + n_out];
-            off += n_in * n_out + n_out;
-            let mut z: Vec<f64> = weights
-                .chunks_exact(n_in)
-                .zip(bias)
-                .map(|(row, b)| b + row.iter().zip(&a).map(|(wi, ai)| wi * ai).sum::<f64>())
-                .collect();
-            if l + 1 < last {
-                z.iter_mut().for_each(|v| *v = v.tanh());
-            }
-            a = z;
+        for l in 0..last {
+            a = self.layer(l, &mut off, &a);
         }
         out.copy_from_slice(&a);
     }
 }
 
 impl Mlp {
+    /// Layer `l`'s output for its input `a` (tanh unless it is the last layer); `off` is the
+    /// layer's start in the flat parameters and is moved past it. Shared by [`Mlp::forward`]
+    /// and [`Mlp::activations`].
+    fn layer(&self, l: usize, off: &mut usize, a: &[f64]) -> Vec<f64> {
+        let (n_in, n_out) = (self.sizes[l], self.sizes[l + 1]);
+        let weights = &self.params[*off..*off + n_in * n_out];
+        let bias = &self.params[*off + n_in * n_out..*off + n_in * n_out + n_out];
+        *off += n_in * n_out + n_out;
+        let mut z: Vec<f64> = weights
+            .chunks_exact(n_in)
+            .zip(bias)
+            .map(|(row, b)| b + row.iter().zip(a).map(|(wi, ai)| wi * ai).sum::<f64>())
+            .collect();
+        if l + 2 < self.sizes.len() {
+            z.iter_mut().for_each(|v| *v = v.tanh());
+        }
+        z
+    }
+
     /// Every layer's activations for input `x`: `acts[0]` is `x`, `acts[l]` the output of
     /// layer l (tanh for hidden layers, linear for the last), for [`Mlp::backward`].
     pub fn activations(&self, x: &[f64]) -> Vec<Vec<f64>> {
@@ -125,20 +132,8 @@ impl Mlp {
         let mut acts = Vec::with_capacity(self.sizes.len());
         acts.push(x.to_vec());
         let mut off = 0;
-        for (l, w) in self.sizes.windows(2).enumerate() {
-            let (n_in, n_out) = (w[0], w[1]);
-            let weights = &self.params[off..off + n_in * n_out];
-            let bias = &self.params[off + n_in * n_out..off + n_in * n_out + n_out];
-            off += n_in * n_out + n_out;
-            let a = &acts[l];
-            let mut z: Vec<f64> = weights
-                .chunks_exact(n_in)
-                .zip(bias)
-                .map(|(row, b)| b + row.iter().zip(a).map(|(wi, ai)| wi * ai).sum::<f64>())
-                .collect();
-            if l + 1 < last {
-                z.iter_mut().for_each(|v| *v = v.tanh());
-            }
+        for l in 0..last {
+            let z = self.layer(l, &mut off, &acts[l]);
             acts.push(z);
         }
         acts

@@ -255,7 +255,7 @@ impl Ncap {
 /// joint limit 2π/n_links and clamped to \[−1, 1\], torques as actions (`SwimmerPolicy`).
 impl Policy for Ncap {
     fn act(&self, t: usize, obs: &Observation, action: &mut [f64]) {
-        let limit = 2.0 * std::f64::consts::PI / (self.config.joints + 1) as f64;
+        let limit = crate::swimmer::joint_limit(self.config.joints + 1);
         let q: Vec<f64> = obs
             .joints
             .iter()

@@ -168,10 +168,9 @@ pub fn run_episode_with(
         each(t, env);
     }
     if env.unstable_count() > 0 {
-        return Err(SwimmerError::Check(format!(
-            "MuJoCo reset an unstable state {} time(s) during the episode",
-            env.unstable_count()
-        )));
+        return Err(SwimmerError::Unstable {
+            resets: env.unstable_count(),
+        });
     }
     Ok(ep)
 }

@@ -33,6 +33,12 @@ pub const TIME_LIMIT: f64 = 30.0;
 /// Control steps per episode (`TIME_LIMIT / CONTROL_TIMESTEP`).
 pub const EPISODE_STEPS: usize = 1000;
 
+/// The internal joints' limit ±2π/n_links \[rad\] (±360°/n in dm_control's template), as
+/// the model is built.
+pub fn joint_limit(n_links: usize) -> f64 {
+    2.0 * std::f64::consts::PI / n_links as f64
+}
+
 /// Errors building or driving the swimmer.
 #[derive(Debug, thiserror::Error)]
 pub enum SwimmerError {
@@ -65,14 +71,24 @@ pub enum SwimmerError {
     /// A non-finite number in an action, pose or target.
     #[error("{what} must be finite, got {value}")]
     NotFinite {
-        /// Which input.
-        what: &'static str,
+        /// Which input (`"joint angle 2"`, `"action 0"`, `"heading"`, `"target x"`, ...).
+        what: String,
         /// The value.
         value: f64,
     },
     /// A model or state self-check failed.
     #[error("swimmer self-check failed: {0}")]
     Check(String),
+    /// MuJoCo found bad accelerations and reset the state during an episode.
+    #[error(
+        "MuJoCo reset an unstable state {resets} time(s) during the episode\n  hint: the \
+         generated swimmer with controls in [-1, 1] stays stable; look for a changed model \
+         (time step, gear, joint limits) or a start pose far outside the joint limits"
+    )]
+    Unstable {
+        /// How many times (`warning[mjWARN_BADQACC].number`).
+        resets: i32,
+    },
 }
 
 /// Formats a float for MJCF (shortest round-trip representation).
@@ -157,6 +173,7 @@ pub fn swimmer_xml(n_links: usize) -> Result<String, SwimmerError> {
 "#,
     );
     // The chain: each segment nested in the previous one (`_make_body`), 0.1 m further on.
+    // In degrees as the template writes it (= joint_limit(n_links) in radians).
     let limit = 360.0 / n_links as f64;
     for i in 0..n_links - 1 {
         let pad = "  ".repeat(3 + i);
@@ -319,6 +336,16 @@ impl Swimmer {
     fn check_sensors(&self) -> Result<(), SwimmerError> {
         let sd = self.sim.sensordata();
         let m = self.sim.model();
+        // Sizes first: the comparisons below index sensordata[0..12].
+        let (adr, dim) = m.sensor_span(m.id(Obj::Sensor, "head_vel")?);
+        if (adr, dim) != (12, 3) || sd.len() != 12 + 6 * self.links {
+            return Err(SwimmerError::Check(format!(
+                "sensor layout: head_vel at {adr} (dim {dim}), {} values in all, want 12 (dim \
+                 3) and {}",
+                sd.len(),
+                12 + 6 * self.links
+            )));
+        }
         let nose = self.sim.geom_xpos(self.nose);
         let target = self.sim.geom_xpos(self.target_geom);
         let r = self.sim.xmat(self.head);
@@ -339,13 +366,6 @@ impl Swimmer {
             if a.iter().zip(b).any(|(x, y)| (x - y).abs() > 1e-12) {
                 return Err(SwimmerError::Check(format!("{what}: {a:?} != {b:?}")));
             }
-        }
-        let (adr, dim) = m.sensor_span(m.id(Obj::Sensor, "head_vel")?);
-        if (adr, dim) != (12, 3) || m.nsensordata() != 12 + 6 * self.links {
-            return Err(SwimmerError::Check(format!(
-                "sensor layout: head_vel at {adr} (dim {dim}), {} values in all",
-                m.nsensordata()
-            )));
         }
         Ok(())
     }
@@ -439,11 +459,16 @@ impl Swimmer {
                 got: joints.len(),
             });
         }
-        for (what, v) in joints.iter().map(|&v| ("joint angle", v)).chain([
-            ("heading", heading),
-            ("target x", target[0]),
-            ("target y", target[1]),
-        ]) {
+        for (what, v) in joints
+            .iter()
+            .enumerate()
+            .map(|(k, &v)| (format!("joint angle {k}"), v))
+            .chain([
+                ("heading".to_string(), heading),
+                ("target x".to_string(), target[0]),
+                ("target y".to_string(), target[1]),
+            ])
+        {
             if !v.is_finite() {
                 return Err(SwimmerError::NotFinite { what, value: v });
             }
@@ -465,11 +490,10 @@ impl Swimmer {
     /// Moves the target (and its light, as dm_control does) to (x, y), keeping its height.
     fn set_target(&mut self, xy: [f64; 2]) {
         let (g, l) = (self.target_geom, self.target_light);
-        let m = self.sim.model_mut();
-        let [_, _, gz] = m.geom_pos(g);
-        m.set_geom_pos(g, [xy[0], xy[1], gz]);
-        let [_, _, lz] = m.light_pos(l);
-        m.set_light_pos(l, [xy[0], xy[1], lz]);
+        let [_, _, gz] = self.sim.model().geom_pos(g);
+        self.sim.set_geom_pos(g, [xy[0], xy[1], gz]);
+        let [_, _, lz] = self.sim.model().light_pos(l);
+        self.sim.set_light_pos(l, [xy[0], xy[1], lz]);
     }
 
     /// Target centre (x, y) \[m\].
@@ -496,9 +520,9 @@ impl Swimmer {
                 got: action.len(),
             });
         }
-        if let Some(&v) = action.iter().find(|v| !v.is_finite()) {
+        if let Some((k, &v)) = action.iter().enumerate().find(|(_, v)| !v.is_finite()) {
             return Err(SwimmerError::NotFinite {
-                what: "action",
+                what: format!("action {k}"),
                 value: v,
             });
         }
@@ -566,19 +590,21 @@ impl Swimmer {
         self.joint_qpos.iter().map(|&a| q[a]).collect()
     }
 
-    /// The world positions (x, y) of the head's root joint and of each segment's joint, head
-    /// to tail (n points), for drawing the body \[m\].
+    /// The ends of the links in the world (x, y), head to tail, for drawing the body \[m\]:
+    /// the head's root joint, each segment's joint, then the tail's free end (n + 1 points,
+    /// so that consecutive points are the n links).
     pub fn joint_points(&self) -> Vec<[f64; 2]> {
         let m = self.sim.model();
-        let mut out = Vec::with_capacity(self.links);
-        for b in 0..m.nbody() {
-            if b == 0 {
-                continue;
-            }
+        let mut out = Vec::with_capacity(self.links + 1);
+        for b in 1..m.nbody() {
             let p = self.sim.xpos(b);
             let r = self.sim.xmat(b);
-            // Joints sit at (0, -0.05, 0) in their body's frame.
+            // Each link's capsule runs from (0, -0.05, 0) (its joint) to (0, 0.05, 0) in its
+            // body's frame; the next body starts 0.1 m on, so its joint is this link's end.
             out.push([p[0] - 0.05 * r[1], p[1] - 0.05 * r[4]]);
+            if b + 1 == m.nbody() {
+                out.push([p[0] + 0.05 * r[1], p[1] + 0.05 * r[4]]);
+            }
         }
         out
     }
@@ -624,6 +650,17 @@ mod tests {
         // The tracking cameras move out by n/6 (unchanged at 6 links).
         assert!(x.contains(r#"name="tracking1" pos="0 -0.2 0.5""#), "{x}");
         assert!(swimmer_xml(12).expect("12").contains(r#"pos="0 -0.4 1""#));
+    }
+
+    #[test]
+    fn unstable_error_counts_resets_and_hints() {
+        let e = SwimmerError::Unstable { resets: 2 }.to_string();
+        assert!(
+            e.starts_with("MuJoCo reset an unstable state 2 time(s)"),
+            "{e}"
+        );
+        assert!(e.contains("hint:"), "{e}");
+        assert_eq!(joint_limit(6), std::f64::consts::PI / 3.0);
     }
 
     #[test]

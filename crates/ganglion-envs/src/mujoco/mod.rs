@@ -4,14 +4,21 @@
 //! The library is `libmujoco.so.4.0.0` from the PyPI wheel `mujoco-core==4.0.0`, which
 //! `scripts/fetch-data.sh mujoco` unpacks into `data/mujoco/`. It is opened with `libloading`
 //! on first use, so that Ganglion builds and tests on machines without it; [`load`] says how to
-//! get it when it is missing. Found, in order: the file `$GANGLION_MUJOCO`, then
-//! `data/mujoco/libmujoco.so.4.0.0` in the current folder or any folder above it, then the same
-//! above this crate's source folder.
+//! get it when it is missing. Found, in order: the file `$GANGLION_MUJOCO` (only that, when
+//! set), then `data/mujoco/libmujoco.so.4.0.0` in this crate's source folder at build time or
+//! any folder above it (the workspace's `data/`), then the same above the running executable's
+//! folder (a copied build next to its `data/`). The current folder is not searched, so that
+//! running in an untrusted checkout cannot load its library.
 //!
 //! The safe types: [`Model`] (a compiled `mjModel`, from MJCF XML) and [`Simulation`] (its own
 //! copy of a model plus one `mjData`: stepping, state save/restore and the arrays the
 //! environments read). Fields are read at the byte offsets in [`layout`], taken from the 4.0.0
-//! headers; every model and simulation checks them against MuJoCo's own accessors when made.
+//! headers (the test `layout_matches_headers` compares every one with the headers), and the
+//! library must report exactly that version. At run time only some of them are cross-checked
+//! against MuJoCo's own accessors: the sizes nq, nv, na, nu and the state arrays time, qpos,
+//! qvel, act, ctrl (against `mj_stateSize`/`mj_setState`), plus plausibility checks of the time
+//! step and joint types; the swimmer also checks `geom_xpos`, `xmat`, `geom_pos` and
+//! `sensordata` against each other. The other offsets rely on the exact version.
 //!
 //! All of the crate's `unsafe` code is in this module.
 
@@ -19,6 +26,7 @@ pub mod layout;
 
 use libloading::Library;
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
 use std::sync::OnceLock;
@@ -188,11 +196,13 @@ pub fn candidates() -> Vec<PathBuf> {
         return out;
     }
     let rel = Path::new("data").join("mujoco").join(LIBRARY_FILE);
-    let mut roots = Vec::new();
-    if let Ok(cwd) = std::env::current_dir() {
-        roots.push(cwd);
+    let mut roots = vec![PathBuf::from(env!("CARGO_MANIFEST_DIR"))];
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
+        roots.push(dir);
     }
-    roots.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     for root in roots {
         for dir in root.ancestors() {
             let p = dir.join(&rel);
@@ -209,6 +219,17 @@ pub fn candidates() -> Vec<PathBuf> {
 /// (tests) skip on that variant only.
 pub fn load() -> Result<(PathBuf, String), MujocoError> {
     api().map(|a| (a.path.clone(), a.version.clone()))
+}
+
+/// Whether MuJoCo can be used here: `Ok(true)` when it loads, `Ok(false)` when the library is
+/// not fetched ([`MujocoError::NotFound`]: tests and benchmarks skip on this only), and any
+/// other failure (a wrong version, a broken file) as the error.
+pub fn available() -> Result<bool, MujocoError> {
+    match api() {
+        Ok(_) => Ok(true),
+        Err(MujocoError::NotFound { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 fn api() -> Result<&'static Api, MujocoError> {
@@ -254,8 +275,8 @@ fn open() -> Result<Api, MujocoError> {
                 .into_owned(),
         )
     };
-    // Offsets are for 4.0.x: the major and minor version must match the headers'.
-    if number / 1000 != layout::VERSION / 1000 {
+    // The offsets are for exactly the 4.0.0 headers, and most are not checked at run time.
+    if number != layout::VERSION {
         return Err(fail(format!(
             "it is MuJoCo {version} (mj_version {number}), but the struct offsets here are for \
              4.0.0 (scripts/fetch-data.sh mujoco fetches that version)"
@@ -312,7 +333,8 @@ extern "C" fn warning_to_stderr(msg: *const c_char) {
     }
     // SAFETY: MuJoCo passes a NUL-terminated message that lives for the call.
     let text = unsafe { CStr::from_ptr(msg) }.to_string_lossy();
-    eprintln!("MuJoCo warning: {text}");
+    // Not eprintln!: a panic here (stderr closed) would unwind into C and abort.
+    let _ = writeln!(std::io::stderr(), "MuJoCo warning: {text}");
 }
 
 /// Reads a `T` at byte `offset` of the struct at `base`.
@@ -345,7 +367,8 @@ impl Model {
         let mut err = vec![0 as c_char; 1000];
         // SAFETY: `c_xml` is NUL-terminated; the VFS may be NULL; `err` holds `err.len()` bytes.
         let spec = unsafe {
-            (api.parse_xml_string)(c_xml.as_ptr(), std::ptr::null(), err.as_mut_ptr(), 1000)
+            let len = c_int::try_from(err.len()).expect("small buffer");
+            (api.parse_xml_string)(c_xml.as_ptr(), std::ptr::null(), err.as_mut_ptr(), len)
         };
         if spec.is_null() {
             // SAFETY: MuJoCo wrote a NUL-terminated message into `err` (zeroed beforehand).
@@ -378,10 +401,18 @@ impl Model {
         self.ptr.as_ptr().cast::<u8>().cast_const()
     }
 
-    fn size(&self, offset: usize) -> usize {
+    /// The size field at `offset`; an error when it reads negative (a layout mismatch).
+    fn size_checked(&self, name: &str, offset: usize) -> Result<usize, MujocoError> {
         // SAFETY: `offset` is a layout offset of an `mjtSize` (int64) size field.
         let n: i64 = unsafe { field(self.raw(), offset) };
-        usize::try_from(n).unwrap_or(0)
+        usize::try_from(n).map_err(|_| MujocoError::Layout(format!("mjModel.{name} read as {n}")))
+    }
+
+    /// A size field, all of which [`Model::check_layout`] found non-negative when the model
+    /// was made (sizes never change afterwards).
+    fn size(&self, offset: usize) -> usize {
+        self.size_checked("size", offset)
+            .expect("sizes are checked when the model is made")
     }
 
     /// The `mjModel` array at `offset` (pointer field) of `len` elements.
@@ -411,9 +442,25 @@ impl Model {
         }
     }
 
-    /// Checks the size fields read through [`layout`] against `mj_stateSize`, and the option
-    /// fields against their documented ranges.
+    /// Checks that every size field read through [`layout`] is non-negative, nq, nv, na and
+    /// nu against `mj_stateSize`, and the time step and joint types against their ranges.
     fn check_layout(&self) -> Result<(), MujocoError> {
+        let sizes = [
+            ("nq", layout::MODEL_NQ),
+            ("nv", layout::MODEL_NV),
+            ("nu", layout::MODEL_NU),
+            ("na", layout::MODEL_NA),
+            ("nbody", layout::MODEL_NBODY),
+            ("njnt", layout::MODEL_NJNT),
+            ("ngeom", layout::MODEL_NGEOM),
+            ("nsite", layout::MODEL_NSITE),
+            ("nlight", layout::MODEL_NLIGHT),
+            ("nsensor", layout::MODEL_NSENSOR),
+            ("nsensordata", layout::MODEL_NSENSORDATA),
+        ];
+        for (name, offset) in sizes {
+            self.size_checked(name, offset)?;
+        }
         let pairs = [
             ("nq", self.nq(), layout::MJ_STATE_QPOS),
             ("nv", self.nv(), layout::MJ_STATE_QVEL),
@@ -708,9 +755,15 @@ impl Simulation {
     pub fn model(&self) -> &Model {
         &self.model
     }
-    /// The model, for changing parameters (geom and light positions) between steps.
-    pub fn model_mut(&mut self) -> &mut Model {
-        &mut self.model
+    /// Moves geom `g` within its body's frame \[m\] (takes effect at the next forward pass).
+    /// The only model parameters a simulation lets change: a `&mut Model` would let safe code
+    /// swap in a model whose sizes do not fit this `mjData`.
+    pub fn set_geom_pos(&mut self, g: usize, pos: [f64; 3]) {
+        self.model.set_geom_pos(g, pos);
+    }
+    /// Moves light `l` within its body's frame \[m\] (rendering only; no effect on physics).
+    pub fn set_light_pos(&mut self, l: usize, pos: [f64; 3]) {
+        self.model.set_light_pos(l, pos);
     }
 
     /// One physics step (`mj_step`).
@@ -811,6 +864,7 @@ impl Simulation {
     /// since the last reset (`warning[mjWARN_BADQACC].number`): non-zero means the simulation
     /// went unstable.
     pub fn unstable_count(&self) -> i32 {
+        const { assert!(layout::MJ_WARN_BADQACC < layout::MJ_NWARNING) };
         let off = layout::DATA_WARNING
             + layout::MJ_WARN_BADQACC * layout::SIZEOF_WARNINGSTAT
             + layout::WARNINGSTAT_NUMBER;
