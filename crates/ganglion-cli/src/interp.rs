@@ -4,14 +4,16 @@
 use anyhow::{Context, Result, bail};
 use clap::{Subcommand, ValueEnum};
 use ganglion_base::files::{OutputDir, Replace, write_atomic};
-use ganglion_interp::ablate::{Ablation, Component, Prompt, logit_diff, read_prompts, tokenise};
+use ganglion_interp::ablate::{
+    Ablation, CHUNK, Component, Prompt, batches, logit_diff, read_prompts, tokenise,
+};
 use ganglion_interp::attribution::logit_diff_attribution;
 use ganglion_interp::model::Model;
 use ganglion_interp::patching::{
-    Pairs, Patching, Target, patch_by_layer, patch_by_layer_position, patch_heads,
+    Pairs, Patching, Target, in_chunks, patch_by_layer, patch_by_layer_position, patch_heads,
 };
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -27,11 +29,30 @@ pub enum PatchBy {
     Position,
 }
 
+/// `--ablation` of `interp logit-diff`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum AblationArg {
+    /// Replace each head's z (each neuron's activation) by 0.
+    Zero,
+    /// Replace it by its mean over the prompts at each position (prompts of one token
+    /// length).
+    Mean,
+}
+
+impl From<AblationArg> for Ablation {
+    fn from(a: AblationArg) -> Ablation {
+        match a {
+            AblationArg::Zero => Ablation::Zero,
+            AblationArg::Mean => Ablation::Mean,
+        }
+    }
+}
+
 /// `ganglion interp ...`
 #[derive(Subcommand)]
 pub enum InterpCommand {
     /// Logit difference logit(correct) − logit(incorrect) at each prompt's last position,
-    /// optionally with attention heads ablated at every position.
+    /// optionally with attention heads and MLP neurons ablated at every position.
     LogitDiff {
         /// A llama GGUF model (e.g. data/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf from
         /// scripts/fetch-data.sh smollm2).
@@ -45,10 +66,9 @@ pub enum InterpCommand {
         /// from 0 (e.g. L23H3,L29H1,L5N100).
         #[arg(long, value_delimiter = ',')]
         ablate: Vec<String>,
-        /// zero: replace the heads' z by 0; mean: by its mean over the prompts at each
-        /// position (prompts of one token length).
-        #[arg(long, default_value = "zero")]
-        ablation: String,
+        /// How the --ablate components are replaced.
+        #[arg(long, value_enum, default_value_t = AblationArg::Zero)]
+        ablation: AblationArg,
         /// Print JSON (mean_logit_diff, accuracy, per_prompt) instead of a table.
         #[arg(long)]
         json: bool,
@@ -184,10 +204,7 @@ pub fn interp(cmd: InterpCommand) -> Result<ExitCode> {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(anyhow::Error::msg)
                 .context("--ablate")?;
-            let ablation: Ablation = ablation
-                .parse()
-                .map_err(anyhow::Error::msg)
-                .context("--ablation")?;
+            let ablation = Ablation::from(ablation);
             let set = read_prompts(&prompts)?;
             let m = Model::load(&model)?;
             let r = logit_diff(&m, &set, &heads, ablation)?;
@@ -327,15 +344,6 @@ fn read_corrupted(path: &Path) -> Result<Vec<String>> {
         .collect()
 }
 
-/// Prompt indices grouped by token length.
-fn by_length(ids: &[Vec<u32>]) -> BTreeMap<usize, Vec<usize>> {
-    let mut g: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for (i, t) in ids.iter().enumerate() {
-        g.entry(t.len()).or_default().push(i);
-    }
-    g
-}
-
 fn attribute(m: &Model, set: &[Prompt], model: &Path) -> Result<Value> {
     let t = tokenise(m, set)?;
     let c = &m.cfg;
@@ -344,7 +352,9 @@ fn attribute(m: &Model, set: &[Prompt], model: &Path) -> Result<Value> {
     let (mut attn, mut mlp) = (vec![0f64; nl], vec![0f64; nl]);
     let mut embed = 0f64;
     let mut per_prompt = vec![Value::Null; set.len()];
-    for idx in by_length(&t.ids).into_values() {
+    // One batch per length, in chunks: a pass caches every layer (~140 KB a token for
+    // SmolLM2), so a large prompt set in one batch would not fit in memory.
+    for idx in batches(&t.ids) {
         let ids: Vec<Vec<u32>> = idx.iter().map(|&i| t.ids[i].clone()).collect();
         let correct: Vec<u32> = idx.iter().map(|&i| t.correct[i]).collect();
         let incorrect: Vec<u32> = idx.iter().map(|&i| t.incorrect[i]).collect();
@@ -413,13 +423,7 @@ fn patch(m: &Model, set: &[Prompt], bad: &[String], by: PatchBy, model: &Path) -
     let tok = m.tokenizer()?;
     let mut corrupt = Vec::with_capacity(bad.len());
     for (i, b) in bad.iter().enumerate() {
-        let mut ids = Vec::new();
-        if tok.add_bos
-            && let Some(x) = tok.bos
-        {
-            ids.push(x);
-        }
-        ids.extend(tok.encode(b));
+        let ids = tok.encode_prompt(b);
         if ids.len() != t.ids[i].len() {
             bail!(
                 "pair {i}: the clean prompt has {} tokens and the corrupted one {} ({:?} vs {b:?}); patching needs equal lengths",
@@ -430,7 +434,7 @@ fn patch(m: &Model, set: &[Prompt], bad: &[String], by: PatchBy, model: &Path) -
         }
         corrupt.push(ids);
     }
-    let lens: Vec<usize> = by_length(&t.ids).into_keys().collect();
+    let lens: BTreeSet<usize> = t.ids.iter().map(Vec::len).collect();
     if lens.len() > 1 {
         bail!(
             "patching averages over prompts of one token length, but the prompts have lengths {lens:?}; use one template"
@@ -444,18 +448,20 @@ fn patch(m: &Model, set: &[Prompt], bad: &[String], by: PatchBy, model: &Path) -
     };
     let (by_name, results, first) = match by {
         PatchBy::Head => {
-            let r = patch_heads(m, &pairs, false)?;
+            let r = in_chunks(&pairs, CHUNK, |p| patch_heads(m, p, false))?;
             let v = json!({"head_z": grid_json(&r)});
             ("head", v, r)
         }
         PatchBy::Layer => {
-            let a = patch_by_layer(m, &pairs, Target::AttnOut)?;
-            let b = patch_by_layer(m, &pairs, Target::MlpOut)?;
+            let a = in_chunks(&pairs, CHUNK, |p| patch_by_layer(m, p, Target::AttnOut))?;
+            let b = in_chunks(&pairs, CHUNK, |p| patch_by_layer(m, p, Target::MlpOut))?;
             let v = json!({"attn_out": grid_json(&a), "mlp_out": grid_json(&b)});
             ("layer", v, a)
         }
         PatchBy::Position => {
-            let r = patch_by_layer_position(m, &pairs, Target::ResidPre)?;
+            let r = in_chunks(&pairs, CHUNK, |p| {
+                patch_by_layer_position(m, p, Target::ResidPre)
+            })?;
             let v = json!({"resid_pre": grid_json(&r)});
             ("position", v, r)
         }

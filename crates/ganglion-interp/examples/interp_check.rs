@@ -15,7 +15,7 @@ type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
 fn main() -> Res<()> {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: interp_check tokenize|logits|throughput MODEL ...";
+    let usage = "usage: interp_check tokenize MODEL.gguf IN.json OUT.json | logits MODEL.gguf IN.json OUT.bin | throughput MODEL.gguf BATCH LEN REPS";
     let mode = args.get(1).ok_or(usage)?;
     let model_path = Path::new(args.get(2).ok_or(usage)?);
     let t0 = Instant::now();
@@ -27,19 +27,21 @@ fn main() -> Res<()> {
     );
     match mode.as_str() {
         "tokenize" => {
-            let texts: Vec<String> = serde_json::from_str(&std::fs::read_to_string(&args[3])?)?;
+            let texts: Vec<String> =
+                serde_json::from_str(&std::fs::read_to_string(args.get(3).ok_or(usage)?)?)?;
             let tok = model.tokenizer()?;
             let ids: Vec<Vec<u32>> = texts.iter().map(|t| tok.encode(t)).collect();
-            std::fs::write(&args[4], serde_json::to_string(&ids)?)?;
+            std::fs::write(args.get(4).ok_or(usage)?, serde_json::to_string(&ids)?)?;
         }
         "logits" => {
-            let prompts: Vec<Vec<u32>> = serde_json::from_str(&std::fs::read_to_string(&args[3])?)?;
+            let prompts: Vec<Vec<u32>> =
+                serde_json::from_str(&std::fs::read_to_string(args.get(3).ok_or(usage)?)?)?;
             let mut out = Vec::new();
             for p in &prompts {
                 let logits = model.forward(std::slice::from_ref(p))?;
                 out.extend(logits.data.iter().flat_map(|v| v.to_le_bytes()));
             }
-            std::fs::write(&args[4], out)?;
+            std::fs::write(args.get(4).ok_or(usage)?, out)?;
         }
         "throughput" => {
             let batch: usize = args.get(3).ok_or(usage)?.parse()?;

@@ -17,7 +17,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 /// Prompts per forward pass: bounds the memory of a pass over a large prompt set.
-const CHUNK: usize = 64;
+pub const CHUNK: usize = 64;
 
 /// One prompt with its two answers (one line of a `P.jsonl` file).
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
@@ -77,16 +77,18 @@ impl FromStr for Head {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Head, String> {
-        let bad =
-            || format!("{s:?} is not a head; write L<layer>H<head>, e.g. L23H3 (both from 0)");
-        let t = s.trim();
-        let rest = t.strip_prefix(['L', 'l']).ok_or_else(bad)?;
-        let (l, h) = rest.split_once(['H', 'h']).ok_or_else(bad)?;
-        Ok(Head {
-            layer: l.parse().map_err(|_| bad())?,
-            head: h.parse().map_err(|_| bad())?,
-        })
+        let (layer, head) = parse_indexed(s, ['H', 'h']).ok_or_else(|| {
+            format!("{s:?} is not a head; write L<layer>H<head>, e.g. L23H3 (both from 0)")
+        })?;
+        Ok(Head { layer, head })
     }
+}
+
+/// `L{a}{sep}{b}` (the letter `L` in either case, then `sep`) as `(a, b)`.
+fn parse_indexed(s: &str, sep: [char; 2]) -> Option<(usize, usize)> {
+    let rest = s.trim().strip_prefix(['L', 'l'])?;
+    let (a, b) = rest.split_once(sep)?;
+    Some((a.parse().ok()?, b.parse().ok()?))
 }
 
 /// An MLP neuron, written `L{layer}N{index}` (`L5N100`).
@@ -139,21 +141,15 @@ impl FromStr for Component {
 
     /// `L23H3` (a head) or `L5N100` (a neuron), counted from 0.
     fn from_str(s: &str) -> Result<Component, String> {
-        let bad = || {
+        if let Some((layer, head)) = parse_indexed(s, ['H', 'h']) {
+            return Ok(Component::Head(Head { layer, head }));
+        }
+        let (layer, index) = parse_indexed(s, ['N', 'n']).ok_or_else(|| {
             format!(
                 "{s:?} is neither a head nor a neuron; write L<layer>H<head> (e.g. L23H3) or L<layer>N<neuron> (e.g. L5N100), counted from 0"
             )
-        };
-        if let Ok(h) = s.parse::<Head>() {
-            return Ok(Component::Head(h));
-        }
-        let t = s.trim();
-        let rest = t.strip_prefix(['L', 'l']).ok_or_else(bad)?;
-        let (l, n) = rest.split_once(['N', 'n']).ok_or_else(bad)?;
-        Ok(Component::Neuron(Neuron {
-            layer: l.parse().map_err(|_| bad())?,
-            index: n.parse().map_err(|_| bad())?,
-        }))
+        })?;
+        Ok(Component::Neuron(Neuron { layer, index }))
     }
 }
 
@@ -258,13 +254,7 @@ pub fn tokenise(model: &Model, prompts: &[Prompt]) -> Result<Tokenised, ModelErr
         incorrect: Vec::new(),
     };
     for (i, p) in prompts.iter().enumerate() {
-        let mut ids = Vec::new();
-        if tok.add_bos
-            && let Some(b) = tok.bos
-        {
-            ids.push(b);
-        }
-        ids.extend(tok.encode(&p.prompt));
+        let ids = tok.encode_prompt(&p.prompt);
         if ids.is_empty() {
             return Err(ModelError::Input(format!("prompt {i} is empty")));
         }
@@ -313,8 +303,9 @@ pub fn check_components(model: &Model, components: &[Component]) -> Result<(), M
     Ok(())
 }
 
-/// Prompt indices grouped by token length, in chunks of at most [`CHUNK`].
-fn batches(ids: &[Vec<u32>]) -> Vec<Vec<usize>> {
+/// Prompt indices grouped by token length (shortest first), in chunks of at most
+/// [`CHUNK`]: each chunk is one batch for [`Model::run`], and a chunk's cache stays small.
+pub fn batches(ids: &[Vec<u32>]) -> Vec<Vec<usize>> {
     let mut by_len: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (i, t) in ids.iter().enumerate() {
         by_len.entry(t.len()).or_default().push(i);

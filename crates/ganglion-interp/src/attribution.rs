@@ -65,24 +65,8 @@ pub fn logit_diff_attribution(
     incorrect: &[u32],
 ) -> Result<Attribution, ModelError> {
     let (b, p) = model.check_batch(ids)?;
-    if correct.len() != b || incorrect.len() != b {
-        return Err(ModelError::Input(format!(
-            "{b} prompts but {} correct and {} incorrect answers",
-            correct.len(),
-            incorrect.len()
-        )));
-    }
+    model.check_answers(b, correct, incorrect)?;
     let c = &model.cfg;
-    if let Some(&bad) = correct
-        .iter()
-        .chain(incorrect)
-        .find(|&&t| t as usize >= c.d_vocab)
-    {
-        return Err(ModelError::Input(format!(
-            "answer token {bad} is outside the vocabulary of {}",
-            c.d_vocab
-        )));
-    }
     let (nl, nh, dh, d) = (c.n_layers, c.n_heads, c.d_head, c.d_model);
     let dq = nh * dh;
     let mut points = vec![HookPoint::Embed, HookPoint::LnFinalScale];

@@ -103,9 +103,11 @@ pub enum GgufError {
     },
     /// A tensor type this reader cannot dequantise.
     #[error(
-        "tensor {name:?} has ggml type {type_name} (id {type_id}), which is not supported (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K; re-quantise the model to one of these)"
+        "{source_name}: tensor {name:?} has ggml type {type_name} (id {type_id}), which is not supported (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K; re-quantise the model to one of these)"
     )]
     UnsupportedType {
+        /// The file (its path or the name given to [`GgufFile::parse`]).
+        source_name: String,
         /// The tensor.
         name: String,
         /// The type's ggml name, or `unknown`.
@@ -613,9 +615,19 @@ impl GgufFile {
                     t.name
                 )));
             }
-            let size = n / block as u64 * bytes as u64;
-            let start = self.data_start as u64 + t.offset;
-            let end = start + size;
+            let overflow = || {
+                malformed(format!(
+                    "tensor {:?} ({ty}, dims {:?}, offset {}) has a size or position past 2^64 bytes",
+                    t.name, t.dims, t.offset
+                ))
+            };
+            let size = (n / block as u64)
+                .checked_mul(bytes as u64)
+                .ok_or_else(overflow)?;
+            let start = (self.data_start as u64)
+                .checked_add(t.offset)
+                .ok_or_else(overflow)?;
+            let end = start.checked_add(size).ok_or_else(overflow)?;
             if end > self.bytes.len() as u64 {
                 return Err(GgufError::Truncated {
                     source_name: self.source_name.clone(),
@@ -676,7 +688,7 @@ impl GgufFile {
     /// A tensor's raw bytes, as stored.
     pub fn tensor_bytes(&self, name: &str) -> Result<&[u8], GgufError> {
         let t = self.info_or_missing(name)?;
-        let ty = tensor_type(t)?;
+        let ty = tensor_type(&self.source_name, t)?;
         let (block, bytes) = ty.block();
         let start = self.data_start + t.offset as usize;
         Ok(&self.bytes[start..start + t.len() / block * bytes])
@@ -693,7 +705,7 @@ impl GgufFile {
     /// A tensor dequantised to `f32`, row-major, with its row-major shape.
     pub fn tensor_f32(&self, name: &str) -> Result<(Vec<usize>, Vec<f32>), GgufError> {
         let t = self.info_or_missing(name)?;
-        let ty = tensor_type(t)?;
+        let ty = tensor_type(&self.source_name, t)?;
         let raw = self.tensor_bytes(name)?;
         let mut out = vec![0f32; t.len()];
         dequantize(ty, raw, &mut out);
@@ -721,8 +733,9 @@ fn short(v: &Value) -> String {
     }
 }
 
-fn tensor_type(t: &TensorInfo) -> Result<GgmlType, GgufError> {
+fn tensor_type(source_name: &str, t: &TensorInfo) -> Result<GgmlType, GgufError> {
     GgmlType::from_id(t.type_id).map_err(|type_name| GgufError::UnsupportedType {
+        source_name: source_name.into(),
         name: t.name.clone(),
         type_name: type_name.into(),
         type_id: t.type_id,

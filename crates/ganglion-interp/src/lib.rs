@@ -22,6 +22,31 @@
 //!
 //! The model of the issue is SmolLM2-135M-Instruct (Q4_1 GGUF), fetched by
 //! `scripts/fetch-data.sh smollm2` into `data/smollm2/`.
+//!
+//! ```no_run
+//! // Needs the model file (scripts/fetch-data.sh smollm2).
+//! use ganglion_interp::model::{HookPoint, Model, Run};
+//! use std::path::Path;
+//!
+//! let m = Model::load(Path::new("data/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"))?;
+//! let tok = m.tokenizer()?;
+//! let ids = tok.encode_prompt("When Mary and John went to the store, John gave a drink to");
+//! let (mary, john) = (tok.encode(" Mary")[0], tok.encode(" John")[0]);
+//! // Zero-ablate head 3 of layer 23 at every position and keep its attention pattern.
+//! let (l, h, dh) = (23, 3, m.cfg.d_head);
+//! let mut run = Run::new()
+//!     .hook(HookPoint::Z(l), move |z| {
+//!         for row in z.data.chunks_mut(z.shape[2] * dh) {
+//!             row[h * dh..(h + 1) * dh].fill(0.0);
+//!         }
+//!     })
+//!     .cache(&[HookPoint::Pattern(l)])
+//!     .last_only();
+//! let logits = m.run(&[ids], &mut run)?;
+//! println!("logit diff {}", logits.data[mary as usize] - logits.data[john as usize]);
+//! println!("pattern shape {:?}", run.cache[&HookPoint::Pattern(l)].shape); // [1, 9, pos, pos]
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod ablate;
 pub mod attribution;

@@ -121,8 +121,10 @@ pub struct Model {
     pub ln_final: Vec<f32>,
     /// Unembedding `[d_vocab, d_model]`; `None` when tied to [`Model::embed`].
     pub unembed: Option<Vec<f32>>,
-    /// The tokenizer from the same file, if it has one.
-    pub tokenizer: Option<Tokenizer>,
+    /// The tokenizer from the same file, or why there is none (no tokenizer metadata, or a
+    /// tokenizer this crate does not implement): the weights load either way, and the
+    /// error surfaces from [`Model::tokenizer`].
+    pub tokenizer: Result<Tokenizer, String>,
 }
 
 /// Which activation a hook sees; `Display`/`FromStr` use TransformerLens names.
@@ -357,7 +359,13 @@ impl<'a> Run<'a> {
     }
 
     fn wants(&self, p: HookPoint) -> bool {
-        self.keep.contains(&p) || self.hooks.iter().any(|(q, _)| *q == p)
+        self.keep.contains(&p) || self.hooked(p)
+    }
+
+    /// Whether a hook (not just a cache entry) sits at `p`: only then can the value differ
+    /// from what the pass computed.
+    fn hooked(&self, p: HookPoint) -> bool {
+        self.hooks.iter().any(|(q, _)| *q == p)
     }
 
     /// Run the hooks at `p` on `buf` (shape `shape`) and keep a copy if asked.
@@ -514,6 +522,16 @@ impl Model {
             )));
         }
         let d_head = d_model / n_heads;
+        for key in ["key_length", "value_length"] {
+            if let Some(v) = f.get(&format!("llama.attention.{key}"))
+                && v.as_u64() != Some(d_head as u64)
+            {
+                return Err(ModelError::Unsupported(format!(
+                    "{}: llama.attention.{key} is {v:?} but width / heads is {d_head}; head widths other than d_model / n_heads are not supported",
+                    f.source_name
+                )));
+            }
+        }
         if d_head % 2 != 0 {
             return Err(ModelError::Unsupported(format!(
                 "{}: odd head width {d_head}",
@@ -533,6 +551,14 @@ impl Model {
         {
             return Err(ModelError::Unsupported(format!(
                 "{}: RoPE scaling {kind:?} is not supported (only plain RoPE)",
+                f.source_name
+            )));
+        }
+        // Llama-3-style RoPE scaling ships per-frequency factors as a tensor, with no
+        // `rope.scaling.type` key: plain RoPE would silently compute the wrong rotation.
+        if f.tensor_info("rope_freqs.weight").is_some() {
+            return Err(ModelError::Unsupported(format!(
+                "{}: the tensor rope_freqs.weight (Llama-3-style RoPE frequency scaling) is not supported (only plain RoPE)",
                 f.source_name
             )));
         }
@@ -568,8 +594,12 @@ impl Model {
             None => None,
         };
         let tokenizer = match f.get("tokenizer.ggml.model") {
-            Some(_) => Some(Tokenizer::from_gguf(f)?),
-            None => None,
+            Some(_) => Tokenizer::from_gguf(f)
+                .map_err(|e| format!("{}: the tokenizer cannot be used: {e}", f.source_name)),
+            None => Err(format!(
+                "{}: the model file has no tokenizer metadata",
+                f.source_name
+            )),
         };
         Ok(Model {
             cfg: Config {
@@ -597,11 +627,39 @@ impl Model {
         self.unembed.as_deref().unwrap_or(&self.embed)
     }
 
-    /// The tokenizer, or an error saying the file had none.
+    /// The tokenizer, or an error saying why the file has no usable one.
     pub fn tokenizer(&self) -> Result<&Tokenizer, ModelError> {
         self.tokenizer
             .as_ref()
-            .ok_or_else(|| ModelError::Input("the model file has no tokenizer metadata".into()))
+            .map_err(|e| ModelError::Unsupported(e.clone()))
+    }
+
+    /// Check that `correct` and `incorrect` hold one answer token per prompt of a batch of
+    /// `b` and that every token is in the vocabulary.
+    pub fn check_answers(
+        &self,
+        b: usize,
+        correct: &[u32],
+        incorrect: &[u32],
+    ) -> Result<(), ModelError> {
+        if correct.len() != b || incorrect.len() != b {
+            return Err(ModelError::Input(format!(
+                "{b} prompts but {} correct and {} incorrect answers (one each per prompt)",
+                correct.len(),
+                incorrect.len()
+            )));
+        }
+        if let Some(&bad) = correct
+            .iter()
+            .chain(incorrect)
+            .find(|&&t| t as usize >= self.cfg.d_vocab)
+        {
+            return Err(ModelError::Input(format!(
+                "answer token {bad} is outside the vocabulary of {} tokens",
+                self.cfg.d_vocab
+            )));
+        }
+        Ok(())
     }
 
     /// Logits `[batch, pos, vocab]` for a batch of prompts of equal length.
@@ -657,10 +715,15 @@ impl Model {
     /// filling its cache. Returns the logits `[batch, pos, vocab]` (or `[batch, 1, vocab]`).
     pub fn run(&self, batch: &[Vec<u32>], run: &mut Run<'_>) -> Result<Activation, ModelError> {
         let (b, p) = self.check_batch(batch)?;
-        for (point, _) in &run.hooks {
+        for (point, what) in run
+            .hooks
+            .iter()
+            .map(|(q, _)| (q, "hook"))
+            .chain(run.keep.iter().map(|q| (q, "cache point")))
+        {
             if point.layer().is_some_and(|l| l >= self.cfg.n_layers) {
                 return Err(ModelError::Input(format!(
-                    "hook point {point} names a layer outside 0..{}",
+                    "{what} {point} names a layer outside 0..{}",
                     self.cfg.n_layers
                 )));
             }
@@ -677,12 +740,18 @@ impl Model {
                         resid.shape, c.n_layers
                     )));
                 }
-                if let Some((point, _)) = run.hooks.iter().find(|(q, _)| {
+                let never = |q: &HookPoint| {
                     q.layer().is_none_or(|l| l < layer)
                         && !matches!(q, HookPoint::LnFinalScale | HookPoint::Logits)
-                }) {
+                };
+                if let Some((point, _)) = run.hooks.iter().find(|(q, _)| never(q)) {
                     return Err(ModelError::Input(format!(
                         "a hook on {point} would never run: the pass starts at layer {layer}"
+                    )));
+                }
+                if let Some(point) = run.keep.iter().find(|q| never(q)) {
+                    return Err(ModelError::Input(format!(
+                        "cache point {point} would never be filled: the pass starts at layer {layer}"
                     )));
                 }
                 (layer, resid.data)
@@ -707,7 +776,7 @@ impl Model {
             run.at(HookPoint::ResidPre(l), &resid_shape, &mut x);
             let mut scale = rms_norm(&x, &w.ln1, c.eps, &mut normed);
             run.at(HookPoint::Ln1Scale(l), &[b, p, 1], &mut scale);
-            if run.wants(HookPoint::Ln1Scale(l)) {
+            if run.hooked(HookPoint::Ln1Scale(l)) {
                 apply_scale(&x, &scale, &w.ln1, &mut normed);
             }
             matmul_t_many(
@@ -740,7 +809,7 @@ impl Model {
             run.at(HookPoint::ResidMid(l), &resid_shape, &mut x);
             let mut scale = rms_norm(&x, &w.ln2, c.eps, &mut normed);
             run.at(HookPoint::Ln2Scale(l), &[b, p, 1], &mut scale);
-            if run.wants(HookPoint::Ln2Scale(l)) {
+            if run.hooked(HookPoint::Ln2Scale(l)) {
                 apply_scale(&x, &scale, &w.ln2, &mut normed);
             }
             let mlp_shape = [b, p, c.d_mlp];
@@ -767,7 +836,7 @@ impl Model {
         }
         let mut scale = rms_norm(&x, &self.ln_final, c.eps, &mut normed);
         run.at(HookPoint::LnFinalScale, &[b, p, 1], &mut scale);
-        if run.wants(HookPoint::LnFinalScale) {
+        if run.hooked(HookPoint::LnFinalScale) {
             apply_scale(&x, &scale, &self.ln_final, &mut normed);
         }
         let (rows, q_len): (Vec<f32>, usize) = if run.last_logits_only {
@@ -797,8 +866,10 @@ fn apply_scale(x: &[f32], scale: &[f32], w: &[f32], out: &mut [f32]) {
         .zip(x.par_chunks(d))
         .zip(scale.par_iter())
         .for_each(|((o, x), s)| {
+            // The same formula as `rms_norm`, so an unchanged scale gives identical bits.
+            let inv = 1.0 / *s;
             for ((o, x), w) in o.iter_mut().zip(x).zip(w) {
-                *o = x / s * w;
+                *o = x * inv * w;
             }
         });
 }

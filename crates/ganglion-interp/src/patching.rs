@@ -73,23 +73,12 @@ impl Pairs<'_> {
     fn check(&self, model: &Model) -> Result<(usize, usize), ModelError> {
         let (b, p) = model.check_batch(self.clean)?;
         let (b2, p2) = model.check_batch(self.corrupted)?;
-        if (b, p) != (b2, p2) || self.correct.len() != b || self.incorrect.len() != b {
+        if (b, p) != (b2, p2) {
             return Err(ModelError::Input(format!(
-                "patching needs paired prompts of one length: {b} clean of {p} tokens, {b2} corrupted of {p2} tokens, {} correct and {} incorrect answers",
-                self.correct.len(),
-                self.incorrect.len()
+                "patching needs paired prompts of one length: {b} clean of {p} tokens, {b2} corrupted of {p2} tokens"
             )));
         }
-        if let Some(&bad) = self
-            .correct
-            .iter()
-            .chain(self.incorrect)
-            .find(|&&t| t as usize >= model.cfg.d_vocab)
-        {
-            return Err(ModelError::Input(format!(
-                "answer token {bad} is outside the vocabulary"
-            )));
-        }
+        model.check_answers(b, self.correct, self.incorrect)?;
         Ok((b, p))
     }
 
@@ -105,6 +94,52 @@ impl Pairs<'_> {
             .sum::<f64>()
             / b as f64
     }
+}
+
+/// Run a sweep over `pairs` in chunks of at most `chunk` pairs and combine the chunks'
+/// results by their batch-weighted mean: every metric is a mean over pairs, so the result
+/// equals one sweep over all pairs (up to rounding), while each pass caches only `chunk`
+/// prompts' activations.
+pub fn in_chunks(
+    pairs: &Pairs,
+    chunk: usize,
+    mut sweep: impl FnMut(&Pairs) -> Result<Patching, ModelError>,
+) -> Result<Patching, ModelError> {
+    assert!(chunk > 0, "in_chunks: a chunk of 0 pairs");
+    let n = pairs.clean.len();
+    if n <= chunk {
+        return sweep(pairs);
+    }
+    let mut total: Option<Patching> = None;
+    for start in (0..n).step_by(chunk) {
+        let end = (start + chunk).min(n);
+        let part = Pairs {
+            clean: pairs.clean.get(start..end).unwrap_or_default(),
+            corrupted: pairs.corrupted.get(start..end).unwrap_or_default(),
+            correct: pairs.correct.get(start..end).unwrap_or_default(),
+            incorrect: pairs.incorrect.get(start..end).unwrap_or_default(),
+        };
+        let r = sweep(&part)?;
+        let w = (end - start) as f64 / n as f64;
+        match &mut total {
+            None => {
+                total = Some(Patching {
+                    clean: r.clean * w,
+                    corrupted: r.corrupted * w,
+                    patched: r.patched.iter().map(|v| v * w).collect(),
+                    shape: r.shape,
+                })
+            }
+            Some(t) => {
+                t.clean += r.clean * w;
+                t.corrupted += r.corrupted * w;
+                for (a, b) in t.patched.iter_mut().zip(&r.patched) {
+                    *a += b * w;
+                }
+            }
+        }
+    }
+    Ok(total.expect("at least one chunk"))
 }
 
 /// Replace position `t` (or all positions when `None`) of head `h` — or of the whole row

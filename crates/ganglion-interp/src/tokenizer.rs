@@ -194,7 +194,12 @@ impl Tokenizer {
                 message: format!("{model:?} is not supported (only byte-level BPE, \"gpt2\")"),
             });
         }
-        let pre_name = f.get_str("tokenizer.ggml.pre").unwrap_or("gpt-2");
+        // Without the key the pre-tokenizer is unknown: guessing gpt-2 would split some
+        // texts differently from the model's training without any sign of it.
+        let pre_name = f.get_str("tokenizer.ggml.pre").map_err(|_| GgufError::Metadata {
+            key: "tokenizer.ggml.pre".into(),
+            message: "absent: the pre-tokenizer (how text is split before BPE) is unknown; add the key (e.g. \"gpt-2\" or \"smollm\") with gguf-set-metadata or re-convert the model".into(),
+        })?;
         let pre = PreTokenizer::from_name(pre_name).ok_or_else(|| GgufError::Metadata {
             key: "tokenizer.ggml.pre".into(),
             message: format!(
@@ -346,6 +351,19 @@ impl Tokenizer {
     /// If `id` is outside the vocabulary.
     pub fn token(&self, id: u32) -> &str {
         &self.tokens[id as usize]
+    }
+
+    /// Encode a prompt as the model reads it: BOS first when the file asks for one
+    /// ([`Tokenizer::add_bos`]), then [`Tokenizer::encode`].
+    pub fn encode_prompt(&self, text: &str) -> Vec<u32> {
+        let mut ids = Vec::new();
+        if self.add_bos
+            && let Some(b) = self.bos
+        {
+            ids.push(b);
+        }
+        ids.extend(self.encode(text));
+        ids
     }
 
     /// Encode text into token ids: control tokens in the text become their ids, the rest is

@@ -28,7 +28,7 @@ fn prompt(p: &str) -> Prompt {
 #[test]
 fn clean_logit_diff_is_the_last_position_difference() {
     let m = model();
-    let tok = m.tokenizer.as_ref().expect("tokenizer");
+    let tok = m.tokenizer().expect("tokenizer");
     assert_eq!(
         (tok.encode(" Mar"), tok.encode(" M")),
         (vec![258], vec![256])
@@ -108,7 +108,7 @@ fn mean_ablation_is_the_per_position_batch_mean() {
     // Different prompts of one length: equal to replacing z by the mean computed by hand.
     let prompts = vec![prompt("abcd"), prompt("wxyz"), prompt("pqrs")];
     let r = logit_diff(&m, &prompts, &head, Ablation::Mean).expect("mean");
-    let tok = m.tokenizer.as_ref().expect("tokenizer");
+    let tok = m.tokenizer().expect("tokenizer");
     let ids: Vec<Vec<u32>> = prompts.iter().map(|p| tok.encode(&p.prompt)).collect();
     let (_, cache) = m.run_with_cache(&ids, &[HookPoint::Z(1)]).expect("cache");
     let z = &cache[&HookPoint::Z(1)];
@@ -189,4 +189,63 @@ fn bad_input_is_reported() {
         e.to_string().contains("p.jsonl:3: missing field `correct`"),
         "{e}"
     );
+}
+
+#[test]
+fn mean_ablation_over_more_prompts_than_one_chunk() {
+    // CHUNK + 6 prompts of one length: the mean is taken over two passes and must equal
+    // the mean over one batch of all of them, computed by hand.
+    let m = model();
+    let n = ganglion_interp::ablate::CHUNK + 6;
+    let letters = b"abcdefghijklmnopqrstuvwxyz";
+    let prompts: Vec<Prompt> = (0..n)
+        .map(|i| {
+            let s: String = (0..4)
+                .map(|k| letters[(i * 7 + k * 11 + i / 26) % 26] as char)
+                .collect();
+            prompt(&s)
+        })
+        .collect();
+    let head = [hd(0, 1)];
+    let r = logit_diff(&m, &prompts, &head, Ablation::Mean).expect("mean over two chunks");
+    let tok = m.tokenizer().expect("tokenizer");
+    let ids: Vec<Vec<u32>> = prompts.iter().map(|p| tok.encode(&p.prompt)).collect();
+    let p = ids[0].len();
+    assert!(ids.iter().all(|t| t.len() == p));
+    let (_, cache) = m.run_with_cache(&ids, &[HookPoint::Z(0)]).expect("cache");
+    let z = &cache[&HookPoint::Z(0)];
+    let mut mean = vec![0f64; p * DH];
+    for b in 0..n {
+        for t in 0..p {
+            for e in 0..DH {
+                mean[t * DH + e] += z.at(&[b, t, 1, e]) as f64 / n as f64;
+            }
+        }
+    }
+    let mean: Vec<f32> = mean.iter().map(|&v| v as f32).collect();
+    let logits = m
+        .run(
+            &ids,
+            &mut Run::new().last_only().hook(HookPoint::Z(0), |z| {
+                for b in 0..n {
+                    for t in 0..p {
+                        let o = z.offset(&[b, t, 1, 0]);
+                        z.data[o..o + DH].copy_from_slice(&mean[t * DH..(t + 1) * DH]);
+                    }
+                }
+            }),
+        )
+        .expect("hand mean");
+    for b in 0..n {
+        let row = &logits.data[b * vocab()..(b + 1) * vocab()];
+        let want = row[258] - row[256];
+        assert!(
+            (r.per_prompt[b].logit_diff - want).abs() < 1e-5,
+            "prompt {b}: {} vs {want}",
+            r.per_prompt[b].logit_diff
+        );
+    }
+    // The prompts differ, so the ablation changes something.
+    let clean = logit_diff(&m, &prompts, &[], Ablation::Zero).expect("clean");
+    assert!((clean.mean_logit_diff - r.mean_logit_diff).abs() > 1e-5);
 }

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use ganglion_interp::gguf::GgufWriter;
+use ganglion_interp::gguf::{GgufWriter, Value};
 use ganglion_interp::model::{HookPoint, Model, ModelError, Run};
 
 fn model() -> (Weights, Model) {
@@ -184,7 +184,7 @@ fn hook_names_round_trip() {
 
 #[test]
 fn zero_ablating_a_head_equals_zeroing_its_output_weights() {
-    let (w, m) = model();
+    let (_, m) = model();
     let ids = vec![vec![3u32, 1, 4, 1, 5, 9]];
     let (layer, head) = (1, 2);
     let ablated = m
@@ -218,7 +218,6 @@ fn zero_ablating_a_head_equals_zeroing_its_output_weights() {
             .zip(&ablated.data)
             .any(|(a, b)| (a - b).abs() > 1e-3)
     );
-    let _ = w;
 }
 
 #[test]
@@ -283,6 +282,69 @@ fn bad_input_is_reported() {
     let e = Model::from_gguf(&scaled).expect_err("rope scaling");
     assert!(msg(e).contains("RoPE scaling \"linear\" is not supported"));
 
+    // Llama-3-style scaling: per-frequency factors as a tensor, no scaling-type key.
+    let mut w3 = weights(3);
+    w3.tensors
+        .push(("rope_freqs.weight".into(), vec![DH / 2], vec![1.0; DH / 2]));
+    let e = Model::from_gguf(&gguf(&w3)).expect_err("rope_freqs");
+    assert!(
+        msg(e)
+            .contains("rope_freqs.weight (Llama-3-style RoPE frequency scaling) is not supported")
+    );
+
+    // Head widths other than d_model / n_heads.
+    let wide = gguf_with(&w, &[("llama.attention.key_length", Value::U32(8))]);
+    let e = Model::from_gguf(&wide).expect_err("key_length");
+    assert!(msg(e).contains("llama.attention.key_length is U32(8) but width / heads is 4"));
+    let same = gguf_with(
+        &w,
+        &[("llama.attention.value_length", Value::U32(DH as u32))],
+    );
+    Model::from_gguf(&same).expect("value_length equal to d_head is fine");
+
+    // A SentencePiece tokenizer: the weights load, the tokenizer reports why it is absent.
+    let spm = gguf_with(
+        &w,
+        &[("tokenizer.ggml.model", Value::String("llama".into()))],
+    );
+    let m2 = Model::from_gguf(&spm).expect("weights load without a usable tokenizer");
+    m2.forward(&[vec![1, 2, 3]])
+        .expect("forward needs no tokenizer");
+    let e = m2.tokenizer().expect_err("no BPE tokenizer");
+    assert!(msg(e).contains("\"llama\" is not supported (only byte-level BPE"));
+    // No pre-tokenizer key: refused, not guessed.
+    let no_pre = gguf_edit(&w, &[], &["tokenizer.ggml.pre"]);
+    let e = Model::from_gguf(&no_pre)
+        .expect("weights load")
+        .tokenizer()
+        .expect_err("no pre-tokenizer");
+    let text = msg(e);
+    assert!(
+        text.contains("tokenizer.ggml.pre") && text.contains("absent"),
+        "{text}"
+    );
+
+    // Cache points are checked like hooks.
+    let e = m
+        .run(&[vec![1]], &mut Run::new().cache(&[HookPoint::MlpOut(2)]))
+        .expect_err("cache layer");
+    assert!(msg(e).contains("cache point blocks.2.hook_mlp_out names a layer outside 0..2"));
+    let resid = m
+        .run_with_cache(&[vec![1, 2]], &[HookPoint::ResidPre(1)])
+        .expect("resid")
+        .1
+        .remove(&HookPoint::ResidPre(1))
+        .expect("cached");
+    let e = m
+        .run(
+            &[vec![1, 2]],
+            &mut Run::new()
+                .start_at_layer(1, resid)
+                .cache(&[HookPoint::Z(0)]),
+        )
+        .expect_err("cache before start");
+    assert!(msg(e).contains("cache point blocks.0.attn.hook_z would never be filled"));
+
     // A weight of the wrong shape names the tensor and both shapes.
     let mut w2 = weights(3);
     for t in &mut w2.tensors {
@@ -294,7 +356,6 @@ fn bad_input_is_reported() {
     assert!(msg(e).contains(
         "\"blk.1.ffn_up.weight\" has shape [16, 24] (row-major) but [24, 16] was expected"
     ));
-    let _ = w;
 }
 
 #[test]
@@ -304,5 +365,38 @@ fn a_hook_may_not_change_the_shape() {
     let _ = m.run(
         &[vec![1, 2]],
         &mut Run::new().hook(HookPoint::ResidPre(0), |x| x.data.push(0.0)),
+    );
+}
+
+#[test]
+fn caching_every_point_leaves_the_logits_bit_for_bit() {
+    let (_, m) = model();
+    let ids = vec![vec![5u32, 77, 200, 3, 258], vec![9u32, 1, 41, 41, 2]];
+    let plain = m.forward(&ids).expect("forward");
+    let (cached, cache) = m
+        .run_with_cache(&ids, &HookPoint::all(m.cfg.n_layers))
+        .expect("cache");
+    assert_eq!(cache.len(), HookPoint::all(m.cfg.n_layers).len());
+    assert!(
+        plain
+            .data
+            .iter()
+            .zip(&cached.data)
+            .all(|(a, b)| a.to_bits() == b.to_bits()),
+        "cached logits differ from forward"
+    );
+    // An identity hook on a norm scale recomputes the normed input with the same formula.
+    let mut run = Run::new()
+        .hook(HookPoint::Ln1Scale(0), |_| {})
+        .hook(HookPoint::Ln2Scale(1), |_| {})
+        .hook(HookPoint::LnFinalScale, |_| {});
+    let hooked = m.run(&ids, &mut run).expect("identity hooks");
+    assert!(
+        plain
+            .data
+            .iter()
+            .zip(&hooked.data)
+            .all(|(a, b)| a.to_bits() == b.to_bits()),
+        "identity norm-scale hooks changed the logits"
     );
 }

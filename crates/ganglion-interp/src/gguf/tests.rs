@@ -230,7 +230,10 @@ fn bad_files_get_clear_errors() {
     let err = f.tensor_f32("blk.0.ffn_down.weight").expect_err("Q5_0");
     let msg = err.to_string();
     assert!(
-        msg.contains("blk.0.ffn_down.weight") && msg.contains("Q5_0") && msg.contains("id 6"),
+        msg.starts_with("q5: ")
+            && msg.contains("blk.0.ffn_down.weight")
+            && msg.contains("Q5_0")
+            && msg.contains("id 6"),
         "{msg}"
     );
 
@@ -247,4 +250,80 @@ fn bad_files_get_clear_errors() {
         err.to_string().contains("not a multiple of the Q8_0 block"),
         "{err}"
     );
+}
+
+/// A GGUF v3 file with no metadata and one F32 tensor of `dims` (ggml order) at `offset`,
+/// written byte by byte so that the offset and dims can be absurd.
+fn crafted(dims: &[u64], offset: u64) -> Vec<u8> {
+    let mut b = b"GGUF".to_vec();
+    b.extend(3u32.to_le_bytes());
+    b.extend(1u64.to_le_bytes()); // tensors
+    b.extend(0u64.to_le_bytes()); // metadata
+    b.extend(1u64.to_le_bytes());
+    b.push(b't');
+    b.extend((dims.len() as u32).to_le_bytes());
+    for d in dims {
+        b.extend(d.to_le_bytes());
+    }
+    b.extend(0u32.to_le_bytes()); // F32
+    b.extend(offset.to_le_bytes());
+    while !b.len().is_multiple_of(32) {
+        b.push(0);
+    }
+    b.extend([0u8; 16]);
+    b
+}
+
+#[test]
+fn sizes_and_offsets_past_u64_are_malformed_not_overflows() {
+    GgufFile::parse(crafted(&[4], 0), "ok").expect("the crafted file itself is fine");
+    // data_start + offset overflows (the offset is a multiple of the alignment).
+    let err = GgufFile::parse(crafted(&[4], u64::MAX - 31), "far").expect_err("offset");
+    assert!(matches!(err, GgufError::Malformed { .. }), "{err}");
+    assert!(err.to_string().contains("past 2^64 bytes"), "{err}");
+    // 2^62 elements fit in u64, their 2^64 bytes do not.
+    let err = GgufFile::parse(crafted(&[1 << 62], 0), "huge").expect_err("size");
+    assert!(matches!(err, GgufError::Malformed { .. }), "{err}");
+    assert!(err.to_string().contains("past 2^64 bytes"), "{err}");
+}
+
+#[test]
+fn random_blocks_match_the_gguf_python_package() {
+    // Written by bench/interp/quant_fixture.py with llama.cpp's `gguf` package.
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("../../tests/fixtures/quant_blocks.json"))
+            .expect("fixture parses");
+    let cases = fixture["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), 5);
+    for case in cases {
+        let name = case["type"].as_str().expect("type");
+        let ty = match name {
+            "Q4_0" => GgmlType::Q4_0,
+            "Q4_1" => GgmlType::Q4_1,
+            "Q8_0" => GgmlType::Q8_0,
+            "Q4_K" => GgmlType::Q4K,
+            "Q6_K" => GgmlType::Q6K,
+            other => panic!("fixture type {other}"),
+        };
+        let hex = case["hex"].as_str().expect("hex");
+        let raw: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex byte"))
+            .collect();
+        let want: Vec<f32> = case["values"]
+            .as_array()
+            .expect("values")
+            .iter()
+            .map(|v| v.as_f64().expect("number") as f32)
+            .collect();
+        let got = deq(ty, &raw);
+        assert_eq!(got.len(), want.len(), "{name}");
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            // Both sides compute in f32; allow one rounding of the scale products.
+            assert!(
+                (g - w).abs() <= 1e-6 * w.abs().max(1e-3),
+                "{name} element {i}: {g} vs {w}"
+            );
+        }
+    }
 }

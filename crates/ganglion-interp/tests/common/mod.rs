@@ -121,22 +121,32 @@ pub fn gguf(w: &Weights) -> GgufFile {
 
 /// [`gguf`] with extra metadata appended.
 pub fn gguf_with(w: &Weights, extra: &[(&str, Value)]) -> GgufFile {
-    let mut g = GgufWriter::new();
-    for (k, v) in extra {
-        g.meta(k, v.clone());
-    }
-    g.meta("general.architecture", Value::String("llama".into()))
-        .meta("llama.block_count", Value::U32(w.n_layers() as u32))
-        .meta("llama.context_length", Value::U32(64))
-        .meta("llama.embedding_length", Value::U32(D as u32))
-        .meta("llama.feed_forward_length", Value::U32(FF as u32))
-        .meta("llama.attention.head_count", Value::U32(H as u32))
-        .meta("llama.attention.head_count_kv", Value::U32(KV as u32))
-        .meta("llama.rope.freq_base", Value::F32(BASE as f32))
-        .meta("llama.attention.layer_norm_rms_epsilon", Value::F32(EPS))
-        .meta("llama.rope.dimension_count", Value::U32(DH as u32))
-        .meta("tokenizer.ggml.model", Value::String("gpt2".into()))
-        .meta("tokenizer.ggml.pre", Value::String("smollm".into()));
+    gguf_edit(w, extra, &[])
+}
+
+/// The tiny model's GGUF with metadata keys set to `extra` (replacing the defaults) and
+/// the keys in `drop` left out.
+pub fn gguf_edit(w: &Weights, extra: &[(&str, Value)], drop: &[&str]) -> GgufFile {
+    let mut meta: Vec<(String, Value)> = vec![
+        ("general.architecture".into(), Value::String("llama".into())),
+        ("llama.block_count".into(), Value::U32(w.n_layers() as u32)),
+        ("llama.context_length".into(), Value::U32(64)),
+        ("llama.embedding_length".into(), Value::U32(D as u32)),
+        ("llama.feed_forward_length".into(), Value::U32(FF as u32)),
+        ("llama.attention.head_count".into(), Value::U32(H as u32)),
+        (
+            "llama.attention.head_count_kv".into(),
+            Value::U32(KV as u32),
+        ),
+        ("llama.rope.freq_base".into(), Value::F32(BASE as f32)),
+        (
+            "llama.attention.layer_norm_rms_epsilon".into(),
+            Value::F32(EPS),
+        ),
+        ("llama.rope.dimension_count".into(), Value::U32(DH as u32)),
+        ("tokenizer.ggml.model".into(), Value::String("gpt2".into())),
+        ("tokenizer.ggml.pre".into(), Value::String("smollm".into())),
+    ];
     let mut toks: Vec<Value> = byte_to_char()
         .iter()
         .map(|c| Value::String(c.to_string()))
@@ -148,8 +158,17 @@ pub fn gguf_with(w: &Weights, extra: &[(&str, Value)]) -> GgufFile {
         .iter()
         .map(|m| Value::String(m.to_string()))
         .collect();
-    g.meta("tokenizer.ggml.tokens", Value::Array(8, toks))
-        .meta("tokenizer.ggml.merges", Value::Array(8, merges));
+    meta.push(("tokenizer.ggml.tokens".into(), Value::Array(8, toks)));
+    meta.push(("tokenizer.ggml.merges".into(), Value::Array(8, merges)));
+    let mut g = GgufWriter::new();
+    for (k, v) in &meta {
+        if !drop.contains(&k.as_str()) && !extra.iter().any(|(e, _)| e == k) {
+            g.meta(k, v.clone());
+        }
+    }
+    for (k, v) in extra {
+        g.meta(k, v.clone());
+    }
     for (name, shape, data) in &w.tensors {
         g.tensor_f32(name, shape, data);
     }
