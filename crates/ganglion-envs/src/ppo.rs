@@ -145,7 +145,7 @@ impl NcapActor {
 
     fn joints(&self, raw: &[f64]) -> Vec<f64> {
         let n = self.ncap.config().joints;
-        let limit = 2.0 * std::f64::consts::PI / (n + 1) as f64;
+        let limit = crate::swimmer::joint_limit(n + 1);
         raw[..n]
             .iter()
             .map(|a| (a / limit).clamp(-1.0, 1.0))

@@ -85,10 +85,9 @@ impl Swim {
             obs = swim_observation(&o);
         }
         if self.swimmer.unstable_count() > 0 {
-            return Err(SwimmerError::Check(format!(
-                "MuJoCo reset an unstable state {} time(s) during the episode",
-                self.swimmer.unstable_count()
-            )));
+            return Err(SwimmerError::Unstable {
+                resets: self.swimmer.unstable_count(),
+            });
         }
         Ok(rewards)
     }
