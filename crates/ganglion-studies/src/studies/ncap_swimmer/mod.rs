@@ -31,7 +31,7 @@ use ganglion_envs::ncap::{Ncap, NcapConfig};
 use ganglion_envs::ppo::{Actor, MlpActor, NcapActor, Normalizer, Ppo, PpoConfig};
 use ganglion_envs::swim::{Swim, mean_return};
 use ganglion_envs::swimmer::Swimmer;
-use ganglion_plot::{Figure, Panel};
+use ganglion_plot::{Figure, Legend, Panel};
 
 use crate::framework::SeedStats;
 use crate::report::{self, Table, num};
@@ -601,7 +601,9 @@ fn findings(learners: &[LearnerRow], scale: &Scale) -> String {
 }
 
 fn figure(dir: &Path, curves: &[CurveRow]) -> Result<String, StudyError> {
-    let mut panel = Panel::new("environment steps", "evaluation return (mean over seeds)");
+    // Lower right: the curves start low on the left and NCAP's and PPO's end high on the right.
+    let mut panel = Panel::new("environment steps", "evaluation return (mean over seeds)")
+        .legend(Legend::LowerRight);
     for l in Learner::ALL {
         let pts: Vec<(f64, f64)> = curves
             .iter()
