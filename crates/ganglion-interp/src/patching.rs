@@ -366,7 +366,6 @@ pub fn path_patch_heads(
     let mut corrupt = Run::new().cache(&z_points).last_only();
     let corrupt_m = pairs.metric(&model.run(pairs.corrupted, &mut corrupt)?);
     let zc = |l: usize| &clean.cache[&HookPoint::Z(l)].data;
-    let recv_points: Vec<HookPoint> = recv_layers.iter().map(|&l| point(l)).collect();
     let mut patched = Vec::with_capacity(nl * nh);
     for sl in 0..nl {
         for sh in 0..nh {
@@ -374,10 +373,16 @@ pub fn path_patch_heads(
                 patched.push(clean_m);
                 continue;
             }
-            // Pass 1: from the sender's layer, heads frozen to clean, the sender corrupted.
+            // Pass 1: from the sender's layer, heads frozen to clean, the sender corrupted;
+            // only receivers after the sender's layer can change (and be cached).
+            let reached: Vec<HookPoint> = recv_layers
+                .iter()
+                .filter(|&&rl| rl > sl)
+                .map(|&l| point(l))
+                .collect();
             let mut run = Run::new()
                 .last_only()
-                .cache(&recv_points)
+                .cache(&reached)
                 .start_at_layer(sl, clean.cache[&HookPoint::ResidPre(sl)].clone());
             for l in sl..last_r {
                 let src = zc(l);

@@ -286,6 +286,14 @@ fn path_patching_against_the_two_passes_by_hand() {
             "{input:?}: no sender matters"
         );
     }
+    // A receiver before the sender's layer (pass 1 starts after it) is out of reach: the
+    // layer-1 senders' cells equal those with the later receiver alone.
+    let early =
+        path_patch_heads(&m, &pairs, &[(0, 1), (2, 3)], Qkv::Q).expect("receiver in layer 0");
+    let late = path_patch_heads(&m, &pairs, &[(2, 3)], Qkv::Q).expect("receiver in layer 2");
+    for h in 0..H {
+        assert!((early.patched[H + h] - late.patched[H + h]).abs() < 1e-6);
+    }
     // Receivers in two layers: a sender between them reaches only the later one.
     let r = path_patch_heads(&m, &pairs, &[(1, 0), (2, 3)], Qkv::Q).expect("two layers");
     let (_, zc) = m
