@@ -379,7 +379,7 @@ impl Study for IoiCircuit {
             paper: "Wang et al. (2022) arXiv:2211.00593, Interpretability in the Wild: the indirect-object-identification circuit (name movers, S-inhibition, duplicate-token/induction heads), sought in SmolLM2-135M-Instruct (needs scripts/fetch-data.sh smollm2)",
             checks: "IOI accuracy and logit difference; direct attributions sum to the logit difference; name-mover knockout; (full) path-patched circuit keeps most of the logit difference under mean-ablation of everything else and loses most when ablated, far more than random heads (paper claim shape, self-consistency)",
             quick_runtime: "~5 s (8 prompts)",
-            full_runtime: "~12 min on 2 cores (24 prompts; activation and two path-patching sweeps)",
+            full_runtime: "~6 min on 2 cores (24 prompts; activation and two path-patching sweeps)",
         }
     }
 
@@ -513,7 +513,14 @@ impl Study for IoiCircuit {
                 "S-inhibition".into()
             } else if earlier.contains(&i) {
                 let a = attn[i];
-                if a[2] >= a[3] {
+                if a[2].max(a[3]) < 0.2 {
+                    // Its path matters but its attention at S2 is not the signature of
+                    // either class: say so rather than force a label.
+                    format!(
+                        "upstream of S-inhibition (S2 attends to neither S1 nor S1+1; END→S2 {:.2})",
+                        a[1]
+                    )
+                } else if a[2] >= a[3] {
                     "duplicate-token (S2 attends to S1)".into()
                 } else {
                     "induction (S2 attends to S1+1)".into()
@@ -842,7 +849,7 @@ fn report_text(
          MLPs are never ablated (as in the paper).\n- Roles are assigned by fixed rules: name movers = the ≤ 3 heads \
          with the largest positive direct effect (≥ 5 % of the logit difference); S-inhibition = the ≤ 4 senders \
          carrying ≥ 5 % through the name movers' queries; duplicate-token/induction = the ≤ 4 senders carrying ≥ 3 % \
-         through the S-inhibition heads' values, labelled by whether S2 attends more to S1 or to S1+1. Previous-token \
+         through the S-inhibition heads' values, labelled by whether S2 attends more to S1 or to S1+1 (unlabelled when neither gets 0.2). Previous-token \
          and backup name-mover classes are not sought.\n\n\
          Full mode: `cargo run --release -- study run ioi-circuit --full` (needs `scripts/fetch-data.sh smollm2`). \
          This run took {elapsed:.1} s.",
