@@ -51,7 +51,7 @@ enum Command {
     /// MuJoCo environments: `env rollout` (one swimmer episode), `env bench`, `env xml`.
     #[command(subcommand)]
     Env(env::EnvCommand),
-    /// Transformer circuits on a GGUF language model: `interp logit-diff`.
+    /// Transformer circuits on a GGUF language model: `interp logit-diff|attribute|patch`.
     #[command(subcommand)]
     Interp(interp::InterpCommand),
 }

@@ -11,9 +11,9 @@ use crate::studies::{
     active_dendrites::ActiveDendrites, brunel_2000::Brunel2000, ca3_memory::Ca3Memory,
     celegans_data::CelegansData, celegans_touch::CelegansTouch,
     dynamic_connectome::DynamicConnectome, encoding_models::EncodingModels, hmm_glm::HmmGlmStudy,
-    nested_oscillations::NestedOscillations, network_features::NetworkFeatures,
-    pavlovian_attention::PavlovianAttention, skeleton_metrics::SkeletonMetrics,
-    topological_rsa::TopologicalRsa,
+    ioi_circuit::IoiCircuit, ncap_swimmer::NcapSwimmer, nested_oscillations::NestedOscillations,
+    network_features::NetworkFeatures, pavlovian_attention::PavlovianAttention,
+    skeleton_metrics::SkeletonMetrics, topological_rsa::TopologicalRsa,
 };
 use crate::{Mode, Study, StudyError, StudyInfo, StudyOutcome};
 
@@ -28,6 +28,8 @@ fn registry() -> Vec<&'static dyn Study> {
         &DynamicConnectome,
         &EncodingModels,
         &HmmGlmStudy,
+        &IoiCircuit,
+        &NcapSwimmer,
         &NestedOscillations,
         &NetworkFeatures,
         &PavlovianAttention,

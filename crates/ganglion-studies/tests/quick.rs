@@ -246,6 +246,8 @@ fn listing() {
             "dynamic-connectome",
             "encoding-models",
             "hmm-glm",
+            "ioi-circuit",
+            "ncap-swimmer",
             "nested-oscillations",
             "network-features",
             "pavlovian-attention",

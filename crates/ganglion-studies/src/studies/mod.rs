@@ -8,6 +8,8 @@ pub mod celegans_touch;
 pub mod dynamic_connectome;
 pub mod encoding_models;
 pub mod hmm_glm;
+pub mod ioi_circuit;
+pub mod ncap_swimmer;
 pub mod nested_oscillations;
 pub mod network_features;
 pub mod pavlovian_attention;
