@@ -397,24 +397,9 @@ fn write_outputs(
     files.push(json!({"file": "spec.toml", "description": "the spec that was run"}));
     files.push(json!({"file": "manifest.json", "description": "this manifest"}));
     let write_s = t_write.elapsed().as_secs_f64();
-    let manifest = json!({
-        "ganglion_version": env!("CARGO_PKG_VERSION"),
-        "spec": args.spec.display().to_string(),
-        "name": r.name,
-        "dt_ms": r.dt,
-        "duration_ms": res.duration_ms,
-        "seed": r.seed,
-        "threads": r.threads,
-        "neurons": net.populations().iter().map(|p| p.size).sum::<usize>(),
-        "synapses": res.synapses,
-        "bytes_per_synapse": res.bytes_per_synapse,
-        "synapse_bytes": net.synapse_bytes(),
-        "memory_estimate_bytes": r.memory.peak_bytes,
-        "populations": res.populations,
-        "files": files,
-        "notes": notes,
-        "timings": {"build_s": res.build_s, "simulate_s": res.simulate_s, "write_s": write_s},
-    });
+    let mut manifest = ganglion_sim::record::manifest(Some(&args.spec), r, net, res, &notes);
+    manifest["files"] = json!(files);
+    manifest["timings"]["write_s"] = json!(write_s);
     ganglion_base::files::write_atomic(
         &dir.join("manifest.json"),
         serde_json::to_string_pretty(&manifest)?.as_bytes(),

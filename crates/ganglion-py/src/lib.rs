@@ -227,31 +227,7 @@ fn display_name(section: &str, v: &toml::Value) -> String {
 
 /// The run's manifest, with the keys of `ganglion run`'s `manifest.json` except `files`
 /// (nothing is written): `spec` is the spec file, or `None` for a circuit built from a dict.
-pub fn manifest(
-    spec: Option<&std::path::Path>,
-    r: &ganglion_model::Resolved,
-    net: &ganglion_sim::Network,
-    res: &ganglion_sim::Results,
-    notes: &[String],
-) -> serde_json::Value {
-    serde_json::json!({
-        "ganglion_version": env!("CARGO_PKG_VERSION"),
-        "spec": spec.map(|s| s.display().to_string()),
-        "name": r.name,
-        "dt_ms": r.dt,
-        "duration_ms": res.duration_ms,
-        "seed": r.seed,
-        "threads": r.threads,
-        "neurons": net.populations().iter().map(|p| p.size).sum::<usize>(),
-        "synapses": res.synapses,
-        "bytes_per_synapse": res.bytes_per_synapse,
-        "synapse_bytes": net.synapse_bytes(),
-        "memory_estimate_bytes": r.memory.peak_bytes,
-        "populations": res.populations,
-        "notes": notes,
-        "timings": {"build_s": res.build_s, "simulate_s": res.simulate_s},
-    })
-}
+pub use ganglion_sim::record::manifest;
 
 #[cfg(test)]
 mod tests {

@@ -681,3 +681,34 @@ pub fn mean_cv(per_neuron: &[Vec<f64>]) -> (Option<f64>, usize) {
     }
     (if k > 0 { Some(sum / k as f64) } else { None }, k)
 }
+/// A run's manifest as `ganglion run` writes it to `manifest.json`, without `files` and
+/// `timings.write_s` (what a run that writes files adds): spec file (`None` for a circuit not
+/// read from a file), name, dt [ms], duration [ms], seed, threads, neuron and synapse counts,
+/// bytes per synapse, the memory estimate, per-population summaries, notes, and the build and
+/// simulate times [s]. One builder, so that the CLI's and the Python package's manifests keep
+/// the same keys.
+pub fn manifest(
+    spec: Option<&Path>,
+    r: &Resolved,
+    net: &crate::Network,
+    res: &Results,
+    notes: &[String],
+) -> serde_json::Value {
+    serde_json::json!({
+        "ganglion_version": env!("CARGO_PKG_VERSION"),
+        "spec": spec.map(|s| s.display().to_string()),
+        "name": r.name,
+        "dt_ms": r.dt,
+        "duration_ms": res.duration_ms,
+        "seed": r.seed,
+        "threads": r.threads,
+        "neurons": net.populations().iter().map(|p| p.size).sum::<usize>(),
+        "synapses": res.synapses,
+        "bytes_per_synapse": res.bytes_per_synapse,
+        "synapse_bytes": net.synapse_bytes(),
+        "memory_estimate_bytes": r.memory.peak_bytes,
+        "populations": res.populations,
+        "notes": notes,
+        "timings": {"build_s": res.build_s, "simulate_s": res.simulate_s},
+    })
+}

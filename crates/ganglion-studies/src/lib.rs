@@ -55,6 +55,7 @@
 //!   average-case O(d_k) and worst-case O(√d_k) capacity, the delta
 //!   (Rescorla–Wagner) rule against the Hebbian one, Kamin blocking.
 
+pub mod data;
 mod error;
 mod framework;
 mod registry;

@@ -5,7 +5,7 @@
 //! "gap_junction"`, conductance = junction count × `gap`, each pair once). Used by
 //! `ganglion connectome spec` and the `celegans-touch` study.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use ganglion_data::connectome::{Connectome, GABAERGIC, class_of, neuron_names};
 use ganglion_model::{Circuit, Connectivity, Monitor, Population, Projection, Simulation};
@@ -52,28 +52,7 @@ impl WormOptions {
 /// cect` unpacks them): `$GANGLION_DATA/cect`, `data/cect` under the current folder, or the
 /// repository's `data/cect`; the error says how to fetch them.
 pub fn cect_dir(files: &[&str]) -> Result<PathBuf, String> {
-    let candidates = [
-        std::env::var_os("GANGLION_DATA").map(|d| PathBuf::from(d).join("cect")),
-        Some(PathBuf::from("data/cect")),
-        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/cect")),
-    ];
-    first_with(candidates.into_iter().flatten(), files)
-}
-
-fn first_with(
-    candidates: impl IntoIterator<Item = PathBuf>,
-    files: &[&str],
-) -> Result<PathBuf, String> {
-    candidates
-        .into_iter()
-        .find(|d| files.iter().all(|f| d.join(f).is_file()))
-        .ok_or_else(|| {
-            format!(
-                "the C. elegans connectomes ({}) are not in data/cect\n  hint: fetch them with \
-                 scripts/fetch-data.sh cect (or set GANGLION_DATA to the folder holding cect/)",
-                files.join(", ")
-            )
-        })
+    crate::data::data_dir("cect", files, "the C. elegans connectomes")
 }
 
 /// Population name of the worm's neurons.

@@ -46,7 +46,7 @@ pub struct IoiCircuit;
 
 const NAME: &str = "ioi-circuit";
 const SEED: u64 = 27;
-const MODEL_FILE: &str = "smollm2/SmolLM2-135M-Instruct.Q4_1.gguf";
+const MODEL_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
 
 const NAMES: &[&str] = &[
     "Mary", "John", "Sarah", "David", "Anna", "Peter", "Kate", "Tom", "James", "Paul", "Lisa",
@@ -63,24 +63,9 @@ const OBJECTS: &[&str] = &[
 /// Where the model file is: `$GANGLION_DATA/smollm2/…`, `data/smollm2/…` here, or the
 /// repository's `data/smollm2/…`; the error says how to fetch it.
 pub fn model_path() -> Result<PathBuf, StudyError> {
-    let candidates = [
-        std::env::var_os("GANGLION_DATA").map(|d| PathBuf::from(d).join(MODEL_FILE)),
-        Some(Path::new("data").join(MODEL_FILE)),
-        Some(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../data")
-                .join(MODEL_FILE),
-        ),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|p| p.is_file())
-        .ok_or_else(|| {
-            fail(format!(
-                "the model data/{MODEL_FILE} is missing\n  hint: fetch it with scripts/fetch-data.sh smollm2 (or set GANGLION_DATA to the folder holding smollm2/)"
-            ))
-        })
+    crate::data::data_dir("smollm2", &[MODEL_FILE], "the SmolLM2-135M-Instruct model")
+        .map(|d| d.join(MODEL_FILE))
+        .map_err(fail)
 }
 
 fn fail(message: impl Into<String>) -> StudyError {
