@@ -195,10 +195,10 @@ mod tests {
 
     #[test]
     fn missing_data_names_the_fetch_command() {
-        let empty = std::env::temp_dir().join("ganglion-no-cect-here");
-        let e = first_with([empty], &["White_whole.json"]).unwrap_err();
+        // A file no data folder holds, so the lookup fails wherever the data is.
+        let e = cect_dir(&["ganglion-no-such-connectome.json"]).unwrap_err();
         assert!(e.contains("scripts/fetch-data.sh cect"), "{e}");
-        assert!(e.contains("(White_whole.json)"), "{e}");
+        assert!(e.contains("(ganglion-no-such-connectome.json)"), "{e}");
     }
 
     #[test]
