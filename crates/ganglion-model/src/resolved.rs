@@ -192,7 +192,7 @@ pub struct ResolvedProjection {
     pub electrical: bool,
 }
 
-pub use crate::validate::plasticity::PlasticRule;
+pub use crate::validate::plasticity::{PairTiming, PlasticRule};
 
 /// Where a modulating signal comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -227,6 +227,10 @@ pub struct ResolvedPlasticity {
 }
 
 /// A validated input.
+    /// When spike-timing rules see each spike (emission or arrival at the synapse).
+    pub timing: PairTiming,
+    /// sPyNNaker's lazy update: changes summed between presynaptic spikes, clipped once.
+    pub lazy: bool,
 #[derive(Debug, Clone)]
 pub enum InputKind {
     /// Independent Poisson trains, one per neuron.

@@ -250,7 +250,7 @@ fn a_field_of_another_plasticity_rule_is_rejected() {
         &[
             "1 problem:",
             "bad.toml:25: projection \"exc→inh\": tau_plus is not a parameter of rule \"vogels\"",
-            "hint: rule \"vogels\" takes: w_max, w_min, tau, eta, rho0",
+            "hint: rule \"vogels\" takes: w_max, w_min, tau, eta, rho0, timing, axonal_delay, dendritic_delay, update",
             "tau_plus belongs to stdp, triplet, power_law, three_factor",
         ],
     );
@@ -280,6 +280,67 @@ fn a_field_of_another_plasticity_rule_is_rejected() {
             "did you mean \"vogels\"?",
         ],
     );
+}
+
+#[test]
+fn bad_pair_timing_and_update_are_rejected() {
+    let with = |pl: &str| GOOD.replace("delay = \"1 ms\"", &format!("delay = \"1 ms\"\n{pl}"));
+    let stdp = "plasticity = { rule = \"stdp\", w_max = \"100 pA\"";
+    let m = error_of(&with(&format!("{stdp}, timing = \"arrival\" }}")));
+    assert_all(
+        &m,
+        &[
+            "projection \"exc→inh\": unknown pair timing \"arrival\"",
+            "timing = \"emission\" or \"synapse\"",
+        ],
+    );
+    let m = error_of(&with(&format!("{stdp}, axonal_delay = \"0.5 ms\" }}")));
+    assert_all(
+        &m,
+        &[
+            "axonal_delay only applies to pairs timed at the synapse",
+            "hint: timing = \"synapse\"",
+        ],
+    );
+    let m = error_of(&with(&format!(
+        "{stdp}, timing = \"synapse\", axonal_delay = \"-1 ms\" }}"
+    )));
+    assert_all(&m, &["plasticity.axonal_delay must be at least 0, got -1 ms"]);
+    let m = error_of(&with(&format!("{stdp}, update = \"batched\" }}")));
+    assert_all(
+        &m,
+        &[
+            "unknown weight update \"batched\"",
+            "update = \"immediate\" or \"lazy\"",
+        ],
+    );
+    // Eligibility rules change weights only under modulation: no lazy update for them.
+    let tf = "plasticity = { rule = \"three_factor\", w_max = \"100 pA\", modulator = { population = \"inh\" }, update = \"lazy\" }";
+    assert_all(
+        &error_of(&with(tf)),
+        &["update is not a parameter of rule \"three_factor\""],
+    );
+    let ok = with(&format!(
+        "{stdp}, timing = \"synapse\", axonal_delay = \"0.5 ms\", update = \"lazy\" }}"
+    ));
+    let c = parse_str(&ok, Path::new("ok.toml")).unwrap();
+    let r = validate(&c, &Source::default()).unwrap();
+    let pl = r.projections[0].plasticity.as_ref().unwrap();
+    assert_eq!(
+        pl.timing,
+        PairTiming::Synapse {
+            axonal_delay: 0.5,
+            dendritic_delay: None
+        }
+    );
+    let m = error_of(&with(&format!(
+        "{stdp}, timing = \"synapse\", axonal_delay = \"0.5 ms\", dendritic_delay = \"0.2 ms\" }}"
+    )));
+    assert_all(
+        &m,
+        &["plasticity.dendritic_delay 0.2 ms is shorter than axonal_delay 0.5 ms"],
+    );
+    assert!(pl.lazy);
 }
 
 #[test]

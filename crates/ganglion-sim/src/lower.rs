@@ -192,10 +192,25 @@ impl Network {
                 .map(|(j, pr)| {
                     let csr = csrs[j][p].take().expect("built above");
                     let (lo, hi) = pop_ranges[pr.target][p];
-                    let plastic = pr.plasticity.as_ref().map(|pl| {
-                        crate::plasticity::new(pl, &csr, r.populations[pr.source].size, hi - lo, dt)
-                    });
-                    ProjPart {
+                    let plastic = match pr.plasticity.as_ref() {
+                        None => None,
+                        Some(pl) => Some(
+                            crate::plasticity::new(
+                                pl,
+                                &csr,
+                                r.populations[pr.source].size,
+                                hi - lo,
+                                dt,
+                            )
+                            .map_err(|e| {
+                                SimError::Build(format!(
+                                    "projection \"{}\": {e}\n  hint: lengthen the delays or shorten plasticity.axonal_delay",
+                                    pr.name
+                                ))
+                            })?,
+                        ),
+                    };
+                    Ok(ProjPart {
                         source: pr.source,
                         target: pr.target,
                         channel: channel_of(
@@ -213,7 +228,7 @@ impl Network {
                 .iter()
                 .enumerate()
                 .map(|(k, inp)| lower_input(r, k, inp, pop_ranges[inp.target][p]))
-                .collect();
+                .collect::<Result<Vec<_>, SimError>>()?;
             let rec = PartRecorder::new(r, &pop_ranges, p);
             parts.push(Part {
                 pops,
@@ -240,7 +255,7 @@ impl Network {
                         for kk in pj.csr.row_ptr[s] as usize..pj.csr.row_ptr[s + 1] as usize {
                             all.push((s as u32, lo + pj.csr.tgt[kk], p, kk));
                         }
-                    }
+                    })
                 }
                 all.sort();
                 all.truncate(count);

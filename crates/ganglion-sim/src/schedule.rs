@@ -72,7 +72,7 @@ impl StepCtx<'_> {
         }
         for pj in part.projs.iter_mut() {
             if let Some(pl) = pj.plastic.as_mut() {
-                pl.decay();
+                pl.decay(t, &mut pj.csr.w);
             }
         }
         for (k, pp) in part.pops.iter_mut().enumerate() {

@@ -22,6 +22,7 @@ population = [
 ]
 projection = [
   { source = "in", target = "exc", connectivity = { rule = "fixed_probability", p = 0.3 }, weight = "150 pA", delay = { dist = "uniform", low = "0.5 ms", high = "3 ms" }, plasticity = { rule = "triplet", w_max = "200 pA" } },
+  { source = "in", target = "exc", connectivity = { rule = "fixed_probability", p = 0.2 }, weight = "100 pA", delay = { dist = "uniform", low = "0.5 ms", high = "3 ms" }, plasticity = { rule = "stdp", w_max = "200 pA", timing = "synapse", axonal_delay = "0.2 ms", update = "lazy" } },
   { source = "in", target = "inh", connectivity = { rule = "fixed_probability", p = 0.3 }, weight = "60 pA", delay = "1 ms", plasticity = { rule = "scaling", w_max = "300 pA", rho0 = "10 Hz" } },
   { source = "inh", target = "exc", connectivity = { rule = "fixed_probability", p = 0.3 }, weight = "-80 pA", delay = "1 ms", plasticity = { rule = "vogels", w_max = "500 pA", rho0 = "5 Hz", eta = "5 pA" } },
   { source = "exc", target = "inh", connectivity = { rule = "fixed_probability", p = 0.2 }, weight = "40 pA", delay = "1.5 ms", plasticity = { rule = "three_factor", w_max = "100 pA", modulator = { population = "inh", tau = "20 ms" } } },

@@ -7,23 +7,38 @@ use ganglion_sim::Network;
 /// Two neurons: a pre neuron forced to spike at `t_pre`, a post neuron forced at `t_post`
 /// (both by strong spike_times inputs), one plastic synapse pre → post of weight w0.
 fn pair_protocol(plasticity: Plasticity, pairs: &[(f64, f64)], w0: &str, duration: &str) -> f32 {
-    let times = |sel: usize| {
-        pairs
-            .iter()
-            .map(|p| Scalar::Text(format!("{} ms", if sel == 0 { p.0 } else { p.1 } - 0.1)))
+    let pre: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+    let post: Vec<f64> = pairs.iter().map(|p| p.1).collect();
+    forced(plasticity, &pre, &post, w0, "1 ms", duration)
+}
+
+/// A pre neuron forced to spike at `pre` \[ms\], a post neuron at `post`, one plastic
+/// synapse pre → post of weight `w0` and delay `delay`; the final weight. Asserts that both
+/// neurons spiked exactly then.
+fn forced(
+    plasticity: Plasticity,
+    pre: &[f64],
+    post: &[f64],
+    w0: &str,
+    delay: &str,
+    duration: &str,
+) -> f32 {
+    let times = |ts: &[f64]| {
+        ts.iter()
+            .map(|t| Scalar::Text(format!("{} ms", t - 0.1)))
             .collect::<Vec<_>>()
     };
     let mut pre_in = Input::new("spike_times", "pre");
-    pre_in.times = Some(times(0));
+    pre_in.times = Some(times(pre));
     pre_in.weight = Some("100 mV".into());
     pre_in.delay = Some("0.1 ms".into());
     let mut post_in = Input::new("spike_times", "post");
-    post_in.times = Some(times(1));
+    post_in.times = Some(times(post));
     post_in.weight = Some("100 mV".into());
     post_in.delay = Some("0.1 ms".into());
     let mut proj = Projection::new("pre", "post", Connectivity::one_to_one())
         .weight(w0)
-        .delay("1 ms");
+        .delay(delay);
     proj.plasticity = Some(plasticity);
     // Tiny weights in mV so that the plastic synapse itself never makes the post neuron fire.
     let c = Circuit::new(Simulation::new("0.1 ms", duration))
@@ -37,18 +52,13 @@ fn pair_protocol(plasticity: Plasticity, pairs: &[(f64, f64)], w0: &str, duratio
     let r = validate_circuit(&c).unwrap_or_else(|e| panic!("{e}"));
     let mut net = Network::build(&r).unwrap();
     let res = net.run(None).unwrap();
-    assert_eq!(
-        res.spikes[0].times_ms.len(),
-        pairs.len(),
-        "pre spikes {:?}",
-        res.spikes[0].times_ms
-    );
-    assert_eq!(
-        res.spikes[1].times_ms.len(),
-        pairs.len(),
-        "post spikes {:?}",
-        res.spikes[1].times_ms
-    );
+    for (k, want) in [pre, post].into_iter().enumerate() {
+        let got = &res.spikes[k].times_ms;
+        assert_eq!(got.len(), want.len(), "spikes {got:?}, forced at {want:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-6, "spikes {got:?}, forced at {want:?}");
+        }
+    }
     net.synapses_of(0)[0].2
 }
 
@@ -346,4 +356,148 @@ fn power_law_stdp_matches_nest_stdp_pl_synapse_hom() {
         (down - want_down).abs() < 1e-3 * want_down.abs() + 1e-5,
         "{down} vs {want_down}"
     );
+}
+
+/// `stdp` with NEST's parameters of `nest_stdp_pairs.txt` (λ = 0.01, α = 1.2) and `timing`.
+fn nest_stdp(timing: &str) -> Plasticity {
+    Plasticity {
+        rule: "stdp".into(),
+        w_max: Some("1 mV".into()),
+        tau_plus: Some("20 ms".into()),
+        tau_minus: Some("30 ms".into()),
+        a_plus: Some(0.01),
+        a_minus: Some(0.012),
+        timing: Some(timing.into()),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn synapse_timing_matches_nest_stdp_synapse() {
+    // NEST 3.10 stdp_synapse on the same forced spikes (bench/stdp_timing/nest_pairs.py): the
+    // whole delay is dendritic, Δt = t_post + d − t_pre, and Δt = 0 pairs count neither way.
+    let fixture = include_str!("fixtures/nest_stdp_pairs.txt");
+    let nums = |s: &str| -> Vec<f64> { s.split_whitespace().map(|x| x.parse().unwrap()).collect() };
+    let mut cases = 0;
+    for line in fixture.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = line.split(';').map(str::trim).collect();
+        let (delay, pre, post, want) = (nums(f[0])[0], nums(f[1]), nums(f[2]), nums(f[3])[0]);
+        let got = forced(
+            nest_stdp("synapse"),
+            &pre,
+            &post,
+            "0.5 mV",
+            &format!("{delay} ms"),
+            "200 ms",
+        ) as f64;
+        assert!(
+            (got - want).abs() < 2e-6,
+            "delay {delay} ms, pre {pre:?}, post {post:?}: Ganglion {got} vs NEST {want}"
+        );
+        cases += 1;
+    }
+    assert_eq!(cases, 22);
+}
+
+#[test]
+fn synapse_timing_splits_each_delay_into_axonal_and_dendritic_parts() {
+    // Δt = (t_post + d − d_a) − (t_pre + d_a): d = 3 ms, d_a = 1 ms shift pairs by 1 ms.
+    let mut rule = nest_stdp("synapse");
+    rule.axonal_delay = Some("1 ms".into());
+    let window = |dt: f64| -> f64 {
+        match dt {
+            dt if dt > 1e-9 => 0.01 * (-dt / 20.0).exp(),
+            dt if dt < -1e-9 => -0.012 * (dt / 30.0).exp(),
+            _ => 0.0,
+        }
+    };
+    for dt in [-6.0, -1.5, -1.0, -0.5, 0.0, 2.0] {
+        let got = forced(rule.clone(), &[50.0], &[50.0 + dt], "0.5 mV", "3 ms", "100 ms") as f64;
+        let want = window(dt + 1.0);
+        assert!(
+            (got - 0.5 - want).abs() < 2e-6,
+            "t_post − t_pre = {dt} ms: Δw {} vs {want}",
+            got - 0.5
+        );
+    }
+    // An explicit back-propagation delay replaces d − d_a: d_d = 2.5 ms, Δt = t_post − t_pre + 1.5.
+    let mut explicit = rule.clone();
+    explicit.dendritic_delay = Some("2.5 ms".into());
+    for dt in [-1.5, 1.0] {
+        let got = forced(explicit.clone(), &[50.0], &[50.0 + dt], "0.5 mV", "1.5 ms", "100 ms");
+        let want = window(dt + 1.5);
+        assert!((got as f64 - 0.5 - want).abs() < 2e-6, "dt {dt}: {got} vs {want}");
+    }
+    // Emission timing pairs the same spikes at Δt = t_post − t_pre, delay or not.
+    let got = forced(nest_stdp("emission"), &[50.0], &[49.0], "0.5 mV", "3 ms", "100 ms");
+    assert!((got as f64 - 0.5 - window(-1.0)).abs() < 2e-6, "{got}");
+    // The dendritic part must not be shorter than the axonal one: a build error that says so.
+    rule.axonal_delay = Some("2 ms".into());
+    let mut proj = Projection::new("a", "b", Connectivity::one_to_one())
+        .weight("0.5 mV")
+        .delay("3 ms");
+    proj.plasticity = Some(rule);
+    let c = Circuit::new(Simulation::new("0.1 ms", "10 ms"))
+        .population(Population::new("a", 1, "iaf_psc_delta"))
+        .population(Population::new("b", 1, "iaf_psc_delta"))
+        .projection(proj);
+    let e = Network::build(&validate_circuit(&c).unwrap()).unwrap_err().to_string();
+    assert!(e.contains("axonal delay") && e.contains("projection"), "{e}");
+}
+
+#[test]
+fn lazy_update_sums_changes_between_presynaptic_spikes_and_clips_once() {
+    // Start at w_max: a pairing that potentiates (post 2 ms after pre) and then one that
+    // depresses (a pre spike 1 ms after that post). Immediate updates clip the potentiation
+    // away and keep only the depression; sPyNNaker's lazy update sums both, then clips.
+    let mut rule = nest_stdp("emission");
+    let pre = [50.0, 53.0];
+    let post = [52.0];
+    let immediate = forced(rule.clone(), &pre, &post, "1 mV", "1 ms", "100 ms") as f64;
+    rule.update = Some("lazy".into());
+    let lazy = forced(rule, &pre, &post, "1 mV", "1 ms", "100 ms") as f64;
+    let pot = 0.01 * (-2.0f64 / 20.0).exp();
+    let dep = 0.012 * (-1.0f64 / 30.0).exp();
+    assert!((immediate - (1.0 - dep)).abs() < 2e-6, "immediate {immediate}");
+    assert!(
+        (lazy - (1.0 + pot - dep).min(1.0)).abs() < 2e-6,
+        "lazy {lazy} vs {}",
+        (1.0 + pot - dep).min(1.0)
+    );
+    assert!(lazy > immediate);
+}
+
+#[test]
+fn heterogeneous_delays_pair_each_synapse_at_its_own_dendritic_delay() {
+    // One pre neuron onto two post neurons that fire together, with delays 1 ms and 4 ms:
+    // each synapse sees Δt = t_post + d − t_pre (NEST), so the same spikes potentiate one
+    // and depress the other.
+    let dir = tempfile::tempdir().unwrap();
+    let edges = dir.path().join("edges.csv");
+    std::fs::write(&edges, "source,target,weight,delay\n0,0,0.5,1\n0,1,0.5,4\n").unwrap();
+    let mut edge_list = Connectivity::edge_list(&edges.to_string_lossy());
+    edge_list.weight_unit = Some("mV".into());
+    edge_list.delay_unit = Some("ms".into());
+    let mut proj = Projection::new("pre", "post", edge_list);
+    proj.plasticity = Some(nest_stdp("synapse"));
+    let spikes = |target: &str, t: f64| {
+        let mut i = Input::new("spike_times", target);
+        i.times = Some(vec![Scalar::Text(format!("{} ms", t - 0.1))]);
+        i.weight = Some("100 mV".into());
+        i.delay = Some("0.1 ms".into());
+        i
+    };
+    let c = Circuit::new(Simulation::new("0.1 ms", "100 ms"))
+        .population(Population::new("pre", 1, "iaf_psc_delta").param("t_ref", "0.1 ms"))
+        .population(Population::new("post", 2, "iaf_psc_delta").param("t_ref", "0.1 ms"))
+        .projection(proj)
+        .input(spikes("pre", 50.0))
+        .input(spikes("post", 48.0));
+    let mut net = Network::build(&validate_circuit(&c).unwrap_or_else(|e| panic!("{e}"))).unwrap();
+    net.run(None).unwrap();
+    let w: Vec<f64> = net.synapses_of(0).iter().map(|s| s.2 as f64).collect();
+    let want = [-0.012 * (-1.0f64 / 30.0).exp(), 0.01 * (-2.0f64 / 20.0).exp()];
+    for (k, (&got, want)) in w.iter().zip(want).enumerate() {
+        assert!((got - 0.5 - want).abs() < 2e-6, "synapse {k}: Δw {} vs {want}", got - 0.5);
+    }
 }

@@ -277,6 +277,8 @@ fn build(g: &CircuitGen) -> Circuit {
                 w_max,
                 mode: Some("multiplicative".into()),
                 pairing: Some("nearest".into()),
+                timing: Some("synapse".into()),
+                update: Some("lazy".into()),
                 ..Default::default()
             }),
             3 => Some(Plasticity {
@@ -284,6 +286,7 @@ fn build(g: &CircuitGen) -> Circuit {
                 w_max,
                 a2_plus: Some(0.01),
                 a3_plus: Some(0.01),
+                timing: Some("synapse".into()),
                 ..Default::default()
             }),
             4 => Some(Plasticity {

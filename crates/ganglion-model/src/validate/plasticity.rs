@@ -97,6 +97,23 @@ pub struct Plasticity {
     pub modulator: Option<Modulator>,
     /// Three-factor: an optional gating (attention) factor G(t), default 1.
     pub gate: Option<Modulator>,
+    /// Spike-timing rules: `"emission"` (default: pairs compare emission times) or
+    /// `"synapse"` (pairs compare arrival times at the synapse, as NEST and sPyNNaker do:
+    /// the presynaptic spike after the axonal part of the delay, the postsynaptic spike
+    /// back-propagated by the dendritic part).
+    pub timing: Option<String>,
+    /// With `timing = "synapse"`: the axonal part of each synapse's delay (default 0 ms: all of
+    /// the delay is dendritic, as in NEST's `stdp_synapse` and sPyNNaker).
+    pub axonal_delay: Option<Scalar>,
+    /// With `timing = "synapse"`: how long a postsynaptic spike takes back to the synapse
+    /// (default: each synapse's delay minus `axonal_delay`). Set it when the back-propagation
+    /// delay is not the rest of the transmission delay, e.g. to keep another simulator's
+    /// pairing when its delays were shortened to match its step schedule.
+    pub dendritic_delay: Option<Scalar>,
+    /// `"immediate"` (default: each pairing changes the weight at once, clipped to the bounds)
+    /// or `"lazy"` (sPyNNaker: the changes since the last presynaptic spike are summed and
+    /// applied, clipped once, at the next presynaptic spike).
+    pub update: Option<String>,
 }
 
 /// A plasticity rule in base units (times in ms, weights in the target's weight unit).
@@ -210,6 +227,9 @@ type Resolve = fn(&mut Ctx, &Plasticity, &Env) -> Option<PlasticRule>;
 /// Fields every rule takes: the rule's name and the weight bounds.
 pub const COMMON_FIELDS: &[&str] = &["rule", "w_max", "w_min"];
 
+/// Fields of every spike-timing (trace) rule: when pairs are timed ([`PairTiming`]).
+const TIMING_FIELDS: [&str; 3] = ["timing", "axonal_delay", "dendritic_delay"];
+
 /// Every plasticity rule (see [`Plasticity`] for what each does and its defaults).
 pub const PLASTICITY_RULES: &[PlasticityRule] = &[
     PlasticityRule {
@@ -222,6 +242,10 @@ pub const PLASTICITY_RULES: &[PlasticityRule] = &[
             "A_minus",
             "mode",
             "pairing",
+            TIMING_FIELDS[0],
+            TIMING_FIELDS[1],
+            TIMING_FIELDS[2],
+            "update",
         ],
         required: &["w_max"],
         resolve: stdp,
@@ -238,6 +262,10 @@ pub const PLASTICITY_RULES: &[PlasticityRule] = &[
             "A3_plus",
             "A2_minus",
             "A3_minus",
+            TIMING_FIELDS[0],
+            TIMING_FIELDS[1],
+            TIMING_FIELDS[2],
+            "update",
         ],
         required: &["w_max"],
         resolve: triplet,
@@ -245,7 +273,17 @@ pub const PLASTICITY_RULES: &[PlasticityRule] = &[
     PlasticityRule {
         name: "power_law",
         aliases: &["stdp_pl_synapse_hom"],
-        fields: &["tau_plus", "tau_minus", "lambda", "alpha", "mu"],
+        fields: &[
+            "tau_plus",
+            "tau_minus",
+            "lambda",
+            "alpha",
+            "mu",
+            TIMING_FIELDS[0],
+            TIMING_FIELDS[1],
+            TIMING_FIELDS[2],
+            "update",
+        ],
         required: &[],
         resolve: power_law,
     },
@@ -261,6 +299,9 @@ pub const PLASTICITY_RULES: &[PlasticityRule] = &[
             "rate",
             "modulator",
             "gate",
+            TIMING_FIELDS[0],
+            TIMING_FIELDS[1],
+            TIMING_FIELDS[2],
         ],
         required: &["w_max", "modulator"],
         resolve: three_factor,
@@ -275,7 +316,15 @@ pub const PLASTICITY_RULES: &[PlasticityRule] = &[
     PlasticityRule {
         name: "vogels",
         aliases: &[],
-        fields: &["tau", "eta", "rho0"],
+        fields: &[
+            "tau",
+            "eta",
+            "rho0",
+            TIMING_FIELDS[0],
+            TIMING_FIELDS[1],
+            TIMING_FIELDS[2],
+            "update",
+        ],
         required: &["w_max", "eta", "rho0"],
         resolve: vogels,
     },
@@ -350,8 +399,107 @@ pub(super) fn resolve(
         ctx.report(o, "w_min", msg, NO_HINT);
         return None;
     }
+    let timing = pair_timing(ctx, pl, &env);
+    let lazy = choice(
+        ctx,
+        &env,
+        pl.update.as_deref(),
+        "update",
+        "weight update",
+        ["immediate", "lazy"],
+    );
     let rule = (rule.resolve)(ctx, pl, &env)?;
-    Some(ResolvedPlasticity { rule, w_min, w_max })
+    Some(ResolvedPlasticity {
+        rule,
+        w_min,
+        w_max,
+        timing: timing?,
+        lazy: lazy?,
+    })
+}
+
+/// When a spike-timing rule sees each spike.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PairTiming {
+    /// At emission: Δt = t_post − t_pre whatever the delay; a pre and a post spike in the same
+    /// step count as post-before-pre (depression).
+    Emission,
+    /// At the synapse, as NEST's `stdp_synapse` and sPyNNaker time pairs: the presynaptic
+    /// spike arrives after the axonal part `d_a` of the synapse's delay `d`, the postsynaptic
+    /// spike is back-propagated by the dendritic part `d_d` (default `d − d_a`), so
+    /// Δt = (t_post + d_d) − (t_pre + d_a); pairs with Δt = 0 count neither way. Needs
+    /// `d_d ≥ d_a` for every synapse, so that a presynaptic spike's update is known when it
+    /// is sent.
+    Synapse {
+        /// The axonal part of every synapse's delay \[ms\].
+        axonal_delay: f64,
+        /// The back-propagation delay \[ms\] of every synapse, when not `d − d_a`.
+        dendritic_delay: Option<f64>,
+    },
+}
+
+/// The pairing times of `pl` (`timing`, `axonal_delay`).
+fn pair_timing(ctx: &mut Ctx, pl: &Plasticity, env: &Env) -> Option<PairTiming> {
+    let synapse = choice(
+        ctx,
+        env,
+        pl.timing.as_deref(),
+        "timing",
+        "pair timing",
+        ["emission", "synapse"],
+    )?;
+    let axonal = ctx.quantity_or(
+        pl.axonal_delay.as_ref(),
+        0.0,
+        Dim::Time,
+        env.o,
+        "axonal_delay",
+        "plasticity.axonal_delay",
+    )?;
+    let dendritic = match &pl.dendritic_delay {
+        None => None,
+        Some(s) => Some(ctx.quantity(
+            s,
+            Dim::Time,
+            env.o,
+            "dendritic_delay",
+            "plasticity.dendritic_delay",
+        )?),
+    };
+    for (key, set, v) in [
+        ("axonal_delay", pl.axonal_delay.is_some(), axonal),
+        ("dendritic_delay", dendritic.is_some(), dendritic.unwrap_or(0.0)),
+    ] {
+        if set && !synapse {
+            let msg = format!("{key} only applies to pairs timed at the synapse");
+            ctx.report(env.o, key, msg, "timing = \"synapse\"");
+            return None;
+        }
+        if v < 0.0 {
+            let msg = format!(
+                "plasticity.{key} must be at least 0, got {}",
+                show(v, Dim::Time)
+            );
+            ctx.report(env.o, key, msg, format!("{key} = \"0 ms\""));
+            return None;
+        }
+    }
+    if let Some(d) = dendritic.filter(|&d| d < axonal) {
+        let msg = format!(
+            "plasticity.dendritic_delay {} is shorter than axonal_delay {}: a presynaptic spike's update would depend on later postsynaptic spikes",
+            show(d, Dim::Time),
+            show(axonal, Dim::Time)
+        );
+        ctx.report(env.o, "dendritic_delay", msg, "dendritic_delay >= axonal_delay");
+        return None;
+    }
+    Some(match synapse {
+        false => PairTiming::Emission,
+        true => PairTiming::Synapse {
+            axonal_delay: axonal,
+            dendritic_delay: dendritic,
+        },
+    })
 }
 
 /// A weight bound: a magnitude, positive for `w_max` and not negative for `w_min` (the sign
@@ -630,6 +778,10 @@ mod tests {
             interval: t(),
             modulator: Some(Modulator::default()),
             gate: Some(Modulator::default()),
+            timing: Some("synapse".into()),
+            axonal_delay: t(),
+            dendritic_delay: t(),
+            update: Some("lazy".into()),
         }
     }
 

@@ -389,6 +389,10 @@ impl Ctx<'_> {
             interval: _,
             modulator,
             gate,
+            timing: _,
+            axonal_delay: _,
+            dendritic_delay: _,
+            update: _,
         } = pl;
         let offset = |m: &Option<Modulator>| m.as_ref().and_then(|m| m.offset);
         let numbers = [

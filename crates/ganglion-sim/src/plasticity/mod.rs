@@ -14,6 +14,13 @@
 //! bumped. Pre and post spikes in the same step therefore count as pre-after-post. Times are
 //! emission times: Δt = t_post − t_pre, independent of the transmission delay.
 //!
+//! With `timing = "synapse"` pairs are timed where NEST and sPyNNaker time them, at the
+//! synapse ([`Shifts`]): a postsynaptic spike reaches each synapse after the dendritic part of
+//! its delay (the traces of each delay group get it then), a presynaptic spike after the
+//! axonal part, and a pair arriving in the same step counts neither way. With
+//! `update = "lazy"` (sPyNNaker) a synapse's changes are summed between its presynaptic
+//! spikes and clipped once, at the next one.
+//!
 //! ## Adding a rule
 //! A spike-timing rule is a [`TraceRule`] (its trace time constants and the weight change at
 //! a post and at a pre spike) in its own file; [`TraceLearner`] runs it, monomorphised, so
@@ -29,16 +36,17 @@ mod trace;
 mod triplet;
 mod vogels;
 
-pub use trace::{Bounds, TraceLearner, TraceRule};
+pub use trace::{Bounds, Shifts, TraceLearner, TraceRule};
 
 use crate::connect::Csr;
 use ganglion_base::state::{StateError, StateReader, StateWriter};
-use ganglion_model::{PlasticRule, ResolvedPlasticity};
+use ganglion_model::{PairTiming, PlasticRule, ResolvedPlasticity};
 
 /// Plasticity of one projection in one partition, as the step schedule drives it.
 pub trait Plastic: Send + Sync + std::fmt::Debug {
-    /// Decay every trace by one step (start of the step).
-    fn decay(&mut self);
+    /// Start of step `t`: decay every trace by one step; with pairs timed at the synapse,
+    /// also the postsynaptic spikes of earlier steps that reach their synapses now.
+    fn decay(&mut self, t: u64, w: &mut [f32]);
     /// Local target `i` spiked: update the synapses onto it, then bump its traces.
     fn on_post(&mut self, i: usize, w: &mut [f32]);
     /// After the step's post spikes (synaptic scaling rescales here every interval).
@@ -70,18 +78,42 @@ pub trait Plastic: Send + Sync + std::fmt::Debug {
 }
 
 /// The plasticity of `p` for `csr` (targets local to the partition, `n_local` of them,
-/// `n_src` sources), time step `dt` \[ms\].
+/// `n_src` sources), time step `dt` \[ms\]; an error when the synapses' delays cannot carry
+/// the pair timing (see [`Shifts::new`]).
 pub fn new(
     p: &ResolvedPlasticity,
     csr: &Csr,
     n_src: usize,
     n_local: usize,
     dt: f64,
-) -> Box<dyn Plastic> {
+) -> Result<Box<dyn Plastic>, String> {
     let bounds = Bounds::of(p, csr);
-    let index = trace::Incoming::new(csr, n_src, n_local);
-    let shape = (n_src, n_local, dt);
-    match &p.rule {
+    let shifts = match p.timing {
+        PairTiming::Emission => None,
+        PairTiming::Synapse {
+            axonal_delay,
+            dendritic_delay,
+        } => {
+            let steps = |ms: f64| (ms / dt).round() as u64;
+            Some(Shifts::new(
+                csr,
+                steps(axonal_delay),
+                dendritic_delay.map(steps),
+            )?)
+        }
+    };
+    let index = match &shifts {
+        None => trace::Incoming::new(csr, n_src, n_local, 1, |_| 0),
+        Some(sh) => trace::Incoming::new(csr, n_src, n_local, sh.groups(), |k| sh.group_of(k)),
+    };
+    let shape = Shape {
+        shifts,
+        lazy: p.lazy,
+        n_src,
+        n_local,
+        dt,
+    };
+    Ok(match &p.rule {
         PlasticRule::Pair { .. } => learner(stdp::Stdp::new(&p.rule), bounds, index, shape),
         PlasticRule::Triplet { .. } => {
             learner(triplet::Triplet::new(&p.rule), bounds, index, shape)
@@ -99,7 +131,16 @@ pub fn new(
         PlasticRule::Scaling { .. } => {
             Box::new(scaling::Scaling::new(&p.rule, bounds, index, n_local, dt))
         }
-    }
+    })
+}
+
+/// What a [`TraceLearner`] needs besides its rule, bounds and index.
+struct Shape {
+    shifts: Option<Shifts>,
+    lazy: bool,
+    n_src: usize,
+    n_local: usize,
+    dt: f64,
 }
 
 /// A boxed [`TraceLearner`] of `rule` (monomorphised: the rule is fixed from here on).
@@ -107,7 +148,9 @@ fn learner<R: TraceRule>(
     rule: R,
     bounds: Bounds,
     index: trace::Incoming,
-    (n_src, n_local, dt): (usize, usize, f64),
+    s: Shape,
 ) -> Box<dyn Plastic> {
-    Box::new(TraceLearner::new(rule, bounds, index, n_src, n_local, dt))
+    Box::new(TraceLearner::new(
+        rule, bounds, index, s.shifts, s.lazy, s.n_src, s.n_local, s.dt,
+    ))
 }

@@ -60,7 +60,7 @@ impl Scaling {
 impl Plastic for Scaling {
     ganglion_base::saved_fields!(rates);
 
-    fn decay(&mut self) {
+    fn decay(&mut self, _t: u64, _w: &mut [f32]) {
         let d = self.decay;
         self.rates.iter_mut().for_each(|x| *x *= d);
     }

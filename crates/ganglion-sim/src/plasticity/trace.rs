@@ -39,23 +39,34 @@ impl Bounds {
     }
 }
 
-/// Synapses onto each local target: `syn[ptr[i]..ptr[i+1]]` (indices into the CSR) with
-/// their sources in `src`; sources ascend within each target.
+/// Synapses onto each local target, by group: `syn[range(i, g)]` (indices into the CSR) with
+/// their sources in `src`; sources ascend within each (target, group). Groups split a target's
+/// synapses by when postsynaptic spikes reach them ([`Shifts`]); with emission timing there is
+/// one group.
 #[derive(Debug)]
 pub struct Incoming {
     pub(super) ptr: Vec<u64>,
     pub(super) syn: Vec<u32>,
     pub(super) src: Vec<u32>,
+    groups: usize,
 }
 
 impl Incoming {
-    /// The index of `csr` by counting sort over targets.
-    pub fn new(csr: &Csr, n_src: usize, n_local: usize) -> Incoming {
-        let mut counts = vec![0u64; n_local + 1];
-        for &t in &csr.tgt {
-            counts[t as usize + 1] += 1;
+    /// The index of `csr` by counting sort over (target, group); `group_of(k)` is synapse
+    /// k's group, below `groups`.
+    pub fn new(
+        csr: &Csr,
+        n_src: usize,
+        n_local: usize,
+        groups: usize,
+        group_of: impl Fn(usize) -> usize,
+    ) -> Incoming {
+        let key = |k: usize| csr.tgt[k] as usize * groups + group_of(k);
+        let mut counts = vec![0u64; n_local * groups + 1];
+        for k in 0..csr.tgt.len() {
+            counts[key(k) + 1] += 1;
         }
-        for i in 0..n_local {
+        for i in 0..n_local * groups {
             counts[i + 1] += counts[i];
         }
         let ptr = counts.clone();
@@ -68,20 +79,116 @@ impl Incoming {
         let mut src = vec![0u32; csr.tgt.len()];
         for s in 0..n_src {
             for k in csr.row_ptr[s]..csr.row_ptr[s + 1] {
-                let t = csr.tgt[k as usize] as usize;
-                let pos = cursor[t] as usize;
-                cursor[t] += 1;
+                let c = &mut cursor[key(k as usize)];
+                let pos = *c as usize;
+                *c += 1;
                 syn[pos] = k as u32;
                 src[pos] = s as u32;
             }
         }
-        Incoming { ptr, syn, src }
+        Incoming {
+            ptr,
+            syn,
+            src,
+            groups,
+        }
     }
 
-    /// Index range of target `i`'s synapses.
+    /// Index range of all of target `i`'s synapses.
     #[inline]
     pub fn range(&self, i: usize) -> std::ops::Range<usize> {
-        self.ptr[i] as usize..self.ptr[i + 1] as usize
+        self.ptr[i * self.groups] as usize..self.ptr[(i + 1) * self.groups] as usize
+    }
+
+    /// Index range of target `i`'s synapses in group `g`.
+    #[inline]
+    pub fn range_in(&self, i: usize, g: usize) -> std::ops::Range<usize> {
+        let at = i * self.groups + g;
+        self.ptr[at] as usize..self.ptr[at + 1] as usize
+    }
+}
+
+/// Pairs timed at the synapse ([`ganglion_model::PairTiming::Synapse`]). Taking each
+/// presynaptic spike at its emission step, a postsynaptic spike reaches synapse k
+/// `shift_k = d_d,k − d_a` steps after it is emitted (d_d,k its back-propagation delay, by
+/// default the synapse's delay minus the axonal part d_a): both arrival times move by −d_a, so every Δt and the order of updates at a synapse
+/// are those at the synapse, and the weight a presynaptic spike carries is the one after its
+/// own update there. Synapses are grouped by shift; each group has its own postsynaptic traces.
+#[derive(Debug)]
+pub struct Shifts {
+    /// The distinct shifts \[steps\], ascending: group g has shift `values[g]`.
+    values: Vec<u64>,
+    /// The group of each synapse (parallel to the CSR).
+    of_syn: Vec<u16>,
+    /// `ring[t % ring.len()]`: the local targets that spiked at step t (len = largest shift + 1).
+    ring: Vec<Vec<u32>>,
+    /// Postsynaptic-trace bumps (group · n_local + target) of this step's arrivals, applied
+    /// before the next step's decay, so that presynaptic spikes of the same step do not pair
+    /// with them (Δt = 0 counts neither way).
+    pending: Vec<u32>,
+    /// The current step.
+    now: u64,
+}
+
+impl Shifts {
+    /// The groups of `csr`'s synapses for an axonal delay of `axonal` steps and a dendritic
+    /// delay of `dendritic` steps (None: each synapse's delay minus `axonal`), or what is
+    /// wrong (a dendritic part shorter than the axonal one).
+    pub fn new(csr: &Csr, axonal: u64, dendritic: Option<u64>) -> Result<Shifts, String> {
+        let shift = |k: usize| -> Result<u64, String> {
+            let d = match &csr.delay {
+                crate::connect::Delays::Const(d) => u64::from(*d),
+                crate::connect::Delays::Each(d) => u64::from(d[k]),
+            };
+            let dd = dendritic.unwrap_or(d.saturating_sub(axonal));
+            match (dendritic, dd >= axonal && d >= axonal) {
+                (_, true) => Ok(dd - axonal),
+                (None, false) => Err(format!(
+                    "a synapse has a delay of {d} steps, shorter than twice the axonal delay \
+                     ({axonal} steps): pairs timed at the synapse need the dendritic part of each \
+                     delay at least as long as the axonal part"
+                )),
+                (Some(_), false) => Err(format!(
+                    "a synapse has a delay of {d} steps, shorter than the axonal delay \
+                     ({axonal} steps)"
+                )),
+            }
+        };
+        let mut values: Vec<u64> = Vec::new();
+        for k in 0..csr.tgt.len() {
+            let v = shift(k)?;
+            if let Err(at) = values.binary_search(&v) {
+                values.insert(at, v);
+            }
+        }
+        if values.is_empty() {
+            values.push(0);
+        }
+        assert!(values.len() <= u16::MAX as usize, "too many distinct delays");
+        let of_syn = (0..csr.tgt.len())
+            .map(|k| {
+                let v = shift(k).unwrap_or(0);
+                values.binary_search(&v).unwrap_or(0) as u16
+            })
+            .collect();
+        let len = *values.last().unwrap_or(&0) as usize + 1;
+        Ok(Shifts {
+            values,
+            of_syn,
+            ring: vec![Vec::new(); len],
+            pending: Vec::new(),
+            now: 0,
+        })
+    }
+
+    /// Number of groups.
+    pub fn groups(&self) -> usize {
+        self.values.len()
+    }
+
+    /// The group of synapse `k`.
+    pub fn group_of(&self, k: usize) -> usize {
+        self.of_syn[k] as usize
     }
 }
 
@@ -153,23 +260,42 @@ pub struct TraceLearner<R: TraceRule> {
     incoming: Incoming,
     /// Eligibility per synapse (parallel to the CSR) when the rule uses it.
     eligibility: Vec<f32>,
+    /// Pairs timed at the synapse (None: at emission). The postsynaptic traces then hold
+    /// one row of `n_local` per group.
+    shifts: Option<Shifts>,
+    n_local: usize,
+    /// Lazy update: the change of each synapse (parallel to the CSR) since its source last
+    /// spiked, applied and clipped at its next presynaptic spike. Empty when updates are
+    /// immediate.
+    lazy: Vec<f32>,
 }
 
 impl<R: TraceRule> TraceLearner<R> {
-    /// The learner of `rule` for `n_src` sources and `n_local` local targets, step `dt` \[ms\].
+    /// The learner of `rule` for `n_src` sources and `n_local` local targets, step `dt` \[ms\];
+    /// `shifts` when pairs are timed at the synapse (its groups are `incoming`'s), `lazy` for
+    /// sPyNNaker's lazy update.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         rule: R,
         b: Bounds,
         incoming: Incoming,
+        shifts: Option<Shifts>,
+        lazy: bool,
         n_src: usize,
         n_local: usize,
         dt: f64,
     ) -> Self {
+        assert!(
+            !(lazy && R::ELIGIBILITY),
+            "lazy updates do not apply to eligibility rules"
+        );
+        let groups = shifts.as_ref().map_or(1, Shifts::groups);
+        let n_syn = incoming.syn.len();
         let decay = rule
             .taus()
             .map(|tau| tau.map_or(1.0, |tau| (-dt / tau).exp() as f32));
         let eligibility = if R::ELIGIBILITY {
-            vec![0.0; incoming.syn.len()]
+            vec![0.0; n_syn]
         } else {
             vec![]
         };
@@ -179,11 +305,45 @@ impl<R: TraceRule> TraceLearner<R> {
             decay,
             pre_fast: vec![0.0; n_src],
             pre_slow: vec![0.0; n_src],
-            post_fast: vec![0.0; n_local],
-            post_slow: vec![0.0; n_local],
+            post_fast: vec![0.0; n_local * groups],
+            post_slow: vec![0.0; n_local * groups],
             incoming,
             eligibility,
+            shifts,
+            n_local,
+            lazy: if lazy { vec![0.0; n_syn] } else { vec![] },
         }
+    }
+
+    /// Potentiate target `i`'s synapses in group `g` (whose postsynaptic spike reaches them
+    /// now) with the presynaptic traces.
+    #[inline(always)]
+    fn potentiate(&mut self, i: usize, g: usize, w: &mut [f32]) {
+        let post_slow = self.post_slow[g * self.n_local + i];
+        for j in self.incoming.range_in(i, g) {
+            let k = self.incoming.syn[j] as usize;
+            let s = self.incoming.src[j] as usize;
+            let m = w[k] * self.b.sign;
+            let dm = self
+                .rule
+                .potentiate(m, self.pre_fast[s], post_slow, &self.b);
+            if self.lazy.is_empty() {
+                self.apply(k, m, dm, w);
+            } else {
+                self.lazy[k] += dm;
+            }
+        }
+    }
+
+    /// Bump postsynaptic trace `at` (group · n_local + target).
+    #[inline(always)]
+    fn bump_post(&mut self, at: usize) {
+        if self.rule.nearest() {
+            self.post_fast[at] = 1.0;
+        } else {
+            self.post_fast[at] += 1.0;
+        }
+        self.post_slow[at] += 1.0;
     }
 
     #[inline(always)]
@@ -211,6 +371,16 @@ impl<R: TraceRule> Plastic for TraceLearner<R> {
             w.put(&v[..]);
         }
         self.rule.save_rule(w);
+        if let Some(sh) = &self.shifts {
+            w.u64(sh.now);
+            w.put(&sh.pending);
+            for slot in &sh.ring {
+                w.put(slot);
+            }
+        }
+        if !self.lazy.is_empty() {
+            w.put(&self.lazy[..]);
+        }
     }
 
     fn load(&mut self, r: &mut StateReader) -> Result<(), StateError> {
@@ -223,10 +393,27 @@ impl<R: TraceRule> Plastic for TraceLearner<R> {
         ] {
             r.get(&mut v[..])?;
         }
-        self.rule.load_rule(r)
+        self.rule.load_rule(r)?;
+        if let Some(sh) = &mut self.shifts {
+            sh.now = r.u64()?;
+            r.get(&mut sh.pending)?;
+            for slot in &mut sh.ring {
+                r.get(slot)?;
+            }
+        }
+        if !self.lazy.is_empty() {
+            r.get(&mut self.lazy[..])?;
+        }
+        Ok(())
     }
 
-    fn decay(&mut self) {
+    fn decay(&mut self, t: u64, w: &mut [f32]) {
+        // Last step's arrivals join the postsynaptic traces (see `Shifts::pending`).
+        if let Some(sh) = self.shifts.as_mut() {
+            let mut pending = std::mem::take(&mut sh.pending);
+            pending.drain(..).for_each(|at| self.bump_post(at as usize));
+            self.shifts.as_mut().expect("checked").pending = pending;
+        }
         let [a, b, c, d] = self.decay;
         self.pre_fast.iter_mut().for_each(|x| *x *= a);
         if b != 1.0 {
@@ -236,35 +423,67 @@ impl<R: TraceRule> Plastic for TraceLearner<R> {
         if d != 1.0 {
             self.post_slow.iter_mut().for_each(|x| *x *= d);
         }
+        // Postsynaptic spikes of earlier steps that reach their synapses now.
+        let Some(sh) = self.shifts.as_mut() else {
+            return;
+        };
+        sh.now = t;
+        let len = sh.ring.len() as u64;
+        sh.ring[(t % len) as usize].clear();
+        for g in 0..sh.values.len() {
+            let sh = self.shifts.as_mut().expect("checked");
+            let shift = sh.values[g];
+            if shift == 0 || shift > t {
+                continue;
+            }
+            let slot = ((t - shift) % len) as usize;
+            let targets = std::mem::take(&mut sh.ring[slot]);
+            for &i in &targets {
+                self.potentiate(i as usize, g, w);
+            }
+            let n_local = self.n_local;
+            let sh = self.shifts.as_mut().expect("checked");
+            sh.pending
+                .extend(targets.iter().map(|&i| (g * n_local) as u32 + i));
+            sh.ring[slot] = targets;
+        }
     }
 
     fn on_post(&mut self, i: usize, w: &mut [f32]) {
-        let post_slow = self.post_slow[i];
-        for j in self.incoming.range(i) {
-            let k = self.incoming.syn[j] as usize;
-            let s = self.incoming.src[j] as usize;
-            let m = w[k] * self.b.sign;
-            let dm = self
-                .rule
-                .potentiate(m, self.pre_fast[s], post_slow, &self.b);
-            self.apply(k, m, dm, w);
+        let Some(sh) = self.shifts.as_mut() else {
+            self.potentiate(i, 0, w);
+            self.bump_post(i);
+            return;
+        };
+        let len = sh.ring.len() as u64;
+        if len > 1 {
+            sh.ring[(sh.now % len) as usize].push(i as u32);
         }
-        if self.rule.nearest() {
-            self.post_fast[i] = 1.0;
-        } else {
-            self.post_fast[i] += 1.0;
+        if sh.values[0] == 0 {
+            sh.pending.push(i as u32);
+            self.potentiate(i, 0, w);
         }
-        self.post_slow[i] += 1.0;
     }
 
     fn on_pre(&mut self, s: usize, csr: &mut Csr) {
         let (a, b) = (csr.row_ptr[s] as usize, csr.row_ptr[s + 1] as usize);
         let pre_slow = self.pre_slow[s];
+        let n_local = self.n_local;
         for k in a..b {
             let t = csr.tgt[k] as usize;
+            let at = match &self.shifts {
+                Some(sh) => sh.group_of(k) * n_local + t,
+                None => t,
+            };
             let m = csr.w[k] * self.b.sign;
-            let dm = self.rule.depress(m, self.post_fast[t], pre_slow, &self.b);
-            self.apply(k, m, dm, &mut csr.w);
+            let dm = self.rule.depress(m, self.post_fast[at], pre_slow, &self.b);
+            if self.lazy.is_empty() {
+                self.apply(k, m, dm, &mut csr.w);
+            } else {
+                // sPyNNaker: everything since the last presynaptic spike, clipped once.
+                let m = m + std::mem::take(&mut self.lazy[k]) + dm;
+                csr.w[k] = self.b.sign * self.b.clip(m);
+            }
         }
     }
 
