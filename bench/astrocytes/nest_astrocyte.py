@@ -73,7 +73,7 @@ def small_network(seed, scale):
     """NEST's astrocyte_small_network example (10 pre and 10 post aeif_cond_alpha_astro,
     I_e = 1000 pA, 5 astrocytes with IP3(0) = 0.4 µM and delta_IP3 = 0.2 µM, pre→post all
     to all, each pair's astrocyte chosen by block pool of size 1) with static synapses
-    instead of tsodyks_synapse (Ganglion has no Tsodyks synapse), 1000 ms. `scale`
+    instead of tsodyks_synapse (Ganglion has no Tsodyks synapse) and tau_syn_ex = 2 ms, 1000 ms. `scale`
     multiplies the population sizes, with connection probability 1/scale pre→post so that
     the in-degree stays 10. Returns (simulate seconds, summary)."""
     nest = quiet_nest()
@@ -97,8 +97,9 @@ def small_network(seed, scale):
                    "third_in": {"synapse_model": "static_synapse", "weight": 1.0},
                    "third_out": {"synapse_model": "sic_connection", "weight": 1.0}},
     )
-    sr = nest.Create("spike_recorder")
+    sr, sr_pre = nest.Create("spike_recorder"), nest.Create("spike_recorder")
     nest.Connect(post, sr)
+    nest.Connect(pre, sr_pre)
     ma = nest.Create("multimeter", params={"record_from": ["Ca_astro"], "interval": 100.0})
     nest.Connect(ma, astro)
     t0 = time.perf_counter()
@@ -106,6 +107,7 @@ def small_network(seed, scale):
     sim_s = time.perf_counter() - t0
     ca = ma.events["Ca_astro"]
     return sim_s, {
+        "pre_rate_hz": sr_pre.n_events / n_neurons,
         "post_rate_hz": sr.n_events / n_neurons,
         "ca_end_mean": float(sum(ca[-n_astro:]) / n_astro),
         "connections": nest.num_connections,
