@@ -82,9 +82,10 @@ impl Timing {
 /// Which spikes the STDP rule pairs (see [`circuit`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StdpTiming {
-    /// sPyNNaker's: Δt = t_post + d_dendritic − t_pre, d_dendritic = 1 ms.
+    /// At the synapse, the whole delay dendritic (the engine's `timing = "synapse"`, as
+    /// NEST and sPyNNaker): Δt = t_post + d − t_pre, Δt = 0 pairs count neither way.
     Dendritic,
-    /// Ganglion's emission times of the sPyMem source and target: Δt = t_post − t_pre.
+    /// Emission times of the source and target: Δt = t_post − t_pre (`timing = "emission"`).
     Emission,
 }
 
@@ -101,6 +102,9 @@ pub struct Stdp {
     pub a_minus: f64,
     /// w_max \[nA\].
     pub w_max: f64,
+    /// sPyNNaker's lazy update (changes summed between presynaptic spikes, clipped once)
+    /// instead of clipping after every pairing.
+    pub lazy: bool,
 }
 
 impl Stdp {
@@ -113,19 +117,21 @@ impl Stdp {
         a_plus: 6.0,
         a_minus: 6.0,
         w_max: 6.0,
+        lazy: false,
     };
 
     /// sPyMem's `SpikePairRule(τ± = 3 ms, A± = 6)` with
     /// `AdditiveWeightDependence(w_min = 0, w_max = 6)`. sPyNNaker follows
     /// PyNN and multiplies A± by w_max (Δw = A·w_max·trace), as Ganglion's
     /// `stdp` does, so A± = 6 carries over unchanged: one pairing moves a
-    /// weight by up to 36 nA, i.e. saturates it.
+    /// weight by up to 36 nA, i.e. saturates it. Updates are lazy, as on SpiNNaker.
     pub const SPYMEM: Stdp = Stdp {
         tau_plus: 3.0,
         tau_minus: 3.0,
         a_plus: 6.0,
         a_minus: 6.0,
         w_max: 6.0,
+        lazy: true,
     };
 }
 
@@ -262,11 +268,15 @@ fn plastic(
     src: &str,
     tgt: &str,
     conn: Connectivity,
-    d: f64,
     s: &Stdp,
+    stdp_timing: StdpTiming,
 ) -> Projection {
-    let mut p = proj(timing, src, tgt, conn, 0.0, d);
+    // sPyMem's plastic synapses have a 1 ms delay, all of it dendritic on SpiNNaker; the
+    // engine's delay (0.5 ms under the matched mapping) is taken as dendritic too (NEST's
+    // convention, `timing = "synapse"` with no axonal part).
+    let mut p = proj(timing, src, tgt, conn, 0.0, 1.0);
     p.name = Some(format!("{src}→{tgt} (STDP)"));
+    let dendritic = stdp_timing == StdpTiming::Dendritic;
     p.plasticity = Some(Plasticity {
         rule: "stdp".into(),
         w_max: Some(Scalar::Text(format!("{} nA", s.w_max))),
@@ -277,6 +287,8 @@ fn plastic(
         a_minus: Some(s.a_minus),
         mode: Some("additive".into()),
         pairing: Some("all_to_all".into()),
+        timing: Some(if dendritic { "synapse" } else { "emission" }.into()),
+        update: Some(if s.lazy { "lazy" } else { "immediate" }.into()),
         ..Default::default()
     });
     p
@@ -312,15 +324,8 @@ pub const OFFSET_MS: f64 = 2.0;
 ///
 /// The input layer `in` (sPyMem's `ILayer`, 15 neurons) is a relay
 /// population firing at the bench's spike times (driven by `spike_times`
-/// inputs 1 ms earlier). With [`StdpTiming::Dendritic`] the two plastic
-/// projections take their presynaptic spikes from the population that fires
-/// exactly 1 ms before the sPyMem source, with the delay lengthened by 1 ms
-/// (arrival times unchanged): `in[cue] → contCue` (2 ms) stands for
-/// `cueCue → contCue` (1 ms) — cueCue's only input is in\[cue\], 1:1, always
-/// suprathreshold, same refractoriness — and `contCond → cueCont` (2 ms) for
-/// `contCont → cueCont` (1 ms) — contCont's only input is contCond, 1:1.
-/// This gives Ganglion's emission-time STDP the Δt that sPyNNaker measures
-/// (post-synaptic spikes back-propagated by the 1 ms dendritic delay).
+/// inputs 1 ms earlier). The two plastic projections pair spikes as
+/// `stdp_timing` says.
 pub fn circuit(
     bench: &Bench,
     timing: Timing,
@@ -342,7 +347,6 @@ pub fn circuit(
     let el = |name: &str, pairs: Box<dyn Iterator<Item = (usize, usize)>>| {
         edges(dir, name, pairs).map(|f| Connectivity::edge_list(&f))
     };
-    let dendritic = stdp_timing == StdpTiming::Dendritic;
     let projections = vec![
         // ILayer → CA3cueCueRecall (first 5) and → CA3contCueRecall (last 10): 1:1, 6, 1 ms.
         proj(
@@ -383,26 +387,8 @@ pub fn circuit(
         proj(t, "contCond", "contCont", o2o(), 6.0, 1.0),
         // Plastic: CA3cueCueRecall → CA3contCueRecall and CA3contContRecall →
         // CA3cueContRecall, all to all, initial weight 0, delay 1 ms.
-        if dendritic {
-            plastic(
-                t,
-                "in",
-                "contCue",
-                el(
-                    "in_contCue_stdp",
-                    Box::new((0..CUES).flat_map(|i| (0..BITS).map(move |j| (i, j)))),
-                )?,
-                2.0,
-                stdp,
-            )
-        } else {
-            plastic(t, "cueCue", "contCue", a2a(), 1.0, stdp)
-        },
-        if dendritic {
-            plastic(t, "contCond", "cueCont", a2a(), 2.0, stdp)
-        } else {
-            plastic(t, "contCont", "cueCont", a2a(), 1.0, stdp)
-        },
+        plastic(t, "cueCue", "contCue", a2a(), stdp, stdp_timing),
+        plastic(t, "contCont", "cueCont", a2a(), stdp, stdp_timing),
         // CA3cueContRecall lateral inhibition, all but self (6 · contSize, 2 ms).
         proj(
             t,
