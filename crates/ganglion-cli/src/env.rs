@@ -1,6 +1,6 @@
-//! `ganglion env rollout|bench|xml`: the MuJoCo swimmer from the command line — one rollout
-//! to compare step for step with dm_control, throughput of parallel rollouts, and the
-//! generated model.
+//! `ganglion env rollout|bench|es|xml`: the MuJoCo swimmer from the command line — one
+//! rollout to compare step for step with dm_control, throughput of parallel rollouts, NCAP
+//! trained by evolution strategies to a reward threshold, and the generated model.
 
 use anyhow::{Context, Result, bail};
 use clap::{Subcommand, ValueEnum};
@@ -75,6 +75,38 @@ pub enum EnvCommand {
         #[arg(long, default_value = "sine:amp=1,period=60,phase=1.5")]
         control: String,
         /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Train NCAP (the paper's four shared, sign-constrained weights) on the swim task with
+    /// evolution strategies (the NCAP repository's settings: population 8, σ 0.02, Adam 0.01)
+    /// until the mean return over the evaluation episodes reaches --threshold or --generations
+    /// run out. Generation g's population is evaluated on dm_control's random start
+    /// 100000·seed + g, the evaluation on starts 900000, 900001, ...
+    Es {
+        /// Number of links (≥ 3).
+        #[arg(long, default_value_t = 6)]
+        links: usize,
+        /// Most generations.
+        #[arg(long, default_value_t = 40)]
+        generations: usize,
+        /// Stop when the evaluation return reaches this (sum of rewards over an episode, at
+        /// most --horizon).
+        #[arg(long)]
+        threshold: Option<f64>,
+        /// Evaluation episodes after each generation.
+        #[arg(long, default_value_t = 3)]
+        eval_episodes: usize,
+        /// Control steps per episode (the paper's 1000).
+        #[arg(long, default_value_t = 1000)]
+        horizon: usize,
+        /// Seed of the perturbations and of the training starts.
+        #[arg(long, default_value_t = 1)]
+        seed: u32,
+        /// Worker threads evaluating the population and the evaluation episodes.
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Print JSON: every generation's wall time, return and parameters.
         #[arg(long)]
         json: bool,
     },
@@ -252,11 +284,129 @@ pub fn env(cmd: EnvCommand) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        EnvCommand::Es {
+            links,
+            generations,
+            threshold,
+            eval_episodes,
+            horizon,
+            seed,
+            threads,
+            json,
+        } => es(
+            links,
+            generations,
+            threshold,
+            eval_episodes,
+            horizon,
+            seed,
+            threads,
+            json,
+        ),
         EnvCommand::Xml { links } => {
             write!(std::io::stdout().lock(), "{}", swimmer_xml(links)?)?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `ganglion env es`: NCAP trained by ES to a return threshold, timed.
+#[allow(clippy::too_many_arguments)]
+fn es(
+    links: usize,
+    generations: usize,
+    threshold: Option<f64>,
+    eval_episodes: usize,
+    horizon: usize,
+    seed: u32,
+    threads: usize,
+    json: bool,
+) -> Result<ExitCode> {
+    use ganglion_envs::es::{Es, EsConfig};
+    use ganglion_envs::ncap::{Ncap, NcapConfig};
+    use ganglion_envs::ppo::{Actor, NcapActor};
+    use ganglion_envs::swim::{Swim, mean_return};
+    if generations == 0 || eval_episodes == 0 || horizon == 0 || threads == 0 {
+        bail!(
+            "--generations, --eval-episodes, --horizon and --threads must be at least 1 (got \
+             {generations}, {eval_episodes}, {horizon}, {threads})"
+        );
+    }
+    if seed >= 42_949 {
+        bail!("--seed {seed} must be below 42949 (training starts are 100000·seed + g in u32)");
+    }
+    let env = Swim::new(Swimmer::new(links)?, horizon);
+    let mut actor = NcapActor::new(Ncap::new(NcapConfig::paper(links - 1), seed));
+    let mut es = Es::new(
+        actor.params().to_vec(),
+        EsConfig {
+            seed,
+            threads,
+            ..EsConfig::ncap_repo()
+        },
+    );
+    let eval_seeds: Vec<u32> = (0..eval_episodes as u32).map(|i| 900_000 + i).collect();
+    let started = std::time::Instant::now();
+    let failed = std::sync::Mutex::new(None::<String>);
+    let mut rows = Vec::new();
+    let mut reached = None;
+    for g in 0..generations {
+        let episode = 100_000 * seed + g as u32;
+        let fitness = |p: &[f64]| -> f64 {
+            let mut a = actor.clone();
+            a.set_params(p);
+            match env.clone().episode(&a, episode) {
+                Ok(r) => r.iter().sum(),
+                Err(e) => {
+                    *failed.lock().expect("lock") = Some(e.to_string());
+                    f64::NEG_INFINITY
+                }
+            }
+        };
+        es.step(&fitness);
+        if let Some(e) = failed.lock().expect("lock").take() {
+            bail!("generation {}: {e}", g + 1);
+        }
+        actor.set_params(es.theta());
+        let ret = mean_return(&env, &actor, &eval_seeds, threads)?;
+        let seconds = started.elapsed().as_secs_f64();
+        rows.push(serde_json::json!({
+            "generation": g + 1,
+            "seconds": seconds,
+            "return": ret,
+            "theta": es.theta(),
+        }));
+        if !json {
+            println!(
+                "generation {:3}: return {ret:8.2} after {seconds:7.2} s, θ = {:?}",
+                g + 1,
+                es.theta()
+            );
+        }
+        if threshold.is_some_and(|t| ret >= t) {
+            reached = Some((g + 1, seconds));
+            break;
+        }
+    }
+    if json {
+        let v = serde_json::json!({
+            "links": links,
+            "horizon": horizon,
+            "seed": seed,
+            "threads": threads,
+            "threshold": threshold,
+            "reached_generation": reached.map(|r| r.0),
+            "seconds_to_threshold": reached.map(|r| r.1),
+            "generations": rows,
+        });
+        writeln!(std::io::stdout().lock(), "{v}")?;
+    } else if let Some(t) = threshold {
+        match reached {
+            Some((g, s)) => println!("return {t} reached at generation {g} after {s:.2} s"),
+            None => println!("return {t} not reached in {generations} generations"),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// trajectory.svg/.png and kymograph.svg of an episode in `dir`.
