@@ -29,6 +29,7 @@ pub mod error;
 pub mod memory;
 pub mod resolved;
 pub mod spec;
+pub mod spec_path;
 pub mod validate;
 
 pub use error::{ModelError, Problem, SourceMap};
@@ -42,4 +43,5 @@ pub mod models {
 }
 pub use resolved::*;
 pub use spec::*;
+pub use spec_path::set_path;
 pub use validate::{Source, load, load_and_validate, parse_str, validate, validate_circuit};

@@ -28,12 +28,14 @@ pub use ganglion_neurons as models;
 pub mod network;
 pub mod plasticity;
 pub mod record;
+mod reuse;
 mod schedule;
 pub use ganglion_base::rng;
 pub mod sample;
 
 pub use network::Network;
 pub use record::PopMeta;
+pub use reuse::SynapseCache;
 pub use record::{OutputFile, PopSummary, RateData, Results, SpikeData, StateData, WeightData};
 
 /// Errors from building or running a network.

@@ -12,6 +12,7 @@ use crate::network::{
     Network, Part, PopPart, ProjPart, TAG_PARAM, TAG_PROJ, TAG_SOURCE, channel_of, ranges,
 };
 use crate::record::{PartRecorder, PopMeta};
+use crate::reuse::{SynapseCache, SynapseKey, const_weight};
 use crate::rng::{Stream, derive};
 use crate::sample::draw_all;
 use ganglion_model::{InputKind, Resolved};
@@ -22,6 +23,17 @@ use std::time::Instant;
 impl Network {
     /// Lower a validated circuit: draw parameters, generate synapses, allocate ring buffers.
     pub fn build(r: &Resolved) -> Result<Network, SimError> {
+        Network::build_with(r, None)
+    }
+
+    /// [`build`](Network::build), taking the synapses of every projection that `cache` holds
+    /// from an earlier build of the same connectivity (see [`SynapseCache`]) and keeping this
+    /// build's for the next one. The network is the same as `build` gives, bit for bit.
+    pub fn build_reusing(r: &Resolved, cache: &mut SynapseCache) -> Result<Network, SimError> {
+        Network::build_with(r, Some(cache))
+    }
+
+    fn build_with(r: &Resolved, mut cache: Option<&mut SynapseCache>) -> Result<Network, SimError> {
         let t0 = Instant::now();
         let parts_n = r.threads.max(1);
         let dt = r.dt;
@@ -61,7 +73,27 @@ impl Network {
             .map(|p| ranges(p.size, parts_n))
             .collect();
 
-        // Synapses: every (projection, partition) pair builds independently.
+        // Synapses: every (projection, partition) pair builds independently, unless the cache
+        // has the projection's.
+        let keys: Vec<SynapseKey> = r
+            .projections
+            .iter()
+            .enumerate()
+            .map(|(j, pr)| {
+                let sizes = (r.populations[pr.source].size, r.populations[pr.target].size);
+                SynapseKey::new(pr, sizes, derive(r.seed, TAG_PROJ + j as u64), dt, parts_n)
+            })
+            .collect();
+        let mut csrs: Vec<Vec<Option<Csr>>> = (0..r.projections.len())
+            .map(|_| (0..parts_n).map(|_| None).collect())
+            .collect();
+        if let Some(cache) = cache.as_deref_mut() {
+            for (j, key) in keys.iter().enumerate() {
+                if let Some(parts) = cache.take(key, const_weight(&r.projections[j])) {
+                    csrs[j] = parts.into_iter().map(Some).collect();
+                }
+            }
+        }
         let jobs: Vec<(usize, usize)> = (0..r.projections.len())
             .flat_map(|j| (0..parts_n).map(move |p| (j, p)))
             .collect();
@@ -86,6 +118,14 @@ impl Network {
             .collect();
         for ((j, p), c) in jobs.into_iter().zip(built) {
             csrs[j][p] = Some(c?);
+        if let Some(cache) = cache {
+            let kept = keys
+                .into_iter()
+                .zip(&csrs)
+                .map(|(k, parts)| (k, parts.iter().flatten().cloned().collect()))
+                .collect();
+            cache.keep(kept, generated);
+        }
         }
 
         // Ring-buffer depth per population: longest incoming delay + 1.
