@@ -506,7 +506,9 @@ impl GainNetwork {
 
     /// Minimises [`GainNetwork::objective`] over the gains by gradient descent in `u = ln g`
     /// with Barzilai–Borwein step sizes, Armijo backtracking and rejection of any step that
-    /// leaves the stable region.
+    /// leaves the stable region. Stops at the tolerance, at the iteration limit, when no step
+    /// decreases the objective, or after 200 iterations without a new lowest gradient norm
+    /// (the objective's rounding floor); [`Optimised::converged`] says which.
     pub fn optimise(
         &self,
         mean_drive: &[f64],
@@ -536,7 +538,14 @@ impl GainNetwork {
         let mut step = 1e-2;
         let mut iterations = 0;
         let max_abs = |v: &[f64]| v.iter().fold(0.0_f64, |m, x| m.max(x.abs()));
-        while iterations < options.max_iterations && max_abs(&grad) >= options.tolerance {
+        // Near the optimum the objective's decrease drops below its rounding and the steps
+        // wander; stop when the gradient has not reached a new low for `STALL` iterations.
+        const STALL: usize = 200;
+        let (mut best, mut since_best) = (max_abs(&grad), 0);
+        while iterations < options.max_iterations
+            && max_abs(&grad) >= options.tolerance
+            && since_best < STALL
+        {
             iterations += 1;
             let g2: f64 = grad.iter().map(|x| x * x).sum();
             let mut alpha = step;
@@ -573,6 +582,12 @@ impl GainNetwork {
             gains = trial;
             obj = o;
             grad = new_grad;
+            let norm = max_abs(&grad);
+            if norm < best {
+                (best, since_best) = (norm, 0);
+            } else {
+                since_best += 1;
+            }
         }
         let gradient_norm = max_abs(&grad);
         Ok(Optimised {

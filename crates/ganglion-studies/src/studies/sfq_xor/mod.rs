@@ -398,7 +398,7 @@ fn checks(r: &Results, seeds: usize) -> Vec<Check> {
             Expect::at_most(4.5),
             Source::Theory,
             format!(
-                "largest |z| of the simulated mean count against T·q over {n_z} (seed, p, T, pattern) points; P(|z| > 4.5) ≈ 7e-6 per point if the counts are Binomial(T, q)"
+                "largest ∣z∣ of the simulated mean count against T·q over {n_z} (seed, p, T, pattern) points; P(∣z∣ > 4.5) ≈ 7e-6 per point if the counts are Binomial(T, q)"
             ),
         ),
         Check::new(
