@@ -114,6 +114,28 @@ def small_network(seed, scale):
     }
 
 
+def astrocytes_only(seed, n):
+    """`n` astrocyte_lr_1994 (delta_IP3 = 0.2 µM), each driven by its own 10 Hz Poisson train
+    (weight 1, delay 1 ms), 10 s at dt 0.1 ms: the astrocyte model's own cost. Returns
+    (simulate seconds, summary)."""
+    nest = quiet_nest()
+    nest.ResetKernel()
+    nest.resolution = DT
+    nest.rng_seed = seed
+    nest.local_num_threads = 1
+    astro = nest.Create("astrocyte_lr_1994", n, params={"delta_IP3": 0.2})
+    pg = nest.Create("poisson_generator", params={"rate": 10.0})
+    nest.Connect(pg, astro, syn_spec={"weight": 1.0, "delay": 1.0})
+    ma = nest.Create("multimeter", params={"record_from": ["Ca_astro"], "interval": 1000.0})
+    nest.Connect(ma, astro)
+    t0 = time.perf_counter()
+    nest.Simulate(10000.0)
+    sim_s = time.perf_counter() - t0
+    ca = ma.events["Ca_astro"]
+    return sim_s, {"ca_end_mean": float(sum(ca[-n:]) / n), "ca_end_sd": float(
+        (sum((c - sum(ca[-n:]) / n) ** 2 for c in ca[-n:]) / (n - 1)) ** 0.5)}
+
+
 def bench(reps, scale):
     out = []
     for r in range(reps):
