@@ -8,6 +8,7 @@ mod interp;
 mod panic;
 mod run;
 mod study;
+mod sweep;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -31,6 +32,10 @@ struct Cli {
 enum Command {
     /// Simulate a circuit spec and write recordings, plots and a manifest.
     Run(run::RunArgs),
+    /// Run a spec at every point of a grid of values (`--set "input.0.rate=[1 kHz, 2 kHz]"`)
+    /// in one process, building the synapses once; writes one folder per point, sweep.csv,
+    /// sweep.json and a figure.
+    Sweep(sweep::SweepArgs),
     /// Check a spec without running it.
     Validate {
         /// The spec file (TOML).
@@ -61,6 +66,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Sweep(args) => sweep::sweep(args),
         Command::Validate { spec } => run::validate(&spec),
         Command::Models => run::models(),
         Command::Study(cmd) => study::study(cmd),
