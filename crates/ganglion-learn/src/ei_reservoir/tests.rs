@@ -112,12 +112,11 @@ fn homeostasis_drives_each_unit_to_its_own_target() {
     assert_eq!(trace.mean_rate.len(), 30_000);
     // Frozen gains, fresh input: every unit's time-averaged rate sits at its own target.
     let after = res.run(&noise(4000, 3)).unwrap();
-    for i in 0..40 {
+    for (i, &target) in targets.iter().enumerate() {
         let m = mean_rate(&after, i);
         assert!(
-            (m - targets[i]).abs() < 0.02,
-            "unit {i}: mean rate {m:.4}, target {:.4} (max error before {err_before:.3})",
-            targets[i]
+            (m - target).abs() < 0.02,
+            "unit {i}: mean rate {m:.4}, target {target:.4} (max error before {err_before:.3})"
         );
     }
     assert!(err_before > 0.1, "the test starts away from the targets");
