@@ -6,8 +6,8 @@
 //!   at a constant velocity, or along saccade-like trajectories of short fast movements in
 //!   changing directions — turned into events the way a DVS does (a per-pixel reference
 //!   log-intensity, one event per threshold crossing, timed by linear interpolation within
-//!   the frame). This is the stimulus of Grimaldi & Perrinet (2023, *Biol. Cybern.*
-//!   117:373), who moved natural images along such trajectories.
+//!   the frame). This is the stimulus of Grimaldi & Perrinet (2023, *Biol. Cybern.*,
+//!   doi:10.1007/s00422-023-00975-8), who moved natural images along such trajectories.
 //! - [`formats`]: readers and writers for the layouts real datasets come in — Tonic's `.npy`
 //!   structured arrays (fields `t`, `x`, `y`, `p`), AEDAT 2.0 (DVS128 addresses) and AEDAT
 //!   3.1 (polarity packets). Every reader rejects a bad file with an error naming the file,

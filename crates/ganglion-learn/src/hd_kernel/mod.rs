@@ -1,5 +1,5 @@
 //! Heterogeneous-delay (HD) kernels over event streams: the HD-SNN layer of Grimaldi &
-//! Perrinet (2023, *Biol. Cybern.* 117:373, "Learning heterogeneous delays in a layer of
+//! Perrinet (2023, *Biol. Cybern.*, doi:10.1007/s00422-023-00975-8, "Learning heterogeneous delays in a layer of
 //! spiking neurons for fast motion detection").
 //!
 //! A neuron of class `c` at pixel `(x, y)` has one synapse per presynaptic address
@@ -341,9 +341,32 @@ impl HdKernel {
     /// class of bin `t`, or `None` for bins not scored. A decision is made at every scored
     /// bin with at least one output position.
     pub fn evaluate(&self, movies: &[(&EventRaster, &[Option<usize>])]) -> Evaluation {
-        let c = self.shape.classes;
-        let (mut feats, mut z, mut score) = (Vec::new(), vec![0.0; c], vec![0.0; c]);
-        let (mut right, mut decisions, mut outputs, mut ops, mut loss) = (0, 0, 0usize, 0u64, 0.0);
+        self.evaluate_variants(std::slice::from_ref(self), movies)
+            .pop()
+            .expect("one variant")
+    }
+
+    /// [`evaluate`](Self::evaluate) for several kernels derived from this one by
+    /// [`prune_to`](Self::prune_to) or [`shorten_delays`](Self::shorten_delays) (their
+    /// weights exist only where this kernel's do), finding each output's inputs once.
+    ///
+    /// Panics if a variant has another shape or a weight this kernel lacks.
+    pub fn evaluate_variants(
+        &self,
+        variants: &[HdKernel],
+        movies: &[(&EventRaster, &[Option<usize>])],
+    ) -> Vec<Evaluation> {
+        for (i, v) in variants.iter().enumerate() {
+            assert!(
+                v.shape == self.shape && v.live.iter().zip(&self.live).all(|(a, b)| !a || *b),
+                "evaluate_variants: variant {i} is not a pruned or shortened copy of this kernel"
+            );
+        }
+        let (c, nv) = (self.shape.classes, variants.len());
+        let (mut feats, mut mine, mut z) = (Vec::new(), Vec::new(), vec![0.0; c]);
+        let mut score = vec![0.0; nv * c];
+        let (mut right, mut ops, mut loss) = (vec![0usize; nv], vec![0u64; nv], vec![0.0; nv]);
+        let (mut decisions, mut outputs) = (0usize, 0usize);
         for (a, labels) in movies {
             for (t, label) in labels.iter().enumerate().take(a.bins) {
                 let Some(label) = *label else { continue };
@@ -354,29 +377,43 @@ impl HdKernel {
                 score.fill(0.0);
                 for &(x, y) in pos {
                     self.features(a, t, x as usize, y as usize, &mut feats);
-                    ops += feats
-                        .iter()
-                        .map(|&k| self.live_count[k as usize] as u64)
-                        .sum::<u64>();
-                    self.logits(&feats, &mut z);
-                    let lse = log_sum_exp(&z);
-                    for (s, &v) in score.iter_mut().zip(&z) {
-                        *s += v - lse;
+                    for (j, v) in variants.iter().enumerate() {
+                        // A variant's removed weights are zero: only its live features count.
+                        mine.clear();
+                        mine.extend(
+                            feats
+                                .iter()
+                                .copied()
+                                .filter(|&k| v.live_count[k as usize] > 0),
+                        );
+                        ops[j] += mine
+                            .iter()
+                            .map(|&k| v.live_count[k as usize] as u64)
+                            .sum::<u64>();
+                        v.logits(&mine, &mut z);
+                        let lse = log_sum_exp(&z);
+                        for (s, &u) in score[j * c..(j + 1) * c].iter_mut().zip(&z) {
+                            *s += u - lse;
+                        }
+                        loss[j] += lse - z[label];
                     }
-                    loss += lse - z[label];
                 }
                 outputs += pos.len();
                 decisions += 1;
-                right += (argmax(&score) == label) as usize;
+                for (j, r) in right.iter_mut().enumerate() {
+                    *r += (argmax(&score[j * c..(j + 1) * c]) == label) as usize;
+                }
             }
         }
         let per = |v: f64, n: usize| if n == 0 { f64::NAN } else { v / n as f64 };
-        Evaluation {
-            accuracy: per(right as f64, decisions),
-            decisions,
-            ops_per_output: per(ops as f64, outputs),
-            loss: per(loss, outputs),
-        }
+        (0..nv)
+            .map(|j| Evaluation {
+                accuracy: per(right[j] as f64, decisions),
+                decisions,
+                ops_per_output: per(ops[j] as f64, outputs),
+                loss: per(loss[j], outputs),
+            })
+            .collect()
     }
 
     /// Keeps the `keep` live weights of largest |w| (ties by index) and removes the rest.

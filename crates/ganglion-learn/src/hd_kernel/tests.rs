@@ -234,6 +234,28 @@ fn operations_count_the_nonzero_weights_touched() {
     assert_eq!(e.decisions, 4);
 }
 
+#[test]
+fn variants_evaluate_as_their_own_kernels() {
+    let a = random_raster(30, 8, 6, 0.1, 10);
+    let labels: Vec<Option<usize>> = (0..6).map(|t| (t > 0).then_some(t % 3)).collect();
+    let shape = KernelShape {
+        classes: 3,
+        delays: 3,
+        radius: 2,
+        cone_speed: None,
+    };
+    let full = random_kernel(shape, 11);
+    let mut pruned = full.clone();
+    pruned.prune_to(25);
+    let mut short = full.clone();
+    short.shorten_delays(1);
+    let movies = [(&a, labels.as_slice())];
+    let many = full.evaluate_variants(&[full.clone(), pruned.clone(), short.clone()], &movies);
+    for (e, k) in many.iter().zip([&full, &pruned, &short]) {
+        assert_eq!(*e, k.evaluate(&movies));
+    }
+}
+
 fn as_refs(v: &[(EventRaster, Vec<Option<usize>>)]) -> Vec<(&EventRaster, &[Option<usize>])> {
     v.iter().map(|(a, l)| (a, l.as_slice())).collect()
 }
