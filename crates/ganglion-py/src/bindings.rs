@@ -454,9 +454,11 @@ impl Circuit {
     /// the engine runs; Ctrl-C (``KeyboardInterrupt``) stops the run within about 0.1 s.
     /// ``progress(done_steps, total_steps)`` is called between chunks of the run.
     /// ``all_weights`` returns the final weights of plastic projections even above 10 million
-    /// synapses. Raises ``SpecError`` for bad overrides and ``SimulationError`` when the engine
-    /// fails.
-    #[pyo3(signature = (duration=None, threads=None, seed=None, progress=None, all_weights=false))]
+    /// synapses. ``cache`` (a :class:`SynapseCache`) reuses the synapses of the last run made
+    /// with it wherever they are the same (what ``sweep`` does). Raises ``SpecError`` for bad
+    /// overrides and ``SimulationError`` when the engine fails.
+    #[pyo3(signature = (duration=None, threads=None, seed=None, progress=None, all_weights=false, cache=None))]
+    #[allow(clippy::too_many_arguments)]
     fn run(
         &self,
         py: Python<'_>,
@@ -465,6 +467,7 @@ impl Circuit {
         seed: Option<&Bound<'_, PyAny>>,
         progress: Option<&Bound<'_, PyAny>>,
         all_weights: bool,
+        cache: Option<&Bound<'_, SynapseCache>>,
     ) -> PyResult<Results> {
         let duration = match duration.filter(|d| !d.is_none()) {
             None => None,
@@ -492,8 +495,15 @@ impl Circuit {
             duration,
         };
         let (r, notes) = resolve(py, &self.spec, &self.source, &overrides)?;
+        let cache = cache.map(|c| c.get());
         let mut net = py
-            .detach(|| Network::build(&r))
+            .detach(|| match cache {
+                None => Network::build(&r),
+                Some(c) => {
+                    let mut c = c.0.lock().unwrap_or_else(|p| p.into_inner());
+                    Network::build_reusing(&r, &mut c)
+                }
+            })
             .map_err(|e| SimulationError::new_err(e.to_string()))?;
         let total = net.total_steps();
         let (mut chunk, mut sim_s) = (FIRST_CHUNK_STEPS, 0.0);
@@ -723,6 +733,43 @@ impl Results {
 }
 
 /// Ganglion: load, validate and run circuit specs; results as numpy arrays.
+/// Synapses kept between runs of circuits that differ only in values that do not change
+/// them (input rates, neuron parameters, initial states, plasticity settings, constant
+/// weights): pass the same cache to ``Circuit.run(cache=...)``. A run with another seed, weight
+/// distribution or connection rule regenerates the projections concerned. Results are the same
+/// as without the cache, bit for bit.
+#[pyclass(module = "ganglion", frozen)]
+pub struct SynapseCache(std::sync::Mutex<ganglion_sim::SynapseCache>);
+
+#[pymethods]
+impl SynapseCache {
+    #[new]
+    fn new() -> SynapseCache {
+        SynapseCache(std::sync::Mutex::new(ganglion_sim::SynapseCache::new()))
+    }
+
+    /// Projections whose synapses were generated, over every run with this cache.
+    #[getter]
+    fn generated(&self) -> usize {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).generated()
+    }
+
+    /// Projections whose synapses were reused, over every run with this cache.
+    #[getter]
+    fn reused(&self) -> usize {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).reused()
+    }
+
+    fn __repr__(&self) -> String {
+        let c = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        format!(
+            "<ganglion.SynapseCache {} generated, {} reused>",
+            c.generated(),
+            c.reused()
+        )
+    }
+}
+
 #[pymodule]
 fn _ganglion(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -733,6 +780,7 @@ fn _ganglion(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(validate, m)?)?;
     m.add_function(wrap_pyfunction!(models, m)?)?;
     m.add_class::<Circuit>()?;
+    m.add_class::<SynapseCache>()?;
     m.add_class::<Results>()?;
     m.add_class::<SpikeTrain>()?;
     m.add_class::<StateTrace>()?;

@@ -335,6 +335,21 @@ def test_sweep_points_equal_single_runs(tmp_path):
         sw.statistic("x")
 
 
+def test_synapse_cache_reuses_synapses_and_changes_nothing():
+    net = ganglion.Circuit.from_dict(small_circuit())
+    n_proj = len(small_circuit().get("projection", []))
+    cache = ganglion.SynapseCache()
+    a = net.run(duration="30 ms", cache=cache)
+    faster = net.replace({"input.0.rate": "16000 Hz"})
+    b = faster.run(duration="30 ms", cache=cache)
+    assert (cache.generated, cache.reused) == (n_proj, n_proj)
+    np.testing.assert_array_equal(a.spikes["exc"].times_ms, net.run(duration="30 ms").spikes["exc"].times_ms)
+    np.testing.assert_array_equal(b.spikes["exc"].senders, faster.run(duration="30 ms").spikes["exc"].senders)
+    assert "generated" in repr(cache)
+    with pytest.raises(TypeError):
+        net.run(cache="not a cache")
+
+
 def test_sweep_bad_input():
     net = ganglion.Circuit.from_dict(small_circuit())
     with pytest.raises(ganglion.SpecError, match=r"(?s)sweep point 1 .*unknown unit") as e:

@@ -114,6 +114,7 @@ class Circuit:
         seed: Optional[int] = None,
         progress: Optional[Callable[[int, int], Any]] = None,
         all_weights: bool = False,
+        cache: Optional["SynapseCache"] = None,
     ) -> Results:
         """Build and run the circuit.
 
@@ -122,9 +123,23 @@ class Circuit:
         and seed give the same spikes as the command. The GIL is released while the engine
         runs; Ctrl-C raises KeyboardInterrupt within about 0.1 s. progress(done_steps,
         total_steps) is called between chunks of the run. all_weights returns the final
-        weights of plastic projections even above 10 million synapses. Raises SpecError for
-        bad overrides and SimulationError when the engine fails.
+        weights of plastic projections even above 10 million synapses. cache (a SynapseCache)
+        reuses the synapses of the last run made with it wherever they are the same. Raises
+        SpecError for bad overrides and SimulationError when the engine fails.
         """
+
+class SynapseCache:
+    """Synapses kept between runs that differ only in values that do not change them (input
+    rates, neuron parameters, initial states, plasticity settings, constant weights); pass it
+    to ``Circuit.run(cache=...)``. Results are the same as without it, bit for bit."""
+
+    def __init__(self) -> None: ...
+    @property
+    def generated(self) -> int:
+        """Projections whose synapses were generated, over every run with this cache."""
+    @property
+    def reused(self) -> int:
+        """Projections whose synapses were reused, over every run with this cache."""
 
 class SpikeTrain:
     """Spikes of one population, in time order."""

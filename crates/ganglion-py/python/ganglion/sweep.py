@@ -6,14 +6,18 @@ fastest) and returns a :class:`Sweep` with each point's values, its :class:`Resu
 of summary statistics and statistics shaped as the grid.
 
 Every point is validated before any runs (a bad value fails at once, naming the point). Each
-point builds its own network (``Circuit.replace`` then ``run``): the engine cannot yet change
-values of a built network in place. Points run in parallel threads, each engine run with the
-GIL released, so ``workers`` points use ``workers × threads`` cores.
+worker keeps a :class:`SynapseCache`: a point reuses the synapses of the worker's previous
+point wherever they are the same (input rates, neuron parameters, initial states, plasticity
+settings and constant weights change in place; a seed, a weight distribution or a connection
+rule regenerates the projections concerned), as ``ganglion sweep`` does. Points run in
+parallel threads, each engine run with the GIL released, so ``workers`` points use
+``workers × threads`` cores.
 """
 
 import csv
 import itertools
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -113,8 +117,14 @@ def sweep(circuit, grid, *, duration=None, threads=1, seed=None, workers=None, p
     if not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers={workers!r}: a positive integer")
 
+    from ._ganglion import SynapseCache
+
+    local = threading.local()
+
     def one(c):
-        return c.run(duration=duration, threads=threads, seed=seed)
+        if not hasattr(local, "cache"):
+            local.cache = SynapseCache()
+        return c.run(duration=duration, threads=threads, seed=seed, cache=local.cache)
 
     results = [None] * len(circuits)
     with ThreadPoolExecutor(max_workers=min(workers, len(circuits))) as pool:
