@@ -247,11 +247,9 @@ fn summarise(
                 }
             }
         }
-        for c in 0..2 {
-            for o in 0..2 {
-                profiles[ph][c][o]
-                    .iter_mut()
-                    .for_each(|v| *v /= count[c].max(1) as f64);
+        for (c, outs) in profiles[ph].iter_mut().enumerate() {
+            for v in outs.iter_mut().flatten() {
+                *v /= count[c].max(1) as f64;
             }
         }
     }

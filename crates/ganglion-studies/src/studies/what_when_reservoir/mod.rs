@@ -322,7 +322,7 @@ fn checks(set: &Settings, seeds: &[SeedResult]) -> Vec<Check> {
             .map(|(k, t)| k / t)
             .collect();
         c.push(Check::from_seeds(
-            &format!("{e}_force_no_reset_over_three_factor_error_after"),
+            format!("{e}_force_no_reset_over_three_factor_error_after"),
             &ratio,
             Expect::at_least(1.0),
             Source::Paper,
@@ -334,7 +334,7 @@ fn checks(set: &Settings, seeds: &[SeedResult]) -> Vec<Check> {
             .map(|(k, r)| k / r)
             .collect();
         c.push(Check::from_seeds(
-            &format!("{e}_force_no_reset_over_reset_error_after"),
+            format!("{e}_force_no_reset_over_reset_error_after"),
             &gain,
             Expect::at_least(1.0),
             Source::SelfConsistency,
