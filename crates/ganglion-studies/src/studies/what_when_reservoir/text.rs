@@ -119,7 +119,7 @@ and errors use the last {k} trials of each phase. Wall time {wall:.0} s.\n\n",
     tab.row(vec![
         "magnitudes proportional to the probabilities".into(),
         format!(
-            "amplitude gained per unit probability (probability experiment; 1 = perfect bump fit): three-factor {}, FORCE with reset {}; mean amplitudes three-factor before (p = {:?}) {:?}, at the end (p = {:?}) {:?}",
+            "amplitude gained per unit probability (probability experiment; 1 = perfect bump fit): three-factor {}, FORCE with reset {}; mean amplitudes three-factor before (p = {:?}) {}, at the end (p = {:?}) {}",
             ci(&pick(seeds, EXPERIMENTS[1], READOUTS[0]).iter().map(|r| amplitude_per_probability(set, r)).collect::<Vec<_>>()),
             ci(&pick(seeds, EXPERIMENTS[1], READOUTS[2]).iter().map(|r| amplitude_per_probability(set, r)).collect::<Vec<_>>()),
             set.phase1.prob,
@@ -204,13 +204,14 @@ and errors use the last {k} trials of each phase. Wall time {wall:.0} s.\n\n",
     t
 }
 
-fn mean_amp(seeds: &[SeedResult], ph: usize) -> [String; 2] {
+fn mean_amp(seeds: &[SeedResult], ph: usize) -> String {
     let rs = pick(seeds, EXPERIMENTS[1], READOUTS[0]);
-    [0, 1].map(|c| {
+    let m = [0, 1].map(|c| {
         num(stats::mean(
             &rs.iter().map(|r| r.amplitude[ph][c]).collect::<Vec<_>>(),
         ))
-    })
+    });
+    format!("({}, {})", m[0], m[1])
 }
 
 fn peaks(seeds: &[SeedResult], ph: usize, c: usize) -> Vec<f64> {
@@ -232,6 +233,14 @@ fires). The near-orthogonal what/when readout subspaces of the paper are not exa
 predicting it).\n\
 - FORCE is used as an online least-squares readout without feedback into the reservoir (the \
 paper's comparison is between learning rules for the readout).\n\
+- The re-adaptation-trials measure (threshold relative to each readout's own pre-change \
+error) hardly separates FORCE without reset from the others here: the spiking noise floor of \
+single-trial predictions is comparable to the stale error. The separation shows in the peak \
+times after the timing change, in the amplitudes after the probability change and in the \
+errors at the end, which the checks use.\n\
+- The readouts are worse than the paper's: the three-factor peak for the 60 ms event comes \
+early (40 ms) and the 120 ms event's amplitude is about half of p. This reservoir holds the \
+time since the cue for only ~150 ms.\n\
 - Izhikevich's Gaussian thalamic noise is replaced by balanced Poisson drives; the all-to-all \
 network of 1000 by a sparse one with larger weights and weaker noise.\n\
 - Delays are at most 200 ms: in this reservoir the time since the cue can be read out well \
