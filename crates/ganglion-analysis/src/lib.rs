@@ -24,6 +24,8 @@
 //!   (rsatoolbox conventions), nearest-centroid identification, and linear/RBF CKA;
 //! - [`encoding`]: ridge encoding models with a cross-validated α per target, prediction
 //!   correlations and split-half (Spearman–Brown) noise ceilings;
+//! - [`gain_control`]: gain-optimised recurrent ring populations (Duong et al. 2023) — steady
+//!   states, the fidelity-minus-activity objective and its gradient, adaptation measures;
 //! - [`readout`]: factorised (Klindt et al. 2017) and attention readouts from feature maps;
 //! - [`affinity`], [`tensor`], [`communities`], [`lfr`]: the dynamic functional connectome
 //!   (Dyballa et al. 2024) — rectified co-derivative affinities, non-negative CP (HALS), a
@@ -52,6 +54,7 @@ pub mod calcium;
 pub mod communities;
 pub mod coupling;
 pub mod encoding;
+pub mod gain_control;
 pub mod graphs;
 pub mod hmm;
 pub mod lfr;

@@ -7,6 +7,8 @@
 //! - [`idx`]: the IDX format of MNIST and Fashion-MNIST, raw or gzip-compressed;
 //! - [`images`]: image-classification datasets ([`ImageSet`]): MNIST, Fashion-MNIST, the
 //!   8×8 scikit-learn digits, chosen by name with [`load_named`];
+//! - [`events`]: DVS event streams — synthetic moving-texture and saccade movies, Tonic
+//!   `.npy` and AEDAT 2.0 / 3.1 readers and writers, events as spike-time inputs;
 //! - [`encode`]: spike encodings of intensities in [0, 1] (Poisson rate, latency) with
 //!   counter-based random streams, so a sample's spikes depend only on (seed, sample, step);
 //! - [`batch`]: mini-batches in a seeded shuffled order per epoch;
@@ -28,6 +30,7 @@ pub mod batch;
 mod celegans_cells;
 pub mod connectome;
 pub mod encode;
+pub mod events;
 pub mod idx;
 pub mod images;
 

@@ -24,6 +24,8 @@
 //!   sign-constrained weights (or per-joint, or unconstrained variants).
 //! - [`ppo`]: proximal policy optimisation (Gaussian policy, GAE, clipped surrogate, Adam)
 //!   with hand-written gradients, for MLP and NCAP actors; a point-mass test task.
+//! - [`gridworld`], [`predictive_dqn`]: an open gridworld with a hidden goal seen as a small
+//!   image, and deep Q-learning with a predictive auxiliary objective (Fang & Stachenfeld 2024).
 //! - [`swim`]: the NCAP paper's swim-forward task on the swimmer (reward for forward speed,
 //!   target hidden), as a PPO environment and for parallel episode returns.
 
@@ -31,11 +33,13 @@
 
 pub mod draw;
 pub mod es;
+pub mod gridworld;
 pub mod mlp;
 #[allow(unsafe_code)] // the FFI layer: all of the crate's unsafe code
 pub mod mujoco;
 pub mod ncap;
 pub mod ppo;
+pub mod predictive_dqn;
 pub mod random;
 pub mod rewards;
 pub mod rollout;

@@ -23,15 +23,18 @@
 //! # Ok::<(), ganglion_learn::LearnError>(())
 //! ```
 
+pub mod ei_reservoir;
 pub mod error;
 pub mod esn;
 pub mod force;
+pub mod hd_kernel;
 pub mod lsm;
 pub mod metrics;
 pub mod npy;
 pub mod readout;
 pub mod rng;
 pub mod rules;
+pub mod sfq;
 pub mod sparse;
 pub mod spectral;
 pub mod task;

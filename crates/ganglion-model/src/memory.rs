@@ -161,7 +161,7 @@ pub fn estimate(
         b.synapses += syn;
         // An electrical projection's pairs live only as junction ends (two per pair); its
         // matrix stays empty.
-        let csr_synapses = if p.electrical { 0.0 } else { syn };
+        let csr_synapses = if p.electrical || p.sic { 0.0 } else { syn };
         b.synapse_bytes +=
             rows * ROW_PTR_BYTES as f64 + csr_synapses * bytes_per_synapse(delays_vary(p)) as f64;
         b.build_bytes = b.build_bytes.max(2.0 * rows * ROW_PTR_BYTES as f64);
@@ -179,6 +179,10 @@ pub fn estimate(
             b.synapse_bytes += 2.0 * syn * GAP_EDGE_BYTES as f64
                 + 2.0 * (ns + nt) * size_of::<f32>() as f64
                 + (ns + nt + 2.0 * parts) * size_of::<u32>() as f64;
+        }
+        if p.sic {
+            // One edge per synapse, the layout of a junction end (see ganglion-sim's sic).
+            b.synapse_bytes += syn * GAP_EDGE_BYTES as f64 + (nt + parts) * size_of::<u32>() as f64;
         }
         if let Rule::EdgeList(e) = &p.rule {
             let columns = 2 * size_of::<u32>()

@@ -190,6 +190,9 @@ pub struct ResolvedProjection {
     /// A gap junction: `weight` is a conductance coupling each generated pair both ways
     /// (no delay, no spikes delivered).
     pub electrical: bool,
+    /// A SIC projection (`synapse = "sic"`): each target neuron receives `weight` (pA) times
+    /// its astrocyte's slow inward current as a current (no delay, no spikes delivered).
+    pub sic: bool,
 }
 
 pub use crate::validate::plasticity::{PairTiming, PlasticRule};
@@ -224,13 +227,13 @@ pub struct ResolvedPlasticity {
     pub w_min: f64,
     /// Largest weight magnitude.
     pub w_max: f64,
-}
-
-/// A validated input.
     /// When spike-timing rules see each spike (emission or arrival at the synapse).
     pub timing: PairTiming,
     /// sPyNNaker's lazy update: changes summed between presynaptic spikes, clipped once.
     pub lazy: bool,
+}
+
+/// A validated input.
 #[derive(Debug, Clone)]
 pub enum InputKind {
     /// Independent Poisson trains, one per neuron.

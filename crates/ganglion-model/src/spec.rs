@@ -319,7 +319,10 @@ pub struct Projection {
     /// `chemical` (default: spikes or rates delivered after `delay`) or `gap_junction` (alias
     /// `electrical`): a symmetric electrical synapse, I = g·(V_j − V_i) into both neurons of
     /// every generated pair, with no delay, receptor or plasticity; `weight` is the
-    /// conductance g (nS; dimensionless for rate units, which couple their activations).
+    /// conductance g (nS; dimensionless for rate units, which couple their activations);
+    /// or `sic`: from an astrocyte population (`astrocyte_lr_1994`) onto spiking neurons, a
+    /// tripartite synapse's slow inward current, `weight` (pA) × the astrocyte's SIC injected
+    /// as a current in the next step, without delay, receptor or plasticity.
     pub synapse: Option<String>,
     /// Synaptic weight: pA (current models), nS (conductance models and gap junctions), mV
     /// (delta, Izhikevich), dimensionless (rate units). Ignored for edge lists that carry
@@ -393,6 +396,12 @@ impl Projection {
     pub fn gap_junction(mut self, g: impl Into<Value>) -> Self {
         self.synapse = Some("gap_junction".into());
         self.weight = Some(g.into());
+        self
+    }
+    /// Make it a SIC projection (`synapse = "sic"`) from astrocytes, of weight `w` (pA).
+    pub fn sic(mut self, w: impl Into<Value>) -> Self {
+        self.synapse = Some("sic".into());
+        self.weight = Some(w.into());
         self
     }
     /// Set the receptor.

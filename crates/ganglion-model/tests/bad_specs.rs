@@ -305,7 +305,10 @@ fn bad_pair_timing_and_update_are_rejected() {
     let m = error_of(&with(&format!(
         "{stdp}, timing = \"synapse\", axonal_delay = \"-1 ms\" }}"
     )));
-    assert_all(&m, &["plasticity.axonal_delay must be at least 0, got -1 ms"]);
+    assert_all(
+        &m,
+        &["plasticity.axonal_delay must be at least 0, got -1 ms"],
+    );
     let m = error_of(&with(&format!("{stdp}, update = \"batched\" }}")));
     assert_all(
         &m,

@@ -116,6 +116,9 @@ pub struct ModelInfo {
     /// variable is the coupled potential (mV; the activation of a rate unit) and its external
     /// current lane is in conductance × potential (nS·mV = pA; dimensionless for rate units).
     pub gap_junctions: bool,
+    /// Whether the model is an astrocyte whose output is a slow inward current (its
+    /// [`NeuronGroup::rates`] lane) that `synapse = "sic"` projections inject into neurons.
+    pub sic_output: bool,
     /// The kernel's constructor.
     pub build: BuildFn,
 }
@@ -141,6 +144,7 @@ impl ModelInfo {
             reset_below: None,
             differentiable: false,
             gap_junctions: false,
+            sic_output: false,
             build,
         }
     }
@@ -189,6 +193,14 @@ impl ModelInfo {
     pub const fn with_gap_junctions(self) -> Self {
         ModelInfo {
             gap_junctions: true,
+            ..self
+        }
+    }
+
+    /// The model's output is a slow inward current (see [`Self::sic_output`]).
+    pub const fn with_sic_output(self) -> Self {
+        ModelInfo {
+            sic_output: true,
             ..self
         }
     }

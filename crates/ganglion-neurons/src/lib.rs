@@ -32,6 +32,7 @@ pub mod refractory;
 mod simd;
 
 pub mod aeif_psc_exp;
+pub mod astrocyte_lr_1994;
 pub mod iaf_cond_exp;
 pub mod iaf_psc_alpha;
 pub mod iaf_psc_delta;
@@ -62,6 +63,7 @@ pub const MODELS: &[ModelInfo] = &[
     rate::RELU,
     rate::SIGMOID,
     rate::LINEAR,
+    astrocyte_lr_1994::MODEL,
 ];
 
 /// A model by name.

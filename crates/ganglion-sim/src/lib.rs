@@ -30,13 +30,14 @@ pub mod plasticity;
 pub mod record;
 mod reuse;
 mod schedule;
+mod sic;
 pub use ganglion_base::rng;
 pub mod sample;
 
 pub use network::Network;
 pub use record::PopMeta;
-pub use reuse::SynapseCache;
 pub use record::{OutputFile, PopSummary, RateData, Results, SpikeData, StateData, WeightData};
+pub use reuse::SynapseCache;
 
 /// Errors from building or running a network.
 #[derive(Debug, thiserror::Error)]

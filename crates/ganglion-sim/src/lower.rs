@@ -95,8 +95,10 @@ impl Network {
             }
         }
         let jobs: Vec<(usize, usize)> = (0..r.projections.len())
+            .filter(|&j| csrs[j][0].is_none())
             .flat_map(|j| (0..parts_n).map(move |p| (j, p)))
             .collect();
+        let generated = jobs.len() / parts_n;
         let built: Vec<Result<Csr, SimError>> = jobs
             .par_iter()
             .map(|&(j, p)| {
@@ -113,11 +115,9 @@ impl Network {
                 g.build_part(lo, hi)
             })
             .collect();
-        let mut csrs: Vec<Vec<Option<Csr>>> = (0..r.projections.len())
-            .map(|_| (0..parts_n).map(|_| None).collect())
-            .collect();
         for ((j, p), c) in jobs.into_iter().zip(built) {
             csrs[j][p] = Some(c?);
+        }
         if let Some(cache) = cache {
             let kept = keys
                 .into_iter()
@@ -125,7 +125,6 @@ impl Network {
                 .map(|(k, parts)| (k, parts.iter().flatten().cloned().collect()))
                 .collect();
             cache.keep(kept, generated);
-        }
         }
 
         // Ring-buffer depth per population: longest incoming delay + 1.
@@ -157,6 +156,25 @@ impl Network {
             })
             .collect();
         let mut gaps = crate::gap::lower(&electrical, &pop_ranges);
+        // SIC projections: one edge per generated synapse, onto each (partition, population);
+        // their matrices stay empty too.
+        let sic_projs: Vec<(usize, usize, Vec<&Csr>)> = r
+            .projections
+            .iter()
+            .enumerate()
+            .filter(|(_, pr)| pr.sic)
+            .map(|(j, pr)| {
+                let c = csrs[j].iter().map(|c| c.as_ref().expect("built")).collect();
+                (pr.source, pr.target, c)
+            })
+            .collect();
+        let mut sics = crate::sic::lower(&sic_projs, &pop_ranges);
+        let sic_edges: u64 = sics
+            .iter()
+            .flatten()
+            .flatten()
+            .map(|s| s.len() as u64)
+            .sum();
         let gap_pairs: u64 = gaps
             .iter()
             .flatten()
@@ -164,13 +182,13 @@ impl Network {
             .map(|g| g.len() as u64)
             .sum::<u64>()
             / 2;
-        // The junctions now live in `gaps`: an electrical projection keeps an empty matrix,
+        // The junctions and SIC edges now live in `gaps` and `sics`: their projections keep an empty matrix,
         // so delivery and prefetching pass over it like any projection without synapses.
         for (j, pr) in r
             .projections
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.electrical)
+            .filter(|(_, p)| p.electrical || p.sic)
         {
             let ns = r.populations[pr.source].size;
             csrs[j].iter_mut().for_each(|c| *c = Some(Csr::empty(ns)));
@@ -186,6 +204,7 @@ impl Network {
                     let (lo, hi) = pop_ranges[pi][p];
                     let n = hi - lo;
                     let gap = gaps[p][pi].take();
+                    let sic = sics[p][pi].take();
                     PopPart {
                         lo,
                         n,
@@ -200,6 +219,7 @@ impl Network {
                         slots: slots[pi],
                         i_ext: vec![0.0; n],
                         has_currents: gap.is_some()
+                            || sic.is_some()
                             || r.inputs.iter().any(|i| {
                                 i.target == pi
                                     && matches!(
@@ -210,6 +230,7 @@ impl Network {
                                     )
                             }),
                         gap,
+                        sic,
                         homeo: pop.homeostasis.as_ref().map(|h| {
                             Homeostasis::new(
                                 h,
@@ -260,15 +281,15 @@ impl Network {
                         ),
                         csr,
                         plastic,
-                    }
+                    })
                 })
-                .collect();
+                .collect::<Result<Vec<_>, SimError>>()?;
             let inputs = r
                 .inputs
                 .iter()
                 .enumerate()
                 .map(|(k, inp)| lower_input(r, k, inp, pop_ranges[inp.target][p]))
-                .collect::<Result<Vec<_>, SimError>>()?;
+                .collect();
             let rec = PartRecorder::new(r, &pop_ranges, p);
             parts.push(Part {
                 pops,
@@ -295,7 +316,7 @@ impl Network {
                         for kk in pj.csr.row_ptr[s] as usize..pj.csr.row_ptr[s + 1] as usize {
                             all.push((s as u32, lo + pj.csr.tgt[kk], p, kk));
                         }
-                    })
+                    }
                 }
                 all.sort();
                 all.truncate(count);
@@ -320,6 +341,7 @@ impl Network {
             pops: npops,
         };
         let synapses: u64 = gap_pairs
+            + sic_edges
             + parts
                 .iter()
                 .flat_map(|p| p.projs.iter())
@@ -330,7 +352,13 @@ impl Network {
             .flat_map(|p| p.pops.iter())
             .filter_map(|pp| pp.gap.as_ref())
             .map(|g| g.bytes() as u64)
-            .sum();
+            .sum::<u64>()
+            + parts
+                .iter()
+                .flat_map(|p| p.pops.iter())
+                .filter_map(|pp| pp.sic.as_ref())
+                .map(|s| s.bytes() as u64)
+                .sum::<u64>();
         let synapse_bytes: u64 = gap_bytes
             + parts
                 .iter()

@@ -51,6 +51,8 @@ pub(crate) struct PopPart {
     /// Gap junctions onto these neurons, if the population takes part in any (it then
     /// publishes its potentials every step).
     pub(crate) gap: Option<crate::gap::GapIn>,
+    /// Slow inward currents from astrocytes onto these neurons, if any.
+    pub(crate) sic: Option<crate::sic::SicIn>,
     pub(crate) spiked: Vec<u8>,
     pub(crate) spike_count: u64,
 }
@@ -246,6 +248,15 @@ impl Network {
                 let idx = self.boards.idx(previous, pi, k);
                 let board = self.boards.cells[idx].get_mut();
                 crate::schedule::publish_voltages(&mut board.voltages, &*pp.group, pp.n);
+            }
+            // Likewise the outputs that SIC projections read (astrocytes' `rates()`).
+            for (k, pp) in part.pops.iter().enumerate() {
+                if let Some(r) = pp.group.rates() {
+                    let idx = self.boards.idx(previous, pi, k);
+                    let board = self.boards.cells[idx].get_mut();
+                    board.rates.clear();
+                    board.rates.extend_from_slice(r);
+                }
             }
         }
         let error: Mutex<Option<SimError>> = Mutex::new(None);

@@ -6,7 +6,8 @@
 //! 1. **inputs** — Poisson and spike-time inputs write into the ring-buffer slots where they
 //!    arrive; current inputs fill this step's external current, gap junctions add theirs
 //!    from the potentials every partition published at the end of step t − 1 (see
-//!    [`crate::gap`]); plasticity traces decay;
+//!    [`crate::gap`]), and slow inward currents theirs from the astrocytes' outputs of
+//!    step t − 1 (see [`crate::sic`]); plasticity traces decay;
 //! 2. **delivery** — each neuron reads its ring-buffer slot for step t (channel 0 excitatory,
 //!    channel 1 inhibitory), which is then cleared;
 //! 3. **neuron update** — the model's kernel advances the state by dt;
@@ -68,6 +69,13 @@ impl StepCtx<'_> {
                     self.boards.read(previous, q, pop).voltages.as_slice()
                 };
                 gap.add_currents(v(k, pi), v, &mut pp.i_ext);
+            }
+            if let Some(sic) = &pp.sic {
+                // SAFETY: as for gap junctions: the astrocytes' outputs of step t − 1.
+                let s = |pop: usize, q: usize| unsafe {
+                    self.boards.read(previous, q, pop).rates.as_slice()
+                };
+                sic.add_currents(s, &mut pp.i_ext);
             }
         }
         for pj in part.projs.iter_mut() {

@@ -412,7 +412,14 @@ fn synapse_timing_splits_each_delay_into_axonal_and_dendritic_parts() {
         }
     };
     for dt in [-6.0, -1.5, -1.0, -0.5, 0.0, 2.0] {
-        let got = forced(rule.clone(), &[50.0], &[50.0 + dt], "0.5 mV", "3 ms", "100 ms") as f64;
+        let got = forced(
+            rule.clone(),
+            &[50.0],
+            &[50.0 + dt],
+            "0.5 mV",
+            "3 ms",
+            "100 ms",
+        ) as f64;
         let want = window(dt + 1.0);
         assert!(
             (got - 0.5 - want).abs() < 2e-6,
@@ -424,12 +431,29 @@ fn synapse_timing_splits_each_delay_into_axonal_and_dendritic_parts() {
     let mut explicit = rule.clone();
     explicit.dendritic_delay = Some("2.5 ms".into());
     for dt in [-1.5, 1.0] {
-        let got = forced(explicit.clone(), &[50.0], &[50.0 + dt], "0.5 mV", "1.5 ms", "100 ms");
+        let got = forced(
+            explicit.clone(),
+            &[50.0],
+            &[50.0 + dt],
+            "0.5 mV",
+            "1.5 ms",
+            "100 ms",
+        );
         let want = window(dt + 1.5);
-        assert!((got as f64 - 0.5 - want).abs() < 2e-6, "dt {dt}: {got} vs {want}");
+        assert!(
+            (got as f64 - 0.5 - want).abs() < 2e-6,
+            "dt {dt}: {got} vs {want}"
+        );
     }
     // Emission timing pairs the same spikes at Δt = t_post − t_pre, delay or not.
-    let got = forced(nest_stdp("emission"), &[50.0], &[49.0], "0.5 mV", "3 ms", "100 ms");
+    let got = forced(
+        nest_stdp("emission"),
+        &[50.0],
+        &[49.0],
+        "0.5 mV",
+        "3 ms",
+        "100 ms",
+    );
     assert!((got as f64 - 0.5 - window(-1.0)).abs() < 2e-6, "{got}");
     // The dendritic part must not be shorter than the axonal one: a build error that says so.
     rule.axonal_delay = Some("2 ms".into());
@@ -441,8 +465,13 @@ fn synapse_timing_splits_each_delay_into_axonal_and_dendritic_parts() {
         .population(Population::new("a", 1, "iaf_psc_delta"))
         .population(Population::new("b", 1, "iaf_psc_delta"))
         .projection(proj);
-    let e = Network::build(&validate_circuit(&c).unwrap()).unwrap_err().to_string();
-    assert!(e.contains("axonal delay") && e.contains("projection"), "{e}");
+    let e = Network::build(&validate_circuit(&c).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("axonal delay") && e.contains("projection"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -458,7 +487,10 @@ fn lazy_update_sums_changes_between_presynaptic_spikes_and_clips_once() {
     let lazy = forced(rule, &pre, &post, "1 mV", "1 ms", "100 ms") as f64;
     let pot = 0.01 * (-2.0f64 / 20.0).exp();
     let dep = 0.012 * (-1.0f64 / 30.0).exp();
-    assert!((immediate - (1.0 - dep)).abs() < 2e-6, "immediate {immediate}");
+    assert!(
+        (immediate - (1.0 - dep)).abs() < 2e-6,
+        "immediate {immediate}"
+    );
     assert!(
         (lazy - (1.0 + pot - dep).min(1.0)).abs() < 2e-6,
         "lazy {lazy} vs {}",
@@ -496,8 +528,15 @@ fn heterogeneous_delays_pair_each_synapse_at_its_own_dendritic_delay() {
     let mut net = Network::build(&validate_circuit(&c).unwrap_or_else(|e| panic!("{e}"))).unwrap();
     net.run(None).unwrap();
     let w: Vec<f64> = net.synapses_of(0).iter().map(|s| s.2 as f64).collect();
-    let want = [-0.012 * (-1.0f64 / 30.0).exp(), 0.01 * (-2.0f64 / 20.0).exp()];
+    let want = [
+        -0.012 * (-1.0f64 / 30.0).exp(),
+        0.01 * (-2.0f64 / 20.0).exp(),
+    ];
     for (k, (&got, want)) in w.iter().zip(want).enumerate() {
-        assert!((got - 0.5 - want).abs() < 2e-6, "synapse {k}: Δw {} vs {want}", got - 0.5);
+        assert!(
+            (got - 0.5 - want).abs() < 2e-6,
+            "synapse {k}: Δw {} vs {want}",
+            got - 0.5
+        );
     }
 }

@@ -36,7 +36,8 @@ threads = 2
 fn point(edits: &[(&str, &str)]) -> Resolved {
     let mut v: toml::Value = toml::from_str(SPEC).unwrap();
     for (path, value) in edits {
-        let value: toml::Value = toml::from_str::<toml::Table>(&format!("x = {value}")).unwrap()["x"].clone();
+        let value: toml::Value =
+            toml::from_str::<toml::Table>(&format!("x = {value}")).unwrap()["x"].clone();
         set_path(&mut v, path, value).unwrap();
     }
     let c: Circuit = v.try_into().unwrap();
@@ -69,7 +70,10 @@ fn reused_synapses_give_the_fresh_network_and_only_changed_projections_are_regen
         (&[("projection.inh→exc.weight", "\"-150 pA\"")], 0),
         // A weight distribution or a connection probability: that projection only.
         (
-            &[("projection.exc→inh.weight", "{ dist = \"normal\", mean = \"70 pA\", std = \"10 pA\" }")],
+            &[(
+                "projection.exc→inh.weight",
+                "{ dist = \"normal\", mean = \"70 pA\", std = \"10 pA\" }",
+            )],
             1,
         ),
         // Every point edits the base spec: this one also reverts the weight of the previous
@@ -84,7 +88,10 @@ fn reused_synapses_give_the_fresh_network_and_only_changed_projections_are_regen
             .unwrap()
             .run(None)
             .unwrap();
-        assert!(fresh.populations[0].spike_count > 0, "{edits:?}: exc silent");
+        assert!(
+            fresh.populations[0].spike_count > 0,
+            "{edits:?}: exc silent"
+        );
         assert_eq!(fingerprint(&fresh), fingerprint(&reused), "{edits:?}");
         generated += regenerated;
         assert_eq!(cache.generated(), generated, "{edits:?}");
@@ -92,7 +99,10 @@ fn reused_synapses_give_the_fresh_network_and_only_changed_projections_are_regen
     // Another seed draws other synapses: every projection is regenerated.
     let r = point(&[("simulation.seed", "4")]);
     let fresh = Network::build(&r).unwrap().run(None).unwrap();
-    let reused = Network::build_reusing(&r, &mut cache).unwrap().run(None).unwrap();
+    let reused = Network::build_reusing(&r, &mut cache)
+        .unwrap()
+        .run(None)
+        .unwrap();
     assert_eq!(fingerprint(&fresh), fingerprint(&reused));
     assert_eq!(cache.generated(), generated + 3);
     // Every other projection build was a reuse. (The plastic projection's weights changed in

@@ -8,12 +8,15 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use ganglion_base::files::{FilesError, OutputDir, Replace};
 
 use crate::studies::{
-    active_dendrites::ActiveDendrites, brunel_2000::Brunel2000, ca3_memory::Ca3Memory,
+    active_dendrites::ActiveDendrites, adaptive_ei_reservoir::AdaptiveEiReservoir,
+    astro_snn::AstroSnn, brunel_2000::Brunel2000, ca3_memory::Ca3Memory,
     celegans_data::CelegansData, celegans_touch::CelegansTouch,
-    dynamic_connectome::DynamicConnectome, encoding_models::EncodingModels, hmm_glm::HmmGlmStudy,
+    dynamic_connectome::DynamicConnectome, encoding_models::EncodingModels,
+    gain_control::GainControl, hd_snn_motion::HdSnnMotion, hmm_glm::HmmGlmStudy,
     ioi_circuit::IoiCircuit, ncap_swimmer::NcapSwimmer, nested_oscillations::NestedOscillations,
     network_features::NetworkFeatures, pavlovian_attention::PavlovianAttention,
-    skeleton_metrics::SkeletonMetrics, topological_rsa::TopologicalRsa,
+    predictive_aux_rl::PredictiveAuxRl, sfq_xor::SfqXor, skeleton_metrics::SkeletonMetrics,
+    topological_rsa::TopologicalRsa, what_when_reservoir::WhatWhenReservoir,
 };
 use crate::{Mode, Study, StudyError, StudyInfo, StudyOutcome};
 
@@ -21,20 +24,27 @@ use crate::{Mode, Study, StudyError, StudyInfo, StudyOutcome};
 fn registry() -> Vec<&'static dyn Study> {
     vec![
         &ActiveDendrites,
+        &AdaptiveEiReservoir,
+        &AstroSnn,
         &Brunel2000,
         &Ca3Memory,
         &CelegansData,
         &CelegansTouch,
         &DynamicConnectome,
         &EncodingModels,
+        &GainControl,
+        &HdSnnMotion,
         &HmmGlmStudy,
         &IoiCircuit,
         &NcapSwimmer,
         &NestedOscillations,
         &NetworkFeatures,
         &PavlovianAttention,
+        &PredictiveAuxRl,
+        &SfqXor,
         &SkeletonMetrics,
         &TopologicalRsa,
+        &WhatWhenReservoir,
     ]
 }
 

@@ -239,20 +239,27 @@ fn listing() {
         names,
         [
             "active-dendrites",
+            "adaptive-ei-reservoir",
+            "astro-snn",
             "brunel-2000",
             "ca3-memory",
             "celegans-data",
             "celegans-touch",
             "dynamic-connectome",
             "encoding-models",
+            "gain-control",
+            "hd-snn-motion",
             "hmm-glm",
             "ioi-circuit",
             "ncap-swimmer",
             "nested-oscillations",
             "network-features",
             "pavlovian-attention",
+            "predictive-aux-rl",
+            "sfq-xor",
             "skeleton-metrics",
-            "topological-rsa"
+            "topological-rsa",
+            "what-when-reservoir"
         ]
     );
     let table = format_list();

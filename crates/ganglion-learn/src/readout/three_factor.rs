@@ -74,6 +74,16 @@ impl ThreeFactorReadout {
         })
     }
 
+    /// Number of input features.
+    pub fn features(&self) -> usize {
+        self.features
+    }
+
+    /// Number of outputs.
+    pub fn outputs(&self) -> usize {
+        self.outputs
+    }
+
     /// Weights, `outputs × features` row-major.
     pub fn weights(&self) -> &[f64] {
         &self.w

@@ -23,7 +23,7 @@ pub(super) fn is_gap_junction(
         Some("gap_junction" | "electrical") => {}
         Some(other) => {
             let msg = format!("unknown synapse \"{other}\"");
-            let names = ["chemical", "gap_junction"].into_iter();
+            let names = ["chemical", "gap_junction", "sic"].into_iter();
             ctx.unknown(o, "synapse", msg, other, names, "synapses");
             return None;
         }

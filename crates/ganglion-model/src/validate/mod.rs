@@ -19,6 +19,7 @@ mod monitor;
 pub mod plasticity;
 mod population;
 mod projection;
+mod sic;
 mod simulation;
 mod values;
 

@@ -468,7 +468,11 @@ fn pair_timing(ctx: &mut Ctx, pl: &Plasticity, env: &Env) -> Option<PairTiming> 
     };
     for (key, set, v) in [
         ("axonal_delay", pl.axonal_delay.is_some(), axonal),
-        ("dendritic_delay", dendritic.is_some(), dendritic.unwrap_or(0.0)),
+        (
+            "dendritic_delay",
+            dendritic.is_some(),
+            dendritic.unwrap_or(0.0),
+        ),
     ] {
         if set && !synapse {
             let msg = format!("{key} only applies to pairs timed at the synapse");
@@ -490,7 +494,12 @@ fn pair_timing(ctx: &mut Ctx, pl: &Plasticity, env: &Env) -> Option<PairTiming> 
             show(d, Dim::Time),
             show(axonal, Dim::Time)
         );
-        ctx.report(env.o, "dendritic_delay", msg, "dendritic_delay >= axonal_delay");
+        ctx.report(
+            env.o,
+            "dendritic_delay",
+            msg,
+            "dendritic_delay >= axonal_delay",
+        );
         return None;
     }
     Some(match synapse {

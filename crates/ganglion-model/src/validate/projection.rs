@@ -1,7 +1,7 @@
 //! `[[projection]]`: connectivity, weights, delays (at least dt, at most the engine's
 //! longest), receptors and Dale's law; plasticity is in [`super::plasticity`].
 
-use super::{Ctx, Obj, files, fmt_ms, gap_junction, plasticity, population};
+use super::{Ctx, Obj, files, fmt_ms, gap_junction, plasticity, population, sic};
 use crate::memory::{self, MAX_DELAY_STEPS};
 use crate::resolved::*;
 use crate::spec::{Projection, Sign, Value};
@@ -85,8 +85,12 @@ fn resolve(
 ) -> Option<ResolvedProjection> {
     let (sp, tp) = (&pops[s], &pops[t]);
     let kind = tp.model.synapse;
-    let electrical = gap_junction::is_gap_junction(ctx, pr, sp, tp, o)?;
-    if !electrical && !sp.model.spiking && tp.model.spiking {
+    let sic = sic::is_sic(ctx, pr, sp, tp, o)?;
+    let electrical = !sic && gap_junction::is_gap_junction(ctx, pr, sp, tp, o)?;
+    if !sic && !electrical {
+        sic::check_chemical(ctx, sp, tp, o)?;
+    }
+    if !electrical && !sic && !sp.model.spiking && tp.model.spiking {
         let msg = format!(
             "rate population \"{}\" cannot project onto spiking population \"{}\"",
             sp.name, tp.name
@@ -102,6 +106,8 @@ fn resolve(
         nt: tp.size,
         self_proj: s == t,
         wdim: match electrical {
+            // A SIC projection scales the astrocyte's output into a current.
+            _ if sic => Dim::Current,
             true if tp.model.spiking => Dim::Conductance,
             true => Dim::Dimensionless,
             false => kind.weight_dim(),
@@ -137,7 +143,11 @@ fn resolve(
     let (receptor, plasticity) = if electrical {
         gap_junction::check(ctx, pr, o, &env, &rule, wbounds)?;
         (Receptor::Excitatory, None)
+    } else if sic {
+        sic::check(ctx, pr, o, &env, &rule, wbounds)?;
+        (Receptor::Excitatory, None)
     } else {
+        sic::check_astrocyte_weights(ctx, tp, wbounds, o);
         // Receptor and Dale's law.
         let r = receptor(
             ctx,
@@ -174,6 +184,7 @@ fn resolve(
         multapses: pr.multapses,
         expected_synapses,
         electrical,
+        sic,
     })
 }
 

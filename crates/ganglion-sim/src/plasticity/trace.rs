@@ -164,7 +164,10 @@ impl Shifts {
         if values.is_empty() {
             values.push(0);
         }
-        assert!(values.len() <= u16::MAX as usize, "too many distinct delays");
+        assert!(
+            values.len() <= u16::MAX as usize,
+            "too many distinct delays"
+        );
         let of_syn = (0..csr.tgt.len())
             .map(|k| {
                 let v = shift(k).unwrap_or(0);
