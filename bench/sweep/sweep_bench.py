@@ -170,6 +170,8 @@ def brian2_worker(net, duration, threads):
         run_s.append(time.time() - t0)
         rates.append(float(np.count_nonzero(ids < NE)) / NE / (duration / 1000.0))
     t_end = time.time()
+    import shutil
+    shutil.rmtree(d, ignore_errors=True)
     print(json.dumps(dict(define_s=t_b0 - t_start, build_compile_s=t_b1 - t_b0, runs_s=run_s,
                           sweep_runs_s=t_end - t_b1, rates=rates, version=b2.__version__)))
 
@@ -251,8 +253,15 @@ def single(tool, net, duration, threads):
         raise RuntimeError(f"{tool} single run failed:\n{r.stderr[-4000:]}")
     js = json.loads(r.stdout.strip().splitlines()[-1])
     rate = [p for p in js.get("populations", js.get("stats", [])) if p.get("name") == "exc"]
-    return dict(wall_s=wall, cmd=" ".join(cmd[1:]), exc_rate_hz=rate[0].get("rate_hz") if rate else None,
+    return dict(wall_s=wall, cmd=" ".join(cmd[1:]), exc_rate_hz=rate[0].get("mean_rate_hz") if rate else None,
                 timings=js.get("timings", {k: js.get(k) for k in ("build_s", "sim_s", "total_s")}))
+
+
+def save(net, res):
+    """Write what is measured so far (a slow tool can then be cut without losing the rest)."""
+    res["loadavg_after"] = os.getloadavg()
+    with open(os.path.join(HERE, "out", f"{net}.json"), "w") as f:
+        json.dump(res, f, indent=1)
 
 
 def main():
@@ -277,17 +286,22 @@ def main():
     if "ganglion" in tools:
         res["ganglion"] = ganglion_sweep(net, duration, args.threads, os.path.join(HERE, "out", f"ganglion_{net}"))
         print(f"ganglion sweep {res['ganglion']['wall_s']:.2f} s", file=sys.stderr, flush=True)
-    if "brian2" in tools:
-        res["brian2"] = run_worker("brian2", net, duration, args.threads)
-        print(f"brian2 sweep {res['brian2']['wall_s']:.2f} s", file=sys.stderr, flush=True)
+        save(net, res)
     if "nest" in tools:
         res["nest"] = run_worker("nest", net, duration, args.threads)
         print(f"nest sweep {res['nest']['wall_s']:.2f} s", file=sys.stderr, flush=True)
+        save(net, res)
     if "single" in tools:
         res["brian2_single"] = single("brian2", net, duration, args.threads)
         print(f"brian2 single {res['brian2_single']['wall_s']:.2f} s", file=sys.stderr, flush=True)
+        save(net, res)
         res["nest_single"] = single("nest", net, duration, args.threads)
         print(f"nest single {res['nest_single']['wall_s']:.2f} s", file=sys.stderr, flush=True)
+        save(net, res)
+    if "brian2" in tools:
+        res["brian2"] = run_worker("brian2", net, duration, args.threads)
+        print(f"brian2 sweep {res['brian2']['wall_s']:.2f} s", file=sys.stderr, flush=True)
+        save(net, res)
     res["loadavg_after"] = os.getloadavg()
     with open(os.path.join(HERE, "out", f"{net}.json"), "w") as f:
         json.dump(res, f, indent=1)
