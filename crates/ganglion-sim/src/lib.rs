@@ -18,6 +18,7 @@
 //! ```
 
 pub mod connect;
+mod coupling;
 mod delivery;
 mod exchange;
 mod gap;

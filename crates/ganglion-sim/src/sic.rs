@@ -14,38 +14,22 @@
 //! thread count.
 
 use crate::connect::Csr;
-use ganglion_model::memory::GAP_EDGE_BYTES;
+use crate::coupling::{CouplingRows, Edge, for_each_synapse, rows};
 
-/// One SIC edge onto a neuron: the astrocyte's population, partition and index within that
-/// partition, and the weight (pA per unit of SIC).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct SicEdge {
-    pub(crate) pop: u32,
-    pub(crate) part: u32,
-    pub(crate) off: u32,
-    pub(crate) w: f32,
-}
-
-// The memory model counts what the engine holds (one junction end's layout).
-const _: () = assert!(size_of::<SicEdge>() == GAP_EDGE_BYTES);
-
-/// The SIC edges onto one population's neurons in one partition, by neuron.
+/// The SIC edges onto one population's neurons in one partition, by neuron; each edge's
+/// weight is in pA per unit of SIC.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct SicIn {
-    /// `row[i]..row[i+1]` are the edges of local neuron i.
-    row: Vec<u32>,
-    edges: Vec<SicEdge>,
-}
+pub(crate) struct SicIn(CouplingRows);
 
 impl SicIn {
     /// Number of edges held.
     pub(crate) fn len(&self) -> usize {
-        self.edges.len()
+        self.0.len()
     }
 
     /// Bytes held.
     pub(crate) fn bytes(&self) -> usize {
-        self.row.len() * size_of::<u32>() + self.edges.len() * GAP_EDGE_BYTES
+        self.0.bytes()
     }
 
     /// Add each neuron's slow inward current (pA) to `i_ext`, from the astrocytes' outputs
@@ -57,9 +41,8 @@ impl SicIn {
         i_ext: &mut [f32],
     ) {
         for (i, x) in i_ext.iter_mut().enumerate() {
-            let edges = &self.edges[self.row[i] as usize..self.row[i + 1] as usize];
             let mut current = 0.0f32;
-            for e in edges {
+            for e in self.0.edges_of(i) {
                 let s = sic(e.pop as usize, e.part as usize)[e.off as usize];
                 current = e.w.mul_add(s, current);
             }
@@ -68,16 +51,6 @@ impl SicIn {
     }
 }
 
-/// Where neuron `global` of a population split by `ranges` lives: (partition, offset).
-fn locate(ranges: &[(usize, usize)], global: usize) -> (u32, u32) {
-    let q = ranges.partition_point(|&(_, hi)| hi <= global);
-    (q as u32, (global - ranges[q].0) as u32)
-}
-
-/// One edge: the neuron fed (population, global index), the astrocyte (population, global
-/// index) and the weight.
-type Edge = ((usize, usize), (usize, usize), f32);
-
 /// The SIC edges onto every (partition, population), from the generated synapses of the
 /// SIC projections `(source, target, csr per partition)`; `None` where a population is the
 /// target of none.
@@ -85,61 +58,26 @@ pub(crate) fn lower(
     projections: &[(usize, usize, Vec<&Csr>)],
     pop_ranges: &[Vec<(usize, usize)>],
 ) -> Vec<Vec<Option<SicIn>>> {
-    let parts = pop_ranges.first().map_or(1, |r| r.len());
     let mut fed = vec![false; pop_ranges.len()];
-    let mut all: Vec<Edge> = vec![];
-    for (s_pop, t_pop, csrs) in projections {
+    for (_, t_pop, _) in projections {
         fed[*t_pop] = true;
-        for (p, csr) in csrs.iter().enumerate() {
-            let lo = pop_ranges[*t_pop][p].0;
-            for s in 0..csr.row_ptr.len() - 1 {
-                for k in csr.row_ptr[s] as usize..csr.row_ptr[s + 1] as usize {
-                    all.push(((*t_pop, lo + csr.tgt[k] as usize), (*s_pop, s), csr.w[k]));
-                }
-            }
-        }
     }
-    // Neuron by neuron, astrocytes in global order: the same sums for any thread count.
-    all.sort_by_key(|x| (x.0, x.1, x.2.to_bits()));
-    let mut out: Vec<Vec<Option<SicIn>>> = (0..parts)
-        .map(|p| {
-            (0..pop_ranges.len())
-                .map(|k| {
-                    fed[k].then(|| {
-                        let (lo, hi) = pop_ranges[k][p];
-                        SicIn {
-                            row: vec![0; hi - lo + 1],
-                            edges: vec![],
-                        }
-                    })
-                })
-                .collect()
-        })
-        .collect();
-    for &((pop, n), (spop, sn), w) in &all {
-        let (p, i) = locate(&pop_ranges[pop], n);
-        let (part, off) = locate(&pop_ranges[spop], sn);
-        let si = out[p as usize][pop].as_mut().expect("fed");
-        si.edges.push(SicEdge {
-            pop: spop as u32,
-            part,
-            off,
-            w,
-        });
-        si.row[i as usize + 1] += 1;
-    }
-    for si in out.iter_mut().flatten().flatten() {
-        for i in 1..si.row.len() {
-            si.row[i] += si.row[i - 1];
-        }
-    }
-    out
+    // One edge per synapse, onto the neuron from the astrocyte.
+    let mut all: Vec<Edge> = vec![];
+    for_each_synapse(projections, pop_ranges, |astro, neuron, w| {
+        all.push((neuron, astro, w));
+    });
+    rows(all, &fed, pop_ranges)
+        .into_iter()
+        .map(|part| part.into_iter().map(|r| r.map(SicIn)).collect())
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::connect::Delays;
+    use crate::coupling::CouplingEdge;
 
     #[test]
     fn edges_follow_partitions_and_currents_sum_weighted_sic() {
@@ -165,12 +103,12 @@ mod tests {
             "astrocytes receive nothing"
         );
         let (a, b) = (s[0][1].as_ref().unwrap(), s[1][1].as_ref().unwrap());
-        let edge = |pop, part, off, w| SicEdge { pop, part, off, w };
-        assert_eq!(a.row, vec![0, 1, 1]);
-        assert_eq!(a.edges, vec![edge(0, 1, 0, 1.0)]);
+        let edge = |pop, part, off, w| CouplingEdge { pop, part, off, w };
+        assert_eq!(a.0.row, vec![0, 1, 1]);
+        assert_eq!(a.0.edges, vec![edge(0, 1, 0, 1.0)]);
         // Neuron 3: astrocyte 0 before astrocyte 1 (global order).
-        assert_eq!(b.row, vec![0, 0, 2]);
-        assert_eq!(b.edges, vec![edge(0, 0, 0, 2.0), edge(0, 1, 0, 0.5)]);
+        assert_eq!(b.0.row, vec![0, 0, 2]);
+        assert_eq!(b.0.edges, vec![edge(0, 0, 0, 2.0), edge(0, 1, 0, 0.5)]);
         // SIC outputs 3 (astrocyte 0) and 4 (astrocyte 1).
         let sic = [vec![3.0f32], vec![4.0]];
         let mut ia = vec![1.0, 1.0];
