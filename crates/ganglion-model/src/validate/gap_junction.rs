@@ -2,6 +2,7 @@
 //! junction cannot have (delay, receptor, plasticity, negative conductances), and whether the
 //! explicit coupling the engine uses is stable at this dt.
 
+use super::coupling::Coupling;
 use super::projection::Env;
 use super::{Ctx, Obj};
 use crate::resolved::*;
@@ -81,49 +82,18 @@ pub(super) fn check(
     rule: &Rule,
     wbounds: (f64, f64),
 ) -> Option<()> {
-    let before = ctx.problems.len();
-    let not_here = [
-        (
-            "delay",
-            pr.delay.is_some(),
+    let gap = Coupling {
+        name: "a gap junction",
+        why_not: [
             "a gap junction acts within the step, without delay",
-        ),
-        (
-            "receptor",
-            pr.receptor.is_some(),
             "a gap junction has no receptor: its current follows the potential difference",
-        ),
-        (
-            "plasticity",
-            pr.plasticity.is_some(),
             "gap-junction conductances are not plastic",
-        ),
-    ];
-    for (key, set, why) in not_here {
-        if set {
-            let msg = format!("`{key}` does not apply to a gap junction");
-            ctx.report(o, key, msg, format!("{why}; remove `{key}`"));
-        }
-    }
-    if let Rule::EdgeList(e) = rule
-        && e.delay.is_some()
-    {
-        let msg = "the edge list's delay column does not apply to a gap junction";
-        ctx.report(
-            o,
-            "connectivity",
-            msg,
-            "drop the delay column or use a chemical synapse",
-        );
-    }
-    if wbounds.0 < 0.0 {
-        let msg = format!(
-            "gap-junction conductance {} is negative",
-            show(wbounds.0, env.wdim)
-        );
-        ctx.report(o, "weight", msg, "a conductance is at least 0");
-    }
-    (ctx.problems.len() == before).then_some(())
+        ],
+        delay_column_hint: "drop the delay column or use a chemical synapse",
+        weight: "gap-junction conductance",
+        weight_hint: "a conductance is at least 0",
+    };
+    gap.check(ctx, pr, o, env, rule, wbounds)
 }
 
 /// The engine couples explicitly (each step uses the previous step's potentials), which is

@@ -11,6 +11,7 @@
 //! (`delay = "1 ms"`), or a sentence; for an unknown name, `did you mean "x"?` or
 //! `<label>: a, b, c` listing every candidate.
 
+mod coupling;
 mod files;
 mod gap_junction;
 mod input;

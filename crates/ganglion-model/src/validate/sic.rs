@@ -4,11 +4,11 @@
 //! astrocyte's SIC into a current held over the next step. Also the rules astrocytes impose
 //! on chemical projections: they emit no spikes, and take spikes of non-negative weight.
 
+use super::coupling::Coupling;
 use super::projection::Env;
 use super::{Ctx, Obj};
 use crate::resolved::*;
 use crate::spec::Projection;
-use crate::units::show;
 
 /// Whether the projection is a SIC projection (`synapse = "sic"`), checking that its source
 /// is an astrocyte and its target spiking neurons. `None` after reporting what is wrong.
@@ -61,42 +61,18 @@ pub(super) fn check(
     rule: &Rule,
     wbounds: (f64, f64),
 ) -> Option<()> {
-    let before = ctx.problems.len();
-    let not_here = [
-        (
-            "delay",
-            pr.delay.is_some(),
+    let sic = Coupling {
+        name: "a SIC projection",
+        why_not: [
             "the SIC reaches the neuron in the step after the astrocyte's calcium makes it",
-        ),
-        (
-            "receptor",
-            pr.receptor.is_some(),
             "a SIC is injected as a current, not through a receptor",
-        ),
-        (
-            "plasticity",
-            pr.plasticity.is_some(),
             "SIC weights are not plastic",
-        ),
-    ];
-    for (key, set, why) in not_here {
-        if set {
-            let msg = format!("`{key}` does not apply to a SIC projection");
-            ctx.report(o, key, msg, format!("{why}; remove `{key}`"));
-        }
-    }
-    if let Rule::EdgeList(e) = rule
-        && e.delay.is_some()
-    {
-        let msg = "the edge list's delay column does not apply to a SIC projection";
-        ctx.report(o, "connectivity", msg, "drop the delay column");
-    }
-    if wbounds.0 < 0.0 {
-        let msg = format!("SIC weight {} is negative", show(wbounds.0, env.wdim));
-        let hint = "a slow inward current depolarises: the weight scales it and is at least 0";
-        ctx.report(o, "weight", msg, hint);
-    }
-    (ctx.problems.len() == before).then_some(())
+        ],
+        delay_column_hint: "drop the delay column",
+        weight: "SIC weight",
+        weight_hint: "a slow inward current depolarises: the weight scales it and is at least 0",
+    };
+    sic.check(ctx, pr, o, env, rule, wbounds)
 }
 
 /// A chemical projection touching an astrocyte: an astrocyte emits no spikes (its output
