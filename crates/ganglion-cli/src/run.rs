@@ -17,6 +17,31 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// The flags that override `[simulation]` (`ganglion run`, `ganglion sweep`).
+#[derive(Args)]
+pub struct SimFlags {
+    /// Worker threads (overrides [simulation] threads; 0 = all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Master seed (overrides [simulation] seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Simulated time, e.g. "500 ms" (overrides [simulation] duration).
+    #[arg(long, allow_hyphen_values = true)]
+    pub duration: Option<String>,
+}
+
+impl SimFlags {
+    /// The overrides validation applies.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            threads: self.threads,
+            seed: self.seed,
+            duration: self.duration.clone(),
+        }
+    }
+}
+
 /// Arguments of `ganglion run`.
 #[derive(Args)]
 pub struct RunArgs {
@@ -25,15 +50,8 @@ pub struct RunArgs {
     /// Output folder (default: runs/<spec name>-<UTC timestamp>).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Worker threads (overrides [simulation] threads; 0 = all cores).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Master seed (overrides [simulation] seed).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Simulated time, e.g. "500 ms" (overrides [simulation] duration).
-    #[arg(long, allow_hyphen_values = true)]
-    duration: Option<String>,
+    #[command(flatten)]
+    sim: SimFlags,
     /// Skip the raster and rate plots.
     #[arg(long)]
     no_plots: bool,
@@ -178,11 +196,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             seed: Some(m.seed),
             duration: m.duration.clone(),
         },
-        None => Overrides {
-            threads: args.threads,
-            seed: args.seed,
-            duration: args.duration.clone(),
-        },
+        None => args.sim.overrides(),
     };
     let (r, notes) = prepare(&args.spec, &overrides)?;
     let dest = match (&args.out, &resumed) {
@@ -318,17 +332,17 @@ fn resume_meta(dir: &Path, args: &RunArgs, spec_hash: &str) -> Result<checkpoint
     };
     differs(
         "--threads",
-        args.threads.map(|t| t.to_string()),
+        args.sim.threads.map(|t| t.to_string()),
         m.threads.to_string(),
     )?;
     differs(
         "--seed",
-        args.seed.map(|t| t.to_string()),
+        args.sim.seed.map(|t| t.to_string()),
         m.seed.to_string(),
     )?;
     differs(
         "--duration",
-        args.duration.clone(),
+        args.sim.duration.clone(),
         m.duration.clone().unwrap_or_else(|| "the spec's".into()),
     )?;
     Ok(c)

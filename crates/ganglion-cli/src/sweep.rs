@@ -11,7 +11,7 @@
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use ganglion_base::files::{self, OutputDir, Replace};
-use ganglion_model::validate::{Overrides, validate_with};
+use ganglion_model::validate::validate_with;
 use ganglion_model::{Circuit, Resolved, load, set_path};
 use ganglion_plot::{Figure, Panel};
 use ganglion_sim::{Network, Results, SynapseCache};
@@ -36,15 +36,9 @@ pub struct SweepArgs {
     /// Output folder (default: runs/<spec name>-sweep-<UTC timestamp>).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Worker threads of each run (overrides [simulation] threads; 0 = all cores).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Master seed (overrides [simulation] seed).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Simulated time of each point, e.g. "500 ms" (overrides [simulation] duration).
-    #[arg(long, allow_hyphen_values = true)]
-    duration: Option<String>,
+    // --threads (of each run), --seed and --duration (of every point).
+    #[command(flatten)]
+    sim: crate::run::SimFlags,
     /// The statistic drawn over the grid: a column of sweep.csv such as `exc.rate_hz`
     /// (default: the first population's mean rate).
     #[arg(long)]
@@ -136,11 +130,7 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         .collect::<Result<Vec<_>>>()?;
     let (circuit, source) = load(&args.spec)?;
     let base = toml::Value::try_from(&circuit).context("cannot re-encode the spec")?;
-    let overrides = Overrides {
-        threads: args.threads,
-        seed: args.seed,
-        duration: args.duration.clone(),
-    };
+    let overrides = args.sim.overrides();
     // Every point, validated before any runs.
     let shape: Vec<usize> = axes.iter().map(|a| a.values.len()).collect();
     let count: usize = shape.iter().product();
