@@ -87,10 +87,12 @@ impl Network {
         let mut csrs: Vec<Vec<Option<Csr>>> = (0..r.projections.len())
             .map(|_| (0..parts_n).map(|_| None).collect())
             .collect();
+        let mut reused = vec![false; r.projections.len()];
         if let Some(cache) = cache.as_deref_mut() {
             for (j, key) in keys.iter().enumerate() {
                 if let Some(parts) = cache.take(key, const_weight(&r.projections[j])) {
                     csrs[j] = parts.into_iter().map(Some).collect();
+                    reused[j] = true;
                 }
             }
         }
@@ -98,7 +100,6 @@ impl Network {
             .filter(|&j| csrs[j][0].is_none())
             .flat_map(|j| (0..parts_n).map(move |p| (j, p)))
             .collect();
-        let generated = jobs.len() / parts_n;
         let built: Vec<Result<Csr, SimError>> = jobs
             .par_iter()
             .map(|&(j, p)| {
@@ -119,12 +120,19 @@ impl Network {
             csrs[j][p] = Some(c?);
         }
         if let Some(cache) = cache {
-            let kept = keys
+            // The generated matrices are copied before the run changes plastic weights.
+            let built = keys
                 .into_iter()
                 .zip(&csrs)
-                .map(|(k, parts)| (k, parts.iter().flatten().cloned().collect()))
+                .zip(reused)
+                .map(|((k, parts), reused)| {
+                    (
+                        k,
+                        (!reused).then(|| parts.iter().flatten().cloned().collect()),
+                    )
+                })
                 .collect();
-            cache.keep(kept, generated);
+            cache.keep(built);
         }
 
         // Ring-buffer depth per population: longest incoming delay + 1.

@@ -99,9 +99,27 @@ impl SynapseCache {
         Some(parts)
     }
 
-    /// Replace the cache by the matrices of this build (`generated` of them new).
-    pub(crate) fn keep(&mut self, entries: Vec<(SynapseKey, Vec<Csr>)>, generated: usize) {
-        self.entries = entries;
-        self.generated += generated;
+    /// Replace the cache by this build's matrices: `built` holds each projection's key and,
+    /// for those generated in this build, a copy of its matrices (`None`: reused, the stored
+    /// copy is kept rather than copied again).
+    pub(crate) fn keep(&mut self, built: Vec<(SynapseKey, Option<Vec<Csr>>)>) {
+        let mut old = std::mem::take(&mut self.entries);
+        for (key, parts) in built {
+            let parts = match parts {
+                Some(p) => {
+                    self.generated += 1;
+                    p
+                }
+                // Keys are distinct (each holds its projection's random stream).
+                None => {
+                    let i = old
+                        .iter()
+                        .position(|(k, _)| *k == key)
+                        .expect("a reused projection's matrices are in the cache");
+                    old.swap_remove(i).1
+                }
+            };
+            self.entries.push((key, parts));
+        }
     }
 }
