@@ -284,7 +284,13 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
 
     let t_write = Instant::now();
     // On any error below, dropping `out` removes the temporary folder.
-    let manifest = write_outputs(out.path(), &args, (&r, notes), &net, &results, t_write)?;
+    let opts = OutputOptions {
+        spec: &args.spec,
+        spec_text: None,
+        all_weights: args.all_weights,
+        plots: !args.no_plots,
+    };
+    let manifest = write_outputs(out.path(), &opts, (&r, notes), &net, &results, t_write)?;
     let dest = out.commit()?;
     if checkpointing {
         // The results are in place: the checkpoint has served its purpose.
@@ -365,11 +371,24 @@ fn checkpoint_steps(text: &str, dt: f64) -> Result<u64> {
     Ok(((ms / dt).round() as u64).max(1))
 }
 
-/// Write the recordings, final weights, plots, the spec and the manifest into `dir`; `notes`
-/// (validation's notices) go into the manifest with those of writing.
-fn write_outputs(
+/// What [`write_outputs`] writes besides the recordings and the manifest.
+pub struct OutputOptions<'a> {
+    /// The spec file that was run (named in the manifest).
+    pub spec: &'a Path,
+    /// The text saved as `spec.toml`: `None` copies `spec`; a sweep point saves its own values.
+    pub spec_text: Option<String>,
+    /// Write the final weights of plastic projections of any size (`--all-weights`).
+    pub all_weights: bool,
+    /// Draw the raster and rate plots.
+    pub plots: bool,
+}
+
+/// Write the recordings, final weights, plots, the spec and the manifest into `dir` (the
+/// files of `ganglion run`, and of each point of `ganglion sweep`); `notes` (validation's
+/// notices) go into the manifest with those of writing.
+pub fn write_outputs(
     dir: &Path,
-    args: &RunArgs,
+    opts: &OutputOptions,
     (r, mut notes): (&Resolved, Vec<String>),
     net: &Network,
     res: &Results,
@@ -385,7 +404,7 @@ fn write_outputs(
     for j in net.plastic_projections() {
         let name = &net.projection_names()[j];
         let count = net.synapse_count_of(j);
-        if count as f64 > ganglion_model::memory::FINAL_WEIGHTS_LIMIT && !args.all_weights {
+        if count as f64 > ganglion_model::memory::FINAL_WEIGHTS_LIMIT && !opts.all_weights {
             let note = format!(
                 "final weights of \"{name}\" not written ({count} synapses); pass --all-weights or record a subset with a weights monitor"
             );
@@ -402,19 +421,24 @@ fn write_outputs(
         ganglion_model::npy::write(&dir.join(&file), &[syn.len(), 4], &flat)?;
         files.push(json!({"file": file, "description": format!("final weights of plastic projection \"{name}\": source, target, weight, delay [ms]")}));
     }
-    if !args.no_plots {
+    if opts.plots {
         for (file, description) in plot(dir, r, res)? {
             files.push(json!({"file": file, "description": description}));
         }
     }
-    std::fs::copy(&args.spec, dir.join("spec.toml")).with_context(|| "cannot copy the spec")?;
+    match &opts.spec_text {
+        Some(text) => files::write_atomic(&dir.join("spec.toml"), text.as_bytes())?,
+        None => {
+            std::fs::copy(opts.spec, dir.join("spec.toml")).context("cannot copy the spec")?;
+        }
+    }
     files.push(json!({"file": "spec.toml", "description": "the spec that was run"}));
     files.push(json!({"file": "manifest.json", "description": "this manifest"}));
     let write_s = t_write.elapsed().as_secs_f64();
-    let mut manifest = ganglion_sim::record::manifest(Some(&args.spec), r, net, res, &notes);
+    let mut manifest = ganglion_sim::record::manifest(Some(opts.spec), r, net, res, &notes);
     manifest["files"] = json!(files);
     manifest["timings"]["write_s"] = json!(write_s);
-    ganglion_base::files::write_atomic(
+    files::write_atomic(
         &dir.join("manifest.json"),
         serde_json::to_string_pretty(&manifest)?.as_bytes(),
     )?;

@@ -8,6 +8,7 @@
 //! `sweep.json` (each point's values and per-population spike count, mean rate and ISI CV) and
 //! `sweep.svg`/`.png` (a chosen statistic over the grid).
 
+use crate::run::{OutputOptions, write_outputs};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use ganglion_base::files::{self, OutputDir, Replace};
@@ -33,6 +34,12 @@ pub struct SweepArgs {
     /// number, a "string", a { table }) or, unquoted, a quantity such as `2 kHz`.
     #[arg(long = "set", required = true, value_name = "PATH=[V1, V2, ...]")]
     set: Vec<String>,
+    /// Swept paths that vary together instead of forming a grid, e.g.
+    /// `--link input.0.rate,projection.exc→inh.weight`: point i takes value i of each (the
+    /// lists must have equal lengths). The linked group is one dimension of the grid, in the
+    /// place of its first `--set`. Repeat for several groups.
+    #[arg(long = "link", value_name = "PATH,PATH[,...]")]
+    link: Vec<String>,
     /// Output folder (default: runs/<spec name>-sweep-<UTC timestamp>).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -128,18 +135,22 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         .iter()
         .map(|a| parse_axis(a))
         .collect::<Result<Vec<_>>>()?;
+    let dims = grid_dimensions(&axes, &args.link)?;
     let (circuit, source) = load(&args.spec)?;
     let base = toml::Value::try_from(&circuit).context("cannot re-encode the spec")?;
     let overrides = args.sim.overrides();
     // Every point, validated before any runs.
-    let shape: Vec<usize> = axes.iter().map(|a| a.values.len()).collect();
+    let shape: Vec<usize> = dims.iter().map(|d| axes[d[0]].values.len()).collect();
     let count: usize = shape.iter().product();
-    let mut points: Vec<(Vec<usize>, Circuit, Resolved)> = Vec::with_capacity(count);
+    let mut points: Vec<(Vec<usize>, Circuit, Resolved, Vec<String>)> = Vec::with_capacity(count);
     for k in 0..count {
+        // The value index of every axis (linked axes share their dimension's index).
         let mut index = vec![0; axes.len()];
         let mut rest = k;
         for (d, n) in shape.iter().enumerate().rev() {
-            index[d] = rest % n;
+            for &a in &dims[d] {
+                index[a] = rest % n;
+            }
             rest /= n;
         }
         let mut v = base.clone();
@@ -150,9 +161,9 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         let c: Circuit = v
             .try_into()
             .map_err(|e| anyhow::anyhow!("point {k} ({label}): {e}"))?;
-        let (r, _) = validate_with(&c, &source, &overrides)
+        let (r, notes) = validate_with(&c, &source, &overrides)
             .map_err(|e| anyhow::anyhow!("point {k} ({label}):\n{e}"))?;
-        points.push((index, c, r));
+        points.push((index, c, r, notes));
     }
     let dest = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("runs").join(format!(
@@ -174,14 +185,20 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
     let mut cache = SynapseCache::new();
     let mut rows = Vec::with_capacity(count);
     let mut err = std::io::stderr().lock();
-    for (k, (index, c, r)) in points.iter().enumerate() {
+    for (k, (index, c, r, notes)) in points.iter().enumerate() {
         let t0 = Instant::now();
         let mut net = Network::build_reusing(r, &mut cache)?;
         let build_s = t0.elapsed().as_secs_f64();
         let res = net.run(None)?;
         let dir = out.path().join(format!("point_{k:03}"));
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        write_point(&dir, &args.spec, c, r, &net, &res)?;
+        let opts = OutputOptions {
+            spec: &args.spec,
+            spec_text: Some(toml::to_string(c).context("cannot encode the point's spec")?),
+            all_weights: false,
+            plots: false,
+        };
+        write_outputs(&dir, &opts, (r, notes.clone()), &net, &res, Instant::now())?;
         let row = table_row(k, &axes, index, &res, build_s, t0.elapsed().as_secs_f64());
         writeln!(
             err,
@@ -218,7 +235,7 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
         None => format!("{}.rate_hz", points[0].2.populations[0].name),
     };
     write_table(out.path(), &columns, &rows)?;
-    let figure = plot(out.path(), &axes, &rows, &stat)?;
+    let figure = plot(out.path(), &axes, &dims, &rows, &stat)?;
     let summary = json!({
         "spec": args.spec,
         "axes": axes.iter().map(|a| json!({"path": a.path, "values": a.values.iter().map(show).collect::<Vec<_>>()})).collect::<Vec<_>>(),
@@ -258,6 +275,60 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The dimensions of the grid, in `--set` order: each a list of axes (indices into `axes`)
+/// that vary together — one axis, or a `--link` group of axes with equal lengths.
+fn grid_dimensions(axes: &[Axis], links: &[String]) -> Result<Vec<Vec<usize>>> {
+    let paths: Vec<&str> = axes.iter().map(|a| a.path.as_str()).collect();
+    for (i, p) in paths.iter().enumerate() {
+        if paths[..i].contains(p) {
+            bail!("--set {p}=... is given twice; give each path once, with all its values");
+        }
+    }
+    let mut group_of: Vec<Option<usize>> = vec![None; axes.len()];
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for link in links {
+        let mut members = Vec::new();
+        for name in link.split(',').map(str::trim) {
+            let Some(a) = paths.iter().position(|p| *p == name) else {
+                bail!(
+                    "--link {link:?}: {name:?} is not a swept path; link paths given with --set ({})",
+                    paths.join(", ")
+                );
+            };
+            if group_of[a].is_some() || members.contains(&a) {
+                bail!("--link {link:?}: {name} is already linked; list each path in one --link");
+            }
+            members.push(a);
+        }
+        if members.len() < 2 {
+            bail!("--link {link:?}: name at least two swept paths, separated by commas");
+        }
+        let n = axes[members[0]].values.len();
+        if let Some(&m) = members.iter().find(|&&m| axes[m].values.len() != n) {
+            bail!(
+                "--link {link:?}: {} has {} values but {} has {n}; linked paths need equal numbers of values",
+                axes[m].path,
+                axes[m].values.len(),
+                axes[members[0]].path
+            );
+        }
+        for &m in &members {
+            group_of[m] = Some(groups.len());
+        }
+        members.sort_unstable();
+        groups.push(members);
+    }
+    let mut dims = Vec::new();
+    for a in 0..axes.len() {
+        match group_of[a] {
+            None => dims.push(vec![a]),
+            Some(g) if groups[g][0] == a => dims.push(groups[g].clone()),
+            Some(_) => {}
+        }
+    }
+    Ok(dims)
+}
+
 /// `path=value, ...` of a point.
 fn describe(axes: &[Axis], index: &[usize]) -> String {
     axes.iter()
@@ -291,33 +362,6 @@ fn table_row(
     serde_json::Value::Object(row)
 }
 
-/// The point's recordings, its spec and manifest, as `ganglion run` writes them.
-fn write_point(
-    dir: &Path,
-    spec: &Path,
-    c: &Circuit,
-    r: &Resolved,
-    net: &Network,
-    res: &Results,
-) -> Result<()> {
-    let mut files: Vec<serde_json::Value> = res
-        .write_npy(dir)
-        .with_context(|| format!("cannot write recordings into {}", dir.display()))?
-        .into_iter()
-        .map(|f| json!({"file": f.file, "description": f.description}))
-        .collect();
-    let text = toml::to_string(c).context("cannot encode the point's spec")?;
-    files::write_atomic(&dir.join("spec.toml"), text.as_bytes())?;
-    files.push(json!({"file": "spec.toml", "description": "the spec of this point"}));
-    let mut manifest = ganglion_sim::record::manifest(Some(spec), r, net, res, &[]);
-    manifest["files"] = json!(files);
-    files::write_atomic(
-        &dir.join("manifest.json"),
-        serde_json::to_string_pretty(&manifest)?.as_bytes(),
-    )?;
-    Ok(())
-}
-
 /// sweep.csv: one line per point.
 fn write_table(dir: &Path, columns: &[String], rows: &[serde_json::Value]) -> Result<()> {
     let quote = |s: &str| {
@@ -348,10 +392,17 @@ fn write_table(dir: &Path, columns: &[String], rows: &[serde_json::Value]) -> Re
     Ok(())
 }
 
-/// `stat` against the first axis (its values' leading numbers, or their positions), one line
-/// per combination of the other axes; sweep.svg and sweep.png. Returns the SVG's file name.
-fn plot(dir: &Path, axes: &[Axis], rows: &[serde_json::Value], stat: &str) -> Result<String> {
-    let first = &axes[0];
+/// `stat` against the first dimension (its first axis's values' leading numbers, or their
+/// positions), one line per combination of the other dimensions; sweep.svg and sweep.png.
+/// Returns the SVG's file name.
+fn plot(
+    dir: &Path,
+    axes: &[Axis],
+    dims: &[Vec<usize>],
+    rows: &[serde_json::Value],
+    stat: &str,
+) -> Result<String> {
+    let first = &axes[dims[0][0]];
     let numeric: Option<Vec<f64>> = first
         .values
         .iter()
@@ -363,7 +414,8 @@ fn plot(dir: &Path, axes: &[Axis], rows: &[serde_json::Value], stat: &str) -> Re
         })
         .collect();
     let x = |i: usize| numeric.as_ref().map_or(i as f64, |xs| xs[i]);
-    let others: usize = axes[1..].iter().map(|a| a.values.len()).product();
+    let len = |d: &Vec<usize>| axes[d[0]].values.len();
+    let others: usize = dims[1..].iter().map(len).product();
     let mut panel = Panel::new(first.path.clone(), stat.to_string());
     for o in 0..others {
         let points: Vec<(f64, f64)> = (0..first.values.len())
@@ -371,13 +423,12 @@ fn plot(dir: &Path, axes: &[Axis], rows: &[serde_json::Value], stat: &str) -> Re
             .collect();
         let mut rest = o;
         let mut label = Vec::new();
-        for a in axes[1..].iter().rev() {
-            label.push(format!(
-                "{}={}",
-                a.path,
-                show(&a.values[rest % a.values.len()])
-            ));
-            rest /= a.values.len();
+        for d in dims[1..].iter().rev() {
+            let i = rest % len(d);
+            for &a in d.iter().rev() {
+                label.push(format!("{}={}", axes[a].path, show(&axes[a].values[i])));
+            }
+            rest /= len(d);
         }
         label.reverse();
         let name = if label.is_empty() {

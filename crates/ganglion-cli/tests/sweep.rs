@@ -140,3 +140,69 @@ fn a_bad_point_fails_before_anything_runs_or_is_written() {
     );
     assert!(!out.exists(), "a failed sweep left its folder");
 }
+
+#[test]
+fn linked_paths_vary_together_and_bad_links_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("net.toml");
+    std::fs::write(&spec, SPEC).unwrap();
+    let out = dir.path().join("sweep");
+    let rate = "input.drive.rate=[6 kHz, 9 kHz, 12 kHz]";
+    let weight = "projection.exc→exc.weight=[10 pA, 20 pA, 30 pA]";
+    let (ok, stdout, stderr) = ganglion(&[
+        "sweep",
+        spec.to_str().unwrap(),
+        "--set",
+        rate,
+        "--set",
+        weight,
+        "--set",
+        "simulation.seed=[1, 2]",
+        "--link",
+        "projection.exc→exc.weight, input.drive.rate",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stdout}\n{stderr}");
+    // 3 linked values × 2 seeds, the seed varying fastest.
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 7, "{csv}");
+    for (line, want) in lines[1..].iter().zip([
+        "0,6 kHz,10 pA,1,",
+        "1,6 kHz,10 pA,2,",
+        "2,9 kHz,20 pA,1,",
+        "3,9 kHz,20 pA,2,",
+        "4,12 kHz,30 pA,1,",
+        "5,12 kHz,30 pA,2,",
+    ]) {
+        assert!(line.starts_with(want), "{line} should start with {want}");
+    }
+    for (link, want) in [
+        ("input.drive.rate", "name at least two swept paths"),
+        (
+            "input.drive.rate,input.drive.weight",
+            "\"input.drive.weight\" is not a swept path",
+        ),
+        (
+            "input.drive.rate,simulation.seed",
+            "simulation.seed has 2 values but input.drive.rate has 3",
+        ),
+    ] {
+        let out = dir.path().join("bad");
+        let (ok, _, stderr) = ganglion(&[
+            "sweep",
+            spec.to_str().unwrap(),
+            "--set",
+            rate,
+            "--set",
+            "simulation.seed=[1, 2]",
+            "--link",
+            link,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(!ok && stderr.contains(want), "{link}: {stderr}");
+        assert!(!out.exists(), "{link}: the output folder was created");
+    }
+}

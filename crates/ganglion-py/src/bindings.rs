@@ -418,7 +418,8 @@ impl Circuit {
 
     /// Run the circuit at every point of a grid of spec values and return a
     /// ``ganglion.sweep.Sweep`` (see ``ganglion.sweep.sweep``): ``grid`` maps paths (as in
-    /// ``replace``) to lists of values; keywords ``duration``, ``threads`` (per point),
+    /// ``replace``) to lists of values; keywords ``link`` (groups of paths that vary
+    /// together), ``duration``, ``threads`` (per point),
     /// ``seed``, ``workers`` (points at once) and ``progress``. Each point builds its own
     /// network; points run in parallel threads with the GIL released.
     #[pyo3(signature = (grid, **kwargs))]

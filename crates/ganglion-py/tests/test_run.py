@@ -335,6 +335,21 @@ def test_sweep_points_equal_single_runs(tmp_path):
         sw.statistic("x")
 
 
+def test_linked_sweep_paths_vary_together():
+    net = ganglion.Circuit.from_dict(small_circuit())
+    grid = {"input.0.rate": ["4000 Hz", "8000 Hz", "16000 Hz"], "simulation.seed": [1, 2],
+            "simulation.duration": ["20 ms", "30 ms", "40 ms"]}
+    sw = net.sweep(grid, link=[("simulation.duration", "input.0.rate")], workers=1)
+    assert sw.shape == (3, 2) and sw.dims == [("input.0.rate", "simulation.duration"), ("simulation.seed",)]
+    assert sw.points[3] == {"input.0.rate": "8000 Hz", "simulation.seed": 2, "simulation.duration": "30 ms"}
+    assert sw.results[3].spikes["exc"].times_ms.max(initial=0.0) < 30.0
+    for bad, msg in [([("input.0.rate",)], "is not a group"),
+                     ([("input.0.rate", "x")], "'x' is not a path of grid"),
+                     ([("input.0.rate", "simulation.seed")], "has 2 values but 'input.0.rate' has 3")]:
+        with pytest.raises(ValueError, match=msg):
+            net.sweep(grid, link=bad)
+
+
 def test_synapse_cache_reuses_synapses_and_changes_nothing():
     net = ganglion.Circuit.from_dict(small_circuit())
     n_proj = len(small_circuit().get("projection", []))

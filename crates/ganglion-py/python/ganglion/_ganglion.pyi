@@ -93,6 +93,7 @@ class Circuit:
         self,
         grid: Dict[str, Sequence[Any]],
         *,
+        link: Sequence[Sequence[str]] = (),
         duration: Optional[str] = None,
         threads: Optional[int] = 1,
         seed: Optional[int] = None,

@@ -2,7 +2,8 @@
 
 ``net.sweep({"input.0.rate": ["1 kHz", "2 kHz"], "projection.exc→inh.weight": ["10 pA",
 "20 pA"]})`` runs the 4 points of the grid (the cartesian product, the last path varying
-fastest) and returns a :class:`Sweep` with each point's values, its :class:`Results`, a table
+fastest; ``link=[("input.0.rate", "projection.exc→inh.weight")]`` makes the named paths vary
+together instead, as ``ganglion sweep --link`` does) and returns a :class:`Sweep` with each point's values, its :class:`Results`, a table
 of summary statistics and statistics shaped as the grid.
 
 Every point is validated before any runs (a bad value fails at once, naming the point). Each
@@ -28,18 +29,21 @@ class Sweep:
 
     ``axes``: list of (path, values) in grid order; ``points``: for each point a dict
     path → value; ``results``: the :class:`Results` of each point, in the same order (the
-    last path varies fastest).
+    last dimension varies fastest); ``dims``: the grid's dimensions, each a tuple of the paths
+    that vary together (one path, or a linked group).
     """
 
-    def __init__(self, axes, points, results):
+    def __init__(self, axes, points, results, dims=None):
         self.axes = axes
         self.points = points
         self.results = results
+        self.dims = dims if dims is not None else [(p,) for p, _ in axes]
 
     @property
     def shape(self):
-        """The grid's shape: the number of values of each path."""
-        return tuple(len(v) for _, v in self.axes)
+        """The grid's shape: the number of values of each dimension."""
+        lengths = dict((p, len(v)) for p, v in self.axes)
+        return tuple(lengths[d[0]] for d in self.dims)
 
     def table(self):
         """One dict per point: ``point`` (index), each path's value, and per population
@@ -80,11 +84,41 @@ class Sweep:
         return f"<ganglion.Sweep {len(self)} points over {[p for p, _ in self.axes]}>"
 
 
-def sweep(circuit, grid, *, duration=None, threads=1, seed=None, workers=None, progress=None):
+def _dimensions(axes, link):
+    """The grid's dimensions in ``grid`` order: each a tuple of paths varying together (one
+    path, or a ``link`` group whose paths have equal numbers of values)."""
+    lengths = dict((p, len(v)) for p, v in axes)
+    group_of = {}
+    for group in link:
+        if isinstance(group, (str, bytes)) or len(group) < 2:
+            raise ValueError(f"link: {group!r} is not a group; give tuples of at least two paths of grid")
+        for path in group:
+            if path not in lengths:
+                raise ValueError(f"link {tuple(group)!r}: {path!r} is not a path of grid ({', '.join(lengths)})")
+            if path in group_of:
+                raise ValueError(f"link {tuple(group)!r}: {path!r} is already linked; list each path in one group")
+            if lengths[path] != lengths[group[0]]:
+                raise ValueError(
+                    f"link {tuple(group)!r}: {path!r} has {lengths[path]} values but {group[0]!r} has "
+                    f"{lengths[group[0]]}; linked paths need equal numbers of values")
+        order = [p for p, _ in axes if p in group]
+        for path in group:
+            group_of[path] = tuple(order)
+    dims = []
+    for path, _ in axes:
+        d = group_of.get(path, (path,))
+        if d[0] == path:
+            dims.append(d)
+    return dims
+
+
+def sweep(circuit, grid, *, link=(), duration=None, threads=1, seed=None, workers=None, progress=None):
     """Run ``circuit`` at every point of ``grid``.
 
     grid: dict path → list of values (paths as in ``Circuit.replace``: ``"input.0.rate"``,
     ``"projection.exc→inh.weight"``, ``"population.exc.params.tau_m"``, ``"simulation.seed"``).
+    link: groups (tuples) of grid paths that vary together — point i of the group takes value
+    i of each path — forming one dimension of the grid in the place of its first path.
     duration, threads, seed: as in ``Circuit.run``, for every point (threads per point).
     workers: points run at once (default: the number of cores divided by threads, at least 1).
     progress(done_points, total_points) is called as points finish.
@@ -99,8 +133,12 @@ def sweep(circuit, grid, *, duration=None, threads=1, seed=None, workers=None, p
         if not values:
             raise ValueError(f"grid[{path!r}]: no values")
         axes.append((path, values))
-    points = [dict(zip([p for p, _ in axes], combo))
-              for combo in itertools.product(*[v for _, v in axes])]
+    dims = _dimensions(axes, link)
+    values_of = dict(axes)
+    points = []
+    for combo in itertools.product(*[range(len(values_of[d[0]])) for d in dims]):
+        chosen = {p: values_of[p][i] for d, i in zip(dims, combo) for p in d}
+        points.append({p: chosen[p] for p, _ in axes})
     # Validate every point before running any.
     circuits = []
     for i, values in enumerate(points):
@@ -135,4 +173,4 @@ def sweep(circuit, grid, *, duration=None, threads=1, seed=None, workers=None, p
             done += 1
             if progress is not None:
                 progress(done, len(circuits))
-    return Sweep(axes, points, results)
+    return Sweep(axes, points, results, dims)
