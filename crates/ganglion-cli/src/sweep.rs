@@ -319,8 +319,8 @@ fn grid_dimensions(axes: &[Axis], links: &[String]) -> Result<Vec<Vec<usize>>> {
         groups.push(members);
     }
     let mut dims = Vec::new();
-    for a in 0..axes.len() {
-        match group_of[a] {
+    for (a, group) in group_of.iter().enumerate() {
+        match *group {
             None => dims.push(vec![a]),
             Some(g) if groups[g][0] == a => dims.push(groups[g].clone()),
             Some(_) => {}
