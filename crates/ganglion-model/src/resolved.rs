@@ -97,6 +97,9 @@ pub enum Rule {
     FixedIndegree(u64),
     /// k targets per source.
     FixedOutdegree(u64),
+    /// n synapses in total, each a uniformly random (source, target) pair (NEST's
+    /// `fixed_total_number`); pairs repeat only when multapses are allowed.
+    FixedTotalNumber(u64),
     /// i → i.
     OneToOne,
     /// Explicit edges.

@@ -235,7 +235,9 @@ impl Population {
 /// How a projection connects source to target neurons.
 ///
 /// `rule` is one of `all_to_all`, `fixed_probability` (`p`), `fixed_indegree` (`k`),
-/// `fixed_outdegree` (`k`), `one_to_one`, `edge_list` (`file`: `.npy` with columns
+/// `fixed_outdegree` (`k`), `fixed_total_number` (`n` synapses in total, each a uniformly
+/// random source–target pair, NEST's rule of the same name), `one_to_one`, `edge_list`
+/// (`file`: `.npy` with columns
 /// source, target[, weight[, delay]] or `.csv` with the same columns, units in
 /// `weight_unit`/`delay_unit`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -247,6 +249,8 @@ pub struct Connectivity {
     pub p: Option<f64>,
     /// In- or out-degree for `fixed_indegree` / `fixed_outdegree`.
     pub k: Option<u64>,
+    /// Total number of synapses for `fixed_total_number`.
+    pub n: Option<u64>,
     /// Edge-list file for `edge_list`.
     pub file: Option<String>,
     /// Unit of the edge list's weight column.
@@ -261,6 +265,7 @@ impl Connectivity {
             rule: rule.into(),
             p: None,
             k: None,
+            n: None,
             file: None,
             weight_unit: None,
             delay_unit: None,
@@ -289,6 +294,13 @@ impl Connectivity {
         Connectivity {
             k: Some(k),
             ..Connectivity::rule("fixed_outdegree")
+        }
+    }
+    /// `n` synapses in total, each between a uniformly random source and target.
+    pub fn fixed_total_number(n: u64) -> Connectivity {
+        Connectivity {
+            n: Some(n),
+            ..Connectivity::rule("fixed_total_number")
         }
     }
     /// Source i to target i.

@@ -6,9 +6,18 @@
 //! (seed, projection, t), and weights and delays from a second stream keyed the same way.
 //! Each partition builds its CSR in two passes over its own targets — count, then fill —
 //! so the only memory is the final matrix (no edge list is materialised).
+//!
+//! `fixed_total_number` (NEST's rule of that name, used by the Potjans & Diesmann 2014
+//! microcircuit) first splits the n synapses over the targets — a multinomial with equal cell
+//! probabilities when pairs may repeat, a multivariate hypergeometric when they are distinct —
+//! drawn target by target as conditional binomials (hypergeometrics) from one stream keyed by
+//! (seed, projection); every partition draws the same whole vector, so the split does not
+//! depend on the partitioning. Target t then draws its in-degree's sources like
+//! `fixed_indegree`. The pairs are thereby uniformly random: n independent uniform pairs with
+//! multapses, a uniform n-subset of the pairs without.
 
 use crate::SimError;
-use crate::rng::{Stream, derive};
+use crate::rng::{Stream, derive, ln_factorial};
 use crate::sample::draw;
 use ganglion_model::{Distribution, ResolvedProjection, Rule};
 
@@ -92,6 +101,8 @@ struct Scratch {
     chosen: Vec<u32>,
     pool: Vec<u32>,
     mark: Vec<u64>,
+    /// In-degree of every target (`fixed_total_number` only).
+    indegree: Vec<u32>,
 }
 
 impl ProjectionGen<'_> {
@@ -139,6 +150,11 @@ impl ProjectionGen<'_> {
             Rule::FixedIndegree(k) => {
                 let mut rng = Stream::new(derive(self.key, 2 * t as u64));
                 self.choose(*k as usize, ns, t, &mut rng, scratch, |s| emit(s, 0));
+            }
+            Rule::FixedTotalNumber(_) => {
+                let k = scratch.indegree[t] as usize;
+                let mut rng = Stream::new(derive(self.key, 2 * t as u64));
+                self.choose(k, ns, t, &mut rng, scratch, |s| emit(s, 0));
             }
             Rule::FixedOutdegree(_) | Rule::EdgeList(_) => unreachable!("source-driven rules"),
         }
@@ -198,6 +214,29 @@ impl ProjectionGen<'_> {
         }
     }
 
+    /// In-degree of every target for `fixed_total_number` with `n` synapses: the multinomial
+    /// (multapses) or multivariate hypergeometric (distinct pairs) split of `n` over the
+    /// targets, each of which has the same number of candidate sources.
+    fn total_number_indegrees(&self, n: u64) -> Vec<u32> {
+        let excl = self.same_pop && !self.proj.autapses;
+        let pool = self.ns as u64 - u64::from(excl);
+        let mut rng = Stream::new(derive(self.key, u64::MAX));
+        let mut left = n;
+        let nt = self.nt as u64;
+        (0..nt)
+            .map(|t| {
+                let rest = nt - t;
+                let k = if self.proj.multapses {
+                    binomial(left, 1.0 / rest as f64, rng.uniform())
+                } else {
+                    hypergeometric(pool * rest, pool, left, rng.uniform())
+                };
+                left -= k;
+                k as u32
+            })
+            .collect()
+    }
+
     /// Emit (target, list index) for every synapse from source `s` (out-degree rule).
     fn targets_of(&self, s: usize, scratch: &mut Scratch, mut emit: impl FnMut(usize, usize)) {
         if let Rule::FixedOutdegree(k) = &self.proj.rule {
@@ -253,6 +292,9 @@ impl ProjectionGen<'_> {
     /// Build the CSR for targets `lo..hi`.
     pub fn build_part(&self, lo: usize, hi: usize) -> Result<Csr, SimError> {
         let mut scratch = Scratch::default();
+        if let Rule::FixedTotalNumber(n) = &self.proj.rule {
+            scratch.indegree = self.total_number_indegrees(*n);
+        }
         let mut counts = vec![0u64; self.ns + 1];
         let in_part = |t: usize| t >= lo && t < hi;
         // Pass 1: count synapses per source.
@@ -385,6 +427,105 @@ impl ProjectionGen<'_> {
     }
 }
 
+/// Inversion by search outward from the mode of a unimodal distribution on `lo..=hi` with
+/// ln P(mode) = `ln_p_mode` and P(k+1)/P(k) = `ratio(k)`: the values are visited in
+/// decreasing probability, so the expected number of steps is of the order of the standard
+/// deviation. `u` is uniform in \[0, 1).
+fn invert_from_mode(
+    mode: u64,
+    (lo, hi): (u64, u64),
+    ln_p_mode: f64,
+    ratio: impl Fn(u64) -> f64,
+    u: f64,
+) -> u64 {
+    let p_mode = ln_p_mode.exp();
+    let mut cum = p_mode;
+    let (mut up, mut p_up) = (mode, p_mode);
+    let (mut down, mut p_down) = (mode, p_mode);
+    while cum <= u {
+        let next_up = if up < hi { p_up * ratio(up) } else { 0.0 };
+        let next_down = if down > lo {
+            p_down / ratio(down - 1)
+        } else {
+            0.0
+        };
+        if next_up <= 0.0 && next_down <= 0.0 {
+            // The float mass fell short of u by rounding (probability ~1e-10): take the mode.
+            return mode;
+        }
+        if next_up >= next_down {
+            up += 1;
+            p_up = next_up;
+            cum += p_up;
+            if cum > u {
+                return up;
+            }
+        } else {
+            down -= 1;
+            p_down = next_down;
+            cum += p_down;
+            if cum > u {
+                return down;
+            }
+        }
+    }
+    mode
+}
+
+/// ln C(n, k).
+fn ln_choose(n: u64, k: u64) -> f64 {
+    ln_factorial(n as f64) - ln_factorial(k as f64) - ln_factorial((n - k) as f64)
+}
+
+/// A Binomial(n, p) sample by inversion from the mode (`u` uniform in \[0, 1)).
+pub(crate) fn binomial(n: u64, p: f64, u: f64) -> u64 {
+    if n == 0 || p <= 0.0 {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    let mode = (((n + 1) as f64 * p).floor() as u64).min(n);
+    let (lp, lq) = (p.ln(), (-p).ln_1p());
+    let ln_p = ln_choose(n, mode) + mode as f64 * lp + (n - mode) as f64 * lq;
+    let odds = p / (1.0 - p);
+    invert_from_mode(
+        mode,
+        (0, n),
+        ln_p,
+        |k| (n - k) as f64 / (k + 1) as f64 * odds,
+        u,
+    )
+}
+
+/// A hypergeometric sample: successes among `draws` drawn without replacement from `total`
+/// items of which `good` are successes (`u` uniform in \[0, 1)).
+pub(crate) fn hypergeometric(total: u64, good: u64, draws: u64, u: f64) -> u64 {
+    assert!(
+        good <= total && draws <= total,
+        "hypergeometric: good = {good} and draws = {draws} must not exceed total = {total}"
+    );
+    let bad = total - good;
+    let lo = draws.saturating_sub(bad);
+    let hi = draws.min(good);
+    if lo == hi {
+        return lo;
+    }
+    let mode = ((((draws + 1) as f64 * (good + 1) as f64) / (total + 2) as f64).floor() as u64)
+        .clamp(lo, hi);
+    let ln_p = ln_choose(good, mode) + ln_choose(bad, draws - mode) - ln_choose(total, draws);
+    invert_from_mode(
+        mode,
+        (lo, hi),
+        ln_p,
+        |k| {
+            ((good - k) as f64 * (draws - k) as f64)
+                / ((k + 1) as f64 * (bad + k + 1 - draws) as f64)
+        },
+        u,
+    )
+}
+
 /// Longest delay (steps) a distribution can produce, for sizing ring buffers before building.
 pub fn max_delay_steps(d: &Distribution, dt: f64) -> u64 {
     let (_, hi) = d.bounds();
@@ -392,5 +533,207 @@ pub fn max_delay_steps(d: &Distribution, dt: f64) -> u64 {
         (hi / dt).round().max(1.0) as u64
     } else {
         u16::MAX as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // test code: a panic is the report
+    use super::*;
+    use crate::Network;
+    use ganglion_model::{
+        Circuit, Connectivity, DistSpec, Population, Projection, Simulation, Value,
+    };
+
+    /// Mean and variance of `m` samples.
+    fn moments(m: usize, mut f: impl FnMut() -> u64) -> (f64, f64) {
+        let xs: Vec<f64> = (0..m).map(|_| f() as f64).collect();
+        let mean = xs.iter().sum::<f64>() / m as f64;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (m - 1) as f64;
+        (mean, var)
+    }
+
+    #[test]
+    fn binomial_and_hypergeometric_have_their_analytic_moments() {
+        let mut rng = Stream::new(7);
+        let m = 40_000;
+        for &(n, p) in &[
+            (10u64, 0.3),
+            (1000, 0.02),
+            (20_000_000, 1.0 / 20_683.0),
+            (50, 0.9),
+        ] {
+            let (mean, var) = moments(m, || binomial(n, p, rng.uniform()));
+            let (mu, v) = (n as f64 * p, n as f64 * p * (1.0 - p));
+            // Standard errors of the sample mean and variance (normal approximation).
+            assert!(
+                (mean - mu).abs() < 5.0 * (v / m as f64).sqrt(),
+                "{n} {p}: {mean} vs {mu}"
+            );
+            assert!(
+                (var - v).abs() < 5.0 * v * (2.0 / m as f64).sqrt() + 0.01,
+                "{n} {p}: {var} vs {v}"
+            );
+        }
+        for &(total, good, draws) in &[
+            (100u64, 30, 20),
+            (4_000_000, 2_000, 1_000_000),
+            (50, 45, 40),
+        ] {
+            let (mean, var) = moments(m, || hypergeometric(total, good, draws, rng.uniform()));
+            let (n, k, d) = (total as f64, good as f64, draws as f64);
+            let mu = d * k / n;
+            let v = d * (k / n) * (1.0 - k / n) * (n - d) / (n - 1.0);
+            assert!(
+                (mean - mu).abs() < 5.0 * (v / m as f64).sqrt(),
+                "{mean} vs {mu}"
+            );
+            assert!(
+                (var - v).abs() < 5.0 * v * (2.0 / m as f64).sqrt() + 0.01,
+                "{var} vs {v}"
+            );
+        }
+        // Degenerate ends.
+        assert_eq!(binomial(0, 0.5, 0.3), 0);
+        assert_eq!(binomial(9, 1.0, 0.3), 9);
+        assert_eq!(hypergeometric(10, 10, 4, 0.7), 4);
+        assert_eq!(hypergeometric(10, 3, 10, 0.7), 3);
+    }
+
+    /// Synapses (source, target) of a `fixed_total_number` projection a → a (`same`) or a → b,
+    /// with a of 200 and b of 150 neurons, built with `threads` threads.
+    fn total_number(
+        n: u64,
+        same: bool,
+        autapses: bool,
+        multapses: bool,
+        threads: usize,
+    ) -> Vec<(u32, u32, f32, f64)> {
+        let tgt = if same { "a" } else { "b" };
+        let mut p = Projection::new("a", tgt, Connectivity::fixed_total_number(n))
+            .weight(Value::normal("10 pA", "2 pA"))
+            .delay(Value::Dist(DistSpec {
+                min: Some("0.1 ms".into()),
+                max: Some("20 ms".into()),
+                ..match Value::normal("1.5 ms", "0.5 ms") {
+                    Value::Dist(d) => d,
+                    _ => unreachable!(),
+                }
+            }));
+        p.autapses = autapses;
+        p.multapses = multapses;
+        let circ = Circuit::new(Simulation::new("0.1 ms", "1 ms"))
+            .population(Population::new("a", 200, "iaf_psc_exp"))
+            .population(Population::new("b", 150, "iaf_psc_exp"))
+            .projection(p);
+        let mut r = ganglion_model::validate_circuit(&circ).unwrap_or_else(|e| panic!("{e}"));
+        r.threads = threads;
+        Network::build(&r).unwrap().synapses_of(0)
+    }
+
+    #[test]
+    fn fixed_total_number_draws_exactly_n_uniform_pairs() {
+        // Dense (n = 2 × pairs): multapses must occur, autapses must not.
+        let n = 2 * 200 * 199;
+        let s = total_number(n, true, false, true, 2);
+        assert_eq!(s.len() as u64, n);
+        assert!(
+            s.iter().all(|e| e.0 != e.1),
+            "autapse drawn with autapses = false"
+        );
+        let mut pairs: Vec<(u32, u32)> = s.iter().map(|e| (e.0, e.1)).collect();
+        pairs.dedup();
+        assert!(
+            pairs.len() < s.len(),
+            "no repeated pair at 2 synapses per pair"
+        );
+        // With autapses allowed they appear (≈ 2 per neuron).
+        let s = total_number(n, true, true, true, 2);
+        let autapses = s.iter().filter(|e| e.0 == e.1).count();
+        assert!(autapses > 200, "{autapses} autapses");
+        // The same synapses, weights and delays for 1 and 2 threads.
+        assert_eq!(
+            total_number(5_000, false, false, true, 1),
+            total_number(5_000, false, false, true, 2)
+        );
+        assert_eq!(
+            total_number(5_000, true, false, false, 1),
+            total_number(5_000, true, false, false, 2)
+        );
+    }
+
+    #[test]
+    fn fixed_total_number_in_degrees_are_binomial_or_hypergeometric() {
+        // Multapses: in-degree ~ Binomial(n, 1/nt), out-degree ~ Binomial(n, 1/ns).
+        let n = 30_000u64;
+        let s = total_number(n, false, false, true, 2);
+        let degrees = |s: &[(u32, u32, f32, f64)], size: usize, of_target: bool| {
+            let mut d = vec![0u64; size];
+            for e in s {
+                d[if of_target { e.1 } else { e.0 } as usize] += 1;
+            }
+            let mean = d.iter().sum::<u64>() as f64 / size as f64;
+            let var = d.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / (size - 1) as f64;
+            (mean, var)
+        };
+        let (mean, var) = degrees(&s, 150, true);
+        let p = 1.0 / 150.0;
+        assert!((mean - n as f64 * p).abs() < 1e-9);
+        let v = n as f64 * p * (1.0 - p);
+        // 150 samples: the sample variance's relative standard error is √(2/149) ≈ 0.12.
+        assert!(
+            (var / v - 1.0).abs() < 0.4,
+            "in-degree variance {var} vs {v}"
+        );
+        let (_, var) = degrees(&s, 200, false);
+        let v = n as f64 / 200.0 * (1.0 - 1.0 / 200.0);
+        assert!(
+            (var / v - 1.0).abs() < 0.4,
+            "out-degree variance {var} vs {v}"
+        );
+        // Distinct pairs at half density: in-degree ~ Hypergeometric, variance n p (1-p)(N-n)/(N-1).
+        let pairs = 200 * 199;
+        let n = pairs as u64 / 2;
+        let s = total_number(n, true, false, false, 2);
+        assert_eq!(s.len() as u64, n);
+        let mut uniq: Vec<(u32, u32)> = s.iter().map(|e| (e.0, e.1)).collect();
+        uniq.dedup();
+        assert_eq!(uniq.len(), s.len(), "repeated pair with multapses = false");
+        assert!(s.iter().all(|e| e.0 != e.1));
+        let (_, var) = degrees(&s, 200, true);
+        let (nn, pp) = (n as f64, 1.0 / 200.0);
+        let v = nn * pp * (1.0 - pp) * (pairs as f64 - nn) / (pairs as f64 - 1.0);
+        assert!(
+            (var / v - 1.0).abs() < 0.4,
+            "hypergeometric variance {var} vs {v}"
+        );
+        // Every pair: the complete graph.
+        assert_eq!(
+            total_number(pairs as u64, true, false, false, 2).len(),
+            pairs
+        );
+    }
+
+    #[test]
+    fn fixed_total_number_is_validated() {
+        let check = |conn: Connectivity, multapses: bool, want: &str| {
+            let mut p = Projection::new("a", "a", conn).weight("1 pA");
+            p.multapses = multapses;
+            let circ = Circuit::new(Simulation::new("0.1 ms", "1 ms"))
+                .population(Population::new("a", 10, "iaf_psc_exp"))
+                .projection(p);
+            let e = ganglion_model::validate_circuit(&circ)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{e}");
+        };
+        let mut missing = Connectivity::fixed_total_number(1);
+        missing.n = None;
+        check(missing, true, "fixed_total_number needs `n`");
+        check(
+            Connectivity::fixed_total_number(91),
+            false,
+            "more than the 90 distinct pairs",
+        );
     }
 }

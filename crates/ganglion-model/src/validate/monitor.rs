@@ -273,6 +273,7 @@ fn weights(ctx: &mut Ctx, env: &Env) -> Option<ResolvedMonitor> {
             }
             Rule::FixedIndegree(k) => Some(*k as usize * nt),
             Rule::FixedOutdegree(k) => Some(*k as usize * ns),
+            Rule::FixedTotalNumber(n) => Some(*n as usize),
             Rule::FixedProbability(_) => None,
         };
         let what = format!("projection \"{name}\"'s synapses");
