@@ -31,8 +31,10 @@ discrete-time convention of snnTorch, Norse and Sinabs).
   R·w·dt/τ [mV] (= w for snnTorch's export, which writes τ = dt/(1 − β), R = τ/dt).
   ``scheme="exact"``: tau_m = τ and the input held constant over the step, so a spike moves v
   by R·w·(1 − e^{−dt/τ}).
-  An Affine bias b becomes the constant current I_e [pA] that adds the same R·b·dt/τ (euler)
-  or R·b·(1 − e^{−dt/τ}) (exact) per step (C_m = 250 pF; I_e·τ_m/C_m·(1 − e^{−dt/τ_m}) mV).
+  An Affine bias b becomes a constant ``current`` input [pA] that adds the same R·b·dt/τ
+  (euler) or R·b·(1 − e^{−dt/τ}) (exact) per step (C_m = 250 pF; a current I moves V by
+  I·τ_m/C_m·(1 − e^{−dt/τ_m}) mV per step), starting at the population's NIR step 0 (its
+  latency, below) so that the neuron is at rest until then, as in the NIR simulator.
 - ``IF`` (dv/dt = R I) → ``iaf_psc_delta`` with tau_m = 10¹² ms (decay 1 in float32) and
   E_L = 0; a spike moves v by R·w·dt (dt in seconds).
 - ``CubaLIF`` (τ_syn dI/dt = −I + w_in S, τ_mem dv/dt = (v_leak − v) + R I) → ``iaf_psc_exp``
@@ -58,11 +60,12 @@ discrete-time convention of snnTorch, Norse and Sinabs).
   the arrival is exactly the NIR step. Edges that close a cycle (recurrence) are taken with
   one step of delay, as discrete simulators do. ``output_spikes`` undoes the latency.
 - Reset: ``reset="nir"`` (default): after a spike v = v_reset and the next step integrates
-  from there (NIR's equations; Norse, snnTorch ≥ 0.7 with reset_mechanism="zero").
-  ``reset="hold"``: v stays at v_reset through the next step and that step's input is lost
-  (t_ref = dt): the reset of the older snnTorch and of Sinabs's MembraneReset.
-  snnTorch's default reset by subtraction has no Ganglion model; train with
-  reset_mechanism="zero".
+  from there (NIR's equations; snnTorch 0.9's ``Leaky(reset_mechanism="zero")``, whose
+  export and import both use it). ``reset="hold"``: v stays at v_reset through the next
+  step and that step's input is lost (t_ref = dt), for simulators that zero the whole next
+  update. snnTorch's default reset by subtraction has no Ganglion model (train with
+  reset_mechanism="zero"), and snnTorch's ``Synaptic`` with reset "zero" also zeroes the
+  synaptic current, which NIR's CubaLIF (and ``iaf_psc_exp``) do not.
 
 Remaining differences: Ganglion fires at V ≥ V_th, NIR at v > v_th; Ganglion sums positive
 and negative inputs in separate float32 channels (and uses fused multiply-adds), snnTorch
@@ -73,7 +76,7 @@ Export (``from_circuit``) inverts the same mapping: ``iaf_psc_delta`` → LIF (r
 NIR weights are the Ganglion weights in mV), ``iaf_psc_exp`` → CubaLIF, populations driven
 only by ``spike_times`` inputs → NIR ``Input`` nodes, populations without outgoing
 projections → ``Output`` nodes, weights → ``Linear`` (``Affine`` where the target has
-I_e ≠ 0), delays beyond the latency → ``Delay`` nodes. The graph's metadata keeps dt,
+I_e ≠ 0 or a constant ``current`` input), delays beyond the latency → ``Delay`` nodes. The graph's metadata keeps dt,
 scheme and reset, which ``to_spec`` reads back, so spec → NIR → spec keeps weights bit for
 bit and parameters to float64 rounding.
 """
@@ -636,13 +639,18 @@ def to_spec(
     outputs = []
     for n in nodes:
         if kind(n) == "Output" and not isinstance(nodes[n], tuple):
-            for p in preds[n]:
-                if p not in pops:
+            todo = list(preds[n])
+            while todo:
+                p = todo.pop()
+                if p in pops:
+                    outputs.append(p)
+                elif kind(p) in ("Pass", "Identity"):  # a subgraph's Output, an Identity
+                    todo.extend(preds[p])
+                else:
                     raise NIRError(
                         f"NIR graph: Output node '{n}' is fed by '{p}' ({kind(p)}); Ganglion "
                         "records spikes, so outputs must come straight from neuron nodes"
                     )
-                outputs.append(p)
 
     lat = _latencies(pops, links)
 
