@@ -266,6 +266,46 @@ def test_if_delay_scale_and_recurrence(tmp_path):
     assert np.allclose(edges[:, 3], 3.0)  # the hop (1 step) + the NIR Delay (2 steps)
 
 
+def test_hold_reset_loses_the_step_after_a_spike(tmp_path):
+    """reset="hold" (t_ref = dt): after a spike v stays at v_reset for one step and that
+    step's input is lost; the default reset integrates it."""
+    rng = np.random.default_rng(6)
+    graph = _two_layer(rng)
+    x = (rng.random((200, 5)) < 0.3).astype(np.uint8)
+    n = graph.nodes
+    dt = 1e-3
+    v1 = np.zeros(8)
+    held = np.zeros(8, bool)
+    want = []
+    for t in range(200):
+        v_new, z = _step_lif(v1, n["lif1"], n["fc1"].weight @ x[t] + n["fc1"].bias, dt, "euler")
+        v1 = np.where(held, v1, v_new)
+        z = z & ~held
+        held = z
+        want.append(z)
+    want = np.array(want, np.uint8)
+    spikes, _ = _run(graph, tmp_path, x, dt="1 ms", reset="hold")
+    np.testing.assert_array_equal(spikes["lif1"], want)
+    plain, _ = _run(graph, tmp_path, x, name="plain", dt="1 ms")
+    assert plain["lif1"].sum() > want.sum()  # the hold loses spikes the default reset keeps
+
+
+def test_scalar_neuron_parameters_take_the_size_of_their_input(tmp_path):
+    """snnTorch exports a layer with scalar beta and threshold as 0-d arrays."""
+    w = np.random.default_rng(7).uniform(0, 1, (16, 4))
+    graph = nir.NIRGraph(
+        nodes={"in": _input(4), "fc": nir.Linear(weight=w),
+               "lif": _lif(np.array(1e-3), np.array(10.0), np.array(0.0), np.array(1.0), np.array(0.0)),
+               "out": _output(16)},
+        edges=[("in", "fc"), ("fc", "lif"), ("lif", "out")],
+        type_check=False,
+    )
+    x = np.ones((5, 4), np.uint8)
+    spikes, d = _run(graph, tmp_path, x, dt="0.1 ms")
+    assert gnir.import_info(d)["populations"]["lif"]["size"] == 16
+    np.testing.assert_array_equal(spikes["lif"][0], (w.sum(1) > 1).astype(np.uint8))
+
+
 # ---------------------------------------------------------------------------------------
 # spec → NIR → spec
 
@@ -296,6 +336,29 @@ def test_round_trip_keeps_weights_parameters_and_spikes(tmp_path):
     sb = gnir.output_spikes(second.run(), tmp_path / "b")
     for k in sa:
         np.testing.assert_array_equal(sa[k], sb[k])
+
+
+def test_cubalif_round_trip(tmp_path):
+    rng = np.random.default_rng(8)
+    n_h = 5
+    ts = rng.uniform(3e-3, 8e-3, n_h)
+    tm = rng.uniform(8e-3, 20e-3, n_h)
+    graph = nir.NIRGraph(
+        nodes={"in": _input(3), "fc": nir.Linear(weight=rng.normal(0.5, 0.5, (n_h, 3))),
+               "cuba": nir.CubaLIF(tau_syn=ts, tau_mem=tm, r=tm / 1e-3, v_leak=np.zeros(n_h),
+                                   v_threshold=np.ones(n_h), v_reset=np.zeros(n_h), w_in=ts / 1e-3),
+               "out": _output(n_h)},
+        edges=[("in", "fc"), ("fc", "cuba"), ("cuba", "out")],
+    )
+    first = gnir.to_spec(graph, tmp_path / "a", dt="1 ms")
+    second = gnir.to_spec(gnir.from_circuit(first), tmp_path / "b")
+    pb = {p["name"]: p for p in second.to_dict()["population"]}
+    assert pb["cuba"]["model"] == "iaf_psc_exp"
+    a, b = np.load(tmp_path / "a" / "edges.in-cuba.npy"), np.load(tmp_path / "b" / "edges.in-cuba.npy")
+    np.testing.assert_array_equal(a[:, [0, 1, 3]], b[:, [0, 1, 3]])
+    np.testing.assert_allclose(b[:, 2], a[:, 2], rtol=1e-12)  # pA; the gain goes through τ ↔ β
+    for f in ("cuba.tau_m.npy", "cuba.tau_syn_ex.npy"):
+        np.testing.assert_allclose(np.load(tmp_path / "b" / f), np.load(tmp_path / "a" / f), rtol=1e-12)
 
 
 def test_export_of_a_hand_written_spec(tmp_path):

@@ -73,12 +73,13 @@ sums W·x in one float32 matmul, so a membrane that lands within a few float32 u
 threshold can fire in one and not the other.
 
 Export (``from_circuit``) inverts the same mapping: ``iaf_psc_delta`` → LIF (r = τ/dt, so
-NIR weights are the Ganglion weights in mV), ``iaf_psc_exp`` → CubaLIF, populations driven
-only by ``spike_times`` inputs → NIR ``Input`` nodes, populations without outgoing
-projections → ``Output`` nodes, weights → ``Linear`` (``Affine`` where the target has
-I_e ≠ 0 or a constant ``current`` input), delays beyond the latency → ``Delay`` nodes. The graph's metadata keeps dt,
-scheme and reset, which ``to_spec`` reads back, so spec → NIR → spec keeps weights bit for
-bit and parameters to float64 rounding.
+NIR weights are the Ganglion weights in mV), ``iaf_psc_exp`` → CubaLIF, populations without
+incoming projections (driven by ``spike_times`` inputs, or by nothing) → NIR ``Input`` nodes,
+populations without outgoing projections → ``Output`` nodes, weights → ``Linear`` (``Affine``
+where the target has I_e ≠ 0 or a constant ``current`` input), delays beyond the latency →
+``Delay`` nodes. The graph's metadata keeps dt, scheme and reset, which ``to_spec`` reads
+back, so spec → NIR → spec keeps LIF weights and delays bit for bit, CubaLIF weights and time
+constants to 1e-12 relative (the τ ↔ e^{−dt/τ} conversions round), and spikes identical.
 """
 
 from __future__ import annotations
@@ -1139,8 +1140,9 @@ def from_circuit(circuit: Any, *, scheme: str = "euler") -> "Any":
     ``nir.NIRGraph`` (the inverse of ``to_spec``; see the module doc for the mapping).
 
     Exports populations of ``iaf_psc_delta`` (→ LIF) and ``iaf_psc_exp`` (→ CubaLIF), all of
-    one reset (t_ref 0 → "nir", t_ref = dt → "hold"); populations driven only by
-    ``spike_times`` inputs → Input nodes; projections with rules all_to_all, one_to_one and
+    one reset (t_ref 0 → "nir", t_ref = dt → "hold"); populations without incoming
+    projections (driven by ``spike_times`` inputs, or by nothing) → Input nodes; constant
+    ``current`` inputs and I_e → Affine biases; projections with rules all_to_all, one_to_one and
     edge_list (.npy). Anything else raises NIRError naming the object and what is supported.
     The graph's metadata holds dt [s], scheme and reset.
     """
@@ -1179,7 +1181,9 @@ def from_circuit(circuit: Any, *, scheme: str = "euler") -> "Any":
                 "spike_times (NIR Input nodes) and constant currents (Affine biases)"
             )
         driven[inp["target"]] = True
-    input_pops = [n for n in pops if n in driven and n not in has_in]
+    # A population without incoming projections is driven from outside (or not at all): in
+    # NIR that is an Input node, whatever relay model carries it here.
+    input_pops = [n for n in pops if n not in has_in and n not in currents]
     for n in driven:
         if n in has_in:
             raise NIRError(
@@ -1187,7 +1191,10 @@ def from_circuit(circuit: Any, *, scheme: str = "euler") -> "Any":
                 "Input nodes have no incoming edges, so export needs a separate relay population"
             )
     if not input_pops:
-        raise NIRError("spec: no population is driven by a spike_times input; NIR needs an Input node")
+        raise NIRError(
+            "spec: every population receives projections; NIR needs an Input node (a "
+            "population without incoming projections, driven by a spike_times input)"
+        )
 
     nodes: Dict[str, Any] = {}
     edges: List[Tuple[str, str]] = []
