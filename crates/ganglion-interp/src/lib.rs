@@ -18,7 +18,10 @@
 //!   the embedding (final-norm scale frozen at its value in the run);
 //! - [`patching`]: activation patching clean → corrupted by layer and position
 //!   (residual stream, attention and MLP outputs), by head (all positions or each), and
-//!   path patching from sender heads to receiver heads' q, k or v.
+//!   path patching from sender heads to receiver heads' q, k or v;
+//! - [`steering`]: steering vectors (activation addition, Turner et al. 2023; contrastive
+//!   activation addition, Rimsky et al. 2024): `α · v` added to the residual stream at one
+//!   layer, `v` the difference of mean activations over two prompt sets.
 //!
 //! The model of the issue is SmolLM2-135M-Instruct (Q4_1 GGUF), fetched by
 //! `scripts/fetch-data.sh smollm2` into `data/smollm2/`.
@@ -53,4 +56,5 @@ pub mod attribution;
 pub mod gguf;
 pub mod model;
 pub mod patching;
+pub mod steering;
 pub mod tokenizer;
