@@ -469,3 +469,20 @@ def test_invalid_spec_leaves_nothing(tmp_path):
     sim = write_small(tmp_path / "net", sim_extra={"run": {"dt": 2.0, "tstop": 20.0}})
     e = assert_fails(tmp_path, sim, "not valid Ganglion")
     assert "shorter than dt" in str(e)
+
+
+def test_components_in_either_config(tmp_path):
+    # NEST merges the two configs, so `components` may sit in the simulation config.
+    sim = write_small(tmp_path / "net")
+    c = json.loads((tmp_path / "net/circuit.json").read_text())
+    s = json.loads(sim.read_text())
+    s["components"] = {k: v.replace("$COMP", "comp") for k, v in c.pop("components").items()}
+    (tmp_path / "net/circuit.json").write_text(json.dumps(c))
+    sim.write_text(json.dumps(s))
+    spec = sonata.load(sim, tmp_path / "out").to_dict()
+    assert spec["population"][0]["params"] == {"C_m": "100.0 pF"}
+    shutil.rmtree(tmp_path / "out")
+    del s["components"]
+    sim.write_text(json.dumps(s))
+    e = assert_fails(tmp_path, sim, "components: missing", file="circuit.json")
+    assert "dynamics_params" in e.hint

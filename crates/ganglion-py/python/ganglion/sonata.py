@@ -514,7 +514,7 @@ def _quantity(v, unit):
 # --- edges -------------------------------------------------------------------------------
 
 
-def _edge_types(conf, entry_field, types_file):
+def _edge_types(conf, comp, entry_field, types_file):
     types, header = _read_types(
         types_file, "edge_type_id", conf["_file"], f"{entry_field}.edge_types_file"
     )
@@ -544,11 +544,11 @@ def _edge_types(conf, entry_field, types_file):
                     ) from None
         if "dynamics_params" in row:
             sdir = _get(
-                conf,
+                comp,
                 ["components", "synaptic_models_dir"],
                 "the folder of the edge types' dynamics_params JSON files",
             )
-            pfile = _path(conf, sdir, "components.synaptic_models_dir") / row["dynamics_params"]
+            pfile = _path(comp, sdir, "components.synaptic_models_dir") / row["dynamics_params"]
             d = _read_json(pfile, "dynamics_params file", "dynamics_params", types_file)
             if not isinstance(d, dict):
                 raise SonataError(pfile, None, "expected a JSON object")
@@ -610,7 +610,7 @@ def _edge_values(g, file, n, type_ids, etypes, name, default):
     return out
 
 
-def _read_edges(conf, pops, h5py):
+def _read_edges(conf, comp, pops, h5py):
     """For each edge population: (file, source pop, target pop, source rows, target rows,
     weights, delays [ms])."""
     entries = conf.get("networks", {}).get("edges", [])
@@ -628,7 +628,7 @@ def _read_edges(conf, pops, h5py):
                 raise SonataError(conf["_file"], f"{field}.{key}", "missing")
         edges_file = _path(conf, entry["edges_file"], f"{field}.edges_file")
         types_file = _path(conf, entry["edge_types_file"], f"{field}.edge_types_file")
-        etypes = _edge_types(conf, field, types_file)
+        etypes = _edge_types(conf, comp, field, types_file)
         if not edges_file.is_file():
             raise SonataError(conf["_file"], f"{field}.edges_file", f"{edges_file} does not exist")
         with h5py.File(edges_file, "r") as h5:
@@ -826,7 +826,9 @@ def _build(config, sim_config, out, ganglion):
 
     catalogue = {m["name"]: m for m in ganglion.models()}
     pops = _read_nodes(circuit, h5py)
-    edges = _read_edges(circuit, pops, h5py)
+    # NEST merges the simulation config into the circuit config: `components` may be in either.
+    comp = circuit if "components" in circuit or "components" not in sim else sim
+    edges = _read_edges(circuit, comp, pops, h5py)
 
     spec = {
         "simulation": {"dt": f"{dt!r} ms", "duration": f"{tstop!r} ms", "seed": 0, "threads": 1},
@@ -839,7 +841,7 @@ def _build(config, sim_config, out, ganglion):
     group_info = {}
     for pop in pops.values():
         for grp in pop.groups:
-            model, params, init = _neuron_model(grp, circuit, catalogue)
+            model, params, init = _neuron_model(grp, comp, catalogue)
             table = {"name": grp.name, "size": len(grp.rows), "model": model}
             if params:
                 table["params"] = params
