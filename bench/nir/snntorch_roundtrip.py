@@ -319,6 +319,14 @@ Agreement, step by step ("a" = first named, "b" = second; a bin is one neuron ×
 {row("Ganglion → snnTorch, output", rev_out)}
 {row("Ganglion → snnTorch, hidden", rev_hid)}
 
+Tool notes: snnTorch 0.9.4's `export_to_nir` needs per-neuron `beta` and `threshold` tensors
+of one shape, and an unbatched sample (with a (1, 4) sample nirtorch 1.0 writes an Input of
+type [1, 4] that nir 1.0.8's type check rejects); its `import_from_nir` (nirtorch 1.0) needs
+nir's type check off (nirtorch rebuilds the graph with torch modules as nodes), and the imported
+`Leaky` modules keep their membrane between samples unless `reset_mem()` is called. snnTorch's
+`Synaptic` with reset "zero" also zeroes the synaptic current, unlike NIR's CubaLIF, so this
+bench uses `Leaky`; CubaLIF is checked against NIR's equations in `tests/test_nir.py`.
+
 Integration scheme: NIR's LIF is continuous-time; snnTorch's export writes τ = dt/(1 − β),
 R = τ/dt with dt = 1e-4 s, i.e. the forward-Euler step v ← (1 − dt/τ) v + (dt/τ) R I = β v + I.
 The import (scheme "euler") gives Ganglion's exactly integrated `iaf_psc_delta` the decay

@@ -7,7 +7,6 @@ weights and parameters, and (d) bad input: unknown node types, wrong shapes, not
 half-written.
 """
 
-import os
 import pathlib
 import subprocess
 import sys

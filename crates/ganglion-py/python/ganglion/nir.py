@@ -683,7 +683,8 @@ def to_spec(
                 if np.any(tau <= dt_s):
                     raise NIRError(
                         f"NIR node '{n}' (LIF): tau = {tau.min()} s ≤ dt = {dt_s} s; the Euler "
-                        "step 1 − dt/tau would not decay; use a smaller dt or scheme='exact'"
+                        "step 1 − dt/tau would not decay; use a smaller dt (snnTorch's export "
+                        "assumes dt = 1e-4 s: dt='0.1 ms') or scheme='exact'"
                     )
                 decay = 1.0 - dt_s / tau
                 tau_m = -dt_ms / np.log(decay)
