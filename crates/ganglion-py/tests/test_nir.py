@@ -502,6 +502,25 @@ def test_export_refuses_what_nir_cannot_hold(cuba_path):
     }
     with pytest.raises(gnir.NIRError, match=r"population 'b': model 'izhikevich'.*iaf_psc_delta, iaf_psc_exp"):
         gnir.from_circuit(spec)
+    spec["population"][1].update(model="iaf_psc_delta", params={"t_ref": "0 ms"})
+    spec["projection"][0]["connectivity"] = {"rule": "fixed_probability", "p": 0.5}
+    with pytest.raises(gnir.NIRError, match=r"'a→b': connectivity rule 'fixed_probability' draws random"):
+        gnir.from_circuit(spec)
+    spec["projection"][0]["connectivity"] = {"rule": "all_to_all"}
+    spec["population"][1]["params"] = {"t_ref": "2 ms"}
+    with pytest.raises(gnir.NIRError, match=r"population 'b': t_ref = 2.0 ms; NIR neurons have no refractory"):
+        gnir.from_circuit(spec)
+
+
+def test_hold_reset_travels_in_the_graph_metadata(tmp_path):
+    graph = _two_layer(np.random.default_rng(9))
+    first = gnir.to_spec(graph, tmp_path / "a", dt="1 ms", reset="hold")
+    exported = gnir.from_circuit(first)
+    assert exported.metadata["reset"] == "hold"
+    second = gnir.to_spec(exported, tmp_path / "b")
+    assert gnir.import_info(tmp_path / "b")["reset"] == "hold"
+    t_ref = {p["name"]: p["params"]["t_ref"] for p in second.to_dict()["population"]}
+    assert t_ref["lif1"] == t_ref["lif2"] == "1.0 ms"
 
 
 def test_command_line_import_and_export(tmp_path):
