@@ -1,5 +1,5 @@
-//! `ganglion interp logit-diff|attribute|patch`: circuit measurements on a GGUF language
-//! model.
+//! `ganglion interp logit-diff|attribute|patch|steer`: circuit measurements on a GGUF
+//! language model.
 
 use anyhow::{Context, Result, bail};
 use clap::{Subcommand, ValueEnum};
@@ -12,6 +12,7 @@ use ganglion_interp::model::Model;
 use ganglion_interp::patching::{
     Pairs, Patching, Target, in_chunks, patch_by_layer, patch_by_layer_position, patch_heads,
 };
+use ganglion_interp::steering::{Pool, Positions, Site, steer_logit_diff, steering_vector};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -27,6 +28,26 @@ pub enum PatchBy {
     Layer,
     /// The residual stream before each layer at each position: [layers, positions].
     Position,
+}
+
+/// `--positions` of `interp steer`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum PositionsArg {
+    /// Every position.
+    All,
+    /// The last position only.
+    Last,
+    /// Every position but the first (the attention-sink token).
+    AfterFirst,
+}
+
+/// `--pool` of `interp steer`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum PoolArg {
+    /// Each prompt's last-token activation (contrastive activation addition).
+    Last,
+    /// Each prompt's mean over its positions.
+    Mean,
 }
 
 /// `--ablation` of `interp logit-diff`.
@@ -120,10 +141,138 @@ pub enum InterpCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Steering (contrastive activation addition): add α · v to the residual stream at one
+    /// layer, v = mean activation over --positive prompts − mean over --negative prompts;
+    /// reports the logit difference of --prompts for each α.
+    Steer {
+        /// A llama GGUF model.
+        #[arg(long)]
+        model: PathBuf,
+        /// Prompts with their answers (JSON lines as for logit-diff).
+        #[arg(long)]
+        prompts: PathBuf,
+        /// Prompts of the side to steer toward, one {"prompt": ...} a line.
+        #[arg(long)]
+        positive: PathBuf,
+        /// Prompts of the side to steer away from, one {"prompt": ...} a line.
+        #[arg(long)]
+        negative: PathBuf,
+        /// The block, counted from 0.
+        #[arg(long)]
+        layer: usize,
+        /// Where in the block: resid_pre, resid_mid or resid_post.
+        #[arg(long, default_value = "resid_pre")]
+        site: String,
+        /// Multipliers α, comma-separated (e.g. -1,-0.5,0,0.5,1; the raw mean difference
+        /// is usually used within about ±1).
+        #[arg(
+            long,
+            value_delimiter = ',',
+            allow_hyphen_values = true,
+            required = true
+        )]
+        alpha: Vec<f32>,
+        /// Where the vector is added.
+        #[arg(long, value_enum, default_value_t = PositionsArg::All)]
+        positions: PositionsArg,
+        /// How each positive/negative prompt's activations are pooled.
+        #[arg(long, value_enum, default_value_t = PoolArg::Last)]
+        pool: PoolArg,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn interp(cmd: InterpCommand) -> Result<ExitCode> {
     match cmd {
+        InterpCommand::Steer {
+            model,
+            prompts,
+            positive,
+            negative,
+            layer,
+            site,
+            alpha,
+            positions,
+            pool,
+            json,
+        } => {
+            let site: Site = site.parse().map_err(anyhow::Error::msg).context("--site")?;
+            if let Some(a) = alpha.iter().find(|a| !a.is_finite()) {
+                bail!("--alpha {a} is not finite");
+            }
+            let set = read_prompts(&prompts)?;
+            let pos = read_corrupted(&positive)?;
+            let neg = read_corrupted(&negative)?;
+            for (name, p, v) in [
+                ("--positive", &positive, &pos),
+                ("--negative", &negative, &neg),
+            ] {
+                if v.is_empty() {
+                    bail!("{name} {} has no prompts", p.display());
+                }
+            }
+            let m = Model::load(&model)?;
+            let tok = m.tokenizer()?;
+            let enc = |v: &[String]| -> Vec<Vec<u32>> {
+                v.iter().map(|t| tok.encode_prompt(t)).collect()
+            };
+            let (pos_ids, neg_ids) = (enc(&pos), enc(&neg));
+            if let Some(i) = pos_ids.iter().chain(&neg_ids).position(Vec::is_empty) {
+                bail!("positive/negative prompt {i} (counting positive first) has no tokens");
+            }
+            let (pool_v, pool_name) = match pool {
+                PoolArg::Last => (Pool::Last, "last"),
+                PoolArg::Mean => (Pool::Mean, "mean"),
+            };
+            let (pos_v, pos_name) = match positions {
+                PositionsArg::All => (Positions::All, "all"),
+                PositionsArg::Last => (Positions::Last, "last"),
+                PositionsArg::AfterFirst => (Positions::From(1), "after-first"),
+            };
+            let v = steering_vector(&m, &pos_ids, &neg_ids, site, layer, pool_v)?;
+            let norm = v.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+            let r = steer_logit_diff(&m, &set, site, layer, &v, &alpha, pos_v)?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                let rows: Vec<Value> = alpha
+                    .iter()
+                    .zip(&r)
+                    .map(|(a, d)| {
+                        json!({"alpha": a, "mean_logit_diff": d.mean_logit_diff,
+                            "accuracy": d.accuracy, "per_prompt": d.per_prompt})
+                    })
+                    .collect();
+                let v = json!({
+                    "model": model.display().to_string(),
+                    "prompts": set.len(), "positive": pos.len(), "negative": neg.len(),
+                    "layer": layer, "site": site.to_string(), "positions": pos_name,
+                    "pool": pool_name, "vector_norm": norm, "results": rows,
+                });
+                writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+            } else {
+                writeln!(
+                    out,
+                    "steering vector at blocks.{layer}.hook_{site}: |v| = {norm:.3} ({} positive, {} negative prompts, pooled {pool_name}; added at {pos_name} positions)",
+                    pos.len(),
+                    neg.len()
+                )?;
+                writeln!(
+                    out,
+                    "{:>8}  {:>15}  {:>8}",
+                    "alpha", "mean logit diff", "accuracy"
+                )?;
+                for (a, d) in alpha.iter().zip(&r) {
+                    writeln!(
+                        out,
+                        "{a:>8}  {:>15.4}  {:>8.3}",
+                        d.mean_logit_diff, d.accuracy
+                    )?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         InterpCommand::Attribute {
             model,
             prompts,
