@@ -21,7 +21,9 @@
 //!   path patching from sender heads to receiver heads' q, k or v;
 //! - [`steering`]: steering vectors (activation addition, Turner et al. 2023; contrastive
 //!   activation addition, Rimsky et al. 2024): `α · v` added to the residual stream at one
-//!   layer, `v` the difference of mean activations over two prompt sets.
+//!   layer, `v` the difference of mean activations over two prompt sets;
+//! - [`probing`]: sparse probing of MLP neurons (Gurnee et al. 2023): neurons ranked by
+//!   mean difference or F-statistic for a binary feature, logistic probes on the top k.
 //!
 //! The model of the issue is SmolLM2-135M-Instruct (Q4_1 GGUF), fetched by
 //! `scripts/fetch-data.sh smollm2` into `data/smollm2/`.
@@ -56,5 +58,6 @@ pub mod attribution;
 pub mod gguf;
 pub mod model;
 pub mod patching;
+pub mod probing;
 pub mod steering;
 pub mod tokenizer;
