@@ -1,10 +1,11 @@
 //! `ganglion train`: gradient training of a circuit spec (ganglion-train), plus what the
-//! library leaves to its caller: after every epoch the metrics table `metrics.csv` and the
-//! figure `metrics.{svg,png}`, and at the end `report.json`.
+//! library leaves to its caller: after every epoch the metrics table `metrics.csv`
+//! ([`ganglion_train::write_metrics_csv`]) and the figure `metrics.{svg,png}`, and at the end
+//! `report.json` ([`ganglion_train::write_report`]).
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
-use ganglion_train::{EpochMetrics, SpecRun, TrainOptions, TrainReport};
+use ganglion_train::{EpochMetrics, SpecRun, TrainOptions, write_metrics_csv, write_report};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -82,46 +83,6 @@ pub fn train(a: TrainArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `report.json` in the output folder: the library's report and where the metrics table is.
-fn write_report(report: &TrainReport, metrics_csv: &Path) -> Result<()> {
-    #[derive(serde::Serialize)]
-    struct ReportFile<'a> {
-        #[serde(flatten)]
-        report: &'a TrainReport,
-        metrics_csv: &'a Path,
-    }
-    let path = report.out_dir.join("report.json");
-    let text = serde_json::to_string_pretty(&ReportFile {
-        report,
-        metrics_csv,
-    })?;
-    ganglion_base::files::write_atomic(&path, text.as_bytes())?;
-    Ok(())
-}
-
-/// Write the metrics table: one row per epoch.
-fn write_metrics_csv(path: &Path, metrics: &[EpochMetrics]) -> Result<()> {
-    let mut s = String::from(
-        "epoch,train_loss,train_accuracy,test_loss,test_accuracy,epoch_s,epoch_cpu_s,samples_per_s,lr\n",
-    );
-    for m in metrics {
-        s += &format!(
-            "{},{},{},{},{},{},{},{},{}\n",
-            m.epoch,
-            m.train_loss,
-            m.train_accuracy,
-            m.test_loss,
-            m.test_accuracy,
-            m.epoch_s,
-            m.epoch_cpu_s,
-            m.samples_per_s,
-            m.lr
-        );
-    }
-    ganglion_base::files::write_atomic(path, s.as_bytes())
-        .with_context(|| format!("metrics table {}", path.display()))
-}
-
 /// Plot loss and accuracy per epoch (train and test) to `path` + `.svg`/`.png`.
 fn plot_metrics(path: &Path, metrics: &[EpochMetrics]) -> Result<(), String> {
     use ganglion_plot::{Figure, Panel, save};
@@ -148,6 +109,7 @@ fn plot_metrics(path: &Path, metrics: &[EpochMetrics]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ganglion_train::TrainReport;
 
     fn epoch(e: usize) -> EpochMetrics {
         EpochMetrics {

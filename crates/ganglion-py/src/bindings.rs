@@ -1,5 +1,6 @@
 //! The extension module `ganglion._ganglion`: `load`, `validate`, `models`, `Circuit`,
-//! `Results` and the record classes, and the exceptions `SpecError` and `SimulationError`.
+//! `Results` and the record classes, and the exceptions `SpecError` and `SimulationError`;
+//! the studies, reservoir and training entry points are in [`crate::entry`].
 
 use crate::convert::{from_json, from_toml, to_toml};
 use crate::{FIRST_CHUNK_STEPS, flag_to_keyword, manifest, next_chunk};
@@ -30,7 +31,7 @@ use pyo3::exceptions::PyRuntimeError;
 
 /// A spec error as a Python exception: `SpecError` for syntax and validation problems (with
 /// `problems`), `FileNotFoundError`/`OSError` when the file cannot be read.
-fn spec_err(py: Python<'_>, e: &ModelError) -> PyErr {
+pub(crate) fn spec_err(py: Python<'_>, e: &ModelError) -> PyErr {
     match e {
         ModelError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
             PyFileNotFoundError::new_err(e.to_string())
@@ -787,5 +788,6 @@ fn _ganglion(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<StateTrace>()?;
     m.add_class::<RateTrace>()?;
     m.add_class::<WeightTrace>()?;
+    crate::entry::register(m)?;
     Ok(())
 }

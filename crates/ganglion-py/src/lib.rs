@@ -22,6 +22,8 @@
 mod bindings;
 #[cfg(feature = "python")]
 mod convert;
+#[cfg(feature = "python")]
+mod entry;
 
 /// Wall-clock seconds that one chunk of a run aims at: how late Ctrl-C may be answered.
 pub const CHUNK_TARGET_S: f64 = 0.1;

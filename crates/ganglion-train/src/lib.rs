@@ -66,7 +66,7 @@ pub mod trainer;
 pub use config::{TrainConfig, TrainFile, TrainOptions};
 pub use export::{write_sample_spec, write_trained_spec};
 pub use lower::trainer_from_resolved;
-pub use metrics::{EpochMetrics, TrainReport};
+pub use metrics::{EpochMetrics, TrainReport, write_metrics_csv, write_report};
 pub use run::{SpecRun, train_from_spec};
 pub use trainer::{GroupOrigin, Model, Trainer, normal, normal_weights};
 

@@ -8,9 +8,14 @@
 Units follow the spec files: values are strings with units ("20 ms", "250 pF"); results are
 in NEST's base units (ms, mV, pA, nS, pF, Hz). Invalid specs raise ``SpecError`` with the same
 file:line/object/hint text as ``ganglion validate``; engine failures raise ``SimulationError``.
+
+The other commands are here too: ``studies()``/``run_study(name)`` (``ganglion study``),
+``reservoir(task, **options)`` (``ganglion reservoir``), the echo state network ``ESN`` with
+``states``/``fit``/``predict`` on numpy arrays, and ``train(spec, data)`` (``ganglion train``).
 """
 
 from ._ganglion import (
+    ESN,
     Circuit,
     RateTrace,
     Results,
@@ -22,12 +27,18 @@ from ._ganglion import (
     WeightTrace,
     __version__,
     load,
+    mackey_glass,
     models,
+    reservoir,
+    run_study,
+    studies,
+    train,
     validate,
 )
 from .sweep import Sweep, sweep
 
 __all__ = [
+    "ESN",
     "Circuit",
     "RateTrace",
     "Results",
@@ -40,7 +51,12 @@ __all__ = [
     "WeightTrace",
     "__version__",
     "load",
+    "mackey_glass",
     "models",
+    "reservoir",
+    "run_study",
+    "studies",
     "sweep",
+    "train",
     "validate",
 ]

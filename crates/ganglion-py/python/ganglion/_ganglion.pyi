@@ -205,3 +205,170 @@ class Results:
     """The run's manifest: the keys of manifest.json but files."""
     duration_ms: float
     dt_ms: float
+
+# ---- entry points: studies, reservoir, echo state network, training ----
+
+def studies() -> List[Dict[str, str]]:
+    """The paper reproductions, as ``ganglion study list`` prints them.
+
+    Each dict has name, paper, checks (what is checked, in words), quick_runtime and
+    full_runtime.
+    """
+
+def run_study(
+    name: str,
+    mode: str = "quick",
+    out: Optional[SpecPath] = None,
+    force: bool = False,
+) -> Dict[str, Any]:
+    """Run a paper reproduction as ``ganglion study run NAME --quick|--full`` does.
+
+    ``mode`` is "quick" (seconds) or "full". ``out`` is the output folder (default
+    runs/<name>/<UTC timestamp>); it must not exist or be empty unless ``force=True``
+    (replaces a folder a study wrote). It receives report.md, the figures and metrics.json.
+
+    Returns study, mode, passed (every check passed), checks_passed, checks_failed, checks
+    (list of dicts: name, value, expected (text such as "≥ 0.5"), expect (kind and numbers as
+    in metrics.json), source ("paper", "theory", "reference simulator", "self-consistency"),
+    passed, note, seeds (per-seed statistics or None)), elapsed_s, out, report (report.md)
+    and metrics (metrics.json as a dict). A failed check is not an exception.
+
+    Raises ValueError for an unknown name (the message lists the studies) or mode,
+    FileExistsError when ``out`` is taken, SimulationError when the study cannot finish.
+    The GIL is released while it runs; Ctrl-C is answered when the study returns.
+    """
+
+def reservoir(task: str = "mackey-glass", **options: Union[int, float, str, "os.PathLike[str]"]) -> Dict[str, Any]:
+    """Train and test an echo state network on a task, as ``ganglion reservoir --json`` does.
+
+    task: "mackey-glass", "narma10", "lorenz", "memory-capacity" or "santafe". Options are
+    the command's flags with underscores: size (1000), density (0.1), spectral_radius (0.9),
+    steps (10000), seed (0), leak_rate, input_scaling, input_density (task defaults),
+    activation ("tanh" | "linear"), weights ("normal" | "uniform" | "orthogonal"), ridge (a
+    number, 1e-6, or "cv"), cv_folds (5), train_fraction (0.8), washout (100), mode
+    ("teacher-forced" | "generative"), horizon (100), delays, data (Santa Fe file), threads.
+
+    Returns task, mode, size, density, spectral_radius, steps, seed, train_steps, test_steps,
+    nrmse (None for memory-capacity), memory_capacity (None otherwise), alpha, fit_s,
+    predict_s, build_s, threads, kernel. Raises ValueError (unknown option, bad value; the
+    command's text), TypeError (a value that is not a number or string), SimulationError (the
+    reservoir diverged). The GIL is released while it runs.
+    """
+
+def mackey_glass(steps: int) -> npt.NDArray[np.float64]:
+    """The Mackey–Glass series of ``ganglion reservoir --task mackey-glass``, scaled to [-1, 1].
+
+    ``x = mackey_glass(N + 1)``: inputs ``x[:-1]``, one-step-ahead targets ``x[1:]`` for a run
+    with ``steps=N``. τ = 17, a = 0.2, b = 0.1, n = 10, one sample per time unit. Shape (steps,).
+    """
+
+ArrayLike = Union[npt.NDArray[Any], Sequence[float], Sequence[Sequence[float]]]
+
+class ESN:
+    """An echo state network (Jaeger 2001) with a ridge-regression readout.
+
+    ``x(t) = (1 − a)·x(t−1) + a·f(W x(t−1) + W_in u(t) + b)``, ``y = W_out x + c``: the
+    reservoir and readout of ``ganglion reservoir`` (same settings and seed, same states bit
+    for bit). Defaults follow reservoirpy. ``inputs`` (D) is taken from the first input
+    array unless given; the weights are drawn then, from ``seed``. The reservoir keeps its
+    state between calls; ``reset()`` zeroes it.
+
+    Input arrays are float64 of shape (T,) or (T, D) (integer arrays and lists are
+    converted); other dtypes raise TypeError, other shapes, empty arrays and NaN/inf raise
+    ValueError naming the argument and its shape.
+    """
+
+    def __init__(
+        self,
+        units: int = 100,
+        *,
+        spectral_radius: Optional[float] = 0.9,
+        leak_rate: float = 0.3,
+        input_scaling: float = 1.0,
+        density: float = 0.1,
+        input_density: float = 0.1,
+        bias_scaling: float = 0.0,
+        activation: str = "tanh",
+        weights: str = "normal",
+        input_weights: str = "bernoulli",
+        inputs: Optional[int] = None,
+        seed: int = 0,
+        threads: int = 0,
+    ) -> None: ...
+    @property
+    def units(self) -> int:
+        """Reservoir units N."""
+    @property
+    def inputs(self) -> Optional[int]:
+        """Inputs D, or None until the first input array fixes it."""
+    @property
+    def state(self) -> npt.NDArray[np.float64]:
+        """The current state x(t), shape (N,)."""
+    @property
+    def alpha(self) -> Optional[float]:
+        """The fitted readout's ridge α, or None before fit."""
+    @property
+    def readout_weights(self) -> Optional[npt.NDArray[np.float64]]:
+        """W_out, shape (outputs, N), or None before fit."""
+    @property
+    def readout_bias(self) -> Optional[npt.NDArray[np.float64]]:
+        """The readout biases c, shape (outputs,), or None before fit."""
+    def states(self, u: ArrayLike) -> npt.NDArray[np.float64]:
+        """Drive the reservoir with u from its current state; the T states, shape (T, N).
+
+        The GIL is released; Ctrl-C stops between chunks of about 0.1 s.
+        """
+    def fit(
+        self,
+        u: ArrayLike,
+        y: ArrayLike,
+        ridge: Union[float, str, None] = None,
+        washout: int = 0,
+        cv_folds: int = 5,
+    ) -> "ESN":
+        """Fit the readout on the states of u (after ``washout`` steps) to y, shape (T,) or (T, K).
+
+        ``ridge``: α ≥ 0 (default 1e-6; the bias is not penalised) or "cv" (α from 1e-9 … 10
+        by ``cv_folds``-fold cross-validation over contiguous blocks of time). The reservoir
+        is left in its last state, so ``predict`` continues the series. Returns self.
+        """
+    def predict(self, u: ArrayLike) -> npt.NDArray[np.float64]:
+        """Drive the reservoir with u and return the readout, shape (T, K).
+
+        RuntimeError before fit.
+        """
+    def reset(self) -> None:
+        """Set the reservoir state to zero (weights and readout stay)."""
+
+def train(
+    spec: SpecPath,
+    data: str,
+    *,
+    data_dir: SpecPath = "data",
+    epochs: Optional[int] = None,
+    limit: Optional[int] = None,
+    batch_size: Optional[int] = None,
+    seed: Optional[int] = None,
+    out: Optional[SpecPath] = None,
+    resume: bool = False,
+    progress: Optional[Callable[[int, Dict[str, float]], Any]] = None,
+) -> Dict[str, Any]:
+    """Train a circuit spec by gradient descent, as ``ganglion train SPEC --data DATA`` does.
+
+    Settings come from the sidecar SPEC.train.toml (if present), overridden by the keywords.
+    ``data``: "digits", "mnist" or "fashion-mnist" under ``data_dir`` (as
+    scripts/fetch-data.sh lays it out); ``limit``: only the first N training and N test
+    samples. ``out`` (default runs/<spec stem>-train) receives checkpoint.json and
+    metrics.csv after every epoch, trained.toml (+ w_*.npy) and report.json at the end: the
+    command's files (the command also draws metrics.svg). ``resume=True`` continues from the
+    checkpoint, bit-identical to an uninterrupted run.
+
+    ``progress(epoch, metrics)`` is called after each epoch (metrics: epoch, train_loss,
+    train_accuracy, test_loss, test_accuracy, epoch_s, samples_per_s, epoch_cpu_s, lr). The
+    GIL is released while an epoch trains; Ctrl-C raises KeyboardInterrupt after the current
+    epoch, whose checkpoint is saved.
+
+    Returns test_accuracy, epoch_s, epochs, metrics (per-epoch dicts), out_dir, trained_spec,
+    metrics_csv and report. Raises SpecError (bad spec), FileNotFoundError (dataset missing),
+    ValueError (settings the trainer cannot use), OSError.
+    """
