@@ -1,14 +1,15 @@
-//! `ganglion interp logit-diff|attribute|patch|steer`: circuit measurements on a GGUF
-//! language model.
+//! `ganglion interp logit-diff|attribute|patch|steer|attention`: circuit measurements on a
+//! GGUF language model.
 
 use anyhow::{Context, Result, bail};
 use clap::{Subcommand, ValueEnum};
 use ganglion_base::files::{OutputDir, Replace, write_atomic};
+use ganglion_interp::ablate::Head;
 use ganglion_interp::ablate::{
     Ablation, CHUNK, Component, Prompt, batches, logit_diff, read_prompts, tokenise,
 };
 use ganglion_interp::attribution::logit_diff_attribution;
-use ganglion_interp::model::Model;
+use ganglion_interp::model::{HookPoint, Model, Run};
 use ganglion_interp::patching::{
     Pairs, Patching, Target, in_chunks, patch_by_layer, patch_by_layer_position, patch_heads,
 };
@@ -141,6 +142,26 @@ pub enum InterpCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Attention patterns (blocks.{l}.attn.hook_pattern) of chosen heads on one prompt,
+    /// drawn as heatmaps with token labels (rows: query position, columns: key position):
+    /// one SVG per head and attention.json with the patterns.
+    Attention {
+        /// A llama GGUF model.
+        #[arg(long)]
+        model: PathBuf,
+        /// The prompt text.
+        #[arg(long)]
+        prompt: String,
+        /// Heads, L<layer>H<head> from 0, comma-separated (e.g. L9H8,L10H1).
+        #[arg(long, value_delimiter = ',', required = true)]
+        heads: Vec<String>,
+        /// The results folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace an existing results folder written by this command.
+        #[arg(long)]
+        force: bool,
+    },
     /// Steering (contrastive activation addition): add α · v to the residual stream at one
     /// layer, v = mean activation over --positive prompts − mean over --negative prompts;
     /// reports the logit difference of --prompts for each α.
@@ -186,6 +207,36 @@ pub enum InterpCommand {
 
 pub fn interp(cmd: InterpCommand) -> Result<ExitCode> {
     match cmd {
+        InterpCommand::Attention {
+            model,
+            prompt,
+            heads,
+            out,
+            force,
+        } => {
+            let heads = heads
+                .iter()
+                .map(|s| s.parse::<Head>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(anyhow::Error::msg)
+                .context("--heads")?;
+            let dir =
+                open_out(Some(&out), force, "attention.json")?.context("--out is required")?;
+            let m = Model::load(&model)?;
+            let v = attention_figures(&m, &prompt, &heads, dir.path())?;
+            write_atomic(
+                &dir.path().join("attention.json"),
+                serde_json::to_string_pretty(&v)?.as_bytes(),
+            )?;
+            let dest = dir.commit()?;
+            println!(
+                "wrote {} head pattern(s) of a {}-token prompt to {}",
+                heads.len(),
+                v["tokens"].as_array().map_or(0, Vec::len),
+                dest.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         InterpCommand::Steer {
             model,
             prompts,
@@ -624,4 +675,197 @@ fn patch(m: &Model, set: &[Prompt], bad: &[String], by: PatchBy, model: &Path) -
         "corrupted_logit_diff": first.corrupted,
         "results": results,
     }))
+}
+
+/// Run `prompt` caching the attention patterns of `heads`, write `L{l}H{h}.svg` heatmaps
+/// into `dir`, and return `{"prompt", "tokens", "heads": {"L9H8": [[…]]}}` (each pattern
+/// `[query, key]`, rows summing to 1 over the causal keys).
+fn attention_figures(m: &Model, prompt: &str, heads: &[Head], dir: &Path) -> Result<Value> {
+    let c = &m.cfg;
+    if let Some(h) = heads
+        .iter()
+        .find(|h| h.layer >= c.n_layers || h.head >= c.n_heads)
+    {
+        bail!(
+            "--heads {h} is outside the model's {} layers × {} heads (counted from 0)",
+            c.n_layers,
+            c.n_heads
+        );
+    }
+    let tok = m.tokenizer()?;
+    let ids = tok.encode_prompt(prompt);
+    if ids.is_empty() {
+        bail!("--prompt has no tokens");
+    }
+    let labels: Vec<String> = ids
+        .iter()
+        .map(|&t| {
+            tok.decode(&[t])
+                .replace(' ', "\u{2423}")
+                .replace('\n', "\\n")
+                .replace('\t', "\\t")
+        })
+        .collect();
+    let points: Vec<HookPoint> = heads
+        .iter()
+        .map(|h| HookPoint::Pattern(h.layer))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut run = Run::new().cache(&points).last_only();
+    m.run(std::slice::from_ref(&ids), &mut run)?;
+    let p = ids.len();
+    let mut out = serde_json::Map::new();
+    for h in heads {
+        let a = &run.cache[&HookPoint::Pattern(h.layer)];
+        let pat = &a.data[h.head * p * p..(h.head + 1) * p * p];
+        let svg = attention_svg(pat, &labels, &format!("{h} attention pattern"));
+        write_atomic(&dir.join(format!("{h}.svg")), svg.as_bytes())?;
+        let rows: Vec<Vec<f32>> = pat.chunks(p).map(<[f32]>::to_vec).collect();
+        out.insert(h.to_string(), json!(rows));
+    }
+    Ok(json!({"prompt": prompt, "tokens": labels, "ids": ids, "heads": out}))
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// An SVG heatmap of an attention pattern `[query, key]` (row-major, `labels.len()`²
+/// values in 0..=1): white for 0 to dark blue for 1, query tokens down the left, key tokens
+/// rotated along the top, the weight of each cell in its `<title>` (shown on hover).
+fn attention_svg(pattern: &[f32], labels: &[String], title: &str) -> String {
+    let p = labels.len();
+    assert_eq!(
+        pattern.len(),
+        p * p,
+        "attention_svg: pattern is not {p} × {p}"
+    );
+    let cell = 22usize;
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(1);
+    let margin = 16 + 7 * longest;
+    let top = margin + 28;
+    let (w, h) = (margin + p * cell + 70, top + p * cell + 20);
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"monospace\" font-size=\"12\">\n<rect width=\"{w}\" height=\"{h}\" fill=\"white\"/>\n<text x=\"{}\" y=\"18\" font-size=\"14\">{}</text>\n",
+        margin,
+        xml_escape(title)
+    );
+    let colour = |v: f32| {
+        let v = v.clamp(0.0, 1.0);
+        let mix = |a: f32, b: f32| (a + (b - a) * v).round() as u8;
+        format!(
+            "#{:02x}{:02x}{:02x}",
+            mix(255.0, 8.0),
+            mix(255.0, 48.0),
+            mix(255.0, 107.0)
+        )
+    };
+    for (q, row) in pattern.chunks(p).enumerate() {
+        for (k, &v) in row.iter().enumerate() {
+            s += &format!(
+                "<rect x=\"{}\" y=\"{}\" width=\"{cell}\" height=\"{cell}\" fill=\"{}\" stroke=\"#ddd\" stroke-width=\"0.5\"><title>{} \u{2192} {}: {v:.4}</title></rect>\n",
+                margin + k * cell,
+                top + q * cell,
+                colour(v),
+                xml_escape(&labels[q]),
+                xml_escape(&labels[k])
+            );
+        }
+    }
+    for (i, l) in labels.iter().enumerate() {
+        let l = xml_escape(l);
+        s += &format!(
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{l}</text>\n",
+            margin - 4,
+            top + i * cell + cell * 2 / 3
+        );
+        let (x, y) = (margin + i * cell + cell * 2 / 3, top - 4);
+        s += &format!("<text x=\"{x}\" y=\"{y}\" transform=\"rotate(-90 {x} {y})\">{l}</text>\n");
+    }
+    // Colour bar, 0 at the bottom, 1 at the top.
+    let bx = margin + p * cell + 14;
+    for i in 0..20 {
+        let v = 1.0 - i as f32 / 19.0;
+        s += &format!(
+            "<rect x=\"{bx}\" y=\"{}\" width=\"14\" height=\"{}\" fill=\"{}\"/>\n",
+            top + i * p * cell / 20,
+            p * cell / 20 + 1,
+            colour(v)
+        );
+    }
+    s += &format!(
+        "<text x=\"{}\" y=\"{}\">1</text>\n<text x=\"{}\" y=\"{}\">0</text>\n</svg>\n",
+        bx + 18,
+        top + 10,
+        bx + 18,
+        top + p * cell
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attention_svg_has_one_cell_per_entry_and_escapes_labels() {
+        let labels = vec!["a<b".to_string(), "\u{2423}c&".to_string()];
+        let svg = attention_svg(&[1.0, 0.0, 0.25, 0.75], &labels, "L0H0");
+        assert_eq!(svg.matches("<title>").count(), 4);
+        assert!(svg.contains("a&lt;b"));
+        assert!(svg.contains("\u{2423}c&amp;"));
+        assert!(svg.contains("0.7500"));
+        // 1 maps to the darkest blue, 0 to white.
+        assert!(svg.contains("fill=\"#08306b\""));
+        assert!(svg.contains("fill=\"#ffffff\""));
+    }
+
+    #[test]
+    fn attention_figures_on_smollm2() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../data/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
+        if !path.exists() {
+            eprintln!("skipped: data/smollm2 not fetched (scripts/fetch-data.sh smollm2)");
+            return;
+        }
+        let m = Model::load(&path).expect("model");
+        let dir = tempfile::tempdir().expect("tmp");
+        let heads = [Head { layer: 9, head: 8 }, Head { layer: 0, head: 1 }];
+        let v = attention_figures(
+            &m,
+            "When Mary and John went to the store",
+            &heads,
+            dir.path(),
+        )
+        .expect("figures");
+        let p = v["tokens"].as_array().expect("tokens").len();
+        assert!(p >= 8);
+        for h in ["L9H8", "L0H1"] {
+            let svg = std::fs::read_to_string(dir.path().join(format!("{h}.svg"))).expect("svg");
+            assert_eq!(svg.matches("<title>").count(), p * p);
+            let rows = v["heads"][h].as_array().expect("rows");
+            assert_eq!(rows.len(), p);
+            for (q, row) in rows.iter().enumerate() {
+                let row: Vec<f64> = row
+                    .as_array()
+                    .expect("row")
+                    .iter()
+                    .map(|x| x.as_f64().expect("number"))
+                    .collect();
+                let sum: f64 = row.iter().sum();
+                assert!((sum - 1.0).abs() < 1e-5, "{h} row {q} sums to {sum}");
+                assert!(
+                    row[q + 1..].iter().all(|&x| x == 0.0),
+                    "{h} row {q} is not causal"
+                );
+            }
+        }
+        let bad = attention_figures(&m, "x", &[Head { layer: 30, head: 0 }], dir.path())
+            .expect_err("layer");
+        assert!(bad.to_string().contains("outside"), "{bad}");
+    }
 }
