@@ -63,6 +63,8 @@ pub const MODELS: &[ModelInfo] = &[
     rate::RELU,
     rate::SIGMOID,
     rate::LINEAR,
+    rate::ESN_SIGMOID,
+    rate::ESN_TANH,
     astrocyte_lr_1994::MODEL,
 ];
 

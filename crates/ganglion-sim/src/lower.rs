@@ -269,6 +269,11 @@ impl Network {
                                 &csr,
                                 r.populations[pr.source].size,
                                 hi - lo,
+                                crate::plasticity::TargetRange {
+                                    lo,
+                                    size: r.populations[pr.target].size,
+                                    key: derive(r.seed, TAG_PROJ + j as u64) ^ 0x9a1e,
+                                },
                                 dt,
                             )
                             .map_err(|e| {

@@ -182,12 +182,32 @@ impl StepCtx<'_> {
             if n == 0 || (pj.csr.is_empty() && pj.plastic.is_none()) {
                 continue;
             }
+            // Rate rules: this step's rates of the targets move the weights delivered below.
+            if let Some(pl) = pj.plastic.as_mut()
+                && pl.reads_target_rates()
+                && let Some(local) = tp.group.rates()
+            {
+                // One running sum in neuron order: the same value whatever the partitioning.
+                let mean = || {
+                    let (mut sum, mut count) = (0.0f64, 0usize);
+                    for q in 0..self.nparts {
+                        // SAFETY: phase B of step t reads parity t % 2.
+                        let r = &unsafe { self.boards.read(parity, q, pj.target) }.rates;
+                        r.iter().for_each(|&x| sum += x as f64);
+                        count += r.len();
+                    }
+                    sum / count.max(1) as f64
+                };
+                pl.on_target_rates(local, &mean, &mut pj.csr.w);
+            }
             let slots = tp.slots;
             let ch_base = pj.channel * slots * n;
             for q in 0..self.nparts {
                 // SAFETY: phase B of step t reads parity t % 2.
                 let board = unsafe { self.boards.read(parity, q, pj.source) };
-                if let Some(pl) = pj.plastic.as_mut() {
+                if let Some(pl) = pj.plastic.as_mut()
+                    && self.pops[pj.source].spiking
+                {
                     // Depress each synapse of the spiking source, then deliver the new weight.
                     for &s in &board.spikes {
                         let s = s as usize;

@@ -5,8 +5,9 @@
 //! `vogels`"), so is a missing required one; nothing else in validation names a rule.
 
 use super::{Ctx, NO_HINT, Obj, fields_set, fmt_ms};
+use crate::resolved::Distribution;
 use crate::resolved::{ModulatorSource, ResolvedPlasticity, ResolvedPopulation};
-use crate::spec::{Modulator, Scalar};
+use crate::spec::{Modulator, Scalar, Value};
 use crate::units::{Dim, show};
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,15 @@ use serde::{Deserialize, Serialize};
 /// - `vogels`: inhibitory STDP of Vogels et al. (2011): symmetric window of width `tau`
 ///   (20 ms), on a pre spike w += eta·(y_post − α), on a post spike w += eta·x_pre, with
 ///   α = 2·rho0·tau driving the target population to the rate `rho0`. `eta` in weight units.
+/// - `gain_homeostasis`: for projections onto rate units (the inhibitory gains of an adaptive
+///   E/I reservoir). Each target neuron i has a gain g_i ≥ 0 (`gain`, default 1) multiplying
+///   every weight of the projection onto it; after every step
+///   g_i ← max(0, g_i + eta·dt·(r_i − r*_i)), with r_i the neuron's rate and r*_i its target
+///   (`target`, a value per neuron in [0, 1]: number, list, distribution or file). `eta` is a
+///   frequency (gain change per unit rate error per unit time: "10 Hz" at dt = 1 ms moves a
+///   gain by 0.01 per step and unit error). `mode = "per_neuron"` (default) or `"global"`:
+///   one gain shared by all target neurons, moved by the population-mean error ⟨r⟩ − ⟨r*⟩.
+///   The weights a `weights` monitor records are the effective ones, g_i·w.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Plasticity {
@@ -114,6 +124,12 @@ pub struct Plasticity {
     /// or `"lazy"` (sPyNNaker: the changes since the last presynaptic spike are summed and
     /// applied, clipped once, at the next presynaptic spike).
     pub update: Option<String>,
+    /// Gain homeostasis: the target rate r*_i of each target neuron, dimensionless in
+    /// [0, 1] (a number, a list, a distribution or a file).
+    pub target: Option<Value>,
+    /// Gain homeostasis: the initial gain g_i of each target neuron, ≥ 0 (default 1; one
+    /// number with `mode = "global"`).
+    pub gain: Option<Value>,
 }
 
 /// A plasticity rule in base units (times in ms, weights in the target's weight unit).
@@ -205,6 +221,25 @@ pub enum PlasticRule {
         /// Depression offset α = 2·ρ₀·τ.
         alpha: f64,
     },
+    /// A gain per target neuron multiplying the projection's weights onto it, moved after
+    /// every step toward the neuron's target rate: g_i ← max(0, g_i + eta·dt·(r_i − r*_i)).
+    GainHomeostasis {
+        /// Learning rate η \[Hz\]: the per-step change is η·dt·10⁻³ per unit rate error.
+        eta: f64,
+        /// Target rate r*_i per target neuron (dimensionless, in [0, 1]).
+        target: Distribution,
+        /// Initial gain g_i per target neuron (≥ 0; a constant when `per_neuron` is false).
+        gain: Distribution,
+        /// One gain per neuron (true) or one shared gain moved by the mean error (false).
+        per_neuron: bool,
+    },
+}
+
+impl PlasticRule {
+    /// Whether the rule reads the target neurons' rates (rate units) rather than spike times.
+    pub fn is_rate_rule(&self) -> bool {
+        matches!(self, PlasticRule::GainHomeostasis { .. })
+    }
 }
 
 /// A plasticity rule: its name, the fields it reads and needs, and how it is resolved.
@@ -328,7 +363,17 @@ pub const PLASTICITY_RULES: &[PlasticityRule] = &[
         required: &["w_max", "eta", "rho0"],
         resolve: vogels,
     },
+    PlasticityRule {
+        name: "gain_homeostasis",
+        aliases: &[],
+        fields: &["eta", "target", "gain", "mode"],
+        required: &["eta", "target"],
+        resolve: gain_homeostasis,
+    },
 ];
+
+/// The rule whose weights a projection onto rate units may carry.
+const RATE_RULE: &str = "gain_homeostasis";
 
 impl PlasticityRule {
     /// The rule named `name` (or one of its aliases).
@@ -349,15 +394,19 @@ struct Env<'a> {
     /// The weight dimension of the target's synapses.
     wdim: Dim,
     pops: &'a [ResolvedPopulation],
+    /// The projection's target population.
+    target: &'a ResolvedPopulation,
 }
 
-/// Resolve the plasticity of projection `o`, whose weights have dimension `wdim`.
+/// Resolve the plasticity of projection `o` from population `s` to `t`, whose weights have
+/// dimension `wdim`.
 pub(super) fn resolve(
     ctx: &mut Ctx,
     pl: &Plasticity,
     wdim: Dim,
     o: &Obj,
     pops: &[ResolvedPopulation],
+    (s, t): (usize, usize),
 ) -> Option<ResolvedPlasticity> {
     let Some(rule) = PlasticityRule::find(&pl.rule) else {
         let msg = format!("unknown plasticity rule \"{}\"", pl.rule);
@@ -365,6 +414,27 @@ pub(super) fn resolve(
         ctx.unknown(o, "plasticity", msg, &pl.rule, names, "rules");
         return None;
     };
+    let (sp, tp) = (&pops[s], &pops[t]);
+    if rule.name == RATE_RULE && tp.model.spiking {
+        let msg = format!(
+            "rule \"{RATE_RULE}\" adapts gains from the target's rates, but target population \"{}\" ({}) is spiking",
+            tp.name, tp.model.name
+        );
+        let hint = "target rate units (e.g. model = \"rate_esn_sigmoid\"), or adapt spiking neurons with rule = \"vogels\" or population homeostasis";
+        ctx.report(o, "plasticity", msg, hint);
+        return None;
+    }
+    if rule.name != RATE_RULE && (!sp.model.spiking || !tp.model.spiking) {
+        let msg = format!(
+            "plasticity rule \"{}\" needs spiking source and target populations",
+            rule.name
+        );
+        let hint = format!(
+            "onto rate units use rule = \"{RATE_RULE}\"; other rate rules live in ganglion-learn"
+        );
+        ctx.report(o, "plasticity", msg, hint);
+        return None;
+    }
     let set = fields_set(pl);
     let before = ctx.problems.len();
     for field in set.iter().filter(|f| !rule.takes(f)) {
@@ -376,7 +446,7 @@ pub(super) fn resolve(
         .iter()
         .filter(|f| !set.iter().any(|s| s == *f))
     {
-        let (what, example) = field_doc(field, wdim);
+        let (what, example) = field_doc(rule.name, field, wdim);
         let msg = format!("the {} rule needs `{field}`, {what}", rule.name);
         ctx.report(o, "plasticity", msg, format!("{field} = {example}"));
     }
@@ -384,7 +454,12 @@ pub(super) fn resolve(
         return None;
     }
     ctx.plasticity_numbers(o, pl)?;
-    let env = Env { o, wdim, pops };
+    let env = Env {
+        o,
+        wdim,
+        pops,
+        target: tp,
+    };
     let w_max = match &pl.w_max {
         Some(s) => bound(ctx, s, wdim, o, "w_max", true),
         None => Some(f64::INFINITY),
@@ -551,9 +626,17 @@ fn foreign_hint(rule: &PlasticityRule, field: &str) -> String {
     hint
 }
 
-/// What a required field is, and an example value.
-fn field_doc(field: &str, wdim: Dim) -> (&'static str, String) {
+/// What a required field of `rule` is, and an example value.
+fn field_doc(rule: &str, field: &str, wdim: Dim) -> (&'static str, String) {
     match field {
+        "eta" if rule == RATE_RULE => (
+            "the gain change per unit rate error per unit time",
+            "\"10 Hz\"".into(),
+        ),
+        "target" => (
+            "the target rate of each neuron, in [0, 1]",
+            "{ dist = \"uniform\", low = 0.1, high = 0.3 }".into(),
+        ),
         "w_max" => ("the largest weight magnitude", wdim.example().into()),
         "eta" => ("the weight change per unit trace", wdim.example().into()),
         "rho0" => ("the target rate", Dim::Frequency.example().into()),
@@ -687,6 +770,87 @@ fn vogels(ctx: &mut Ctx, pl: &Plasticity, env: &Env) -> Option<PlasticRule> {
     })
 }
 
+fn gain_homeostasis(ctx: &mut Ctx, pl: &Plasticity, env: &Env) -> Option<PlasticRule> {
+    let o = env.o;
+    for (key, set) in [("w_max", pl.w_max.is_some()), ("w_min", pl.w_min.is_some())] {
+        if set {
+            let msg = format!(
+                "{key} does not apply to rule \"{RATE_RULE}\": its weights keep their magnitudes and only the gains move (clipped at 0)"
+            );
+            ctx.report(o, key, msg, format!("remove {key}"));
+        }
+    }
+    let eta = given(ctx, env, &pl.eta, Dim::Frequency, "eta");
+    if let Some(e) = eta.filter(|&e| e <= 0.0) {
+        let msg = format!(
+            "plasticity.eta must be positive, got {}",
+            show(e, Dim::Frequency)
+        );
+        let hint =
+            "eta = \"10 Hz\" (at dt = 1 ms a gain change of 0.01 per step and unit rate error)";
+        ctx.report(o, "eta", msg, hint);
+    }
+    let n = env.target.size;
+    let target = ctx.value(
+        pl.target.as_ref()?,
+        Dim::Dimensionless,
+        o,
+        "target",
+        "plasticity.target",
+        Some(n),
+    );
+    if let Some(t) = &target {
+        let (lo, hi) = t.bounds();
+        if !(lo >= 0.0 && hi <= 1.0) {
+            let msg = format!(
+                "plasticity.target must lie in [0, 1] (rates are fractions of the maximal rate), but it spans [{lo}, {hi}]"
+            );
+            let hint = "target = { dist = \"uniform\", low = 0.1, high = 0.3 }, or clip a normal with min = 0, max = 1";
+            ctx.report(o, "target", msg, hint);
+        }
+    }
+    let gain = match &pl.gain {
+        None => Some(Distribution::Const(1.0)),
+        Some(g) => ctx.value(g, Dim::Dimensionless, o, "gain", "plasticity.gain", Some(n)),
+    };
+    if let Some(g) = &gain
+        && !(g.bounds().0 >= 0.0)
+    {
+        let msg = format!(
+            "plasticity.gain must be at least 0 (a negative gain would flip the weights' sign and break Dale's law), but it reaches {}",
+            g.bounds().0
+        );
+        ctx.report(o, "gain", msg, "gain = 1.0 (balanced)");
+    }
+    let global = choice(
+        ctx,
+        env,
+        pl.mode.as_deref(),
+        "mode",
+        "gain homeostasis mode",
+        ["per_neuron", "global"],
+    )?;
+    if let Some(g) = &gain
+        && global
+        && g.as_const().is_none()
+    {
+        let msg = "with mode = \"global\" all target neurons share one gain: plasticity.gain must be one number";
+        ctx.report(o, "gain", msg, "gain = 1.0");
+        return None;
+    }
+    let (eta, target, gain) = (eta?, target?, gain?);
+    let ok = eta > 0.0 && target.bounds().0 >= 0.0 && target.bounds().1 <= 1.0;
+    if !ok || !(gain.bounds().0 >= 0.0) || pl.w_max.is_some() || pl.w_min.is_some() {
+        return None;
+    }
+    Some(PlasticRule::GainHomeostasis {
+        eta,
+        target,
+        gain,
+        per_neuron: !global,
+    })
+}
+
 /// A modulator or gate: a `.npy` series, or a population's filtered rate.
 fn modulator(ctx: &mut Ctx, env: &Env, m: &Modulator, what: &str) -> Option<ModulatorSource> {
     let o = env.o;
@@ -791,6 +955,8 @@ mod tests {
             axonal_delay: t(),
             dendritic_delay: t(),
             update: Some("lazy".into()),
+            target: Some(Value::from(0.2)),
+            gain: Some(Value::from(1.0)),
         }
     }
 

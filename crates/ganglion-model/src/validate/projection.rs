@@ -31,6 +31,7 @@ const CONNECTION_RULES: &[(&str, Connect)] = &[
     ("fixed_probability", fixed_probability),
     ("fixed_indegree", fixed_indegree),
     ("fixed_outdegree", fixed_outdegree),
+    ("fixed_total_number", fixed_total_number),
     ("one_to_one", one_to_one),
     ("edge_list", edge_list),
 ];
@@ -161,12 +162,7 @@ fn resolve(
         check_dale(ctx, sp, kind, r, wbounds, o);
         let plasticity = match &pr.plasticity {
             None => None,
-            Some(_) if !sp.model.spiking || !tp.model.spiking => {
-                let msg = "plasticity needs spiking source and target populations";
-                ctx.report(o, "plasticity", msg, "rate rules live in ganglion-learn");
-                return None;
-            }
-            Some(pl) => Some(plasticity::resolve(ctx, pl, env.wdim, o, pops)?),
+            Some(pl) => Some(plasticity::resolve(ctx, pl, env.wdim, o, pops, (s, t))?),
         };
         (r, plasticity)
     };
@@ -263,6 +259,33 @@ fn fixed_degree(ctx: &mut Ctx, env: &Env, indegree: bool) -> Option<Rule> {
     }
 }
 
+/// `fixed_total_number`: `n` synapses, each a random pair; without multapses the pairs are
+/// distinct, so `n` may not exceed the number of pairs.
+fn fixed_total_number(ctx: &mut Ctx, env: &Env) -> Option<Rule> {
+    let (pr, o) = (env.pr, env.o);
+    let pairs = all_to_all_count(env) as u64;
+    match pr.connectivity.n {
+        None => {
+            let hint = "connectivity = { rule = \"fixed_total_number\", n = 10000 }";
+            ctx.report(o, "connectivity", "fixed_total_number needs `n`", hint);
+            None
+        }
+        Some(n) if n > 0 && pairs == 0 => {
+            let msg = format!("n = {n} synapses, but there are no source–target pairs");
+            let hint = "set autapses = true, or use n = 0";
+            ctx.report(o, "connectivity", msg, hint);
+            None
+        }
+        Some(n) if n > pairs && !pr.multapses => {
+            let msg = format!("n = {n} synapses is more than the {pairs} distinct pairs");
+            let hint = format!("use n ≤ {pairs}, or set multapses = true to allow repeated pairs");
+            ctx.report(o, "connectivity", msg, hint);
+            None
+        }
+        Some(n) => Some(Rule::FixedTotalNumber(n)),
+    }
+}
+
 fn one_to_one(ctx: &mut Ctx, env: &Env) -> Option<Rule> {
     if env.ns != env.nt {
         let msg = format!(
@@ -321,6 +344,7 @@ fn expected_synapses(rule: &Rule, env: &Env) -> f64 {
         Rule::FixedProbability(p) => p * ns * nt,
         Rule::FixedIndegree(k) => *k as f64 * nt,
         Rule::FixedOutdegree(k) => *k as f64 * ns,
+        Rule::FixedTotalNumber(n) => *n as f64,
         Rule::OneToOne => ns,
         Rule::EdgeList(e) => e.source.len() as f64,
     }

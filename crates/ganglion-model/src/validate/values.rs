@@ -393,6 +393,8 @@ impl Ctx<'_> {
             axonal_delay: _,
             dendritic_delay: _,
             update: _,
+            target: _,
+            gain: _,
         } = pl;
         let offset = |m: &Option<Modulator>| m.as_ref().and_then(|m| m.offset);
         let numbers = [

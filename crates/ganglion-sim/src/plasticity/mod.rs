@@ -27,7 +27,12 @@
 //! the rule is fixed once per projection and nothing is matched per synapse. A rule that is
 //! not spike-timing based (synaptic scaling) implements [`Plastic`] itself. [`new`] is the
 //! one place that maps a validated rule to its implementation.
+//!
+//! Rules on projections onto rate units (gain homeostasis, [`GainHomeostasis`]) read the
+//! targets' rates instead of spikes: in phase B of step t, before the step's rates are
+//! delivered, [`Plastic::on_target_rates`] gets the local targets' rates of step t.
 
+mod gain;
 mod power_law;
 mod scaling;
 mod stdp;
@@ -36,6 +41,7 @@ mod trace;
 mod triplet;
 mod vogels;
 
+pub use gain::{GainHomeostasis, TargetRange};
 pub use trace::{Bounds, Shifts, TraceLearner, TraceRule};
 
 use crate::connect::Csr;
@@ -70,6 +76,14 @@ pub trait Plastic: Send + Sync + std::fmt::Debug {
         _w: &mut [f32],
     ) {
     }
+    /// Whether the rule reads the target neurons' rates ([`Self::on_target_rates`]).
+    fn reads_target_rates(&self) -> bool {
+        false
+    }
+    /// Rate rules, phase B of step t before delivery: `local` holds the rates of step t of the
+    /// partition's targets, `mean()` the mean rate of the whole target population (summed in
+    /// population order, so every partition gets the same value).
+    fn on_target_rates(&mut self, _local: &[f32], _mean: &dyn Fn() -> f64, _w: &mut [f32]) {}
     /// Write the traces and any other state to a checkpoint (the weights are saved by the
     /// engine).
     fn save(&self, w: &mut StateWriter);
@@ -77,16 +91,22 @@ pub trait Plastic: Send + Sync + std::fmt::Debug {
     fn load(&mut self, r: &mut StateReader) -> Result<(), StateError>;
 }
 
-/// The plasticity of `p` for `csr` (targets local to the partition, `n_local` of them,
-/// `n_src` sources), time step `dt` \[ms\]; an error when the synapses' delays cannot carry
-/// the pair timing (see [`Shifts::new`]).
+/// The plasticity of `p` for `csr` (targets local to the partition, `n_local` of them from
+/// `range.lo` on, `n_src` sources), time step `dt` \[ms\]; an error when the synapses'
+/// delays cannot carry the pair timing (see [`Shifts::new`]).
 pub fn new(
     p: &ResolvedPlasticity,
     csr: &Csr,
     n_src: usize,
     n_local: usize,
+    range: TargetRange,
     dt: f64,
 ) -> Result<Box<dyn Plastic>, String> {
+    if p.rule.is_rate_rule() {
+        return Ok(Box::new(GainHomeostasis::new(
+            &p.rule, csr, n_local, range, dt,
+        )));
+    }
     let bounds = Bounds::of(p, csr);
     let shifts = match p.timing {
         PairTiming::Emission => None,
@@ -131,6 +151,7 @@ pub fn new(
         PlasticRule::Scaling { .. } => {
             Box::new(scaling::Scaling::new(&p.rule, bounds, index, n_local, dt))
         }
+        PlasticRule::GainHomeostasis { .. } => unreachable!("returned above"),
     })
 }
 
