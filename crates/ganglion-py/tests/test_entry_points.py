@@ -9,6 +9,7 @@ import math
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import numpy as np
@@ -190,6 +191,30 @@ def test_esn_states_shapes_determinism_and_continuation():
     # Several inputs.
     c = ganglion.ESN(32, inputs=3, seed=1)
     assert c.inputs == 3 and c.states(rng.normal(size=(20, 3))).shape == (20, 32)
+
+
+def test_esn_releases_the_gil():
+    esn = ganglion.ESN(1000, seed=0, threads=1)
+    done = threading.Event()
+    result = {}
+
+    def work():
+        t0 = time.perf_counter()
+        result["s"] = esn.states(np.zeros(6000))
+        result["secs"] = time.perf_counter() - t0
+        done.set()
+
+    th = threading.Thread(target=work)
+    ticks = 0
+    th.start()
+    while not done.is_set():
+        time.sleep(0.002)
+        ticks += 1
+    th.join()
+    # Held through each 0.1 s chunk, the loop would tick about 10 times a second.
+    assert result["s"].shape == (6000, 1000)
+    assert result["secs"] > 0.2, "the run is long enough to measure"
+    assert ticks > 50 * result["secs"], (ticks, result["secs"])
 
 
 def test_esn_ctrl_c_stops_a_long_run():
@@ -437,3 +462,18 @@ def test_train_on_real_digits(tmp_path):
     (tmp_path / "mlp.train.toml").write_text(SIDECAR)
     r = ganglion.train(spec, "digits", data_dir=data, epochs=3, limit=500, out=tmp_path / "o")
     assert 0.0 <= r["test_accuracy"] <= 1.0 and r["test_accuracy"] > 0.5
+
+
+def test_stubs_and_docstrings_cover_the_entry_points():
+    import pathlib
+
+    stub = (pathlib.Path(ganglion.__file__).with_name("_ganglion.pyi")).read_text()
+    for f in (ganglion.studies, ganglion.run_study, ganglion.reservoir, ganglion.mackey_glass,
+              ganglion.train):
+        assert f.__doc__ and len(f.__doc__) > 80, f.__name__
+        assert f"def {f.__name__}(" in stub
+    assert ganglion.ESN.__doc__ and "class ESN" in stub
+    for name in ("states", "fit", "predict", "reset", "units", "inputs", "state", "alpha",
+                 "readout_weights", "readout_bias"):
+        assert getattr(ganglion.ESN, name).__doc__, name
+        assert f"def {name}(" in stub, name
