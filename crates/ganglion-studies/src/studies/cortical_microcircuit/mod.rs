@@ -186,6 +186,8 @@ pub fn circuit(s: f64, t_ms: f64, seed: u64, threads: usize) -> Circuit {
             );
         c = c.population(p);
     }
+    // `t` and `j` index the [target][source] matrices as well as POPS.
+    #[allow(clippy::needless_range_loop)]
     for t in 0..8 {
         for j in 0..8 {
             if d.synapses[t][j] == 0 {
