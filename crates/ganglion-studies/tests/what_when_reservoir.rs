@@ -20,6 +20,12 @@ fn what_when_reservoir_quick() {
         }
         let amps = r["amplitude"].as_array().expect("amplitude");
         assert_eq!(amps.len(), 2);
+        // FORCE's δ = E‖x‖² σ_n²/σ_s²: E‖x‖² ≈ 2 · 150 standardised features + the bias (a
+        // little more in the attended bins, where the cues raise the rates), and
+        // σ_n²/σ_s² ≈ 0.6 for p = (0.8, 0.4) and the σ = 25 ms bump (by hand: noise
+        // Σ_c ½ p_c(1 − p_c)·⟨bump²⟩, signal Σ_c Var(p_c · bump · [cue = c])).
+        let per_feature = r["force_delta"].as_f64().expect("force_delta") / 301.0;
+        assert!((0.3..1.2).contains(&per_feature), "δ / 301: {r}");
         let t = r["readapt_trials"].as_f64().expect("readapt_trials");
         assert!((0.0..=60.0).contains(&t), "{r}");
     }

@@ -45,6 +45,73 @@ pub struct ReadoutResult {
     pub peak_ms: [[f64; 2]; 2],
     /// Peak of the *other* output after cue `c` ("what" leakage), `[phase][cue]`.
     pub cross_peak: [[f64; 2]; 2],
+    /// The FORCE regulariser of this seed and experiment (the same for all readouts; only
+    /// FORCE uses it).
+    pub prior: RidgePrior,
+}
+
+/// FORCE's regulariser `δ` (`P(0) = I/δ`) from the ridge (Bayesian) rule
+/// `δ = E‖x‖² · σ_n² / σ_s²`, and the quantities it is made of.
+///
+/// RLS started from `P(0) = I/δ` and zero weights computes, after every sample, the posterior
+/// mean of linear regression with the prior `w ~ N(0, (σ_n²/δ) I)` and target noise variance
+/// `σ_n²`, i.e. ridge regression with penalty `δ‖w‖²` (Bishop 2006, PRML §3.3.1: ridge
+/// λ = α/β; Haykin, Adaptive Filter Theory, ch. 10: RLS as exact recursive least squares with
+/// regulariser `δ‖w‖²`). Choosing the prior so that the readout's output `wᵀx` has, a priori,
+/// the variance `σ_s²` of the signal it is to predict, `σ_w² E‖x‖² = σ_s²`, gives
+/// `δ = σ_n²/σ_w² = E‖x‖² σ_n²/σ_s²`: the regulariser grows with the number of features and
+/// their squared magnitude (so the relative regularisation is the same for 150 and 400
+/// neurons) and with the target's noise-to-signal ratio (Haykin's rule: small `δ` for high
+/// SNR, large for low SNR). It is the Hoerl–Kennard–Baldwin ridge constant `k = p σ²/‖β‖²`
+/// (Hoerl, Kennard & Baldwin 1975, Commun. Stat. 4:105) written for unscaled sums.
+/// Sussillo & Abbott (2009) fit noiseless targets (σ_n → 0), hence their small `α`; here the
+/// targets are Bernoulli outcomes with SNR ≈ 1.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RidgePrior {
+    /// Mean squared norm of the feature vector with its bias 1 over the gated bins of the
+    /// first phase, `E‖x‖²`.
+    pub mean_sq_norm: f64,
+    /// Target noise variance `σ_n²`: mean over gated first-phase bins of
+    /// `Σ_o (y*_o − E[y*_o])²`.
+    pub noise: f64,
+    /// Signal variance `σ_s²`: `Σ_o Var(E[y*_o])` over the same bins.
+    pub signal: f64,
+    /// `δ = E‖x‖² σ_n² / σ_s²`.
+    pub delta: f64,
+}
+
+/// The ridge prior of [`RidgePrior`] from the features `states` (`bins × nf`) and the task's
+/// first phase (trials before `change`): only what the readouts are given before the change
+/// (the task's design and the reservoir's activity) enters.
+pub fn ridge_prior(states: &[f64], nf: usize, ts: &TaskStream, change: usize) -> RidgePrior {
+    let (mut norm, mut noise, mut n) = (0.0, 0.0, 0usize);
+    let (mut m, mut m2) = ([0.0; 2], [0.0; 2]);
+    for b in 0..ts.gate.len() {
+        if ts.gate[b] <= 0.0 || ts.epoch[b] >= change {
+            continue;
+        }
+        n += 1;
+        norm += 1.0
+            + states[b * nf..(b + 1) * nf]
+                .iter()
+                .map(|x| x * x)
+                .sum::<f64>();
+        for o in 0..2 {
+            let (y, e) = (ts.targets[b * 2 + o], ts.expected[b * 2 + o]);
+            noise += (y - e) * (y - e);
+            m[o] += e;
+            m2[o] += e * e;
+        }
+    }
+    let nf64 = n.max(1) as f64;
+    let signal: f64 = (0..2).map(|o| m2[o] / nf64 - (m[o] / nf64).powi(2)).sum();
+    let (mean_sq_norm, noise) = (norm / nf64, noise / nf64);
+    RidgePrior {
+        mean_sq_norm,
+        noise,
+        signal,
+        delta: mean_sq_norm * noise / signal,
+    }
 }
 
 /// Reservoir activity statistics of one seed.
@@ -118,6 +185,7 @@ pub fn run_seed(s: usize, set: &Settings) -> Result<SeedResult, StudyError> {
             &mut task::outcome_rng(seed, 99),
         );
         let stale = stale_error(&ts, &old.expected, change);
+        let prior = ridge_prior(&states, nf, &ts, change);
         let stream = OnlineStream {
             features: nf,
             outputs: 2,
@@ -145,7 +213,7 @@ pub fn run_seed(s: usize, set: &Settings) -> Result<SeedResult, StudyError> {
                     .map_err(|e| study_error(e.to_string()))?,
                 ),
                 _ => Box::new(
-                    ForceReadout::new(nf, 2, set.delta, 1.0, ri == 2)
+                    ForceReadout::new(nf, 2, prior.delta, 1.0, ri == 2)
                         .map_err(|e| study_error(e.to_string()))?,
                 ),
             };
@@ -160,6 +228,7 @@ pub fn run_seed(s: usize, set: &Settings) -> Result<SeedResult, StudyError> {
                 change,
                 stale,
                 set,
+                prior,
             ));
         }
     }
@@ -230,6 +299,7 @@ fn summarise(
     change: usize,
     stale: f64,
     set: &Settings,
+    prior: RidgePrior,
 ) -> ReadoutResult {
     let lay: &Layout = &set.layout;
     let n = trials.cue.len();
@@ -291,6 +361,7 @@ fn summarise(
         amplitude,
         peak_ms,
         cross_peak,
+        prior,
     }
 }
 
@@ -351,5 +422,32 @@ fn activity(seed: usize, s: &reservoir::RunSpikes, tr: &task::Trials, lay: &Layo
         cue_gain: after as f64 / before.max(1) as f64,
         simulated_s: secs,
         simulate_wall_s: s.simulate_s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A hand-computed case: only gated bins before the change count.
+    #[test]
+    fn ridge_prior_by_hand() {
+        // Bins 0, 1 count; bin 2 is ungated, bin 3 is after the change (trial 1).
+        let states = [1.0, 2.0, 0.0, 1.0, 9.0, 9.0, 9.0, 9.0];
+        let ts = TaskStream {
+            targets: vec![1.0, 0.0, 0.0, 1.0, 5.0, 5.0, 5.0, 5.0],
+            expected: vec![0.5, 0.0, 0.1, 0.2, 3.0, 3.0, 3.0, 3.0],
+            gate: vec![1.0, 1.0, 0.0, 1.0],
+            epoch: vec![0, 0, 0, 1],
+            occurred: vec![true, false],
+        };
+        let p = ridge_prior(&states, 2, &ts, 1);
+        // E‖x‖² with the bias: ((1 + 1 + 4) + (1 + 0 + 1)) / 2 = 4.
+        assert!((p.mean_sq_norm - 4.0).abs() < 1e-12, "{p:?}");
+        // σ_n²: (0.5² + 0) and (0.1² + 0.8²) → mean 0.45.
+        assert!((p.noise - 0.45).abs() < 1e-12, "{p:?}");
+        // σ_s²: Var(0.5, 0.1) + Var(0, 0.2) = 0.04 + 0.01.
+        assert!((p.signal - 0.05).abs() < 1e-12, "{p:?}");
+        assert!((p.delta - 4.0 * 0.45 / 0.05).abs() < 1e-9, "{p:?}");
     }
 }

@@ -8,7 +8,12 @@
 //! predict the events: the error-modulated, attention-gated three-factor rule
 //! ([`ganglion_learn::ThreeFactorReadout`]) and FORCE's recursive least squares
 //! ([`ganglion_learn::readout::ForceReadout`]), without and with a reset of its inverse
-//! correlation matrix at the change. Mid-run the timing or the probability of an event
+//! correlation matrix at the change. FORCE's regulariser (`P(0) = I/δ`) is not a fixed
+//! number: it is the ridge (Bayesian) choice `δ = E‖x‖² σ_n²/σ_s²` of
+//! [`experiment::RidgePrior`] (Bishop 2006, PRML §3.3.1; Hoerl, Kennard & Baldwin 1975),
+//! which scales with the number of features and their squared magnitude, so that quick
+//! (150 neurons) and full (400) mode regularise alike, and with the noise-to-signal ratio of
+//! the Bernoulli targets. Mid-run the timing or the probability of an event
 //! changes ([`experiment`]); the protocol runner ([`ganglion_learn::readout::run_protocol`])
 //! scores every trial against the ideal prediction `p · bump` and counts the trials each
 //! readout needs to re-adapt. The paper's full text was not available: the task is ours and
@@ -57,8 +62,6 @@ pub struct Settings {
     pub eta: f64,
     /// Divide each three-factor update by `1 + ‖e‖²` (normalised LMS).
     pub normalise: bool,
-    /// RLS regulariser δ (`P(0) = I/δ`).
-    pub delta: f64,
     /// Filter time constants of the spike-train features \[ms\].
     pub taus_ms: Vec<f64>,
     /// Trial timing.
@@ -96,7 +99,6 @@ impl Settings {
             readapt_window: 10,
             eta: 0.1,
             normalise: false,
-            delta: 30.0,
             taus_ms: vec![30.0, 100.0],
             layout,
             reservoir: ReservoirConfig::new(size),
@@ -124,8 +126,8 @@ impl Study for WhatWhenReservoir {
             name: NAME,
             paper: "Yamada & Chao 2025, Joint encoding of \"what\" and \"when\" predictions through error-modulated plasticity in reservoir spiking networks (arXiv:2510.14382)",
             checks: "readouts of an Izhikevich reservoir peak at the event time, amplitude grows with probability; after a timing or probability change the three-factor readout re-adapts, FORCE only after a reset",
-            quick_runtime: "≈ 50 s",
-            full_runtime: "≈ 17 min (2 cores shared with builds; 8 of 11 checks pass, see the report)",
+            quick_runtime: "≈ 30–70 s (2 cores, shared with builds)",
+            full_runtime: "≈ 13 min (2 cores shared with builds and other runs; 7.5 min of CPU)",
         }
     }
 
@@ -172,6 +174,8 @@ pub struct SummaryRow {
     pub amplitude: [[f64; 2]; 2],
     /// Peak times `[phase][cue]` \[ms\].
     pub peak_ms: [[f64; 2]; 2],
+    /// FORCE's regulariser δ of this seed and experiment (see [`experiment::RidgePrior`]).
+    pub force_delta: f64,
 }
 
 fn summary_rows(seeds: &[SeedResult]) -> Vec<SummaryRow> {
@@ -188,6 +192,7 @@ fn summary_rows(seeds: &[SeedResult]) -> Vec<SummaryRow> {
             readapted: r.readapted,
             amplitude: r.amplitude,
             peak_ms: r.peak_ms,
+            force_delta: r.prior.delta,
         })
         .collect()
 }
