@@ -36,6 +36,21 @@ fn adaptive_ei_reservoir_quick() {
         "{}",
         mc_cap.value
     );
+    // The engine (spec path) runs the same reservoir as the library, to f32 rounding.
+    for name in [
+        "engine_fixed_max_rate_difference",
+        "engine_adapted_max_rate_difference",
+        "engine_adapted_max_gain_difference",
+    ] {
+        let c = check(&outcome, name);
+        assert!(c.value >= 0.0 && c.value < 1e-5, "{name}: {}", c.value);
+    }
+    let engine = &metrics["tables"]["engine"][0];
+    assert_eq!(engine["units"].as_f64(), Some(50.0));
+    assert!(
+        engine["max_gain_change"].as_f64().is_some_and(|g| g > 0.01),
+        "{engine}"
+    );
     for task in ["mc", "mackey_glass", "narma10"] {
         let peak = check(&outcome, &format!("{task}_peak_balance"));
         assert!((1.0..=1.5).contains(&peak.value));
