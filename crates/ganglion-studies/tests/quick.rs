@@ -245,6 +245,7 @@ fn listing() {
             "ca3-memory",
             "celegans-data",
             "celegans-touch",
+            "cortical-microcircuit",
             "dynamic-connectome",
             "encoding-models",
             "gain-control",

@@ -7,6 +7,7 @@ pub mod brunel_2000;
 pub mod ca3_memory;
 pub mod celegans_data;
 pub mod celegans_touch;
+pub mod cortical_microcircuit;
 pub mod dynamic_connectome;
 pub mod encoding_models;
 pub mod gain_control;
