@@ -11,13 +11,13 @@ use crate::studies::{
     active_dendrites::ActiveDendrites, adaptive_ei_reservoir::AdaptiveEiReservoir,
     astro_snn::AstroSnn, brunel_2000::Brunel2000, ca3_memory::Ca3Memory,
     celegans_data::CelegansData, celegans_touch::CelegansTouch,
-    cortical_microcircuit::CorticalMicrocircuit,
-    dynamic_connectome::DynamicConnectome, encoding_models::EncodingModels,
-    gain_control::GainControl, hd_snn_motion::HdSnnMotion, hmm_glm::HmmGlmStudy,
-    ioi_circuit::IoiCircuit, ncap_swimmer::NcapSwimmer, nested_oscillations::NestedOscillations,
-    network_features::NetworkFeatures, pavlovian_attention::PavlovianAttention,
-    predictive_aux_rl::PredictiveAuxRl, sfq_xor::SfqXor, skeleton_metrics::SkeletonMetrics,
-    topological_rsa::TopologicalRsa, what_when_reservoir::WhatWhenReservoir,
+    cortical_microcircuit::CorticalMicrocircuit, dynamic_connectome::DynamicConnectome,
+    encoding_models::EncodingModels, gain_control::GainControl, hd_snn_motion::HdSnnMotion,
+    hmm_glm::HmmGlmStudy, ioi_circuit::IoiCircuit, ncap_swimmer::NcapSwimmer,
+    nested_oscillations::NestedOscillations, network_features::NetworkFeatures,
+    pavlovian_attention::PavlovianAttention, predictive_aux_rl::PredictiveAuxRl, sfq_xor::SfqXor,
+    skeleton_metrics::SkeletonMetrics, topological_rsa::TopologicalRsa,
+    what_when_reservoir::WhatWhenReservoir,
 };
 use crate::{Mode, Study, StudyError, StudyInfo, StudyOutcome};
 
