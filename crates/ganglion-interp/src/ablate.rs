@@ -409,28 +409,45 @@ pub fn logit_diff(
         let logits = model.run(&batch, &mut run)?;
         for (k, &i) in chunk.iter().enumerate() {
             let row = &logits.data[k * v..(k + 1) * v];
-            let (a, b) = (row[t.correct[i] as usize], row[t.incorrect[i] as usize]);
-            per_prompt[i] = Some(PromptResult {
-                prompt: prompts[i].prompt.clone(),
-                correct: prompts[i].correct.clone(),
-                incorrect: prompts[i].incorrect.clone(),
-                tokens: t.ids[i].len(),
-                correct_id: t.correct[i],
-                incorrect_id: t.incorrect[i],
-                correct_logit: a,
-                incorrect_logit: b,
-                logit_diff: a - b,
-            });
+            per_prompt[i] = Some(prompt_result(prompts, &t, i, row));
         }
     }
-    let per_prompt: Vec<PromptResult> = per_prompt
-        .into_iter()
-        .map(|r| r.expect("every prompt is in one batch"))
-        .collect();
-    let n = per_prompt.len() as f64;
-    Ok(LogitDiff {
-        mean_logit_diff: per_prompt.iter().map(|r| r.logit_diff as f64).sum::<f64>() / n,
-        accuracy: per_prompt.iter().filter(|r| r.logit_diff > 0.0).count() as f64 / n,
-        per_prompt,
-    })
+    Ok(LogitDiff::of(per_prompt))
+}
+
+/// Prompt `i`'s logit difference from its last-position logits `row` (vocabulary long).
+pub(crate) fn prompt_result(
+    prompts: &[Prompt],
+    t: &Tokenised,
+    i: usize,
+    row: &[f32],
+) -> PromptResult {
+    let (a, b) = (row[t.correct[i] as usize], row[t.incorrect[i] as usize]);
+    PromptResult {
+        prompt: prompts[i].prompt.clone(),
+        correct: prompts[i].correct.clone(),
+        incorrect: prompts[i].incorrect.clone(),
+        tokens: t.ids[i].len(),
+        correct_id: t.correct[i],
+        incorrect_id: t.incorrect[i],
+        correct_logit: a,
+        incorrect_logit: b,
+        logit_diff: a - b,
+    }
+}
+
+impl LogitDiff {
+    /// Mean and accuracy over the prompts' results, each filled in by one batch.
+    pub(crate) fn of(per_prompt: Vec<Option<PromptResult>>) -> LogitDiff {
+        let per_prompt: Vec<PromptResult> = per_prompt
+            .into_iter()
+            .map(|r| r.expect("every prompt is in one batch"))
+            .collect();
+        let n = per_prompt.len() as f64;
+        LogitDiff {
+            mean_logit_diff: per_prompt.iter().map(|r| r.logit_diff as f64).sum::<f64>() / n,
+            accuracy: per_prompt.iter().filter(|r| r.logit_diff > 0.0).count() as f64 / n,
+            per_prompt,
+        }
+    }
 }

@@ -20,7 +20,7 @@
 //! With `α = 0` the hook adds exact zeros, so the logits are bit-identical to an unhooked run
 //! (a test checks this).
 
-use crate::ablate::{LogitDiff, Prompt, PromptResult, batches, tokenise};
+use crate::ablate::{LogitDiff, Prompt, PromptResult, batches, prompt_result, tokenise};
 use crate::model::{Activation, HookPoint, Model, ModelError, Run};
 use std::fmt;
 use std::str::FromStr;
@@ -270,30 +270,10 @@ pub fn steer_logit_diff(
             let logits = model.run(&batch, &mut run)?;
             for (k, &i) in chunk.iter().enumerate() {
                 let row = &logits.data[k * voc..(k + 1) * voc];
-                let (a, b) = (row[t.correct[i] as usize], row[t.incorrect[i] as usize]);
-                per[i] = Some(PromptResult {
-                    prompt: prompts[i].prompt.clone(),
-                    correct: prompts[i].correct.clone(),
-                    incorrect: prompts[i].incorrect.clone(),
-                    tokens: t.ids[i].len(),
-                    correct_id: t.correct[i],
-                    incorrect_id: t.incorrect[i],
-                    correct_logit: a,
-                    incorrect_logit: b,
-                    logit_diff: a - b,
-                });
+                per[i] = Some(prompt_result(prompts, &t, i, row));
             }
         }
-        let per_prompt: Vec<PromptResult> = per
-            .into_iter()
-            .map(|r| r.expect("every prompt is in one batch"))
-            .collect();
-        let n = per_prompt.len() as f64;
-        out.push(LogitDiff {
-            mean_logit_diff: per_prompt.iter().map(|r| r.logit_diff as f64).sum::<f64>() / n,
-            accuracy: per_prompt.iter().filter(|r| r.logit_diff > 0.0).count() as f64 / n,
-            per_prompt,
-        });
+        out.push(LogitDiff::of(per));
     }
     Ok(out)
 }

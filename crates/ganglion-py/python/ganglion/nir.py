@@ -96,6 +96,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from ._spec_toml import spec_to_toml
+
 try:  # the reference reader/writer of the format; an optional dependency of the package
     import nir as _nir
 except ImportError:  # pragma: no cover - reported when a function is called
@@ -923,47 +925,15 @@ def _p21(tau_s, tau_m, c, h):
     return np.where(same, h / c * np.exp(-h / tau_m), general)
 
 
-def _header(info: Dict[str, Any]) -> str:
+def _header(info: Dict[str, Any]) -> List[str]:
     lines = [
-        "# Imported from a NIR graph by ganglion.nir.to_spec (see the module doc for the mapping).",
-        f"# scheme = {info['scheme']}, reset = {info['reset']}, dt = {info['dt_ms']} ms.",
-        "# NIR step t of a node is Ganglion step t + latency (spike time (t + latency)·dt):",
+        "Imported from a NIR graph by ganglion.nir.to_spec (see the module doc for the mapping).",
+        f"scheme = {info['scheme']}, reset = {info['reset']}, dt = {info['dt_ms']} ms.",
+        "NIR step t of a node is Ganglion step t + latency (spike time (t + latency)·dt):",
     ]
     for n, p in info["populations"].items():
-        lines.append(f"#   {n} ({p['type']}) -> population {p['population']}, latency {p['latency_steps']}")
-    return "\n".join(lines) + "\n"
-
-
-def _toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, (float, np.floating)):
-        return repr(float(v))
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + " }"
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    raise TypeError(f"no TOML form for {type(v).__name__}")
-
-
-def _toml_key(k: str) -> str:
-    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else json.dumps(k, ensure_ascii=False)
-
-
-def _toml(spec: Dict[str, Any]) -> str:
-    """The spec dict as TOML text (tables of scalars and inline tables, arrays of tables)."""
-    out = []
-    for section, body in spec.items():
-        rows = body if isinstance(body, list) else [body]
-        for row in rows:
-            out.append(f"[[{section}]]" if isinstance(body, list) else f"[{section}]")
-            out.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in row.items())
-            out.append("")
-    return "\n".join(out)
+        lines.append(f"  {n} ({p['type']}) -> population {p['population']}, latency {p['latency_steps']}")
+    return lines
 
 
 def _write_folder(out_dir: pathlib.Path, spec, files, info, overwrite: bool):
@@ -978,7 +948,7 @@ def _write_folder(out_dir: pathlib.Path, spec, files, info, overwrite: bool):
     try:
         for fname, arr in files.items():
             np.save(tmp / fname, np.ascontiguousarray(arr, dtype=np.float64))
-        (tmp / SPEC_FILE).write_text(_header(info) + _toml(spec), encoding="utf-8")
+        (tmp / SPEC_FILE).write_text(spec_to_toml(spec, _header(info)), encoding="utf-8")
         (tmp / INFO_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
         ganglion.load(tmp / SPEC_FILE)  # validation problems surface before anything moves
         if out_dir.exists():

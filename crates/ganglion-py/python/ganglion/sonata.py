@@ -71,6 +71,8 @@ import tempfile
 
 import numpy as np
 
+from ._spec_toml import spec_to_toml
+
 # NEST 3.10's default initial states of the supported models (nest.GetDefaults). NEST keeps
 # V_m at this value when dynamics params change E_L, so an imported network starts there too.
 # These are the models that Ganglion implements under NEST's name, with NEST's parameters.
@@ -773,36 +775,6 @@ def _read_spikes(sim, pop, dt, tstop, h5py):
 # --- spec --------------------------------------------------------------------------------
 
 
-def _toml_value(v):
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, (float, np.floating)):
-        return repr(float(v))
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + " }"
-    raise TypeError(f"no TOML form for {v!r}")
-
-
-def _toml_key(k):
-    return k if _NAME.match(k) else json.dumps(k, ensure_ascii=False)
-
-
-def _to_toml(spec, header):
-    lines = [f"# {line}" for line in header] + ["", "[simulation]"]
-    lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in spec["simulation"].items()]
-    for section in ("population", "projection", "input", "monitor"):
-        for table in spec.get(section, []):
-            lines += ["", f"[[{section}]]"]
-            lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items()]
-    return "\n".join(lines) + "\n"
-
-
 def _build(config, sim_config, out, ganglion):
     """Write spec.toml, its .npy files and sonata_map.json into the folder `out`."""
     import h5py
@@ -903,7 +875,7 @@ def _build(config, sim_config, out, ganglion):
             f"{late} input spikes at or after the end of the run ({tstop!r} ms) were left out."
         )
     spec = {k: v for k, v in spec.items() if v}
-    (out / "spec.toml").write_text(_to_toml(spec, header), encoding="utf-8")
+    (out / "spec.toml").write_text(spec_to_toml(spec, header), encoding="utf-8")
     (out / "sonata_map.json").write_text(json.dumps(mapping, indent=1) + "\n", encoding="utf-8")
 
 
