@@ -101,9 +101,11 @@ impl Layout {
     }
 }
 
-/// Layers by breadth-first distance along `edges` (pairs of node indices) from node 0,
-/// then from the lowest-numbered node not yet reached, and so on: a source-to-sink
-/// ordering for feed-forward graphs that stays defined when the graph has cycles.
+/// Layers by breadth-first distance along `edges` (pairs of node indices) from the
+/// sources (nodes with no incoming edge from another node), all at layer 0; nodes not
+/// reached (cycles without a source) are then taken from the lowest-numbered one, again at
+/// layer 0, and so on: a source-to-sink ordering that stays defined when the graph has
+/// cycles.
 ///
 /// Panics if an edge names a node ≥ `n` (a programming error of the caller).
 pub fn bfs_layers(n: usize, edges: &[(usize, usize)]) -> Vec<usize> {
@@ -115,13 +117,24 @@ pub fn bfs_layers(n: usize, edges: &[(usize, usize)]) -> Vec<usize> {
         );
         out[a].push(b);
     }
-    let mut layer = vec![usize::MAX; n];
-    for start in 0..n {
-        if layer[start] != usize::MAX {
-            continue;
+    let mut has_input = vec![false; n];
+    for &(a, b) in edges {
+        if a != b {
+            has_input[b] = true;
         }
-        layer[start] = 0;
-        let mut queue = VecDeque::from([start]);
+    }
+    let mut layer = vec![usize::MAX; n];
+    let sources: Vec<usize> = (0..n).filter(|&v| !has_input[v]).collect();
+    let starts = std::iter::once(sources).chain((0..n).map(|v| vec![v]));
+    for start in starts {
+        let start: Vec<usize> = start
+            .into_iter()
+            .filter(|&v| layer[v] == usize::MAX)
+            .collect();
+        for &v in &start {
+            layer[v] = 0;
+        }
+        let mut queue = VecDeque::from(start);
         while let Some(v) = queue.pop_front() {
             for &w in &out[v] {
                 if layer[w] == usize::MAX {
@@ -553,6 +566,11 @@ mod tests {
     fn bfs_layers_with_cycle() {
         // 0 → 1 → 2 → 0 and an isolated 3.
         assert_eq!(bfs_layers(4, &[(0, 1), (1, 2), (2, 0)]), vec![0, 1, 2, 0]);
+        // Two sources (1 and 3) at layer 0 whatever their index; 2 at its shortest distance.
+        assert_eq!(
+            bfs_layers(4, &[(0, 2), (3, 0), (1, 2), (2, 2)]),
+            vec![1, 0, 1, 0]
+        );
     }
 
     #[test]
