@@ -37,7 +37,7 @@ use ganglion_model::{Receptor, Resolved, parse_str, validate_circuit};
 use ganglion_plot::{Diagram, DiagramEdge, DiagramNode, bfs_layers, escape};
 use serde::Serialize;
 
-use crate::report::{self, Table, num};
+use crate::report::{self, Table};
 use crate::{Check, Expect, Mode, Source, Study, StudyError, StudyInfo, StudyOutput};
 
 /// The `circuit-diagram` study (see the module docs).
@@ -472,8 +472,7 @@ impl Study for CircuitDiagram {
 }
 
 fn report_text(mode: Mode, checks: &[Check], rows: &Table, drawn: &[Drawn], secs: f64) -> String {
-    let mut t = String::new();
-    let _ = writeln!(t, "# circuit-diagram ({mode:?})\n");
+    let mut t = report::header("circuit-diagram: structural circuit diagrams", mode, checks);
     t.push_str(
         "**Paper.** Abbott (2024), *Neural circuit diagrams* (TMLR; PAPERS.md row 30): a diagram \
          language for deep-learning architectures in which wires carry named tensor axes and boxes are \
@@ -491,14 +490,17 @@ fn report_text(mode: Mode, checks: &[Check], rows: &Table, drawn: &[Drawn], secs
          study needs GPT-2 weights and does not store per-pair sender → receiver effects, so the heads and \
          layers are those Wang et al. (2022) name for GPT-2 small and the effect sizes are illustrative.\n\n",
     );
-    let _ = writeln!(t, "## Diagrams\n\n{}", rows.render());
+    let _ = writeln!(
+        t,
+        "## Diagrams\n\n{}\nThe IOI circuit's one remaining crossing is forced: the two S-inhibition heads of \
+         layer 8 each feed both name movers of layer 9 (a complete bipartite K2,2, which always crosses \
+         once).\n",
+        rows.render()
+    );
     for d in drawn {
         let _ = writeln!(t, "![{0}]({0}.svg)\n", d.diagram);
     }
-    let _ = writeln!(t, "## Checks\n");
-    for c in checks {
-        let _ = writeln!(t, "- `{}` = {} — {}", c.name, num(c.value), c.note);
-    }
+    let _ = writeln!(t, "## Checks\n\n{}", report::checks_table(checks));
     let _ = writeln!(
         t,
         "\nRun: `cargo run --release -- study run circuit-diagram --quick` (cuba, relay, IOI); \
@@ -527,6 +529,22 @@ mod tests {
         // 800 targets × 800 sources × p 0.1 × 20 pA = 1.28e6 pA for L4E → L23E.
         assert!((d.edges[2].weight - 800.0 * 800.0 * 0.1 * 20.0).abs() < 1e-6 * 1.28e6);
         assert!(d.edges[3].weight < 0.0 && d.edges[0].weight > 0.0);
+    }
+
+    #[test]
+    fn pd14_small_renders_never_worse() {
+        let r = spec(
+            include_str!("../../../../../examples/pd14_small.toml"),
+            "pd14_small.toml",
+        )
+        .unwrap();
+        let d = spec_diagram(&r);
+        let dir = tempfile::tempdir().unwrap();
+        let drawn = draw(&d, "pd14_small", dir.path()).unwrap();
+        assert_eq!(drawn.nodes_in_svg, r.populations.len());
+        assert_eq!(drawn.edges_in_svg, r.projections.len());
+        assert!(drawn.crossings_barycentre <= drawn.crossings_input);
+        assert!(drawn.tags_balance && drawn.labels_missing == 0);
     }
 
     #[test]
