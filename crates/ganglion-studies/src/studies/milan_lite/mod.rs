@@ -221,7 +221,7 @@ impl Study for MilanLite {
     }
 }
 
-fn at<'a>(s: &'a [Setting], k: usize, lambda: f64) -> &'a Setting {
+fn at(s: &[Setting], k: usize, lambda: f64) -> &Setting {
     s.iter()
         .find(|x| x.k == k && x.lambda == lambda)
         .expect("setting in the sweep")
