@@ -26,6 +26,8 @@
 //!   correlations and split-half (Spearman–Brown) noise ceilings;
 //! - [`gain_control`]: gain-optimised recurrent ring populations (Duong et al. 2023) — steady
 //!   states, the fidelity-minus-activity objective and its gradient, adaptation measures;
+//! - [`neuron_descriptions`]: exemplar mining and PMI-ranked descriptions of neurons
+//!   over a fixed label vocabulary (a lite MILAN, Hernandez et al. 2022);
 //! - [`readout`]: factorised (Klindt et al. 2017) and attention readouts from feature maps;
 //! - [`affinity`], [`tensor`], [`communities`], [`lfr`]: the dynamic functional connectome
 //!   (Dyballa et al. 2024) — rectified co-derivative affinities, non-negative CP (HALS), a
@@ -59,6 +61,7 @@ pub mod graphs;
 pub mod hmm;
 pub mod lfr;
 pub mod linalg;
+pub mod neuron_descriptions;
 pub mod readout;
 pub mod rsa;
 pub mod signal;

@@ -2,6 +2,7 @@
 
 mod checkpoint;
 mod connectome;
+mod diagram;
 mod env;
 mod interp;
 
@@ -56,6 +57,8 @@ enum Command {
     /// MuJoCo environments: `env rollout` (one swimmer episode), `env bench`, `env xml`.
     #[command(subcommand)]
     Env(env::EnvCommand),
+    /// Draw a spec as a layered circuit diagram: `diagram SPEC --out circuit.svg`.
+    Diagram(diagram::DiagramArgs),
     /// Transformer circuits on a GGUF language model: `interp logit-diff|attribute|patch`.
     #[command(subcommand)]
     Interp(interp::InterpCommand),
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
         Command::Connectome(c) => connectome::connectome(c),
         Command::Env(c) => env::env(c),
         Command::Interp(c) => interp::interp(c),
+        Command::Diagram(a) => diagram::diagram(a),
     };
     match result {
         Ok(code) => code,

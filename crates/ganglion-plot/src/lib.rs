@@ -25,11 +25,13 @@
 //! # Ok::<(), ganglion_plot::PlotError>(())
 //! ```
 
+mod diagram;
 mod error;
 mod figure;
 mod raster;
 mod render;
 
+pub use diagram::{Diagram, DiagramEdge, DiagramNode, Layout, bfs_layers, escape};
 pub use error::PlotError;
 pub use figure::{Axis, Figure, Legend, PALETTE, Panel, Rgb, Scale, Series, SeriesKind};
 pub use raster::{

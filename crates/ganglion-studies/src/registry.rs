@@ -10,14 +10,14 @@ use ganglion_base::files::{FilesError, OutputDir, Replace};
 use crate::studies::{
     active_dendrites::ActiveDendrites, adaptive_ei_reservoir::AdaptiveEiReservoir,
     astro_snn::AstroSnn, brunel_2000::Brunel2000, ca3_memory::Ca3Memory,
-    celegans_data::CelegansData, celegans_touch::CelegansTouch,
+    celegans_data::CelegansData, celegans_touch::CelegansTouch, circuit_diagram::CircuitDiagram,
     cortical_microcircuit::CorticalMicrocircuit, dynamic_connectome::DynamicConnectome,
     encoding_models::EncodingModels, gain_control::GainControl, hd_snn_motion::HdSnnMotion,
-    hmm_glm::HmmGlmStudy, ioi_circuit::IoiCircuit, ncap_swimmer::NcapSwimmer,
-    nested_oscillations::NestedOscillations, network_features::NetworkFeatures,
-    pavlovian_attention::PavlovianAttention, predictive_aux_rl::PredictiveAuxRl, sfq_xor::SfqXor,
-    skeleton_metrics::SkeletonMetrics, topological_rsa::TopologicalRsa,
-    what_when_reservoir::WhatWhenReservoir,
+    hmm_glm::HmmGlmStudy, ioi_circuit::IoiCircuit, milan_lite::MilanLite,
+    ncap_swimmer::NcapSwimmer, nested_oscillations::NestedOscillations,
+    network_features::NetworkFeatures, pavlovian_attention::PavlovianAttention,
+    predictive_aux_rl::PredictiveAuxRl, sfq_xor::SfqXor, skeleton_metrics::SkeletonMetrics,
+    topological_rsa::TopologicalRsa, what_when_reservoir::WhatWhenReservoir,
 };
 use crate::{Mode, Study, StudyError, StudyInfo, StudyOutcome};
 
@@ -31,6 +31,7 @@ fn registry() -> Vec<&'static dyn Study> {
         &Ca3Memory,
         &CelegansData,
         &CelegansTouch,
+        &CircuitDiagram,
         &CorticalMicrocircuit,
         &DynamicConnectome,
         &EncodingModels,
@@ -38,6 +39,7 @@ fn registry() -> Vec<&'static dyn Study> {
         &HdSnnMotion,
         &HmmGlmStudy,
         &IoiCircuit,
+        &MilanLite,
         &NcapSwimmer,
         &NestedOscillations,
         &NetworkFeatures,
