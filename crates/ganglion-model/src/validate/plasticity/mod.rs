@@ -4,11 +4,13 @@
 //! A field that belongs to another rule is a problem ("`tau_plus` is not a parameter of rule
 //! `vogels`"), so is a missing required one; nothing else in validation names a rule.
 
+mod gain;
 use super::{Ctx, NO_HINT, Obj, fields_set, fmt_ms};
 use crate::resolved::Distribution;
 use crate::resolved::{ModulatorSource, ResolvedPlasticity, ResolvedPopulation};
 use crate::spec::{Modulator, Scalar, Value};
 use crate::units::{Dim, show};
+use gain::gain_homeostasis;
 use serde::{Deserialize, Serialize};
 
 /// `plasticity = { rule = ..., ... }` on a projection.
@@ -770,87 +772,6 @@ fn vogels(ctx: &mut Ctx, pl: &Plasticity, env: &Env) -> Option<PlasticRule> {
     })
 }
 
-fn gain_homeostasis(ctx: &mut Ctx, pl: &Plasticity, env: &Env) -> Option<PlasticRule> {
-    let o = env.o;
-    for (key, set) in [("w_max", pl.w_max.is_some()), ("w_min", pl.w_min.is_some())] {
-        if set {
-            let msg = format!(
-                "{key} does not apply to rule \"{RATE_RULE}\": its weights keep their magnitudes and only the gains move (clipped at 0)"
-            );
-            ctx.report(o, key, msg, format!("remove {key}"));
-        }
-    }
-    let eta = given(ctx, env, &pl.eta, Dim::Frequency, "eta");
-    if let Some(e) = eta.filter(|&e| e <= 0.0) {
-        let msg = format!(
-            "plasticity.eta must be positive, got {}",
-            show(e, Dim::Frequency)
-        );
-        let hint =
-            "eta = \"10 Hz\" (at dt = 1 ms a gain change of 0.01 per step and unit rate error)";
-        ctx.report(o, "eta", msg, hint);
-    }
-    let n = env.target.size;
-    let target = ctx.value(
-        pl.target.as_ref()?,
-        Dim::Dimensionless,
-        o,
-        "target",
-        "plasticity.target",
-        Some(n),
-    );
-    if let Some(t) = &target {
-        let (lo, hi) = t.bounds();
-        if !(lo >= 0.0 && hi <= 1.0) {
-            let msg = format!(
-                "plasticity.target must lie in [0, 1] (rates are fractions of the maximal rate), but it spans [{lo}, {hi}]"
-            );
-            let hint = "target = { dist = \"uniform\", low = 0.1, high = 0.3 }, or clip a normal with min = 0, max = 1";
-            ctx.report(o, "target", msg, hint);
-        }
-    }
-    let gain = match &pl.gain {
-        None => Some(Distribution::Const(1.0)),
-        Some(g) => ctx.value(g, Dim::Dimensionless, o, "gain", "plasticity.gain", Some(n)),
-    };
-    if let Some(g) = &gain
-        && !(g.bounds().0 >= 0.0)
-    {
-        let msg = format!(
-            "plasticity.gain must be at least 0 (a negative gain would flip the weights' sign and break Dale's law), but it reaches {}",
-            g.bounds().0
-        );
-        ctx.report(o, "gain", msg, "gain = 1.0 (balanced)");
-    }
-    let global = choice(
-        ctx,
-        env,
-        pl.mode.as_deref(),
-        "mode",
-        "gain homeostasis mode",
-        ["per_neuron", "global"],
-    )?;
-    if let Some(g) = &gain
-        && global
-        && g.as_const().is_none()
-    {
-        let msg = "with mode = \"global\" all target neurons share one gain: plasticity.gain must be one number";
-        ctx.report(o, "gain", msg, "gain = 1.0");
-        return None;
-    }
-    let (eta, target, gain) = (eta?, target?, gain?);
-    let ok = eta > 0.0 && target.bounds().0 >= 0.0 && target.bounds().1 <= 1.0;
-    if !ok || !(gain.bounds().0 >= 0.0) || pl.w_max.is_some() || pl.w_min.is_some() {
-        return None;
-    }
-    Some(PlasticRule::GainHomeostasis {
-        eta,
-        target,
-        gain,
-        per_neuron: !global,
-    })
-}
-
 /// A modulator or gate: a `.npy` series, or a population's filtered rate.
 fn modulator(ctx: &mut Ctx, env: &Env, m: &Modulator, what: &str) -> Option<ModulatorSource> {
     let o = env.o;
@@ -917,97 +838,4 @@ fn modulator(ctx: &mut Ctx, env: &Env, m: &Modulator, what: &str) -> Option<Modu
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::spec::Modulator;
-
-    /// A plasticity spec with every field set.
-    fn everything() -> Plasticity {
-        let t = || Some(Scalar::from("1 ms"));
-        Plasticity {
-            rule: "stdp".into(),
-            w_max: t(),
-            w_min: t(),
-            tau_plus: t(),
-            tau_minus: t(),
-            a_plus: Some(1.0),
-            a_minus: Some(1.0),
-            mode: Some("additive".into()),
-            pairing: Some("nearest".into()),
-            tau_x: t(),
-            tau_y: t(),
-            a2_plus: Some(1.0),
-            a3_plus: Some(1.0),
-            a2_minus: Some(1.0),
-            a3_minus: Some(1.0),
-            eta: t(),
-            rho0: t(),
-            tau: t(),
-            tau_e: t(),
-            rate: Some(1.0),
-            lambda: Some(1.0),
-            alpha: Some(1.0),
-            mu: Some(1.0),
-            interval: t(),
-            modulator: Some(Modulator::default()),
-            gate: Some(Modulator::default()),
-            timing: Some("synapse".into()),
-            axonal_delay: t(),
-            dendritic_delay: t(),
-            update: Some("lazy".into()),
-            target: Some(Value::from(0.2)),
-            gain: Some(Value::from(1.0)),
-        }
-    }
-
-    #[test]
-    fn the_table_names_real_fields_and_every_field_has_a_rule() {
-        let all = fields_set(&everything());
-        for r in PLASTICITY_RULES {
-            for f in r.fields.iter().chain(r.required) {
-                assert!(all.iter().any(|a| a == f), "{}: no field {f}", r.name);
-            }
-            for f in r.required {
-                assert!(r.takes(f), "{} requires {f} but does not take it", r.name);
-            }
-        }
-        for f in &all {
-            assert!(
-                COMMON_FIELDS.contains(&f.as_str()) || PLASTICITY_RULES.iter().any(|r| r.takes(f)),
-                "field {f} belongs to no rule"
-            );
-        }
-    }
-
-    #[test]
-    fn only_set_fields_are_listed() {
-        let pl = Plasticity {
-            rule: "vogels".into(),
-            tau_plus: Some("20 ms".into()),
-            ..Default::default()
-        };
-        assert_eq!(fields_set(&pl), ["rule", "tau_plus"]);
-        let takes = |rule: &str, field: &str| PlasticityRule::find(rule).map(|r| r.takes(field));
-        assert_eq!(takes("vogels", "tau_plus"), Some(false));
-        assert_eq!(takes("stdp", "tau_plus"), Some(true));
-        assert_eq!(
-            PlasticityRule::find("stdp_pl_synapse_hom").map(|r| r.name),
-            Some("power_law")
-        );
-    }
-
-    #[test]
-    fn unset_fields_are_left_out_of_toml_and_read_back_as_unset() {
-        let p = Plasticity {
-            rule: "stdp".into(),
-            w_max: Some("5 pA".into()),
-            a_plus: Some(0.02),
-            ..Default::default()
-        };
-        let text = toml::to_string(&p).unwrap();
-        assert_eq!(text, "rule = \"stdp\"\nw_max = \"5 pA\"\nA_plus = 0.02\n");
-        assert_eq!(toml::from_str::<Plasticity>(&text).unwrap(), p);
-        let e = toml::from_str::<Plasticity>("w_max = \"5 pA\"").unwrap_err();
-        assert!(e.to_string().contains("missing field `rule`"), "{e}");
-    }
-}
+mod tests;
