@@ -478,7 +478,7 @@ def main():
             net = v["network"]
             p = v["ranks"]
             r = predict(net, p, coef, ("local", local), seconds=v["model_s"])
-            comp = r["step"] + r["neuron"] + r["spike"] + r["event"] + r["imbalance"] + r["decode"]
+            comp = r["total"] - r["collective"]
             cpu_rank = v["simulate_cpu_s_total"] / p
             # wall on this machine: P ranks share 2 cores, so per-rank work is time-shared
             wall_pred = comp * max(1.0, p / 2.0) + r["collective"]
