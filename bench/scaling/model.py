@@ -386,6 +386,23 @@ def strong_table(title, net, coef, ranks=RANKS, ic="IB-HDR100", nest=None):
     return "\n".join(lines)
 
 
+def volume_table(nets):
+    """Spike-exchange volume per epoch: spikes in the whole network per epoch x 4 B of ids, plus
+    each rank's 1 flag byte and 4-byte length per (step, partition, population)."""
+    lines = ["| network | epoch (steps) | spikes per epoch (network) | spike-id bytes | ranks | "
+             "bytes sent per rank | bytes received per rank | received per rank per model s |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, net in nets:
+        d = net["min_delay_steps"]
+        spe = net["spikes_per_s"] * d * net["dt_ms"] / 1000.0
+        for p in [8, 64, 1024]:
+            m = 1 + 4 * d * net["pops"] + 4 * spe / p
+            epochs = 1000.0 / net["dt_ms"] / d
+            lines.append(f"| {name} | {d} | {spe:.1f} | {4 * spe:.0f} | {p} | {m:.0f} | {p * m:.0f} | "
+                         f"{p * m * epochs / 1e6:.1f} MB |")
+    return "\n".join(lines)
+
+
 def weak_table(title, neurons_per_rank, rate_hz, coef, ranks=RANKS):
     lines = [f"#### {title}", "",
              "| ranks (cores) | hpc scale | neurons | synapses | RTF | local compute | row walks (all spikes) | "
@@ -523,6 +540,8 @@ def main():
     hpc4 = hpc_network(4, rate)
     text.append(strong_table(f"hpc_benchmark scale 4 (45,000 neurons, {hpc4['synapses']:.3g} synapses, "
                              f"{rate:.1f} Hz; exchange every 15 steps)", hpc4, coef))
+    text.append("\n### Spike-exchange volume per epoch (one thread per rank)\n")
+    text.append(volume_table([("PD14 full", pd14), ("hpc_benchmark scale 4", hpc4)]))
     text.append("\n### Projected weak scaling of hpc_benchmark\n")
     text.append(weak_table("1,125 neurons per rank (scale 0.1 per rank, 12.7 M synapses / ~127 MB per rank)",
                            1125, rate, coef))
