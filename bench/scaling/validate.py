@@ -9,7 +9,7 @@ Needs the MPI build: cargo build --release -p ganglion-cli --features mpi
 Ranks beyond the 2 cores are oversubscribed: they time-share the cores.
 
 Usage: validate.py [--ranks 1 2 4] [--repeats 2] SPEC[:DURATION] ...
-Writes bench/scaling/validation.json.
+Writes bench/scaling/validation.json (or --out).
 """
 import argparse
 import json
@@ -48,6 +48,7 @@ def main():
     ap.add_argument("specs", nargs="+", help="SPEC[:DURATION], e.g. examples/pd14_small.toml:500ms")
     ap.add_argument("--ranks", type=int, nargs="+", default=[1, 2, 4])
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--out", default=os.path.join(HERE, "validation.json"))
     a = ap.parse_args()
     out = []
     for item in a.specs:
@@ -74,7 +75,7 @@ def main():
             out.append(row)
             print(f"{row['spec']:24s} P={p} wall={row['simulate_wall_s']:.3f}s cpu_total={row['simulate_cpu_s_total']:.3f}s "
                   f"spikes={row['spikes']} load={row['loadavg_1min']:.1f}", flush=True)
-            json.dump({"binary": BIN, "runs": out}, open(os.path.join(HERE, "validation.json"), "w"), indent=1)
+            json.dump({"binary": BIN, "runs": out}, open(a.out, "w"), indent=1)
 
 
 if __name__ == "__main__":
