@@ -13,7 +13,8 @@ pub(crate) struct Board {
     pub(crate) voltages: Vec<f32>,
 }
 
-/// Spike lists of all partitions, double-buffered by step parity.
+/// Spike lists of all partitions, double-buffered by step parity (the "parity" below is
+/// the cell index t % depth; see `depth`).
 ///
 /// Invariant: in phase A of step t, partition p writes only cells (t % 2, p, ·); in phase B
 /// of step t every partition reads cells (t % 2, ·, ·). A barrier separates A(t) from B(t);
@@ -25,6 +26,10 @@ pub(crate) struct Boards {
     pub(crate) cells: Vec<UnsafeCell<Board>>,
     pub(crate) parts: usize,
     pub(crate) pops: usize,
+    /// Step cells: 2 (parity) in one process and in a distributed run that exchanges every
+    /// step; 2 × epoch length when spikes are exchanged once per min-delay epoch (phase A
+    /// of step t writes cell t % depth, see `crate::distributed`).
+    pub(crate) depth: usize,
 }
 
 // SAFETY: access is coordinated by the barrier protocol documented on the type.

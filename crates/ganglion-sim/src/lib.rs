@@ -20,6 +20,7 @@
 pub mod connect;
 mod coupling;
 mod delivery;
+pub mod distributed;
 mod exchange;
 mod gap;
 mod homeostasis;

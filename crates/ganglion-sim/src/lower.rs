@@ -4,6 +4,7 @@
 
 use crate::SimError;
 use crate::connect::{Csr, ProjectionGen};
+use crate::distributed::RankExchange;
 use crate::exchange::{Board, Boards};
 use crate::homeostasis::Homeostasis;
 use crate::inputs::lower_input;
@@ -18,6 +19,7 @@ use crate::sample::draw_all;
 use ganglion_model::{InputKind, Resolved};
 use rayon::prelude::*;
 use std::cell::UnsafeCell;
+use std::sync::Arc;
 use std::time::Instant;
 
 impl Network {
@@ -33,9 +35,30 @@ impl Network {
         Network::build_with(r, Some(cache))
     }
 
-    fn build_with(r: &Resolved, mut cache: Option<&mut SynapseCache>) -> Result<Network, SimError> {
+    fn build_with(r: &Resolved, cache: Option<&mut SynapseCache>) -> Result<Network, SimError> {
+        Network::build_inner(r, cache, None)
+    }
+
+    /// This rank's partitions of a distributed build (see [`crate::distributed`]): the
+    /// network has `ranks × threads` partitions and this rank builds `rank × threads ..
+    /// (rank + 1) × threads`; totals over ranks are filled in by `build_distributed`.
+    pub(crate) fn build_part(
+        r: &Resolved,
+        dist: Option<Arc<dyn RankExchange>>,
+    ) -> Result<Network, SimError> {
+        Network::build_inner(r, None, dist)
+    }
+
+    fn build_inner(
+        r: &Resolved,
+        mut cache: Option<&mut SynapseCache>,
+        dist: Option<Arc<dyn RankExchange>>,
+    ) -> Result<Network, SimError> {
         let t0 = Instant::now();
-        let parts_n = r.threads.max(1);
+        let (rank, ranks) = dist.as_ref().map_or((0, 1), |d| (d.rank(), d.ranks()));
+        let local_n = r.threads.max(1);
+        let parts_n = local_n * ranks;
+        let mine = rank * local_n..(rank + 1) * local_n;
         let dt = r.dt;
         // Parameter and initial-state values, drawn once per population from its own streams.
         let values: Vec<PopValues> = r
@@ -96,9 +119,19 @@ impl Network {
                 }
             }
         }
+        // A rank builds its own partitions' synapses, and gap-junction and SIC edges for all
+        // partitions (both ends of each are needed; see `crate::distributed`).
+        let all_parts = |j: usize| r.projections[j].electrical || r.projections[j].sic;
         let jobs: Vec<(usize, usize)> = (0..r.projections.len())
             .filter(|&j| csrs[j][0].is_none())
-            .flat_map(|j| (0..parts_n).map(move |p| (j, p)))
+            .flat_map(|j| {
+                let ps = if all_parts(j) {
+                    0..parts_n
+                } else {
+                    mine.clone()
+                };
+                ps.map(move |p| (j, p))
+            })
             .collect();
         let built: Vec<Result<Csr, SimError>> = jobs
             .par_iter()
@@ -202,8 +235,8 @@ impl Network {
             csrs[j].iter_mut().for_each(|c| *c = Some(Csr::empty(ns)));
         }
 
-        let mut parts = Vec::with_capacity(parts_n);
-        for p in 0..parts_n {
+        let mut parts = Vec::with_capacity(local_n);
+        for p in mine.clone() {
             let pops: Vec<PopPart> = r
                 .populations
                 .iter()
@@ -314,6 +347,7 @@ impl Network {
         // Weight monitors: the first `count` synapses of the projection in (source, target)
         // order, each assigned to the partition that holds it.
         let mut weight_columns = vec![(vec![], 1u64); r.monitors.len()];
+        let mut weight_all = vec![];
         for (k, m) in r.monitors.iter().enumerate() {
             if let ganglion_model::MonitorKind::Weights {
                 projection,
@@ -323,6 +357,7 @@ impl Network {
             {
                 let mut all: Vec<(u32, u32, usize, usize)> = vec![];
                 for (p, part) in parts.iter().enumerate() {
+                    let p = mine.start + p;
                     let pj = &part.projs[projection];
                     let lo = part.pops[pj.target].lo as u32;
                     for s in 0..pj.csr.row_ptr.len() - 1 {
@@ -333,16 +368,23 @@ impl Network {
                 }
                 all.sort();
                 all.truncate(count);
+                if let Some(ex) = &dist {
+                    all = crate::distributed::merge_candidates(&**ex, &all, count);
+                }
                 for (p, part) in parts.iter_mut().enumerate() {
-                    let mine = all
+                    let p = mine.start + p;
+                    let chosen = all
                         .iter()
                         .enumerate()
                         .filter(|(_, e)| e.2 == p)
                         .map(|(col, e)| (e.3, col))
                         .collect();
-                    part.rec.set_weight_synapses(k, mine);
+                    part.rec.set_weight_synapses(k, chosen);
                 }
                 weight_columns[k] = (all.iter().map(|e| (e.0, e.1)).collect(), every);
+                if dist.is_some() {
+                    weight_all.push((k, all));
+                }
             }
         }
         let npops = r.populations.len();
@@ -352,6 +394,7 @@ impl Network {
                 .collect(),
             parts: parts_n,
             pops: npops,
+            depth: 2,
         };
         let synapses: u64 = gap_pairs
             + sic_edges
@@ -400,6 +443,13 @@ impl Network {
             build_s: t0.elapsed().as_secs_f64(),
             resolved: r.clone(),
             weight_columns,
+            part_lo: mine.start,
+            dist: None,
+            weight_all,
+            live: (0..r.populations.len())
+                .map(|_| std::sync::atomic::AtomicU64::new(0))
+                .collect(),
+            progress_every: 0,
         })
     }
 }

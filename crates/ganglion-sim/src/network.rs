@@ -24,8 +24,8 @@ use crate::schedule::StepCtx;
 use ganglion_base::state::{StateError, StateReader, StateWriter};
 use ganglion_base::sync::SpinBarrier;
 use ganglion_model::{Receptor, Resolved};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// Stream-key labels, so that each kind of object gets its own family of streams.
@@ -97,6 +97,17 @@ pub struct Network {
     pub(crate) build_s: f64,
     pub(crate) resolved: Resolved,
     pub(crate) weight_columns: Vec<(Vec<(u32, u32)>, u64)>,
+    /// Global index of `parts[0]` (0 unless this is one rank of a distributed network).
+    pub(crate) part_lo: usize,
+    /// The ranks and the exchange of a distributed network (see [`crate::distributed`]).
+    pub(crate) dist: Option<Box<crate::distributed::Dist>>,
+    /// Weight monitors' chosen synapses, kept by the build for `dist` (empty otherwise).
+    pub(crate) weight_all: crate::distributed::WeightChoice,
+    /// Spikes per population so far, published at every progress call (see
+    /// [`Network::live_spike_counts`]).
+    pub(crate) live: Arc<[AtomicU64]>,
+    /// Steps between progress calls; 0 = about 200 calls per run.
+    pub(crate) progress_every: u64,
 }
 
 impl std::fmt::Debug for Network {
@@ -153,9 +164,12 @@ impl Network {
         Some(out)
     }
 
-    /// Number of synapses of projection `j`.
+    /// Number of synapses of projection `j` (over all ranks of a distributed network).
     pub fn synapse_count_of(&self, j: usize) -> u64 {
-        self.parts.iter().map(|p| p.projs[j].csr.len() as u64).sum()
+        match &self.dist {
+            Some(d) => d.proj_counts[j],
+            None => self.parts.iter().map(|p| p.projs[j].csr.len() as u64).sum(),
+        }
     }
 
     /// Indices of projections with plasticity.
@@ -178,8 +192,20 @@ impl Network {
         &self.projection_names
     }
     /// Synapses of projection `j` as global (source, target, weight, delay ms), for checks
-    /// and export.
+    /// and export. On rank 0 of a distributed network after [`Network::gather`], a plastic
+    /// projection's include the other ranks' (up to
+    /// [`FINAL_WEIGHTS_LIMIT`](ganglion_model::memory::FINAL_WEIGHTS_LIMIT) synapses);
+    /// otherwise they are this rank's.
     pub fn synapses_of(&self, j: usize) -> Vec<(u32, u32, f32, f64)> {
+        let mut out = self.local_synapses_of(j);
+        if let Some(remote) = self.dist.as_ref().and_then(|d| d.remote.as_ref()) {
+            out.extend_from_slice(&remote.synapses[j]);
+            out.sort_by_key(|a| (a.0, a.1));
+        }
+        out
+    }
+
+    pub(crate) fn local_synapses_of(&self, j: usize) -> Vec<(u32, u32, f32, f64)> {
         let mut out = vec![];
         for part in &self.parts {
             let pp = &part.projs[j];
@@ -203,12 +229,32 @@ impl Network {
         out
     }
 
-    /// Run all remaining steps. `progress(done, total)` is called about 200 times.
+    /// Spikes emitted so far by each population (spec order), updated just before every
+    /// `progress` call of [`Network::run_until`]: a callback that holds this handle (take it
+    /// before the run) can report rates while the network runs.
+    pub fn live_spike_counts(&self) -> Arc<[AtomicU64]> {
+        // Start from the counts reached so far (a network resumed from a checkpoint).
+        for (k, slot) in self.live.iter().enumerate() {
+            let c = self.parts.iter().map(|p| p.pops[k].spike_count).sum();
+            slot.store(c, Ordering::Relaxed);
+        }
+        self.live.clone()
+    }
+
+    /// Call `progress` every `steps` steps (0 = about 200 times per run, the default), e.g.
+    /// to print population rates at a fixed interval of model time.
+    pub fn set_progress_every(&mut self, steps: u64) {
+        self.progress_every = steps;
+    }
+
+    /// Run all remaining steps. `progress(done, total)` is called about 200 times (see
+    /// [`Network::set_progress_every`]).
     pub fn run(
         &mut self,
         progress: Option<&(dyn Fn(u64, u64) + Sync)>,
     ) -> Result<Results, SimError> {
         let sim_s = self.run_until(self.steps, progress)?;
+        self.gather()?;
         Ok(self.results(sim_s))
     }
 
@@ -237,8 +283,11 @@ impl Network {
         }
         // Gap junctions read the potentials of the step before `start`: publish them from
         // the state now (a fresh network, the end of the last call, or a loaded checkpoint).
-        let previous = ((start + 1) % 2) as usize;
+        let depth = self.boards.depth;
+        let previous = ((start + depth as u64 - 1) % depth as u64) as usize;
+        let part_lo = self.part_lo;
         for (pi, part) in self.parts.iter_mut().enumerate() {
+            let pi = part_lo + pi;
             for (k, pp) in part
                 .pops
                 .iter()
@@ -259,38 +308,137 @@ impl Network {
                 }
             }
         }
+        let dist = self.dist.as_deref();
+        let nlocal = self.parts.len();
+        let epoch_mode = dist.is_some_and(|d| d.epoch_mode);
+        let epoch = dist.map_or(1, |d| d.epoch);
+        if let Some(d) = dist
+            && !epoch_mode
+        {
+            // The other ranks' potentials and outputs of the step before `start`, too.
+            // SAFETY: no worker runs yet.
+            let failed = unsafe {
+                d.exchange(
+                    &self.boards,
+                    (start + depth as u64 - 1, start + depth as u64 - 1),
+                    (part_lo, nlocal),
+                    true,
+                    None,
+                )
+            };
+            debug_assert!(failed.is_none());
+        }
         let error: Mutex<Option<SimError>> = Mutex::new(None);
         let stop = AtomicBool::new(false);
         let barrier = SpinBarrier::new(self.parts.len());
-        let (total, every) = (self.steps, (self.steps / 200).max(1));
+        let total = self.steps;
+        let every = match self.progress_every {
+            0 => (total / 200).max(1),
+            n => n,
+        };
+        // Spike counts so far (a resumed run starts from the counts it reached).
+        let counts_at_start: Vec<u64> = (0..self.pops.len())
+            .map(|k| self.parts.iter().map(|p| p.pops[k].spike_count).sum())
+            .collect();
+        let live = &*self.live;
         let ctx = StepCtx {
             dt: self.dt,
             pops: &self.pops,
             boards: &self.boards,
-            nparts: self.parts.len(),
+            nparts: self.boards.parts,
         };
-        let run_part = |pi: usize, part: &mut Part| {
+        let run_part = |li: usize, part: &mut Part| {
+            let pi = part_lo + li;
+            // Partition 0 tallies every partition's spikes for the progress reports.
+            let mut counts = if li == 0 && progress.is_some() {
+                counts_at_start.clone()
+            } else {
+                vec![]
+            };
             for t in start..end {
-                let parity = (t % 2) as usize;
-                if let Err(e) = ctx.phase_a(pi, part, t, parity) {
+                let parity = (t % depth as u64) as usize;
+                // Min-delay epochs (distributed, see `crate::distributed`): steps
+                // `first..=last`, aligned to multiples of the epoch length.
+                let last = if epoch_mode {
+                    ((t / epoch + 1) * epoch - 1).min(end - 1)
+                } else {
+                    t
+                };
+                let first = if epoch_mode {
+                    (t / epoch * epoch).max(start)
+                } else {
+                    t
+                };
+                let horizon = if epoch_mode { last } else { u64::MAX };
+                if let Err(e) = ctx.phase_a(pi, part, t, parity, horizon) {
                     let mut slot = error.lock().unwrap_or_else(|p| p.into_inner());
                     if slot.is_none() {
                         *slot = Some(e);
                     }
                     stop.store(true, Ordering::Release);
                 }
-                if ctx.nparts > 1 {
+                if t < last {
+                    // Within an epoch phase A needs nothing from other partitions.
+                    continue;
+                }
+                if nlocal > 1 {
                     barrier.wait();
+                }
+                if let Some(d) = dist {
+                    if li == 0 {
+                        let failed = stop.load(Ordering::Acquire).then(|| {
+                            let slot = error.lock().unwrap_or_else(|p| p.into_inner());
+                            slot.as_ref().map(|e| e.to_string()).unwrap_or_default()
+                        });
+                        // SAFETY: between the two barriers of this step, only this thread
+                        // touches the boards.
+                        let remote = unsafe {
+                            d.exchange(
+                                ctx.boards,
+                                (first, last),
+                                (part_lo, nlocal),
+                                !epoch_mode,
+                                failed,
+                            )
+                        };
+                        if let Some((rank, msg)) = remote {
+                            let mut slot = error.lock().unwrap_or_else(|p| p.into_inner());
+                            if slot.is_none() {
+                                *slot = Some(SimError::Build(format!("rank {rank}: {msg}")));
+                            }
+                            stop.store(true, Ordering::Release);
+                        }
+                    }
+                    if nlocal > 1 {
+                        barrier.wait();
+                    }
                 }
                 if stop.load(Ordering::Acquire) {
                     return t;
                 }
-                ctx.phase_b(part, t, parity);
-                if pi == 0
+                if epoch_mode {
+                    ctx.deliver_epoch(part, first, last);
+                } else {
+                    ctx.phase_b(part, t, parity);
+                }
+                if li == 0
                     && let Some(cb) = progress
-                    && (t + 1) % every == 0
                 {
-                    cb(t + 1, total);
+                    for (k, c) in counts.iter_mut().enumerate() {
+                        for s in first..=last {
+                            let cell = (s % depth as u64) as usize;
+                            // SAFETY: phase B of step t reads the cells of its epoch.
+                            *c += (0..ctx.nparts)
+                                .map(|q| unsafe { ctx.boards.read(cell, q, k) }.spikes.len() as u64)
+                                .sum::<u64>();
+                        }
+                    }
+                    if (t + 1) / every > first / every || t + 1 == total {
+                        for (slot, &c) in live.iter().zip(&counts) {
+                            slot.store(c, Ordering::Relaxed);
+                        }
+                        cb(t + 1, total);
+                    }
                 }
             }
             end
@@ -353,6 +501,11 @@ impl Network {
 
     /// Read a state written by [`Network::save_state`] (see there).
     pub fn load_state(&mut self, r: &mut StateReader) -> Result<(), StateError> {
+        if self.dist.is_some() {
+            return Err(StateError(
+                "checkpoints are not supported in a distributed (MPI) run; run it in one process to checkpoint".into(),
+            ));
+        }
         r.tag("ganglion network state v1")?;
         let (parts, steps) = (r.u64()?, r.u64()?);
         if parts != self.parts.len() as u64 || steps != self.steps {
@@ -394,10 +547,16 @@ impl Network {
 
     /// The results so far; `sim_s` is the simulation time to report.
     pub fn results(&self, sim_s: f64) -> Results {
-        let counts: Vec<u64> = (0..self.pops.len())
+        let mut counts: Vec<u64> = (0..self.pops.len())
             .map(|k| self.parts.iter().map(|p| p.pops[k].spike_count).sum())
             .collect();
-        let recs: Vec<&PartRecorder> = self.parts.iter().map(|p| &p.rec).collect();
+        let mut recs: Vec<&PartRecorder> = self.parts.iter().map(|p| &p.rec).collect();
+        if let Some(remote) = self.dist.as_ref().and_then(|d| d.remote.as_ref()) {
+            for (_, c, rec) in &remote.parts {
+                counts.iter_mut().zip(c).for_each(|(a, b)| *a += b);
+                recs.push(rec);
+            }
+        }
         Results::merge(
             &self.resolved,
             &self.pops,

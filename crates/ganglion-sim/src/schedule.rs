@@ -45,22 +45,27 @@ pub(crate) struct StepCtx<'a> {
 }
 
 impl StepCtx<'_> {
-    /// Steps 1–5 for partition `pi`.
+    /// Steps 1–5 for partition `pi` (global index). Poisson inputs arriving after step
+    /// `horizon` are held back for [`StepCtx::deliver_epoch`] (`u64::MAX`: none are).
     pub(crate) fn phase_a(
         &self,
         pi: usize,
         part: &mut Part,
         t: u64,
         parity: usize,
+        horizon: u64,
     ) -> Result<(), SimError> {
         // 1. Inputs.
         for pp in part.pops.iter_mut().filter(|pp| pp.has_currents) {
             pp.i_ext.iter_mut().for_each(|x| *x = 0.0);
         }
         for inp in part.inputs.iter_mut() {
+            if held_back(inp, t, horizon) {
+                continue;
+            }
             apply_input(inp, &mut part.pops, t);
         }
-        let previous = 1 - parity;
+        let previous = (parity + self.boards.depth - 1) % self.boards.depth;
         for (k, pp) in part.pops.iter_mut().enumerate() {
             if let Some(gap) = &pp.gap {
                 // SAFETY: phase A of step t reads the cells step t − 1 wrote (parity
@@ -232,9 +237,29 @@ impl StepCtx<'_> {
         }
     }
 
+    /// The end of a min-delay epoch `first..=last` (see [`crate::distributed`]): for each
+    /// step in order, the Poisson inputs held back in its phase A, then phase B with every
+    /// partition's spikes of that step — the order of additions of a step-by-step run.
+    pub(crate) fn deliver_epoch(&self, part: &mut Part, first: u64, last: u64) {
+        for t in first..=last {
+            for inp in part.inputs.iter_mut() {
+                if held_back(inp, t, last) {
+                    apply_input(inp, &mut part.pops, t);
+                }
+            }
+            self.phase_b(part, t, (t % self.boards.depth as u64) as usize);
+        }
+    }
+
     pub(crate) fn rate_lo(&self, q: usize, pop: usize) -> usize {
         self.pops[pop].size * q / self.nparts
     }
+}
+
+/// Whether a Poisson input of step `t` arrives after `horizon`, the last step of the
+/// current exchange epoch: it is then applied at the epoch's end instead of in phase A.
+fn held_back(inp: &crate::inputs::InputPart, t: u64, horizon: u64) -> bool {
+    matches!(inp, crate::inputs::InputPart::Poisson { delay, .. } if t + *delay as u64 > horizon)
 }
 
 /// Publish the coupled potential (state variable 0) of a population's `n` neurons.
