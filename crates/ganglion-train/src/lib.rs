@@ -20,7 +20,9 @@
 //! - [`lower`]: a spec → its twin (the chain of populations, `iaf_psc_exp` parameters,
 //!   [`trainer_from_resolved`]); [`export`]: the trained spec written back with `.npy` weight
 //!   lists, and single-sample specs for checking the simulator against the twin;
-//! - [`run`]: [`train_from_spec`] behind `ganglion train`, or [`SpecRun`] epoch by epoch.
+//! - [`run`]: [`train_from_spec`] behind `ganglion train`, or [`SpecRun`] epoch by epoch;
+//! - [`autodiff`]: the general path for arbitrary architectures (tensors, parameters, Adam,
+//!   surrogate spike op, finite-difference gradient checks; the ELM neuron and an LSTM).
 //!
 //! Measured (bench/TRAIN.md, 2 shared cores): Fashion-MNIST MLP 784-256-10 88.97 % (10
 //! epochs, ~1.6 s each); LIF SNN 784-256-10, 25 steps, 86.32 % (5 epochs, 13.2 s each,
@@ -30,11 +32,11 @@
 //! `ganglion train SPEC --data NAME` is [`train_from_spec`]; its settings come from the
 //! sidecar `SPEC.train.toml` ([`config`]), because the circuit spec rejects unknown tables.
 //!
-//! Why hand-written adjoints and no autodiff crate (yet): for the built-in models the fused
-//! loops need no tensor graph, store only `a_t` and a flag byte per neuron-step, and reuse the
-//! simulator's kernel expression, which is what makes the twin's spikes exact. burn 0.22
-//! (9.5 min cold build here) or candle 0.11 (5.5 min) would sit behind one adapter module for
-//! arbitrary architectures; that choice is measured (see the issue) but left open.
+//! Why hand-written adjoints for the built-in models: the fused loops need no tensor graph,
+//! store only `a_t` and a flag byte per neuron-step, and reuse the simulator's kernel
+//! expression, which is what makes the twin's spikes exact. Everything else (new cells such as
+//! the ELM neuron, LSTMs, transformers, new losses) goes through [`autodiff`]: candle-core 0.11
+//! behind one adapter module, chosen by measurement over burn 0.22 (`bench/autodiff/RESULTS.md`).
 //!
 //! ```
 //! use ganglion_train::{lif::LifParams, config::TrainFile, Model, Trainer};
@@ -48,6 +50,7 @@
 //! }
 //! ```
 
+pub mod autodiff;
 pub mod checkpoint;
 pub mod config;
 pub mod constraints;
