@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Training-step benchmark of the general autodiff path: candle-core vs burn (flex CPU backend)
+# vs PyTorch CPU on an ELM neuron and a small transformer (see RESULTS.md).
+#
+#   bench/autodiff/run.sh [reps]            # step times (median of reps, after 2 warm-ups)
+#   BUILD_TIMES=1 bench/autodiff/run.sh     # also cold-build each Rust side with -j2 (minutes)
+#
+# Each Rust side is a standalone crate (its own [workspace]) built into /tmp, so nothing heavy
+# lands in the workspace's target dir. Each workload runs in its own process so that the peak
+# RSS (VmHWM / ru_maxrss) belongs to it.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+reps=${1:-10}
+py=${PYTHON:-$here/../interp/.venv/bin/python}
+for side in candle burn; do
+    tgt=/tmp/ganglion-bench-autodiff-$side
+    if [[ -n "${BUILD_TIMES:-}" ]]; then
+        rm -rf "$tgt"
+        /usr/bin/time -f "$side cold build -j2: %e s wall, %M KiB peak rss" \
+            cargo build --release -j2 --manifest-path "$here/$side/Cargo.toml" --target-dir "$tgt" 2>&1 | tail -1
+    else
+        cargo build --release --quiet --manifest-path "$here/$side/Cargo.toml" --target-dir "$tgt"
+    fi
+done
+for w in elm tf; do
+    /tmp/ganglion-bench-autodiff-candle/release/candle_b "$w" "$reps"
+    /tmp/ganglion-bench-autodiff-burn/release/burn_b "$w" "$reps"
+    "$py" "$here/torch_bench.py" "$w" "$reps"
+done
