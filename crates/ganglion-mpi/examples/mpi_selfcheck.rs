@@ -9,7 +9,9 @@
 //!     examples/mpi_check.toml 2    # threads per rank (default 1)
 //! ```
 //!
-//! Exits 0 and prints `selfcheck: identical` on rank 0 when everything matches.
+//! Exits 0 and prints `selfcheck: identical` on rank 0 when everything matches. With a
+//! third argument `bench`, skips the single-process reference and prints rank 0's timings
+//! as one JSON line (`bench/mpi/bench.py` reads it and every rank's `exchange-stats` line).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a check binary: a panic is the report
 
 use ganglion_mpi::MpiExchange;
@@ -21,6 +23,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let spec = args.get(1).expect("usage: mpi_selfcheck SPEC [THREADS]");
     let threads: usize = args.get(2).map_or(1, |t| t.parse().expect("threads"));
+    let bench = args.get(3).is_some_and(|a| a == "bench");
     let ex = Arc::new(MpiExchange::init().expect("MPI"));
     let (rank, ranks) = (ex.rank(), ex.ranks());
     let (circuit, _) = ganglion_model::load(std::path::Path::new(spec)).expect("spec");
@@ -33,13 +36,26 @@ fn main() {
     let wall = t0.elapsed().as_secs_f64();
     let s = net.exchange_stats();
     eprintln!(
-        "rank {rank}/{ranks}: epoch {} steps, {} exchanges, {} B sent, {:.3} s exchanging, {wall:.3} s total",
+        "exchange-stats rank={rank} ranks={ranks} epoch_steps={} exchanges={} bytes_sent={} bytes_received={} exchange_s={:.6} wall_s={wall:.6}",
         net.exchange_epoch(),
         s.exchanges,
         s.bytes_sent,
+        s.bytes_received,
         s.seconds
     );
     if rank != 0 {
+        return;
+    }
+    if bench {
+        let spikes: u64 = res.populations.iter().map(|p| p.spike_count).sum();
+        println!(
+            "{{\"build_s\": {}, \"simulate_s\": {}, \"spikes\": {spikes}, \"synapses\": {}, \"steps\": {}, \"neurons\": {}}}",
+            res.build_s,
+            res.simulate_s,
+            res.synapses,
+            net.total_steps(),
+            net.populations().iter().map(|p| p.size).sum::<usize>()
+        );
         return;
     }
     let weights = |n: &Network| -> Vec<Vec<(u32, u32, u32, u64)>> {
