@@ -166,7 +166,7 @@ impl Study for ElmNeuron {
             paper: "Spieler et al. 2023, The Expressive Leaky Memory neuron (PAPERS.md row 8): ELM parameter counts on the NeuronIO configuration, and ELM vs a size-matched LSTM on a delayed XOR with growing gaps",
             checks: "NeuronIO parameter counts (formula = built model = the paper's published counts); gradients against finite differences (theory); ELM learns the task; ELM beats the size-matched LSTM at the longest gap (paper, multi-seed)",
             quick_runtime: "~10 s",
-            full_runtime: "~20 min (estimate from the scratch runs; not yet run end to end)",
+            full_runtime: "~1 h on 2 contended cores (estimated from per-run times; not yet run end to end)",
         }
     }
 
