@@ -15,10 +15,13 @@
 //!   as the reference's `compute_ensemble_statistics.py` drops them.
 //!
 //! Two realisations are compared by the KS distance `sup_x |F_a(x) − F_b(x)|` of each
-//! sample. Realisations of the *same* simulator differ by chance; that spread — the KS
-//! distances among all pairs of reference realisations — is the yardstick. A second
-//! simulator is statistically equivalent when its distances to the reference realisations
-//! are of the same size ([`Spread`]).
+//! sample. Realisations of the *same* simulator differ by chance (quenched connectivity,
+//! initial state, drive); that spread — the KS distances among all pairs of reference
+//! realisations — is the yardstick. A second simulator is statistically equivalent when its
+//! distances to the reference realisations are of the same size as those within either
+//! simulator ([`Spread`]): [`Spread::permutation_p`] tests that exactly, by relabelling the
+//! realisations (a distance-based permutation test in the spirit of Dasbach et al.'s
+//! comparison of KS-distance distributions).
 
 use crate::spikes::isi_cv;
 
@@ -105,10 +108,8 @@ pub fn spike_count_correlations(
         .collect();
     let n = trains.len();
     let mut out = Vec::with_capacity(n * n.saturating_sub(1) / 2);
-    for i in 0..n {
-        for j in i + 1..n {
-            let (ci, ni) = &centred[i];
-            let (cj, nj) = &centred[j];
+    for (i, (ci, ni)) in centred.iter().enumerate() {
+        for (cj, nj) in &centred[i + 1..] {
             if *ni == 0.0 || *nj == 0.0 {
                 out.push(f64::NAN);
                 continue;
@@ -191,14 +192,16 @@ pub fn population_samples(
     }
 }
 
-/// KS distances of one observable: among the reference realisations (all pairs) and
-/// between each tested realisation and each reference realisation.
+/// KS distances of one observable among a set of realisations: the first `n_ref` are the
+/// reference simulator's, the rest the tested simulator's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spread {
-    /// `ks_distance(ref_i, ref_j)` for all `i < j` (the reference's own spread).
-    pub within: Vec<f64>,
-    /// `ks_distance(test_k, ref_i)` for all `k`, `i`.
-    pub cross: Vec<f64>,
+    /// Number of reference realisations (the first rows of `matrix`).
+    pub n_ref: usize,
+    /// Number of realisations in all.
+    pub m: usize,
+    /// `ks_distance(x_i, x_j)`, `m × m` row-major, symmetric, zero diagonal.
+    pub matrix: Vec<f64>,
 }
 
 fn finite_stats(x: &[f64]) -> (f64, f64) {
@@ -209,6 +212,10 @@ fn finite_stats(x: &[f64]) -> (f64, f64) {
     let mean = v.iter().sum::<f64>() / v.len() as f64;
     (mean, v.iter().copied().fold(f64::NEG_INFINITY, f64::max))
 }
+
+/// Largest number of realisations [`Spread::permutation_p`] enumerates (C(24, 12) ≈ 2.7 M
+/// labellings).
+pub const MAX_PERMUTATION_REALISATIONS: usize = 24;
 
 impl Spread {
     /// The distances of one observable: `reference[i]` and `tested[k]` are the samples of
@@ -221,38 +228,124 @@ impl Spread {
             "Spread::new: {} reference realisation(s); the spread needs at least 2 seeds",
             reference.len()
         );
-        let mut within = vec![];
-        for i in 0..reference.len() {
-            for j in i + 1..reference.len() {
-                within.push(ks_distance(reference[i], reference[j]));
+        let all: Vec<&[f64]> = reference.iter().chain(tested).copied().collect();
+        let m = all.len();
+        let mut matrix = vec![0.0; m * m];
+        for (i, a) in all.iter().enumerate() {
+            for (j, b) in all.iter().enumerate().skip(i + 1) {
+                let d = ks_distance(a, b);
+                matrix[i * m + j] = d;
+                matrix[j * m + i] = d;
             }
         }
-        let cross = tested
-            .iter()
-            .flat_map(|t| reference.iter().map(move |r| ks_distance(t, r)))
-            .collect();
-        Spread { within, cross }
+        Spread {
+            n_ref: reference.len(),
+            m,
+            matrix,
+        }
+    }
+
+    /// Distances among the reference realisations, all pairs `i < j` (the reference's own
+    /// spread).
+    pub fn within(&self) -> Vec<f64> {
+        let mut v = vec![];
+        for i in 0..self.n_ref {
+            for j in i + 1..self.n_ref {
+                v.push(self.matrix[i * self.m + j]);
+            }
+        }
+        v
+    }
+
+    /// Distances of each tested realisation to each reference realisation.
+    pub fn cross(&self) -> Vec<f64> {
+        let mut v = vec![];
+        for k in self.n_ref..self.m {
+            for i in 0..self.n_ref {
+                v.push(self.matrix[k * self.m + i]);
+            }
+        }
+        v
     }
 
     /// Mean and maximum of the finite within-reference distances.
     pub fn within_mean_max(&self) -> (f64, f64) {
-        finite_stats(&self.within)
+        finite_stats(&self.within())
     }
 
     /// Mean and maximum of the finite tested-to-reference distances.
     pub fn cross_mean_max(&self) -> (f64, f64) {
-        finite_stats(&self.cross)
+        finite_stats(&self.cross())
     }
 
-    /// Whether the tested realisations lie within the reference's spread: the mean of the
-    /// cross distances is at most the largest within-reference distance. Equivalent
-    /// simulators give cross distances distributed like the within ones (mean near their
-    /// median, below their maximum); a systematic difference in the distributions adds to
-    /// every cross distance and pushes the mean past the maximum.
-    pub fn within_reference_spread(&self) -> bool {
-        let (cm, _) = self.cross_mean_max();
-        let (_, wmax) = self.within_mean_max();
-        cm <= wmax
+    /// Mean between-group minus mean within-group distance (NaNs skipped) for the labelling
+    /// `is_ref` (true: the realisation is in the first group).
+    fn excess(&self, is_ref: &[bool]) -> f64 {
+        let (mut cross, mut nc, mut within, mut nw) = (0.0, 0usize, 0.0, 0usize);
+        for i in 0..self.m {
+            for j in i + 1..self.m {
+                let d = self.matrix[i * self.m + j];
+                if d.is_nan() {
+                    continue;
+                }
+                if is_ref[i] == is_ref[j] {
+                    within += d;
+                    nw += 1;
+                } else {
+                    cross += d;
+                    nc += 1;
+                }
+            }
+        }
+        cross / nc.max(1) as f64 - within / nw.max(1) as f64
+    }
+
+    /// The excess of the between-simulator distances over the within-simulator ones: mean
+    /// tested–reference distance minus the mean distance within the reference and within
+    /// the tested realisations. Near 0 (or below) for equivalent simulators.
+    pub fn excess_distance(&self) -> f64 {
+        let is_ref: Vec<bool> = (0..self.m).map(|i| i < self.n_ref).collect();
+        self.excess(&is_ref)
+    }
+
+    /// Exact permutation p-value of [`Spread::excess_distance`]: the fraction of all
+    /// `C(m, n_ref)` ways to label `n_ref` of the realisations "reference" whose excess is
+    /// at least the observed one. Under the hypothesis that both simulators sample the
+    /// same law of realisations the labels are exchangeable, so p is uniform; a systematic
+    /// difference makes the true labelling's excess extreme and p small (its smallest value
+    /// is 1 / C(m, n_ref), or 2 / C(m, n_ref) when the groups have equal size).
+    ///
+    /// Panics if there are more than [`MAX_PERMUTATION_REALISATIONS`] realisations or no
+    /// tested one.
+    pub fn permutation_p(&self) -> f64 {
+        assert!(
+            self.m <= MAX_PERMUTATION_REALISATIONS,
+            "Spread::permutation_p: {} realisations; enumerating labellings is limited to {MAX_PERMUTATION_REALISATIONS}",
+            self.m
+        );
+        assert!(
+            self.m > self.n_ref,
+            "Spread::permutation_p: no tested realisation to compare with the reference"
+        );
+        let observed = self.excess_distance();
+        // Rounding of means over different pair sets must not break ties with the observed
+        // labelling (e.g. its complement when the groups have equal size).
+        let tol = 1e-12 * observed.abs().max(1.0);
+        let (mut hits, mut total) = (0u64, 0u64);
+        let mut is_ref = vec![false; self.m];
+        for mask in 0u32..(1u32 << self.m) {
+            if mask.count_ones() as usize != self.n_ref {
+                continue;
+            }
+            for (i, r) in is_ref.iter_mut().enumerate() {
+                *r = (mask >> i) & 1 == 1;
+            }
+            total += 1;
+            if self.excess(&is_ref) >= observed - tol {
+                hits += 1;
+            }
+        }
+        hits as f64 / total as f64
     }
 }
 
@@ -359,23 +452,64 @@ mod tests {
         assert_eq!(p.ccs.len(), 1);
     }
 
+    /// Deterministic "realisations" of the uniform law on [0, 1): grids of 200 points with
+    /// different phases (KS distances ≤ 1/200 among them), shifted by `shift`.
+    fn grid(phase: f64, shift: f64) -> Vec<f64> {
+        (0..200)
+            .map(|k| (k as f64 + phase) / 200.0 + shift)
+            .collect()
+    }
+
     #[test]
-    fn spread_separates_equivalent_from_shifted() {
-        // Deterministic "realisations" of the uniform law on [0, 1): grids of 200 points
-        // with different phases (KS distances ≤ 1/200 among them); the shifted tester
-        // moves every value by 0.2 (KS distance 0.2 to each).
-        let real =
-            |phase: f64| -> Vec<f64> { (0..200).map(|k| (k as f64 + phase) / 200.0).collect() };
-        let refs: Vec<Vec<f64>> = (0..4).map(|s| real(0.1 + 0.2 * s as f64)).collect();
+    fn spread_matrix_and_hand_distances() {
+        let refs = [grid(0.0, 0.0), grid(0.5, 0.0)];
+        let test = [grid(0.0, 0.10125)];
         let r: Vec<&[f64]> = refs.iter().map(|v| v.as_slice()).collect();
-        let same = real(0.5);
-        let s = Spread::new(&r, &[same.as_slice()]);
-        assert_eq!(s.within.len(), 6);
-        assert_eq!(s.cross.len(), 4);
-        assert!(s.within_reference_spread(), "{s:?}");
-        let shifted: Vec<f64> = real(0.5).iter().map(|x| x + 0.2).collect();
-        let s = Spread::new(&r, &[shifted.as_slice()]);
-        assert!((s.cross_mean_max().0 - 0.2).abs() < 0.01, "{s:?}");
-        assert!(!s.within_reference_spread());
+        let t: Vec<&[f64]> = test.iter().map(|v| v.as_slice()).collect();
+        let s = Spread::new(&r, &t);
+        assert_eq!((s.n_ref, s.m), (2, 3));
+        // Half a grid step apart: the ECDFs differ by one point, 1/200.
+        let w = s.within();
+        assert!(w.len() == 1 && (w[0] - 0.005).abs() < 1e-12, "{w:?}");
+        // Shift 0.10125 = 20.25 grid steps (no ties in floating point): 21 points of the
+        // phase-0 grid and 20 of the phase-0.5 grid lie below the shifted grid's first.
+        let c = s.cross();
+        assert_eq!(c.len(), 2);
+        assert!((c[0] - 0.105).abs() < 1e-12, "{c:?}");
+        assert!((c[1] - 0.1).abs() < 1e-12, "{c:?}");
+        assert_eq!(s.matrix[3], s.matrix[1], "symmetric");
+        // Excess = mean cross (0.1025) − mean within (the one reference pair, 0.005).
+        assert!((s.excess_distance() - (0.1025 - 0.005)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn permutation_test_separates_equivalent_from_shifted() {
+        let phases = [0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95];
+        let refs: Vec<Vec<f64>> = phases[..5].iter().map(|&p| grid(p, 0.0)).collect();
+        let r: Vec<&[f64]> = refs.iter().map(|v| v.as_slice()).collect();
+        // Equivalent tester: the other phases. Every labelling gives distances ≤ 1/200.
+        let same: Vec<Vec<f64>> = phases[5..].iter().map(|&p| grid(p, 0.0)).collect();
+        let t: Vec<&[f64]> = same.iter().map(|v| v.as_slice()).collect();
+        let s = Spread::new(&r, &t);
+        assert_eq!(s.within().len(), 10);
+        assert_eq!(s.cross().len(), 25);
+        assert!(s.permutation_p() > 0.05, "{}", s.permutation_p());
+        // Shifted tester: only the true labelling and its complement (same excess, equal
+        // groups) reach the observed excess: p = 2 / C(10, 5) = 2/252.
+        let shifted: Vec<Vec<f64>> = phases[5..].iter().map(|&p| grid(p, 0.2)).collect();
+        let t: Vec<&[f64]> = shifted.iter().map(|v| v.as_slice()).collect();
+        let s = Spread::new(&r, &t);
+        assert!(
+            (s.cross_mean_max().0 - 0.2).abs() < 0.006,
+            "{:?}",
+            s.cross_mean_max()
+        );
+        assert!((s.permutation_p() - 2.0 / 252.0).abs() < 1e-15);
+    }
+
+    #[test]
+    #[should_panic(expected = "at least 2 seeds")]
+    fn spread_needs_two_reference_realisations() {
+        Spread::new(&[&[1.0]], &[&[1.0]]);
     }
 }
