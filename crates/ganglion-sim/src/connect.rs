@@ -30,13 +30,102 @@ pub enum Delays {
     Each(Vec<u16>),
 }
 
+/// Target indices local to a partition, one per synapse: `u16` when the partition has at
+/// most 65 536 neurons (2 bytes a synapse instead of 4: a quarter of a static synapse, 2.5 GB
+/// at hpc_benchmark's scale 10), `u32` otherwise.
+#[derive(Debug, Clone)]
+pub enum Targets {
+    /// Partitions of at most 65 536 neurons.
+    U16(Vec<u16>),
+    /// Larger partitions.
+    U32(Vec<u32>),
+}
+
+/// Every `u16` widened to `u32`: `Targets::U16` indexes into it, because `Index` must hand
+/// out a reference (so `csr.tgt[k]` reads a `u32` whatever the width).
+static WIDE: [u32; 1 << 16] = {
+    let mut t = [0u32; 1 << 16];
+    let mut i = 0;
+    while i < t.len() {
+        t[i] = i as u32;
+        i += 1;
+    }
+    t
+};
+
+impl Targets {
+    /// `n` zero indices, narrow when every index is below `partition_size` ≤ 65 536.
+    pub fn zeros(n: usize, partition_size: usize) -> Targets {
+        if partition_size <= 1 << 16 {
+            Targets::U16(vec![0; n])
+        } else {
+            Targets::U32(vec![0; n])
+        }
+    }
+    /// Number of synapses.
+    pub fn len(&self) -> usize {
+        match self {
+            Targets::U16(v) => v.len(),
+            Targets::U32(v) => v.len(),
+        }
+    }
+    /// Whether there are no synapses.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Target of synapse `k`.
+    #[inline(always)]
+    pub fn get(&self, k: usize) -> u32 {
+        match self {
+            Targets::U16(v) => u32::from(v[k]),
+            Targets::U32(v) => v[k],
+        }
+    }
+    /// Set the target of synapse `k` (`t` must fit the width).
+    #[inline(always)]
+    fn set(&mut self, k: usize, t: u32) {
+        match self {
+            Targets::U16(v) => v[k] = t as u16,
+            Targets::U32(v) => v[k] = t,
+        }
+    }
+    /// Bytes per synapse (2 or 4).
+    pub fn width(&self) -> usize {
+        match self {
+            Targets::U16(_) => 2,
+            Targets::U32(_) => 4,
+        }
+    }
+    /// All targets as `u32`.
+    pub fn to_u32(&self) -> Vec<u32> {
+        (0..self.len()).map(|k| self.get(k)).collect()
+    }
+}
+
+impl std::ops::Index<usize> for Targets {
+    type Output = u32;
+    #[inline(always)]
+    fn index(&self, k: usize) -> &u32 {
+        match self {
+            Targets::U16(v) => &WIDE[v[k] as usize],
+            Targets::U32(v) => &v[k],
+        }
+    }
+}
+
+impl From<Vec<u32>> for Targets {
+    fn from(v: Vec<u32>) -> Targets {
+        Targets::U32(v)
+    }
+}
+
 /// Synapses of one projection onto one partition of the target population, by source.
 #[derive(Debug, Clone)]
 pub struct Csr {
     /// `row_ptr[s]..row_ptr[s+1]` are the synapses of source neuron s.
     pub row_ptr: Vec<u64>,
     /// Target index local to the partition.
-    pub tgt: Vec<u32>,
+    pub tgt: Targets,
     /// Weight in the target's synaptic unit (pA, nS, mV or dimensionless).
     pub w: Vec<f32>,
     /// Delays in steps (≥ 1).
@@ -48,7 +137,7 @@ impl Csr {
     pub fn empty(n_src: usize) -> Csr {
         Csr {
             row_ptr: vec![0; n_src + 1],
-            tgt: vec![],
+            tgt: Targets::U32(vec![]),
             w: vec![],
             delay: Delays::Const(1),
         }
@@ -63,12 +152,13 @@ impl Csr {
     }
     /// Bytes held by the matrix.
     pub fn bytes(&self) -> usize {
-        // The one memory model, shared with validation's estimate.
+        // The memory model shared with validation's estimate, which counts u32 targets (an
+        // upper bound): narrow targets take 2 bytes less per synapse.
         ganglion_model::memory::csr_bytes(
             self.row_ptr.len(),
             self.tgt.len(),
             matches!(self.delay, Delays::Each(_)),
-        )
+        ) - (4 - self.tgt.width()) * self.tgt.len()
     }
     /// Longest delay in steps.
     pub fn max_delay(&self) -> u16 {
@@ -328,7 +418,7 @@ impl ProjectionGen<'_> {
         }
         let total = row_ptr[self.ns] as usize;
         let mut cursor: Vec<u64> = row_ptr[..self.ns].to_vec();
-        let mut tgt = vec![0u32; total];
+        let mut tgt = Targets::zeros(total, hi - lo);
         let mut w = vec![0f32; total];
         let const_w = match &self.proj.rule {
             Rule::EdgeList(e) if e.weight.is_some() => None,
@@ -345,7 +435,7 @@ impl ProjectionGen<'_> {
             |s: usize, t: usize, wd: Result<(f32, u16), SimError>, delays: &mut Vec<u16>| {
                 let pos = cursor[s] as usize;
                 cursor[s] += 1;
-                tgt[pos] = (t - lo) as u32;
+                tgt.set(pos, (t - lo) as u32);
                 match wd {
                     Ok((wv, dv)) => {
                         w[pos] = wv;

@@ -5,7 +5,7 @@
 //! the step whose index is `slot` modulo `slots` (NEST's ring buffer). Input sent at step t
 //! with a delay of d steps lands in slot (t + d) mod slots.
 
-use crate::connect::{Csr, Delays};
+use crate::connect::{Csr, Delays, Targets};
 
 /// Add source `s`'s synapses (scaled by `scale`) into the ring slots where they arrive.
 #[inline(always)]
@@ -28,14 +28,40 @@ pub(crate) fn deliver(
         Delays::Each(ds) => {
             let (a, b) = (csr.row_ptr[s] as usize, csr.row_ptr[s + 1] as usize);
             let cur = (t % slots as u64) as usize;
-            for ((&i, &wi), &d) in csr.tgt[a..b].iter().zip(&csr.w[a..b]).zip(&ds[a..b]) {
-                let mut slot = cur + d as usize;
-                if slot >= slots {
-                    slot -= slots;
+            let (w, ds) = (&csr.w[a..b], &ds[a..b]);
+            match &csr.tgt {
+                Targets::U16(v) => {
+                    add_row_each(ring, &v[a..b], w, ds, scale, cur, ch_base, n, slots)
                 }
-                ring[ch_base + slot * n + i as usize] += wi * scale;
+                Targets::U32(v) => {
+                    add_row_each(ring, &v[a..b], w, ds, scale, cur, ch_base, n, slots)
+                }
             }
         }
+    }
+}
+
+/// Add one row with a delay per synapse: synapse j lands in slot `cur + ds[j]` (mod `slots`).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn add_row_each<T: Copy + Into<u32>>(
+    ring: &mut [f32],
+    tgt: &[T],
+    w: &[f32],
+    ds: &[u16],
+    scale: f32,
+    cur: usize,
+    ch_base: usize,
+    n: usize,
+    slots: usize,
+) {
+    for ((&i, &wi), &d) in tgt.iter().zip(w).zip(ds) {
+        let mut slot = cur + d as usize;
+        if slot >= slots {
+            slot -= slots;
+        }
+        let i: u32 = i.into();
+        ring[ch_base + slot * n + i as usize] += wi * scale;
     }
 }
 
@@ -54,8 +80,14 @@ pub(crate) fn deliver_spikes(
 ) {
     if let Delays::Const(d) = csr.delay {
         let buf = arrival_slot(ring, d, ch_base, n, slots, t);
-        for &s in spikes {
-            add_row(buf, csr, s as usize, 1.0);
+        // The width is matched once for all the step's spikes.
+        match &csr.tgt {
+            Targets::U16(v) => spikes
+                .iter()
+                .for_each(|&s| add_row_of(buf, v, &csr.w, &csr.row_ptr, s as usize, 1.0)),
+            Targets::U32(v) => spikes
+                .iter()
+                .for_each(|&s| add_row_of(buf, v, &csr.w, &csr.row_ptr, s as usize, 1.0)),
         }
     } else {
         for &s in spikes {
@@ -86,10 +118,16 @@ pub(crate) fn prefetch_row(csr: &Csr, s: usize) {
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
         let (a, b) = (csr.row_ptr[s] as usize, csr.row_ptr[s + 1] as usize);
+        let tgt: *const u8 = match &csr.tgt {
+            Targets::U16(v) => v.as_ptr().cast(),
+            Targets::U32(v) => v.as_ptr().cast(),
+        };
+        let width = csr.tgt.width();
         for k in (a..b.min(a + 64)).step_by(16) {
-            // SAFETY: k < b ≤ the length of tgt and of w; a prefetch never faults.
+            // SAFETY: k < b ≤ the length of tgt and of w, so k · width is inside tgt's
+            // allocation; a prefetch never faults.
             unsafe {
-                _mm_prefetch::<_MM_HINT_T0>(csr.tgt.as_ptr().add(k).cast());
+                _mm_prefetch::<_MM_HINT_T0>(tgt.add(k * width).cast());
                 _mm_prefetch::<_MM_HINT_T0>(csr.w.as_ptr().add(k).cast());
             }
         }
@@ -101,8 +139,25 @@ pub(crate) fn prefetch_row(csr: &Csr, s: usize) {
 /// Add source `s`'s synapses, scaled by `scale`, into one arrival slot `buf`.
 #[inline(always)]
 pub(crate) fn add_row(buf: &mut [f32], csr: &Csr, s: usize, scale: f32) {
-    let (a, b) = (csr.row_ptr[s] as usize, csr.row_ptr[s + 1] as usize);
-    for (&i, &wi) in csr.tgt[a..b].iter().zip(&csr.w[a..b]) {
+    match &csr.tgt {
+        Targets::U16(v) => add_row_of(buf, v, &csr.w, &csr.row_ptr, s, scale),
+        Targets::U32(v) => add_row_of(buf, v, &csr.w, &csr.row_ptr, s, scale),
+    }
+}
+
+/// [`add_row`] for targets of one width.
+#[inline(always)]
+fn add_row_of<T: Copy + Into<u32>>(
+    buf: &mut [f32],
+    tgt: &[T],
+    w: &[f32],
+    row_ptr: &[u64],
+    s: usize,
+    scale: f32,
+) {
+    let (a, b) = (row_ptr[s] as usize, row_ptr[s + 1] as usize);
+    for (&i, &wi) in tgt[a..b].iter().zip(&w[a..b]) {
+        let i: u32 = i.into();
         buf[i as usize] += wi * scale;
     }
 }

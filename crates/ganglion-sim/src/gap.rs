@@ -83,13 +83,13 @@ mod tests {
         // Population 0 (4 neurons, 2 partitions of 2); one junction 0 → 3 of g = 2.
         let csr_p0 = Csr {
             row_ptr: vec![0, 0, 0, 0, 0],
-            tgt: vec![],
+            tgt: vec![].into(),
             w: vec![],
             delay: Delays::Const(1),
         };
         let csr_p1 = Csr {
             row_ptr: vec![0, 1, 1, 1, 1],
-            tgt: vec![1],
+            tgt: vec![1].into(),
             w: vec![2.0],
             delay: Delays::Const(1),
         };

@@ -86,13 +86,13 @@ mod tests {
         // (w 0.5) and 0 (w 1). Each partition's CSR holds the synapses onto its own neurons.
         let csr_p0 = Csr {
             row_ptr: vec![0, 0, 1],
-            tgt: vec![0],
+            tgt: vec![0].into(),
             w: vec![1.0],
             delay: Delays::Const(1),
         };
         let csr_p1 = Csr {
             row_ptr: vec![0, 1, 2],
-            tgt: vec![1, 1],
+            tgt: vec![1, 1].into(),
             w: vec![2.0, 0.5],
             delay: Delays::Const(1),
         };

@@ -94,7 +94,7 @@ impl GainHomeostasis {
             targets: targets[local].to_vec(),
             mean_target,
             base: csr.w.clone(),
-            tgt: csr.tgt.clone(),
+            tgt: csr.tgt.to_u32(),
             applied: 0,
         }
     }

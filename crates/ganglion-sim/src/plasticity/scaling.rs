@@ -78,10 +78,10 @@ impl Plastic for Scaling {
         for i in 0..self.rates.len() {
             let error = self.target - self.rates[i] as f64;
             let factor = (1.0 + self.rate * error * span_s).max(0.0) as f32;
-            for j in self.incoming.range(i) {
-                let k = self.incoming.syn[j] as usize;
-                w[k] = self.b.sign * self.b.clip(w[k] * self.b.sign * factor);
-            }
+            let b = self.b;
+            self.incoming.for_each(i, |k, _| {
+                w[k] = b.sign * b.clip(w[k] * b.sign * factor);
+            });
         }
     }
 

@@ -39,16 +39,68 @@ impl Bounds {
     }
 }
 
-/// Synapses onto each local target, by group: `syn[range(i, g)]` (indices into the CSR) with
-/// their sources in `src`; sources ascend within each (target, group). Groups split a target's
-/// synapses by when postsynaptic spikes reach them ([`Shifts`]); with emission timing there is
-/// one group.
+/// Synapses onto each local target, by group, in ascending source order within each
+/// (target, group); groups split a target's synapses by when postsynaptic spikes reach them
+/// ([`Shifts`]); with emission timing there is one group.
+///
+/// The index costs 4 bytes per synapse where it can (half of a plain (synapse, source) pair of
+/// u32s, which at a billion plastic synapses is 4 GB): a synapse is stored as its source and
+/// its position within that source's CSR row (synapse k = `row_ptr[s]` + position). Sources
+/// ascend within a (target, group) run, so they are stored as the gap to the previous source
+/// of the run (the first as the source itself), in u16 when every gap fits; positions in u16
+/// when every row has at most 65 536 synapses. Otherwise that field is u32 (sources absolute).
 #[derive(Debug)]
 pub struct Incoming {
     pub(super) ptr: Vec<u64>,
-    pub(super) syn: Vec<u32>,
-    pub(super) src: Vec<u32>,
+    /// Source of each synapse: gaps (u16) or absolute (u32).
+    src: Packed,
+    /// Position of each synapse in its source's row.
+    pos: Packed,
+    /// The CSR's `row_ptr`, to turn (source, position) into the synapse index.
+    row_ptr: Vec<u64>,
     groups: usize,
+}
+
+/// A per-synapse field of [`Incoming`], narrow when every value fits in 16 bits.
+#[derive(Debug)]
+enum Packed {
+    U16(Vec<u16>),
+    U32(Vec<u32>),
+}
+
+impl Packed {
+    fn zeros(n: usize, narrow: bool) -> Packed {
+        if narrow {
+            Packed::U16(vec![0; n])
+        } else {
+            Packed::U32(vec![0; n])
+        }
+    }
+    #[inline(always)]
+    fn set(&mut self, j: usize, v: u32) {
+        match self {
+            Packed::U16(x) => x[j] = v as u16,
+            Packed::U32(x) => x[j] = v,
+        }
+    }
+}
+
+/// Call `f(k, s)` for the synapses of one (target, group) run: `src` gaps (`GAPS`) or absolute
+/// sources, `pos` positions in the rows of `row_ptr`.
+#[inline(always)]
+fn walk<const GAPS: bool, S: Copy + Into<u32>, P: Copy + Into<u32>>(
+    src: &[S],
+    pos: &[P],
+    row_ptr: &[u64],
+    mut f: impl FnMut(usize, usize),
+) {
+    let mut s = 0usize;
+    for (&x, &p) in src.iter().zip(pos) {
+        let x: u32 = x.into();
+        s = if GAPS { s + x as usize } else { x as usize };
+        let p: u32 = p.into();
+        f(row_ptr[s] as usize + p as usize, s);
+    }
 }
 
 impl Incoming {
@@ -62,49 +114,102 @@ impl Incoming {
         group_of: impl Fn(usize) -> usize,
     ) -> Incoming {
         let key = |k: usize| csr.tgt[k] as usize * groups + group_of(k);
-        let mut counts = vec![0u64; n_local * groups + 1];
-        for k in 0..csr.tgt.len() {
-            counts[key(k) + 1] += 1;
+        let runs = n_local * groups;
+        let mut counts = vec![0u64; runs + 1];
+        // Sources are visited in ascending order, so the gap to a run's previous source is
+        // known in this counting pass (`last` = previous source + 1, 0 before the first).
+        let mut last = vec![0u32; runs];
+        let mut max_gap = 0u32;
+        let mut max_row = 0u64;
+        for s in 0..n_src {
+            let (a, b) = (csr.row_ptr[s], csr.row_ptr[s + 1]);
+            max_row = max_row.max(b - a);
+            for k in a..b {
+                let r = key(k as usize);
+                counts[r + 1] += 1;
+                max_gap = max_gap.max(s as u32 - last[r].saturating_sub(1));
+                last[r] = s as u32 + 1;
+            }
         }
-        for i in 0..n_local * groups {
+        for i in 0..runs {
             counts[i + 1] += counts[i];
         }
         let ptr = counts.clone();
         let mut cursor = counts;
+        let n = csr.tgt.len();
         assert!(
-            csr.tgt.len() < u32::MAX as usize,
+            n < u32::MAX as usize,
             "more than 4e9 plastic synapses in one partition"
         );
-        let mut syn = vec![0u32; csr.tgt.len()];
-        let mut src = vec![0u32; csr.tgt.len()];
+        let gaps = max_gap <= u16::MAX as u32;
+        let mut src = Packed::zeros(n, gaps);
+        let mut pos = Packed::zeros(n, max_row <= 1 << 16);
+        last.iter_mut().for_each(|l| *l = 0);
         for s in 0..n_src {
-            for k in csr.row_ptr[s]..csr.row_ptr[s + 1] {
-                let c = &mut cursor[key(k as usize)];
-                let pos = *c as usize;
-                *c += 1;
-                syn[pos] = k as u32;
-                src[pos] = s as u32;
+            let a = csr.row_ptr[s];
+            for k in a..csr.row_ptr[s + 1] {
+                let r = key(k as usize);
+                let at = cursor[r] as usize;
+                cursor[r] += 1;
+                let v = if gaps {
+                    s as u32 - last[r].saturating_sub(1)
+                } else {
+                    s as u32
+                };
+                last[r] = s as u32 + 1;
+                src.set(at, v);
+                pos.set(at, (k - a) as u32);
             }
         }
         Incoming {
             ptr,
-            syn,
             src,
+            pos,
+            row_ptr: csr.row_ptr.clone(),
             groups,
         }
     }
 
-    /// Index range of all of target `i`'s synapses.
-    #[inline]
-    pub fn range(&self, i: usize) -> std::ops::Range<usize> {
-        self.ptr[i * self.groups] as usize..self.ptr[(i + 1) * self.groups] as usize
+    /// Number of synapses indexed.
+    pub fn len(&self) -> usize {
+        *self.ptr.last().unwrap_or(&0) as usize
     }
 
-    /// Index range of target `i`'s synapses in group `g`.
-    #[inline]
-    pub fn range_in(&self, i: usize, g: usize) -> std::ops::Range<usize> {
+    /// Whether no synapse is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Call `f(k, s)` with the CSR index k and source s of each of target `i`'s synapses in
+    /// group `g`, in ascending source order.
+    #[inline(always)]
+    pub fn for_each_in(&self, i: usize, g: usize, f: impl FnMut(usize, usize)) {
         let at = i * self.groups + g;
-        self.ptr[at] as usize..self.ptr[at + 1] as usize
+        let r = self.ptr[at] as usize..self.ptr[at + 1] as usize;
+        let rp = &self.row_ptr[..];
+        match (&self.src, &self.pos) {
+            (Packed::U16(s), Packed::U16(p)) => walk::<true, _, _>(&s[r.clone()], &p[r], rp, f),
+            (Packed::U16(s), Packed::U32(p)) => walk::<true, _, _>(&s[r.clone()], &p[r], rp, f),
+            (Packed::U32(s), Packed::U16(p)) => walk::<false, _, _>(&s[r.clone()], &p[r], rp, f),
+            (Packed::U32(s), Packed::U32(p)) => walk::<false, _, _>(&s[r.clone()], &p[r], rp, f),
+        }
+    }
+
+    /// [`Self::for_each_in`] over every group of target `i`.
+    #[inline]
+    pub fn for_each(&self, i: usize, mut f: impl FnMut(usize, usize)) {
+        for g in 0..self.groups {
+            self.for_each_in(i, g, &mut f);
+        }
+    }
+
+    /// Bytes held by the index.
+    pub fn bytes(&self) -> usize {
+        let packed = |p: &Packed| match p {
+            Packed::U16(x) => 2 * x.len(),
+            Packed::U32(x) => 4 * x.len(),
+        };
+        8 * (self.ptr.len() + self.row_ptr.len()) + packed(&self.src) + packed(&self.pos)
     }
 }
 
@@ -293,7 +398,7 @@ impl<R: TraceRule> TraceLearner<R> {
             "lazy updates do not apply to eligibility rules"
         );
         let groups = shifts.as_ref().map_or(1, Shifts::groups);
-        let n_syn = incoming.syn.len();
+        let n_syn = incoming.len();
         let decay = rule
             .taus()
             .map(|tau| tau.map_or(1.0, |tau| (-dt / tau).exp() as f32));
@@ -323,19 +428,24 @@ impl<R: TraceRule> TraceLearner<R> {
     #[inline(always)]
     fn potentiate(&mut self, i: usize, g: usize, w: &mut [f32]) {
         let post_slow = self.post_slow[g * self.n_local + i];
-        for j in self.incoming.range_in(i, g) {
-            let k = self.incoming.syn[j] as usize;
-            let s = self.incoming.src[j] as usize;
-            let m = w[k] * self.b.sign;
-            let dm = self
-                .rule
-                .potentiate(m, self.pre_fast[s], post_slow, &self.b);
-            if self.lazy.is_empty() {
-                self.apply(k, m, dm, w);
+        let TraceLearner {
+            rule,
+            b,
+            pre_fast,
+            incoming,
+            eligibility,
+            lazy,
+            ..
+        } = self;
+        incoming.for_each_in(i, g, |k, s| {
+            let m = w[k] * b.sign;
+            let dm = rule.potentiate(m, pre_fast[s], post_slow, b);
+            if lazy.is_empty() {
+                apply::<R>(eligibility, b, k, m, dm, w);
             } else {
-                self.lazy[k] += dm;
+                lazy[k] += dm;
             }
-        }
+        });
     }
 
     /// Bump postsynaptic trace `at` (group · n_local + target).
@@ -348,18 +458,27 @@ impl<R: TraceRule> TraceLearner<R> {
         }
         self.post_slow[at] += 1.0;
     }
+}
 
-    #[inline(always)]
-    fn apply(&mut self, k: usize, m: f32, dm: f32, w: &mut [f32]) {
-        let m = if R::ELIGIBILITY {
-            self.eligibility[k] += dm;
-            // The weight itself is only re-clipped (+ 0.0 as before the split: same bits).
-            m + 0.0
-        } else {
-            m + dm
-        };
-        w[k] = self.b.sign * self.b.clip(m);
-    }
+/// Add `dm` to synapse k of magnitude `m` (or to its eligibility, for rules that use one)
+/// and store the clipped, signed weight.
+#[inline(always)]
+fn apply<R: TraceRule>(
+    eligibility: &mut [f32],
+    b: &Bounds,
+    k: usize,
+    m: f32,
+    dm: f32,
+    w: &mut [f32],
+) {
+    let m = if R::ELIGIBILITY {
+        eligibility[k] += dm;
+        // The weight itself is only re-clipped (+ 0.0 as before the split: same bits).
+        m + 0.0
+    } else {
+        m + dm
+    };
+    w[k] = b.sign * b.clip(m);
 }
 
 impl<R: TraceRule> Plastic for TraceLearner<R> {
@@ -481,7 +600,7 @@ impl<R: TraceRule> Plastic for TraceLearner<R> {
             let m = csr.w[k] * self.b.sign;
             let dm = self.rule.depress(m, self.post_fast[at], pre_slow, &self.b);
             if self.lazy.is_empty() {
-                self.apply(k, m, dm, &mut csr.w);
+                apply::<R>(&mut self.eligibility, &self.b, k, m, dm, &mut csr.w);
             } else {
                 // sPyNNaker: everything since the last presynaptic spike, clipped once.
                 let m = m + std::mem::take(&mut self.lazy[k]) + dm;
@@ -506,5 +625,103 @@ impl<R: TraceRule> Plastic for TraceLearner<R> {
     fn modulate(&mut self, t: u64, dt: f64, spikes: [usize; 2], sizes: [usize; 2], w: &mut [f32]) {
         self.rule
             .modulate(t, dt, spikes, sizes, w, &mut self.eligibility, &self.b);
+    }
+}
+
+#[cfg(test)]
+mod incoming_tests {
+    use super::*;
+    use crate::connect::{Delays, Targets};
+
+    /// A CSR from (source, local target) pairs in source order (targets ascending in a row).
+    fn csr(n_src: usize, pairs: &[(usize, u32)], wide_targets: bool) -> Csr {
+        let mut row_ptr = vec![0u64; n_src + 1];
+        for &(s, _) in pairs {
+            row_ptr[s + 1] += 1;
+        }
+        for s in 0..n_src {
+            row_ptr[s + 1] += row_ptr[s];
+        }
+        let t: Vec<u32> = pairs.iter().map(|p| p.1).collect();
+        Csr {
+            row_ptr,
+            tgt: if wide_targets {
+                Targets::U32(t)
+            } else {
+                Targets::U16(t.iter().map(|&x| x as u16).collect())
+            },
+            w: vec![0.0; pairs.len()],
+            delay: Delays::Const(1),
+        }
+    }
+
+    /// Every (k, s) of target i in ascending source order, by brute force.
+    fn expected(c: &Csr, n_src: usize, i: u32) -> Vec<(usize, usize)> {
+        let mut v = vec![];
+        for s in 0..n_src {
+            for k in c.row_ptr[s] as usize..c.row_ptr[s + 1] as usize {
+                if c.tgt.get(k) == i {
+                    v.push((k, s));
+                }
+            }
+        }
+        v
+    }
+
+    fn check(
+        n_src: usize,
+        n_local: usize,
+        pairs: &[(usize, u32)],
+        wide: bool,
+        narrow: (bool, bool),
+    ) {
+        let c = csr(n_src, pairs, wide);
+        let inc = Incoming::new(&c, n_src, n_local, 1, |_| 0);
+        assert_eq!(
+            (
+                matches!(inc.src, Packed::U16(_)),
+                matches!(inc.pos, Packed::U16(_))
+            ),
+            narrow
+        );
+        assert_eq!(inc.len(), pairs.len());
+        for i in 0..n_local as u32 {
+            let mut got = vec![];
+            inc.for_each(i as usize, |k, s| got.push((k, s)));
+            assert_eq!(got, expected(&c, n_src, i), "target {i}");
+        }
+    }
+
+    #[test]
+    fn incoming_index_lists_every_synapse_of_a_target_narrow_or_wide() {
+        // Small: multapses (a repeated pair gives a gap of 0), empty rows and targets.
+        let pairs = [(0, 1), (0, 1), (0, 2), (2, 0), (2, 1), (4, 2), (4, 2)];
+        check(5, 4, &pairs, false, (true, true));
+        check(5, 4, &pairs, true, (true, true));
+        // A gap of 70 000 sources (and a first source above 65 535): sources stored absolute.
+        let pairs = [(3, 0), (70_003, 0), (70_004, 1)];
+        check(70_005, 2, &pairs, false, (false, true));
+        // A row of 70 000 synapses: positions stored as u32.
+        let mut pairs: Vec<(usize, u32)> = (0..70_000).map(|k| (1, (k % 3) as u32)).collect();
+        pairs.sort();
+        pairs.push((2, 1));
+        check(3, 3, &pairs, false, (true, false));
+    }
+
+    #[test]
+    fn targets_read_the_same_in_both_widths() {
+        let t: Vec<u32> = vec![0, 1, 65_535, 7];
+        let narrow = Targets::U16(t.iter().map(|&x| x as u16).collect());
+        let wide: Targets = t.clone().into();
+        for (k, &x) in t.iter().enumerate() {
+            assert_eq!(
+                (narrow[k], narrow.get(k), wide[k], wide.get(k)),
+                (x, x, x, x)
+            );
+        }
+        assert_eq!((narrow.width(), wide.width()), (2, 4));
+        assert_eq!(narrow.to_u32(), t);
+        assert!(matches!(Targets::zeros(3, 65_536), Targets::U16(_)));
+        assert!(matches!(Targets::zeros(3, 65_537), Targets::U32(_)));
     }
 }
