@@ -23,10 +23,10 @@ def main():
     runs = [json.loads(ln) for ln in open(path) if ln.strip()]
     groups = defaultdict(list)
     for r in runs:
-        groups[(r["simulator"], r["scale"], r["plastic"], r.get("no_synapses", False), r["threads"])].append(r)
+        groups[(r["simulator"] + (f" ({r['label']})" if r.get("label") else ""), r["scale"], r["plastic"], r.get("no_synapses", False), r["threads"])].append(r)
     neuron_cost = {}
     for (sim, scale, plastic, nosyn, th), rs in groups.items():
-        if sim == "ganglion" and nosyn:
+        if sim.startswith("ganglion") and nosyn:
             neuron_cost[(scale, th)] = statistics.median(r["sim_s"] / r["neuron_updates"] for r in rs)
     rows = []
     for (sim, scale, plastic, nosyn, th), rs in sorted(groups.items(), key=lambda kv: (kv[0][3], kv[0][1], kv[0][2], kv[0][0])):
@@ -37,11 +37,13 @@ def main():
                    peak_rss_bytes=med("peak_rss_bytes"),
                    bytes_per_synapse=(med("peak_rss_bytes") / rs[0]["synapses"]) if rs[0]["synapses"] else None,
                    rate_hz=med("rate_hz"), spikes=med("spikes"), neuron_updates=rs[0]["neuron_updates"],
-                   synaptic_events=med("synaptic_events"), duration_ms=rs[0]["duration_ms"])
+                   synaptic_events=med("synaptic_events"), duration_ms=rs[0]["duration_ms"],
+                   sim_s_per_synaptic_event_upper=(med("sim_s") / med("synaptic_events")) if med("synaptic_events") else None,
+                   sim_s_per_neuron_update_upper=med("sim_s") / rs[0]["neuron_updates"])
         if "synapse_bytes" in rs[0]:
             row["synapse_bytes"] = rs[0]["synapse_bytes"]
         c = neuron_cost.get((scale, th))
-        if sim == "ganglion" and c is not None:
+        if sim.startswith("ganglion") and c is not None:
             row["neuron_update_s"] = c
             if not nosyn and row["synaptic_events"]:
                 row["synaptic_event_s"] = (row["sim_s"] - c * row["neuron_updates"]) / row["synaptic_events"]
