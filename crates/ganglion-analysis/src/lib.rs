@@ -8,6 +8,8 @@
 //!   recordings (standardise, Gaussian smoothing, resampling, neuron slots);
 //! - [`spikes`]: spike trains — rates, ISI coefficient of variation, Fano factor, population
 //!   counts and the synchrony of the population activity;
+//! - [`ks_ensemble`]: per-neuron rate, ISI-CV and spike-count-correlation samples and their
+//!   KS distances between network realisations (Dasbach et al. 2021; PD14 accuracy recipe);
 //! - [`spectrum`]: Hann-windowed periodograms and their peak;
 //! - [`signal`]: zero-phase band-pass filtering and the analytic signal (amplitude, phase);
 //! - [`coupling`]: phase-locking value (between signals, or of spikes to a signal's phase)
@@ -59,6 +61,7 @@ pub mod encoding;
 pub mod gain_control;
 pub mod graphs;
 pub mod hmm;
+pub mod ks_ensemble;
 pub mod lfr;
 pub mod linalg;
 pub mod neuron_descriptions;

@@ -7,6 +7,7 @@ mod env;
 mod interp;
 
 mod panic;
+mod ranks;
 mod run;
 mod study;
 mod sweep;

@@ -77,6 +77,10 @@ pub struct RunArgs {
     /// threads and duration; the results are bit-identical to an uninterrupted run.
     #[arg(long)]
     resume: Option<PathBuf>,
+    /// Print each population's firing rate over the last interval, every this much
+    /// simulated time (e.g. "100 ms"), to stderr while the run goes on.
+    #[arg(long)]
+    report_every: Option<String>,
 }
 
 /// Load and validate with the command line's overrides (validation checks them as flags, so
@@ -209,9 +213,13 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         )),
     };
     let every_steps = match (&args.checkpoint_every, &resumed) {
-        (Some(text), _) => checkpoint_steps(text, r.dt)?,
+        (Some(text), _) => interval_steps("--checkpoint-every", text, r.dt)?,
         (None, Some(c)) => c.meta.every_steps,
         (None, None) => 0,
+    };
+    let report_steps = match &args.report_every {
+        Some(text) => interval_steps("--report-every", text, r.dt)?,
+        None => 0,
     };
     let ckpt_dir = match &args.resume {
         Some(dir) => dir.clone(),
@@ -231,30 +239,62 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         simulate_s: resumed.as_ref().map_or(0.0, |c| c.meta.simulate_s),
     };
     let checkpointing = every_steps > 0 || resumed.is_some();
+    // MPI ranks (feature `mpi`): rank 0 alone writes; see `ranks`.
+    let ranks = crate::ranks::start()?;
+    let (rank, _) = crate::ranks::rank(&ranks);
+    if checkpointing && ranks.is_some() {
+        anyhow::bail!(
+            "--checkpoint-every/--resume are not supported in a distributed (MPI) run\n  hint: run in one process to checkpoint, or drop the flag"
+        );
+    }
     // Check the destination and open the temporary folder now, before any work: a run that
     // cannot write its results refuses at once. `--force` never replaces the current folder,
     // the spec's folder or an ancestor of them, nor a folder without a manifest.
     let spec_dir = files::parent_of(&args.spec);
-    let out = OutputDir::create(
-        &dest,
-        if args.force {
-            Replace::Force
-        } else {
-            Replace::Never
-        },
-        "manifest.json",
-        &[spec_dir],
+    let out = (rank == 0).then(|| {
+        OutputDir::create(
+            &dest,
+            if args.force {
+                Replace::Force
+            } else {
+                Replace::Never
+            },
+            "manifest.json",
+            &[spec_dir],
+        )
+    });
+    let out = match out {
+        Some(Err(e)) => Err(anyhow::Error::from(e)),
+        Some(Ok(o)) => Ok(Some(o)),
+        None => Ok(None),
+    };
+    crate::ranks::agree(
+        &ranks,
+        out.as_ref().map(|_| ()).map_err(|e| anyhow::anyhow!("{e}")),
     )?;
-    let mut net = Network::build(&r)?;
+    let out = out?;
+    let mut net = crate::ranks::build(&r, &ranks)?;
     if let Some(c) = &resumed {
         checkpoint::restore(&mut net, c.state(), &ckpt_dir)?;
     }
 
-    // Progress bar on stderr, shown only once the run has taken more than a second.
+    // Progress bar on stderr, shown only once the run has taken more than a second, and
+    // the optional rate report.
+    let report = RateReport::new(&net, report_steps, r.dt);
+    if report_steps > 0 {
+        // Calls at every report and still about 200 bar updates per run.
+        let auto = (r.steps / 200).max(1);
+        net.set_progress_every(gcd(report_steps, auto));
+    }
     let bar: Mutex<Option<ProgressBar>> = Mutex::new(None);
     let t_sim = Instant::now();
     let progress = |done: u64, total: u64| {
-        if t_sim.elapsed() < Duration::from_secs(1) {
+        let line = report.line(done);
+        let wall = t_sim.elapsed();
+        if wall < Duration::from_secs(1) {
+            if let Some(l) = line {
+                eprintln!("{l}");
+            }
             return;
         }
         let mut b = bar.lock().unwrap_or_else(|p| p.into_inner());
@@ -262,25 +302,42 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             let pb = ProgressBar::new(total);
             pb.set_style(
                 ProgressStyle::with_template(
-                    "{spinner} simulating [{bar:40}] {percent}% ({elapsed} elapsed, ~{eta} left)",
+                    "{spinner} simulating [{bar:40}] {percent}% {msg} ({elapsed} elapsed, ~{eta} left)",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
             );
             pb
         });
+        if let Some(l) = line {
+            pb.println(l);
+        }
+        let model_s = (done - report.start_step) as f64 * r.dt / 1000.0;
+        if model_s > 0.0 {
+            pb.set_message(format!(
+                "real-time factor {:.2}",
+                wall.as_secs_f64() / model_s
+            ));
+        }
         pb.set_position(done);
     };
     let results = if checkpointing {
         checkpoint::run(&mut net, &mut meta, &ckpt_dir, Some(&progress))
             .map(|sim_s| net.results(sim_s))
     } else {
-        net.run(Some(&progress)).map_err(anyhow::Error::from)
+        let progress: Option<&(dyn Fn(u64, u64) + Sync)> =
+            if rank == 0 { Some(&progress) } else { None };
+        net.run(progress).map_err(anyhow::Error::from)
     };
     if let Some(pb) = bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
         pb.finish_and_clear();
     }
     let results = results?;
+    crate::ranks::report(&net);
+    let Some(out) = out else {
+        // Another rank of a distributed run: rank 0 has the results and writes them.
+        return Ok(ExitCode::SUCCESS);
+    };
 
     let t_write = Instant::now();
     // On any error below, dropping `out` removes the temporary folder.
@@ -355,10 +412,81 @@ fn resume_meta(dir: &Path, args: &RunArgs, spec_hash: &str) -> Result<checkpoint
 }
 
 /// `--checkpoint-every TEXT` in whole steps of `dt` (at least one).
-fn checkpoint_steps(text: &str, dt: f64) -> Result<u64> {
+/// `--report-every`: each population's rate over the last interval, from the engine's live
+/// spike counts.
+struct RateReport {
+    every: u64,
+    dt_ms: f64,
+    /// (name, size) of each population, None for rate units.
+    pops: Vec<Option<(String, usize)>>,
+    live: std::sync::Arc<[std::sync::atomic::AtomicU64]>,
+    /// The step the run starts from (a resumed run starts part-way).
+    start_step: u64,
+    /// (step, counts) of the last report.
+    last: Mutex<(u64, Vec<u64>, Instant)>,
+}
+
+impl RateReport {
+    fn new(net: &Network, every: u64, dt_ms: f64) -> RateReport {
+        let pops = net.populations();
+        let live = net.live_spike_counts();
+        let counts = live
+            .iter()
+            .map(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+            .collect();
+        RateReport {
+            every,
+            dt_ms,
+            pops: pops
+                .iter()
+                .map(|p| p.spiking.then(|| (p.name.clone(), p.size)))
+                .collect(),
+            live,
+            start_step: net.step(),
+            last: Mutex::new((net.step(), counts, Instant::now())),
+        }
+    }
+
+    /// The report line due at step `done`, if one is.
+    fn line(&self, done: u64) -> Option<String> {
+        if self.every == 0 || !done.is_multiple_of(self.every) {
+            return None;
+        }
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        let span_ms = (done - last.0) as f64 * self.dt_ms;
+        if span_ms <= 0.0 {
+            return None;
+        }
+        let now: Vec<u64> = self
+            .live
+            .iter()
+            .map(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+            .collect();
+        let wall = last.2.elapsed().as_secs_f64();
+        let mut line = format!(
+            "t = {:.1} ms (real-time factor {:.2}):",
+            done as f64 * self.dt_ms,
+            wall / (span_ms / 1000.0)
+        );
+        for (pop, (c, l)) in self.pops.iter().zip(now.iter().zip(&last.1)) {
+            let Some((name, size)) = pop else { continue };
+            let hz = (c - l) as f64 / ((*size).max(1) as f64 * span_ms / 1000.0);
+            line.push_str(&format!(" {name} {hz:.2} Hz"));
+        }
+        *last = (done, now, Instant::now());
+        Some(line)
+    }
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// Steps in an interval of simulated time given to `flag`, e.g. "10 s" (at least 1).
+fn interval_steps(flag: &str, text: &str, dt: f64) -> Result<u64> {
     let bad = |why: &str| {
         anyhow::anyhow!(
-            "--checkpoint-every \"{text}\": {why}\n  hint: give simulated time, e.g. --checkpoint-every \"10 s\""
+            "{flag} \"{text}\": {why}\n  hint: give simulated time, e.g. {flag} \"10 s\""
         )
     };
     let (ms, dim) = ganglion_base::units::parse_quantity(text).map_err(|e| bad(&e.to_string()))?;

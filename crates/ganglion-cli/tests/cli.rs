@@ -92,6 +92,69 @@ fn run_writes_recordings_plots_and_manifest() {
 }
 
 #[test]
+fn report_every_prints_population_rates_that_add_up_to_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cuba");
+    let o = run_into(
+        example("cuba.toml"),
+        &[
+            "--duration",
+            "200 ms",
+            "--threads",
+            "2",
+            "--report-every",
+            "50 ms",
+        ],
+        &out,
+    )
+    .output()
+    .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("t = ")).collect();
+    assert_eq!(lines.len(), 4, "{stderr}");
+    assert!(lines[3].starts_with("t = 200.0 ms"), "{}", lines[3]);
+    // The four intervals' rates average to the run's mean rate (equal-length intervals).
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    for p in m["populations"].as_array().unwrap() {
+        let name = p["name"].as_str().unwrap();
+        let mean: f64 = lines
+            .iter()
+            .map(|l| {
+                let after = l
+                    .split(&format!(" {name} "))
+                    .nth(1)
+                    .expect("population in line");
+                after.split(" Hz").next().unwrap().parse::<f64>().unwrap()
+            })
+            .sum::<f64>()
+            / 4.0;
+        let want = p["mean_rate_hz"].as_f64().unwrap();
+        assert!(want > 0.0);
+        assert!(
+            (mean - want).abs() < 0.01 + 1e-3 * want,
+            "{name}: {mean} vs {want}"
+        );
+    }
+    // A report interval that is not a time is refused before anything is written.
+    let bad = run_into(
+        example("cuba.toml"),
+        &["--report-every", "5 mV"],
+        &dir.path().join("x"),
+    )
+    .output()
+    .unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("--report-every") && err.contains("not a time"),
+        "{err}"
+    );
+    assert!(!dir.path().join("x").exists());
+}
+
+#[test]
 fn bad_spec_fails_with_a_located_message_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("bad.toml");

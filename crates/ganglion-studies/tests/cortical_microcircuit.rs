@@ -23,4 +23,7 @@ fn cortical_microcircuit_quick() {
     assert!(check(&outcome, "rate_L4E_vs_nest_hz").pass);
     assert!(check(&outcome, "mean_cv_isi_vs_nest").pass);
     assert!(check(&outcome, "max_synchrony").value < 10.0);
+    // The accuracy ensemble (KS distances vs NEST realisations) runs in full mode only.
+    let ensemble = metrics["tables"]["ensemble"].as_array().expect("ensemble");
+    assert!(ensemble.is_empty());
 }

@@ -248,6 +248,7 @@ fn listing() {
             "circuit-diagram",
             "cortical-microcircuit",
             "dynamic-connectome",
+            "elm-neuron",
             "encoding-models",
             "gain-control",
             "hd-snn-motion",

@@ -10,6 +10,7 @@ pub mod celegans_touch;
 pub mod circuit_diagram;
 pub mod cortical_microcircuit;
 pub mod dynamic_connectome;
+pub mod elm_neuron;
 pub mod encoding_models;
 pub mod gain_control;
 pub mod hd_snn_motion;

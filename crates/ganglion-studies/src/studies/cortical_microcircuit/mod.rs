@@ -18,6 +18,8 @@
 //! population spike count in 3 ms bins over its mean (PD14's measure; 1 for independent
 //! Poisson neurons).
 
+mod ensemble;
+
 use std::path::Path;
 use std::time::Instant;
 
@@ -296,8 +298,16 @@ pub fn pop_stats(
     }
 }
 
-/// Run the circuit at scale `s` for `t_ms`; per-population statistics, build and run seconds.
-pub fn simulate(s: f64, t_ms: f64, seed: u64) -> Result<(Vec<PopStats>, f64, f64), StudyError> {
+/// Spikes of one population: times \[ms\] and 0-based senders.
+pub type PopSpikes = (Vec<f64>, Vec<u32>);
+
+/// Run the circuit at scale `s` for `t_ms` with `seed`; each population's spikes, build and
+/// run seconds.
+pub fn simulate_spikes(
+    s: f64,
+    t_ms: f64,
+    seed: u64,
+) -> Result<(Vec<PopSpikes>, f64, f64), StudyError> {
     let err = |message: String| StudyError::Study {
         study: NAME.into(),
         message,
@@ -311,11 +321,23 @@ pub fn simulate(s: f64, t_ms: f64, seed: u64) -> Result<(Vec<PopStats>, f64, f64
     let t = Instant::now();
     let res = net.run(None).map_err(|e| err(format!("run: {e}")))?;
     let run_s = t.elapsed().as_secs_f64();
+    let spikes = res
+        .spikes
+        .iter()
+        .take(8)
+        .map(|sp| (sp.times_ms.clone(), sp.senders.clone()))
+        .collect();
+    Ok((spikes, build_s, run_s))
+}
+
+/// Run the circuit at scale `s` for `t_ms`; per-population statistics, build and run seconds.
+pub fn simulate(s: f64, t_ms: f64, seed: u64) -> Result<(Vec<PopStats>, f64, f64), StudyError> {
+    let (spikes, build_s, run_s) = simulate_spikes(s, t_ms, seed)?;
     let d = derive(s);
     let stats = (0..8)
         .map(|i| {
-            let sp = &res.spikes[i];
-            pop_stats(POPS[i], i, d.n[i], &sp.times_ms, &sp.senders, t_ms)
+            let (times, senders) = &spikes[i];
+            pop_stats(POPS[i], i, d.n[i], times, senders, t_ms)
         })
         .collect();
     Ok((stats, build_s, run_s))
@@ -396,6 +418,8 @@ struct Config {
     /// Tolerance of the per-population rate checks: relative, plus absolute \[Hz\].
     rate_rel: f64,
     rate_abs: f64,
+    /// Ganglion realisations of the accuracy ensemble (0: not run).
+    ensemble_seeds: u64,
 }
 
 impl Config {
@@ -407,12 +431,14 @@ impl Config {
                 t_ms: 1500.0,
                 rate_rel: 0.5,
                 rate_abs: 1.0,
+                ensemble_seeds: 0,
             },
             Mode::Full => Config {
                 scale: 1.0,
                 t_ms: 1500.0,
                 rate_rel: 0.25,
                 rate_abs: 0.3,
+                ensemble_seeds: 5,
             },
         }
     }
@@ -423,9 +449,9 @@ impl Study for CorticalMicrocircuit {
         StudyInfo {
             name: NAME,
             paper: "Potjans & Diesmann (2014) Cereb Cortex 24:785, the cell-type specific cortical microcircuit (PD14), after the INM-6 reference implementation",
-            checks: "per-population rates vs the reference's full-scale rates (paper) and vs NEST running the reference model at the same scale (reference simulator); asynchronous-irregular state: ISI CV and population synchrony (paper); the Rust circuit equals the committed spec written by scripts/pd14_spec.py (self-consistency)",
+            checks: "per-population rates vs the reference's full-scale rates (paper) and vs NEST running the reference model at the same scale (reference simulator); asynchronous-irregular state: ISI CV and population synchrony (paper); the Rust circuit equals the committed spec written by scripts/pd14_spec.py (self-consistency); full mode: KS distances of per-neuron rate, ISI-CV and spike-count-correlation distributions of 5 realisations vs NEST's, within NEST's own seed-to-seed spread (reference simulator, Dasbach et al. 2021)",
             quick_runtime: "~6 s",
-            full_runtime: "~6 min (build ~3 min, 2 cores under load)",
+            full_runtime: "~8 min (full-scale build ~3 min, 2 cores under load; ensemble 5 × scale-0.1 runs)",
         }
     }
 
@@ -486,6 +512,42 @@ impl Study for CorticalMicrocircuit {
             Source::Paper,
             "largest population variance/mean of spike counts in 3 ms bins: asynchronous (PD14 Fig. 6: below ~8 for every population; 1 for independent Poisson neurons, of order the spikes per bin for synchronous firing)",
         ));
+        let (ens_rows, ens_text) = if cfg.ensemble_seeds > 0 {
+            let (rows, ens_checks, text) = ensemble::run(cfg.ensemble_seeds)?;
+            checks.extend(ens_checks);
+            let mut t = Table::new(&[
+                "population",
+                "observable",
+                "NEST–NEST KS mean",
+                "NEST–NEST KS max",
+                "Ganglion–NEST KS mean",
+                "Ganglion–NEST KS max",
+                "excess",
+                "permutation p",
+                "mean value NEST",
+                "mean value Ganglion",
+            ]);
+            for r in &rows {
+                t.row(vec![
+                    r.population.into(),
+                    r.observable.into(),
+                    num(r.nest_nest_mean),
+                    num(r.nest_nest_max),
+                    num(r.ganglion_nest_mean),
+                    num(r.ganglion_nest_max),
+                    num(r.excess),
+                    num(r.permutation_p),
+                    num(r.nest_mean_value),
+                    num(r.ganglion_mean_value),
+                ]);
+            }
+            (rows, format!("{text}{}\n", t.render()))
+        } else {
+            (
+                vec![],
+                "## Accuracy ensemble\n\nFull mode only (`ganglion study run cortical-microcircuit --full`): KS distances of rate, CV and correlation distributions of 5 Ganglion realisations against the committed NEST ensemble (Dasbach et al. 2021).\n\n".to_string(),
+            )
+        };
         let agree = script_agreement()?;
         checks.push(Check::new(
             "spec_script_agreement",
@@ -522,14 +584,18 @@ impl Study for CorticalMicrocircuit {
              The network follows the reference PyNEST implementation (github.com/INM-6/microcircuit-PD14-model) \
              with its Poisson background; downscaled runs use the reference's compensation (weights / √s, \
              DC input for the lost mean input), which preserves mean input but not the fluctuations, so \
-             the rate tolerance is wider in quick mode.\n\n{}\n\
+             the rate tolerance is wider in quick mode.\n\n{}\n{}\
              ## Checks\n\n{}\n\
              ## Deviations\n\n\
              - Delays are redrawn outside [dt, d + 10 sd]; NEST redraws below dt/2 and then rounds, so \
              one-step delays are about half as frequent here (≈1.4 % vs 2.5 % of inhibitory synapses).\n\
              - The reference rates are the reference repository's full-scale means (network_params.py), \
              the values PD14 Fig. 6 shows; the paper's 10 seeds × 10 s (and the reference's 900 s data) \
-             are not run here; bench/pd14 compares rate and CV distributions with NEST.\n",
+             are not run here.\n\
+             - The recipe's accuracy ensemble (ten seeds, 15 min of model time, full scale) is not run: \
+             full mode compares 5 Ganglion realisations at scale 0.1 over 2 s after the warm-up with the \
+             committed NEST realisations; bench/pd14/RESULTS.md says what was run and gives the command \
+             for the full recipe.\n",
             report::header(
                 "cortical-microcircuit: Potjans & Diesmann (2014)",
                 mode,
@@ -540,9 +606,16 @@ impl Study for CorticalMicrocircuit {
             build_s,
             run_s,
             table.render(),
+            ens_text,
             report::checks_table(&checks),
         );
-        report::finish(NAME, dir, &text, checks, &[("populations", &stats)])
+        report::finish(
+            NAME,
+            dir,
+            &text,
+            checks,
+            &[("populations", &stats), ("ensemble", &ens_rows)],
+        )
     }
 }
 

@@ -84,8 +84,8 @@ struct Plan {
 fn plan(mode: Mode) -> Plan {
     match mode {
         Mode::Quick => Plan {
-            delays: vec![5, 25],
-            seeds: 2,
+            delays: vec![5, 50],
+            seeds: 3,
             budget: Budget {
                 iters: 60,
                 batch: 16,
@@ -137,7 +137,7 @@ fn gradient_errors() -> Result<(f64, f64), StudyError> {
     let ge = ad(grad_check(
         &pe,
         || bce_with_logits(&last(elm.forward(&x)?)?, &y),
-        1e-6,
+        1e-5,
         6,
     ))?;
     let mut pl = Params::new();
@@ -153,7 +153,7 @@ fn gradient_errors() -> Result<(f64, f64), StudyError> {
     let gl = ad(grad_check(
         &pl,
         || bce_with_logits(&last(lstm.forward(&x)?)?, &y),
-        1e-6,
+        1e-5,
         6,
     ))?;
     Ok((ge.max_rel_err, gl.max_rel_err))
@@ -296,17 +296,23 @@ fn checks(rows: &[CountRow], (ge, gl): (f64, f64), runs: &[Run], plan: &Plan) ->
         .zip(acc(runs, Kind::Lstm, long))
         .map(|(e, l)| e - l)
         .collect();
-    out.push(Check::from_seeds(
-        format!("elm_minus_lstm_accuracy_delay{long}"),
-        &diff,
-        Expect::at_least(0.0),
-        Source::Paper,
-        format!(
-            "ELM test accuracy − LSTM test accuracy at the longest gap ({long} steps), same seeds, data and budget; the paper reports the ELM solving long-horizon tasks (SHD-Adding, Long Range Arena) where an LSTM does not. LSTM size matched: {} vs {} parameters",
-            task::param_count(Kind::Lstm),
-            task::param_count(Kind::Elm)
-        ),
-    ));
+    let note = format!(
+        "ELM test accuracy − LSTM test accuracy at the longest gap ({long} steps), same seeds, data and budget; the paper reports the ELM solving long-horizon tasks (SHD-Adding, Long Range Arena) where an LSTM does not. LSTM size matched: {} vs {} parameters{}",
+        task::param_count(Kind::Lstm),
+        task::param_count(Kind::Elm),
+        if plan.seeds < 5 {
+            "; quick mode: the mean over its few seeds (too few for an interval), the full mode asks the 95 % interval over 5 seeds"
+        } else {
+            ""
+        }
+    );
+    let name = format!("elm_minus_lstm_accuracy_delay{long}");
+    out.push(if plan.seeds < 5 {
+        let mean = diff.iter().sum::<f64>() / diff.len().max(1) as f64;
+        Check::new(name, mean, Expect::at_least(0.0), Source::Paper, note)
+    } else {
+        Check::from_seeds(name, &diff, Expect::at_least(0.0), Source::Paper, note)
+    });
     out
 }
 

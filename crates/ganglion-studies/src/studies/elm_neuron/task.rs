@@ -88,10 +88,10 @@ pub fn batch(delay: usize, n: usize, key: u64) -> (Vec<f32>, Vec<f32>, usize) {
     let mut s = Stream::new(key);
     let mut x = vec![0f32; t_len * n * CHANNELS];
     let mut y = vec![0f32; n];
-    for i in 0..n {
+    for (i, yi) in y.iter_mut().enumerate() {
         let a = s.below(2) as usize;
         let b = s.below(2) as usize;
-        y[i] = (a ^ b) as f32;
+        *yi = (a ^ b) as f32;
         for t in 0..t_len {
             let at = |c: usize| (t * n + i) * CHANNELS + c;
             if t < CUE {
