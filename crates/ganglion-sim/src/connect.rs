@@ -41,18 +41,6 @@ pub enum Targets {
     U32(Vec<u32>),
 }
 
-/// Every `u16` widened to `u32`: `Targets::U16` indexes into it, because `Index` must hand
-/// out a reference (so `csr.tgt[k]` reads a `u32` whatever the width).
-static WIDE: [u32; 1 << 16] = {
-    let mut t = [0u32; 1 << 16];
-    let mut i = 0;
-    while i < t.len() {
-        t[i] = i as u32;
-        i += 1;
-    }
-    t
-};
-
 impl Targets {
     /// `n` zero indices, narrow when every index is below `partition_size` ≤ 65 536.
     pub fn zeros(n: usize, partition_size: usize) -> Targets {
@@ -99,17 +87,6 @@ impl Targets {
     /// All targets as `u32`.
     pub fn to_u32(&self) -> Vec<u32> {
         (0..self.len()).map(|k| self.get(k)).collect()
-    }
-}
-
-impl std::ops::Index<usize> for Targets {
-    type Output = u32;
-    #[inline(always)]
-    fn index(&self, k: usize) -> &u32 {
-        match self {
-            Targets::U16(v) => &WIDE[v[k] as usize],
-            Targets::U32(v) => &v[k],
-        }
     }
 }
 

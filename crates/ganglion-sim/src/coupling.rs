@@ -63,7 +63,11 @@ pub(crate) fn for_each_synapse(
             let lo = pop_ranges[*t_pop][p].0;
             for s in 0..csr.row_ptr.len() - 1 {
                 for k in csr.row_ptr[s] as usize..csr.row_ptr[s + 1] as usize {
-                    f((*s_pop, s), (*t_pop, lo + csr.tgt[k] as usize), csr.w[k]);
+                    f(
+                        (*s_pop, s),
+                        (*t_pop, lo + csr.tgt.get(k) as usize),
+                        csr.w[k],
+                    );
                 }
             }
         }

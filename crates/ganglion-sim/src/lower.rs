@@ -362,7 +362,7 @@ impl Network {
                     let lo = part.pops[pj.target].lo as u32;
                     for s in 0..pj.csr.row_ptr.len() - 1 {
                         for kk in pj.csr.row_ptr[s] as usize..pj.csr.row_ptr[s + 1] as usize {
-                            all.push((s as u32, lo + pj.csr.tgt[kk], p, kk));
+                            all.push((s as u32, lo + pj.csr.tgt.get(kk), p, kk));
                         }
                     }
                 }

@@ -218,7 +218,7 @@ impl Network {
                     };
                     out.push((
                         s as u32,
-                        lo + pp.csr.tgt[k],
+                        lo + pp.csr.tgt.get(k),
                         pp.csr.w[k],
                         d as f64 * self.dt,
                     ));
@@ -234,11 +234,17 @@ impl Network {
     /// before the run) can report rates while the network runs.
     pub fn live_spike_counts(&self) -> Arc<[AtomicU64]> {
         // Start from the counts reached so far (a network resumed from a checkpoint).
-        for (k, slot) in self.live.iter().enumerate() {
-            let c = self.parts.iter().map(|p| p.pops[k].spike_count).sum();
+        for (slot, c) in self.live.iter().zip(self.local_spike_counts()) {
             slot.store(c, Ordering::Relaxed);
         }
         self.live.clone()
+    }
+
+    /// Spikes so far per population, summed over this process's partitions.
+    fn local_spike_counts(&self) -> Vec<u64> {
+        (0..self.pops.len())
+            .map(|k| self.parts.iter().map(|p| p.pops[k].spike_count).sum())
+            .collect()
     }
 
     /// Call `progress` every `steps` steps (0 = about 200 times per run, the default), e.g.
@@ -337,9 +343,7 @@ impl Network {
             n => n,
         };
         // Spike counts so far (a resumed run starts from the counts it reached).
-        let counts_at_start: Vec<u64> = (0..self.pops.len())
-            .map(|k| self.parts.iter().map(|p| p.pops[k].spike_count).sum())
-            .collect();
+        let counts_at_start = self.local_spike_counts();
         let live = &*self.live;
         let ctx = StepCtx {
             dt: self.dt,
@@ -547,9 +551,7 @@ impl Network {
 
     /// The results so far; `sim_s` is the simulation time to report.
     pub fn results(&self, sim_s: f64) -> Results {
-        let mut counts: Vec<u64> = (0..self.pops.len())
-            .map(|k| self.parts.iter().map(|p| p.pops[k].spike_count).sum())
-            .collect();
+        let mut counts = self.local_spike_counts();
         let mut recs: Vec<&PartRecorder> = self.parts.iter().map(|p| &p.rec).collect();
         if let Some(remote) = self.dist.as_ref().and_then(|d| d.remote.as_ref()) {
             for (_, c, rec) in &remote.parts {
