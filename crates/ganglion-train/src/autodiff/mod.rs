@@ -30,7 +30,9 @@
 //! the only path tested.
 
 pub mod elm;
+pub mod hmm_rnn;
 pub mod lstm;
+pub mod sinkhorn;
 
 pub use candle_core::{D, DType, Device, Error, Result, Tensor, Var};
 
