@@ -2,10 +2,11 @@
 //! anything is allocated) and the engine's own accounting (`ganglion_sim`'s `Csr::bytes`).
 //!
 //! Synapses are stored per projection and per partition (one per thread) of the target
-//! population as a CSR matrix by source: a `u32` local target index and an `f32` weight per
-//! synapse, a `u16` delay in steps per synapse only when delays vary (one shared delay
+//! population as a CSR matrix by source: a local target index (`u16` in partitions of at most
+//! 65 536 neurons, `u32` in larger ones) and an `f32` weight per synapse, a `u16` delay in steps per synapse only when delays vary (one shared delay
 //! otherwise), and `u64` row pointers, one per source neuron plus one, in every partition.
-//! Plastic projections add an incoming index (`u32` synapse and source per synapse) and, for
+//! Plastic projections add an incoming index (source and row position per synapse, each `u16`
+//! when the data allow, `u32` otherwise; the estimate counts the wide form) and, for
 //! three-factor rules, an `f32` eligibility trace per synapse. Each population has a ring
 //! buffer of two channels × (longest incoming delay + 1 steps) `f32` cells per neuron.
 
@@ -15,8 +16,8 @@ use crate::resolved::{
 };
 use std::mem::size_of;
 
-/// Bytes of a synapse's local target index (`u32`).
-pub const TARGET_BYTES: usize = size_of::<u32>();
+/// Partitions of at most this many neurons store their synapses' targets as `u16`.
+pub const NARROW_TARGETS_MAX: usize = 1 << 16;
 /// Bytes of a synapse's weight (`f32`).
 pub const WEIGHT_BYTES: usize = size_of::<f32>();
 /// Bytes of a synapse's delay in steps (`u16`), stored only when delays vary.
@@ -25,7 +26,8 @@ pub const DELAY_BYTES: usize = size_of::<u16>();
 pub const ROW_PTR_BYTES: usize = size_of::<u64>();
 /// The longest delay, in steps, that a synapse can store (`u16::MAX`).
 pub const MAX_DELAY_STEPS: u64 = u16::MAX as u64;
-/// Bytes per plastic synapse of the incoming index (`u32` synapse and `u32` source).
+/// Bytes per plastic synapse of the incoming index at its widest (`u32` source and `u32` row
+/// position; the engine narrows either to `u16` when every value fits, so this bounds it).
 pub const PLASTIC_INDEX_BYTES: usize = 2 * size_of::<u32>();
 /// Bytes per synapse of a three-factor eligibility trace (`f32`).
 pub const ELIGIBILITY_BYTES: usize = size_of::<f32>();
@@ -60,14 +62,38 @@ pub const SPIKE_RATE_BOUND_HZ: f64 = 100.0;
 /// Bytes of one parameter or state value of a neuron (estimate).
 pub const NEURON_VALUE_BYTES: usize = size_of::<f32>();
 
-/// Bytes per synapse of a CSR: target, weight, and the delay when delays vary.
-pub const fn bytes_per_synapse(delays_vary: bool) -> usize {
-    TARGET_BYTES + WEIGHT_BYTES + if delays_vary { DELAY_BYTES } else { 0 }
+/// Bytes of a synapse's local target index in a partition of `partition_size` neurons: 2
+/// (`u16`) up to [`NARROW_TARGETS_MAX`] neurons, 4 (`u32`) above.
+pub const fn target_bytes(partition_size: usize) -> usize {
+    if partition_size <= NARROW_TARGETS_MAX {
+        size_of::<u16>()
+    } else {
+        size_of::<u32>()
+    }
 }
 
-/// Bytes of a CSR with `row_ptrs` row pointers (sources + 1) and `synapses` synapses.
-pub const fn csr_bytes(row_ptrs: usize, synapses: usize, delays_vary: bool) -> usize {
-    row_ptrs * ROW_PTR_BYTES + synapses * bytes_per_synapse(delays_vary)
+/// Bytes per synapse of a CSR: target (`target_bytes`, see [`target_bytes`]), weight, and the
+/// delay when delays vary.
+pub const fn bytes_per_synapse(target_bytes: usize, delays_vary: bool) -> usize {
+    target_bytes + WEIGHT_BYTES + if delays_vary { DELAY_BYTES } else { 0 }
+}
+
+/// Bytes of a CSR with `row_ptrs` row pointers (sources + 1) and `synapses` synapses whose
+/// targets take `target_bytes` each.
+pub const fn csr_bytes(
+    row_ptrs: usize,
+    synapses: usize,
+    target_bytes: usize,
+    delays_vary: bool,
+) -> usize {
+    row_ptrs * ROW_PTR_BYTES + synapses * bytes_per_synapse(target_bytes, delays_vary)
+}
+
+/// The neuron ranges of a population of `n` split into `parts` partitions, as the engine
+/// splits it (`[n·p/parts, n·(p+1)/parts)` for partition `p`).
+pub fn partition_ranges(n: usize, parts: usize) -> impl Iterator<Item = (usize, usize)> {
+    let parts = parts.max(1);
+    (0..parts).map(move |p| (n * p / parts, n * (p + 1) / parts))
 }
 
 /// A delay of `delay_ms` in whole steps of `dt` as the engine stores it (at least one).
@@ -162,8 +188,15 @@ pub fn estimate(
         // An electrical projection's pairs live only as junction ends (two per pair); its
         // matrix stays empty.
         let csr_synapses = if p.electrical || p.sic { 0.0 } else { syn };
-        b.synapse_bytes +=
-            rows * ROW_PTR_BYTES as f64 + csr_synapses * bytes_per_synapse(delays_vary(p)) as f64;
+        // Synapses spread over the target's partitions in proportion to their sizes; each
+        // partition's targets are as wide as its size needs.
+        let per_synapse: f64 = partition_ranges(pops[p.target].size, partitions)
+            .map(|(lo, hi)| {
+                (hi - lo) as f64 / nt.max(1.0)
+                    * bytes_per_synapse(target_bytes(hi - lo), delays_vary(p)) as f64
+            })
+            .sum();
+        b.synapse_bytes += rows * ROW_PTR_BYTES as f64 + csr_synapses * per_synapse;
         b.build_bytes = b.build_bytes.max(2.0 * rows * ROW_PTR_BYTES as f64);
         if let Some(pl) = &p.plasticity {
             let per_synapse = PLASTIC_INDEX_BYTES
@@ -286,13 +319,16 @@ mod tests {
         let w = vec![0f32; synapses];
         let delays = vec![0u16; synapses];
         let fixed = size_of_val(&row_ptr[..]) + size_of_val(&tgt[..]) + size_of_val(&w[..]);
-        assert_eq!(csr_bytes(sources + 1, synapses, false), fixed);
+        assert_eq!(csr_bytes(sources + 1, synapses, 4, false), fixed);
         assert_eq!(
-            csr_bytes(sources + 1, synapses, true),
+            csr_bytes(sources + 1, synapses, 4, true),
             fixed + size_of_val(&delays[..])
         );
-        assert_eq!(bytes_per_synapse(false), 8);
-        assert_eq!(bytes_per_synapse(true), 10);
+        assert_eq!(bytes_per_synapse(2, false), 6);
+        assert_eq!(bytes_per_synapse(4, true), 10);
+        assert_eq!((target_bytes(1 << 16), target_bytes((1 << 16) + 1)), (2, 4));
+        let parts: Vec<_> = partition_ranges(10, 3).collect();
+        assert_eq!(parts, [(0, 3), (3, 6), (6, 10)]);
         assert_eq!(MAX_DELAY_STEPS, 65535);
     }
 

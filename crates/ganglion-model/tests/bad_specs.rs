@@ -414,12 +414,12 @@ fn the_memory_estimate_counts_synapses_as_the_engine_stores_them() {
     assert_eq!(m.synapses, 1000.0);
     assert_eq!(
         m.bytes_per_synapse,
-        csr_bytes(1001, 1000, false) as f64 / 1000.0
+        csr_bytes(1001, 1000, 2, false) as f64 / 1000.0
     );
     let m = one_to_one("1 ms", 4);
     assert_eq!(
         m.bytes_per_synapse,
-        (csr_bytes(1001, 250, false) * 4) as f64 / 1000.0
+        (csr_bytes(1001, 250, 2, false) * 4) as f64 / 1000.0
     );
     // Varying delays add a u16 per synapse.
     let c = Circuit::new(Simulation::new("0.1 ms", "10 ms"))
@@ -431,7 +431,28 @@ fn the_memory_estimate_counts_synapses_as_the_engine_stores_them() {
         );
     let m = validate_circuit(&c).unwrap().memory;
     assert_eq!(m.synapses, 10_000.0);
-    let want = (10_000 * bytes_per_synapse(true) + 1001 * 8) as f64 / 10_000.0;
+    let want = (10_000 * bytes_per_synapse(2, true) + 1001 * 8) as f64 / 10_000.0;
     assert_eq!(m.bytes_per_synapse, want);
     assert!(m.peak_bytes > 10_000.0 * want);
+    // Targets are u16 in partitions of at most 65 536 neurons, u32 in larger ones: 70 000
+    // targets in one partition are wide, in two they are narrow.
+    let wide_or_narrow = |threads: usize| {
+        let c = Circuit::new(Simulation {
+            threads,
+            ..Simulation::new("0.1 ms", "10 ms")
+        })
+        .population(Population::new("a", 10, "iaf_psc_exp"))
+        .population(Population::new("b", 70_000, "iaf_psc_exp"))
+        .projection(Projection::new("a", "b", Connectivity::all_to_all()).weight("1 pA"));
+        validate_circuit(&c).unwrap().memory.bytes_per_synapse
+    };
+    let syn = 700_000usize;
+    assert_eq!(
+        wide_or_narrow(1),
+        csr_bytes(11, syn, 4, false) as f64 / syn as f64
+    );
+    assert_eq!(
+        wide_or_narrow(2),
+        (2 * csr_bytes(11, syn / 2, 2, false)) as f64 / syn as f64
+    );
 }

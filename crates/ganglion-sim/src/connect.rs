@@ -42,9 +42,10 @@ pub enum Targets {
 }
 
 impl Targets {
-    /// `n` zero indices, narrow when every index is below `partition_size` ≤ 65 536.
+    /// `n` zero indices, narrow when every index is below `partition_size` ≤ 65 536 (the
+    /// memory model's [`ganglion_model::memory::target_bytes`]).
     pub fn zeros(n: usize, partition_size: usize) -> Targets {
-        if partition_size <= 1 << 16 {
+        if ganglion_model::memory::target_bytes(partition_size) == 2 {
             Targets::U16(vec![0; n])
         } else {
             Targets::U32(vec![0; n])
@@ -129,13 +130,13 @@ impl Csr {
     }
     /// Bytes held by the matrix.
     pub fn bytes(&self) -> usize {
-        // The memory model shared with validation's estimate, which counts u32 targets (an
-        // upper bound): narrow targets take 2 bytes less per synapse.
+        // The memory model shared with validation's estimate.
         ganglion_model::memory::csr_bytes(
             self.row_ptr.len(),
             self.tgt.len(),
+            self.tgt.width(),
             matches!(self.delay, Delays::Each(_)),
-        ) - (4 - self.tgt.width()) * self.tgt.len()
+        )
     }
     /// Longest delay in steps.
     pub fn max_delay(&self) -> u16 {

@@ -132,10 +132,9 @@ pub(crate) fn channel_of(r: Receptor, target_spiking: bool, source_spiking: bool
     }
 }
 
+/// A population's partitions, as the memory model splits it.
 pub(crate) fn ranges(n: usize, parts: usize) -> Vec<(usize, usize)> {
-    (0..parts)
-        .map(|p| (n * p / parts, n * (p + 1) / parts))
-        .collect()
+    ganglion_model::memory::partition_ranges(n, parts).collect()
 }
 
 impl Network {
