@@ -27,6 +27,9 @@
 //! density = 0.2         # fraction of each weight matrix kept, random fixed mask (1)
 //! dst_every = 50        # dynamic sparse training: prune-and-regrow every k batches (off)
 //! dst_fraction = 0.1    # fraction of present synapses moved each time (0.1)
+//! dst_regrow = "gradient"  # regrow by |gradient| or "hebbian" activity cosine (gradient)
+//! # modules = 8         # modular masks, instead of density: groups, dense inside (off)
+//! # p_between = 0.15     # modular masks: density between groups (0.15)
 //! ```
 
 use crate::optim::{OptimConfig, OptimKind, Schedule};
@@ -84,6 +87,27 @@ pub struct TrainFile {
     pub dst_every: Option<usize>,
     /// Dynamic sparse training: fraction of present synapses moved each time.
     pub dst_fraction: Option<f64>,
+    /// Dynamic sparse training: how absent synapses are chosen to regrow, `gradient` (largest
+    /// |gradient|, RigL) or `hebbian` (largest cosine similarity of pre- and postsynaptic
+    /// activity over the batch, G2GNet).
+    pub dst_regrow: Option<String>,
+    /// Modular (ensemble-to-ensemble) masks: every weight matrix but the readout's splits its
+    /// sources and targets into this many equal groups, dense inside a group (0 or 1 = off).
+    pub modules: Option<usize>,
+    /// Modular masks: density of the synapses between different groups (default 0.15).
+    pub p_between: Option<f64>,
+}
+
+/// How dynamic sparse training chooses the absent synapses it regrows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Regrow {
+    /// Largest |gradient| of the batch (RigL, Evci et al. 2020).
+    #[default]
+    Gradient,
+    /// Largest cosine similarity of the pre- and postsynaptic activity over the batch
+    /// (G2GNet's Hebbian rewiring).
+    Hebbian,
 }
 
 /// Settings after defaults.
@@ -122,6 +146,15 @@ pub struct TrainConfig {
     /// Fraction of present synapses pruned and regrown each time.
     #[serde(default)]
     pub dst_fraction: f64,
+    /// How regrown synapses are chosen.
+    #[serde(default)]
+    pub dst_regrow: Regrow,
+    /// Modular masks: groups per side of every non-readout weight matrix (0 or 1 = off).
+    #[serde(default)]
+    pub modules: usize,
+    /// Modular masks: density between different groups.
+    #[serde(default)]
+    pub p_between: f64,
 }
 
 fn one() -> f64 {
@@ -174,6 +207,29 @@ impl TrainFile {
                 ));
             }
         };
+        let dst_regrow = match self.dst_regrow.as_deref().unwrap_or("gradient") {
+            "gradient" => Regrow::Gradient,
+            "hebbian" => Regrow::Hebbian,
+            r => {
+                return Err(format!(
+                    "dst_regrow \"{r}\" is not known (gradient, hebbian)"
+                ));
+            }
+        };
+        let modules = self.modules.unwrap_or(0);
+        let p_between = self.p_between.unwrap_or(0.15);
+        if !(0.0..=1.0).contains(&p_between) {
+            return Err(format!(
+                "p_between = {p_between} is not a density; give a value in [0, 1]"
+            ));
+        }
+        if modules > 1 && self.density.is_some_and(|d| d < 1.0) {
+            return Err(format!(
+                "density = {} and modules = {modules} both set a mask; keep one: density for \
+                 random masks, modules (with p_between) for modular ones",
+                self.density.unwrap_or(1.0)
+            ));
+        }
         Ok(TrainConfig {
             epochs,
             batch_size: self.batch_size.unwrap_or(128).max(1),
@@ -196,6 +252,9 @@ impl TrainFile {
             density: self.density.unwrap_or(1.0).clamp(0.0, 1.0),
             dst_every: self.dst_every.unwrap_or(0),
             dst_fraction: self.dst_fraction.unwrap_or(0.1),
+            dst_regrow,
+            modules,
+            p_between,
         })
     }
 }

@@ -24,6 +24,10 @@ pub struct Constraints {
     pub row_signs: Option<Vec<Dale>>,
     /// 1 = synapse present, 0 = absent (`rows × cols`).
     pub mask: Option<Vec<u8>>,
+    /// A square matrix of a population onto itself without autapses: dynamic sparse training
+    /// never regrows its diagonal (the mask keeps it absent from the start).
+    #[serde(default)]
+    pub no_autapses: bool,
 }
 
 impl Constraints {
@@ -77,8 +81,25 @@ pub fn block_mask(
 
 /// How regrown synapses are chosen.
 pub trait RegrowScore {
-    /// Score of the absent synapse at `idx` (higher regrows first).
+    /// Score of the absent synapse at `idx` (higher regrows first; `-∞`: never regrow).
     fn score(&self, idx: usize) -> f32;
+}
+
+/// Another score with the diagonal of a `cols × cols` matrix excluded (no autapses).
+pub struct OffDiagonal<'a> {
+    /// The score of every other entry.
+    pub inner: &'a dyn RegrowScore,
+    /// Matrix width (= height).
+    pub cols: usize,
+}
+impl RegrowScore for OffDiagonal<'_> {
+    fn score(&self, idx: usize) -> f32 {
+        if idx / self.cols == idx % self.cols {
+            f32::NEG_INFINITY
+        } else {
+            self.inner.score(idx)
+        }
+    }
 }
 
 /// Regrow by gradient magnitude (RigL, Evci et al. 2020).
@@ -119,7 +140,8 @@ impl RegrowScore for HebbianScore<'_> {
 
 /// One prune-and-regrow step of dynamic sparse training: among present synapses (`mask`)
 /// prune the `fraction` with the smallest |w|, then regrow as many absent ones with the
-/// highest score, initialised to `init` (0 by default in RigL). Returns how many moved.
+/// highest score (none scored `-∞`), initialised to `init` (0 by default in RigL). Returns
+/// how many moved.
 pub fn prune_regrow(
     w: &mut [f32],
     mask: &mut [u8],
@@ -137,6 +159,7 @@ pub fn prune_regrow(
     let mut absent: Vec<(f32, usize)> = (0..w.len())
         .filter(|&i| mask[i] == 0)
         .map(|i| (score.score(i), i))
+        .filter(|&(s, _)| s > f32::NEG_INFINITY)
         .collect();
     absent.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let k = k.min(absent.len());

@@ -13,7 +13,9 @@
 //! - [`optim`]: Adam, SGD with momentum, schedules, clipping, decoupled weight decay;
 //! - [`constraints`]: Dale signs, fixed masks, modular block masks, prune-and-regrow
 //!   (dynamic sparse training) with a pluggable regrowth score (gradient, Hebbian); the
-//!   trainer applies them after every update (`density`, `dst_every` in the sidecar);
+//!   trainer applies them after every update; [`sparse`]: the trainer's masks (random at
+//!   `density`, or modular ensemble-to-ensemble ones, `modules`/`p_between`) and dynamic
+//!   sparse training (`dst_every`, `dst_regrow` = gradient or hebbian in the sidecar);
 //! - [`trainer`]: the [`Trainer`] (model, optimiser, constraints, provenance) and its batch
 //!   and epoch loop; [`checkpoint`]: save and load with bit-identical resume; [`metrics`]:
 //!   per-epoch metrics and the run's report (tables and figures of them are the caller's);
@@ -63,6 +65,7 @@ pub mod optim;
 pub mod rate_rnn;
 pub mod run;
 pub mod snn;
+pub mod sparse;
 pub mod surrogate;
 pub mod trainer;
 

@@ -282,6 +282,7 @@ pub fn trainer_from_resolved(
         if pr.source == pr.target && !pr.autapses {
             let n = r.populations[pr.target].size;
             t.constraints[g].mask = Some((0..n * n).map(|k| (k / n != k % n) as u8).collect());
+            t.constraints[g].no_autapses = true;
         }
     }
     t.apply_constraints();

@@ -3,7 +3,7 @@
 //! evaluation).
 
 use crate::config::TrainConfig;
-use crate::constraints::{Constraints, GradientScore, prune_regrow};
+use crate::constraints::Constraints;
 use crate::lif::{LifConsts, LifParams};
 use crate::metrics::{EpochMetrics, process_cpu_s};
 use crate::mlp::{Dense, Mlp};
@@ -48,26 +48,6 @@ pub struct Trainer {
     pub epoch: usize,
     /// Metrics so far.
     pub metrics: Vec<EpochMetrics>,
-}
-
-/// Dynamic sparse training after optimiser step `step`: every `cfg.dst_every` steps, each
-/// masked weight matrix prunes `cfg.dst_fraction` of its smallest weights and regrows as many
-/// absent synapses with the largest |gradient|, at zero.
-fn dst_hook(
-    cfg: &TrainConfig,
-    step: u64,
-    cons: &mut [Constraints],
-    params: &mut [&mut [f32]],
-    grads: &[Vec<f32>],
-) {
-    if cfg.dst_every == 0 || !step.is_multiple_of(cfg.dst_every as u64) {
-        return;
-    }
-    for (g, p) in params.iter_mut().enumerate() {
-        if let (Some(mask), Some(gr)) = (cons[g].mask.as_mut(), grads.get(g)) {
-            prune_regrow(p, mask, cfg.dst_fraction, &GradientScore(gr), 0.0);
-        }
-    }
 }
 
 /// Deterministic standard-normal draw number `i` of stream `key` (Box–Muller on the counter-based stream).
@@ -121,7 +101,12 @@ impl Model {
 }
 
 /// Encode samples `idx` of `set` for `model` with the stream keys of `(seed, epoch_tag)`.
-fn snn_inputs(set: &ImageSet, idx: &[usize], cfg: &TrainConfig, tag: u64) -> Vec<Vec<u8>> {
+pub(crate) fn snn_inputs(
+    set: &ImageSet,
+    idx: &[usize],
+    cfg: &TrainConfig,
+    tag: u64,
+) -> Vec<Vec<u8>> {
     use rayon::prelude::*;
     // Counter-based streams: the spikes do not depend on which thread encodes them.
     idx.par_iter()
@@ -146,14 +131,14 @@ fn labels_of(set: &ImageSet, idx: &[usize]) -> Vec<u8> {
 }
 
 /// Samples `idx` of `set` as one row-major batch of pixel values for an MLP.
-fn mlp_inputs(set: &ImageSet, idx: &[usize]) -> Vec<f32> {
+pub(crate) fn mlp_inputs(set: &ImageSet, idx: &[usize]) -> Vec<f32> {
     idx.iter()
         .flat_map(|&i| set.image(i).iter().copied())
         .collect()
 }
 
 /// The tag of epoch `e`'s training spikes, and of the test set.
-fn train_tag(e: usize) -> u64 {
+pub(crate) fn train_tag(e: usize) -> u64 {
     encode::mix64(0x7472_6169_6e00 + e as u64)
 }
 const TEST_TAG: u64 = 0x7465_7374;
@@ -302,31 +287,6 @@ impl Trainer {
         self.origins = origins;
     }
 
-    /// Give every projection's weights a random fixed mask keeping `cfg.density` of them
-    /// (deterministic in the seed); no-op at density 1.
-    pub fn init_masks(&mut self) {
-        if self.cfg.density >= 1.0 {
-            return;
-        }
-        let seed = self.cfg.seed;
-        for (g, o) in self.origins.iter().enumerate() {
-            if o.projection.is_none() {
-                continue;
-            }
-            let (rows, cols) = o.shape;
-            let key = encode::stream_key(seed, 4000 + g as u64);
-            let m: Vec<u8> = (0..rows * cols)
-                .map(|k| (encode::unit(key, k as u64, 0) < self.cfg.density as f32) as u8)
-                .collect();
-            let c = &mut self.constraints[g];
-            c.mask = Some(match c.mask.take() {
-                Some(old) => old.iter().zip(&m).map(|(a, b)| a & b).collect(),
-                None => m,
-            });
-        }
-        self.apply_constraints();
-    }
-
     /// One update on the samples `idx` of `set`; returns (summed loss, correct).
     pub fn train_batch(&mut self, set: &ImageSet, idx: &[usize], lr_factor: f64) -> (f64, usize) {
         let labels = labels_of(set, idx);
@@ -356,19 +316,13 @@ impl Trainer {
                 )
             }
         };
+        // Dynamic sparse training on the masked weight matrices (crate::sparse).
+        let activity = self.dst_activity(set, idx);
         let gref: Vec<&[f32]> = grads.iter().map(|g| g.as_slice()).collect();
         let mut params = self.model.params_mut();
         self.opt.step(&mut params, &gref, lr_factor);
-        // Dynamic sparse training: prune the smallest, regrow by |gradient| (RigL), on the
-        // weight matrices that have masks (the spec's projections).
-        dst_hook(
-            &self.cfg,
-            self.opt.t,
-            &mut self.constraints,
-            &mut params,
-            &grads,
-        );
         drop(params);
+        self.prune_regrow_step(&grads, activity);
         self.apply_constraints();
         (loss, correct)
     }
