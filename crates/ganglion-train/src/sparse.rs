@@ -70,7 +70,8 @@ impl Trainer {
     /// modular masks when `cfg.modules > 1` (every matrix but the readout: `modules` groups
     /// per side, dense inside a group, `cfg.p_between` between groups), otherwise random
     /// masks keeping `cfg.density` of each (no-op at density 1). Combined with masks already
-    /// there (zero diagonals).
+    /// there (zero diagonals). The kept weights of each target are scaled by √(sources /
+    /// kept sources), so that the sparse network starts with the dense one's input variance.
     pub fn init_masks(&mut self) {
         let modular = self.cfg.modules > 1;
         if !modular && self.cfg.density >= 1.0 {
@@ -95,10 +96,21 @@ impl Trainer {
                     .collect()
             };
             let c = &mut self.constraints[g];
-            c.mask = Some(match c.mask.take() {
+            let mask = match c.mask.take() {
                 Some(old) => old.iter().zip(&m).map(|(a, b)| a & b).collect(),
                 None => m,
-            });
+            };
+            // The sparse fan-in: each target's kept weights grow by √(rows / kept) so that
+            // its input variance is the dense initialisation's (as RigL initialises).
+            let mut params = self.model.params_mut();
+            for col in 0..cols {
+                let kept = (0..rows).filter(|&r| mask[r * cols + col] == 1).count();
+                if kept > 0 {
+                    let gain = (rows as f32 / kept as f32).sqrt();
+                    (0..rows).for_each(|r| params[g][r * cols + col] *= gain);
+                }
+            }
+            self.constraints[g].mask = Some(mask);
         }
         self.apply_constraints();
     }
