@@ -245,6 +245,9 @@ pub struct FixedPoints {
     pub distinct_fixed: usize,
     /// Norm of the first fixed point found (0 for the origin).
     pub fixed_norm: f64,
+    /// Distinct fixed points farther than 1e-3 · scale from the origin (the origin is a fixed
+    /// point of every bias-free ReLU network).
+    pub nonorigin_fixed: usize,
     /// Minima with 1e-12 ≤ q and relative speed |F(h) − h| / |h| < 0.05 (slow points).
     pub slow_points: usize,
     /// Smallest relative speed |F(h) − h| / |h| among the non-fixed minima.
@@ -346,6 +349,7 @@ pub fn fixed_points(w: &Weights, starts: usize, key: u64) -> FixedPoints {
         starts,
         distinct_fixed: fixed.len(),
         fixed_norm: fixed.first().map(|p| norm(p)).unwrap_or(f64::NAN),
+        nonorigin_fixed: fixed.iter().filter(|p| norm(p) > 1e-3 * scale).count(),
         slow_points: slow,
         min_rel_speed: min_rel,
         collapse_spread: spread / scale.max(1e-12),

@@ -199,7 +199,7 @@ impl Study for RnnHmm {
             paper: "Torre et al. 2025, Mechanistic interpretability of RNNs emulating hidden Markov models (PAPERS.md row 14): a noise-driven ReLU RNN trained with a Sinkhorn loss to emit the sequences of a two-state HMM; emission and transition statistics, fixed points of the noise-free dynamics, kick neurons",
             checks: "Sinkhorn and RNN gradients against finite differences (theory); trained RNN's emission and bigram statistics closer to the HMM's exact ones than an untrained RNN's (self-consistency, multi-seed) and within a TV bound (paper); noise-free activity collapses to a single fixed point (paper); silencing kick neurons lowers the switch rate more than silencing random units (paper)",
             quick_runtime: "~25 s",
-            full_runtime: "see the report (3 seeds × 1000 steps, H = 64, T = 40, batch 192)",
+            full_runtime: "~7 min in the test profile (opt-level 1) on 2 shared cores (3 seeds × 1000 steps, H = 64, T = 40, batch 192); less in release",
         }
     }
 
@@ -316,11 +316,11 @@ fn checks(
         "largest distance between the end states of the noise-free map run 500 steps from states along a noisy trajectory, over the mean norm of those states, worst seed; the paper: without input the activity collapses towards a single fixed point",
     ));
     out.push(Check::new(
-        "distinct_fixed_points_max",
-        runs.iter().map(|r| r.fixed.distinct_fixed).max().unwrap_or(0) as f64,
-        Expect::equals(1.0),
+        "nonorigin_fixed_points_max",
+        runs.iter().map(|r| r.fixed.nonorigin_fixed).max().unwrap_or(0) as f64,
+        Expect::equals(0.0),
         Source::Paper,
-        "distinct fixed points (q < 1e-12 · s², s the mean norm of the starting states) found by minimising q(h) = ½|F(h) − h|² from states along a noisy trajectory, largest over seeds (the paper: a single fixed point)",
+        "fixed points (q < 1e-12 · s², s the mean norm of the starting states) farther than 1e-3 · s from the origin, found by minimising q(h) = ½|F(h) − h|² from states along a noisy trajectory, largest over seeds. The origin is a fixed point of every bias-free ReLU network, so the paper's single fixed point means no other; minima that stop short of q ≈ 0 are counted as slow points in the table",
     ));
     // The persistence of the symbols and the switching that kick neurons drive need the full
     // budget; quick mode reports them without checking (see the report).
