@@ -4,7 +4,7 @@ per epoch and peak memory per rank of `mpirun -np K` of the engine on SPEC, 1 th
 The runs use crates/ganglion-mpi's `mpi_selfcheck` example in its `bench` mode (the engine
 and the MPI transport of `ganglion run`, without writing outputs):
 
-    cargo build --release --example mpi_selfcheck -p ganglion-mpi
+    cargo build --release --example mpi_selfcheck -p ganglion-mpi --features mpi
     flock /tmp/ganglion-heavy.lock python3 bench/mpi/bench.py examples/pd14_small.toml \
         --ranks 1 2 4 --out bench/mpi/results.json
 

@@ -21,7 +21,7 @@ fn diverging(v: f64) -> (u8, u8, u8) {
 /// Panics if `n_joints == 0`, `joints.len()` is not a multiple of it, or `limit <= 0`.
 pub fn kymograph_svg(joints: &[f64], n_joints: usize, limit: f64, title: &str) -> String {
     assert!(
-        n_joints > 0 && joints.len() % n_joints == 0,
+        n_joints > 0 && joints.len().is_multiple_of(n_joints),
         "kymograph: {} angles do not split into rows of {n_joints} joints",
         joints.len()
     );

@@ -146,7 +146,7 @@ impl Es {
     /// Starts from `theta`. Panics on an odd or zero population, σ ≤ 0, or zero threads.
     pub fn new(theta: Vec<f64>, config: EsConfig) -> Es {
         assert!(
-            config.population >= 2 && config.population % 2 == 0,
+            config.population >= 2 && config.population.is_multiple_of(2),
             "ES population {} must be even and at least 2 (antithetic pairs)",
             config.population
         );

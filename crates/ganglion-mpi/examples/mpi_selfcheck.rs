@@ -4,7 +4,7 @@
 //! rate bins, weight samples, spike counts and final plastic weights bit for bit.
 //!
 //! ```text
-//! cargo build --example mpi_selfcheck -p ganglion-mpi
+//! cargo build --example mpi_selfcheck -p ganglion-mpi --features mpi
 //! mpirun --allow-run-as-root --oversubscribe -np 4 target/debug/examples/mpi_selfcheck \
 //!     examples/mpi_check.toml 2    # threads per rank (default 1)
 //! ```

@@ -119,14 +119,14 @@ pub fn raster_figure(
             });
         }
     }
-    if let Some(sizes) = &opts.population_sizes {
-        if sizes.len() != populations.len() {
-            return Err(invalid(format!(
-                "population_sizes has {} entries for {} populations",
-                sizes.len(),
-                populations.len()
-            )));
-        }
+    if let Some(sizes) = &opts.population_sizes
+        && sizes.len() != populations.len()
+    {
+        return Err(invalid(format!(
+            "population_sizes has {} entries for {} populations",
+            sizes.len(),
+            populations.len()
+        )));
     }
     let sizes: Vec<u32> = populations
         .iter()

@@ -455,13 +455,13 @@ pub fn loss_and_grad(
         if aux.positive != 0.0 {
             let ht = net.t_full(z, b.a);
             let mut tau = zn.clone();
-            if let (Some(an), false) = (b.next_action, b.done) {
-                if aux.horizon != 0.0 {
-                    let tn = fixed.transition(&fixed.encode(x(b.next)), an);
-                    tau.iter_mut()
-                        .zip(&tn)
-                        .for_each(|(t, p)| *t += aux.horizon * p);
-                }
+            if let (Some(an), false) = (b.next_action, b.done)
+                && aux.horizon != 0.0
+            {
+                let tn = fixed.transition(&fixed.encode(x(b.next)), an);
+                tau.iter_mut()
+                    .zip(&tn)
+                    .for_each(|(t, p)| *t += aux.horizon * p);
             }
             let scale = aux.positive / (bf * d as f64);
             let mut dt = vec![0.0; d];
@@ -674,7 +674,7 @@ pub fn train(
                         }
                     })
                     .collect();
-                if updates % cfg.target_every == 0 {
+                if updates.is_multiple_of(cfg.target_every) {
                     target = net.clone();
                 }
                 let (parts, mut g) =

@@ -117,7 +117,7 @@ pub fn circuit(
         (true, None) => return Err("adapt = true needs a reservoir with a homeostatic rule".into()),
     };
     let (n, d) = (res.units(), cfg.inputs);
-    if inputs.len() % d != 0 || inputs.is_empty() {
+    if !inputs.len().is_multiple_of(d) || inputs.is_empty() {
         return Err(format!(
             "inputs: {} values are not T × {d} with T ≥ 1",
             inputs.len()

@@ -458,7 +458,7 @@ pub fn run(train: &ImageSet, test: &ImageSet, setup: Setup, reg: Regulator, seed
             eta_sum += eta as f64;
             batches += 1;
             let done = start + MINIBATCH;
-            if j != 0 && done % interval == 0 {
+            if j != 0 && done.is_multiple_of(interval) {
                 let a = env.random_range(0..CLASSES);
                 let b = (a + 1 + env.random_range(0..CLASSES - 1)) % CLASSES;
                 for m in map.iter_mut() {
