@@ -89,7 +89,11 @@ fn main() -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
-            let _ = writeln!(std::io::stderr(), "error: {}", message(&e));
+            // One write of the whole line: under mpirun every rank's stderr shares one
+            // terminal, and a line written in pieces interleaves with the other ranks' lines
+            // ("error: error: rank 0 …").
+            let line = format!("error: {}\n", message(&e));
+            let _ = std::io::stderr().write_all(line.as_bytes());
             ExitCode::FAILURE
         }
     }

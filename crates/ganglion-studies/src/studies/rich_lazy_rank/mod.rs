@@ -482,7 +482,7 @@ fn report_text(
          that the final weights (and the test accuracy) are not those of a noisy last SGD step.\n\
          - **Weights.** The input, readout and Gaussian recurrent matrices are shared by all initialisations of one seed \
          (the paper redraws input and readout per rank), so differences between ranks are paired.\n\n\
-         Run time of this mode: {elapsed:.1} s (2 shared cores). Full mode: `cargo run --release -p ganglion-cli -- study rich-lazy-rank --full`.",
+         Run time of this mode: {elapsed:.1} s (2 shared cores). Full mode: `cargo run --release -p ganglion-cli -- study run rich-lazy-rank --full`.",
         b.iters,
         if b.n < 300 {
             format!("; quick mode uses N = {} and a larger learning rate", b.n)

@@ -540,7 +540,7 @@ fn report_text(
          point; 'slow points' are minima of q with relative speed |F(h) − h|/|h| < 0.05.\n\
          - **Sinkhorn** potentials are computed on the host in f64 and the gradient uses the envelope theorem (plan held \
          fixed); geomloss differentiates its last extrapolation step instead.\n\n\
-         Run time of this mode: {elapsed:.1} s (2 shared cores). Full mode: `cargo run --release -p ganglion-cli -- study rnn-hmm --full`."
+         Run time of this mode: {elapsed:.1} s (2 shared cores). Full mode: `cargo run --release -p ganglion-cli -- study run rnn-hmm --full`."
     );
     s
 }
