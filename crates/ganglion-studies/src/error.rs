@@ -72,6 +72,14 @@ impl StudyError {
         move |source| Self::Io { path, source }
     }
 
+    /// The study `study` could not produce a result: `message` says why.
+    pub(crate) fn study(study: &str, message: impl Into<String>) -> Self {
+        Self::Study {
+            study: study.to_string(),
+            message: message.into(),
+        }
+    }
+
     /// Wraps a plotting error with the study name.
     pub(crate) fn plot(study: &str) -> impl FnOnce(ganglion_plot::PlotError) -> Self + '_ {
         move |source| Self::Plot {

@@ -49,10 +49,7 @@ const MODULES: usize = 8;
 const P_BETWEEN: f64 = 0.15;
 
 fn fail(message: impl Into<String>) -> StudyError {
-    StudyError::Study {
-        study: NAME.into(),
-        message: message.into(),
-    }
+    StudyError::study(NAME, message)
 }
 
 /// The networks compared.

@@ -209,10 +209,7 @@ impl Study for AdaptiveEiReservoir {
 }
 
 fn fail(message: impl Into<String>) -> StudyError {
-    StudyError::Study {
-        study: NAME.into(),
-        message: message.into(),
-    }
+    StudyError::study(NAME, message)
 }
 
 fn of_task(runs: &[SeedRun], task: TaskKind) -> impl Iterator<Item = &SeedRun> {

@@ -181,10 +181,7 @@ pub struct Recording {
 
 /// Validate and run a circuit built by [`circuit`].
 pub fn simulate(s: &Setup, c: &Circuit) -> Result<Recording, StudyError> {
-    let err = |m: String| StudyError::Study {
-        study: NAME.into(),
-        message: m,
-    };
+    let err = |m: String| StudyError::study(NAME, m);
     let r = validate_circuit(c).map_err(|e| err(format!("invalid circuit: {e}")))?;
     let res = ganglion_sim::Network::build(&r)
         .and_then(|mut n| n.run(None))

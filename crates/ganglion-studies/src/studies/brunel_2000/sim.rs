@@ -217,10 +217,7 @@ pub const RASTER_NEURONS: u32 = 50;
 /// Builds, runs and measures one network.
 pub fn run(scale: &Scale, g: f64, eta: f64, seed: u64) -> Result<Run, StudyError> {
     let started = std::time::Instant::now();
-    let err = |message: String| StudyError::Study {
-        study: NAME.into(),
-        message,
-    };
+    let err = |message: String| StudyError::study(NAME, message);
     let c = circuit(scale, g, eta, seed);
     let resolved = validate_circuit(&c).map_err(|e| err(format!("invalid circuit: {e}")))?;
     let res = ganglion_sim::Network::build(&resolved)

@@ -92,10 +92,8 @@ fn run_bench(
     st: StdpTiming,
     dir: &Path,
 ) -> Result<BenchRun, StudyError> {
-    let run = model::run(bench, timing, stdp, st, dir).map_err(|message| StudyError::Study {
-        study: NAME.into(),
-        message: format!("{}: {message}", bench.name),
-    })?;
+    let run = model::run(bench, timing, stdp, st, dir)
+        .map_err(|message| StudyError::study(NAME, format!("{}: {message}", bench.name)))?;
     let dec = decode(&run, bench);
     let exp = expected(&bench.ops);
     let ops = bench

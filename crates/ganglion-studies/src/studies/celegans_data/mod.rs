@@ -44,10 +44,7 @@ const NAME: &str = "celegans-data";
 const SEED: u64 = 20;
 
 fn study_err(message: impl Into<String>) -> StudyError {
-    StudyError::Study {
-        study: NAME.into(),
-        message: message.into(),
-    }
+    StudyError::study(NAME, message)
 }
 
 /// Mean homogenised correlation of gap-coupled and of unconnected identified pairs, pooled

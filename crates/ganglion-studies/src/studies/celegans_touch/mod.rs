@@ -245,10 +245,7 @@ impl Worm {
 }
 
 fn study_err(message: impl Into<String>) -> StudyError {
-    StudyError::Study {
-        study: NAME.into(),
-        message: message.into(),
-    }
+    StudyError::study(NAME, message)
 }
 
 /// (a − b)/(|a| + |b|): +1 all for a, −1 all for b.

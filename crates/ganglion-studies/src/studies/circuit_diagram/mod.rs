@@ -295,9 +295,8 @@ struct Drawn {
 }
 
 fn draw(d: &Diagram, file: &str, dir: &Path) -> Result<Drawn, StudyError> {
-    let err = |e: ganglion_plot::PlotError| StudyError::Study {
-        study: NAME.into(),
-        message: format!("diagram \"{}\": {e}", d.title),
+    let err = |e: ganglion_plot::PlotError| {
+        StudyError::study(NAME, format!("diagram \"{}\": {e}", d.title))
     };
     let input = d.input_order().map_err(err)?;
     let layout = d.barycentre_order(SWEEPS).map_err(err)?;
@@ -323,10 +322,7 @@ fn draw(d: &Diagram, file: &str, dir: &Path) -> Result<Drawn, StudyError> {
 }
 
 fn spec(text: &str, name: &str) -> Result<Resolved, StudyError> {
-    let err = |message: String| StudyError::Study {
-        study: NAME.into(),
-        message: format!("{name}: {message}"),
-    };
+    let err = |message: String| StudyError::study(NAME, format!("{name}: {message}"));
     let c = parse_str(text, Path::new(name)).map_err(|e| err(e.to_string()))?;
     let mut r = validate_circuit(&c).map_err(|e| err(e.to_string()))?;
     r.name = name.trim_end_matches(".toml").into();

@@ -74,10 +74,7 @@ fn mean(v: &[f64]) -> f64 {
 /// Simulate `seeds` Ganglion realisations at the fixture's scale and window, compare them
 /// with the NEST realisations; rows per population and observable, and one check each.
 pub fn run(seeds: u64) -> Result<(Vec<EnsembleRow>, Vec<Check>, String), StudyError> {
-    let err = |message: String| StudyError::Study {
-        study: NAME.into(),
-        message,
-    };
+    let err = |message: String| StudyError::study(NAME, message);
     let fx: Fixture = serde_json::from_str(FIXTURE)
         .map_err(|e| err(format!("bench/pd14/nest_ensemble_s0.1.json: {e}")))?;
     let n = derive(fx.scale).n;

@@ -308,10 +308,7 @@ pub fn simulate_spikes(
     t_ms: f64,
     seed: u64,
 ) -> Result<(Vec<PopSpikes>, f64, f64), StudyError> {
-    let err = |message: String| StudyError::Study {
-        study: NAME.into(),
-        message,
-    };
+    let err = |message: String| StudyError::study(NAME, message);
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
     let r = validate_circuit(&circuit(s, t_ms, seed, threads))
         .map_err(|e| err(format!("invalid circuit: {e}")))?;
@@ -347,10 +344,7 @@ pub fn simulate(s: f64, t_ms: f64, seed: u64) -> Result<(Vec<PopStats>, f64, f64
 /// `examples/pd14_small.toml` written by `scripts/pd14_spec.py --scale 0.1`, over synapse
 /// counts, weight and delay distributions and population sizes (0 when they agree).
 fn script_agreement() -> Result<f64, StudyError> {
-    let err = |message: String| StudyError::Study {
-        study: NAME.into(),
-        message,
-    };
+    let err = |message: String| StudyError::study(NAME, message);
     let text = include_str!("../../../../../examples/pd14_small.toml");
     let from_script = parse_str(text, Path::new("examples/pd14_small.toml"))
         .map_err(|e| err(format!("examples/pd14_small.toml: {e}")))?;
@@ -405,10 +399,8 @@ struct NestReference {
 /// NEST's run at `scale`, if bench/pd14 produced one.
 fn nest_reference(scale: f64) -> Result<Option<NestRun>, StudyError> {
     let text = include_str!("../../../../../bench/pd14/nest_reference.json");
-    let r: NestReference = serde_json::from_str(text).map_err(|e| StudyError::Study {
-        study: NAME.into(),
-        message: format!("bench/pd14/nest_reference.json: {e}"),
-    })?;
+    let r: NestReference = serde_json::from_str(text)
+        .map_err(|e| StudyError::study(NAME, format!("bench/pd14/nest_reference.json: {e}")))?;
     Ok(r.runs.into_iter().find(|n| (n.scale - scale).abs() < 1e-9))
 }
 

@@ -126,10 +126,7 @@ fn dynamic(d: &Design) -> Result<Dynamic, StudyError> {
     let pl: Planted = data::planted(d);
     let (n, na, nw) = (d.neurons, d.animals, d.windows);
     let np = n_pairs(n);
-    let fail = |e: String| StudyError::Study {
-        study: NAME.into(),
-        message: e,
-    };
+    let fail = |e: String| StudyError::study(NAME, e);
     // Tensor windows × animals × pairs.
     let mut x = vec![0.0; nw * na * np];
     let mut pooled = vec![0.0; np];
@@ -249,10 +246,7 @@ fn kesten_stigum_mu(q: usize, c: f64) -> f64 {
 }
 
 fn lfr_rows(n: usize, reps: usize, mus: &[f64]) -> Result<Vec<LfrRow>, StudyError> {
-    let fail = |e: String| StudyError::Study {
-        study: NAME.into(),
-        message: e,
-    };
+    let fail = |e: String| StudyError::study(NAME, e);
     let mut rows = Vec::new();
     let mut run = |setting: &'static str, p: LfrParams, rep: usize| -> Result<(), StudyError> {
         let g = lfr(&p).map_err(|e| fail(e.to_string()))?;

@@ -47,10 +47,7 @@ const SEED: u64 = 8;
 const PAPER_COUNTS: [(usize, usize); 4] = [(1, 4601), (10, 5852), (20, 8002), (100, 54002)];
 
 fn fail(message: impl Into<String>) -> StudyError {
-    StudyError::Study {
-        study: NAME.into(),
-        message: message.into(),
-    }
+    StudyError::study(NAME, message)
 }
 
 fn ad<T>(r: ganglion_train::autodiff::Result<T>) -> Result<T, StudyError> {

@@ -74,10 +74,7 @@ pub struct Condition {
 }
 
 fn study_error(what: &str, e: impl std::fmt::Display) -> StudyError {
-    StudyError::Study {
-        study: NAME.into(),
-        message: format!("{what}: {e}"),
-    }
+    StudyError::study(NAME, format!("{what}: {e}"))
 }
 
 /// The ridge α grid (Gram-matrix units), as in the main experiment.

@@ -78,10 +78,7 @@ fn sizes(mode: Mode) -> Sizes {
 }
 
 fn err(e: GainError) -> StudyError {
-    StudyError::Study {
-        study: NAME.into(),
-        message: e.to_string(),
-    }
+    StudyError::study(NAME, e.to_string())
 }
 
 /// One neuron of the main comparison.
@@ -311,10 +308,8 @@ fn validate(s: Sizes, uniform_opt: &Optimised) -> Result<Validation, StudyError>
     // w_0 = row sum, the largest for a positive kernel).
     let mu_u = Ensemble::uniform(s.m).mean_drive(&ring).map_err(err)?;
     let mbar = mu_u[0];
-    let (eig, _) = symmetric_eigen(&w, n).ok_or_else(|| StudyError::Study {
-        study: NAME.into(),
-        message: "eigendecomposition of W failed".into(),
-    })?;
+    let (eig, _) = symmetric_eigen(&w, n)
+        .ok_or_else(|| StudyError::study(NAME, "eigendecomposition of W failed"))?;
     let w0 = EXCITATION;
     let nf = n as f64;
     let d = |g: f64| {

@@ -252,10 +252,7 @@ impl Study for HdSnnMotion {
     fn run(&self, mode: Mode, dir: &Path) -> Result<StudyOutput, StudyError> {
         let started = Instant::now();
         let d = Design::of(mode);
-        let fail = |message: String| StudyError::Study {
-            study: NAME.into(),
-            message,
-        };
+        let fail = |message: String| StudyError::study(NAME, message);
         let runs: Vec<SeedRun> = par_map(d.seeds, |i| run_seed(&d, SEED + i as u64))
             .into_iter()
             .collect::<Result<_, _>>()

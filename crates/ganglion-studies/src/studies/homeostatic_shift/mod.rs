@@ -34,10 +34,7 @@ const NAME: &str = "homeostatic-shift";
 const SEED: u64 = 11;
 
 fn fail(message: impl Into<String>) -> StudyError {
-    StudyError::Study {
-        study: NAME.into(),
-        message: message.into(),
-    }
+    StudyError::study(NAME, message)
 }
 
 struct Plan {

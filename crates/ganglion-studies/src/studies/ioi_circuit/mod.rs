@@ -69,10 +69,7 @@ pub fn model_path() -> Result<PathBuf, StudyError> {
 }
 
 fn fail(message: impl Into<String>) -> StudyError {
-    StudyError::Study {
-        study: NAME.into(),
-        message: message.into(),
-    }
+    StudyError::study(NAME, message)
 }
 
 /// Token positions of one prompt.

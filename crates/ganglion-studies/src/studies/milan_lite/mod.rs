@@ -145,13 +145,8 @@ fn run_setting(m: &Model, k: usize, lambda: f64) -> Result<(Setting, Vec<Unit>),
         alpha: 1.0,
         conjunctions: true,
     };
-    let ranked =
-        describe(&m.activations, &m.labels, m.n, units, LABELS.len(), &opts).map_err(|e| {
-            StudyError::Study {
-                study: NAME.into(),
-                message: e.to_string(),
-            }
-        })?;
+    let ranked = describe(&m.activations, &m.labels, m.n, units, LABELS.len(), &opts)
+        .map_err(|e| StudyError::study(NAME, e.to_string()))?;
     let rows: Vec<Unit> = ranked
         .iter()
         .zip(&m.truth)

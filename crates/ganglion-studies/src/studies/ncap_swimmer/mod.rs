@@ -45,10 +45,7 @@ const NAME: &str = "ncap-swimmer";
 const LINKS: usize = 6;
 
 fn study_err(message: impl Into<String>) -> StudyError {
-    StudyError::Study {
-        study: NAME.into(),
-        message: message.into(),
-    }
+    StudyError::study(NAME, message)
 }
 
 /// Sizes of a run.

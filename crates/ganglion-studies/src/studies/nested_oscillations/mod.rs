@@ -108,10 +108,7 @@ fn circuit(t_ms: f64, drive_file: &str) -> Circuit {
 }
 
 fn study_err(message: impl Into<String>) -> StudyError {
-    StudyError::Study {
-        study: NAME.into(),
-        message: message.into(),
-    }
+    StudyError::study(NAME, message)
 }
 
 /// The drive [pA] every `BIN_MS`: constant, or a theta sinusoid of the same mean.

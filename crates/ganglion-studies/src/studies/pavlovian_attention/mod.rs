@@ -426,10 +426,10 @@ impl Study for PavlovianAttention {
                 .and_then(|j| j.layer.as_ref())
         };
         let (Some(hebb), Some(delta)) = (layer_of(Rule::Hebbian), layer_of(Rule::Delta)) else {
-            return Err(StudyError::Study {
-                study: NAME.into(),
-                message: "no trained layer for the blocking experiment".into(),
-            });
+            return Err(StudyError::study(
+                NAME,
+                "no trained layer for the blocking experiment",
+            ));
         };
         let block: Vec<blocking::BlockingRun> = [hebb, delta]
             .iter()

@@ -46,10 +46,7 @@ const NAME: &str = "rnn-hmm";
 const SEED: u64 = 14;
 
 fn fail(message: impl Into<String>) -> StudyError {
-    StudyError::Study {
-        study: NAME.into(),
-        message: message.into(),
-    }
+    StudyError::study(NAME, message)
 }
 
 fn ad<T>(r: ganglion_train::autodiff::Result<T>) -> Result<T, StudyError> {

@@ -66,10 +66,7 @@ fn plan(mode: Mode) -> Plan {
 }
 
 fn err(e: ganglion_learn::LearnError) -> StudyError {
-    StudyError::Study {
-        study: NAME.into(),
-        message: e.to_string(),
-    }
+    StudyError::study(NAME, e.to_string())
 }
 
 /// Exact per-cycle output probability of each pattern.

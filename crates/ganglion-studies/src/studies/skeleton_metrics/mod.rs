@@ -146,10 +146,7 @@ struct Run {
 }
 
 fn fail(message: String) -> StudyError {
-    StudyError::Study {
-        study: NAME.to_string(),
-        message,
-    }
+    StudyError::study(NAME, message)
 }
 
 fn evaluate(gt: &Volume<u32>, pred: &Volume<u32>) -> Result<Evaluation, StudyError> {

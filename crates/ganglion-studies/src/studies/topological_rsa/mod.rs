@@ -147,10 +147,7 @@ struct ExamplePair {
 }
 
 fn rsa_error(e: rsa::RsaError) -> StudyError {
-    StudyError::Study {
-        study: NAME.into(),
-        message: e.to_string(),
-    }
+    StudyError::study(NAME, e.to_string())
 }
 
 /// The region's latent geometry: `n` points in 3-d, mean removed, unit mean squared norm.
@@ -296,10 +293,8 @@ fn identify(
 /// The largest |ours − rsatoolbox| over every transform in the analysis crate's fixtures.
 fn fixture_agreement() -> Result<f64, StudyError> {
     let text = include_str!("../../../../ganglion-analysis/tests/fixtures/rsa/transforms.json");
-    let f: serde_json::Value = serde_json::from_str(text).map_err(|e| StudyError::Study {
-        study: NAME.into(),
-        message: format!("rsatoolbox fixture: {e}"),
-    })?;
+    let f: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| StudyError::study(NAME, format!("rsatoolbox fixture: {e}")))?;
     let nums = |v: &serde_json::Value| -> Vec<f64> {
         v.as_array()
             .map(|a| {

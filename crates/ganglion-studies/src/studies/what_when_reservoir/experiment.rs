@@ -143,10 +143,7 @@ pub struct SeedResult {
 
 /// A study error with `message`.
 pub fn study_error(message: String) -> StudyError {
-    StudyError::Study {
-        study: NAME.into(),
-        message,
-    }
+    StudyError::study(NAME, message)
 }
 
 /// Runs seed `s`.
