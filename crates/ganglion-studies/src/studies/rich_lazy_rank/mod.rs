@@ -20,6 +20,16 @@
 //! exception: a rank-1 initialisation aligned with the task's input and output directions
 //! learns lazily (the paper shows it for two-layer linear networks, Proposition 1 and Fig. 3;
 //! the RNN version here is our construction, see [`train::Init::Aligned`]).
+//!
+//! **Last full run** (2026-12-07, release build, 40 min on 2 shared cores; N = 300, ranks
+//! 1/30/100/300 + aligned, 5 seeds, 2000 iterations): **3 of 7 checks pass**. Tangent-kernel
+//! alignment rises with rank (0.16 / 0.58 / 0.65 / 0.72) and so does representation
+//! alignment (0.66 / 0.93 / 0.96 / 0.96): lower rank → richer, with intervals clear of 0; the
+//! weight change is larger at rank 1 (0.115 vs 0.058 at rank 300) but varies too much by seed
+//! (interval spans 0). **The task-aligned start diverges at N = 300** (NaN weights, accuracy
+//! 0.51), so its two checks and the accuracy floor fail: the full mode needs a stable
+//! construction (or step size) for that start before it can test the exception. Quick mode
+//! (N = 100) trains it stably and passes.
 
 use std::fmt::Write as _;
 use std::path::Path;
