@@ -17,6 +17,13 @@
 //! (the paper: "in the absence of inputs, the activity of trained RNNs collapses towards a
 //! single fixed point"); kick neurons — units most active just before the readout switches
 //! between the two dominant symbols — and the effect of silencing them on the switch rate.
+//!
+//! **Last full run** (2026-12-07, release build, 463 s; 3 seeds, H = 64, 1000 steps): 8 of 9
+//! checks pass — emission TV 0.037 and bigram TV 0.060 from the HMM's exact statistics
+//! (untrained 0.32 / 0.71), P(0→0) 0.91–0.93 (HMM 0.9405), noise-free collapse, no fixed
+//! point but the origin. The kick-neuron ablation fails: silencing the kick neurons lowers
+//! the switch rate more than silencing random units in all three seeds, but the 95 %
+//! interval over three seeds spans 0.
 
 use std::fmt::Write as _;
 use std::path::Path;
