@@ -28,3 +28,22 @@ pub fn data_dir(dataset: &str, files: &[&str], what: &str) -> Result<PathBuf, St
             )
         })
 }
+
+/// Fashion-MNIST's training and test sets (60 000 + 10 000 images), from the folder
+/// `scripts/fetch-data.sh fashion-mnist` fills (see [`data_dir`]); the error names what is
+/// missing and how to fetch it, or the folder that could not be read.
+pub fn fashion_mnist() -> Result<(ganglion_data::ImageSet, ganglion_data::ImageSet), String> {
+    use ganglion_data::images::{Split, load_named};
+    let files = [
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ];
+    let dir = data_dir("fashion-mnist", &files, "Fashion-MNIST")?;
+    let get = |split| {
+        load_named("fashion-mnist", &dir, split)
+            .map_err(|e| format!("reading Fashion-MNIST in {}: {e}", dir.display()))
+    };
+    Ok((get(Split::Train)?, get(Split::Test)?))
+}

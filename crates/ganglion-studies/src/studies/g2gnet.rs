@@ -28,7 +28,6 @@ use std::path::Path;
 use std::time::Instant;
 
 use ganglion_data::ImageSet;
-use ganglion_data::images::{Split, load_named};
 use ganglion_plot::{Figure, Panel};
 use ganglion_train::Trainer;
 use ganglion_train::config::TrainFile;
@@ -251,18 +250,8 @@ fn train_one(
 }
 
 fn load(plan: &Plan) -> Result<(ImageSet, ImageSet), StudyError> {
-    let files = [
-        "train-images-idx3-ubyte.gz",
-        "train-labels-idx1-ubyte.gz",
-        "t10k-images-idx3-ubyte.gz",
-        "t10k-labels-idx1-ubyte.gz",
-    ];
-    let dir = crate::data::data_dir("fashion-mnist", &files, "Fashion-MNIST").map_err(fail)?;
-    let get = |split| load_named("fashion-mnist", &dir, split).map_err(|e| fail(e.to_string()));
-    Ok((
-        get(Split::Train)?.truncate(plan.train),
-        get(Split::Test)?.truncate(plan.test),
-    ))
+    let (train, test) = crate::data::fashion_mnist().map_err(fail)?;
+    Ok((train.truncate(plan.train), test.truncate(plan.test)))
 }
 
 fn accuracies(runs: &[Run], v: Variant) -> Vec<f64> {

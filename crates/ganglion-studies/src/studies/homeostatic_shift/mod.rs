@@ -23,7 +23,7 @@ use std::time::Instant;
 
 pub mod online;
 
-use ganglion_data::images::{self, ImageSet, Split};
+use ganglion_data::images::ImageSet;
 use ganglion_plot::{Figure, Panel};
 use serde::Serialize;
 
@@ -157,19 +157,9 @@ fn verdict(s: &SeedStats) -> &'static str {
 }
 
 fn load(plan: &Plan) -> Result<(ImageSet, ImageSet), StudyError> {
-    let files = [
-        "train-images-idx3-ubyte.gz",
-        "train-labels-idx1-ubyte.gz",
-        "t10k-images-idx3-ubyte.gz",
-        "t10k-labels-idx1-ubyte.gz",
-    ];
-    let dir = crate::data::data_dir("fashion-mnist", &files, "Fashion-MNIST").map_err(fail)?;
-    let get = |split| {
-        images::load_named("fashion-mnist", &dir, split)
-            .map_err(|e| fail(format!("reading Fashion-MNIST in {}: {e}", dir.display())))
-    };
-    let train = online::downsample(&get(Split::Train)?.truncate(plan.train), plan.pool);
-    let test = online::downsample(&get(Split::Test)?, plan.pool);
+    let (train, test) = crate::data::fashion_mnist().map_err(fail)?;
+    let train = online::downsample(&train.truncate(plan.train), plan.pool);
+    let test = online::downsample(&test, plan.pool);
     Ok((train, test))
 }
 
