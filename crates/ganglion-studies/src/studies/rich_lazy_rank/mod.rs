@@ -274,7 +274,7 @@ fn checks(grad_err: f64, runs: &[Run], plan: &Plan, summaries: &[Summary]) -> Ve
             "kernel_alignment_aligned_minus_random_rank1",
             &paired(runs, Init::Aligned, Init::Rank(1), |r| r.kernel_alignment),
             plan,
-            "tangent-kernel alignment of the task-aligned minus the random rank-1 initialisation (same norm), paired by seed; the paper: a low-rank initialisation aligned with the task keeps its tangent kernel (lazy; Proposition 1, Fig. 3)".into(),
+            "tangent-kernel alignment of the task-aligned minus the random rank-1 initialisation (equal recurrent drive), paired by seed; the paper: a low-rank initialisation aligned with the task keeps its tangent kernel (lazy; Proposition 1, Fig. 3)".into(),
         ),
         directional(
             "rep_alignment_aligned_minus_random_rank1",
@@ -430,12 +430,14 @@ fn report_text(
              intermediate and the full rank it hardly differs at this network size and budget.\n\
              - The task-aligned rank-1 start keeps both kernels closer to their initial values than the random rank-1 \
              start (tangent kernel {} vs {}, representation {} vs {}), the paper's exception; its weight change is {} \
-             ({} vs {}), so by that measure it is {} lazier. It is also the slowest learner (test accuracy {}). Caveat: a rank-1 matrix at this norm drives the rates \
-             along one strong mode, which by itself may keep the representation kernel aligned.\n\
+             ({} vs {}), so by that measure it is {} lazier (the change is relative to its own, smaller, initial norm). \
+             It is also the slowest learner (test accuracy {}).\n\
              - Two other RNN analogues of an aligned start were tried while building the study and are not kept: \
              `a bᵀ` with `a` the stimulus-difference input direction and `b` the choice-difference readout direction \
              (orthogonalised) was not lazier than random rank 1; the same with `a` the evidence direction of the \
-             rates and `b` not orthogonalised diverged (its loop gain at the common norm is far above 1).\n",
+             rates and `b` not orthogonalised diverged (its loop gain at the common norm is far above 1). So did the \
+             kept construction while it was scaled to the common Frobenius norm (N = 300: initial loss 10²–10³, NaN \
+             weights), which is why it is now scaled to the random rank-1 matrix's recurrent drive.\n",
             plan.ranks
                 .iter()
                 .filter_map(|&r| find(&Init::Rank(r).label()))
@@ -486,7 +488,11 @@ fn report_text(
          - **Task-aligned initialisation.** The paper's aligned case is a two-layer linear network (Proposition 1: the \
          first layer built from the task's teacher and feature statistics). The RNN's task direction has no closed form, \
          so it is taken from learning itself: the rank-1 truncation of the recurrent weight change that training from \
-         the full-rank start produces (same budget, own trials), rescaled to the common Frobenius norm.\n\
+         the full-rank start produces (same budget, own trials), scaled so that its recurrent drive Σ‖W r_t‖ on the \
+         full-rank start's probe rates equals the random rank-1 matrix's. At the common Frobenius norm its drive is ~√N \
+         times the random one's (its input side lies along the activity), which blew the N = 300 network up; at equal \
+         drive its Frobenius norm is smaller than the other starts', which by itself favours richer, not lazier, \
+         learning.\n\
          - **Budget.** {} iterations (the paper: 10000 at lr 0.003){}; the tangent kernel on {} probe trials (the paper: 32).\n\
          - **Learning rate.** Constant as in the paper, except a tenfold drop for the last fifth of the iterations, so \
          that the final weights (and the test accuracy) are not those of a noisy last SGD step.\n\

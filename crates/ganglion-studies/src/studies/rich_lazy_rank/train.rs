@@ -91,7 +91,8 @@ pub enum Init {
     Rank(usize),
     /// Rank 1 along the task's own direction: the rank-1 SVD truncation of the recurrent weight
     /// change that training from the full-rank Gaussian start produces (same input and readout
-    /// weights, same budget, its own trials), rescaled to the Gaussian matrix's Frobenius norm.
+    /// weights, same budget, its own trials), scaled to the random rank-1 matrix's recurrent
+    /// drive on the same activity (see `aligned_rec` for why not its Frobenius norm).
     Aligned,
 }
 
@@ -289,8 +290,17 @@ fn sgd_step(
 }
 
 /// The task-aligned rank-1 matrix of [`Init::Aligned`] for `net` (which holds the Gaussian
-/// start): train a copy for the budget on its own trials, truncate its weight change to rank 1
-/// and rescale to the Gaussian's Frobenius norm.
+/// start): train a copy for the budget on its own trials, truncate its weight change to rank 1,
+/// and scale it so that its recurrent drive matches the random rank-1 matrix's.
+///
+/// Why not the common Frobenius norm: a random rank-1 matrix `σ u vᵀ` barely sees the
+/// activity (`vᵀr ≈ ‖r‖/√N` for a random `v`), but the task-aligned `v` lies along the
+/// activity, so at the same `σ` its drive is ~√N times larger. At N = 300 that start blows
+/// the rates up (initial loss 10²–10³) and training diverges; at N = 100 it trained, but then
+/// its kernels stayed aligned simply because one huge mode dominated the rates. Matching the
+/// drive `Σ‖W r_t‖` on the same probe activity (the Gaussian start's rates) compares the two
+/// rank-1 starts at equal effect on the dynamics; the aligned matrix then has the smaller
+/// Frobenius norm, which by itself pushes towards richer learning, not lazier.
 fn aligned_rec(net: &RateRnn, seed: u64, b: Budget) -> Vec<f32> {
     let mut pre = net.clone();
     let mut vel = pre.zero_grads();
@@ -308,9 +318,33 @@ fn aligned_rec(net: &RateRnn, seed: u64, b: Budget) -> Vec<f32> {
         .map(|(a, b)| a - b)
         .collect();
     let t = truncate_rank(&d, net.n, 1);
-    let fro = |m: &[f32]| m.iter().map(|&x| (x as f64).powi(2)).sum::<f64>().sqrt();
-    let scale = (fro(&net.w_rec) / fro(&t)) as f32;
+    let random = truncate_rank(&net.w_rec, net.n, 1);
+    let probe = trials(64, 0xd71e ^ seed << 8);
+    let (mut drive_t, mut drive_random) = (0.0f64, 0.0f64);
+    for u in &probe.inputs {
+        let (_, rs) = net.forward_sample(u, STEPS);
+        for r in rs.chunks(net.n) {
+            drive_t += matvec_norm(&t, r);
+            drive_random += matvec_norm(&random, r);
+        }
+    }
+    let scale = if drive_t > 0.0 {
+        (drive_random / drive_t) as f32
+    } else {
+        0.0
+    };
     t.into_iter().map(|x| x * scale).collect()
+}
+
+/// ‖W r‖ for the row-major square matrix `w` (n × n, n = `r.len()`).
+fn matvec_norm(w: &[f32], r: &[f32]) -> f64 {
+    w.chunks(r.len())
+        .map(|row| {
+            let y: f64 = row.iter().zip(r).map(|(a, b)| (a * b) as f64).sum();
+            y * y
+        })
+        .sum::<f64>()
+        .sqrt()
 }
 
 /// Trains one network with SGD and momentum (all of w_in, w_rec, w_out, as the paper; no bias)
