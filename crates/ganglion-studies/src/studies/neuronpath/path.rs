@@ -1,0 +1,193 @@
+//! The joint attribution score and the layer-progressive neuron path of Wang et al. (ICLR
+//! 2025, "Discovering influential neuron path in vision transformers").
+//!
+//! For an image x and its class c, F(s) is the probability of c when the FFN neurons in a set
+//! S are scaled by s (the others untouched). The joint attribution score of S is the
+//! integrated gradient along the straight line that scales all of S together from 0 to 1:
+//!
+//! ```text
+//! JAS(S) = Σ_{i∈S} ∫_0^1 ∂F/∂s_i (s_S = α) dα      (≈ midpoint rule with m steps)
+//! ```
+//!
+//! (∂F/∂s_i = u_i ∂F/∂u_i, so this is the paper's activation-times-gradient integral.) By the
+//! completeness of integrated gradients, JAS(S) = F(1) − F(s_S = 0): the probability the set
+//! carries jointly. The path search picks one neuron per block, block by block: the neuron of
+//! block l that maximises JAS(path so far ∪ {neuron}).
+
+use super::vit::Vit;
+use ganglion_train::autodiff::transformer::softmax_last;
+use ganglion_train::autodiff::{DType, Device, Result, Tensor, Var};
+
+/// The probability of `class` for each row of `vit`'s output on `x`, with `scales` hooked in.
+fn class_prob(vit: &Vit, x: &Tensor, scales: &[Option<Tensor>], class: usize) -> Result<Tensor> {
+    softmax_last(&vit.forward(x, scales)?.logits)?
+        .narrow(1, class, 1)?
+        .squeeze(1)
+}
+
+/// Scales (rows, d_ff) of one block: 1 everywhere except `(row, neuron) = value` entries.
+fn scale_rows(rows: usize, d_ff: usize, set: &[(usize, usize)], value: f32) -> Result<Tensor> {
+    let mut v = vec![1f32; rows * d_ff];
+    for &(r, j) in set {
+        v[r * d_ff + j] = value;
+    }
+    Tensor::from_vec(v, (rows, d_ff), &Device::Cpu)
+}
+
+/// JAS of `path ∪ {j}` for every neuron j of block `path.len()`, at once: one row per
+/// candidate, `steps` midpoint-rule steps. `x`: one image's patches (1, n_patches, patch²).
+pub fn candidate_scores(
+    vit: &Vit,
+    x: &Tensor,
+    class: usize,
+    path: &[usize],
+    steps: usize,
+) -> Result<Vec<f64>> {
+    let (d_ff, layer) = (vit.cfg.d_ff, path.len());
+    let (_, np, pp) = x.dims3()?;
+    let xs = x.broadcast_as((d_ff, np, pp))?.contiguous()?;
+    let mut jas = vec![0f64; d_ff];
+    for k in 0..steps {
+        let alpha = ((k as f64 + 0.5) / steps as f64) as f32;
+        let mut vars = Vec::with_capacity(layer + 1);
+        for (l, &p) in path.iter().enumerate() {
+            let set: Vec<(usize, usize)> = (0..d_ff).map(|r| (r, p)).collect();
+            vars.push((l, Var::from_tensor(&scale_rows(d_ff, d_ff, &set, alpha)?)?));
+        }
+        let diag: Vec<(usize, usize)> = (0..d_ff).map(|r| (r, r)).collect();
+        vars.push((
+            layer,
+            Var::from_tensor(&scale_rows(d_ff, d_ff, &diag, alpha)?)?,
+        ));
+        let scales: Vec<Option<Tensor>> = vars
+            .iter()
+            .map(|(_, v)| Some(v.as_tensor().clone()))
+            .collect();
+        let f = class_prob(vit, &xs, &scales, class)?.sum_all()?;
+        let grads = f.backward()?;
+        for (l, var) in &vars {
+            let Some(g) = grads.get(var) else { continue };
+            let g = g.to_vec2::<f32>()?;
+            for (r, row) in g.iter().enumerate() {
+                let col = if *l == layer { r } else { path[*l] };
+                jas[r] += row[col] as f64 / steps as f64;
+            }
+        }
+    }
+    Ok(jas)
+}
+
+/// The layer-progressive path of `x` for `class`: one neuron per block.
+pub fn find_path(vit: &Vit, x: &Tensor, class: usize, steps: usize) -> Result<Vec<usize>> {
+    let mut path = Vec::with_capacity(vit.cfg.layers);
+    for _ in 0..vit.cfg.layers {
+        let s = candidate_scores(vit, x, class, &path, steps)?;
+        let best = (0..s.len())
+            .max_by(|&a, &b| s[a].total_cmp(&s[b]))
+            .unwrap_or(0);
+        path.push(best);
+    }
+    Ok(path)
+}
+
+/// Per-block scales (1, d_ff) with `path[l]` of block l set to `value`.
+fn path_scales(vit: &Vit, path: &[usize], value: f32) -> Result<Vec<Option<Tensor>>> {
+    path.iter()
+        .map(|&j| scale_rows(1, vit.cfg.d_ff, &[(0, j)], value).map(Some))
+        .collect()
+}
+
+/// JAS of a whole path (one neuron per block) for one image.
+pub fn path_score(
+    vit: &Vit,
+    x: &Tensor,
+    class: usize,
+    path: &[usize],
+    steps: usize,
+) -> Result<f64> {
+    let mut total = 0.0;
+    for k in 0..steps {
+        let alpha = ((k as f64 + 0.5) / steps as f64) as f32;
+        let vars = path_scales(vit, path, alpha)?
+            .into_iter()
+            .map(|s| Var::from_tensor(&s.expect("every block is scaled")))
+            .collect::<Result<Vec<_>>>()?;
+        let scales: Vec<Option<Tensor>> =
+            vars.iter().map(|v| Some(v.as_tensor().clone())).collect();
+        let grads = class_prob(vit, x, &scales, class)?.sum_all()?.backward()?;
+        for (var, &j) in vars.iter().zip(path) {
+            if let Some(g) = grads.get(var) {
+                total += g.to_vec2::<f32>()?[0][j] as f64 / steps as f64;
+            }
+        }
+    }
+    Ok(total)
+}
+
+/// The probability of `class` for one image with the neurons of `path` scaled by `value`
+/// (0: ablated, 1: untouched).
+pub fn prob_with(vit: &Vit, x: &Tensor, class: usize, path: &[usize], value: f32) -> Result<f64> {
+    let p = class_prob(vit, x, &path_scales(vit, path, value)?, class)?;
+    Ok(p.to_dtype(DType::F64)?.to_vec1::<f64>()?[0])
+}
+
+/// The activation baseline: in each block, the neuron with the largest output averaged over
+/// the image's tokens.
+pub fn activation_path(vit: &Vit, x: &Tensor) -> Result<Vec<usize>> {
+    vit.forward(x, &[])?
+        .neurons
+        .iter()
+        .map(|u| {
+            let m = u.mean(1)?.squeeze(0)?.to_vec1::<f32>()?;
+            Ok((0..m.len())
+                .max_by(|&a, &b| m[a].total_cmp(&m[b]))
+                .unwrap_or(0))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::vit::{VitConfig, patches};
+    use super::*;
+
+    fn model() -> (Vit, Tensor) {
+        let cfg = VitConfig {
+            side: 4,
+            patch: 2,
+            d: 8,
+            heads: 2,
+            layers: 3,
+            d_ff: 5,
+            classes: 3,
+        };
+        let vit = Vit::new(cfg, 9).expect("vit");
+        let img: Vec<f32> = (0..16).map(|i| ((i * 7 % 11) as f32) / 11.0).collect();
+        (vit, patches(&img, &[0], 4, 2).expect("patches"))
+    }
+
+    #[test]
+    fn path_score_is_complete() {
+        // Integrated gradients are complete: JAS(path) = F(1) − F(0 on the path).
+        let (vit, x) = model();
+        let path = [1, 4, 2];
+        let jas = path_score(&vit, &x, 2, &path, 64).expect("jas");
+        let drop = prob_with(&vit, &x, 2, &path, 1.0).expect("p1")
+            - prob_with(&vit, &x, 2, &path, 0.0).expect("p0");
+        assert!(
+            (jas - drop).abs() < 1e-4 + 1e-3 * drop.abs(),
+            "{jas} vs {drop}"
+        );
+    }
+
+    #[test]
+    fn candidate_scores_equal_path_scores_one_at_a_time() {
+        // The batched candidate rows must each be the JAS of path ∪ {j}.
+        let (vit, x) = model();
+        let s = candidate_scores(&vit, &x, 1, &[3], 8).expect("scores");
+        for (j, &sj) in s.iter().enumerate() {
+            let one = path_score(&vit, &x, 1, &[3, j], 8).expect("one");
+            assert!((sj - one).abs() < 1e-5, "candidate {j}: {sj} vs {one}");
+        }
+    }
+}
