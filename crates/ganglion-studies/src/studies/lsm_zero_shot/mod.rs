@@ -690,6 +690,9 @@ fn report_text(
         r.liquid_trained.top1() - r.raw_trained.top1()
     }));
     let stat = |f: &dyn Fn(&SeedRun) -> f64| SeedStats::new(&per_seed(runs, f));
+    let batch = hd.per_class * (10 - HELD_OUT);
+    let uninformed = format!("ln {batch} = {:.3}", (batch as f64).ln());
+    let floor = format!("ln {} = {:.3}", hd.per_class, (hd.per_class as f64).ln());
     let _ = writeln!(
         s,
         "## Results\n\n\
@@ -710,12 +713,9 @@ fn report_text(
         ci(&lsm_minus_raw),
         num(stat(&|r| r.final_loss_liquid).mean),
         num(stat(&|r| r.final_loss_raw).mean),
-        {
-            let b = hd.per_class * (10 - HELD_OUT);
-            format!("ln {b} = {:.3}", (b as f64).ln())
-        },
+        uninformed,
         hd.per_class,
-        format!("ln {} = {:.3}", hd.per_class, (hd.per_class as f64).ln()),
+        floor,
         figs[0],
         figs[1],
     );
