@@ -21,6 +21,7 @@ pub mod vit;
 
 use ganglion_data::ImageSet;
 use ganglion_plot::{Figure, Panel};
+use ganglion_train::autodiff::on_one_thread;
 use rand::RngExt;
 use serde::Serialize;
 
@@ -140,46 +141,47 @@ fn load(plan: &Plan) -> Result<(ImageSet, ImageSet), StudyError> {
     ))
 }
 
-fn run_model(
+/// A trained model, its summary and the correctly classified test images to search.
+struct Trained {
+    vit: Vit,
+    summary: ModelResult,
+    images: Vec<usize>,
+}
+
+fn train_model(
     plan: &Plan,
     seed: u64,
     train: &ImageSet,
     test: &ImageSet,
-) -> Result<(ModelResult, Vec<ImageResult>), StudyError> {
-    let c = plan.cfg;
-    let vit = Vit::new(c, seed << 16).map_err(fail)?;
+) -> Result<Trained, StudyError> {
+    let vit = Vit::new(plan.cfg, seed << 16).map_err(fail)?;
     let loss_by_epoch =
         vit::train(&vit, &train.images, &train.labels, plan.train, seed).map_err(fail)?;
     let all: Vec<usize> = (0..test.len()).collect();
     let pred = vit::predict(&vit, &test.images, &all).map_err(fail)?;
     let correct: Vec<usize> = all
-        .iter()
-        .copied()
+        .into_iter()
         .filter(|&i| pred[i] == test.labels[i] as usize)
         .collect();
     let test_accuracy = correct.len() as f64 / test.len().max(1) as f64;
     // Images spread over the correctly classified ones (every k-th), so classes mix.
     let stride = (correct.len() / plan.images.max(1)).max(1);
-    let chosen: Vec<usize> = correct
+    let images = correct
         .iter()
         .step_by(stride)
         .take(plan.images)
         .copied()
         .collect();
-    let per_image = par_map(chosen.len(), |k| {
-        image_result(&vit, plan, seed, chosen[k], test).map_err(fail)
-    })
-    .into_iter()
-    .collect::<Result<Vec<_>, _>>()?;
-    Ok((
-        ModelResult {
+    Ok(Trained {
+        summary: ModelResult {
             seed,
             params: vit.params.count(),
             loss_by_epoch,
             test_accuracy,
         },
-        per_image,
-    ))
+        vit,
+        images,
+    })
 }
 
 fn image_result(
@@ -236,13 +238,27 @@ impl Study for NeuronPath {
         let started = Instant::now();
         let plan = plan(mode);
         let (train, test) = load(&plan)?;
-        let mut models = vec![];
-        let mut images = vec![];
-        for s in 0..plan.models {
-            let (m, i) = run_model(&plan, SEED + s, &train, &test)?;
-            models.push(m);
-            images.extend(i);
-        }
+        // Models in parallel, then images in parallel, each job on one thread: candle's
+        // matmuls on these small sizes lose more to splitting than they gain.
+        let trained = par_map(plan.models as usize, |s| {
+            on_one_thread(|| train_model(&plan, SEED + s as u64, &train, &test))
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+        let jobs: Vec<(usize, usize)> = trained
+            .iter()
+            .enumerate()
+            .flat_map(|(m, t)| t.images.iter().map(move |&i| (m, i)))
+            .collect();
+        let images = par_map(jobs.len(), |k| {
+            let (m, image) = jobs[k];
+            let t = &trained[m];
+            on_one_thread(|| image_result(&t.vit, &plan, t.summary.seed, image, &test))
+                .map_err(fail)
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+        let models: Vec<ModelResult> = trained.into_iter().map(|t| t.summary).collect();
         let checks = checks(&plan, &models, &images);
         let fig = figure(dir, &images)?;
         let text = report_text(

@@ -106,7 +106,11 @@ impl Vit {
     /// × 1/√(2L) (GPT-2), CLS and positions N(0, 0.02²) (ViT), biases 0, LayerNorm gains 1;
     /// draws from streams `key`, `key + 1`, ….
     pub fn new(cfg: VitConfig, key: u64) -> Result<Self> {
-        if cfg.patch == 0 || cfg.side % cfg.patch != 0 || cfg.heads == 0 || cfg.d % cfg.heads != 0 {
+        if cfg.patch == 0
+            || !cfg.side.is_multiple_of(cfg.patch)
+            || cfg.heads == 0
+            || !cfg.d.is_multiple_of(cfg.heads)
+        {
             return Err(Error::Msg(format!(
                 "Vit::new: side {} / patch {}, d {} / heads {}: the patch must divide the side and the heads the width",
                 cfg.side, cfg.patch, cfg.d, cfg.heads
