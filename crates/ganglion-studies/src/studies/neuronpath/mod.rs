@@ -194,30 +194,35 @@ fn image_result(
     let c = plan.cfg;
     let x = vit::patches(&test.images, &[image], c.side, c.patch)?;
     let class = test.labels[image] as usize;
-    let prob = path::prob_with(vit, &x, class, &[], 1.0)?;
     let found = path::find_path(vit, &x, class, plan.steps)?;
     let act = path::activation_path(vit, &x)?;
-    let drop = |p: &[usize]| -> ganglion_train::autodiff::Result<f64> {
-        Ok(prob - path::prob_with(vit, &x, class, p, 0.0)?)
-    };
+    // Rows: the found path, the activation baseline's, then the random paths; scored and
+    // ablated in one batch each.
     let mut rng = crate::stats::stream(seed ^ 0x7a7, image as u64);
-    let (mut drop_random, mut jas_random) = (0.0, 0.0);
-    for _ in 0..plan.random_paths {
-        let p: Vec<usize> = (0..c.layers).map(|_| rng.random_range(0..c.d_ff)).collect();
-        drop_random += drop(&p)? / plan.random_paths as f64;
-        jas_random += path::path_score(vit, &x, class, &p, plan.steps)? / plan.random_paths as f64;
-    }
+    let mut paths = vec![found.clone(), act.clone()];
+    paths.extend((0..plan.random_paths).map(|_| {
+        (0..c.layers)
+            .map(|_| rng.random_range(0..c.d_ff))
+            .collect::<Vec<_>>()
+    }));
+    let prob = path::probs_with(vit, &x, class, &[vec![]], 1.0)?[0];
+    let drops: Vec<f64> = path::probs_with(vit, &x, class, &paths, 0.0)?
+        .into_iter()
+        .map(|p| prob - p)
+        .collect();
+    let jas = path::path_scores(vit, &x, class, &paths, plan.steps)?;
+    let random_mean = |v: &[f64]| crate::stats::mean(&v[2..]);
     Ok(ImageResult {
         model: seed,
         image,
         class,
         prob,
-        drop_path: drop(&found)?,
-        drop_activation: drop(&act)?,
-        drop_random,
-        jas_path: path::path_score(vit, &x, class, &found, plan.steps)?,
-        jas_activation: path::path_score(vit, &x, class, &act, plan.steps)?,
-        jas_random,
+        drop_path: drops[0],
+        drop_activation: drops[1],
+        drop_random: random_mean(&drops),
+        jas_path: jas[0],
+        jas_activation: jas[1],
+        jas_random: random_mean(&jas),
         path: found,
         activation_path: act,
     })

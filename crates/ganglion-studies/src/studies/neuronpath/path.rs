@@ -90,45 +90,71 @@ pub fn find_path(vit: &Vit, x: &Tensor, class: usize, steps: usize) -> Result<Ve
     Ok(path)
 }
 
-/// Per-block scales (1, d_ff) with `path[l]` of block l set to `value`.
-fn path_scales(vit: &Vit, path: &[usize], value: f32) -> Result<Vec<Option<Tensor>>> {
-    path.iter()
-        .map(|&j| scale_rows(1, vit.cfg.d_ff, &[(0, j)], value).map(Some))
+/// Per-block scales (paths, d_ff): row r has `paths[r][l]` of block l set to `value` (rows
+/// whose path is shorter than l leave that block alone); `None` for blocks no path reaches.
+fn path_scales(vit: &Vit, paths: &[Vec<usize>], value: f32) -> Result<Vec<Option<Tensor>>> {
+    let depth = paths.iter().map(Vec::len).max().unwrap_or(0);
+    (0..depth)
+        .map(|l| {
+            let set: Vec<(usize, usize)> = paths
+                .iter()
+                .enumerate()
+                .filter_map(|(r, p)| p.get(l).map(|&j| (r, j)))
+                .collect();
+            scale_rows(paths.len(), vit.cfg.d_ff, &set, value).map(Some)
+        })
         .collect()
 }
 
-/// JAS of a whole path (one neuron per block) for one image.
-pub fn path_score(
+/// JAS of each of `paths` for one image `x` (1, n_patches, patch²), all paths in one batch
+/// per integration step.
+pub fn path_scores(
     vit: &Vit,
     x: &Tensor,
     class: usize,
-    path: &[usize],
+    paths: &[Vec<usize>],
     steps: usize,
-) -> Result<f64> {
-    let mut total = 0.0;
+) -> Result<Vec<f64>> {
+    let (_, np, pp) = x.dims3()?;
+    let xs = x.broadcast_as((paths.len(), np, pp))?.contiguous()?;
+    let mut total = vec![0f64; paths.len()];
     for k in 0..steps {
         let alpha = ((k as f64 + 0.5) / steps as f64) as f32;
-        let vars = path_scales(vit, path, alpha)?
+        let vars = path_scales(vit, paths, alpha)?
             .into_iter()
-            .map(|s| Var::from_tensor(&s.expect("every block is scaled")))
+            .map(|s| Var::from_tensor(&s.expect("every block up to the depth is scaled")))
             .collect::<Result<Vec<_>>>()?;
         let scales: Vec<Option<Tensor>> =
             vars.iter().map(|v| Some(v.as_tensor().clone())).collect();
-        let grads = class_prob(vit, x, &scales, class)?.sum_all()?.backward()?;
-        for (var, &j) in vars.iter().zip(path) {
-            if let Some(g) = grads.get(var) {
-                total += g.to_vec2::<f32>()?[0][j] as f64 / steps as f64;
+        let grads = class_prob(vit, &xs, &scales, class)?
+            .sum_all()?
+            .backward()?;
+        for (l, var) in vars.iter().enumerate() {
+            let Some(g) = grads.get(var) else { continue };
+            let g = g.to_vec2::<f32>()?;
+            for (r, p) in paths.iter().enumerate() {
+                if let Some(&j) = p.get(l) {
+                    total[r] += g[r][j] as f64 / steps as f64;
+                }
             }
         }
     }
     Ok(total)
 }
 
-/// The probability of `class` for one image with the neurons of `path` scaled by `value`
-/// (0: ablated, 1: untouched).
-pub fn prob_with(vit: &Vit, x: &Tensor, class: usize, path: &[usize], value: f32) -> Result<f64> {
-    let p = class_prob(vit, x, &path_scales(vit, path, value)?, class)?;
-    Ok(p.to_dtype(DType::F64)?.to_vec1::<f64>()?[0])
+/// The probability of `class` for one image with the neurons of each of `paths` scaled by
+/// `value` (0: ablated, 1: untouched), one entry per path.
+pub fn probs_with(
+    vit: &Vit,
+    x: &Tensor,
+    class: usize,
+    paths: &[Vec<usize>],
+    value: f32,
+) -> Result<Vec<f64>> {
+    let (_, np, pp) = x.dims3()?;
+    let xs = x.broadcast_as((paths.len(), np, pp))?.contiguous()?;
+    let p = class_prob(vit, &xs, &path_scales(vit, paths, value)?, class)?;
+    p.to_dtype(DType::F64)?.to_vec1::<f64>()
 }
 
 /// The activation baseline: in each block, the neuron with the largest output averaged over
@@ -167,17 +193,22 @@ mod tests {
     }
 
     #[test]
-    fn path_score_is_complete() {
-        // Integrated gradients are complete: JAS(path) = F(1) − F(0 on the path).
+    fn path_scores_are_complete() {
+        // Integrated gradients are complete: JAS(path) = F(1) − F(0 on the path), for each
+        // row of the batch (paths of different lengths included).
         let (vit, x) = model();
-        let path = [1, 4, 2];
-        let jas = path_score(&vit, &x, 2, &path, 64).expect("jas");
-        let drop = prob_with(&vit, &x, 2, &path, 1.0).expect("p1")
-            - prob_with(&vit, &x, 2, &path, 0.0).expect("p0");
-        assert!(
-            (jas - drop).abs() < 1e-4 + 1e-3 * drop.abs(),
-            "{jas} vs {drop}"
-        );
+        let paths = vec![vec![1, 4, 2], vec![0, 0, 3], vec![2]];
+        let jas = path_scores(&vit, &x, 2, &paths, 64).expect("jas");
+        let p1 = probs_with(&vit, &x, 2, &paths, 1.0).expect("p1");
+        let p0 = probs_with(&vit, &x, 2, &paths, 0.0).expect("p0");
+        for r in 0..paths.len() {
+            let drop = p1[r] - p0[r];
+            assert!(
+                (jas[r] - drop).abs() < 1e-4 + 1e-3 * drop.abs(),
+                "path {r}: {} vs {drop}",
+                jas[r]
+            );
+        }
     }
 
     #[test]
@@ -186,7 +217,7 @@ mod tests {
         let (vit, x) = model();
         let s = candidate_scores(&vit, &x, 1, &[3], 8).expect("scores");
         for (j, &sj) in s.iter().enumerate() {
-            let one = path_score(&vit, &x, 1, &[3, j], 8).expect("one");
+            let one = path_scores(&vit, &x, 1, &[vec![3, j]], 8).expect("one")[0];
             assert!((sj - one).abs() < 1e-5, "candidate {j}: {sj} vs {one}");
         }
     }
