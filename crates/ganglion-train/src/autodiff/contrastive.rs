@@ -96,18 +96,6 @@ pub fn info_nce(
     (ab + ba)? / (2.0 * n as f64)
 }
 
-/// Runs `f` with a one-thread rayon pool as the current pool, so that candle's CPU matmuls
-/// (which split every product over the current pool) stay on the calling thread. For the small
-/// batches of contrastive heads, trained several at a time on shared cores, this is several
-/// times faster than spreading each product over the global pool. Falls back to calling `f`
-/// directly if the pool cannot be built.
-pub fn on_one_thread<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
-        Ok(pool) => pool.install(f),
-        Err(_) => f(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

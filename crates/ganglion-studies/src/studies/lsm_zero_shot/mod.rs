@@ -39,7 +39,7 @@ pub mod liquid;
 use ganglion_data::images::ImageSet;
 use ganglion_plot::{Figure, Panel};
 use ganglion_train::autodiff::DType;
-use ganglion_train::autodiff::contrastive::on_one_thread;
+use ganglion_train::autodiff::on_one_thread;
 use rand::RngExt;
 use serde::Serialize;
 
