@@ -4,21 +4,10 @@
 mod common;
 
 use common::{check, run_quick};
-use std::path::Path;
-
-fn fetched() -> bool {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/fashion-mnist");
-    let ok = dir.join("train-images-idx3-ubyte.gz").is_file()
-        && dir.join("t10k-images-idx3-ubyte.gz").is_file();
-    if !ok {
-        eprintln!("skipped: data/fashion-mnist not fetched (scripts/fetch-data.sh fashion-mnist)");
-    }
-    ok
-}
 
 #[test]
 fn homeostatic_shift_quick_if_present() {
-    if !fetched() {
+    if !common::fashion_mnist_fetched() {
         return;
     }
     let (outcome, metrics) = run_quick("homeostatic-shift", &["accuracy_vs_shift_rate"]);

@@ -115,3 +115,22 @@ pub fn assert_outputs(dir: &Path, figures: &[&str]) -> serde_json::Value {
     }
     metrics
 }
+
+/// Whether `scripts/fetch-data.sh fashion-mnist` has fetched Fashion-MNIST; prints a skip note
+/// when it has not (CI fetches it; the studies that need it skip their quick test without it).
+#[allow(dead_code)] // used by the Fashion-MNIST studies' tests only
+pub fn fashion_mnist_fetched() -> bool {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/fashion-mnist");
+    let ok = [
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ]
+    .iter()
+    .all(|f| dir.join(f).is_file());
+    if !ok {
+        eprintln!("skipped: data/fashion-mnist not fetched (scripts/fetch-data.sh fashion-mnist)");
+    }
+    ok
+}
