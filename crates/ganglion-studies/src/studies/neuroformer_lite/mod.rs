@@ -23,7 +23,8 @@
 //! cross-correlogram peak z-score, i before j, on the whole recording. Both are compared
 //! with the adjacency by AUROC over ordered pairs, over several networks (seeds).
 //!
-//! **Last runs** (test profile, `RAYON_NUM_THREADS=1`, 2 cores shared with other builds).
+//! **Last runs** (test profile, `RAYON_NUM_THREADS=1`, 2 cores shared with other builds;
+//! without the variable the quick mode takes ~40 s there instead of ~10 s).
 //! Quick (3 networks of 20 neurons, 40 s each; d = 32, 120 steps; 25 s): attention AUROC
 //! 0.930 [95 % CI 0.842, 1.018], cross-correlogram 0.999 [0.996, 1.002]; attention −
 //! cross-correlogram −0.069 [−0.158, 0.020], the cross-correlogram higher on 3 of 3 networks:
@@ -48,7 +49,7 @@ use ganglion_plot::{Figure, Panel};
 use ganglion_train::autodiff::transformer::{
     Transformer, TransformerConfig, additive_mask, cross_entropy, prefix_causal,
 };
-use ganglion_train::autodiff::{DType, Device, Params, Tensor, grad_check};
+use ganglion_train::autodiff::{DType, Device, Params, Tensor, grad_check, on_one_thread};
 use serde::Serialize;
 
 use crate::SeedStats;
@@ -203,14 +204,10 @@ fn one_seed(plan: &Plan, seed: u64, dir: &Path) -> Result<(SeedRun, Curves), Stu
     if train.is_empty() || test.is_empty() {
         return Err(fail(format!("seed {seed}: too few windows ({})", ws.len())));
     }
-    let tr = ad(model::train_and_read(
-        train,
-        test,
-        n,
-        &plan.tokens,
-        &plan.budget,
-        seed,
-    ))?;
+    // candle's products on a one-thread pool: the networks run in parallel instead.
+    let tr = ad(on_one_thread(|| {
+        model::train_and_read(train, test, n, &plan.tokens, &plan.budget, seed)
+    }))?;
     let train_seconds = started.elapsed().as_secs_f64() - sim_seconds;
     let att = unseen_low(&tr.score_all);
     let att1 = unseen_low(&tr.score_first);
@@ -292,7 +289,7 @@ impl Study for NeuroformerLite {
             name: NAME,
             paper: "Antoniades et al. 2023, Neuroformer (PAPERS.md row 22): an autoregressive transformer over spike tokens with a past-state stream; its attention recovers the directed connectivity of a simulated hub network",
             checks: "transformer gradients against finite differences (theory); the model predicts the next spike better than the firing rates alone (self-consistency); attention AUROC against the true adjacency well above chance (paper, multi-seed); attention AUROC − cross-correlogram AUROC is reported with its interval, not checked (no published expectation)",
-            quick_runtime: "~15 s with RAYON_NUM_THREADS=1 on 2 loaded cores (~2 min with candle's default thread pool, which oversubscribes them)",
+            quick_runtime: "~10 s with RAYON_NUM_THREADS=1, ~40 s without (test profile, 2 loaded cores)",
             full_runtime: "~5.5 min (327 s, test profile, RAYON_NUM_THREADS=1, 2 loaded cores)",
         }
     }
@@ -527,8 +524,9 @@ fn report_text(
          cross-attention module; the model is far smaller (d = {}, {} blocks).\n\
          - The network is an integrate-and-fire network on Ganglion's engine, not the paper's simulation.\n\
          - The baseline (lagged cross-correlogram) and the AUROC read-out are ours.\n\n\
-         Run time of this mode: {elapsed:.1} s (2 shared cores; run with RAYON_NUM_THREADS=1, since candle's default \
-         thread pool oversubscribes a loaded machine several-fold on these small tensors). Full mode: \
+         Run time of this mode: {elapsed:.1} s (2 shared cores; each network's model on a one-thread pool, \
+         `autodiff::on_one_thread`; with RAYON_NUM_THREADS=1 in the environment the quick mode took ~10 s instead \
+         of ~40 s on the loaded machine). Full mode: \
          `cargo run --release -p ganglion-cli -- study run neuroformer-lite --full`.",
         b.d_model, b.layers
     );
