@@ -133,10 +133,10 @@ mod tests {
             })
             .collect();
         let mut want = 0.0;
-        for i in 0..5 {
-            let row_lse = s[i].iter().map(|v| v.exp()).sum::<f64>().ln();
-            let col_lse = (0..5).map(|k| s[k][i].exp()).sum::<f64>().ln();
-            want += (row_lse - s[i][i]) + (col_lse - s[i][i]);
+        for (i, row) in s.iter().enumerate() {
+            let row_lse = row.iter().map(|v| v.exp()).sum::<f64>().ln();
+            let col_lse = s.iter().map(|r| r[i].exp()).sum::<f64>().ln();
+            want += (row_lse - row[i]) + (col_lse - row[i]);
         }
         want /= 10.0;
         assert!((l - want).abs() < 1e-9, "{l} vs {want}");
