@@ -32,7 +32,9 @@
 //! 120 s each; d = 48, 800 steps; 327 s, 200 MB): attention 0.99988 [0.99965, 1.00011]
 //! (first block alone 0.987), cross-correlogram 0.99828 [0.99721, 0.99934]; difference
 //! +0.0016 [+0.0007, +0.0025]: attention is better on every network, with both near ceiling.
-//! All checks pass in both modes.
+//! All checks pass in both modes. (The full mode's `attention_minus_ccg_auroc` check, the
+//! issue's claim, was added after these runs, with the difference above: it passes, near
+//! ceiling; a harder network, where shared hub input makes targets correlate, is the next test.)
 //!
 //! Full mode: `cargo run --release -p ganglion-cli -- study run neuroformer-lite --full`.
 
@@ -288,7 +290,7 @@ impl Study for NeuroformerLite {
         StudyInfo {
             name: NAME,
             paper: "Antoniades et al. 2023, Neuroformer (PAPERS.md row 22): an autoregressive transformer over spike tokens with a past-state stream; its attention recovers the directed connectivity of a simulated hub network",
-            checks: "transformer gradients against finite differences (theory); the model predicts the next spike better than the firing rates alone (self-consistency); attention AUROC against the true adjacency well above chance (paper, multi-seed); attention AUROC − cross-correlogram AUROC is reported with its interval, not checked (no published expectation)",
+            checks: "transformer gradients against finite differences (theory); the model predicts the next spike better than the firing rates alone (self-consistency); attention AUROC against the true adjacency well above chance (paper, multi-seed); attention AUROC − cross-correlogram AUROC, paired per network (the issue's claim; checked in full mode, reported in quick mode)",
             quick_runtime: "~10 s with RAYON_NUM_THREADS=1, ~40 s without (test profile, 2 loaded cores)",
             full_runtime: "~5.5 min (327 s, test profile, RAYON_NUM_THREADS=1, 2 loaded cores)",
         }
@@ -304,7 +306,7 @@ impl Study for NeuroformerLite {
         .into_iter()
         .collect::<Result<_, _>>()?;
         let (runs, curves): (Vec<SeedRun>, Vec<Curves>) = results.into_iter().unzip();
-        let checks = checks(ge, &runs, &plan);
+        let checks = checks(ge, &runs, &plan, mode);
         let cmp = compare(&runs);
         let fig = figure(dir, &curves[0], &runs[0])?;
         let text = report_text(
@@ -330,7 +332,7 @@ fn col(runs: &[SeedRun], f: impl Fn(&SeedRun) -> f64) -> Vec<f64> {
     runs.iter().map(f).collect()
 }
 
-fn checks(ge: f64, runs: &[SeedRun], plan: &Plan) -> Vec<Check> {
+fn checks(ge: f64, runs: &[SeedRun], plan: &Plan, mode: Mode) -> Vec<Check> {
     let mut out = vec![Check::new(
         "transformer_grad_check_max_rel_err",
         ge,
@@ -357,6 +359,15 @@ fn checks(ge: f64, runs: &[SeedRun], plan: &Plan) -> Vec<Check> {
             runs.len()
         ),
     ));
+    if mode == Mode::Full {
+        out.push(Check::from_seeds(
+            "attention_minus_ccg_auroc",
+            &col(runs, |r| r.auroc_attention - r.auroc_ccg),
+            Expect::at_least(0.0),
+            Source::Paper,
+            "attention AUROC − lagged cross-correlogram AUROC, paired per network; the issue's claim (Neuroformer's premise that attention reads out connectivity; the paper itself shows no such comparison): attention recovers the directed edges better than cross-correlation. Full mode only: the quick model (120 steps) is too briefly trained, and its comparison is reported, not checked. Both scores are close to 1 on this hub network, so the margin is small",
+        ));
+    }
     out
 }
 
@@ -460,10 +471,9 @@ fn report_text(
          The issue asks whether attention recovers the directed connectivity *better than cross-correlation*. \
          Attention AUROC − cross-correlogram AUROC, per network: mean {} [95 % CI {}, {}] over {} networks — {}; \
          the cross-correlogram scores higher on {} of the {} networks. \
-         This comparison is reported here and in `metrics.json` (`tables.comparison`), not made a check: the paper \
-         itself (as far as it could be read here) shows attention maps beside the true connectivity and does not \
-         compare with cross-correlation, so the comparison has no published expectation to test; the check on \
-         attention is the paper's (well above chance).\n",
+         In full mode this is the check `attention_minus_ccg_auroc` (the issue's claim; the paper itself, as far as \
+         it could be read here, shows attention maps beside the true connectivity and does not compare with \
+         cross-correlation); in quick mode it is only reported, the briefly trained model being no test of it.\n",
         num(d.mean),
         num(d.ci_low),
         num(d.ci_high),

@@ -1,7 +1,7 @@
 //! Training the spike-token transformer and reading connectivity from its attention.
 
 use ganglion_train::autodiff::transformer::{Transformer, TransformerConfig, cross_entropy};
-use ganglion_train::autodiff::{DType, Params, Result, Tensor};
+use ganglion_train::autodiff::{Adam, DType, Params, Result, Tensor};
 use rand::RngExt;
 
 use crate::stats::stream;
@@ -94,7 +94,8 @@ pub fn train_and_read(
         seed.wrapping_mul(1000) + 17,
         DType::F32,
     )?;
-    let mut opt = DetachedAdam::new(&p, b.lr, 1.0)?;
+    let mut opt = Adam::new(&p, b.lr)?;
+    opt.clip_norm = Some(1.0);
     let mut rng = stream(seed, 2);
     let mut curve = Vec::with_capacity(b.steps);
     for _ in 0..b.steps {
@@ -103,7 +104,7 @@ pub fn train_and_read(
             .collect();
         let bt = batch(&ws, n, spec)?;
         let (l_id, l_dt, _) = losses(&m, &bt, n, bins)?;
-        let v = opt.step(&p, &(l_id + l_dt)?)?;
+        let v = opt.step(&p, &(l_id + l_dt)?)?.0;
         curve.push(v);
     }
     // Read-out on the test windows.
@@ -200,73 +201,4 @@ pub fn unigram_ce(train: &[Window], test: &[Window], n: usize) -> f64 {
         k += 1.0;
     }
     s / k
-}
-
-/// Adam (0.9, 0.999, 1e-8, bias-corrected) with global-norm clipping, as
-/// `ganglion_train::autodiff::Adam`, except that the gradients are detached before they enter
-/// the moments. candle does not detach the gradients of variables (`backprop.rs` skips them),
-/// and a variable's gradient of a matrix product refers to the forward graph; `autodiff::Adam`
-/// folds it into its moments, so every step's graph stays alive (measured here: ~16 MB per
-/// step on this model, 2 GB after 120 steps). Kept local until that optimiser is fixed.
-struct DetachedAdam {
-    lr: f64,
-    clip: f64,
-    m: Vec<Tensor>,
-    v: Vec<Tensor>,
-    t: i32,
-}
-
-impl DetachedAdam {
-    fn new(p: &Params, lr: f64, clip: f64) -> Result<Self> {
-        let m = p
-            .vars()
-            .iter()
-            .map(|v| v.zeros_like())
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Self {
-            lr,
-            clip,
-            v: m.clone(),
-            m,
-            t: 0,
-        })
-    }
-
-    /// Backpropagates `loss`, updates `p`, returns the loss value.
-    fn step(&mut self, p: &Params, loss: &Tensor) -> Result<f64> {
-        let (b1, b2, eps) = (0.9f64, 0.999f64, 1e-8);
-        let value = loss.to_dtype(DType::F64)?.to_scalar::<f64>()?;
-        let grads = loss.backward()?;
-        let gs: Vec<Option<Tensor>> = p
-            .vars()
-            .iter()
-            .map(|v| grads.get(v).map(Tensor::detach))
-            .collect();
-        let mut sq = 0.0;
-        for g in gs.iter().flatten() {
-            sq += g
-                .sqr()?
-                .sum_all()?
-                .to_dtype(DType::F64)?
-                .to_scalar::<f64>()?;
-        }
-        let norm = sq.sqrt();
-        let scale = if norm > self.clip {
-            self.clip / norm
-        } else {
-            1.0
-        };
-        self.t += 1;
-        let c1 = 1.0 - b1.powi(self.t);
-        let c2 = 1.0 - b2.powi(self.t);
-        for (i, (var, g)) in p.vars().iter().zip(gs).enumerate() {
-            let Some(g) = g else { continue };
-            let g = (g * scale)?;
-            self.m[i] = ((&self.m[i] * b1)? + (&g * (1.0 - b1))?)?;
-            self.v[i] = ((&self.v[i] * b2)? + (g.sqr()? * (1.0 - b2))?)?;
-            let step = ((&self.m[i] / c1)? / ((&self.v[i] / c2)?.sqrt()? + eps)?)?;
-            var.set(&(var.as_tensor().detach() - (step * self.lr)?)?)?;
-        }
-        Ok(value)
-    }
 }
