@@ -372,25 +372,16 @@ mod tests {
             .forward(&x, &[Some(ones.clone()), Some(ones)])
             .expect("fwd")
             .logits;
-        let diff = (base.clone() - same)
-            .expect("sub")
-            .abs()
-            .expect("abs")
-            .max_all()
-            .expect("max")
-            .to_scalar::<f32>()
-            .expect("scalar");
+        let max_abs_diff = |a: &Tensor, b: &Tensor| -> f32 {
+            (a - b)
+                .and_then(|d| d.abs()?.max_all()?.to_scalar::<f32>())
+                .expect("max |a − b|")
+        };
+        let diff = max_abs_diff(&base, &same);
         assert!(diff < 1e-6, "{diff}");
         let zero = Tensor::zeros((1, 6), DType::F32, &Device::Cpu).expect("zeros");
         let off = v.forward(&x, &[Some(zero), None]).expect("fwd").logits;
-        let moved = (base - off)
-            .expect("sub")
-            .abs()
-            .expect("abs")
-            .max_all()
-            .expect("max")
-            .to_scalar::<f32>()
-            .expect("scalar");
+        let moved = max_abs_diff(&base, &off);
         assert!(moved > 1e-6, "ablating a whole FFN must change the logits");
     }
 }
