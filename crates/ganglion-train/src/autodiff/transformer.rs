@@ -277,28 +277,57 @@ impl Transformer {
     ) -> Result<(Tensor, Tensor)> {
         let d = self.cfg.d_model;
         let nh = self.cfg.heads;
-        let dh = d / nh;
         // No key bias: it adds q·b_k to every score of a query, which the softmax removes.
         let zeros = Tensor::zeros(d, self.dtype, &Device::Cpu)?;
         let bias = Tensor::cat(&[blk.b_q.as_tensor(), &zeros, blk.b_v.as_tensor()], 0)?;
-        let qkv = x.matmul(&blk.w_qkv)?.broadcast_add(&bias)?;
-        let split = |i: usize| -> Result<Tensor> {
-            qkv.narrow(1, i * d, d)?
-                .reshape((b, t, nh, dh))?
-                .transpose(1, 2)?
-                .contiguous()
-        };
-        let (q, k, v) = (split(0)?, split(1)?, split(2)?);
-        let scores = (q.matmul(&k.transpose(2, 3)?.contiguous()?)? / (dh as f64).sqrt())?;
-        let p = softmax_last(&scores.broadcast_add(mask)?)?;
-        let o = p
-            .matmul(&v)?
-            .transpose(1, 2)?
-            .contiguous()?
-            .reshape((b * t, d))?;
-        let o = o.matmul(&blk.w_o)?.broadcast_add(&blk.b_o)?;
-        Ok((o, p))
+        debug_assert_eq!(x.dim(0)?, b * t);
+        multi_head_attention(
+            x,
+            [&blk.w_qkv, &bias, &blk.w_o, &blk.b_o],
+            nh,
+            b,
+            Some(mask),
+        )
     }
+}
+
+/// Multi-head scaled dot-product attention of `x` (B·T, d), `batch` = B sequences of T rows:
+/// `[q k v] = x W_qkv + b_qkv` (columns q, k, v, each split into `heads` heads of d / heads),
+/// `softmax(q kᵀ / √d_h + mask) v` per head, heads concatenated, then `W_o`, `b_o`.
+/// `proj` = \[W_qkv (d, 3d), b_qkv (3d), W_o (d, d), b_o (d)\]; `mask`: additive, broadcastable
+/// to (B, heads, T, T), or none (every query sees every key). Returns the output (B·T, d) and
+/// the attention probabilities (B, heads, T, T).
+pub fn multi_head_attention(
+    x: &Tensor,
+    proj: [&Tensor; 4],
+    heads: usize,
+    batch: usize,
+    mask: Option<&Tensor>,
+) -> Result<(Tensor, Tensor)> {
+    let [w_qkv, b_qkv, w_o, b_o] = proj;
+    let (rows, d) = x.dims2()?;
+    let (b, t, dh) = (batch, rows / batch.max(1), d / heads.max(1));
+    let qkv = x.matmul(w_qkv)?.broadcast_add(b_qkv)?;
+    let split = |i: usize| -> Result<Tensor> {
+        qkv.narrow(1, i * d, d)?
+            .reshape((b, t, heads, dh))?
+            .transpose(1, 2)?
+            .contiguous()
+    };
+    let (q, k, v) = (split(0)?, split(1)?, split(2)?);
+    let scores = (q.matmul(&k.transpose(2, 3)?.contiguous()?)? / (dh as f64).sqrt())?;
+    let p = match mask {
+        Some(m) => softmax_last(&scores.broadcast_add(m)?)?,
+        None => softmax_last(&scores)?,
+    };
+    let o = p
+        .matmul(&v)?
+        .transpose(1, 2)?
+        .contiguous()?
+        .reshape((b * t, d))?
+        .matmul(w_o)?
+        .broadcast_add(b_o)?;
+    Ok((o, p))
 }
 
 /// LayerNorm over the last dimension: (x − mean) / √(var + eps) · g + b (biased variance).

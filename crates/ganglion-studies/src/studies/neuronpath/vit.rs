@@ -13,7 +13,9 @@
 //! output `u` at every position by the same factor `s` (0 ablates it, α ∈ (0, 1) walks the
 //! integrated-gradient path of [`super::path`]).
 
-use ganglion_train::autodiff::transformer::{cross_entropy, layer_norm, softmax_last};
+use ganglion_train::autodiff::transformer::{
+    cross_entropy, layer_norm, multi_head_attention, softmax_last,
+};
 use ganglion_train::autodiff::{Adam, DType, Device, Error, Params, Result, Tensor, Var};
 
 /// Hyper-parameters of [`Vit`].
@@ -223,27 +225,8 @@ impl Vit {
 
     /// Unmasked multi-head self-attention of `x` (B·T, d) → (B·T, d).
     fn attend(&self, blk: &Block, x: &Tensor, b: usize) -> Result<Tensor> {
-        let (t, d, nh) = (self.cfg.tokens(), self.cfg.d, self.cfg.heads);
-        let dh = d / nh;
-        let qkv = x
-            .matmul(&blk.w_qkv)?
-            .broadcast_add(&blk.b_qkv)?
-            .reshape((b, t, 3, nh, dh))?;
-        let part = |i: usize| {
-            qkv.narrow(2, i, 1)?
-                .squeeze(2)?
-                .transpose(1, 2)?
-                .contiguous()
-        };
-        let (q, k, v) = (part(0)?, part(1)?, part(2)?);
-        let p =
-            softmax_last(&(q.matmul(&k.transpose(2, 3)?.contiguous()?)? / (dh as f64).sqrt())?)?;
-        p.matmul(&v)?
-            .transpose(1, 2)?
-            .contiguous()?
-            .reshape((b * t, d))?
-            .matmul(&blk.w_o)?
-            .broadcast_add(&blk.b_o)
+        let proj = [&blk.w_qkv, &blk.b_qkv, &blk.w_o, &blk.b_o].map(|v| v.as_tensor());
+        Ok(multi_head_attention(x, proj, self.cfg.heads, b, None)?.0)
     }
 
     /// Class probabilities (batch, classes) of `patches`, no hooks.
