@@ -25,9 +25,8 @@
 //! [0.04, 0.21]; the lateral subspaces capture 95 % / 99 % of the top-k PCA optimum. The
 //! paper's near-zero forgetting (`hlop_bwt` ≥ −3 %) **fails** (−22 % [−32, −13]): with five
 //! tasks the protected subspaces fill up and HLOP here forgets more than a 50–200-image replay
-//! buffer. What to try next: more lateral neurons per task (the paper grows them with the
-//! task count), projection during the task (the paper trains the lateral weights online), and
-//! the paper's longer budget.
+//! buffer. What to try next: more lateral neurons per task, lateral learning during each task
+//! (the paper's; here it runs after the task), and the paper's longer budget.
 
 use std::fmt::Write as _;
 use std::path::Path;
