@@ -10,7 +10,14 @@
 //! baseline (the most active neuron of each block, the paper's "Activation" baseline) and
 //! random neurons, paired per image.
 //!
-//! Full mode: `cargo run --release -p ganglion-cli -- study run neuronpath --full`.
+//! **Last quick run** (2026-12-07, release build, 17 s; one ViT, 4 blocks × 64 FFN neurons,
+//! test accuracy 0.74; 8 images): the probability drop when the found path is ablated is 0.079
+//! [0.011, 0.146], the activation baseline's −0.012 [−0.080, 0.055], random paths' 0.0001;
+//! integrated-gradient completeness error 1.8e-4. All checks pass.
+//!
+//! Full mode: `cargo run --release -p ganglion-cli -- study run neuronpath --full`. It has not
+//! completed yet: the first attempt (beside another full run on the 2 shared cores) was stopped
+//! after 83 min.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -235,7 +242,7 @@ impl Study for NeuronPath {
             paper: "Wang et al. 2025 (ICLR), Discovering influential neuron path in vision transformers (PAPERS.md row 28): joint attribution score and layer-progressive path search in a ViT trained here on Fashion-MNIST",
             checks: "the ViT learns Fashion-MNIST (self-consistency); integrated-gradient completeness of the joint attribution score (theory); ablating the found path lowers the class probability more than ablating the most active or random neurons (paper; by completeness also the higher joint attribution), paired over images",
             quick_runtime: "~30 s (one ViT, 4 blocks × 64 FFN neurons, 4000 training images; 8 images)",
-            full_runtime: "~30–40 min on 2 cores (three ViTs, 6 blocks × 128 neurons, all 60 000 images for 5 epochs; 20 images each, 20 integration steps)",
+            full_runtime: "over 80 min on 2 shared cores, not yet completed (three ViTs, 6 blocks × 128 neurons, all 60 000 images for 5 epochs; 20 images each, 20 integration steps; the first attempt was stopped after 83 min)",
         }
     }
 
