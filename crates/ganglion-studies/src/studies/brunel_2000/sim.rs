@@ -51,20 +51,24 @@ impl Scale {
     }
 }
 
+/// A population of `n` of Brunel's neurons (`iaf_psc_delta`: τ, θ, V_r, τ_rp above, rest
+/// 0 mV), membranes started uniform in [0, 20] mV.
+pub fn population(name: &str, n: usize) -> Population {
+    Population::new(name, n, "iaf_psc_delta")
+        .param("tau_m", format!("{TAU_MS} ms").as_str())
+        .param("E_L", "0 mV")
+        .param("V_th", format!("{THETA_MV} mV").as_str())
+        .param("V_reset", format!("{V_RESET_MV} mV").as_str())
+        .param("t_ref", format!("{T_REF_MS} ms").as_str())
+        .init("V_m", Value::uniform("0 mV", "20 mV"))
+}
+
 /// The circuit for inhibition `g`, drive `eta` = ν_ext/ν_thr.
 pub fn circuit(scale: &Scale, g: f64, eta: f64, seed: u64) -> Circuit {
     let (ne, ce) = (scale.n_e, scale.c_e);
     let (ni, ci) = (ne / 4, ce / 4);
     let j = scale.j_mv;
-    let pop = |name: &str, n: usize| {
-        Population::new(name, n, "iaf_psc_delta")
-            .param("tau_m", format!("{TAU_MS} ms").as_str())
-            .param("E_L", "0 mV")
-            .param("V_th", format!("{THETA_MV} mV").as_str())
-            .param("V_reset", format!("{V_RESET_MV} mV").as_str())
-            .param("t_ref", format!("{T_REF_MS} ms").as_str())
-            .init("V_m", Value::uniform("0 mV", "20 mV"))
-    };
+    let pop = population;
     let mut sim = Simulation::new(
         format!("{DT_MS} ms").as_str(),
         format!("{} ms", scale.t_ms).as_str(),

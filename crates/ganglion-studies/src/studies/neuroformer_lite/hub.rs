@@ -5,27 +5,18 @@
 use std::path::Path;
 
 use ganglion_model::{
-    Circuit, Connectivity, Input, Monitor, Population, Projection, Sign, Simulation, Value,
-    validate_circuit,
+    Circuit, Connectivity, Input, Monitor, Projection, Sign, Simulation, validate_circuit,
 };
 use rand::RngExt;
 use serde::Serialize;
 
 use crate::StudyError;
+// Brunel's (2000) neuron: τ = 20 ms, θ = 20 mV, V_r = 10 mV, τ_rp = 2 ms, dt = 0.1 ms.
 use crate::stats::stream;
+use crate::studies::brunel_2000::sim::{DT_MS, TAU_MS, population};
 
 use super::NAME;
 
-/// Membrane time constant \[ms\].
-pub const TAU_MS: f64 = 20.0;
-/// Threshold \[mV\] (rest 0 mV).
-pub const THETA_MV: f64 = 20.0;
-/// Reset \[mV\].
-pub const V_RESET_MV: f64 = 10.0;
-/// Refractory period \[ms\].
-pub const T_REF_MS: f64 = 2.0;
-/// Integration step \[ms\].
-pub const DT_MS: f64 = 0.1;
 /// Background Poisson synapse efficacy \[mV\].
 pub const BG_J_MV: f64 = 0.5;
 
@@ -104,16 +95,7 @@ pub fn simulate(spec: &HubSpec, seed: u64, dir: &Path) -> Result<HubRun, StudyEr
     }
     let file = dir.join(format!("hub_edges_seed{seed}.csv"));
     std::fs::write(&file, csv).map_err(|e| err(format!("cannot write {}: {e}", file.display())))?;
-    let pop = |name: &str, size: usize| {
-        Population::new(name, size, "iaf_psc_delta")
-            .param("tau_m", format!("{TAU_MS} ms").as_str())
-            .param("E_L", "0 mV")
-            .param("V_th", format!("{THETA_MV} mV").as_str())
-            .param("V_reset", format!("{V_RESET_MV} mV").as_str())
-            .param("t_ref", format!("{T_REF_MS} ms").as_str())
-            .init("V_m", Value::uniform("0 mV", "20 mV"))
-            .sign(Sign::Excitatory)
-    };
+    let pop = |name: &str, size: usize| population(name, size).sign(Sign::Excitatory);
     let mut sim = Simulation::new(
         format!("{DT_MS} ms").as_str(),
         format!("{} ms", spec.t_ms).as_str(),
