@@ -21,6 +21,30 @@
 //! planted units. The main setting was chosen after a first run at k = 20, λ = 0.75 named
 //! only a third of the units correctly (rare conjunctions won); the report shows the whole
 //! k × λ sweep.
+//!
+//! **Real neurons** ([`smollm2`]). Where `scripts/fetch-data.sh smollm2` has fetched
+//! SmolLM2-135M-Instruct, the same method describes the 1536 MLP neurons
+//! (`blocks.L.mlp.hook_post`) of layer 15 (quick; layers 5, 15 and 25 in full mode) by their
+//! top-20 tokens in a templated corpus whose tokens carry known attributes (digit,
+//! number word, month, weekday, colour, person name, place, animal, past-tense verb, plural
+//! noun, punctuation, capitalised, other). There is no planted truth and no human label, so
+//! the checks, per layer, are: the neuron that sparse probing (Gurnee et al. 2023) ranks
+//! best for an attribute is named by that attribute for ≥ 50 % of the attributes; ≥ 20 % of
+//! the neurons score above the 99th percentile of a label-permutation null; and the
+//! described neurons are more active on held-out tokens carrying their description
+//! (Cohen's d, bootstrap CI over neurons above 0; d > 0 for ≥ 80 % of them). Thresholds were
+//! fixed before the first run. Without the model this part is skipped with a note in the
+//! report and only the synthetic checks run.
+//!
+//! Last quick run (layer 15, 622 + 618 tokens, ~3–7 s in the test profile): probe
+//! agreement 11/12 (chance 0.07; the exception: `capitalised`, whose neuron is named
+//! `person-name`, a subset), 55 % of neurons above the null, 840 described neurons with
+//! held-out d = 1.15 [1.10, 1.20], 97.5 % positive. Last full run (800 sentences, 5120 +
+//! 5133 tokens; 40–68 s in the test profile on 2 shared cores, release not timed): layers
+//! 5 / 15 / 25 agreement 10/12, 12/12, 11/12; above null 0.96, 0.84, 0.87; held-out
+//! d 0.60 [0.57, 0.64], 0.77 [0.72, 0.81], 0.65 [0.60, 0.69]; d > 0 for 85 %, 88 %, 84 %;
+//! 3–7 % of the described neurons are single-token detectors named by their token's
+//! category. All checks pass (11 in quick mode, 19 in full mode).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -34,6 +58,8 @@ use serde::Serialize;
 use crate::report::{self, Table, num};
 use crate::stats::median;
 use crate::{Check, Expect, Mode, Source, Study, StudyError, StudyInfo, StudyOutput};
+
+pub mod smollm2;
 
 /// The `milan-lite` study (see the module docs).
 pub struct MilanLite;
@@ -182,10 +208,10 @@ impl Study for MilanLite {
     fn info(&self) -> StudyInfo {
         StudyInfo {
             name: NAME,
-            paper: "Hernandez et al. 2022 (MILAN), lite: top-k exemplars and PMI over a fixed label vocabulary (with conjunctions), on a random network with planted selectivity",
-            checks: "planted label is the top description; PMI beats exemplar frequency (common label); robust to k ≥ 20; distractor units score below planted ones (self-consistency, theory)",
-            quick_runtime: "~1 s",
-            full_runtime: "~5 s",
+            paper: "Hernandez et al. 2022 (MILAN), lite: top-k exemplars and PMI over a fixed label vocabulary (with conjunctions), on a random network with planted selectivity and on SmolLM2-135M's MLP neurons (token-level attributes of a templated corpus)",
+            checks: "planted label is the top description; PMI beats exemplar frequency (common label); robust to k ≥ 20; distractor units score below planted ones (self-consistency, theory); with SmolLM2: agreement with sparse probing, above a label-permutation null, held-out effect of the descriptions",
+            quick_runtime: "~1 s (~7 s with SmolLM2)",
+            full_runtime: "~5 s (~1 min with SmolLM2)",
         }
     }
 
@@ -203,15 +229,28 @@ impl Study for MilanLite {
                 settings.push(run_setting(&m, k, l)?.0);
             }
         }
-        let checks = checks(&main, &settings, &units);
+        let mut checks = checks(&main, &settings, &units);
         let fig = figure(dir, &settings)?;
-        let text = report_text(mode, &checks, &settings, &units, n, &fig, started);
+        let real = smollm2::run(mode)?;
+        if let Ok(r) = &real {
+            checks.extend(r.checks.iter().cloned());
+        }
+        let mut text = report_text(mode, &checks, &settings, &units, n, &fig);
+        text.push_str(&real_section(&real, started));
+        let empty = smollm2::Real::default();
+        let r = real.as_ref().unwrap_or(&empty);
         report::finish(
             NAME,
             dir,
             &text,
             checks,
-            &[("settings", &settings), ("units", &units)],
+            &[
+                ("settings", &settings),
+                ("units", &units),
+                ("smollm2_layers", &r.layers),
+                ("smollm2_attributes", &r.attributes),
+                ("smollm2_neurons", &r.neurons),
+            ],
         )
     }
 }
@@ -330,10 +369,9 @@ fn report_text(
     units: &[Unit],
     n: usize,
     fig: &str,
-    started: Instant,
 ) -> String {
     let mut s = report::header(
-        "milan-lite — exemplar-based PMI descriptions of neurons with planted selectivity",
+        "milan-lite — exemplar-based PMI descriptions of neurons with planted selectivity, and of SmolLM2's MLP neurons",
         mode,
         checks,
     );
@@ -399,11 +437,26 @@ fn report_text(
          truth, their descriptions are the noise floor.\n\n{}",
         u.render()
     );
+    s
+}
+
+/// The SmolLM2 section (or the note that it was skipped) and the runtime line.
+fn real_section(real: &Result<smollm2::Real, String>, started: Instant) -> String {
+    let mut s = String::new();
+    match real {
+        Ok(r) => s.push_str(&r.text),
+        Err(why) => {
+            let _ = writeln!(
+                s,
+                "## Real neurons: skipped\n\nThe SmolLM2 part was skipped because the model \
+                 is absent: {why}\n"
+            );
+        }
+    }
     let _ = writeln!(
         s,
-        "## Not done\n\nThe brief's optional step — describing the MLP neurons of SmolLM2 with \
-         token-level labels — was left out for time; it would report descriptions without \
-         ground truth.\n\nRan in {:.1} s. Full mode: `cargo run --release -- study run {NAME} --full`.",
+        "Ran in {:.1} s (both parts). Full mode: `cargo run --release -- study run \
+         {NAME} --full`.",
         started.elapsed().as_secs_f64()
     );
     s
