@@ -60,7 +60,8 @@ enum Command {
     Env(env::EnvCommand),
     /// Draw a spec as a layered circuit diagram: `diagram SPEC --out circuit.svg`.
     Diagram(diagram::DiagramArgs),
-    /// Transformer circuits on a GGUF language model: `interp logit-diff|attribute|patch`.
+    /// Transformer circuits on a GGUF language model:
+    /// `interp logit-diff|attribute|patch|attention|steer|probe`.
     #[command(subcommand)]
     Interp(interp::InterpCommand),
 }

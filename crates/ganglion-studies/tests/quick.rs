@@ -249,6 +249,7 @@ fn listing() {
             "cortical-microcircuit",
             "dynamic-connectome",
             "elm-neuron",
+            "emotion-steering",
             "encoding-models",
             "g2gnet",
             "gain-control",

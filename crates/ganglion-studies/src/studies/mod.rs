@@ -11,6 +11,7 @@ pub mod circuit_diagram;
 pub mod cortical_microcircuit;
 pub mod dynamic_connectome;
 pub mod elm_neuron;
+pub mod emotion_steering;
 pub mod encoding_models;
 pub mod g2gnet;
 pub mod gain_control;
