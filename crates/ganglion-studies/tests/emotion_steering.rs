@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::run_quick;
+use common::{check, run_quick};
 use ganglion_studies::studies::emotion_steering::model_path;
 use ganglion_studies::{Mode, run_study};
 
@@ -23,6 +23,15 @@ fn emotion_steering_quick_if_model() {
     let (outcome, metrics) = run_quick("emotion-steering", &["emotion"]);
     let layers = metrics["tables"]["layers"].as_array().expect("layers");
     assert_eq!(layers.len(), 30, "one row per block of SmolLM2-135M");
+    // The read-out check reports the best block of the per-layer table.
+    let best = layers
+        .iter()
+        .map(|r| r["heldout_readout_accuracy"].as_f64().expect("accuracy"))
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert_eq!(
+        check(&outcome, "heldout_readout_accuracy_best_layer").value,
+        best
+    );
     // 4 emotions × 8 situations × 2 frames.
     assert_eq!(
         metrics["tables"]["prompts"]
