@@ -23,6 +23,19 @@
 //! prompts the target emotion word should win among the four, on held-out prompts of
 //! another emotion too (steering against the context). (4) Control: a random direction of
 //! the same norm. Full mode adds the steering effect of every third layer.
+//!
+//! **Last runs** (2026-12-07, release build, 2 shared cores). Full (160 s; 144 emotion
+//! prompts, 48 held out, 12 neutral): 7/7 checks pass. Unsteered, the model names the
+//! held-out situation's emotion for 0.67 of prompts (chance 0.25); the directions read it out
+//! for 0.88 at the best block (22); the most frame-consistent block on the training
+//! situations is 28, where held-out directions keep a frame margin of 0.66; steering there
+//! makes the target word win on 1.0 of neutral prompts (a random direction of the same norm:
+//! 0.17) and on 1.0 of held-out prompts of another emotion at α = 8. The smallest α that
+//! steers ≥ 90 % of neutral prompts is 4, where the word's median rank among all 49 152 tokens
+//! is 89 (unsteered 145.5; in real situations 33.5): it wins among the four words without
+//! becoming as likely as in a real situation. Steering works from block 18 on (0.94 at
+//! α = 4) and weakly before (block 15: 0.63; block 9: 0.35), so the chosen block is late
+//! and the edit there is close to the logits. Quick (64 prompts): 7/7, steering block 23.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -484,7 +497,7 @@ impl Study for EmotionSteering {
             paper: "Wang et al. (2025) arXiv:2510.11328, Do LLMs 'feel'? Emotion circuits discovery and control: context-agnostic emotion directions in the residual stream and steering with them, in SmolLM2-135M-Instruct (needs scripts/fetch-data.sh smollm2)",
             checks: "held-out situations read out by the emotion directions; directions agree across sentence frames; steering along a direction makes its emotion word win on neutral prompts and against the context, far more than a random direction of the same norm; steered words stay among the model's top tokens (paper claims, self-consistency)",
             quick_runtime: "~20 s (64 emotion + 6 neutral prompts)",
-            full_runtime: "~3 min on 2 cores (144 emotion + 12 neutral prompts, steering at every third layer)",
+            full_runtime: "~3 min on 2 cores (160 s: 144 emotion + 12 neutral prompts, steering at every third layer)",
         }
     }
 

@@ -43,38 +43,74 @@ pub fn candidate_scores(
     path: &[usize],
     steps: usize,
 ) -> Result<Vec<f64>> {
-    let (d_ff, layer) = (vit.cfg.d_ff, path.len());
+    let fixed: Vec<Option<usize>> = path.iter().copied().map(Some).collect();
+    scores_with(vit, x, class, &fixed, steps)
+}
+
+/// Integrated gradients of each neuron j of block `fixed.len()` scaled together with the
+/// neurons `fixed` names in the earlier blocks (`None`: that block untouched), one row
+/// per candidate j.
+fn scores_with(
+    vit: &Vit,
+    x: &Tensor,
+    class: usize,
+    fixed: &[Option<usize>],
+    steps: usize,
+) -> Result<Vec<f64>> {
+    let (d_ff, layer) = (vit.cfg.d_ff, fixed.len());
     let (_, np, pp) = x.dims3()?;
     let xs = x.broadcast_as((d_ff, np, pp))?.contiguous()?;
     let mut jas = vec![0f64; d_ff];
     for k in 0..steps {
         let alpha = ((k as f64 + 0.5) / steps as f64) as f32;
-        let mut vars = Vec::with_capacity(layer + 1);
-        for (l, &p) in path.iter().enumerate() {
-            let set: Vec<(usize, usize)> = (0..d_ff).map(|r| (r, p)).collect();
-            vars.push((l, Var::from_tensor(&scale_rows(d_ff, d_ff, &set, alpha)?)?));
+        // (block, column scaled in every row, its variable); the candidate block's column
+        // is the row's own neuron (`None`).
+        let mut vars: Vec<(usize, Option<usize>, Var)> = Vec::with_capacity(layer + 1);
+        for (l, p) in fixed.iter().enumerate() {
+            if let &Some(p) = p {
+                let set: Vec<(usize, usize)> = (0..d_ff).map(|r| (r, p)).collect();
+                vars.push((
+                    l,
+                    Some(p),
+                    Var::from_tensor(&scale_rows(d_ff, d_ff, &set, alpha)?)?,
+                ));
+            }
         }
         let diag: Vec<(usize, usize)> = (0..d_ff).map(|r| (r, r)).collect();
         vars.push((
             layer,
+            None,
             Var::from_tensor(&scale_rows(d_ff, d_ff, &diag, alpha)?)?,
         ));
-        let scales: Vec<Option<Tensor>> = vars
-            .iter()
-            .map(|(_, v)| Some(v.as_tensor().clone()))
-            .collect();
+        let mut scales: Vec<Option<Tensor>> = vec![None; layer + 1];
+        for (l, _, v) in &vars {
+            scales[*l] = Some(v.as_tensor().clone());
+        }
         let f = class_prob(vit, &xs, &scales, class)?.sum_all()?;
         let grads = f.backward()?;
-        for (l, var) in &vars {
+        for (_, col, var) in &vars {
             let Some(g) = grads.get(var) else { continue };
             let g = g.to_vec2::<f32>()?;
             for (r, row) in g.iter().enumerate() {
-                let col = if *l == layer { r } else { path[*l] };
-                jas[r] += row[col] as f64 / steps as f64;
+                jas[r] += row[col.unwrap_or(r)] as f64 / steps as f64;
             }
         }
     }
     Ok(jas)
+}
+
+/// The single-neuron integrated-gradients baseline (the paper's "IG" baseline): in each
+/// block, the neuron with the largest integrated gradient when it alone is scaled from 0
+/// to 1 (the other blocks untouched), chosen block by block independently.
+pub fn ig_path(vit: &Vit, x: &Tensor, class: usize, steps: usize) -> Result<Vec<usize>> {
+    (0..vit.cfg.layers)
+        .map(|l| {
+            let s = scores_with(vit, x, class, &vec![None; l], steps)?;
+            Ok((0..s.len())
+                .max_by(|&a, &b| s[a].total_cmp(&s[b]))
+                .unwrap_or(0))
+        })
+        .collect()
 }
 
 /// The layer-progressive path of `x` for `class`: one neuron per block.
@@ -209,6 +245,35 @@ mod tests {
                 jas[r]
             );
         }
+    }
+
+    #[test]
+    fn single_neuron_scores_are_complete() {
+        // The IG baseline's score of neuron j in block 2 (blocks 0 and 1 untouched) is the
+        // probability its removal alone takes.
+        let (vit, x) = model();
+        let s = scores_with(&vit, &x, 0, &[None, None], 64).expect("scores");
+        let p1 = probs_with(&vit, &x, 0, &[vec![]], 1.0).expect("p1")[0];
+        for (j, &sj) in s.iter().enumerate() {
+            // Neuron j of block 2 zeroed, blocks 0 and 1 untouched.
+            let mut scales = vec![None, None];
+            let mut v = vec![1f32; vit.cfg.d_ff];
+            v[j] = 0.0;
+            scales.push(Some(
+                Tensor::from_vec(v, (1, vit.cfg.d_ff), &Device::Cpu).expect("scale"),
+            ));
+            let p0 = class_prob(&vit, &x, &scales, 0)
+                .expect("prob")
+                .to_vec1::<f32>()
+                .expect("vec")[0] as f64;
+            let drop = p1 - p0;
+            assert!(
+                (sj - drop).abs() < 1e-4 + 1e-3 * drop.abs(),
+                "neuron {j}: {sj} vs {drop}"
+            );
+        }
+        let path = ig_path(&vit, &x, 0, 16).expect("ig path");
+        assert_eq!(path.len(), vit.cfg.layers);
     }
 
     #[test]
