@@ -29,6 +29,27 @@ pub fn data_dir(dataset: &str, files: &[&str], what: &str) -> Result<PathBuf, St
         })
 }
 
+/// The SmolLM2-135M-Instruct model file that `scripts/fetch-data.sh smollm2` fetches.
+pub const SMOLLM2_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+
+/// The path of the SmolLM2 model (see [`data_dir`]), or why it is absent and how to fetch it.
+pub fn smollm2_path() -> Result<PathBuf, String> {
+    data_dir(
+        "smollm2",
+        &[SMOLLM2_FILE],
+        "the SmolLM2-135M-Instruct model",
+    )
+    .map(|d| d.join(SMOLLM2_FILE))
+}
+
+/// The SmolLM2 model loaded for `study`; the error (named after the study) says how to fetch
+/// it, or which file could not be read.
+pub fn load_smollm2(study: &str) -> Result<ganglion_interp::model::Model, crate::StudyError> {
+    let path = smollm2_path().map_err(|m| crate::StudyError::study(study, m))?;
+    ganglion_interp::model::Model::load(&path)
+        .map_err(|e| crate::StudyError::study(study, format!("{}: {e}", path.display())))
+}
+
 /// Fashion-MNIST's training and test sets (60 000 + 10 000 images), from the folder
 /// `scripts/fetch-data.sh fashion-mnist` fills (see [`data_dir`]); the error names what is
 /// missing and how to fetch it, or the folder that could not be read.

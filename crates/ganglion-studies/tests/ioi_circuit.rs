@@ -4,12 +4,12 @@
 mod common;
 
 use common::{check, run_quick};
-use ganglion_studies::studies::ioi_circuit::model_path;
+use ganglion_studies::data::smollm2_path;
 use ganglion_studies::{Mode, run_study};
 
 #[test]
 fn ioi_circuit_quick_if_model() {
-    if model_path().is_err() {
+    if smollm2_path().is_err() {
         eprintln!("skipped: SmolLM2 not fetched (scripts/fetch-data.sh smollm2)");
         let tmp = tempfile::tempdir().expect("tempdir");
         let e = run_study("ioi-circuit", Mode::Quick, Some(tmp.path().join("x")))

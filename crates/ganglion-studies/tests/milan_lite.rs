@@ -6,7 +6,7 @@
 #[allow(dead_code)]
 mod common;
 use common::{assert_outputs, check};
-use ganglion_studies::studies::milan_lite::smollm2;
+use ganglion_studies::data::smollm2_path;
 use ganglion_studies::{Mode, format_outcome, run_study};
 
 #[test]
@@ -44,7 +44,7 @@ fn milan_lite_quick() {
     let layers = metrics["tables"]["smollm2_layers"]
         .as_array()
         .expect("smollm2_layers");
-    if smollm2::model_path().is_err() {
+    if smollm2_path().is_err() {
         assert!(report.contains("## Real neurons: skipped"), "no skip note");
         assert!(report.contains("scripts/fetch-data.sh smollm2"));
         assert!(layers.is_empty());
@@ -93,7 +93,7 @@ fn milan_lite_full() {
     eprintln!("{}", format_outcome(&outcome));
     assert!(outcome.passed(), "{}", format_outcome(&outcome));
     let metrics = assert_outputs(&dir, &["accuracy"]);
-    if smollm2::model_path().is_ok() {
+    if smollm2_path().is_ok() {
         let layers = metrics["tables"]["smollm2_layers"]
             .as_array()
             .expect("layers");

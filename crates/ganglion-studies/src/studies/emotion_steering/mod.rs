@@ -177,11 +177,6 @@ const FULL: Budget = Budget {
     layer_step: 3,
 };
 
-/// Where the model file is (see [`crate::studies::ioi_circuit::model_path`]).
-pub fn model_path() -> Result<std::path::PathBuf, StudyError> {
-    crate::studies::ioi_circuit::model_path().map_err(|e| fail(e.to_string()))
-}
-
 fn fail(message: impl Into<String>) -> StudyError {
     StudyError::study(NAME, message)
 }
@@ -503,8 +498,7 @@ impl Study for EmotionSteering {
 
     fn run(&self, mode: Mode, dir: &Path) -> Result<StudyOutput, StudyError> {
         let started = Instant::now();
-        let path = model_path()?;
-        let model = Model::load(&path).map_err(|e| fail(format!("{}: {e}", path.display())))?;
+        let model = crate::data::load_smollm2(NAME)?;
         let (nl, d) = (model.cfg.n_layers, model.cfg.d_model);
         let b = match mode {
             Mode::Quick => &QUICK,

@@ -27,7 +27,7 @@
 //! direct logit attribution and the knockout of the name movers it finds.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use ganglion_base::rng::Stream;
@@ -46,7 +46,6 @@ pub struct IoiCircuit;
 
 const NAME: &str = "ioi-circuit";
 const SEED: u64 = 27;
-const MODEL_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
 
 const NAMES: &[&str] = &[
     "Mary", "John", "Sarah", "David", "Anna", "Peter", "Kate", "Tom", "James", "Paul", "Lisa",
@@ -59,14 +58,6 @@ const PLACES: &[&str] = &[
 const OBJECTS: &[&str] = &[
     "drink", "ball", "book", "ring", "letter", "bag", "gift", "pen", "kiss",
 ];
-
-/// Where the model file is: `$GANGLION_DATA/smollm2/…`, `data/smollm2/…` here, or the
-/// repository's `data/smollm2/…`; the error says how to fetch it.
-pub fn model_path() -> Result<PathBuf, StudyError> {
-    crate::data::data_dir("smollm2", &[MODEL_FILE], "the SmolLM2-135M-Instruct model")
-        .map(|d| d.join(MODEL_FILE))
-        .map_err(fail)
-}
 
 fn fail(message: impl Into<String>) -> StudyError {
     StudyError::study(NAME, message)
@@ -367,8 +358,7 @@ impl Study for IoiCircuit {
 
     fn run(&self, mode: Mode, dir: &Path) -> Result<StudyOutput, StudyError> {
         let started = Instant::now();
-        let path = model_path()?;
-        let model = Model::load(&path).map_err(|e| fail(format!("{}: {e}", path.display())))?;
+        let model = crate::data::load_smollm2(NAME)?;
         let c = model.cfg.clone();
         let (nl, nh) = (c.n_layers, c.n_heads);
         let n = match mode {

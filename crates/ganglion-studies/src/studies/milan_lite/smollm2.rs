@@ -35,7 +35,6 @@ use crate::{Check, Expect, Mode, Source, StudyError};
 const NAME: &str = "milan-lite";
 const SEED: u64 = 2929;
 /// The model file, as `scripts/fetch-data.sh smollm2` puts it in `data/smollm2/`.
-pub const MODEL_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
 /// Exemplars per neuron.
 pub const K: usize = 20;
 /// Prior weight λ of the description score.
@@ -420,12 +419,6 @@ pub struct Real {
     pub text: String,
 }
 
-/// The model path, or why it is absent (with how to fetch it).
-pub fn model_path() -> Result<std::path::PathBuf, String> {
-    crate::data::data_dir("smollm2", &[MODEL_FILE], "the SmolLM2-135M-Instruct model")
-        .map(|d| d.join(MODEL_FILE))
-}
-
 fn quantile(mut v: Vec<f64>, q: f64) -> f64 {
     v.sort_by(f64::total_cmp);
     let i = ((v.len() - 1) as f64 * q).round() as usize;
@@ -463,15 +456,14 @@ fn top_k(acts: &[f64], n: usize, d: usize, j: usize, k: usize) -> Vec<usize> {
 /// Runs the real-model part: `Ok(Err(reason))` when the model is absent (the reason says
 /// how to fetch it), an error when it is present but the run fails.
 pub fn run(mode: Mode) -> Result<Result<Real, String>, StudyError> {
-    let path = match model_path() {
-        Ok(p) => p,
-        Err(e) => return Ok(Err(e)),
-    };
+    if let Err(e) = crate::data::smollm2_path() {
+        return Ok(Err(e));
+    }
     let (n_sentences, layers): (usize, Vec<usize>) = match mode {
         Mode::Quick => (96, vec![15]),
         Mode::Full => (800, vec![5, 15, 25]),
     };
-    let mut model = Model::load(&path).map_err(|e| fail(format!("{}: {e}", path.display())))?;
+    let mut model = crate::data::load_smollm2(NAME)?;
     let top = layers.iter().max().copied().unwrap_or(0);
     if top >= model.cfg.n_layers {
         return Err(fail(format!(
