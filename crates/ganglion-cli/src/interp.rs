@@ -699,17 +699,10 @@ fn read_labelled(path: &Path) -> Result<Vec<Labelled>> {
 }
 
 /// A seeded, stratified train/test split: `round(test_frac · n_c)` examples of each class
-/// `c`, drawn without replacement (Fisher–Yates on a SplitMix64 stream), are held out
+/// `c`, drawn without replacement (Fisher–Yates on a `ganglion_base::rng::Stream`), are held out
 /// (`true`). Refuses a split that leaves fewer than 2 examples of a class in either part.
 fn stratified_split(labels: &[bool], test_frac: f64, seed: u64) -> Result<Vec<bool>> {
-    let mut state = seed;
-    let mut next = move || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
+    let mut rng = ganglion_base::rng::Stream::new(seed);
     let mut test = vec![false; labels.len()];
     for (class, name) in [(true, "positive"), (false, "negative")] {
         let mut idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
@@ -722,7 +715,7 @@ fn stratified_split(labels: &[bool], test_frac: f64, seed: u64) -> Result<Vec<bo
             );
         }
         for i in (1..n).rev() {
-            let j = (next() % (i as u64 + 1)) as usize;
+            let j = rng.below(i as u64 + 1) as usize;
             idx.swap(i, j);
         }
         for &i in &idx[..n_test] {
