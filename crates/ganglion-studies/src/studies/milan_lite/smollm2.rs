@@ -419,10 +419,9 @@ pub struct Real {
     pub text: String,
 }
 
-fn quantile(mut v: Vec<f64>, q: f64) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let i = ((v.len() - 1) as f64 * q).round() as usize;
-    v[i]
+/// The `q`-quantile (numpy's linear method; NaN for an empty or non-finite input).
+fn quantile(v: &[f64], q: f64) -> f64 {
+    ganglion_analysis::rsa::quantile(v, q).unwrap_or(f64::NAN)
 }
 
 fn exemplar_text(model: &Model, c: &Corpus, train_rows: &[usize], ex: &[usize]) -> String {
@@ -524,7 +523,7 @@ pub fn run(mode: Mode) -> Result<Result<Real, String>, StudyError> {
             describe(&train, &shuffled, ntr, d, na, &opts).map_err(|e| fail(e.to_string()))?;
         let scores: Vec<f64> = ranked.iter().map(|r| r[0].score).collect();
         let null_scores: Vec<f64> = null.iter().map(|r| r[0].score).collect();
-        let q99 = quantile(null_scores.clone(), 0.99);
+        let q99 = quantile(&null_scores, 0.99);
         let above = scores.iter().filter(|&&s| s > q99).count() as f64 / d as f64;
         // (1) Agreement with sparse probing.
         let mut agree = 0;
@@ -708,7 +707,7 @@ fn bootstrap_mean_ci(v: &[f64], seed: u64) -> (f64, f64) {
                 / v.len() as f64
         })
         .collect();
-    (quantile(means.clone(), 0.025), quantile(means, 0.975))
+    (quantile(&means, 0.025), quantile(&means, 0.975))
 }
 
 fn layer_checks(r: &LayerRow) -> Vec<Check> {
