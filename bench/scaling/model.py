@@ -489,7 +489,8 @@ def main():
         val = json.load(open(vpath))
         text.append("\n### Validation on local ranks\n")
         text.append("| run | ranks | model s | measured CPU s / rank | predicted compute / rank | error | "
-                    "measured wall s | predicted wall (2 cores) | error |\n|---|---|---|---|---|---|---|---|---|")
+                    "measured wall s | predicted wall (2 cores) | error | measured exchange s (min–max rank) | "
+                    "predicted collective s |\n|---|---|---|---|---|---|---|---|---|---|---|")
         vrows = []
         for v in val["runs"]:
             net = v["network"]
@@ -504,8 +505,12 @@ def main():
             vrows.append({"spec": v["spec"], "ranks": p, "measured_cpu_per_rank_s": cpu_rank,
                           "predicted_compute_per_rank_s": comp, "cpu_rel_error": e1,
                           "measured_wall_s": v["simulate_wall_s"], "predicted_wall_s": wall_pred, "wall_rel_error": e2})
+            ex = [x["exchange_s"] for x in (v.get("exchange") or []) if isinstance(x, dict)]
+            ex_text = f"{min(ex):.3f}–{max(ex):.3f}" if ex else "n/a"
+            vrows[-1]["measured_exchange_s"] = ex
+            vrows[-1]["predicted_collective_s"] = r["collective"]
             text.append(f"| {v['spec']} | {p} | {v['model_s']:g} | {cpu_rank:.3f} | {comp:.3f} | {e1:+.0%} | "
-                        f"{v['simulate_wall_s']:.3f} | {wall_pred:.3f} | {e2:+.0%} |")
+                        f"{v['simulate_wall_s']:.3f} | {wall_pred:.3f} | {e2:+.0%} | {ex_text} | {r['collective']:.3f} |")
         out["validation"] = vrows
 
     text.append("\n### Out-of-sample checks (not in the fit)\n")

@@ -14,6 +14,7 @@ Writes bench/scaling/validation.json (or --out).
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import time
@@ -31,7 +32,8 @@ def run(ranks, spec, duration):
            "--threads", "1", "--no-plots", "--json", "--out", out, "--force", "--duration", duration]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.time()
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    env = dict(os.environ, GANGLION_EXCHANGE_STATS="1")
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     wall = time.time() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode != 0:
@@ -40,6 +42,14 @@ def run(ranks, spec, duration):
     # rank 0 prints the manifest; other ranks print nothing (or the same JSON): take the first object
     text = r.stdout[r.stdout.index("{"):]
     man, _ = json.JSONDecoder().raw_decode(text)
+    # one "exchange-stats rank=R ... exchange_s=T" line per rank on stderr (crates/ganglion-cli/src/ranks.rs)
+    stats = []
+    for m in re.finditer(r"exchange-stats ((?:\w+=[0-9.]+ ?)+)", r.stderr):
+        kv = dict(f.split("=", 1) for f in m.group(1).split())
+        stats.append({k: float(v) if "." in v else int(v) for k, v in kv.items()})
+    if len(stats) != ranks:
+        print(f"validate: {len(stats)} exchange-stats lines from {ranks} ranks (stderr interleaved?)", flush=True)
+    man["exchange_stats"] = sorted(stats, key=lambda s: s["rank"])
     return man, cpu, wall
 
 
@@ -68,7 +78,9 @@ def main():
                 "simulate_cpu_s_total": max(min(f[1] for f in fulls) - min(builds), 0.0),
                 "mpirun_wall_s": [f[2] for f in fulls],
                 "spikes": sum(q["spike_count"] for q in man["populations"]),
-                "exchange": man.get("exchange") or man.get("distributed") or man.get("mpi"),
+                # per rank, from the run with the shortest simulate phase: time inside the
+                # all-gathers (includes waiting for slower ranks), exchanges, bytes
+                "exchange": min(fulls, key=lambda f: f[0]["timings"]["simulate_s"])[0]["exchange_stats"],
                 "loadavg_1min": os.getloadavg()[0],
                 "network": net,
             }

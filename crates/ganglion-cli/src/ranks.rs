@@ -68,12 +68,16 @@ pub fn report(net: &Network) {
     }
     let (rank, ranks) = net.rank();
     let s = net.exchange_stats();
-    eprintln!(
-        "exchange-stats rank={rank} ranks={ranks} epoch_steps={} exchanges={} bytes_sent={} bytes_received={} exchange_s={:.6}",
+    // One write of the whole line: the ranks share mpirun's stderr, and `eprintln!` may write a
+    // line in pieces that interleave with another rank's.
+    let line = format!(
+        "exchange-stats rank={rank} ranks={ranks} epoch_steps={} exchanges={} bytes_sent={} bytes_received={} exchange_s={:.6}\n",
         net.exchange_epoch(),
         s.exchanges,
         s.bytes_sent,
         s.bytes_received,
         s.seconds
     );
+    use std::io::Write as _;
+    let _ = std::io::stderr().write_all(line.as_bytes());
 }
