@@ -502,13 +502,12 @@ def main():
             wall_pred = comp * max(1.0, p / 2.0) + r["collective"]
             e1 = comp / cpu_rank - 1.0
             e2 = wall_pred / v["simulate_wall_s"] - 1.0
+            ex = [x["exchange_s"] for x in v.get("exchange") or []]
+            ex_text = f"{min(ex):.3f}–{max(ex):.3f}" if ex else "n/a"
             vrows.append({"spec": v["spec"], "ranks": p, "measured_cpu_per_rank_s": cpu_rank,
                           "predicted_compute_per_rank_s": comp, "cpu_rel_error": e1,
-                          "measured_wall_s": v["simulate_wall_s"], "predicted_wall_s": wall_pred, "wall_rel_error": e2})
-            ex = [x["exchange_s"] for x in (v.get("exchange") or []) if isinstance(x, dict)]
-            ex_text = f"{min(ex):.3f}–{max(ex):.3f}" if ex else "n/a"
-            vrows[-1]["measured_exchange_s"] = ex
-            vrows[-1]["predicted_collective_s"] = r["collective"]
+                          "measured_wall_s": v["simulate_wall_s"], "predicted_wall_s": wall_pred, "wall_rel_error": e2,
+                          "measured_exchange_s": ex, "predicted_collective_s": r["collective"]})
             text.append(f"| {v['spec']} | {p} | {v['model_s']:g} | {cpu_rank:.3f} | {comp:.3f} | {e1:+.0%} | "
                         f"{v['simulate_wall_s']:.3f} | {wall_pred:.3f} | {e2:+.0%} | {ex_text} | {r['collective']:.3f} |")
         out["validation"] = vrows

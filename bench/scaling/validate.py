@@ -43,12 +43,10 @@ def run(ranks, spec, duration):
     text = r.stdout[r.stdout.index("{"):]
     man, _ = json.JSONDecoder().raw_decode(text)
     # one "exchange-stats rank=R ... exchange_s=T" line per rank on stderr (crates/ganglion-cli/src/ranks.rs)
-    stats = []
-    for m in re.finditer(r"exchange-stats ((?:\w+=[0-9.]+ ?)+)", r.stderr):
-        kv = dict(f.split("=", 1) for f in m.group(1).split())
-        stats.append({k: float(v) if "." in v else int(v) for k, v in kv.items()})
+    stats = [{k: float(v) if "." in v else int(v) for k, v in re.findall(r"(\w+)=([\d.]+)", line)}
+             for line in r.stderr.splitlines() if line.startswith("exchange-stats ")]
     if len(stats) != ranks:
-        print(f"validate: {len(stats)} exchange-stats lines from {ranks} ranks (stderr interleaved?)", flush=True)
+        print(f"validate: {len(stats)} exchange-stats lines from {ranks} ranks", flush=True)
     man["exchange_stats"] = sorted(stats, key=lambda s: s["rank"])
     return man, cpu, wall
 
