@@ -79,7 +79,7 @@ impl Plastic for Scaling {
             let error = self.target - self.rates[i] as f64;
             let factor = (1.0 + self.rate * error * span_s).max(0.0) as f32;
             let b = self.b;
-            self.incoming.for_each(i, |k, _| {
+            self.incoming.for_each(i, w, |w, k, _| {
                 w[k] = b.sign * b.clip(w[k] * b.sign * factor);
             });
         }

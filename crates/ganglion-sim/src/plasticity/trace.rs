@@ -85,22 +85,55 @@ impl Packed {
     }
 }
 
-/// Call `f(k, s)` for the synapses of one (target, group) run: `src` gaps (`GAPS`) or absolute
-/// sources, `pos` positions in the rows of `row_ptr`.
+/// How many synapses ahead of the one being updated [`walk`] prefetches.
+const AHEAD: usize = 16;
+
+/// Call `f(w, k, s)` for the synapses of one (target, group) run: `src` gaps (`GAPS`) or
+/// absolute sources, `pos` positions in the rows of `row_ptr`, `w` the weights `f` updates. A
+/// second cursor runs [`AHEAD`] synapses in front and prefetches `w[k]`: a target's synapses
+/// are scattered over the source-major CSR, so each of their weights is a cache (and TLB)
+/// miss, and without the prefetch the loop waits for them one at a time.
 #[inline(always)]
 fn walk<const GAPS: bool, S: Copy + Into<u32>, P: Copy + Into<u32>>(
     src: &[S],
     pos: &[P],
     row_ptr: &[u64],
-    mut f: impl FnMut(usize, usize),
+    w: &mut [f32],
+    mut f: impl FnMut(&mut [f32], usize, usize),
 ) {
-    let mut s = 0usize;
-    for (&x, &p) in src.iter().zip(pos) {
+    let next = |s: usize, x: S| {
         let x: u32 = x.into();
-        s = if GAPS { s + x as usize } else { x as usize };
-        let p: u32 = p.into();
-        f(row_ptr[s] as usize + p as usize, s);
+        if GAPS { s + x as usize } else { x as usize }
+    };
+    let at = |s: usize, p: P| row_ptr[s] as usize + Into::<u32>::into(p) as usize;
+    let n = src.len();
+    let mut s_ahead = 0usize;
+    for j in 0..n.min(AHEAD) {
+        s_ahead = next(s_ahead, src[j]);
+        prefetch(w, at(s_ahead, pos[j]));
     }
+    let mut s = 0usize;
+    for j in 0..n {
+        if j + AHEAD < n {
+            s_ahead = next(s_ahead, src[j + AHEAD]);
+            prefetch(w, at(s_ahead, pos[j + AHEAD]));
+        }
+        s = next(s, src[j]);
+        f(w, at(s, pos[j]), s);
+    }
+}
+
+/// Ask the CPU to start loading `v[k]` (nothing when `k` is out of range).
+#[inline(always)]
+fn prefetch(v: &[f32], k: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if k < v.len() {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: k < v.len(), so the address is inside v's allocation; a prefetch never faults.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(v.as_ptr().add(k).cast()) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (v, k);
 }
 
 impl Incoming {
@@ -180,26 +213,33 @@ impl Incoming {
         self.len() == 0
     }
 
-    /// Call `f(k, s)` with the CSR index k and source s of each of target `i`'s synapses in
-    /// group `g`, in ascending source order.
+    /// Call `f(w, k, s)` with the CSR index k and source s of each of target `i`'s synapses
+    /// in group `g`, in ascending source order; `w[k]` (the projection's weights, parallel to
+    /// the CSR) is prefetched a few synapses before `f` reaches it.
     #[inline(always)]
-    pub fn for_each_in(&self, i: usize, g: usize, f: impl FnMut(usize, usize)) {
+    pub fn for_each_in(
+        &self,
+        i: usize,
+        g: usize,
+        w: &mut [f32],
+        f: impl FnMut(&mut [f32], usize, usize),
+    ) {
         let at = i * self.groups + g;
         let r = self.ptr[at] as usize..self.ptr[at + 1] as usize;
         let rp = &self.row_ptr[..];
         match (&self.src, &self.pos) {
-            (Packed::U16(s), Packed::U16(p)) => walk::<true, _, _>(&s[r.clone()], &p[r], rp, f),
-            (Packed::U16(s), Packed::U32(p)) => walk::<true, _, _>(&s[r.clone()], &p[r], rp, f),
-            (Packed::U32(s), Packed::U16(p)) => walk::<false, _, _>(&s[r.clone()], &p[r], rp, f),
-            (Packed::U32(s), Packed::U32(p)) => walk::<false, _, _>(&s[r.clone()], &p[r], rp, f),
+            (Packed::U16(s), Packed::U16(p)) => walk::<true, _, _>(&s[r.clone()], &p[r], rp, w, f),
+            (Packed::U16(s), Packed::U32(p)) => walk::<true, _, _>(&s[r.clone()], &p[r], rp, w, f),
+            (Packed::U32(s), Packed::U16(p)) => walk::<false, _, _>(&s[r.clone()], &p[r], rp, w, f),
+            (Packed::U32(s), Packed::U32(p)) => walk::<false, _, _>(&s[r.clone()], &p[r], rp, w, f),
         }
     }
 
     /// [`Self::for_each_in`] over every group of target `i`.
     #[inline]
-    pub fn for_each(&self, i: usize, mut f: impl FnMut(usize, usize)) {
+    pub fn for_each(&self, i: usize, w: &mut [f32], mut f: impl FnMut(&mut [f32], usize, usize)) {
         for g in 0..self.groups {
-            self.for_each_in(i, g, &mut f);
+            self.for_each_in(i, g, w, &mut f);
         }
     }
 
@@ -223,7 +263,8 @@ impl Incoming {
 pub struct Shifts {
     /// The distinct shifts \[steps\], ascending: group g has shift `values[g]`.
     values: Vec<u64>,
-    /// The group of each synapse (parallel to the CSR).
+    /// The group of each synapse (parallel to the CSR); empty when there is one group (2 bytes
+    /// per synapse saved where every synapse has the same delay).
     of_syn: Vec<u16>,
     /// `ring[t % ring.len()]`: the local targets that spiked at step t (len = largest shift + 1).
     ring: Vec<Vec<u32>>,
@@ -273,12 +314,16 @@ impl Shifts {
             values.len() <= u16::MAX as usize,
             "too many distinct delays"
         );
-        let of_syn = (0..csr.tgt.len())
-            .map(|k| {
-                let v = shift(k).unwrap_or(0);
-                values.binary_search(&v).unwrap_or(0) as u16
-            })
-            .collect();
+        let of_syn = if values.len() == 1 {
+            Vec::new()
+        } else {
+            (0..csr.tgt.len())
+                .map(|k| {
+                    let v = shift(k).unwrap_or(0);
+                    values.binary_search(&v).unwrap_or(0) as u16
+                })
+                .collect()
+        };
         let len = *values.last().unwrap_or(&0) as usize + 1;
         Ok(Shifts {
             values,
@@ -296,7 +341,7 @@ impl Shifts {
 
     /// The group of synapse `k`.
     pub fn group_of(&self, k: usize) -> usize {
-        self.of_syn[k] as usize
+        self.of_syn.get(k).map_or(0, |&g| g as usize)
     }
 }
 
@@ -437,7 +482,7 @@ impl<R: TraceRule> TraceLearner<R> {
             lazy,
             ..
         } = self;
-        incoming.for_each_in(i, g, |k, s| {
+        incoming.for_each_in(i, g, w, |w, k, s| {
             let m = w[k] * b.sign;
             let dm = rule.potentiate(m, pre_fast[s], post_slow, b);
             if lazy.is_empty() {
@@ -687,7 +732,7 @@ mod incoming_tests {
         assert_eq!(inc.len(), pairs.len());
         for i in 0..n_local as u32 {
             let mut got = vec![];
-            inc.for_each(i as usize, |k, s| got.push((k, s)));
+            inc.for_each(i as usize, &mut c.w.clone(), |_, k, s| got.push((k, s)));
             assert_eq!(got, expected(&c, n_src, i), "target {i}");
         }
     }
