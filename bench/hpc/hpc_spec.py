@@ -56,7 +56,8 @@ def spec(scale, plastic, threads, duration_ms, seed, synapses=True):
             out.append(
                 f'plasticity = {{ rule = "stdp_pl_synapse_hom", tau_plus = "{sp["tau_plus"]} ms", '
                 f'tau_minus = "{P["tau_minus"]} ms", lambda = {sp["lambda_"]}, alpha = {sp["alpha"]}, '
-                f'mu = {sp["mu"]} }}')
+                # NEST's STDP synapses take the whole delay as dendritic: timed at the synapse.
+                f'mu = {sp["mu"]}, timing = "synapse" }}')
         out.append("")
     for tgt in ("exc", "inh"):
         out += ["[[input]]", 'kind = "poisson"', f'target = "{tgt}"', f'rate = "{P["p_rate"]!r} Hz"',
