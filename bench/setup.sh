@@ -17,7 +17,8 @@ py="${PYTHON:-python3}"
 
 # Versions measured in bench/RESULTS.md. numpy < 2.4: brian2 2.9.0 wraps
 # np.ndarray.ptp, which numpy 2.4 removed (ImportError otherwise).
-pkgs=("brian2==2.9.0" "nest-simulator==3.10.0" "numpy>=2,<2.4")
+# scipy: the KS distances of bench/pd14/ensemble.py.
+pkgs=("brian2==2.9.0" "nest-simulator==3.10.0" "numpy>=2,<2.4" "scipy")
 
 need_apt=()
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)

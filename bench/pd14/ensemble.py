@@ -22,6 +22,7 @@ cortical-microcircuit study's full mode, which compares Ganglion runs with them 
 import argparse
 import itertools
 import json
+import math
 import random
 
 import numpy as np
@@ -88,7 +89,33 @@ def excess(mat, is_ref):
 
 def permutation_p(mat, n_ref):
     """Exact permutation p-value of the excess over all C(m, n_ref) labellings (the
-    realisations are exchangeable when both simulators sample the same law)."""
+    realisations are exchangeable when both simulators sample the same law). Every labelling's
+    sums of within- and between-group distances come from matrix products (C(20, 10) =
+    184 756 labellings for ten seeds each; `permutation_p_loop` is the plain definition)."""
+    m = len(mat)
+    d = np.array(mat, float)
+    ok = ~np.isnan(d) & ~np.eye(m, dtype=bool)
+    d0 = np.where(ok, d, 0.0)
+    c = ok.astype(float)
+    lab = np.zeros((math.comb(m, n_ref), m))
+    for row, ref in enumerate(itertools.combinations(range(m), n_ref)):
+        lab[row, list(ref)] = 1.0
+    other = 1.0 - lab
+
+    def pair_sums(x, a, b):  # sum over i, j of a_i x_ij b_j, one value per labelling
+        return np.einsum("ki,ij,kj->k", a, x, b)
+    within = (pair_sums(d0, lab, lab) + pair_sums(d0, other, other)) / 2
+    n_within = (pair_sums(c, lab, lab) + pair_sums(c, other, other)) / 2
+    cross = pair_sums(d0, lab, other)
+    n_cross = pair_sums(c, lab, other)
+    exc = cross / n_cross - within / n_within
+    obs = exc[0]  # combinations() starts with (0, ..., n_ref - 1): the observed labelling
+    hits = exc >= obs - 1e-12 * max(abs(obs), 1.0)
+    return float(obs), float(hits.mean())
+
+
+def permutation_p_loop(mat, n_ref):
+    """`permutation_p` by its definition, one labelling at a time (for checking it)."""
     m = len(mat)
     obs = excess(mat, [i < n_ref for i in range(m)])
     hits = total = 0
