@@ -326,12 +326,7 @@ pub fn interp(cmd: InterpCommand) -> Result<ExitCode> {
             out,
             force,
         } => {
-            let heads = heads
-                .iter()
-                .map(|s| s.parse::<Head>())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(anyhow::Error::msg)
-                .context("--heads")?;
+            let heads = parse_all::<Head>(&heads, "--heads")?;
             let dir =
                 open_out(Some(&out), force, "attention.json")?.context("--out is required")?;
             let m = Model::load(&model)?;
@@ -510,12 +505,7 @@ pub fn interp(cmd: InterpCommand) -> Result<ExitCode> {
             ablation,
             json,
         } => {
-            let heads = ablate
-                .iter()
-                .map(|s| s.parse::<Component>())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(anyhow::Error::msg)
-                .context("--ablate")?;
+            let heads = parse_all::<Component>(&ablate, "--ablate")?;
             let ablation = Ablation::from(ablation);
             let set = read_prompts(&prompts)?;
             let m = Model::load(&model)?;
@@ -917,6 +907,16 @@ fn attention_svg(pattern: &[f32], labels: &[String], title: &str) -> String {
         top + p * cell
     );
     s
+}
+
+/// Parse every value of the command-line option `flag` (errors name the option).
+fn parse_all<T: std::str::FromStr<Err = String>>(values: &[String], flag: &str) -> Result<Vec<T>> {
+    values
+        .iter()
+        .map(|s| s.parse::<T>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)
+        .context(flag.to_string())
 }
 
 #[cfg(test)]
