@@ -324,8 +324,30 @@ fn lambda_max(xs: &[Vec<f64>], n: usize) -> f64 {
     lam
 }
 
+/// `xs` with their components in the span of the fixed lateral rows removed: what the
+/// learning rows have left to explain.
+fn residuals(lat: &Lateral, xs: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let (q, k) = lat.basis(0, lat.fixed());
+    let n = lat.n;
+    xs.iter()
+        .map(|x| {
+            let mut r = x.clone();
+            for a in 0..k {
+                let qa = &q[a * n..(a + 1) * n];
+                let d: f64 = qa.iter().zip(x).map(|(q, x)| q * x).sum();
+                r.iter_mut().zip(qa).for_each(|(r, q)| *r -= d * q);
+            }
+            r
+        })
+        .collect()
+}
+
 /// Oja's subspace rule over `xs` for `epochs` shuffled passes in batches of `batch`, at
-/// `η = rate / λ_max / (1 + epoch)`.
+/// `η = rate / λ_max / (1 + epoch)`, λ_max of the second moment of what the learning rows see
+/// (`xs` less their part in the fixed rows' span). Scaling by the whole data's λ_max instead
+/// slowed the new rows of later tasks by the ratio of the two (their residual is far smaller
+/// than the data), and they ended far from orthonormal (`H Hᵀ` off the identity by 0.2–0.3),
+/// so that `g − Hᵀ H g` was no longer a projection.
 pub fn hebbian_learn(
     lat: &mut Lateral,
     xs: &[Vec<f64>],
@@ -334,7 +356,12 @@ pub fn hebbian_learn(
     rate: f64,
     rng: &mut StudyRng,
 ) {
-    let eta0 = rate / lambda_max(xs, lat.n).max(1e-12);
+    let seen = if lat.fixed() > 0 {
+        lambda_max(&residuals(lat, xs), lat.n)
+    } else {
+        lambda_max(xs, lat.n)
+    };
+    let eta0 = rate / seen.max(1e-12);
     let mut order: Vec<usize> = (0..xs.len()).collect();
     for epoch in 0..epochs {
         // A decaying rate (Robbins–Monro), as the paper's `adjust_lr`: with a constant rate

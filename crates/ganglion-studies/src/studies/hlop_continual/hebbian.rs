@@ -76,16 +76,26 @@ impl Lateral {
     }
 
     /// Fixes the current rows and adds `k` new lateral neurons with random orthonormal
-    /// weights (the paper's `add_subspace`, `torch.nn.init.orthogonal_`).
+    /// weights (the paper's `add_subspace`, `torch.nn.init.orthogonal_`), orthogonal to the
+    /// old rows too: the paper's rule drives the new rows there over a whole task's training
+    /// (5 updates per batch); starting there keeps them off the old span, whose large variance
+    /// would otherwise limit their rate to the old data's λ_max (see `hebbian_learn`).
     pub fn add_subspace(&mut self, k: usize, rng: &mut StudyRng) {
         let n = self.n;
         let k = k.min(n.saturating_sub(self.m));
-        let mut new: Vec<f64> = (0..k * n).map(|_| normal(rng)).collect();
-        let kept = orthonormalise(&mut new, k, n);
+        let (mut rows, k_old) = self.basis(0, self.m);
+        rows.extend((0..k * n).map(|_| normal(rng)));
+        let kept = orthonormalise(&mut rows, k_old + k, n) - k_old;
+        let new = &rows[k_old * n..];
         self.fixed = self.m;
-        self.h.extend_from_slice(&new);
+        self.h.extend_from_slice(new);
         self.m += kept;
         self.vel = vec![0.0; self.m * n];
+    }
+
+    /// Rows that are fixed (the old tasks' lateral neurons); the rows from here on learn.
+    pub fn fixed(&self) -> usize {
+        self.fixed
     }
 
     /// `y = H x` for the rows `0..rows` and one input.
