@@ -59,4 +59,25 @@ fn ncap_swimmer_quick_if_mujoco() {
     assert_eq!(outcome.checks.len(), 12);
     let transfer = metrics["tables"]["transfer"].as_array().expect("transfer");
     assert_eq!(transfer.len(), 2 * 2);
+    // The oscillator-period sweep: one row per period, sign-respecting grid weights, and a
+    // best grid point that swims forward at the paper's period.
+    let periods = metrics["tables"]["oscillator_periods"]
+        .as_array()
+        .expect("oscillator_periods");
+    let listed: Vec<u64> = periods
+        .iter()
+        .map(|r| r["period"].as_u64().expect("period"))
+        .collect();
+    assert_eq!(listed, [30, 40, 50, 60, 80, 100]);
+    for r in periods {
+        let w: Vec<f64> = r["best_grid_weights"]
+            .as_array()
+            .expect("weights")
+            .iter()
+            .map(|v| v.as_f64().expect("weight"))
+            .collect();
+        assert!(w[..3].iter().all(|&x| x > 0.0) && w[3] < 0.0, "{w:?}");
+        assert!(r["best_grid_return"].as_f64().expect("return").is_finite());
+    }
+    assert!(periods[3]["best_grid_return"].as_f64().expect("return") > 0.0);
 }
