@@ -18,6 +18,15 @@
 //! is tested on a delayed XOR with growing gaps (see [`task`]): the ELM (d_m = 20, τ_m up to
 //! 1000 steps, 1927 parameters) against an LSTM with the closest parameter count (19 units,
 //! 1996 parameters), same data, optimiser, steps and seeds.
+//!
+//! **Last full run** (2026-12-07, release build, 3078 s on 2 cores shared with other full
+//! runs; gaps 25, 50, 100, 200 steps, 5 seeds, 400 Adam steps of 32 sequences): 9 of 9
+//! checks pass. Parameter counts 4601 / 5852 / 8002 / 54002 at d_m = 1 / 10 / 20 / 100 (closed
+//! form = built model = the paper's `model_stats.json`); gradients within 3·10⁻⁸ (ELM) and
+//! 10⁻⁶ (LSTM) of central differences. Test accuracy, ELM vs LSTM (mean over 5 seeds): gap 25:
+//! 1.00 vs 1.00; 50: 1.00 vs 0.49; 100: 0.90 vs 0.51; 200: 0.90 vs 0.50 (ELM − LSTM +0.40
+//! [0.15, 0.66]). The LSTM is at chance from a 50-step gap on; the ELM reaches accuracy 1 in
+//! every seed up to 50 steps and in 4 of 5 at 100 and at 200 (one seed each stays at chance).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -163,7 +172,7 @@ impl Study for ElmNeuron {
             paper: "Spieler et al. 2023, The Expressive Leaky Memory neuron (PAPERS.md row 8): ELM parameter counts on the NeuronIO configuration, and ELM vs a size-matched LSTM on a delayed XOR with growing gaps",
             checks: "NeuronIO parameter counts (formula = built model = the paper's published counts); gradients against finite differences (theory); ELM learns the task; ELM beats the size-matched LSTM at the longest gap (paper, multi-seed)",
             quick_runtime: "~10 s",
-            full_runtime: "~1 h on 2 contended cores (estimated from per-run times; not yet run end to end)",
+            full_runtime: "~50 min on 2 shared cores (measured 2026-12-07: 3078 s beside other full runs)",
         }
     }
 

@@ -16,6 +16,11 @@
 //! shift, +0.16 [0.02, 0.30] at 600 swaps per epoch), but the advantage does not grow with
 //! the shift rate, and a constant η beats both regulators at every rate (0.53 vs 0.41 vs 0.25
 //! at 600): the random control's η wanders to ≈ 0.28 and destabilises this network.
+//! At the paper's η₀ = 0.001 the control's walk stays small, but in this budget nothing
+//! learns under fast shift (`examples/homeostatic_probe.rs 0.001 600 2`, 2026-12-07, seeds
+//! 11–12, 600 swaps per epoch, 3 epochs): online accuracy 0.16 / 0.15 (constant), 0.18 / 0.29
+//! (random), 0.16 / 0.17 (homeostatic, η moved at 0.3–0.4 % of its opportunities) — the
+//! paper's η₀ does not rescue the claim within 3 epochs either.
 
 use std::fmt::Write as _;
 use std::path::Path;
