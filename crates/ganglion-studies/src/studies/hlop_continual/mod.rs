@@ -60,16 +60,20 @@ fn fail(message: impl Into<String>) -> StudyError {
     StudyError::study(NAME, message)
 }
 
-struct Plan {
+/// Sizes of a mode's runs.
+pub struct Plan {
     /// Average-pooling factor of the 28 × 28 images.
-    pool: usize,
-    seeds: u64,
-    setup: Setup,
+    pub pool: usize,
+    /// Seeds per method.
+    pub seeds: u64,
+    /// One run's settings.
+    pub setup: Setup,
     /// Whether the paper's near-zero-forgetting claim is a check (full mode) or only reported.
     claim_checked: bool,
 }
 
-fn plan(mode: Mode) -> Plan {
+/// The plan of `mode`.
+pub fn plan(mode: Mode) -> Plan {
     match mode {
         Mode::Quick => Plan {
             pool: 2,
@@ -207,7 +211,9 @@ fn synthetic(seed: u64) -> Synthetic {
     }
 }
 
-fn load(plan: &Plan) -> Result<Data, StudyError> {
+/// Fashion-MNIST as `plan` uses it (pooled, the first `train_per_task` / `test_per_task`
+/// images).
+pub fn load(plan: &Plan) -> Result<Data, StudyError> {
     let (train, test) = crate::data::fashion_mnist().map_err(fail)?;
     let s = plan.setup;
     let train = downsample(&train.truncate(s.train_per_task), plan.pool);

@@ -806,7 +806,10 @@ fn report_text(
         ]);
     }
     t.push_str(&tab.render());
-    t.push_str("\n## Oscillator period\n\nThe head oscillator's period is fixed (60 control steps in the paper; none of the four weights changes it). Per period: the best point of a grid over the four weights (magnitudes 0.5, 1, 2 each; screened on one evaluation episode, then evaluated on all), and the weights ES learned at period 60 (mean over seeds).\n\n");
+    let _ = writeln!(
+        t,
+        "\n## Oscillator period\n\nThe head oscillator's period is fixed (60 control steps in the paper; none of the four weights changes it). Per period: the best point of a grid over the four weights (magnitudes {GRID:?} each, contralateral ones negative; screened on one evaluation episode, then evaluated on all), and the weights ES learned at period 60 (mean over seeds).\n"
+    );
     let mut tab = Table::new(&[
         "period [steps]",
         "best grid return",
