@@ -29,9 +29,9 @@
 //! −0.14 per step in the worst seed; NCAP never reaches the MLP's final return). The
 //! period sweep shows why: the best NCAP of a 3⁴ weight grid earns 0.89 per step at the
 //! paper's period 60 and less at 30, 40, 50, 80 or 100 steps (0.77–0.87), so the MLP's PPO
-//! policy swims faster than any NCAP we found — the circuit's ceiling on the 6-link body,
-//! not the learner or the period. (ES and PPO also stop short of that grid point, 0.86 and
-//! 0.84.)
+//! policy swims faster than any NCAP we tried — the gap looks like the circuit's ceiling on
+//! the 6-link body rather than the learner's or the period's (a coarse grid: magnitudes 0.5,
+//! 1, 2). ES and PPO themselves stop short of the grid's best, at 0.86 and 0.84.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -700,7 +700,7 @@ fn findings(learners: &[LearnerRow], periods: &[PeriodRow], scale: &Scale) -> St
                 mp.final_return / h,
                 np.final_return / h,
                 if beyond {
-                    ", and above every NCAP we found at any oscillator period (previous point): the gap is the circuit's, not the learner's or the period's — a square-wave head drive relayed joint to joint through saturating units does not reach the stroke the MLP finds"
+                    ", and above every NCAP of the grid at any oscillator period (previous point): the gap looks like the circuit's ceiling rather than the learner's or the period's — a square-wave head drive relayed joint to joint through saturating units does not reach the stroke the MLP finds (a coarse grid, so a better NCAP may exist between its points)"
                 } else {
                     "; some NCAP weights and period reach the MLP's level (previous point), so the learners stop short of the circuit's ceiling"
                 }
