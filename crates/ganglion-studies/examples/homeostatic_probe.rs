@@ -23,12 +23,7 @@ fn main() {
         swaps_per_epoch: swaps,
         held_out: 10000,
     };
-    let regs = [
-        Regulator::Constant,
-        Regulator::Random,
-        Regulator::Homeostatic,
-    ];
-    let jobs: Vec<(Regulator, u64)> = regs
+    let jobs: Vec<(Regulator, u64)> = Regulator::ALL
         .iter()
         .flat_map(|&r| (0..seeds).map(move |s| (r, 11 + s)))
         .collect();
