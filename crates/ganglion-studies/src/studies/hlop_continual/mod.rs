@@ -30,8 +30,9 @@
 //! ACC / BWT = 0.784 / −0.020 [−0.022, −0.019] (HLOP), 0.775 / −0.031 (replay, 200 images
 //! per old task), 0.509 / −0.352 (fine-tuning); HLOP − fine-tuning BWT +0.33 [0.31, 0.36];
 //! the paper's near-zero forgetting (`hlop_bwt` ≥ −3 %) holds (the paper's −1.3 % on 10
-//! MNIST tasks, as we recall its table); the lateral subspaces capture 95 % / 99 % of the top-k PCA optimum, largest
-//! orthonormality error 0.008. Before the fix the same run gave HLOP 0.61 / −0.223 and 8 of 9.
+//! MNIST tasks, as we recall its table); the lateral subspaces capture 95 % / 99 % of the
+//! top-k PCA optimum, largest orthonormality error 0.008. Before the fix the same run gave
+//! HLOP 0.61 / −0.223 and 8 of 9.
 
 use std::fmt::Write as _;
 use std::path::Path;
