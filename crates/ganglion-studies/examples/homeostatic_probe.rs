@@ -5,6 +5,7 @@
 //! ```sh
 //! cargo run --release -p ganglion-studies --example homeostatic_probe -- ETA0 SWAPS SEEDS [EPOCHS]
 //! ```
+use ganglion_studies::par_map;
 use ganglion_studies::studies::homeostatic_shift::online::{Regulator, Setup, run};
 
 fn main() {
@@ -27,30 +28,9 @@ fn main() {
         .iter()
         .flat_map(|&r| (0..seeds).map(move |s| (r, 11 + s)))
         .collect();
-    // Two workers pull jobs in turn (the machine has 2 cores).
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut out: Vec<(usize, _)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..2)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = vec![];
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(&(reg, seed)) = jobs.get(i) else {
-                            break mine;
-                        };
-                        mine.push((i, run(&train, &test, setup, reg, seed)));
-                    }
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("worker finished"))
-            .collect()
+    let out = par_map(jobs.len(), |i| {
+        run(&train, &test, setup, jobs[i].0, jobs[i].1)
     });
-    out.sort_by_key(|(i, _)| *i);
-    let out: Vec<_> = out.into_iter().map(|(_, o)| o).collect();
     println!("eta0 {eta0} swaps/epoch {swaps} epochs {epochs}");
     for ((reg, seed), o) in jobs.iter().zip(&out) {
         println!(

@@ -70,3 +70,4 @@ pub use framework::{
 };
 pub use ganglion_base::files::Replace;
 pub use registry::{find, format_list, format_outcome, list, run_study, run_study_with, timestamp};
+pub use stats::par_map;

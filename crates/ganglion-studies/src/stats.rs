@@ -107,7 +107,7 @@ pub fn median(mut v: Vec<f64>) -> f64 {
 
 /// Runs `f(i)` for `i in 0..n` on up to `available_parallelism` threads and
 /// returns the results in index order. `f` must derive its randomness from
-/// `i` (see [`stream`]) so results do not depend on the thread count.
+/// `i` (see `stream` in this module) so results do not depend on the thread count.
 pub fn par_map<T: Send, F: Fn(usize) -> T + Sync>(n: usize, f: F) -> Vec<T> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |t| t.get())

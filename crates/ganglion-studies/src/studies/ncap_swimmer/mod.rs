@@ -682,7 +682,8 @@ fn findings(learners: &[LearnerRow], periods: &[PeriodRow], scale: &Scale) -> St
     let best = periods
         .iter()
         .max_by(|a, b| a.best_grid_return.total_cmp(&b.best_grid_return));
-    if let (Some(p60), Some(best)) = (at(60), best) {
+    let paper_period = NcapConfig::paper(LINKS - 1).period;
+    if let (Some(p60), Some(best)) = (at(paper_period), best) {
         let _ = writeln!(
             t,
             "- NCAP's ceiling: at the paper's oscillator period (60 steps) the best of a 3⁴ weight grid earns {:.2} per step (ES's learned weights {:.2}); over periods {:?}, which none of the four weights can change, the best grid point earns {:.2} per step, at period {} (table below).",
