@@ -22,8 +22,15 @@ for side in candle burn; do
         cargo build --release --quiet --manifest-path "$here/$side/Cargo.toml" --target-dir "$tgt"
     fi
 done
-for w in elm tf; do
+for w in elm elm-hoisted tf; do
     /tmp/ganglion-bench-autodiff-candle/release/candle_b "$w" "$reps"
+    # Candle tuned without changing the model: the ELM's synapse-wide factors expanded once
+    # per forward pass (candle's binary ops are fast only on equal-shape contiguous operands),
+    # and glibc keeping freed memory (candle allocates a fresh buffer for every op; by default
+    # glibc hands large freed blocks back to the kernel, so the next op page-faults and zeroes
+    # them again) -- the settings the `ganglion` CLI applies at start (crates/ganglion-cli/src/malloc.rs).
+    PREBROADCAST=1 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 \
+        MALLOC_TOP_PAD_=67108864 /tmp/ganglion-bench-autodiff-candle/release/candle_b "$w" "$reps"
     /tmp/ganglion-bench-autodiff-burn/release/burn_b "$w" "$reps"
     "$py" "$here/torch_bench.py" "$w" "$reps"
 done

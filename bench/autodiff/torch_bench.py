@@ -3,7 +3,7 @@
 batch 32, 100 time steps) and (b) a 2-layer pre-LN transformer (d = 64, 4 heads, seq 64, batch 16,
 vocab 128). Same sizes and ops as the Rust sides (bench/autodiff/*/src/main.rs).
 
-Usage: python torch_bench.py elm|tf [reps]   -> one JSON line with median/min step ms, peak RSS.
+Usage: python torch_bench.py elm|elm-hoisted|tf [reps]   -> one JSON line with median/min step ms, peak RSS.
 """
 import json
 import math
@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 
-def elm_setup():
+def elm_setup(hoisted=False):
     nb, spb, dm = 45, 100, 20
     ns, hid = nb * spb, 2 * dm
     p = [
@@ -32,6 +32,25 @@ def elm_setup():
     taus = torch.tensor([150 ** (i / (dm - 1)) for i in range(dm)])
     kappa_m = torch.exp(-1 / taus)
     lam = 5.0 * (1 - kappa_m)
+
+    def f_hoisted(x, target):
+        # As ganglion_train::autodiff::elm: with one synaptic time constant the branch sum
+        # commutes with the trace recursion, so the synapse-wide work is one product for all
+        # steps and the loop runs on (batch, branches).
+        T, b, _ = x.shape
+        drive = (x * torch.relu(p[0])).view(T, b, nb, spb).sum(-1)
+        syn = torch.zeros(b, nb)
+        m = torch.zeros(b, dm)
+        ms = []
+        for t in range(T):
+            syn = kappa_s[0] * syn + drive[t]
+            mm = kappa_m * m
+            h = torch.relu(torch.cat([syn, mm], 1) @ p[1] + p[2])
+            d = torch.tanh((h @ p[3] + p[4]) * (2 / 3)) * 1.7159
+            m = mm + lam * d
+            ms.append(m)
+        y = torch.stack(ms).view(T * b, dm) @ p[5] + p[6]
+        return ((y.view(T, b, 2) - target) ** 2).mean()
 
     def f(x, target):
         T, b, _ = x.shape
@@ -51,7 +70,7 @@ def elm_setup():
 
     x = (torch.rand(100, 32, ns) >= 0.98).float()
     y = torch.randn(100, 32, 2)
-    return p, f, x, y
+    return p, (f_hoisted if hoisted else f), x, y
 
 
 def tf_setup():
@@ -96,7 +115,12 @@ def main():
     which = sys.argv[1] if len(sys.argv) > 1 else "elm"
     reps = int(sys.argv[2]) if len(sys.argv) > 2 else 10
     torch.manual_seed(0)
-    p, f, x, y = elm_setup() if which == "elm" else tf_setup()
+    if which == "elm":
+        p, f, x, y = elm_setup()
+    elif which == "elm-hoisted":
+        p, f, x, y = elm_setup(hoisted=True)
+    else:
+        p, f, x, y = tf_setup()
     opt = torch.optim.Adam(p, lr=1e-3)
     times = []
     for r in range(reps + 2):

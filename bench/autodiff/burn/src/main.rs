@@ -1,6 +1,4 @@
 //! Burn (flex CPU backend + autodiff) side of bench/autodiff: same workloads as the candle side.
-//! Status: written against the burn 0.22 API but not yet compiled or run (the cold build did not
-//! finish on the shared 2-core machine); see RESULTS.md.
 use burn::prelude::*;
 use burn::tensor::{Distribution, Int, activation};
 use std::time::Instant;
@@ -59,6 +57,30 @@ fn elm(p: &P, x: &Tensor<3>, target: &Tensor<3>, kappa_s: &Tensor<2>, kappa_m: &
     (y - target.clone()).powf_scalar(2.0).mean()
 }
 
+/// As `elm`, with the synapse-wide work hoisted out of the loop (as ganglion_train::autodiff::elm):
+/// with one synaptic time constant the branch sum commutes with the trace recursion.
+fn elm_hoisted(p: &P, x: &Tensor<3>, target: &Tensor<3>, kappa_b: f64, kappa_m: &Tensor<2>, lam: &Tensor<2>) -> Tensor<1> {
+    let [t_len, b, ns] = x.dims();
+    let (nb, spb, dm) = (45usize, 100usize, 20usize);
+    let dev = x.device();
+    let w_s = activation::relu(p[0].clone()).reshape([1, 1, ns]);
+    let drive: Tensor<3> = (x.clone() * w_s).reshape([t_len, b, nb, spb]).sum_dim(3).reshape([t_len, b, nb]);
+    let mut syn = Tensor::<2>::zeros([b, nb], &dev);
+    let mut m = Tensor::<2>::zeros([b, dm], &dev);
+    let mut ms = Vec::with_capacity(t_len);
+    for t in 0..t_len {
+        syn = syn.mul_scalar(kappa_b) + drive.clone().narrow(0, t, 1).reshape([b, nb]);
+        let mm = m * kappa_m.clone();
+        let h = activation::relu(Tensor::cat(vec![syn.clone(), mm.clone()], 1).matmul(p[1].clone()) + p[2].clone());
+        let d = (h.matmul(p[3].clone()) + p[4].clone()).mul_scalar(2.0 / 3.0).tanh().mul_scalar(1.7159);
+        m = mm + d * lam.clone();
+        ms.push(m.clone());
+    }
+    let all: Tensor<3> = Tensor::stack(ms, 0);
+    let y: Tensor<2> = all.reshape([t_len * b, dm]).matmul(p[5].clone()) + p[6].clone();
+    (y.reshape([t_len, b, 2]) - target.clone()).powf_scalar(2.0).mean()
+}
+
 fn layer_norm(x: Tensor<3>, g: Tensor<2>, b: Tensor<2>) -> Tensor<3> {
     let [bb, t, d] = x.dims();
     let mu = x.clone().mean_dim(2);
@@ -103,9 +125,9 @@ fn main() {
     let reps: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10);
     let dev = Device::flex().autodiff();
     let mut times = Vec::new();
-    let mut nparam = 0;
+    let nparam: usize;
     let mut last = 0.0f32;
-    if which == "elm" {
+    if which == "elm" || which == "elm-hoisted" {
         let (nb, spb, dm) = (45usize, 100usize, 20usize);
         let (ns, hid) = (nb * spb, 2 * dm);
         let mut p: P = vec![
@@ -127,7 +149,11 @@ fn main() {
         let mut opt = Adam { m: p.iter().map(|t| t.clone().inner().zeros_like()).collect(), v: p.iter().map(|t| t.clone().inner().zeros_like()).collect(), t: 0, lr: 1e-3 };
         for r in 0..reps + 2 {
             let t0 = Instant::now();
-            let loss = elm(&p, &x, &y, &kappa_s, &kappa_m, &lam);
+            let loss = if which == "elm" {
+                elm(&p, &x, &y, &kappa_s, &kappa_m, &lam)
+            } else {
+                elm_hoisted(&p, &x, &y, (-1.0f64 / 5.0).exp(), &kappa_m, &lam)
+            };
             last = loss.clone().into_scalar::<f32>();
             opt.step(&mut p, loss);
             if r >= 2 { times.push(t0.elapsed().as_secs_f64()); }

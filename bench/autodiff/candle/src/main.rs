@@ -65,7 +65,7 @@ fn randn(shape: &[usize], std: f64, dev: &Device) -> Result<Var> {
     Var::from_tensor(&(Tensor::randn(0f32, 1f32, shape, dev)? * std)?)
 }
 
-fn elm_setup(dev: &Device) -> Result<(Vec<Var>, Box<dyn Fn(&[Var], &Tensor, &Tensor) -> Result<Tensor>>)> {
+fn elm_setup(dev: &Device, hoist: bool) -> Result<(Vec<Var>, Box<dyn Fn(&[Var], &Tensor, &Tensor) -> Result<Tensor>>)> {
     let (nb, spb, dm) = (45usize, 100usize, 20usize);
     let ns = nb * spb;
     let hid = 2 * dm;
@@ -82,9 +82,19 @@ fn elm_setup(dev: &Device) -> Result<(Vec<Var>, Box<dyn Fn(&[Var], &Tensor, &Ten
     let taus: Vec<f32> = (0..dm).map(|i| 10f64.powf(2.0f64.log10() * 0.0 + (150f64.log10()) * i as f64 / (dm - 1) as f64) as f32).collect();
     let kappa_m = Tensor::new(taus.iter().map(|t| (-1.0 / t).exp()).collect::<Vec<f32>>(), dev)?;
     let lam_1mk = ((1.0 - &kappa_m)? * 5.0)?;
+    let (kappa_mh, lam_h) = (kappa_m.clone(), lam_1mk.clone());
     let f = move |v: &[Var], x: &Tensor, target: &Tensor| -> Result<Tensor> {
         let (t_len, b, _) = x.dims3()?;
+        // Candle's binary ops take a fast path only for contiguous operands of equal shape;
+        // a broadcast operand goes through per-element strided indexing. With PREBROADCAST=1
+        // the synapse-wide factors are expanded to (batch, synapses) once per forward pass.
+        let pre = std::env::var("PREBROADCAST").is_ok_and(|v| v == "1");
         let w_s = v[0].relu()?;
+        let (w_s, kappa_s) = if pre {
+            (w_s.broadcast_as((b, ns))?.contiguous()?, kappa_s.broadcast_as((b, ns))?.contiguous()?)
+        } else {
+            (w_s, kappa_s.clone())
+        };
         let mut s = Tensor::zeros((b, ns), DType::F32, x.device())?;
         let mut m = Tensor::zeros((b, dm), DType::F32, x.device())?;
         let mut ys = Vec::with_capacity(t_len);
@@ -102,6 +112,32 @@ fn elm_setup(dev: &Device) -> Result<(Vec<Var>, Box<dyn Fn(&[Var], &Tensor, &Ten
         let y = Tensor::stack(&ys, 0)?;
         (y - target)?.sqr()?.mean_all()
     };
+    // As ganglion_train::autodiff::elm: with one synaptic time constant the branch sum commutes
+    // with the trace recursion, so the synapse-wide work is one product for all steps and the
+    // loop runs on (batch, branches).
+    let kappa_b = (-1.0f64 / 5.0).exp();
+    let hoisted = move |v: &[Var], x: &Tensor, target: &Tensor| -> Result<Tensor> {
+        let (t_len, b, _) = x.dims3()?;
+        let drive = x.broadcast_mul(&v[0].relu()?)?.reshape((t_len, b, nb, spb))?.sum(3)?;
+        let mut syn = Tensor::zeros((b, nb), DType::F32, x.device())?;
+        let mut m = Tensor::zeros((b, dm), DType::F32, x.device())?;
+        let mut ms = Vec::with_capacity(t_len);
+        for t in 0..t_len {
+            syn = ((syn * kappa_b)? + drive.get(t)?)?;
+            let mm = m.broadcast_mul(&kappa_mh)?;
+            let inp = Tensor::cat(&[&syn, &mm], 1)?;
+            let h = inp.matmul(&v[1])?.broadcast_add(&v[2])?.relu()?;
+            let d = h.matmul(&v[3])?.broadcast_add(&v[4])?;
+            let d = ((d * (2.0 / 3.0))?.tanh()? * 1.7159)?;
+            m = (mm + d.broadcast_mul(&lam_h)?)?;
+            ms.push(m.clone());
+        }
+        let y = Tensor::stack(&ms, 0)?.reshape((t_len * b, dm))?.matmul(&v[5])?.broadcast_add(&v[6])?;
+        (y.reshape((t_len, b, 2))? - target)?.sqr()?.mean_all()
+    };
+    if hoist {
+        return Ok((vars, Box::new(hoisted)));
+    }
     Ok((vars, Box::new(f)))
 }
 
@@ -182,8 +218,8 @@ fn main() -> Result<()> {
     let reps: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10);
     let dev = Device::Cpu;
     let (vars, f, x, y) = match which {
-        "elm" => {
-            let (vars, f) = elm_setup(&dev)?;
+        "elm" | "elm-hoisted" => {
+            let (vars, f) = elm_setup(&dev, which == "elm-hoisted")?;
             let x = (Tensor::rand(0f32, 1f32, (100, 32, 4500), &dev)?.ge(0.98)?.to_dtype(DType::F32))?;
             let y = Tensor::randn(0f32, 1f32, (100, 32, 2), &dev)?;
             (vars, f, x, y)
@@ -203,7 +239,7 @@ fn main() -> Result<()> {
             println!("delay {:?}", d.flatten_all()?.to_vec1::<f64>()?);
             return Ok(());
         }
-        _ => panic!("elm|tf|spike"),
+        _ => panic!("elm|elm-hoisted|tf|spike"),
     };
     let nparam: usize = vars.iter().map(|v| v.elem_count()).sum();
     let mut opt = Adam::new(vars.clone(), 1e-3)?;
@@ -219,6 +255,15 @@ fn main() -> Result<()> {
         }
     }
     times.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    println!("{{\"lib\":\"candle\",\"workload\":\"{which}\",\"params\":{nparam},\"median_ms\":{:.3},\"min_ms\":{:.3},\"peak_rss_mib\":{:.1},\"loss\":{last}}}", times[times.len() / 2] * 1e3, times[0] * 1e3, peak_rss_kib() as f64 / 1024.0);
+    // The variant flags (see run.sh): synapse-wide factors pre-broadcast, glibc told to keep
+    // freed blocks instead of returning each large one to the kernel.
+    let mut lib = String::from("candle");
+    if which == "elm" && std::env::var("PREBROADCAST").is_ok_and(|v| v == "1") {
+        lib.push_str("+prebroadcast");
+    }
+    if std::env::var("MALLOC_MMAP_THRESHOLD_").is_ok() {
+        lib.push_str("+malloc-tuned");
+    }
+    println!("{{\"lib\":\"{lib}\",\"workload\":\"{which}\",\"params\":{nparam},\"median_ms\":{:.3},\"min_ms\":{:.3},\"peak_rss_mib\":{:.1},\"loss\":{last}}}", times[times.len() / 2] * 1e3, times[0] * 1e3, peak_rss_kib() as f64 / 1024.0);
     Ok(())
 }
