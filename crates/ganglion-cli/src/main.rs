@@ -5,6 +5,7 @@ mod connectome;
 mod diagram;
 mod env;
 mod interp;
+mod malloc;
 
 mod panic;
 mod ranks;
@@ -67,6 +68,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    malloc::keep_freed_memory();
     panic::install();
     let cli = Cli::parse();
     let result = match cli.command {

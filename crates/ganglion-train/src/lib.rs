@@ -38,7 +38,8 @@
 //! store only `a_t` and a flag byte per neuron-step, and reuse the simulator's kernel
 //! expression, which is what makes the twin's spikes exact. Everything else (new cells such as
 //! the ELM neuron, LSTMs, transformers, new losses) goes through [`autodiff`]: candle-core 0.11
-//! behind one adapter module, chosen by measurement over burn 0.22 (`bench/autodiff/RESULTS.md`).
+//! behind one adapter module, chosen over burn 0.22 for build cost and custom-op ergonomics;
+//! burn is 2.5–4× faster per step (`bench/autodiff/RESULTS.md`).
 //!
 //! ```
 //! use ganglion_train::{lif::LifParams, config::TrainFile, Model, Trainer};
