@@ -32,13 +32,15 @@ def elm_setup(hoisted=False):
     taus = torch.tensor([150 ** (i / (dm - 1)) for i in range(dm)])
     kappa_m = torch.exp(-1 / taus)
     lam = 5.0 * (1 - kappa_m)
+    branch_of = (torch.arange(ns)[:, None] // spb == torch.arange(nb)[None, :]).float()
 
     def f_hoisted(x, target):
         # As ganglion_train::autodiff::elm: with one synaptic time constant the branch sum
-        # commutes with the trace recursion, so the synapse-wide work is one product for all
-        # steps and the loop runs on (batch, branches).
+        # commutes with the trace recursion, so the synapse-wide work is one matrix product with
+        # the block-diagonal synapse→branch matrix and the loop runs on (batch, branches).
         T, b, _ = x.shape
-        drive = (x * torch.relu(p[0])).view(T, b, nb, spb).sum(-1)
+        w_bd = torch.relu(p[0])[:, None] * branch_of
+        drive = (x.view(T * b, ns) @ w_bd).view(T, b, nb)
         syn = torch.zeros(b, nb)
         m = torch.zeros(b, dm)
         ms = []

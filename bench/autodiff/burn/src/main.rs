@@ -58,13 +58,16 @@ fn elm(p: &P, x: &Tensor<3>, target: &Tensor<3>, kappa_s: &Tensor<2>, kappa_m: &
 }
 
 /// As `elm`, with the synapse-wide work hoisted out of the loop (as ganglion_train::autodiff::elm):
-/// with one synaptic time constant the branch sum commutes with the trace recursion.
+/// with one synaptic time constant the branch sum commutes with the trace recursion, so the
+/// branch sums are one matrix product with the block-diagonal synapse→branch matrix.
 fn elm_hoisted(p: &P, x: &Tensor<3>, target: &Tensor<3>, kappa_b: f64, kappa_m: &Tensor<2>, lam: &Tensor<2>) -> Tensor<1> {
     let [t_len, b, ns] = x.dims();
     let (nb, spb, dm) = (45usize, 100usize, 20usize);
     let dev = x.device();
-    let w_s = activation::relu(p[0].clone()).reshape([1, 1, ns]);
-    let drive: Tensor<3> = (x.clone() * w_s).reshape([t_len, b, nb, spb]).sum_dim(3).reshape([t_len, b, nb]);
+    let bo: Vec<f32> = (0..ns * nb).map(|k| if (k / nb) / spb == k % nb { 1.0 } else { 0.0 }).collect();
+    let branch_of = Tensor::<1>::from_floats(bo.as_slice(), &dev).reshape([ns, nb]);
+    let w_bd: Tensor<2> = activation::relu(p[0].clone()).reshape([ns, 1]) * branch_of;
+    let drive: Tensor<3> = x.clone().reshape([t_len * b, ns]).matmul(w_bd).reshape([t_len, b, nb]);
     let mut syn = Tensor::<2>::zeros([b, nb], &dev);
     let mut m = Tensor::<2>::zeros([b, dm], &dev);
     let mut ms = Vec::with_capacity(t_len);

@@ -113,12 +113,16 @@ fn elm_setup(dev: &Device, hoist: bool) -> Result<(Vec<Var>, Box<dyn Fn(&[Var], 
         (y - target)?.sqr()?.mean_all()
     };
     // As ganglion_train::autodiff::elm: with one synaptic time constant the branch sum commutes
-    // with the trace recursion, so the synapse-wide work is one product for all steps and the
-    // loop runs on (batch, branches).
+    // with the trace recursion, so the synapse-wide work is one matrix product for all steps
+    // and the loop runs on (batch, branches).
     let kappa_b = (-1.0f64 / 5.0).exp();
+    let branch_of: Vec<f32> = (0..ns * nb).map(|k| if (k / nb) / spb == k % nb { 1.0 } else { 0.0 }).collect();
+    let branch_of = Tensor::from_vec(branch_of, (ns, nb), dev)?;
     let hoisted = move |v: &[Var], x: &Tensor, target: &Tensor| -> Result<Tensor> {
         let (t_len, b, _) = x.dims3()?;
-        let drive = x.broadcast_mul(&v[0].relu()?)?.reshape((t_len, b, nb, spb))?.sum(3)?;
+        // The branch sums as one product with the block-diagonal synapse→branch matrix.
+        let w_bd = v[0].relu()?.reshape((ns, 1))?.broadcast_mul(&branch_of)?;
+        let drive = x.reshape((t_len * b, ns))?.matmul(&w_bd)?.reshape((t_len, b, nb))?;
         let mut syn = Tensor::zeros((b, nb), DType::F32, x.device())?;
         let mut m = Tensor::zeros((b, dm), DType::F32, x.device())?;
         let mut ms = Vec::with_capacity(t_len);

@@ -235,6 +235,8 @@ pub struct Elm {
     kappa_m: Tensor,
     lam_1mk: Tensor,
     route: Option<(Tensor, Tensor)>,
+    /// (synapses, branches) one-hot: synapse j belongs to branch j / synapses-per-branch.
+    branch_of: Tensor,
     dtype: DType,
 }
 
@@ -303,7 +305,12 @@ impl Elm {
                 ))
             }
         };
+        let (ns, spb) = (cfg.synapses(), cfg.num_synapse_per_branch);
+        let branch_of: Vec<f64> = (0..ns * b)
+            .map(|k| if (k / b) / spb == k % b { 1.0 } else { 0.0 })
+            .collect();
         Ok(Self {
+            branch_of: Tensor::from_vec(branch_of, (ns, b), &dev)?.to_dtype(dtype)?,
             kappa_s: (-1.0 / cfg.tau_s).exp(),
             kappa_m: Tensor::from_vec(km, dm, &dev)?.to_dtype(dtype)?,
             lam_1mk: Tensor::from_vec(lam, dm, &dev)?.to_dtype(dtype)?,
@@ -315,6 +322,61 @@ impl Elm {
             route,
             dtype,
         })
+    }
+
+    /// The summed synaptic input of every branch at every step, before the trace recursion:
+    /// `x` (T, batch, num_input) → (T, batch, branches). With one synaptic time constant the
+    /// branch sum commutes with the trace recursion, so the synapse-wide work leaves the loop.
+    fn drive(&self, x: &Tensor) -> Result<Tensor> {
+        let (t_len, batch, n_in) = x.dims3()?;
+        let (nb, spb) = (self.cfg.branches(), self.cfg.num_synapse_per_branch);
+        let w = self.w_s.relu()?;
+        if self.route.is_none() && spb == 1 {
+            // One synapse per branch, reading its own input: an elementwise product.
+            return x.broadcast_mul(&w);
+        }
+        // Otherwise fold routing, mask and branch sums into an (inputs, branches) matrix,
+        // R[i, k] = Σ relu(w_j) over branch k's synapses j that read input i, and take one
+        // product x · R: no (T, B, synapses) intermediate, which made the drive memory-bound
+        // (bench/autodiff/RESULTS.md, "ELM, hoisted").
+        let (w, idx) = match &self.route {
+            Some((idx, mask)) => (w.mul(mask)?, Some(idx)),
+            None => (w, None),
+        };
+        let per_synapse = w
+            .reshape((self.cfg.synapses(), 1))?
+            .broadcast_mul(&self.branch_of)?;
+        let r = match idx {
+            Some(idx) => Tensor::zeros((n_in, nb), self.dtype, &Device::Cpu)?.index_add(
+                idx,
+                &per_synapse,
+                0,
+            )?,
+            None => per_synapse,
+        };
+        x.reshape((t_len * batch, n_in))?
+            .matmul(&r)?
+            .reshape((t_len, batch, nb))
+    }
+
+    /// [`Elm::drive`] synapse by synapse, as the equations read (routing, mask, weight, sum per
+    /// branch): the reference the product form is tested against.
+    #[cfg(test)]
+    fn drive_by_synapse(&self, x: &Tensor) -> Result<Tensor> {
+        let (t_len, batch, _) = x.dims3()?;
+        let syn_in = match &self.route {
+            None => x.clone(),
+            Some((idx, mask)) => x.index_select(idx, 2)?.broadcast_mul(mask)?,
+        };
+        syn_in
+            .broadcast_mul(&self.w_s.relu()?)?
+            .reshape((
+                t_len,
+                batch,
+                self.cfg.branches(),
+                self.cfg.num_synapse_per_branch,
+            ))?
+            .sum(3)
     }
 
     /// The configuration.
@@ -332,20 +394,8 @@ impl Elm {
             );
         }
         let x = x.to_dtype(self.dtype)?;
-        let (nb, spb, dm) = (
-            self.cfg.branches(),
-            self.cfg.num_synapse_per_branch,
-            self.cfg.num_memory,
-        );
-        let syn_in = match &self.route {
-            None => x,
-            Some((idx, mask)) => x.index_select(idx, 2)?.broadcast_mul(mask)?,
-        };
-        // Branch drive for all steps at once: (T, B, synapses) · relu(w_s), summed per branch.
-        let drive = syn_in
-            .broadcast_mul(&self.w_s.relu()?)?
-            .reshape((t_len, batch, nb, spb))?
-            .sum(3)?;
+        let (nb, dm) = (self.cfg.branches(), self.cfg.num_memory);
+        let drive = self.drive(&x)?;
         let mut b_t = Tensor::zeros((batch, nb), self.dtype, &Device::Cpu)?;
         let mut m = Tensor::zeros((batch, dm), self.dtype, &Device::Cpu)?;
         let mut ms = Vec::with_capacity(t_len);
@@ -467,6 +517,55 @@ mod tests {
         let m2 = step(b2, m1);
         assert!((y[0] - (wy[0] * m1 + by[0])).abs() < 1e-12, "{y:?}");
         assert!((y[1] - (wy[0] * m2 + by[0])).abs() < 1e-12, "{y:?}");
+    }
+
+    #[test]
+    fn drive_as_a_product_equals_the_sum_over_synapses() {
+        let cases = [
+            ElmConfig {
+                num_input: 7,
+                num_branch: Some(2),
+                num_synapse_per_branch: 5,
+                routing: Routing::NeuronIo,
+                ..ElmConfig::default()
+            },
+            ElmConfig {
+                num_input: 6,
+                num_branch: Some(3),
+                num_synapse_per_branch: 2,
+                ..ElmConfig::default()
+            },
+            ElmConfig {
+                num_input: 4,
+                ..ElmConfig::default()
+            },
+        ];
+        for cfg in cases {
+            let mut p = Params::new();
+            let elm = Elm::new(cfg.clone(), &mut p, "e", 5, DType::F64).expect("build");
+            // Weights of both signs, so that relu(w_s) zeroes some synapses.
+            let n = cfg.synapses();
+            let w: Vec<f64> = (0..n).map(|j| (j as f64 * 0.7).sin()).collect();
+            elm.w_s
+                .set(&Tensor::from_vec(w, n, &Device::Cpu).expect("w"))
+                .expect("set w_s");
+            let (t, b) = (3, 2);
+            let xs: Vec<f64> = (0..t * b * cfg.num_input)
+                .map(|i| ((i * 29 % 13) as f64 / 13.0) - 0.4)
+                .collect();
+            let x = Tensor::from_vec(xs, (t, b, cfg.num_input), &Device::Cpu).expect("x");
+            let fast = elm.drive(&x).expect("drive");
+            let slow = elm.drive_by_synapse(&x).expect("drive by synapse");
+            let diff = (fast - slow)
+                .expect("diff")
+                .abs()
+                .expect("abs")
+                .max_all()
+                .expect("max")
+                .to_scalar::<f64>()
+                .expect("scalar");
+            assert!(diff < 1e-12, "{:?}: {diff}", cfg.routing);
+        }
     }
 
     #[test]
