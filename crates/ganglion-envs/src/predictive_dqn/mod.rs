@@ -753,8 +753,12 @@ pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
 
 /// Pearson correlation, over all pairs of distinct states, between the Euclidean distance of
 /// their latents and their shortest-path distance: how much the latent space is a map of the
-/// arena's transition structure.
+/// arena's transition structure. 0 when every state has the same latent (no map at all; the
+/// correlation itself is 0/0 there).
 pub fn map_correlation(world: &Gridworld, z: &[Vec<f64>]) -> f64 {
+    if collapsed(z) {
+        return 0.0;
+    }
     let n = world.states();
     let (mut dz, mut dg) = (Vec::new(), Vec::new());
     for i in 0..n {
@@ -766,9 +770,19 @@ pub fn map_correlation(world: &Gridworld, z: &[Vec<f64>]) -> f64 {
     pearson(&dz, &dg)
 }
 
+/// Whether every state has the same latent: the encoder has collapsed to a point (as when
+/// all its hidden ReLUs are silent). Exact equality: a dead encoder gives identical rows.
+fn collapsed(z: &[Vec<f64>]) -> bool {
+    z.iter().all(|r| r == &z[0])
+}
+
 /// Participation ratio (Σλ)² / Σλ² of the covariance of the rows of `z` (λ its eigenvalues),
-/// computed as tr(C)² / ‖C‖²_F: from 1 (collapsed onto a line) to the latent size (isotropic).
+/// computed as tr(C)² / ‖C‖²_F: from 1 (collapsed onto a line) to the latent size (isotropic);
+/// 0 when every state has the same latent (a point has no dimension; the formula is 0/0).
 pub fn participation_ratio(z: &[Vec<f64>]) -> f64 {
+    if collapsed(z) {
+        return 0.0;
+    }
     let n = z.len() as f64;
     let d = z[0].len();
     let mean: Vec<f64> = (0..d)

@@ -79,3 +79,12 @@ fn learns_small_arena() {
     assert_eq!(t.curve.len(), 4);
     assert!(t.curve[3].success > 0.9, "{:?}", t.curve);
 }
+
+#[test]
+fn collapsed_latents_have_no_map_and_no_dimension() {
+    // A dead encoder (every hidden ReLU silent) maps every state to the same latent.
+    let world = Gridworld::new(3, 4).unwrap();
+    let z = vec![vec![0.2, 0.23, -0.15]; world.states()];
+    assert_eq!(map_correlation(&world, &z), 0.0);
+    assert_eq!(participation_ratio(&z), 0.0);
+}
