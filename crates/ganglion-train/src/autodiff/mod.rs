@@ -9,7 +9,7 @@
 //! Why candle-core 0.11 (`bench/autodiff/RESULTS.md`): it builds in half of burn's cold time
 //! (177 vs 348 s on 2 cores) and shares `gemm` with faer; a custom op with its own backward is
 //! one small trait impl ([`spike`]). Its speed is the weak point: on a quiet machine a training
-//! step takes 3.2× PyTorch-CPU's time on the ELM neuron and 6.7× on a small transformer, where
+//! step takes 2.3× PyTorch-CPU's time on the ELM neuron and 6.7× on a small transformer, where
 //! burn runs 2.5–4× faster than candle; porting this module (and the code that uses its
 //! re-exports) to burn is the measured way to PyTorch's speed.
 //!
