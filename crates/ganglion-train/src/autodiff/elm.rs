@@ -235,8 +235,9 @@ pub struct Elm {
     kappa_m: Tensor,
     lam_1mk: Tensor,
     route: Option<(Tensor, Tensor)>,
-    /// (synapses, branches) one-hot: synapse j belongs to branch j / synapses-per-branch.
-    branch_of: Tensor,
+    /// (synapses, branches) one-hot: synapse j belongs to branch j / synapses-per-branch;
+    /// None with one synapse per branch reading its own input (the drive is elementwise).
+    branch_of: Option<Tensor>,
     dtype: DType,
 }
 
@@ -306,11 +307,16 @@ impl Elm {
             }
         };
         let (ns, spb) = (cfg.synapses(), cfg.num_synapse_per_branch);
-        let branch_of: Vec<f64> = (0..ns * b)
-            .map(|k| if (k / b) / spb == k % b { 1.0 } else { 0.0 })
-            .collect();
+        let branch_of = if route.is_none() && spb == 1 {
+            None
+        } else {
+            let one_hot: Vec<f64> = (0..ns * b)
+                .map(|k| if (k / b) / spb == k % b { 1.0 } else { 0.0 })
+                .collect();
+            Some(Tensor::from_vec(one_hot, (ns, b), &dev)?.to_dtype(dtype)?)
+        };
         Ok(Self {
-            branch_of: Tensor::from_vec(branch_of, (ns, b), &dev)?.to_dtype(dtype)?,
+            branch_of,
             kappa_s: (-1.0 / cfg.tau_s).exp(),
             kappa_m: Tensor::from_vec(km, dm, &dev)?.to_dtype(dtype)?,
             lam_1mk: Tensor::from_vec(lam, dm, &dev)?.to_dtype(dtype)?,
@@ -329,12 +335,12 @@ impl Elm {
     /// branch sum commutes with the trace recursion, so the synapse-wide work leaves the loop.
     fn drive(&self, x: &Tensor) -> Result<Tensor> {
         let (t_len, batch, n_in) = x.dims3()?;
-        let (nb, spb) = (self.cfg.branches(), self.cfg.num_synapse_per_branch);
+        let nb = self.cfg.branches();
         let w = self.w_s.relu()?;
-        if self.route.is_none() && spb == 1 {
+        let Some(branch_of) = &self.branch_of else {
             // One synapse per branch, reading its own input: an elementwise product.
             return x.broadcast_mul(&w);
-        }
+        };
         // Otherwise fold routing, mask and branch sums into an (inputs, branches) matrix,
         // R[i, k] = Σ relu(w_j) over branch k's synapses j that read input i, and take one
         // product x · R: no (T, B, synapses) intermediate, which made the drive memory-bound
@@ -345,7 +351,7 @@ impl Elm {
         };
         let per_synapse = w
             .reshape((self.cfg.synapses(), 1))?
-            .broadcast_mul(&self.branch_of)?;
+            .broadcast_mul(branch_of)?;
         let r = match idx {
             Some(idx) => Tensor::zeros((n_in, nb), self.dtype, &Device::Cpu)?.index_add(
                 idx,
