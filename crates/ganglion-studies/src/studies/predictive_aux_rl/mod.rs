@@ -28,8 +28,9 @@
 //! horizon does **not** transfer better than one-step prediction after the goal moves (frozen
 //! encoder, fresh Q head: AUC −0.03 [−0.11, 0.05]; both predictive agents beat model-free,
 //! 0.33 and 0.36 vs 0.23), and its latents are far less map-like (r 0.06): the paper's horizon
-//! claim is not reproduced here. At 10 seeds (the earlier full run) the small-encoder claims
-//! were inside seed noise (5 of 8 passed).
+//! claim is not reproduced here, nor with the authors' own γp = 0.8 weights (negative samples
+//! 100× stronger: −0.08 [−0.18, +0.01], `examples/predictive_probe.rs`). At 10 seeds (the
+//! earlier full run) the small-encoder claims were inside seed noise (5 of 8 passed).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -55,7 +56,7 @@ const NAME: &str = "predictive-aux-rl";
 /// The agents: name and auxiliary weights. The positive-sample weight of the long horizon is
 /// scaled by (1 − γ_p)², which keeps the size of its target, a discounted sum of latents,
 /// comparable with the one-step target (the authors lowered it by hand, to 10⁻³–10⁻⁴).
-fn agents() -> [(&'static str, AuxWeights); 3] {
+pub fn agents() -> [(&'static str, AuxWeights); 3] {
     let neg = 1e-2;
     [
         ("model-free", AuxWeights::none()),
@@ -153,14 +154,67 @@ fn goals(side: usize, seed: u32) -> (usize, usize) {
 
 /// One trained agent's measures.
 #[derive(Debug, Clone)]
-struct Run {
-    curve: Vec<(usize, f64)>,
-    transfer: Vec<(usize, f64)>,
-    auc: f64,
-    final_success: f64,
-    transfer_auc: f64,
-    map_r: f64,
-    dimension: f64,
+pub struct Run {
+    /// Greedy success fraction after each evaluation: (episode, success).
+    pub curve: Vec<(usize, f64)>,
+    /// The same for the transfer test (empty for the large encoder).
+    pub transfer: Vec<(usize, f64)>,
+    /// Mean of `curve` (area under the learning curve).
+    pub auc: f64,
+    /// Last value of `curve`.
+    pub final_success: f64,
+    /// Mean of `transfer` (NaN without a transfer test).
+    pub transfer_auc: f64,
+    /// [`map_correlation`] of the trained encoder's latents.
+    pub map_r: f64,
+    /// [`participation_ratio`] of the trained encoder's latents.
+    pub dimension: f64,
+}
+
+/// Trains one agent (seed, encoder: 0 small, 1 large; auxiliary weights) in `mode`'s arena and
+/// budget, and for the small encoder runs the transfer test: the goal moves, a fresh Q head
+/// learns on the frozen encoder.
+pub fn train_agent(mode: Mode, seed: u32, encoder: usize, aux: AuxWeights) -> Run {
+    let sc = Scale::of(mode);
+    let (hidden, latent) = sc.encoders[encoder];
+    let (goal, moved) = goals(sc.side, seed);
+    let world = Gridworld::new(sc.side, goal).expect("goal inside the arena");
+    let cfg = config(hidden, latent, aux, seed);
+    let sched = Schedule {
+        episodes: sc.episodes,
+        max_steps: sc.max_steps,
+        eval_every: sc.eval_every,
+        epsilon: 1.0,
+    };
+    let t = train(&world, &cfg, &sched, None, false);
+    let z = latents(&world, &t.net);
+    let curve: Vec<(usize, f64)> = t.curve.iter().map(|c| (c.episode, c.success)).collect();
+    let transfer = if encoder == 0 {
+        let moved_world = world.with_goal(moved).expect("moved goal inside the arena");
+        let fresh = reset_q_head(&t.net, seed.wrapping_add(1000));
+        let tcfg = config(hidden, latent, AuxWeights::none(), seed.wrapping_add(2000));
+        let tsched = Schedule {
+            episodes: sc.transfer_episodes,
+            ..sched
+        };
+        let tt = train(&moved_world, &tcfg, &tsched, Some(fresh), true);
+        tt.curve.iter().map(|c| (c.episode, c.success)).collect()
+    } else {
+        Vec::new()
+    };
+    Run {
+        auc: auc(&curve),
+        final_success: curve[curve.len() - 1].1,
+        transfer_auc: if transfer.is_empty() {
+            f64::NAN
+        } else {
+            auc(&transfer)
+        },
+        map_r: map_correlation(&world, &z),
+        dimension: participation_ratio(&z),
+        curve,
+        transfer,
+    }
 }
 
 fn auc(curve: &[(usize, f64)]) -> f64 {
@@ -214,45 +268,7 @@ impl Study for PredictiveAuxRl {
             .collect();
         let runs: Vec<Run> = par_map(jobs.len(), |k| {
             let (seed, e, a) = jobs[k];
-            let (hidden, latent) = sc.encoders[e];
-            let (goal, moved) = goals(sc.side, seed);
-            let world = Gridworld::new(sc.side, goal).expect("goal inside the arena");
-            let cfg = config(hidden, latent, agents[a].1, seed);
-            let sched = Schedule {
-                episodes: sc.episodes,
-                max_steps: sc.max_steps,
-                eval_every: sc.eval_every,
-                epsilon: 1.0,
-            };
-            let t = train(&world, &cfg, &sched, None, false);
-            let z = latents(&world, &t.net);
-            let curve: Vec<(usize, f64)> = t.curve.iter().map(|c| (c.episode, c.success)).collect();
-            let transfer = if e == 0 {
-                let moved_world = world.with_goal(moved).expect("moved goal inside the arena");
-                let fresh = reset_q_head(&t.net, seed.wrapping_add(1000));
-                let tcfg = config(hidden, latent, AuxWeights::none(), seed.wrapping_add(2000));
-                let tsched = Schedule {
-                    episodes: sc.transfer_episodes,
-                    ..sched
-                };
-                let tt = train(&moved_world, &tcfg, &tsched, Some(fresh), true);
-                tt.curve.iter().map(|c| (c.episode, c.success)).collect()
-            } else {
-                Vec::new()
-            };
-            Run {
-                auc: auc(&curve),
-                final_success: curve[curve.len() - 1].1,
-                transfer_auc: if transfer.is_empty() {
-                    f64::NAN
-                } else {
-                    auc(&transfer)
-                },
-                map_r: map_correlation(&world, &z),
-                dimension: participation_ratio(&z),
-                curve,
-                transfer,
-            }
+            train_agent(mode, seed, e, agents[a].1)
         });
         let idx = |seed: u32, e: usize, a: usize| ((seed - 1) as usize * 2 + e) * 3 + a;
         let mut seeds = Vec::new();
@@ -515,9 +531,10 @@ const DEVIATIONS: &str = "
   negative-sample weights are the one-step agent's, 10⁻², so that only the horizon differs
   between the two agents. The authors' selected γp = 0.8 model (`selected_models` in their
   `model_parameters/gridworld.py`) used negative-sample weights of 1 and a positive weight of
-  10⁻⁴, from their grid search; our long-horizon latents are nearly one-dimensional and far less
-  map-like than the one-step agent's, and that difference in weights is the first suspect for
-  the failed horizon claim (not tested here).
+  10⁻⁴, from their grid search. With their weights (`examples/predictive_probe.rs`, 30 seeds,
+  small encoder) the long horizon transfers worse still: transfer AUC −0.08 [−0.18, +0.01]
+  against one-step prediction, latent map correlation −0.04 (more dimensions, 2.4, but no map),
+  so the weights do not explain the failed horizon claim.
 - The transfer test runs for the small encoder only; the neural-data comparisons are not reproduced.
 - Learning is measured by greedy success from every start (theirs: return of 5 greedy episodes).
 ";
