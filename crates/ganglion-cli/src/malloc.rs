@@ -6,8 +6,9 @@
 //! above the mmap threshold are mappings of their own, so the next operation page-faults and
 //! zeroes the same memory again: a quarter of a candle training step was kernel time
 //! (`perf`, bench/autodiff/RESULTS.md). Keeping freed memory in the process made the small
-//! transformer's step 1.5× faster (135 → 88 ms) and `study run neuroformer-lite --quick`
-//! 17.5 → 11.6 s; the engine's own loops allocate up front and are unaffected.
+//! transformer's step 1.4× faster (133 → 92 ms, bench medians) and `study run
+//! neuroformer-lite --quick` 17.9 → 12.4 s; the engine's own loops allocate up front and are
+//! unaffected (`run examples/cuba.toml` 0.06–0.08 s either way).
 //!
 //! The cost: up to [`TRIM_THRESHOLD`] of freed memory stays resident until the process ends.
 //! A user who sets glibc's own knobs (`MALLOC_*_` variables or `GLIBC_TUNABLES`) keeps them.
