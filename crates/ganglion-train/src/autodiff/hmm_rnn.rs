@@ -13,7 +13,8 @@
 //! `F.gumbel_softmax(hard=True)`); the weights start normal with PyTorch's variance 1/(3H).
 //! Tensors are time-major: noise (T, B, I), Gumbel draws (T, B, K).
 
-use super::{D, DType, Device, Params, Result, Tensor, Var};
+use super::fused::softmax_last;
+use super::{DType, Device, Params, Result, Tensor, Var};
 
 /// Noise-driven ReLU RNN with a linear readout to symbol logits.
 #[derive(Debug, Clone)]
@@ -150,13 +151,6 @@ impl NoiseRnn {
             logits: Tensor::stack(&zs, 0)?,
         })
     }
-}
-
-/// Softmax over the last dimension of a 2-D tensor, stabilised by the row maximum.
-pub fn softmax_last(z: &Tensor) -> Result<Tensor> {
-    let m = z.max_keepdim(D::Minus1)?.detach();
-    let e = z.broadcast_sub(&m)?.exp()?;
-    e.broadcast_div(&e.sum_keepdim(D::Minus1)?)
 }
 
 /// One-hot of the row argmax of a 2-D tensor (no gradient), same dtype.

@@ -32,6 +32,7 @@
 
 pub mod contrastive;
 pub mod elm;
+pub mod fused;
 pub mod hmm_rnn;
 pub mod lstm;
 pub mod sinkhorn;
@@ -283,7 +284,7 @@ pub fn delay(x: &Tensor, dim: usize, steps: usize) -> Result<Tensor> {
 
 /// Affine map `x · w + b`: x (batch, in), w (in, out), b (out) → (batch, out).
 pub fn linear(x: &Tensor, w: &Tensor, b: &Tensor) -> Result<Tensor> {
-    x.matmul(w)?.broadcast_add(b)
+    fused::add_bias(&x.matmul(w)?, b)
 }
 
 /// Mean binary cross-entropy of `logits` against `targets` in {0, 1} (same shape), computed

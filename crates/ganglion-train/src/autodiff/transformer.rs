@@ -22,7 +22,8 @@
 //! softmax cancels; its gradient is identically zero). Initialisation: embeddings N(0, 1/streams), weights N(0, 1/fan_in), residual output
 //! projections additionally scaled by 1/√(2 L) (GPT-2), biases 0, LayerNorm gains 1.
 
-use super::{D, DType, Device, Params, Result, Tensor, Var};
+pub use super::fused::{add_bias, gelu_erf, layer_norm, softmax_last};
+use super::{DType, Device, Params, Result, Tensor, Var};
 
 /// Hyper-parameters of [`Transformer`].
 #[derive(Debug, Clone, PartialEq)]
@@ -246,10 +247,10 @@ impl Transformer {
                 .ln2
                 .forward(&h)?
                 .matmul(&blk.w_1)?
-                .broadcast_add(&blk.b_1)?
-                .gelu_erf()?
+                .apply(&|x: &Tensor| add_bias(x, &blk.b_1))?
+                .apply(&gelu_erf)?
                 .matmul(&blk.w_2)?
-                .broadcast_add(&blk.b_2)?;
+                .apply(&|x: &Tensor| add_bias(x, &blk.b_2))?;
             h = (h + m)?;
             attention.push(p);
         }
@@ -259,7 +260,7 @@ impl Transformer {
             .iter()
             .map(|(w, c)| {
                 let o = w.dim(1)?;
-                z.matmul(w)?.broadcast_add(c)?.reshape((b, t, o))
+                add_bias(&z.matmul(w)?, c)?.reshape((b, t, o))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(TransformerOutput { logits, attention })
@@ -307,7 +308,7 @@ pub fn multi_head_attention(
     let [w_qkv, b_qkv, w_o, b_o] = proj;
     let (rows, d) = x.dims2()?;
     let (b, t, dh) = (batch, rows / batch.max(1), d / heads.max(1));
-    let qkv = x.matmul(w_qkv)?.broadcast_add(b_qkv)?;
+    let qkv = add_bias(&x.matmul(w_qkv)?, b_qkv)?;
     let split = |i: usize| -> Result<Tensor> {
         qkv.narrow(1, i * d, d)?
             .reshape((b, t, heads, dh))?
@@ -325,27 +326,9 @@ pub fn multi_head_attention(
         .transpose(1, 2)?
         .contiguous()?
         .reshape((b * t, d))?
-        .matmul(w_o)?
-        .broadcast_add(b_o)?;
+        .matmul(w_o)?;
+    let o = add_bias(&o, b_o)?;
     Ok((o, p))
-}
-
-/// LayerNorm over the last dimension: (x − mean) / √(var + eps) · g + b (biased variance).
-pub fn layer_norm(x: &Tensor, g: &Tensor, b: &Tensor, eps: f64) -> Result<Tensor> {
-    let mu = x.mean_keepdim(D::Minus1)?;
-    let c = x.broadcast_sub(&mu)?;
-    let var = c.sqr()?.mean_keepdim(D::Minus1)?;
-    c.broadcast_div(&(var + eps)?.sqrt()?)?
-        .broadcast_mul(g)?
-        .broadcast_add(b)
-}
-
-/// Softmax over the last dimension (the row maximum is subtracted, outside the tape: the
-/// softmax does not depend on it).
-pub fn softmax_last(x: &Tensor) -> Result<Tensor> {
-    let m = x.max_keepdim(D::Minus1)?.detach();
-    let e = x.broadcast_sub(&m)?.exp()?;
-    e.broadcast_div(&e.sum_keepdim(D::Minus1)?)
 }
 
 /// The additive value that blocks attention in [`additive_mask`].

@@ -14,7 +14,7 @@
 //! integrated-gradient path of [`super::path`]).
 
 use ganglion_train::autodiff::transformer::{
-    cross_entropy, layer_norm, multi_head_attention, softmax_last,
+    cross_entropy, gelu_erf, layer_norm, multi_head_attention, softmax_last,
 };
 use ganglion_train::autodiff::{Adam, DType, Device, Error, Params, Result, Tensor, Var};
 
@@ -202,7 +202,7 @@ impl Vit {
             let u = layer_norm(&h, &blk.ln2.0, &blk.ln2.1, 1e-5)?
                 .matmul(&blk.w_1)?
                 .broadcast_add(&blk.b_1)?
-                .gelu_erf()?
+                .apply(&gelu_erf)?
                 .reshape((b, t, c.d_ff))?;
             let scaled = match scales.get(l).and_then(Option::as_ref) {
                 Some(s) => u.broadcast_mul(&s.unsqueeze(1)?)?,
