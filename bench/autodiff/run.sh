@@ -34,3 +34,14 @@ for w in elm elm-hoisted tf; do
     /tmp/ganglion-bench-autodiff-burn/release/burn_b "$w" "$reps"
     "$py" "$here/torch_bench.py" "$w" "$reps"
 done
+# The workspace's own models (ganglion_train::autodiff, with its fused ops) under the process
+# settings the `ganglion` CLI applies at start (malloc.rs, threads.rs), against PyTorch on the
+# same models: the transformer above, and the ELM as the workspace builds it (NeuronIO routing,
+# 1278 inputs; PyTorch's `elm-routed`).
+cargo build --release --quiet -p ganglion-train --example autodiff_step --manifest-path "$here/../../Cargo.toml"
+ws_step=$here/../../target/release/examples/autodiff_step
+for w in tf elm; do
+    MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=67108864 \
+        RAYON_NUM_THREADS=${RAYON_NUM_THREADS:-$(nproc)} "$ws_step" "$w" "$reps"
+done
+"$py" "$here/torch_bench.py" elm-routed "$reps"

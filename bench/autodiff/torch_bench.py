@@ -3,7 +3,7 @@
 batch 32, 100 time steps) and (b) a 2-layer pre-LN transformer (d = 64, 4 heads, seq 64, batch 16,
 vocab 128). Same sizes and ops as the Rust sides (bench/autodiff/*/src/main.rs).
 
-Usage: python torch_bench.py elm|elm-hoisted|tf [reps]   -> one JSON line with median/min step ms, peak RSS.
+Usage: python torch_bench.py elm|elm-hoisted|elm-routed|tf [reps]   -> one JSON line with median/min step ms, peak RSS.
 """
 import json
 import math
@@ -15,9 +15,29 @@ import torch
 import torch.nn.functional as F
 
 
-def elm_setup(hoisted=False):
+def neuronio_routing(n, nb, spb):
+    """Input index and validity of every synapse, as ganglion_train::autodiff::elm: inputs
+    interleaved (position p reads input (p mod 2)*(n//2) + p//2), branch j reads the spb
+    consecutive positions from j*ceil(n/nb); positions past the end are masked."""
+    stride = -(-n // nb)
+    idx, valid = [], []
+    for j in range(nb):
+        for s in range(spb):
+            pos = j * stride + s
+            valid.append(pos < n)
+            pos = min(pos, n - 1)
+            idx.append((pos % 2) * (n // 2) + pos // 2)
+    return torch.tensor(idx), torch.tensor(valid, dtype=torch.float32)
+
+
+def elm_setup(hoisted=False, routed=False):
     nb, spb, dm = 45, 100, 20
     ns, hid = nb * spb, 2 * dm
+    # routed: the paper's NeuronIO neuron as the workspace builds it (1278 inputs routed to the
+    # 4500 synapses; the drive is x @ R with R[i, k] the summed weights of branch k's synapses
+    # reading input i). Otherwise every synapse reads its own input (4500 inputs).
+    n_in = 1278 if routed else ns
+    idx, valid = neuronio_routing(n_in, nb, spb)
     p = [
         torch.full((ns,), 0.5),
         torch.randn(nb + dm, hid) * math.sqrt(1 / (nb + dm)),
@@ -40,7 +60,9 @@ def elm_setup(hoisted=False):
         # the block-diagonal synapse→branch matrix and the loop runs on (batch, branches).
         T, b, _ = x.shape
         w_bd = torch.relu(p[0])[:, None] * branch_of
-        drive = (x.view(T * b, ns) @ w_bd).view(T, b, nb)
+        if routed:
+            w_bd = torch.zeros(n_in, nb).index_add(0, idx, w_bd * valid[:, None])
+        drive = (x.view(T * b, n_in) @ w_bd).view(T, b, nb)
         syn = torch.zeros(b, nb)
         m = torch.zeros(b, dm)
         ms = []
@@ -70,7 +92,7 @@ def elm_setup(hoisted=False):
             ys.append(m @ p[5] + p[6])
         return ((torch.stack(ys) - target) ** 2).mean()
 
-    x = (torch.rand(100, 32, ns) >= 0.98).float()
+    x = (torch.rand(100, 32, n_in) >= 0.98).float()
     y = torch.randn(100, 32, 2)
     return p, (f_hoisted if hoisted else f), x, y
 
@@ -121,6 +143,8 @@ def main():
         p, f, x, y = elm_setup()
     elif which == "elm-hoisted":
         p, f, x, y = elm_setup(hoisted=True)
+    elif which == "elm-routed":
+        p, f, x, y = elm_setup(hoisted=True, routed=True)
     else:
         p, f, x, y = tf_setup()
     opt = torch.optim.Adam(p, lr=1e-3)

@@ -12,6 +12,7 @@ mod ranks;
 mod run;
 mod study;
 mod sweep;
+mod threads;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -69,6 +70,7 @@ enum Command {
 
 fn main() -> ExitCode {
     malloc::keep_freed_memory();
+    threads::pin_thread_count();
     panic::install();
     let cli = Cli::parse();
     let result = match cli.command {
