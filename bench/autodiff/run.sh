@@ -29,8 +29,11 @@ for w in elm elm-hoisted tf; do
     # and glibc keeping freed memory (candle allocates a fresh buffer for every op; by default
     # glibc hands large freed blocks back to the kernel, so the next op page-faults and zeroes
     # them again) -- the settings the `ganglion` CLI applies at start (crates/ganglion-cli/src/malloc.rs).
+    # Also RAYON_NUM_THREADS set, as the CLI sets it (threads.rs): unset, candle 0.11 parses
+    # /proc/cpuinfo on every matrix product to count the physical cores.
     PREBROADCAST=1 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 \
-        MALLOC_TOP_PAD_=67108864 /tmp/ganglion-bench-autodiff-candle/release/candle_b "$w" "$reps"
+        MALLOC_TOP_PAD_=67108864 RAYON_NUM_THREADS=${RAYON_NUM_THREADS:-$(nproc)} \
+        /tmp/ganglion-bench-autodiff-candle/release/candle_b "$w" "$reps"
     /tmp/ganglion-bench-autodiff-burn/release/burn_b "$w" "$reps"
     "$py" "$here/torch_bench.py" "$w" "$reps"
 done

@@ -63,6 +63,18 @@ fn elm() -> Result<Workload> {
     Ok((params, Box::new(move || mse(&model.forward(&x)?, &y))))
 }
 
+/// Peak resident memory of this process (VmHWM), MiB; 0 where /proc is unavailable.
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     let which = args.next().unwrap_or_else(|| "tf".into());
@@ -84,10 +96,11 @@ fn main() -> Result<()> {
     }
     times.sort_by(f64::total_cmp);
     println!(
-        "{{\"lib\":\"ganglion-train (candle 0.11)\",\"workload\":\"{which}-workspace\",\"params\":{},\"median_ms\":{:.3},\"min_ms\":{:.3},\"loss\":{last:.4}}}",
+        "{{\"lib\":\"ganglion-train (candle 0.11)\",\"workload\":\"{which}-workspace\",\"params\":{},\"median_ms\":{:.3},\"min_ms\":{:.3},\"peak_rss_mib\":{:.1},\"loss\":{last:.4}}}",
         params.count(),
         times[times.len() / 2],
-        times[0]
+        times[0],
+        peak_rss_mib()
     );
     Ok(())
 }

@@ -268,6 +268,9 @@ fn main() -> Result<()> {
     if std::env::var("MALLOC_MMAP_THRESHOLD_").is_ok() {
         lib.push_str("+malloc-tuned");
     }
+    if std::env::var("RAYON_NUM_THREADS").is_ok() {
+        lib.push_str("+threads-pinned");
+    }
     println!("{{\"lib\":\"{lib}\",\"workload\":\"{which}\",\"params\":{nparam},\"median_ms\":{:.3},\"min_ms\":{:.3},\"peak_rss_mib\":{:.1},\"loss\":{last}}}", times[times.len() / 2] * 1e3, times[0] * 1e3, peak_rss_kib() as f64 / 1024.0);
     Ok(())
 }

@@ -8,10 +8,12 @@
 //!
 //! Why candle-core 0.11 (`bench/autodiff/RESULTS.md`): it builds in half of burn's cold time
 //! (177 vs 348 s on 2 cores) and shares `gemm` with faer; a custom op with its own backward is
-//! one small trait impl ([`spike`]). Its speed is the weak point: on a quiet machine a training
-//! step takes 2.3× PyTorch-CPU's time on the ELM neuron and 6.7× on a small transformer, where
-//! burn runs 2.5–4× faster than candle; porting this module (and the code that uses its
-//! re-exports) to burn is the measured way to PyTorch's speed.
+//! one small trait impl ([`spike`]). Its speed was the weak point (2.3× PyTorch-CPU's time on
+//! the ELM neuron, 6.7× on a small transformer, burn 2.5–4× faster); with the fused
+//! transformer ops of [`fused`] and the thread count pinned in the process (the `ganglion` CLI
+//! does it: unset, candle parses `/proc/cpuinfo` on every matrix product), a training step of
+//! the workspace's own models takes 0.87× PyTorch's time on the NeuronIO ELM and 1.6× on a
+//! small transformer (2026-12-08, `examples/autodiff_step.rs`).
 //!
 //! What this module gives the studies:
 //! - [`Tensor`], [`Var`], [`DType`], [`Device`] re-exported (tensors are row-major; shapes are
@@ -20,6 +22,8 @@
 //!   (counter-based, so a parameter's draws do not depend on what was built before it), and
 //!   the parameter count;
 //! - [`Adam`]: Adam (Kingma & Ba 2015) with optional global-norm gradient clipping;
+//! - [`fused`]: softmax, layer norm, row bias add and exact GELU, one custom op each way
+//!   (what [`transformer`] and [`linear`] use);
 //! - [`spike`]: surrogate spike, Heaviside forward and fast-sigmoid derivative backward
 //!   (Zenke & Ganguli 2018), as a candle custom op; [`delay`]: a time shift;
 //! - [`linear`], [`bce_with_logits`], [`mse`];

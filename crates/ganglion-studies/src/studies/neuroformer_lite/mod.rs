@@ -291,7 +291,7 @@ impl Study for NeuroformerLite {
             name: NAME,
             paper: "Antoniades et al. 2023, Neuroformer (PAPERS.md row 22): an autoregressive transformer over spike tokens with a past-state stream; its attention recovers the directed connectivity of a simulated hub network",
             checks: "transformer gradients against finite differences (theory); the model predicts the next spike better than the firing rates alone (self-consistency); attention AUROC against the true adjacency well above chance (paper, multi-seed); attention AUROC − cross-correlogram AUROC, paired per network (the issue's claim; checked in full mode, reported in quick mode)",
-            quick_runtime: "~10 s with RAYON_NUM_THREADS=1, ~40 s without (test profile, 2 loaded cores)",
+            quick_runtime: "~8 s (release CLI, 2 cores, 2026-12-08); in the test profile ~10 s with RAYON_NUM_THREADS set (the CLI and .ci/run set it), ~40 s without",
             full_runtime: "~5.5 min (327 s, test profile, RAYON_NUM_THREADS=1, 2 loaded cores)",
         }
     }
@@ -535,8 +535,9 @@ fn report_text(
          - The network is an integrate-and-fire network on Ganglion's engine, not the paper's simulation.\n\
          - The baseline (lagged cross-correlogram) and the AUROC read-out are ours.\n\n\
          Run time of this mode: {elapsed:.1} s (2 shared cores; each network's model on a one-thread pool, \
-         `autodiff::on_one_thread`; with RAYON_NUM_THREADS=1 in the environment the quick mode took ~10 s instead \
-         of ~40 s on the loaded machine). Full mode: \
+         `autodiff::on_one_thread`; RAYON_NUM_THREADS, which the `ganglion` CLI sets at start, spares candle a read \
+         of /proc/cpuinfo per matrix product: without it the quick mode took ~40 s instead of ~10 s on a loaded \
+         machine). Full mode: \
          `cargo run --release -p ganglion-cli -- study run neuroformer-lite --full`.",
         b.d_model, b.layers
     );
