@@ -32,6 +32,9 @@
 //! 120 s each; d = 48, 800 steps; 327 s, 200 MB): attention 0.99988 [0.99965, 1.00011]
 //! (first block alone 0.987), cross-correlogram 0.99828 [0.99721, 0.99934]; difference
 //! +0.0016 [+0.0007, +0.0025]: attention is better on every network, with both near ceiling.
+//! Rerun 2026-12-08 after the fused transformer ops (`autodiff::fused`; release CLI, 266 s,
+//! 177 MB, beside another full run): 4 of 4 checks, attention 0.99988 and difference +0.0016
+//! [+0.0007, +0.0025] as before.
 //! All checks pass in both modes. (The full mode's `attention_minus_ccg_auroc` check, the
 //! issue's claim, was added after these runs, with the difference above: it passes, near
 //! ceiling; a harder network, where shared hub input makes targets correlate, is the next test.)
@@ -292,7 +295,7 @@ impl Study for NeuroformerLite {
             paper: "Antoniades et al. 2023, Neuroformer (PAPERS.md row 22): an autoregressive transformer over spike tokens with a past-state stream; its attention recovers the directed connectivity of a simulated hub network",
             checks: "transformer gradients against finite differences (theory); the model predicts the next spike better than the firing rates alone (self-consistency); attention AUROC against the true adjacency well above chance (paper, multi-seed); attention AUROC − cross-correlogram AUROC, paired per network (the issue's claim; checked in full mode, reported in quick mode)",
             quick_runtime: "~8 s (release CLI, 2 cores, 2026-12-08); in the test profile ~10 s with RAYON_NUM_THREADS set (the CLI and .ci/run set it), ~40 s without",
-            full_runtime: "~5.5 min (327 s, test profile, RAYON_NUM_THREADS=1, 2 loaded cores)",
+            full_runtime: "~4.5 min (266 s, release CLI, 2 cores shared with another full run, 2026-12-08; 327 s in the test profile before the fused ops)",
         }
     }
 
