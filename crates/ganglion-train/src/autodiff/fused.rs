@@ -88,13 +88,23 @@ fn row_len(l: &Layout) -> usize {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Softmax over the last dimension.
+// Softmax over the last dimension and the exact (erf) GELU: one op family, one backward op.
 
-struct SoftmaxLast;
+/// The single-input fused ops.
+#[derive(Debug, Clone, Copy)]
+enum Unary {
+    /// Softmax over the last dimension (rows of the last dimension's length).
+    SoftmaxLast,
+    /// x · Φ(x), elementwise.
+    GeluErf,
+}
 
-impl CustomOp1 for SoftmaxLast {
+impl CustomOp1 for Unary {
     fn name(&self) -> &'static str {
-        "fused-softmax-last"
+        match self {
+            Unary::SoftmaxLast => "fused-softmax-last",
+            Unary::GeluErf => "fused-gelu-erf",
+        }
     }
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
@@ -102,36 +112,49 @@ impl CustomOp1 for SoftmaxLast {
         by_dtype!(s, self.name(), T => {
             let x = slice::<T>(s, l, self.name())?;
             let mut y = vec![T::from_f64(0.0); x.len()];
-            for_rows(&mut y, d, |r, out| {
-                let row = &x[r * d..(r + 1) * d];
-                let m = row.iter().copied().fold(T::NEG_INFINITY, T::max);
-                let mut sum = 0.0;
-                for (o, &v) in out.iter_mut().zip(row) {
-                    *o = (v - m).exp();
-                    sum += o.to_f64();
-                }
-                let inv = T::from_f64(1.0 / sum);
-                for o in out.iter_mut() {
-                    *o *= inv;
-                }
-            });
+            match self {
+                Unary::SoftmaxLast => for_rows(&mut y, d, |r, out| {
+                    let row = &x[r * d..(r + 1) * d];
+                    let m = row.iter().copied().fold(T::NEG_INFINITY, T::max);
+                    let mut sum = 0.0;
+                    for (o, &v) in out.iter_mut().zip(row) {
+                        *o = (v - m).exp();
+                        sum += o.to_f64();
+                    }
+                    let inv = T::from_f64(1.0 / sum);
+                    for o in out.iter_mut() {
+                        *o *= inv;
+                    }
+                }),
+                Unary::GeluErf => for_elems(&mut y, |i| x[i] * phi_cdf(x[i])),
+            }
             Ok((T::to_cpu_storage_owned(y), l.shape().clone()))
         })
     }
 
-    fn bwd(&self, _arg: &Tensor, res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+    fn bwd(&self, arg: &Tensor, res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        // The softmax's backward needs its output, the GELU's its input.
+        let saved = match self {
+            Unary::SoftmaxLast => res,
+            Unary::GeluErf => arg,
+        };
         Ok(Some(
-            res.apply_op2_no_bwd(&grad.contiguous()?, &SoftmaxLastBwd)?,
+            saved.apply_op2_no_bwd(&grad.contiguous()?, &UnaryBwd(*self))?,
         ))
     }
 }
 
-/// dx = p ⊙ (g − Σ_row g ⊙ p), from the softmax output p and the incoming gradient g.
-struct SoftmaxLastBwd;
+/// The backward kernels of [`Unary`], from the saved tensor s and the incoming gradient g:
+/// softmax (s = its output p): dx = p ⊙ (g − Σ_row g ⊙ p); GELU (s = its input x):
+/// dx = g · (Φ(x) + x φ(x)), φ the standard normal density.
+struct UnaryBwd(Unary);
 
-impl CustomOp2 for SoftmaxLastBwd {
+impl CustomOp2 for UnaryBwd {
     fn name(&self) -> &'static str {
-        "fused-softmax-last-bwd"
+        match self.0 {
+            Unary::SoftmaxLast => "fused-softmax-last-bwd",
+            Unary::GeluErf => "fused-gelu-erf-bwd",
+        }
     }
 
     fn cpu_fwd(
@@ -143,19 +166,55 @@ impl CustomOp2 for SoftmaxLastBwd {
     ) -> Result<(CpuStorage, Shape)> {
         let d = row_len(l1);
         by_dtype!(s1, self.name(), T => {
-            let p = slice::<T>(s1, l1, self.name())?;
+            let s = slice::<T>(s1, l1, self.name())?;
             let g = slice::<T>(s2, l2, self.name())?;
-            let mut dx = vec![T::from_f64(0.0); p.len()];
-            for_rows(&mut dx, d, |r, out| {
-                let (p, g) = (&p[r * d..(r + 1) * d], &g[r * d..(r + 1) * d]);
-                let dot: f64 = p.iter().zip(g).map(|(p, g)| p.to_f64() * g.to_f64()).sum();
-                let dot = T::from_f64(dot);
-                for ((o, &p), &g) in out.iter_mut().zip(p).zip(g) {
-                    *o = p * (g - dot);
+            let mut dx = vec![T::from_f64(0.0); s.len()];
+            match self.0 {
+                Unary::SoftmaxLast => for_rows(&mut dx, d, |r, out| {
+                    let (p, g) = (&s[r * d..(r + 1) * d], &g[r * d..(r + 1) * d]);
+                    let dot: f64 = p.iter().zip(g).map(|(p, g)| p.to_f64() * g.to_f64()).sum();
+                    let dot = T::from_f64(dot);
+                    for ((o, &p), &g) in out.iter_mut().zip(p).zip(g) {
+                        *o = p * (g - dot);
+                    }
+                }),
+                Unary::GeluErf => {
+                    let inv_sqrt_2pi = T::from_f64(
+                        0.5 * std::f64::consts::FRAC_2_SQRT_PI * std::f64::consts::FRAC_1_SQRT_2,
+                    );
+                    let neg_half = T::from_f64(-0.5);
+                    for_elems(&mut dx, |i| {
+                        let v = s[i];
+                        let density = inv_sqrt_2pi * (neg_half * v * v).exp();
+                        g[i] * (phi_cdf(v) + v * density)
+                    });
                 }
-            });
+            }
             Ok((T::to_cpu_storage_owned(dx), l1.shape().clone()))
         })
+    }
+}
+
+/// Φ(x), the standard normal CDF, in the tensor's own precision (libm's erf, as candle's
+/// gelu_erf).
+fn phi_cdf<T: Erf>(x: T) -> T {
+    T::from_f64(0.5) * (T::from_f64(1.0) + (x * T::from_f64(std::f64::consts::FRAC_1_SQRT_2)).erf())
+}
+
+/// The error function of one precision.
+trait Erf: WithDType {
+    fn erf(self) -> Self;
+}
+
+impl Erf for f32 {
+    fn erf(self) -> f32 {
+        candle_core::cpu::erf::erf_f32(self)
+    }
+}
+
+impl Erf for f64 {
+    fn erf(self) -> f64 {
+        candle_core::cpu::erf::erf_f64(self)
     }
 }
 
@@ -163,7 +222,13 @@ impl CustomOp2 for SoftmaxLastBwd {
 /// The row maximum is subtracted before exponentiating, so rows with large entries or with
 /// masked entries (−1e9) are exact.
 pub fn softmax_last(x: &Tensor) -> Result<Tensor> {
-    x.contiguous()?.apply_op1(SoftmaxLast)
+    x.contiguous()?.apply_op1(Unary::SoftmaxLast)
+}
+
+/// The exact GELU x · Φ(x) of `x` (any shape, f32 or f64), one pass each way; equals candle's
+/// `gelu_erf` (same erf).
+pub fn gelu_erf(x: &Tensor) -> Result<Tensor> {
+    x.contiguous()?.apply_op1(Unary::GeluErf)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,96 +464,6 @@ impl CustomOp1 for ColumnSums {
 /// rank ≥ 1); its backward sums the gradient over the rows in one contiguous pass.
 pub fn add_bias(x: &Tensor, b: &Tensor) -> Result<Tensor> {
     x.contiguous()?.apply_op2(&b.contiguous()?, AddBias)
-}
-
-// ---------------------------------------------------------------------------------------------
-// GELU (exact, with erf).
-
-struct GeluErf;
-
-/// Φ(x), the standard normal CDF, in the tensor's own precision (libm's erf, as candle's
-/// gelu_erf).
-fn phi_cdf<T: Erf>(x: T) -> T {
-    T::from_f64(0.5) * (T::from_f64(1.0) + (x * T::from_f64(std::f64::consts::FRAC_1_SQRT_2)).erf())
-}
-
-/// The error function of one precision.
-trait Erf: WithDType {
-    fn erf(self) -> Self;
-}
-
-impl Erf for f32 {
-    fn erf(self) -> f32 {
-        candle_core::cpu::erf::erf_f32(self)
-    }
-}
-
-impl Erf for f64 {
-    fn erf(self) -> f64 {
-        candle_core::cpu::erf::erf_f64(self)
-    }
-}
-
-impl CustomOp1 for GeluErf {
-    fn name(&self) -> &'static str {
-        "fused-gelu-erf"
-    }
-
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        by_dtype!(s, self.name(), T => {
-            let x = slice::<T>(s, l, self.name())?;
-            let mut y = vec![T::from_f64(0.0); x.len()];
-            for_elems(&mut y, |i| {
-                let v = x[i];
-                v * phi_cdf(v)
-            });
-            Ok((T::to_cpu_storage_owned(y), l.shape().clone()))
-        })
-    }
-
-    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        Ok(Some(
-            arg.apply_op2_no_bwd(&grad.contiguous()?, &GeluErfBwd)?,
-        ))
-    }
-}
-
-/// dx = g · (Φ(x) + x φ(x)), φ the standard normal density.
-struct GeluErfBwd;
-
-impl CustomOp2 for GeluErfBwd {
-    fn name(&self) -> &'static str {
-        "fused-gelu-erf-bwd"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        by_dtype!(s1, self.name(), T => {
-            let x = slice::<T>(s1, l1, self.name())?;
-            let g = slice::<T>(s2, l2, self.name())?;
-            let mut dx = vec![T::from_f64(0.0); x.len()];
-            let inv_sqrt_2pi =
-                T::from_f64(0.5 * std::f64::consts::FRAC_2_SQRT_PI * std::f64::consts::FRAC_1_SQRT_2);
-            let neg_half = T::from_f64(-0.5);
-            for_elems(&mut dx, |i| {
-                let v = x[i];
-                let density = inv_sqrt_2pi * (neg_half * v * v).exp();
-                g[i] * (phi_cdf(v) + v * density)
-            });
-            Ok((T::to_cpu_storage_owned(dx), l1.shape().clone()))
-        })
-    }
-}
-
-/// The exact GELU x · Φ(x) of `x` (any shape, f32 or f64), one pass each way; equals candle's
-/// `gelu_erf` (same erf).
-pub fn gelu_erf(x: &Tensor) -> Result<Tensor> {
-    x.contiguous()?.apply_op1(GeluErf)
 }
 
 #[cfg(test)]
