@@ -27,6 +27,11 @@
 //! 1.00 vs 1.00; 50: 1.00 vs 0.49; 100: 0.90 vs 0.51; 200: 0.90 vs 0.50 (ELM − LSTM +0.40
 //! [0.15, 0.66]). The LSTM is at chance from a 50-step gap on; the ELM reaches accuracy 1 in
 //! every seed up to 50 steps and in 4 of 5 at 100 and at 200 (one seed each stays at chance).
+//! Rerun 2026-12-08 after the fused ops (`autodiff::fused`, whose bias gradients sum in f64)
+//! and the CLI's thread pin: 9 of 9, 1508 s beside another full run; the same accuracies but
+//! at gap 100, where all 5 seeds now reach 1.00 (0.90 before): rounding changes the training
+//! path of the seed that had stayed at chance. Gap 200: 0.90 vs 0.50 (ELM − LSTM +0.40
+//! [0.10, 0.69]).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -172,7 +177,7 @@ impl Study for ElmNeuron {
             paper: "Spieler et al. 2023, The Expressive Leaky Memory neuron (PAPERS.md row 8): ELM parameter counts on the NeuronIO configuration, and ELM vs a size-matched LSTM on a delayed XOR with growing gaps",
             checks: "NeuronIO parameter counts (formula = built model = the paper's published counts); gradients against finite differences (theory); ELM learns the task; ELM beats the size-matched LSTM at the longest gap (paper, multi-seed)",
             quick_runtime: "~10 s",
-            full_runtime: "~50 min on 2 shared cores (measured 2026-12-07: 3078 s beside other full runs)",
+            full_runtime: "~25 min on 2 shared cores (measured 2026-12-08: 1508 s beside another full run; 3078 s on 2026-12-07 before the thread pin)",
         }
     }
 
