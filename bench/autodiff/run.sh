@@ -22,29 +22,28 @@ for side in candle burn; do
         cargo build --release --quiet --manifest-path "$here/$side/Cargo.toml" --target-dir "$tgt"
     fi
 done
+# The process settings the `ganglion` CLI applies at start: glibc keeping freed memory
+# (crates/ganglion-cli/src/malloc.rs; candle allocates a fresh buffer for every op, and by
+# default glibc hands large freed blocks back to the kernel, so the next op page-faults and
+# zeroes them again) and RAYON_NUM_THREADS set (threads.rs; unset, candle 0.11 parses
+# /proc/cpuinfo on every matrix product to count the physical cores).
+cli_env=(MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824
+         MALLOC_TOP_PAD_=67108864 "RAYON_NUM_THREADS=${RAYON_NUM_THREADS:-$(nproc)}")
 for w in elm elm-hoisted tf; do
     /tmp/ganglion-bench-autodiff-candle/release/candle_b "$w" "$reps"
     # Candle tuned without changing the model: the ELM's synapse-wide factors expanded once
     # per forward pass (candle's binary ops are fast only on equal-shape contiguous operands),
-    # and glibc keeping freed memory (candle allocates a fresh buffer for every op; by default
-    # glibc hands large freed blocks back to the kernel, so the next op page-faults and zeroes
-    # them again) -- the settings the `ganglion` CLI applies at start (crates/ganglion-cli/src/malloc.rs).
-    # Also RAYON_NUM_THREADS set, as the CLI sets it (threads.rs): unset, candle 0.11 parses
-    # /proc/cpuinfo on every matrix product to count the physical cores.
-    PREBROADCAST=1 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 \
-        MALLOC_TOP_PAD_=67108864 RAYON_NUM_THREADS=${RAYON_NUM_THREADS:-$(nproc)} \
-        /tmp/ganglion-bench-autodiff-candle/release/candle_b "$w" "$reps"
+    # under the CLI's process settings.
+    env PREBROADCAST=1 "${cli_env[@]}" /tmp/ganglion-bench-autodiff-candle/release/candle_b "$w" "$reps"
     /tmp/ganglion-bench-autodiff-burn/release/burn_b "$w" "$reps"
     "$py" "$here/torch_bench.py" "$w" "$reps"
 done
-# The workspace's own models (ganglion_train::autodiff, with its fused ops) under the process
-# settings the `ganglion` CLI applies at start (malloc.rs, threads.rs), against PyTorch on the
-# same models: the transformer above, and the ELM as the workspace builds it (NeuronIO routing,
-# 1278 inputs; PyTorch's `elm-routed`).
+# The workspace's own models (ganglion_train::autodiff, with its fused ops) under the CLI's
+# process settings, against PyTorch on the same models: the transformer above, and the ELM as
+# the workspace builds it (NeuronIO routing, 1278 inputs; PyTorch's `elm-routed`).
 cargo build --release --quiet -p ganglion-train --example autodiff_step --manifest-path "$here/../../Cargo.toml"
 ws_step=$here/../../target/release/examples/autodiff_step
 for w in tf elm; do
-    MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=67108864 \
-        RAYON_NUM_THREADS=${RAYON_NUM_THREADS:-$(nproc)} "$ws_step" "$w" "$reps"
+    env "${cli_env[@]}" "$ws_step" "$w" "$reps"
 done
 "$py" "$here/torch_bench.py" elm-routed "$reps"

@@ -37,7 +37,8 @@ def elm_setup(hoisted=False, routed=False):
     # 4500 synapses; the drive is x @ R with R[i, k] the summed weights of branch k's synapses
     # reading input i). Otherwise every synapse reads its own input (4500 inputs).
     n_in = 1278 if routed else ns
-    idx, valid = neuronio_routing(n_in, nb, spb)
+    if routed:
+        idx, valid = neuronio_routing(n_in, nb, spb)
     p = [
         torch.full((ns,), 0.5),
         torch.randn(nb + dm, hid) * math.sqrt(1 / (nb + dm)),

@@ -3,11 +3,11 @@
 //! the exact (erf) GELU. Each is one candle custom op whose backward pass is a second fused
 //! kernel.
 //!
-//! Why (`perf` and `examples/transformer_step.rs`, 2026-12-08, 2-core machine): a training
+//! Why (`perf` and `examples/autodiff_step.rs`, 2026-12-08, 2-core machine): a training
 //! step of a small transformer spent ~15 % of its time in candle's reductions over the first
 //! dimension — the gradients of every bias and layer-norm gain, which candle sums column by
 //! column with a stride — and each layer norm, softmax and GELU took 5–10 separate passes and
-//! allocations each way. With these ops the step of `examples/transformer_step` (the bench's
+//! allocations each way. With these ops the step of `examples/autodiff_step tf` (the bench's
 //! transformer, 2 threads) went from 59.5 to 44.5 ms (medians of 3 runs; PyTorch 24–28 ms in
 //! the same session) and its peak memory from 79 to 58 MB. The bias and gain gradients as
 //! contiguous row-by-row sums are most of the gain: fusing softmax and GELU alone saved
@@ -15,9 +15,10 @@
 //!
 //! The kernels compute elementwise in the tensor's precision (f32 or f64), accumulate row
 //! sums in f64, and split the rows over rayon's current pool when there are enough of them
-//! (under [`super::on_one_thread`] they run on the calling thread). Their backward passes are first-order only: a gradient of a gradient
-//! through them is not supported (nothing in the workspace takes one). Each is checked against
-//! its composed-op form and against finite differences (`tests`).
+//! (under [`super::on_one_thread`] they run on the calling thread). Their backward passes are
+//! first-order only: a gradient of a gradient through them is not supported (nothing in the
+//! workspace takes one). Each is checked against its composed-op form and against finite
+//! differences (`tests`).
 
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Shape, WithDType};
 use rayon::prelude::*;
@@ -337,11 +338,14 @@ impl CustomOp3 for LayerNormBwd {
             let x = slice::<T>(s1, l1, self.name())?;
             let gain = slice::<T>(s2, l2, self.name())?;
             let g = slice::<T>(s3, l3, self.name())?;
+            // Each row's mean and 1/σ, once for both passes below.
+            let stats: Vec<(f64, f64)> =
+                x.par_chunks(d.max(1)).map(|row| row_stats(row, self.eps)).collect();
             let mut out = vec![T::from_f64(0.0); x.len() + 2 * d];
             let (dx, sums) = out.split_at_mut(x.len());
             for_rows(dx, d, |r, out| {
                 let (x, g) = (&x[r * d..(r + 1) * d], &g[r * d..(r + 1) * d]);
-                let (mu, inv) = row_stats(x, self.eps);
+                let (mu, inv) = stats[r];
                 let (mut mean_gh, mut mean_ghx) = (0.0, 0.0);
                 for j in 0..d {
                     let gh = g[j].to_f64() * gain[j].to_f64();
@@ -358,9 +362,8 @@ impl CustomOp3 for LayerNormBwd {
             });
             // dγ = Σ_rows g ⊙ x̂ and dβ = Σ_rows g, accumulated row by row (contiguous, f64).
             let (mut dgain, mut dbias) = (vec![0.0f64; d], vec![0.0f64; d]);
-            for r in 0..rows {
+            for (r, &(mu, inv)) in stats.iter().enumerate() {
                 let (x, g) = (&x[r * d..(r + 1) * d], &g[r * d..(r + 1) * d]);
-                let (mu, inv) = row_stats(x, self.eps);
                 for j in 0..d {
                     let gj = g[j].to_f64();
                     dgain[j] += gj * (x[j].to_f64() - mu) * inv;

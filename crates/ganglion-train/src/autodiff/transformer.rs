@@ -22,8 +22,8 @@
 //! softmax cancels; its gradient is identically zero). Initialisation: embeddings N(0, 1/streams), weights N(0, 1/fan_in), residual output
 //! projections additionally scaled by 1/√(2 L) (GPT-2), biases 0, LayerNorm gains 1.
 
-pub use super::fused::{add_bias, gelu_erf, layer_norm, softmax_last};
-use super::{DType, Device, Params, Result, Tensor, Var};
+pub use super::fused::{gelu_erf, layer_norm, softmax_last};
+use super::{DType, Device, Params, Result, Tensor, Var, linear};
 
 /// Hyper-parameters of [`Transformer`].
 #[derive(Debug, Clone, PartialEq)]
@@ -243,14 +243,8 @@ impl Transformer {
         for blk in &self.blocks {
             let (a, p) = self.attend(blk, &blk.ln1.forward(&h)?, &mask, b, t)?;
             h = (h + a)?;
-            let m = blk
-                .ln2
-                .forward(&h)?
-                .matmul(&blk.w_1)?
-                .apply(&|x: &Tensor| add_bias(x, &blk.b_1))?
-                .apply(&gelu_erf)?
-                .matmul(&blk.w_2)?
-                .apply(&|x: &Tensor| add_bias(x, &blk.b_2))?;
+            let u = gelu_erf(&linear(&blk.ln2.forward(&h)?, &blk.w_1, &blk.b_1)?)?;
+            let m = linear(&u, &blk.w_2, &blk.b_2)?;
             h = (h + m)?;
             attention.push(p);
         }
@@ -260,7 +254,7 @@ impl Transformer {
             .iter()
             .map(|(w, c)| {
                 let o = w.dim(1)?;
-                add_bias(&z.matmul(w)?, c)?.reshape((b, t, o))
+                linear(&z, w, c)?.reshape((b, t, o))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(TransformerOutput { logits, attention })
@@ -308,7 +302,7 @@ pub fn multi_head_attention(
     let [w_qkv, b_qkv, w_o, b_o] = proj;
     let (rows, d) = x.dims2()?;
     let (b, t, dh) = (batch, rows / batch.max(1), d / heads.max(1));
-    let qkv = add_bias(&x.matmul(w_qkv)?, b_qkv)?;
+    let qkv = linear(x, w_qkv, b_qkv)?;
     let split = |i: usize| -> Result<Tensor> {
         qkv.narrow(1, i * d, d)?
             .reshape((b, t, heads, dh))?
@@ -321,13 +315,12 @@ pub fn multi_head_attention(
         Some(m) => softmax_last(&scores.broadcast_add(m)?)?,
         None => softmax_last(&scores)?,
     };
-    let o = p
+    let heads_out = p
         .matmul(&v)?
         .transpose(1, 2)?
         .contiguous()?
-        .reshape((b * t, d))?
-        .matmul(w_o)?;
-    let o = add_bias(&o, b_o)?;
+        .reshape((b * t, d))?;
+    let o = linear(&heads_out, w_o, b_o)?;
     Ok((o, p))
 }
 

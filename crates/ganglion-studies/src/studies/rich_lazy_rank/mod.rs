@@ -35,7 +35,7 @@
 //! [−0.026, 0.092]. (The aligned start moves its weights far more, 0.92, while its kernels
 //! stay aligned: the weight-change norm and the kernel alignments do not measure the same
 //! thing for it.)
-//!
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
